@@ -1,0 +1,120 @@
+//! The command line: `planhost serve`, its options, logging set-up and
+//! exit codes (0 clean, 1 runtime failure, 2 bad usage).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Limits, ServerConfig};
+use crate::server::{self, StartError};
+
+/// A live planning server: plan logic in Lua, renderers in WebAssembly,
+/// browsers watching over WebSockets.
+#[derive(Debug, Parser)]
+#[command(name = "planhost", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: CliCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CliCommand {
+    /// Serve a plan directory over HTTP and WebSockets.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The plan directory (its `.planhost/` folder receives the publish token).
+    #[arg(default_value = ".")]
+    pub plan_dir: PathBuf,
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Serve the browser client from this directory instead of the embedded copy.
+    #[arg(long, value_name = "DIR")]
+    pub web: Option<PathBuf>,
+    /// Executor threads (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Time allowed for a request head to arrive (e.g. 10s, 500ms).
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    pub header_timeout: Duration,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, default_value_t = Limits::default().max_body_bytes)]
+    pub max_body: usize,
+    /// Frames queued for one WebSocket client before it counts as too slow.
+    #[arg(long, default_value_t = Limits::default().client_queue_len)]
+    pub client_queue: usize,
+    /// How often each WebSocket client is pinged.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "20s")]
+    pub ping_interval: Duration,
+    /// A WebSocket client silent for this long is dropped.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "45s")]
+    pub pong_timeout: Duration,
+    /// A WebSocket client whose socket takes no bytes for this long is closed.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "15s")]
+    pub stuck_timeout: Duration,
+}
+
+impl ServeArgs {
+    /// The server configuration these arguments ask for.
+    pub fn to_config(&self) -> ServerConfig {
+        let limits = Limits {
+            header_timeout: self.header_timeout,
+            max_body_bytes: self.max_body,
+            client_queue_len: self.client_queue.max(1),
+            ping_interval: self.ping_interval,
+            pong_timeout: self.pong_timeout,
+            stuck_timeout: self.stuck_timeout,
+            ..Limits::default()
+        };
+        ServerConfig {
+            addr: self.addr,
+            plan_dir: self.plan_dir.clone(),
+            web_dir: self.web.clone(),
+            limits,
+            threads: self.threads,
+        }
+    }
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match cli.command {
+        CliCommand::Serve(args) => serve(&args),
+    }
+}
+
+fn serve(args: &ServeArgs) -> ExitCode {
+    let ready = |addr| {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "planhost listening on http://{addr}");
+        let _ = out.flush();
+    };
+    match server::run(args.to_config(), ready) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(StartError::Usage(message)) => {
+            eprintln!("planhost: {message}");
+            ExitCode::from(2)
+        }
+        Err(StartError::Runtime(error)) => {
+            eprintln!("planhost: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Logs go to stderr, filtered by `RUST_LOG` (default: info).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
+}

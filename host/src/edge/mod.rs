@@ -1,0 +1,170 @@
+//! The edge: one task per TCP connection. Requests are parsed with
+//! async-h1's decoder and answered with its encoder; this module owns the
+//! connection loop around them (keep-alive, timeouts, size limits, error
+//! statuses) and hands WebSocket upgrades to [`ws`].
+
+pub mod assets;
+pub mod routes;
+pub mod ws;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures_lite::{AsyncReadExt, FutureExt, io};
+use http_types::{Method, Response, StatusCode};
+use smol::Timer;
+use smol::net::TcpStream;
+
+use crate::config::Limits;
+use crate::hub::HubHandle;
+use crate::plan_dir::Token;
+use assets::Assets;
+
+/// Unread request body the server will skip to keep a connection alive.
+const MAX_BODY_TO_SKIP: u64 = 64 << 10;
+
+/// What every connection task shares.
+#[derive(Debug)]
+pub struct Edge {
+    pub hub: HubHandle,
+    pub token: Token,
+    pub assets: Assets,
+    pub limits: Limits,
+    next_client: AtomicU64,
+    live_sessions: AtomicUsize,
+}
+
+impl Edge {
+    pub fn new(hub: HubHandle, token: Token, assets: Assets, limits: Limits) -> Edge {
+        Edge {
+            hub,
+            token,
+            assets,
+            limits,
+            next_client: AtomicU64::new(1),
+            live_sessions: AtomicUsize::new(0),
+        }
+    }
+
+    /// WebSocket sessions still running.
+    pub fn live_sessions(&self) -> usize {
+        self.live_sessions.load(Ordering::Acquire)
+    }
+}
+
+/// How a request was answered.
+pub enum Reply {
+    /// An ordinary response.
+    Http(Response),
+    /// `101 Switching Protocols`: after it is written the connection
+    /// becomes a WebSocket session.
+    Upgrade(Response),
+}
+
+/// Serves one TCP connection until it closes, times out or upgrades.
+pub async fn serve_connection(edge: Arc<Edge>, stream: TcpStream) {
+    let _ = stream.set_nodelay(true);
+    loop {
+        let decoded = async_h1::server::decode(stream.clone())
+            .or(async {
+                Timer::after(edge.limits.header_timeout).await;
+                Err(http_types::Error::from_str(StatusCode::RequestTimeout, "header timeout"))
+            })
+            .await;
+        let (mut request, mut body) = match decoded {
+            Ok(Some(parts)) => parts,
+            Ok(None) => return,
+            Err(error) => {
+                if let Some(status) = status_for_decode_error(&error) {
+                    tracing::debug!(%error, "bad request head");
+                    let response = routes::error_response(status, &error.to_string());
+                    let _ = write_response(&edge, &stream, response, Method::Get, false).await;
+                }
+                return;
+            }
+        };
+        let method = request.method();
+        let mut keep_alive = !wants_close(&request);
+        let reply = routes::route(&edge, &mut request).await;
+        drop(request);
+        match reply {
+            Reply::Upgrade(response) => {
+                if write_response(&edge, &stream, response, method, true).await.is_ok() {
+                    ws::run_session(edge, stream).await;
+                }
+                return;
+            }
+            Reply::Http(response) => {
+                keep_alive &= !response
+                    .header("Connection")
+                    .is_some_and(|v| v.as_str().eq_ignore_ascii_case("close"));
+                if write_response(&edge, &stream, response, method, keep_alive).await.is_err() {
+                    return;
+                }
+            }
+        }
+        // Skip what the handler left of the body so the next request starts
+        // at a request line; a large or slow remainder ends the connection.
+        let skipped = io::copy((&mut body).take(MAX_BODY_TO_SKIP + 1), io::sink())
+            .or(async {
+                Timer::after(edge.limits.io_timeout).await;
+                Err(std::io::ErrorKind::TimedOut.into())
+            })
+            .await;
+        if !keep_alive || !matches!(skipped, Ok(n) if n <= MAX_BODY_TO_SKIP) {
+            return;
+        }
+    }
+}
+
+/// Writes a response, within the I/O timeout.
+async fn write_response(
+    edge: &Edge,
+    stream: &TcpStream,
+    mut response: Response,
+    method: Method,
+    keep_alive: bool,
+) -> std::io::Result<()> {
+    if !keep_alive && response.status() != StatusCode::SwitchingProtocols {
+        response.insert_header("Connection", "close");
+    }
+    let mut encoder = async_h1::server::Encoder::new(response, method);
+    let mut writer = stream.clone();
+    let written = io::copy(&mut encoder, &mut writer)
+        .or(timeout(edge.limits.io_timeout))
+        .await;
+    written.map(drop)
+}
+
+async fn timeout<T>(after: Duration) -> std::io::Result<T> {
+    Timer::after(after).await;
+    Err(std::io::ErrorKind::TimedOut.into())
+}
+
+fn wants_close(request: &http_types::Request) -> bool {
+    request.header("Connection").is_some_and(|v| {
+        v.as_str().split(',').any(|token| token.trim().eq_ignore_ascii_case("close"))
+    })
+}
+
+/// The status to answer a request head that could not be parsed with, or
+/// `None` when the peer just went away or stayed silent.
+fn status_for_decode_error(error: &http_types::Error) -> Option<StatusCode> {
+    if error.status() == StatusCode::RequestTimeout {
+        return None;
+    }
+    if let Some(io_error) = error.downcast_ref::<std::io::Error>() {
+        // Bytes that are not UTF-8 in a header line surface as I/O errors.
+        return (io_error.kind() == std::io::ErrorKind::InvalidData)
+            .then_some(StatusCode::BadRequest);
+    }
+    let text = error.to_string();
+    if text.contains("Head byte length") || text.contains("too many headers") {
+        Some(StatusCode::RequestHeaderFieldsTooLarge)
+    } else if text.contains("Unsupported HTTP version") {
+        Some(StatusCode::HttpVersionNotSupported)
+    } else {
+        Some(StatusCode::BadRequest)
+    }
+}

@@ -1,0 +1,143 @@
+//! Routes: which request gets which answer. Handlers here are thin; the
+//! hub, the assets and the WebSocket handshake do the work.
+
+use futures_lite::AsyncReadExt;
+use http_types::{Method, Request, Response, StatusCode};
+use percent_encoding::percent_decode_str;
+
+use super::{Edge, Reply, ws};
+use crate::hub::Delivery;
+use crate::protocol::check_topic;
+
+/// Answers one request.
+pub async fn route(edge: &Edge, request: &mut Request) -> Reply {
+    let path = request.url().path().to_owned();
+    let method = request.method();
+    let response = match (method, path.as_str()) {
+        (Method::Get, "/ws") => return ws::handshake(request),
+        (Method::Get | Method::Head, "/healthz") => json(StatusCode::Ok, &serde_json::json!({"status": "ok"})),
+        (Method::Get | Method::Head, "/api/topics") => topics(edge).await,
+        (Method::Post, p) if p.starts_with("/api/publish/") => publish(edge, request, p).await,
+        (_, "/ws" | "/healthz" | "/api/topics") => method_not_allowed("GET"),
+        (_, p) if p.starts_with("/api/publish/") => method_not_allowed("POST"),
+        (_, p) if p.starts_with("/api/") => error_response(StatusCode::NotFound, "no such endpoint"),
+        (Method::Get | Method::Head, p) => static_file(edge, request, p),
+        _ => method_not_allowed("GET, HEAD"),
+    };
+    Reply::Http(response)
+}
+
+fn static_file(edge: &Edge, request: &Request, path: &str) -> Response {
+    let Some(asset) = edge.assets.get(path) else {
+        return error_response(StatusCode::NotFound, "not found");
+    };
+    let fresh = request.header("If-None-Match").is_some_and(|tags| {
+        tags.as_str().split(',').any(|tag| {
+            let tag = tag.trim();
+            tag == "*" || tag.trim_start_matches("W/") == asset.etag
+        })
+    });
+    let mut response = Response::new(if fresh { StatusCode::NotModified } else { StatusCode::Ok });
+    response.insert_header("ETag", asset.etag.as_str());
+    response.insert_header("Cache-Control", "no-cache");
+    if !fresh {
+        response.insert_header("Content-Type", asset.content_type.as_str());
+        response.insert_header("X-Content-Type-Options", "nosniff");
+        response.set_body(asset.body.into_owned());
+    }
+    response
+}
+
+async fn topics(edge: &Edge) -> Response {
+    match edge.hub.topics().await {
+        Ok(list) => json(StatusCode::Ok, &list),
+        Err(e) => error_response(StatusCode::ServiceUnavailable, &e.to_string()),
+    }
+}
+
+/// `POST /api/publish/TOPIC`: the body, UTF-8 text, becomes the topic's
+/// next message. `?delivery=latest-wins` marks the topic latest-wins.
+async fn publish(edge: &Edge, request: &mut Request, path: &str) -> Response {
+    let authorised = request
+        .header("Authorization")
+        .and_then(|v| v.as_str().strip_prefix("Bearer "))
+        .is_some_and(|presented| edge.token.matches(presented.trim()));
+    if !authorised {
+        let mut response = error_response(StatusCode::Unauthorized, "missing or wrong token");
+        response.insert_header("WWW-Authenticate", "Bearer");
+        return response;
+    }
+    let raw_topic = &path["/api/publish/".len()..];
+    let Ok(topic) = percent_decode_str(raw_topic).decode_utf8() else {
+        return error_response(StatusCode::BadRequest, "topic is not UTF-8");
+    };
+    if let Err(reason) = check_topic(&topic) {
+        return error_response(StatusCode::BadRequest, &reason);
+    }
+    let delivery = match request.url().query_pairs().find(|(k, _)| k == "delivery") {
+        None => Delivery::Every,
+        Some((_, v)) if v == "every" => Delivery::Every,
+        Some((_, v)) if v == "latest-wins" => Delivery::LatestWins,
+        Some(_) => {
+            return error_response(StatusCode::BadRequest, "delivery must be every or latest-wins");
+        }
+    };
+    let data = match read_body(edge, request).await {
+        Ok(data) => data,
+        Err(response) => return response,
+    };
+    match edge.hub.publish(&topic, data, delivery).await {
+        Ok(published) => json(StatusCode::Ok, &published),
+        Err(e) => error_response(StatusCode::ServiceUnavailable, &e.to_string()),
+    }
+}
+
+/// Reads a UTF-8 body within the size limit and the I/O timeout.
+async fn read_body(edge: &Edge, request: &mut Request) -> Result<String, Response> {
+    let limit = edge.limits.max_body_bytes;
+    let too_large = || {
+        let mut response = error_response(StatusCode::PayloadTooLarge, "request body too large");
+        response.insert_header("Connection", "close");
+        response
+    };
+    if request.len().is_some_and(|len| len > limit) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    let mut body = request.take_body().take(limit as u64 + 1);
+    let read = body.read_to_end(&mut bytes);
+    let outcome = futures_lite::FutureExt::or(read, async {
+        smol::Timer::after(edge.limits.io_timeout).await;
+        Err(std::io::ErrorKind::TimedOut.into())
+    })
+    .await;
+    if let Err(e) = outcome {
+        let mut response = error_response(StatusCode::BadRequest, &format!("reading body: {e}"));
+        response.insert_header("Connection", "close");
+        return Err(response);
+    }
+    if bytes.len() > limit {
+        return Err(too_large());
+    }
+    String::from_utf8(bytes).map_err(|_| error_response(StatusCode::BadRequest, "body is not UTF-8"))
+}
+
+fn method_not_allowed(allow: &str) -> Response {
+    let mut response = error_response(StatusCode::MethodNotAllowed, "method not allowed");
+    response.insert_header("Allow", allow);
+    response
+}
+
+/// A JSON response.
+pub fn json(status: StatusCode, value: &impl serde::Serialize) -> Response {
+    let mut response = Response::new(status);
+    response.insert_header("Content-Type", "application/json");
+    response.insert_header("Cache-Control", "no-store");
+    response.set_body(serde_json::to_vec(value).unwrap_or_default());
+    response
+}
+
+/// An error as `{"error": message}`.
+pub fn error_response(status: StatusCode, message: &str) -> Response {
+    json(status, &serde_json::json!({ "error": message }))
+}

@@ -1,0 +1,433 @@
+//! The hub: the sole owner of topics and their subscribers. Every change
+//! arrives as a [`Command`] on one channel; a publish is encoded once and
+//! the same bytes are offered to every subscriber's outbox without waiting.
+
+mod outbox;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use async_tungstenite::tungstenite::protocol::frame::Utf8Bytes;
+use serde::Serialize;
+
+pub use outbox::{CloseRequest, Frame, LatestSlot, Offer, Outbox, OutboxSender, Outgoing, outbox};
+
+use crate::protocol::ServerFrame;
+
+/// Identifies one WebSocket client for the life of the process.
+pub type ClientId = u64;
+
+/// How a topic's messages reach a client that lags behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Delivery {
+    /// Every message is queued; a client whose queue fills is closed.
+    Every,
+    /// Only the newest message matters; a lagging client skips stale ones.
+    LatestWins,
+}
+
+/// Close code for a client that cannot keep up (RFC 6455: policy violation).
+pub const CLOSE_TOO_SLOW: CloseRequest = CloseRequest { code: 1008, reason: "client too slow" };
+/// Close code sent to every client when the server stops (going away).
+pub const CLOSE_SHUTDOWN: CloseRequest = CloseRequest { code: 1001, reason: "server shutting down" };
+
+/// What the hub is asked to do.
+#[derive(Debug)]
+pub enum Command {
+    /// A WebSocket client connected.
+    Register { client: ClientId, outbox: OutboxSender, max_subscriptions: usize },
+    /// Start sending `topic` to `client`, first its current message if newer than `since`.
+    Subscribe { client: ClientId, topic: String, since: Option<u64> },
+    /// Stop sending `topic` to `client`.
+    Unsubscribe { client: ClientId, topic: String },
+    /// The client's connection is gone.
+    Disconnect { client: ClientId },
+    /// Publish `data` on `topic` to every subscriber.
+    Publish { topic: String, data: String, delivery: Delivery, reply: flume::Sender<Published> },
+    /// Describe every topic.
+    ListTopics { reply: flume::Sender<Vec<TopicInfo>> },
+    /// Close every client and refuse new ones.
+    Shutdown,
+}
+
+/// The outcome of a publish.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Published {
+    pub topic: String,
+    pub rev: u64,
+    /// Subscribers the message was offered to.
+    pub subscribers: usize,
+}
+
+/// One topic as `GET /api/topics` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TopicInfo {
+    pub topic: String,
+    /// Revision of the current message; absent if nothing was published yet.
+    pub rev: Option<u64>,
+    pub subscribers: usize,
+    pub delivery: Delivery,
+}
+
+/// A cheap handle for sending commands to the hub task.
+#[derive(Debug, Clone)]
+pub struct HubHandle {
+    commands: flume::Sender<Command>,
+}
+
+impl HubHandle {
+    /// Sends a command, waiting if the hub is busy. Fails only once the hub stopped.
+    pub async fn send(&self, command: Command) -> Result<(), HubClosed> {
+        self.commands.send_async(command).await.map_err(|_| HubClosed)
+    }
+
+    /// Publishes `data` on `topic` and reports the revision it got.
+    pub async fn publish(
+        &self,
+        topic: &str,
+        data: String,
+        delivery: Delivery,
+    ) -> Result<Published, HubClosed> {
+        let (reply, answer) = flume::bounded(1);
+        self.send(Command::Publish { topic: topic.to_owned(), data, delivery, reply }).await?;
+        answer.recv_async().await.map_err(|_| HubClosed)
+    }
+
+    /// Lists every topic with its revision and subscriber count.
+    pub async fn topics(&self) -> Result<Vec<TopicInfo>, HubClosed> {
+        let (reply, answer) = flume::bounded(1);
+        self.send(Command::ListTopics { reply }).await?;
+        answer.recv_async().await.map_err(|_| HubClosed)
+    }
+}
+
+/// The hub task has stopped.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("the hub has stopped")]
+pub struct HubClosed;
+
+/// Creates a hub; run the returned future on the executor to serve commands.
+pub fn hub() -> (HubHandle, impl Future<Output = ()> + Send + 'static) {
+    let (commands, inbox) = flume::bounded(4096);
+    let mut hub = Hub::new();
+    let task = async move {
+        while let Ok(command) = inbox.recv_async().await {
+            hub.handle(command);
+        }
+    };
+    (HubHandle { commands }, task)
+}
+
+struct Topic {
+    current: Option<Frame>,
+    delivery: Delivery,
+    subscribers: HashMap<ClientId, Arc<LatestSlot>>,
+}
+
+struct Client {
+    outbox: OutboxSender,
+    topics: HashSet<String>,
+    max_subscriptions: usize,
+}
+
+/// The hub's state; only the hub task touches it.
+struct Hub {
+    topics: HashMap<String, Topic>,
+    clients: HashMap<ClientId, Client>,
+    /// The last revision handed out. Seeded from the clock so revisions keep
+    /// growing across restarts and a reconnecting client's `since` stays meaningful.
+    last_rev: u64,
+    shutting_down: bool,
+}
+
+impl Hub {
+    fn new() -> Hub {
+        let micros = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros());
+        Hub {
+            topics: HashMap::new(),
+            clients: HashMap::new(),
+            last_rev: u64::try_from(micros).unwrap_or(0),
+            shutting_down: false,
+        }
+    }
+
+    fn handle(&mut self, command: Command) {
+        match command {
+            Command::Register { client, outbox, max_subscriptions } => {
+                if self.shutting_down {
+                    outbox.close(CLOSE_SHUTDOWN);
+                    return;
+                }
+                let state = Client { outbox, topics: HashSet::new(), max_subscriptions };
+                self.clients.insert(client, state);
+            }
+            Command::Subscribe { client, topic, since } => self.subscribe(client, topic, since),
+            Command::Unsubscribe { client, topic } => self.unsubscribe(client, &topic),
+            Command::Disconnect { client } => self.disconnect(client),
+            Command::Publish { topic, data, delivery, reply } => {
+                let _ = reply.try_send(self.publish(topic, &data, delivery));
+            }
+            Command::ListTopics { reply } => {
+                let _ = reply.try_send(self.list_topics());
+            }
+            Command::Shutdown => {
+                self.shutting_down = true;
+                for client in self.clients.values() {
+                    client.outbox.close(CLOSE_SHUTDOWN);
+                }
+            }
+        }
+    }
+
+    fn subscribe(&mut self, id: ClientId, topic: String, since: Option<u64>) {
+        let Some(client) = self.clients.get_mut(&id) else { return };
+        if client.topics.contains(&topic) {
+            return;
+        }
+        if client.topics.len() >= client.max_subscriptions {
+            let limit = client.max_subscriptions;
+            let error = ServerFrame::error(
+                format!("too many subscriptions (limit {limit})"),
+                Some(&topic),
+            );
+            let frame = Frame { rev: 0, text: Utf8Bytes::from(error.to_json()) };
+            if client.outbox.offer(frame) != Offer::Queued {
+                self.drop_client(id, CLOSE_TOO_SLOW);
+            }
+            return;
+        }
+        client.topics.insert(topic.clone());
+        let entry = self.topics.entry(topic).or_insert_with(|| Topic {
+            current: None,
+            delivery: Delivery::Every,
+            subscribers: HashMap::new(),
+        });
+        let slot = Arc::new(LatestSlot::default());
+        entry.subscribers.insert(id, slot.clone());
+        let Some(current) = entry.current.clone() else { return };
+        if since.is_some_and(|since| since >= current.rev) {
+            return;
+        }
+        let offer = match entry.delivery {
+            Delivery::Every => client.outbox.offer(current),
+            Delivery::LatestWins => client.outbox.offer_latest(&slot, current),
+        };
+        if offer != Offer::Queued {
+            self.drop_client(id, CLOSE_TOO_SLOW);
+        }
+    }
+
+    fn unsubscribe(&mut self, id: ClientId, topic: &str) {
+        if let Some(client) = self.clients.get_mut(&id) {
+            client.topics.remove(topic);
+        }
+        self.leave_topic(id, topic);
+    }
+
+    /// Removes one subscription, and the topic itself once it holds nothing.
+    fn leave_topic(&mut self, id: ClientId, topic: &str) {
+        let Some(entry) = self.topics.get_mut(topic) else { return };
+        if let Some(slot) = entry.subscribers.remove(&id) {
+            // A notice may still sit in the queue; make it deliver nothing.
+            slot.take();
+        }
+        if entry.subscribers.is_empty() && entry.current.is_none() {
+            self.topics.remove(topic);
+        }
+    }
+
+    fn disconnect(&mut self, id: ClientId) {
+        let Some(client) = self.clients.remove(&id) else { return };
+        for topic in &client.topics {
+            self.leave_topic(id, topic);
+        }
+    }
+
+    fn drop_client(&mut self, id: ClientId, reason: CloseRequest) {
+        if let Some(client) = self.clients.get(&id) {
+            client.outbox.close(reason);
+        }
+        self.disconnect(id);
+    }
+
+    fn publish(&mut self, topic: String, data: &str, delivery: Delivery) -> Published {
+        self.last_rev += 1;
+        let rev = self.last_rev;
+        let frame = Frame { rev, text: Utf8Bytes::from(encode_message(&topic, rev, data)) };
+        let entry = self.topics.entry(topic.clone()).or_insert_with(|| Topic {
+            current: None,
+            delivery,
+            subscribers: HashMap::new(),
+        });
+        entry.delivery = delivery;
+        entry.current = Some(frame.clone());
+        let mut lagging = Vec::new();
+        for (id, slot) in &entry.subscribers {
+            let Some(client) = self.clients.get(id) else { continue };
+            let offer = match delivery {
+                Delivery::Every => client.outbox.offer(frame.clone()),
+                Delivery::LatestWins => client.outbox.offer_latest(slot, frame.clone()),
+            };
+            if offer != Offer::Queued {
+                lagging.push(*id);
+            }
+        }
+        let subscribers = entry.subscribers.len();
+        for id in lagging {
+            self.drop_client(id, CLOSE_TOO_SLOW);
+        }
+        Published { topic, rev, subscribers }
+    }
+
+    fn list_topics(&self) -> Vec<TopicInfo> {
+        let mut list: Vec<TopicInfo> = self
+            .topics
+            .iter()
+            .map(|(name, topic)| TopicInfo {
+                topic: name.clone(),
+                rev: topic.current.as_ref().map(|f| f.rev),
+                subscribers: topic.subscribers.len(),
+                delivery: topic.delivery,
+            })
+            .collect();
+        list.sort_by(|a, b| a.topic.cmp(&b.topic));
+        list
+    }
+}
+
+/// Encodes a message frame without copying `data` into an owned struct first.
+fn encode_message(topic: &str, rev: u64, data: &str) -> String {
+    #[derive(Serialize)]
+    struct Message<'a> {
+        r#type: &'static str,
+        topic: &'a str,
+        rev: u64,
+        data: &'a str,
+    }
+    serde_json::to_string(&Message { r#type: "message", topic, rev, data }).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(hub: &mut Hub, id: ClientId, queue: usize) -> Outbox {
+        let (tx, rx) = outbox(queue);
+        hub.handle(Command::Register { client: id, outbox: tx, max_subscriptions: 4 });
+        rx
+    }
+
+    fn publish(hub: &mut Hub, topic: &str, data: &str, delivery: Delivery) -> Published {
+        hub.publish(topic.to_owned(), data, delivery)
+    }
+
+    fn received(rx: &Outbox) -> Vec<ServerFrame> {
+        rx.frames
+            .try_iter()
+            .filter_map(|item| match item {
+                Outgoing::Frame(f) => Some(f),
+                Outgoing::Latest(slot) => slot.take(),
+            })
+            .map(|f| serde_json::from_str(f.text.as_str()).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn subscribers_share_one_encoding_and_revisions_grow() {
+        let mut hub = Hub::new();
+        let a = client(&mut hub, 1, 8);
+        let b = client(&mut hub, 2, 8);
+        for id in [1, 2] {
+            hub.subscribe(id, "t".into(), None);
+        }
+        let first = publish(&mut hub, "t", "one", Delivery::Every);
+        let second = publish(&mut hub, "t", "two", Delivery::Every);
+        assert!(second.rev > first.rev);
+        assert_eq!(first.subscribers, 2);
+        let (Ok(Outgoing::Frame(fa)), Ok(Outgoing::Frame(fb))) = (a.frames.try_recv(), b.frames.try_recv()) else {
+            panic!("both clients should have a frame");
+        };
+        // Same allocation, not a copy per client.
+        assert_eq!(fa.text.as_str().as_ptr(), fb.text.as_str().as_ptr());
+        assert_eq!(received(&a).len(), 1);
+    }
+
+    #[test]
+    fn subscribe_sends_current_only_if_newer_than_since() {
+        let mut hub = Hub::new();
+        let rx = client(&mut hub, 1, 8);
+        let p = publish(&mut hub, "t", "x", Delivery::Every);
+        hub.subscribe(1, "t".into(), Some(p.rev));
+        assert!(received(&rx).is_empty());
+        hub.unsubscribe(1, "t");
+        hub.subscribe(1, "t".into(), Some(p.rev - 1));
+        assert_eq!(
+            received(&rx),
+            vec![ServerFrame::Message { topic: "t".into(), rev: p.rev, data: "x".into() }]
+        );
+    }
+
+    #[test]
+    fn lagging_client_skips_to_newest_on_latest_wins_topic() {
+        let mut hub = Hub::new();
+        let rx = client(&mut hub, 1, 2);
+        hub.subscribe(1, "view".into(), None);
+        for i in 0..100 {
+            publish(&mut hub, "view", &format!("v{i}"), Delivery::LatestWins);
+        }
+        let got = received(&rx);
+        assert_eq!(got.len(), 1);
+        assert!(matches!(&got[0], ServerFrame::Message { data, .. } if data == "v99"));
+        assert!(rx.control.try_recv().is_err(), "a latest-wins lag must not close the client");
+    }
+
+    #[test]
+    fn overflowing_client_is_closed_and_removed() {
+        let mut hub = Hub::new();
+        let rx = client(&mut hub, 1, 2);
+        hub.subscribe(1, "t".into(), None);
+        for i in 0..3 {
+            publish(&mut hub, "t", &format!("{i}"), Delivery::Every);
+        }
+        assert_eq!(rx.control.try_recv(), Ok(CLOSE_TOO_SLOW));
+        assert!(hub.clients.is_empty());
+        assert_eq!(hub.list_topics()[0].subscribers, 0);
+    }
+
+    #[test]
+    fn disconnect_removes_subscriptions_and_empty_topics() {
+        let mut hub = Hub::new();
+        let _rx = client(&mut hub, 1, 8);
+        hub.subscribe(1, "a".into(), None);
+        hub.subscribe(1, "b".into(), None);
+        publish(&mut hub, "b", "kept", Delivery::Every);
+        hub.handle(Command::Disconnect { client: 1 });
+        let topics = hub.list_topics();
+        assert_eq!(topics.len(), 1, "a topic with no message and no subscriber is dropped");
+        assert_eq!(topics[0].topic, "b");
+        assert_eq!(topics[0].subscribers, 0);
+    }
+
+    #[test]
+    fn subscription_limit_answers_with_an_error() {
+        let mut hub = Hub::new();
+        let rx = client(&mut hub, 1, 8);
+        for i in 0..5 {
+            hub.subscribe(1, format!("t{i}"), None);
+        }
+        let got = received(&rx);
+        assert!(matches!(&got[..], [ServerFrame::Error { topic: Some(t), .. }] if t == "t4"));
+    }
+
+    #[test]
+    fn shutdown_closes_clients_and_refuses_new_ones() {
+        let mut hub = Hub::new();
+        let a = client(&mut hub, 1, 8);
+        hub.handle(Command::Shutdown);
+        assert_eq!(a.control.try_recv(), Ok(CLOSE_SHUTDOWN));
+        let b = client(&mut hub, 2, 8);
+        assert_eq!(b.control.try_recv(), Ok(CLOSE_SHUTDOWN));
+    }
+}

@@ -1,0 +1,152 @@
+//! A client's outgoing queue: bounded, filled by the hub without ever
+//! waiting, drained by the client's session.
+
+use std::sync::{Arc, Mutex};
+
+use async_tungstenite::tungstenite::protocol::frame::Utf8Bytes;
+
+/// An encoded server frame shared by every recipient: cloning it only bumps
+/// a reference count.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    /// The topic's revision this frame carries.
+    pub rev: u64,
+    /// The JSON text of the frame.
+    pub text: Utf8Bytes,
+}
+
+/// One item in a client's queue.
+#[derive(Debug)]
+pub enum Outgoing {
+    /// Send this frame.
+    Frame(Frame),
+    /// Send whatever is newest in this latest-wins slot (possibly nothing,
+    /// if a later notice already took it).
+    Latest(Arc<LatestSlot>),
+}
+
+/// Why and how the hub wants a client closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseRequest {
+    /// WebSocket close code (RFC 6455, section 7.4).
+    pub code: u16,
+    /// Short human-readable reason.
+    pub reason: &'static str,
+}
+
+/// The newest undelivered frame of one latest-wins subscription. A lagging
+/// client holds at most one queue entry per such topic; newer publishes just
+/// replace the frame waiting in the slot.
+#[derive(Debug, Default)]
+pub struct LatestSlot {
+    pending: Mutex<Option<Frame>>,
+}
+
+impl LatestSlot {
+    /// Stores `frame`, returning true if the slot was empty (so a notice
+    /// must be queued).
+    fn put(&self, frame: Frame) -> bool {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending.replace(frame).is_none()
+    }
+
+    /// Takes the waiting frame, if any.
+    pub fn take(&self) -> Option<Frame> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+/// The hub's end of a client's queue.
+#[derive(Debug, Clone)]
+pub struct OutboxSender {
+    frames: flume::Sender<Outgoing>,
+    control: flume::Sender<CloseRequest>,
+}
+
+/// The session's end of a client's queue.
+#[derive(Debug)]
+pub struct Outbox {
+    /// Frames to write, in order.
+    pub frames: flume::Receiver<Outgoing>,
+    /// A request to close the connection, taking priority over frames.
+    pub control: flume::Receiver<CloseRequest>,
+}
+
+/// What happened to an offered frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offer {
+    /// Queued, or merged into a pending latest-wins slot.
+    Queued,
+    /// The queue is full: the client is too slow.
+    Full,
+    /// The session is gone.
+    Gone,
+}
+
+/// Creates a client queue holding at most `capacity` entries.
+pub fn outbox(capacity: usize) -> (OutboxSender, Outbox) {
+    let (frames_tx, frames_rx) = flume::bounded(capacity.max(1));
+    let (control_tx, control_rx) = flume::bounded(1);
+    (
+        OutboxSender { frames: frames_tx, control: control_tx },
+        Outbox { frames: frames_rx, control: control_rx },
+    )
+}
+
+impl OutboxSender {
+    /// Queues a frame that every subscriber must see.
+    pub fn offer(&self, frame: Frame) -> Offer {
+        self.queue(Outgoing::Frame(frame))
+    }
+
+    /// Puts a frame in a latest-wins slot, queueing a notice only if the
+    /// slot was empty.
+    pub fn offer_latest(&self, slot: &Arc<LatestSlot>, frame: Frame) -> Offer {
+        if slot.put(frame) { self.queue(Outgoing::Latest(slot.clone())) } else { Offer::Queued }
+    }
+
+    /// Asks the session to close; the first request wins.
+    pub fn close(&self, request: CloseRequest) {
+        let _ = self.control.try_send(request);
+    }
+
+    fn queue(&self, item: Outgoing) -> Offer {
+        match self.frames.try_send(item) {
+            Ok(()) => Offer::Queued,
+            Err(flume::TrySendError::Full(_)) => Offer::Full,
+            Err(flume::TrySendError::Disconnected(_)) => Offer::Gone,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(rev: u64) -> Frame {
+        Frame { rev, text: Utf8Bytes::from(format!("{rev}")) }
+    }
+
+    #[test]
+    fn latest_slot_keeps_one_notice_and_the_newest_frame() {
+        let (tx, rx) = outbox(4);
+        let slot = Arc::new(LatestSlot::default());
+        for rev in 1..=10 {
+            assert_eq!(tx.offer_latest(&slot, frame(rev)), Offer::Queued);
+        }
+        assert_eq!(rx.frames.len(), 1);
+        let Ok(Outgoing::Latest(s)) = rx.frames.try_recv() else { panic!("expected a notice") };
+        assert_eq!(s.take().map(|f| f.rev), Some(10));
+        assert!(s.take().is_none());
+    }
+
+    #[test]
+    fn full_and_gone_are_reported() {
+        let (tx, rx) = outbox(2);
+        assert_eq!(tx.offer(frame(1)), Offer::Queued);
+        assert_eq!(tx.offer(frame(2)), Offer::Queued);
+        assert_eq!(tx.offer(frame(3)), Offer::Full);
+        drop(rx);
+        assert_eq!(tx.offer(frame(4)), Offer::Gone);
+    }
+}

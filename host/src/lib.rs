@@ -1,0 +1,17 @@
+//! planhost: a live planning server. This library holds everything behind
+//! the `planhost` binary; `main.rs` only parses arguments and maps errors to
+//! exit codes.
+//!
+//! Data flows one way: the edge (HTTP and WebSocket connections) sends
+//! commands to the hub, the hub fans messages out to per-client outboxes,
+//! and each client session writes its outbox to its socket.
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod config;
+pub mod edge;
+pub mod hub;
+pub mod plan_dir;
+pub mod protocol;
+pub mod server;

@@ -1,0 +1,173 @@
+//! The plan directory and its `.planhost/` state folder: the publish token
+//! (mode 0600, new on every start) and the address the server listens on.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+/// Name of the state folder inside a plan directory.
+pub const STATE_DIR: &str = ".planhost";
+
+/// Why a plan directory cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanDirError {
+    #[error("plan directory {path} does not exist")]
+    Missing { path: PathBuf },
+    #[error("plan directory {path} is not a directory")]
+    NotADirectory { path: PathBuf },
+    #[error("plan directory {path} is not readable: {source}")]
+    Unreadable { path: PathBuf, source: std::io::Error },
+    #[error("cannot write {path}: {source}")]
+    StateUnwritable { path: PathBuf, source: std::io::Error },
+}
+
+/// A plan directory that exists and can be read.
+#[derive(Debug, Clone)]
+pub struct PlanDir {
+    root: PathBuf,
+}
+
+impl PlanDir {
+    /// Checks that `path` is a readable directory.
+    pub fn open(path: &Path) -> Result<PlanDir, PlanDirError> {
+        let meta = fs::metadata(path).map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => PlanDirError::Missing { path: path.to_owned() },
+            _ => PlanDirError::Unreadable { path: path.to_owned(), source },
+        })?;
+        if !meta.is_dir() {
+            return Err(PlanDirError::NotADirectory { path: path.to_owned() });
+        }
+        fs::read_dir(path)
+            .map_err(|source| PlanDirError::Unreadable { path: path.to_owned(), source })?;
+        let root = fs::canonicalize(path)
+            .map_err(|source| PlanDirError::Unreadable { path: path.to_owned(), source })?;
+        Ok(PlanDir { root })
+    }
+
+    /// The directory itself, canonicalised.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `PLAN_DIR/.planhost`.
+    pub fn state_dir(&self) -> PathBuf {
+        self.root.join(STATE_DIR)
+    }
+
+    /// Creates a fresh random token and stores it in `.planhost/token`
+    /// (mode 0600), replacing the previous one.
+    pub fn issue_token(&self) -> Result<Token, PlanDirError> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| PlanDirError::StateUnwritable {
+            path: self.state_dir().join("token"),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        let token = Token(bytes.iter().map(|b| format!("{b:02x}")).collect());
+        self.write_state_file("token", &format!("{}\n", token.0))?;
+        Ok(token)
+    }
+
+    /// Records the listening address in `.planhost/addr`, for tools that
+    /// attach to a running server.
+    pub fn record_address(&self, addr: SocketAddr) -> Result<(), PlanDirError> {
+        self.write_state_file("addr", &format!("{addr}\n"))
+    }
+
+    /// Writes a state file atomically: a private temporary file, then rename.
+    fn write_state_file(&self, name: &str, contents: &str) -> Result<(), PlanDirError> {
+        let dir = self.state_dir();
+        let path = dir.join(name);
+        let fail = |source| PlanDirError::StateUnwritable { path: path.clone(), source };
+        match fs::symlink_metadata(&dir) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => {
+                return Err(fail(std::io::Error::other(format!(
+                    "{} exists and is not a directory",
+                    dir.display()
+                ))));
+            }
+            Err(_) => fs::DirBuilder::new().mode(0o700).create(&dir).map_err(fail)?,
+        }
+        let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let write = || -> std::io::Result<()> {
+            let _ = fs::remove_file(&temp);
+            let mut file =
+                OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temp)?;
+            file.write_all(contents.as_bytes())?;
+            file.sync_all()?;
+            fs::rename(&temp, &path)
+        };
+        write().map_err(|e| {
+            let _ = fs::remove_file(&temp);
+            fail(e)
+        })
+    }
+}
+
+/// The secret that authorises `POST /api/publish`.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl Token {
+    /// Compares a presented token in time independent of where it differs.
+    pub fn matches(&self, presented: &str) -> bool {
+        let (a, b) = (self.0.as_bytes(), presented.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+
+    /// The token text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(..)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("planhost-plandir-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn token_is_private_and_replaced_each_time() {
+        let dir = temp_dir("token");
+        let plan = PlanDir::open(&dir).unwrap();
+        let first = plan.issue_token().unwrap();
+        let path = dir.join(".planhost/token");
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(fs::read_to_string(&path).unwrap().trim(), first.as_str());
+        let second = plan.issue_token().unwrap();
+        assert_ne!(first.as_str(), second.as_str());
+        assert_eq!(second.as_str().len(), 64);
+        assert!(second.matches(second.as_str()));
+        assert!(!second.matches(first.as_str()));
+        assert!(!second.matches(""));
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn missing_and_non_directories_are_refused() {
+        let dir = temp_dir("bad");
+        assert!(matches!(PlanDir::open(&dir.join("nope")), Err(PlanDirError::Missing { .. })));
+        fs::write(dir.join("file"), "x").unwrap();
+        assert!(matches!(
+            PlanDir::open(&dir.join("file")),
+            Err(PlanDirError::NotADirectory { .. })
+        ));
+        fs::remove_dir_all(dir).unwrap();
+    }
+}
