@@ -39,8 +39,8 @@ pub fn run(config: ServerConfig, on_ready: impl FnOnce(std::net::SocketAddr)) ->
     let listener = StdListener::bind(config.addr)
         .with_context(|| format!("cannot listen on {}", config.addr))?;
     let addr = listener.local_addr().context("reading the bound address")?;
-    let token = plan.issue_token().context("writing the publish token")?;
-    plan.record_address(addr).context("recording the address")?;
+    let token = plan.issue_token().map_err(|e| StartError::Usage(e.to_string()))?;
+    plan.record_address(addr).map_err(|e| StartError::Usage(e.to_string()))?;
     // Ask for the signals before anything else can receive them.
     let signals = async_signal::Signals::new([async_signal::Signal::Term, async_signal::Signal::Int])
         .context("installing signal handlers")?;

@@ -143,8 +143,14 @@ async fn timeout<T>(after: Duration) -> std::io::Result<T> {
 }
 
 fn wants_close(request: &http_types::Request) -> bool {
-    request.header("Connection").is_some_and(|v| {
-        v.as_str().split(',').any(|token| token.trim().eq_ignore_ascii_case("close"))
+    has_token(request, "Connection", "close")
+}
+
+/// Whether a list-valued header holds `token`; the header may come in
+/// several lines, each a comma-separated list.
+fn has_token(request: &http_types::Request, name: &str, token: &str) -> bool {
+    request.header(name).is_some_and(|values| {
+        values.iter().any(|v| v.as_str().split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
     })
 }
 

@@ -25,9 +25,7 @@ use crate::protocol::{ClientFrame, ServerFrame};
 /// the error status that fits.
 pub fn handshake(request: &Request) -> Reply {
     let header = |name: &str| request.header(name).map(|v| v.as_str().to_owned());
-    let has_token = |name: &str, token: &str| {
-        header(name).is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
-    };
+    let has_token = |name: &str, token: &str| super::has_token(request, name, token);
     if !has_token("Upgrade", "websocket") || !has_token("Connection", "upgrade") {
         let mut response = error_response(StatusCode::UpgradeRequired, "WebSocket upgrade required");
         response.insert_header("Upgrade", "websocket");

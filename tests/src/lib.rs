@@ -1,0 +1,418 @@
+//! Shared helpers for planhost's end-to-end tests: start the real binary on
+//! 127.0.0.1 port 0, speak raw HTTP/1.1 to it, and connect real WebSocket
+//! clients.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use async_tungstenite::WebSocketStream;
+use async_tungstenite::tungstenite::Message;
+use futures_lite::StreamExt;
+
+pub use async_tungstenite::tungstenite;
+
+/// A WebSocket client connection.
+pub type Ws = WebSocketStream<smol::net::TcpStream>;
+
+/// The `planhost` binary, built once per test process.
+pub fn planhost_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "-p", "planhost", "--bin", "planhost"])
+            .status()
+            .expect("running cargo build");
+        assert!(status.success(), "building planhost failed");
+        // tests run from target/<profile>/deps/; the binary sits one level up.
+        let exe = std::env::current_exe().expect("test executable path");
+        let bin = exe.parent().and_then(Path::parent).expect("target dir").join("planhost");
+        assert!(bin.exists(), "{} missing after build", bin.display());
+        bin
+    })
+}
+
+/// A fresh empty directory under the system temp dir, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(label: &str) -> TempDir {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNT.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("planhost-test-{label}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("creating temp dir");
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A running `planhost serve`, killed on drop.
+pub struct Server {
+    child: Child,
+    pub addr: SocketAddr,
+    pub token: String,
+    pub plan_dir: TempDir,
+    pub stdout_line: String,
+}
+
+impl Server {
+    /// Starts `planhost serve` on an empty plan directory with extra arguments.
+    pub fn start(extra: &[&str]) -> Server {
+        Server::start_in(TempDir::new("plan"), extra)
+    }
+
+    /// Starts `planhost serve PLAN_DIR --addr 127.0.0.1:0 EXTRA...`.
+    pub fn start_in(plan_dir: TempDir, extra: &[&str]) -> Server {
+        let mut child = Command::new(planhost_bin())
+            .arg("serve")
+            .arg(plan_dir.path())
+            .args(["--addr", "127.0.0.1:0"])
+            .args(extra)
+            .env("RUST_LOG", "planhost=warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting planhost");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("reading the ready line");
+        let addr = line
+            .trim()
+            .strip_prefix("planhost listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .parse()
+            .expect("address in the ready line");
+        let token = std::fs::read_to_string(plan_dir.path().join(".planhost/token"))
+            .expect("token file")
+            .trim()
+            .to_owned();
+        // Keep draining stdout so the child never blocks on it.
+        std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = stdout.read_to_string(&mut rest);
+            assert!(rest.is_empty(), "planhost printed more on stdout: {rest:?}");
+        });
+        Server { child, addr, token, plan_dir, stdout_line: line }
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    /// Sends a signal to the server.
+    pub fn signal(&self, signal: rustix::process::Signal) {
+        let pid = rustix::process::Pid::from_raw(self.pid()).expect("pid");
+        rustix::process::kill_process(pid, signal).expect("kill");
+    }
+
+    /// Waits for the process to exit, failing after `limit`.
+    pub fn wait_exit(&mut self, limit: Duration) -> ExitStatus {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "planhost did not exit within {limit:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Sends raw bytes and reads the whole answer until the server closes.
+    pub fn raw(&self, request: &[u8]) -> Response {
+        let mut stream = self.connect();
+        stream.write_all(request).expect("writing request");
+        let mut bytes = Vec::new();
+        let _ = stream.read_to_end(&mut bytes);
+        Response::parse(&bytes).unwrap_or_else(|| panic!("no HTTP response to {:?}", String::from_utf8_lossy(request)))
+    }
+
+    /// A plain TCP connection with a 10 s read timeout.
+    pub fn connect(&self) -> TcpStream {
+        let stream = TcpStream::connect(self.addr).expect("connecting");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        stream
+    }
+
+    /// `GET path` on a fresh connection.
+    pub fn get(&self, path: &str) -> Response {
+        self.request("GET", path, &[], b"")
+    }
+
+    /// Any request on a fresh connection, closed after the response.
+    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.addr);
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        if !body.is_empty() || method == "POST" {
+            head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        head.push_str("\r\n");
+        let mut bytes = head.into_bytes();
+        bytes.extend_from_slice(body);
+        self.raw(&bytes)
+    }
+
+    /// Publishes through `POST /api/publish/TOPIC` with the server's token.
+    pub fn publish(&self, topic: &str, data: &str) -> serde_json::Value {
+        self.publish_with(topic, data, "")
+    }
+
+    /// Publishes with a query string such as `?delivery=latest-wins`.
+    pub fn publish_with(&self, topic: &str, data: &str, query: &str) -> serde_json::Value {
+        let auth = format!("Bearer {}", self.token);
+        let response = self.request(
+            "POST",
+            &format!("/api/publish/{topic}{query}"),
+            &[("Authorization", &auth)],
+            data.as_bytes(),
+        );
+        assert_eq!(response.status, 200, "publish failed: {}", response.text());
+        response.json()
+    }
+
+    /// Subscriber count of a topic per `GET /api/topics` (0 if absent).
+    pub fn subscribers(&self, topic: &str) -> u64 {
+        let topics = self.get("/api/topics").json();
+        topics
+            .as_array()
+            .expect("topic list")
+            .iter()
+            .find(|t| t["topic"] == topic)
+            .map_or(0, |t| t["subscribers"].as_u64().expect("count"))
+    }
+
+    /// Polls until `topic` has exactly `count` subscribers, failing after 10 s.
+    pub fn wait_subscribers(&self, topic: &str, count: u64) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let now = self.subscribers(topic);
+            if now == count {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{topic}: {now} subscribers, expected {count}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Opens a WebSocket client at `/ws`.
+    pub async fn ws(&self) -> Ws {
+        let stream = smol::net::TcpStream::connect(self.addr).await.expect("connecting");
+        let url = format!("ws://{}/ws", self.addr);
+        let (ws, _) = async_tungstenite::client_async(url, stream).await.expect("websocket handshake");
+        ws
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A parsed HTTP response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// Parses the first response in `bytes` (Content-Length bodies only).
+    pub fn parse(bytes: &[u8]) -> Option<Response> {
+        let end = bytes.windows(4).position(|w| w == b"\r\n\r\n")?;
+        let head = std::str::from_utf8(&bytes[..end]).ok()?;
+        let mut lines = head.split("\r\n");
+        let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        let rest = &bytes[end + 4..];
+        let len = headers
+            .iter()
+            .find(|(k, _)| k == "content-length")
+            .and_then(|(_, v)| v.parse::<usize>().ok())
+            .unwrap_or(rest.len())
+            .min(rest.len());
+        Some(Response { status, headers, body: rest[..len].to_vec() })
+    }
+
+    /// Reads one complete response (head plus Content-Length body) from a
+    /// keep-alive connection.
+    pub fn read_from(stream: &mut TcpStream) -> Option<Response> {
+        let mut bytes = Vec::new();
+        let mut buf = [0u8; 8192];
+        loop {
+            if let Some(response) = Response::parse(&bytes) {
+                let declared = response.header("content-length").and_then(|v| v.parse().ok());
+                if declared.is_none_or(|len: usize| response.body.len() >= len) {
+                    return Some(response);
+                }
+            }
+            let n = stream.read(&mut buf).ok()?;
+            if n == 0 {
+                return Response::parse(&bytes);
+            }
+            bytes.extend_from_slice(&buf[..n]);
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("bad JSON {:?}: {e}", self.text()))
+    }
+}
+
+/// A WebSocket client on a plain TCP stream that writes frames byte by
+/// byte, for frames a well-behaved client library refuses to send.
+pub struct RawWs(pub TcpStream);
+
+impl RawWs {
+    /// Connects and completes the handshake.
+    pub fn connect(server: &Server) -> RawWs {
+        let mut stream = server.connect();
+        let request = format!(
+            "GET /ws HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            server.addr
+        );
+        stream.write_all(request.as_bytes()).expect("handshake");
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            stream.read_exact(&mut byte).expect("handshake response");
+            head.push(byte[0]);
+        }
+        assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
+        RawWs(stream)
+    }
+
+    /// Writes one final frame; `masked` as clients must (RFC 6455, 5.3).
+    pub fn write_frame(&mut self, opcode: u8, payload: &[u8], masked: bool) {
+        let mut frame = vec![0x80 | opcode];
+        let mask_bit = if masked { 0x80 } else { 0 };
+        match payload.len() {
+            n if n < 126 => frame.push(mask_bit | n as u8),
+            n if n <= 0xffff => {
+                frame.push(mask_bit | 126);
+                frame.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+            n => {
+                frame.push(mask_bit | 127);
+                frame.extend_from_slice(&(n as u64).to_be_bytes());
+            }
+        }
+        let key = [0x12, 0x34, 0x56, 0x78];
+        if masked {
+            frame.extend_from_slice(&key);
+            frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+        } else {
+            frame.extend_from_slice(payload);
+        }
+        let _ = self.0.write_all(&frame);
+    }
+
+    /// Reads one frame: (opcode, payload), or `None` at end of stream.
+    pub fn read_frame(&mut self) -> Option<(u8, Vec<u8>)> {
+        let mut head = [0u8; 2];
+        self.0.read_exact(&mut head).ok()?;
+        let len = match head[1] & 0x7f {
+            126 => {
+                let mut b = [0u8; 2];
+                self.0.read_exact(&mut b).ok()?;
+                u16::from_be_bytes(b) as usize
+            }
+            127 => {
+                let mut b = [0u8; 8];
+                self.0.read_exact(&mut b).ok()?;
+                u64::from_be_bytes(b) as usize
+            }
+            n => n as usize,
+        };
+        let mut payload = vec![0u8; len];
+        self.0.read_exact(&mut payload).ok()?;
+        Some((head[0] & 0x0f, payload))
+    }
+
+    /// Reads frames until a close frame, returning its code.
+    pub fn close_code(&mut self) -> Option<u16> {
+        loop {
+            let (opcode, payload) = self.read_frame()?;
+            if opcode == 0x8 {
+                return payload.get(..2).map(|b| u16::from_be_bytes([b[0], b[1]]));
+            }
+        }
+    }
+}
+
+/// Sends a JSON text frame.
+pub async fn send_json(ws: &mut Ws, value: serde_json::Value) {
+    ws.send(Message::text(value.to_string())).await.expect("sending frame");
+}
+
+/// Subscribes to `topic`.
+pub async fn subscribe(ws: &mut Ws, topic: &str, since: Option<u64>) {
+    let mut frame = serde_json::json!({"type": "subscribe", "topic": topic});
+    if let Some(since) = since {
+        frame["since"] = since.into();
+    }
+    send_json(ws, frame).await;
+}
+
+/// The next data frame as JSON (pings are skipped), failing after 10 s.
+pub async fn next_json(ws: &mut Ws) -> serde_json::Value {
+    match next_message(ws, Duration::from_secs(10)).await {
+        Some(Message::Text(text)) => serde_json::from_str(text.as_str()).expect("JSON frame"),
+        other => panic!("expected a text frame, got {other:?}"),
+    }
+}
+
+/// The next non-ping message, `None` when the stream ended or `limit` passed.
+pub async fn next_message(ws: &mut Ws, limit: Duration) -> Option<Message> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let message = futures_lite::FutureExt::or(async { ws.next().await }, async {
+            smol::Timer::after(left).await;
+            None
+        })
+        .await;
+        match message {
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(message)) => return Some(message),
+            _ => return None,
+        }
+    }
+}
+
+/// Whether nothing but pings arrives within `quiet`.
+pub async fn stays_quiet(ws: &mut Ws, quiet: Duration) -> bool {
+    next_message(ws, quiet).await.is_none()
+}

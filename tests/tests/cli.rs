@@ -1,0 +1,97 @@
+//! The `planhost` command line: version, help, exit codes, the one ready
+//! line on stdout.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use planhost_tests::{Server, TempDir, planhost_bin};
+
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(planhost_bin()).args(args).stdin(Stdio::null()).output().expect("running planhost")
+}
+
+#[test]
+fn version_and_help() {
+    let version = run(&["--version"]);
+    assert!(version.status.success());
+    assert_eq!(String::from_utf8_lossy(&version.stdout).trim(), format!("planhost {}", env!("CARGO_PKG_VERSION")));
+    let help = run(&["serve", "--help"]);
+    assert!(help.status.success());
+    let text = String::from_utf8_lossy(&help.stdout);
+    for option in ["--addr", "--web", "[PLAN_DIR]"] {
+        assert!(text.contains(option), "serve --help lacks {option}");
+    }
+    assert_eq!(run(&["--bogus"]).status.code(), Some(2));
+    assert_eq!(run(&["serve", "--addr", "nowhere"]).status.code(), Some(2));
+}
+
+fn assert_usage_error(args: &[&str], expect: &str) {
+    let output = run(args);
+    assert_eq!(output.status.code(), Some(2), "{args:?}");
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "one line expected: {stderr:?}");
+    assert!(stderr.contains(expect), "{stderr:?} lacks {expect:?}");
+}
+
+#[test]
+fn bad_plan_directories_exit_2_with_one_line() {
+    let dir = TempDir::new("cli");
+    let missing = dir.path().join("missing");
+    assert_usage_error(&["serve", missing.to_str().unwrap(), "--addr", "127.0.0.1:0"], "does not exist");
+    let file = dir.path().join("plan.txt");
+    std::fs::write(&file, "x").unwrap();
+    assert_usage_error(&["serve", file.to_str().unwrap(), "--addr", "127.0.0.1:0"], "not a directory");
+    // A plan directory whose state folder is taken by a file.
+    let blocked = dir.path().join("blocked");
+    std::fs::create_dir(&blocked).unwrap();
+    std::fs::write(blocked.join(".planhost"), "x").unwrap();
+    assert_usage_error(&["serve", blocked.to_str().unwrap(), "--addr", "127.0.0.1:0"], ".planhost");
+    let web = dir.path().join("no-web");
+    let plan = dir.path().to_str().unwrap();
+    assert_usage_error(&["serve", plan, "--addr", "127.0.0.1:0", "--web", web.to_str().unwrap()], "web directory");
+}
+
+#[test]
+fn address_in_use_exits_1() {
+    let server = Server::start(&[]);
+    let dir = TempDir::new("busy");
+    let output = run(&["serve", dir.path().to_str().unwrap(), "--addr", &server.addr.to_string()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot listen"), "{stderr}");
+}
+
+#[test]
+fn prints_exactly_one_line_and_exits_zero_on_sigterm() {
+    let dir = TempDir::new("oneline");
+    let mut child = Command::new(planhost_bin())
+        .args(["serve", dir.path().to_str().unwrap(), "--addr", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 256];
+    let n = stdout.read(&mut first).unwrap();
+    let line = String::from_utf8_lossy(&first[..n]).to_string();
+    assert!(line.starts_with("planhost listening on http://127.0.0.1:"), "{line:?}");
+    let port: u16 = line.trim().rsplit(':').next().unwrap().parse().unwrap();
+    assert_ne!(port, 0, "the real port is printed");
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert_eq!(format!("{line}{rest}").lines().count(), 1, "stdout: {line}{rest}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "no exit after SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
+}

@@ -1,0 +1,281 @@
+//! HTTP behaviour of a real `planhost serve`: static files, caching,
+//! traversal attempts, malformed and oversized requests, timeouts, publish.
+
+use std::io::{Read, Write};
+use std::time::Duration;
+
+use planhost_tests::{Server, TempDir};
+
+#[test]
+fn serves_embedded_client_with_type_and_etag() {
+    let server = Server::start(&[]);
+    let index = server.get("/");
+    assert_eq!(index.status, 200);
+    assert_eq!(index.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(index.text().contains("<html") || index.text().contains("<!doctype"), "{}", index.text());
+    let etag = index.header("etag").expect("etag").to_owned();
+
+    let again = server.request("GET", "/", &[("If-None-Match", &etag)], b"");
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    assert_eq!(again.header("etag"), Some(etag.as_str()));
+
+    let other = server.request("GET", "/", &[("If-None-Match", "\"not-it\"")], b"");
+    assert_eq!(other.status, 200);
+
+    let script = server.get("/app.js");
+    assert_eq!(script.status, 200);
+    assert_eq!(script.header("content-type"), Some("text/javascript; charset=utf-8"));
+    let style = server.get("/style.css");
+    assert_eq!(style.header("content-type"), Some("text/css; charset=utf-8"));
+
+    let head = server.request("HEAD", "/", &[], b"");
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+
+    assert_eq!(server.get("/missing.html").status, 404);
+}
+
+#[test]
+fn healthz_answers() {
+    let server = Server::start(&[]);
+    let health = server.get("/healthz");
+    assert_eq!(health.status, 200);
+    assert_eq!(health.json()["status"], "ok");
+}
+
+#[test]
+fn keep_alive_serves_several_requests_on_one_connection() {
+    let server = Server::start(&[]);
+    let mut stream = server.connect();
+    let host = server.addr;
+    let request = format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n");
+    for _ in 0..3 {
+        stream.write_all(request.as_bytes()).unwrap();
+        let response = planhost_tests::Response::read_from(&mut stream).expect("a response");
+        assert_eq!(response.status, 200);
+        assert_eq!(response.json()["status"], "ok");
+    }
+}
+
+/// A web directory holding `index.html`, next to a secret that must never be served.
+fn web_fixture() -> (TempDir, std::path::PathBuf) {
+    let base = TempDir::new("web");
+    let web = base.path().join("web");
+    std::fs::create_dir_all(web.join("sub")).unwrap();
+    std::fs::write(web.join("index.html"), "<!doctype html><p>disk index</p>").unwrap();
+    std::fs::write(web.join("sub/page.html"), "<p>sub page</p>").unwrap();
+    std::fs::write(base.path().join("secret.txt"), "TOP-SECRET").unwrap();
+    std::os::unix::fs::symlink(base.path(), web.join("escape")).unwrap();
+    std::os::unix::fs::symlink(base.path().join("secret.txt"), web.join("secret-link.txt")).unwrap();
+    std::os::unix::fs::symlink(web.join("sub/page.html"), web.join("inside-link.html")).unwrap();
+    (base, web)
+}
+
+#[test]
+fn web_dir_is_served_from_disk() {
+    let (_base, web) = web_fixture();
+    let server = Server::start(&["--web", web.to_str().unwrap()]);
+    assert!(server.get("/").text().contains("disk index"));
+    assert!(server.get("/sub/page.html").text().contains("sub page"));
+    // A symlink that stays inside the web directory is fine.
+    assert!(server.get("/inside-link.html").text().contains("sub page"));
+    // Edits show up without a restart, with a new ETag.
+    let before = server.get("/").header("etag").unwrap().to_owned();
+    std::fs::write(web.join("index.html"), "<p>edited</p>").unwrap();
+    let after = server.get("/");
+    assert!(after.text().contains("edited"));
+    assert_ne!(after.header("etag").unwrap(), before);
+}
+
+#[test]
+fn traversal_attempts_get_404_and_no_byte_from_outside() {
+    let (base, web) = web_fixture();
+    let server = Server::start(&["--web", web.to_str().unwrap()]);
+    let secret_abs = base.path().join("secret.txt");
+    let attempts = [
+        "/../secret.txt".to_owned(),
+        "/../../../../etc/passwd".to_owned(),
+        "/%2e%2e/secret.txt".to_owned(),
+        "/%2E%2E/secret.txt".to_owned(),
+        "/%2e%2e%2fsecret.txt".to_owned(),
+        "/..%2fsecret.txt".to_owned(),
+        "/sub/..%2f..%2fsecret.txt".to_owned(),
+        "/sub/%2e%2e/%2e%2e/secret.txt".to_owned(),
+        "/..\\secret.txt".to_owned(),
+        "/%5c..%5csecret.txt".to_owned(),
+        "/sub\\..\\..\\secret.txt".to_owned(),
+        format!("/{}", secret_abs.display()),
+        format!("/%2f{}", secret_abs.display().to_string().trim_start_matches('/')),
+        format!("//{}", secret_abs.display().to_string().trim_start_matches('/')),
+        "/index.html%00.txt".to_owned(),
+        "/%00/secret.txt".to_owned(),
+        "/escape/secret.txt".to_owned(),
+        "/secret-link.txt".to_owned(),
+        "/.%2e/secret.txt".to_owned(),
+        "/%252e%252e/secret.txt".to_owned(),
+    ];
+    for path in &attempts {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", server.addr);
+        let response = server.raw(request.as_bytes());
+        assert!(
+            response.status == 404 || response.status == 400,
+            "{path}: status {}",
+            response.status
+        );
+        assert!(!response.text().contains("TOP-SECRET"), "{path} leaked the secret");
+        assert!(!response.text().contains("root:"), "{path} leaked /etc/passwd");
+    }
+    // The absolute-form request target must not escape either.
+    let response = server.raw(
+        format!("GET http://{}/../secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", server.addr)
+            .as_bytes(),
+    );
+    assert!(!response.text().contains("TOP-SECRET"));
+}
+
+#[test]
+fn traversal_attempts_on_embedded_files_get_404() {
+    let server = Server::start(&[]);
+    for path in ["/../Cargo.toml", "/%2e%2e/Cargo.toml", "/..%2fhost%2fCargo.toml", "/.gitignore", "/%2fetc%2fpasswd"] {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+        let response = server.raw(request.as_bytes());
+        assert_eq!(response.status, 404, "{path}");
+        assert!(!response.text().contains("[package]"), "{path}");
+    }
+}
+
+#[test]
+fn malformed_requests_get_400() {
+    let server = Server::start(&[]);
+    let cases: [&[u8]; 6] = [
+        b"GARBAGE\r\n\r\n",
+        b"GET / HTTP/1.1\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: \xff\xfe\r\n\r\n",
+        b"POST /api/publish/t HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+        b"GET relative HTTP/1.1\r\nHost: x\r\n\r\n",
+    ];
+    for raw in cases {
+        let response = server.raw(raw);
+        assert_eq!(response.status, 400, "{:?}", String::from_utf8_lossy(raw));
+    }
+    let old = server.raw(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n");
+    assert_eq!(old.status, 505);
+    // The server is still fine.
+    assert_eq!(server.get("/healthz").status, 200);
+}
+
+#[test]
+fn oversized_headers_get_431() {
+    let server = Server::start(&[]);
+    let big = format!("GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "a".repeat(16 << 10));
+    assert_eq!(server.raw(big.as_bytes()).status, 431);
+    let mut many = String::from("GET / HTTP/1.1\r\nHost: x\r\n");
+    for i in 0..200 {
+        many.push_str(&format!("X-{i}: v\r\n"));
+    }
+    many.push_str("\r\n");
+    assert_eq!(server.raw(many.as_bytes()).status, 431);
+}
+
+#[test]
+fn oversized_bodies_get_413_and_publish_nothing() {
+    let server = Server::start(&["--max-body", "1024"]);
+    let auth = format!("Bearer {}", server.token);
+    let declared = format!(
+        "POST /api/publish/big HTTP/1.1\r\nHost: x\r\nAuthorization: {auth}\r\nContent-Length: 100000000\r\n\r\n"
+    );
+    assert_eq!(server.raw(declared.as_bytes()).status, 413);
+    let chunk = "x".repeat(600);
+    let chunked = format!(
+        "POST /api/publish/big HTTP/1.1\r\nHost: x\r\nAuthorization: {auth}\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n{chunk}\r\n258\r\n{chunk}\r\n0\r\n\r\n"
+    );
+    assert_eq!(server.raw(chunked.as_bytes()).status, 413);
+    assert_eq!(server.get("/api/topics").json(), serde_json::json!([]));
+    // Within the limit it works.
+    assert_eq!(server.publish("big", &"y".repeat(1000))["subscribers"], 0);
+}
+
+#[test]
+fn slow_header_client_is_timed_out() {
+    let server = Server::start(&["--header-timeout", "300ms"]);
+    let mut stream = server.connect();
+    stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
+    // Never finish the head: the server must close the connection on its own
+    // (the 10 s read timeout of the test client would fail the read instead).
+    let mut buf = Vec::new();
+    let read = stream.read_to_end(&mut buf);
+    assert!(read.is_ok(), "connection was not closed by the server: {read:?}");
+    // An idle keep-alive connection is closed the same way.
+    let mut idle = server.connect();
+    let read = idle.read_to_end(&mut buf);
+    assert!(read.is_ok(), "idle connection was not closed: {read:?}");
+    assert_eq!(server.get("/healthz").status, 200);
+}
+
+#[test]
+fn publish_requires_the_token() {
+    let server = Server::start(&[]);
+    let cases = [
+        vec![],
+        vec![("Authorization", "Bearer wrong".to_owned())],
+        vec![("Authorization", format!("Basic {}", server.token))],
+        vec![("Authorization", format!("Bearer {}x", server.token))],
+        vec![("Authorization", format!("Bearer {}", &server.token[..63]))],
+    ];
+    for headers in cases {
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let response = server.request("POST", "/api/publish/secret", &headers, b"data");
+        assert_eq!(response.status, 401, "{headers:?}");
+        assert_eq!(response.header("www-authenticate"), Some("Bearer"));
+    }
+    assert_eq!(server.get("/api/topics").json(), serde_json::json!([]), "nothing was published");
+
+    let published = server.publish("plans/q3", "hello");
+    assert_eq!(published["topic"], "plans/q3");
+    assert!(published["rev"].as_u64().unwrap() > 0);
+    let topics = server.get("/api/topics").json();
+    assert_eq!(topics[0]["topic"], "plans/q3");
+    assert_eq!(topics[0]["rev"], published["rev"]);
+}
+
+#[test]
+fn publish_rejects_bad_input() {
+    let server = Server::start(&[]);
+    let auth = format!("Bearer {}", server.token);
+    let headers = [("Authorization", auth.as_str())];
+    assert_eq!(server.request("POST", "/api/publish/t", &headers, b"\xff\xfe").status, 400);
+    assert_eq!(server.request("POST", "/api/publish/a%00b", &headers, b"x").status, 400);
+    assert_eq!(server.request("POST", "/api/publish/", &headers, b"x").status, 400);
+    let long = format!("/api/publish/{}", "t".repeat(300));
+    assert_eq!(server.request("POST", &long, &headers, b"x").status, 400);
+    assert_eq!(server.request("POST", "/api/publish/t?delivery=sometimes", &headers, b"x").status, 400);
+    assert_eq!(server.get("/api/publish/t").status, 405);
+    assert_eq!(server.request("DELETE", "/", &[], b"").status, 405);
+    assert_eq!(server.get("/api/nothing").status, 404);
+    assert_eq!(server.get("/api/topics").json(), serde_json::json!([]));
+}
+
+#[test]
+fn token_changes_each_start_and_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let first = Server::start(&[]);
+    let path = first.plan_dir.path().join(".planhost/token");
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let first_token = first.token.clone();
+    let plan_dir = planhost_tests::TempDir::new("restart");
+    let second = Server::start_in(plan_dir, &[]);
+    assert_ne!(second.token, first_token);
+    let again = second.request(
+        "POST",
+        "/api/publish/x",
+        &[("Authorization", &format!("Bearer {first_token}"))],
+        b"x",
+    );
+    assert_eq!(again.status, 401, "a token of another start must not work");
+    let addr = std::fs::read_to_string(second.plan_dir.path().join(".planhost/addr")).unwrap();
+    assert_eq!(addr.trim(), second.addr.to_string());
+    let _ = Duration::ZERO;
+}

@@ -1,0 +1,310 @@
+//! WebSocket behaviour of a real `planhost serve`: fan-out, revisions,
+//! slow and silent clients, malformed frames, the handshake, shutdown.
+
+use std::time::Duration;
+
+use futures_lite::StreamExt;
+use planhost_tests::tungstenite::Message;
+use planhost_tests::tungstenite::protocol::frame::coding::CloseCode;
+use planhost_tests::{RawWs, Server, next_json, next_message, send_json, stays_quiet, subscribe};
+use serde_json::json;
+
+#[test]
+fn two_hundred_clients_get_the_same_20kb_message_and_rev() {
+    let server = Server::start(&[]);
+    smol::block_on(async {
+        let mut clients = Vec::new();
+        for _ in 0..200 {
+            let mut ws = server.ws().await;
+            subscribe(&mut ws, "plan", None).await;
+            clients.push(ws);
+        }
+        server.wait_subscribers("plan", 200);
+        let data: String = (0..20 * 1024).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+        let published = server.publish("plan", &data);
+        assert_eq!(published["subscribers"], 200);
+        for ws in &mut clients {
+            let frame = next_json(ws).await;
+            assert_eq!(frame["type"], "message");
+            assert_eq!(frame["topic"], "plan");
+            assert_eq!(frame["rev"], published["rev"]);
+            assert_eq!(frame["data"].as_str().map(str::len), Some(data.len()));
+            assert_eq!(frame["data"], data.as_str());
+        }
+    });
+}
+
+#[test]
+fn revisions_only_grow_and_since_skips_what_the_client_has() {
+    let server = Server::start(&[]);
+    smol::block_on(async {
+        let first = server.publish("t", "one")["rev"].as_u64().unwrap();
+        let second = server.publish("t", "two")["rev"].as_u64().unwrap();
+        assert!(second > first);
+        let other = server.publish("u", "x")["rev"].as_u64().unwrap();
+        assert!(other > second);
+
+        // Current message on subscribe.
+        let mut fresh = server.ws().await;
+        subscribe(&mut fresh, "t", None).await;
+        let frame = next_json(&mut fresh).await;
+        assert_eq!((frame["rev"].as_u64(), frame["data"].as_str()), (Some(second), Some("two")));
+
+        // Up to date: nothing until the next publish.
+        let mut current = server.ws().await;
+        subscribe(&mut current, "t", Some(second)).await;
+        server.wait_subscribers("t", 2);
+        assert!(stays_quiet(&mut current, Duration::from_millis(300)).await);
+        let third = server.publish("t", "three")["rev"].as_u64().unwrap();
+        assert_eq!(next_json(&mut current).await["rev"].as_u64(), Some(third));
+
+        // Behind: gets the current message only.
+        let mut behind = server.ws().await;
+        subscribe(&mut behind, "t", Some(first)).await;
+        let frame = next_json(&mut behind).await;
+        assert_eq!((frame["rev"].as_u64(), frame["data"].as_str()), (Some(third), Some("three")));
+
+        // Unsubscribed: nothing more.
+        send_json(&mut behind, json!({"type": "unsubscribe", "topic": "t"})).await;
+        server.wait_subscribers("t", 2);
+        server.publish("t", "four");
+        assert!(stays_quiet(&mut behind, Duration::from_millis(300)).await);
+    });
+}
+
+#[test]
+fn a_client_that_never_reads_does_not_delay_the_others() {
+    let server = Server::start(&["--client-queue", "8", "--stuck-timeout", "1s"]);
+    smol::block_on(async {
+        let mut stalled = server.ws().await;
+        subscribe(&mut stalled, "t", None).await;
+        let mut reader = server.ws().await;
+        subscribe(&mut reader, "t", None).await;
+        server.wait_subscribers("t", 2);
+        // 300 x 64 KiB is far more than the socket buffers hold.
+        let chunk = "z".repeat(64 << 10);
+        let reading = smol::spawn(async move {
+            let mut revs = Vec::new();
+            for _ in 0..300 {
+                let frame = next_json(&mut reader).await;
+                revs.push(frame["rev"].as_u64().unwrap());
+            }
+            (revs, reader)
+        });
+        let mut published = Vec::new();
+        for i in 0..300 {
+            published.push(server.publish("t", &format!("{i}{chunk}"))["rev"].as_u64().unwrap());
+        }
+        let (revs, _reader) = reading.await;
+        assert_eq!(revs, published, "the reading client got every message in order");
+        // The stalled client was cut off, not waited for.
+        server.wait_subscribers("t", 1);
+        let mut frames = 0;
+        while let Some(Ok(message)) = stalled.next().await {
+            if let Message::Close(_) = message {
+                break;
+            }
+            frames += 1;
+        }
+        assert!(frames < 300, "the stalled client cannot have received everything");
+    });
+}
+
+#[test]
+fn a_lagging_client_skips_to_the_newest_on_a_latest_wins_topic() {
+    let server = Server::start(&["--client-queue", "4"]);
+    smol::block_on(async {
+        let mut lagging = server.ws().await;
+        subscribe(&mut lagging, "view/work/table", None).await;
+        server.wait_subscribers("view/work/table", 1);
+        let page = "p".repeat(200 << 10);
+        let mut last = 0;
+        for i in 0..100 {
+            let published = server.publish_with("view/work/table", &format!("{i:03}{page}"), "?delivery=latest-wins");
+            last = published["rev"].as_u64().unwrap();
+        }
+        let mut revs = Vec::new();
+        while revs.last() != Some(&last) {
+            let frame = next_json(&mut lagging).await;
+            revs.push(frame["rev"].as_u64().unwrap());
+        }
+        assert!(revs.windows(2).all(|w| w[0] < w[1]), "revisions must grow");
+        assert!(revs.len() < 100, "stale messages were queued: got all {}", revs.len());
+        // Still subscribed: a lagging latest-wins client is not closed.
+        assert_eq!(server.subscribers("view/work/table"), 1);
+        let newest = server.publish_with("view/work/table", "fresh", "?delivery=latest-wins");
+        assert_eq!(next_json(&mut lagging).await["rev"], newest["rev"]);
+    });
+}
+
+#[test]
+fn disconnects_remove_subscribers() {
+    let server = Server::start(&[]);
+    smol::block_on(async {
+        let mut clients = Vec::new();
+        for _ in 0..10 {
+            let mut ws = server.ws().await;
+            subscribe(&mut ws, "t", None).await;
+            clients.push(ws);
+        }
+        server.wait_subscribers("t", 10);
+        for mut ws in clients.drain(..5) {
+            ws.close(None).await.unwrap();
+        }
+        server.wait_subscribers("t", 5);
+        // Dropped without a close frame: the TCP connection just ends.
+        clients.truncate(2);
+        server.wait_subscribers("t", 2);
+        drop(clients);
+        server.wait_subscribers("t", 0);
+    });
+}
+
+#[test]
+fn malformed_text_frames_get_error_frames_and_the_connection_stays() {
+    let server = Server::start(&[]);
+    smol::block_on(async {
+        let mut ws = server.ws().await;
+        for bad in [
+            "not json",
+            "{}",
+            r#"{"type":"shout","topic":"t"}"#,
+            r#"{"type":"subscribe"}"#,
+            r#"{"type":"subscribe","topic":""}"#,
+            r#"{"type":"subscribe","topic":"t","since":"yesterday"}"#,
+        ] {
+            ws.send(Message::text(bad)).await.unwrap();
+            let frame = next_json(&mut ws).await;
+            assert_eq!(frame["type"], "error", "{bad}");
+            assert!(frame["message"].as_str().is_some_and(|m| !m.is_empty()));
+        }
+        subscribe(&mut ws, "t", None).await;
+        server.wait_subscribers("t", 1);
+        let rev = server.publish("t", "still here")["rev"].clone();
+        assert_eq!(next_json(&mut ws).await["rev"], rev);
+    });
+}
+
+fn close_code_of(message: Option<Message>) -> Option<CloseCode> {
+    match message {
+        Some(Message::Close(Some(frame))) => Some(frame.code),
+        _ => None,
+    }
+}
+
+#[test]
+fn binary_and_oversized_frames_are_closed_with_the_right_code() {
+    let server = Server::start(&[]);
+    smol::block_on(async {
+        let mut binary = server.ws().await;
+        binary.send(Message::binary(vec![1, 2, 3])).await.unwrap();
+        let code = close_code_of(next_message(&mut binary, Duration::from_secs(10)).await);
+        assert_eq!(code, Some(CloseCode::Unsupported));
+
+        let mut huge = server.ws().await;
+        let _ = huge.send(Message::text("x".repeat(100 << 10))).await;
+        let code = close_code_of(next_message(&mut huge, Duration::from_secs(10)).await);
+        assert_eq!(code, Some(CloseCode::Size));
+    });
+    let mut invalid_utf8 = RawWs::connect(&server);
+    invalid_utf8.write_frame(0x1, b"\xff\xfe", true);
+    assert_eq!(invalid_utf8.close_code(), Some(1007));
+
+    let mut unmasked = RawWs::connect(&server);
+    unmasked.write_frame(0x1, br#"{"type":"subscribe","topic":"t"}"#, false);
+    assert_eq!(unmasked.close_code(), Some(1002));
+
+    let mut bad_opcode = RawWs::connect(&server);
+    bad_opcode.write_frame(0x3, b"?", true);
+    assert_eq!(bad_opcode.close_code(), Some(1002));
+
+    assert_eq!(server.get("/healthz").status, 200);
+}
+
+#[test]
+fn handshake_is_checked() {
+    let server = Server::start(&[]);
+    let ws_request = |extra: &str| {
+        let request = format!("GET /ws HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{extra}\r\n", server.addr);
+        server.raw(request.as_bytes()).status
+    };
+    let upgrade = "Connection: Upgrade\r\nUpgrade: websocket\r\n";
+    let key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+    let version = "Sec-WebSocket-Version: 13\r\n";
+    assert_eq!(ws_request(""), 426, "plain GET /ws");
+    assert_eq!(ws_request(&format!("{upgrade}{key}Sec-WebSocket-Version: 8\r\n")), 426);
+    assert_eq!(ws_request(&format!("{upgrade}{version}")), 400, "no key");
+    assert_eq!(ws_request(&format!("{upgrade}{version}Sec-WebSocket-Key: short\r\n")), 400);
+    assert_eq!(ws_request(&format!("{upgrade}{key}{version}Origin: http://evil.example\r\n")), 403);
+    let same_origin = format!("{upgrade}{key}{version}Origin: http://{}\r\n", server.addr);
+    let mut stream = server.connect();
+    use std::io::Write;
+    stream
+        .write_all(format!("GET /ws HTTP/1.1\r\nHost: {}\r\n{same_origin}\r\n", server.addr).as_bytes())
+        .unwrap();
+    let response = planhost_tests::Response::read_from(&mut stream).unwrap();
+    assert_eq!(response.status, 101);
+    assert_eq!(response.header("sec-websocket-accept"), Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+    assert_eq!(server.request("POST", "/ws", &[], b"").status, 405);
+}
+
+#[test]
+fn a_client_that_misses_pongs_is_dropped() {
+    let server = Server::start(&["--ping-interval", "100ms", "--pong-timeout", "600ms"]);
+    smol::block_on(async {
+        let mut silent = server.ws().await;
+        subscribe(&mut silent, "t", None).await;
+        let mut live = server.ws().await;
+        subscribe(&mut live, "t", None).await;
+        server.wait_subscribers("t", 2);
+        // The live client keeps reading, so its library answers the pings;
+        // the silent one never polls its socket and never answers.
+        let listening = smol::spawn(async move {
+            let mut frames = Vec::new();
+            while let Some(Ok(message)) = live.next().await {
+                if let Message::Text(text) = message {
+                    frames.push(text.to_string());
+                    return frames;
+                }
+            }
+            frames
+        });
+        server.wait_subscribers("t", 1);
+        std::thread::sleep(Duration::from_millis(1000));
+        assert_eq!(server.subscribers("t"), 1, "the answering client must stay");
+        let rev = server.publish("t", "ping-pong")["rev"].clone();
+        let frames = listening.await;
+        assert_eq!(frames.len(), 1);
+        let frame: serde_json::Value = serde_json::from_str(&frames[0]).unwrap();
+        assert_eq!(frame["rev"], rev);
+        drop(silent);
+    });
+}
+
+#[test]
+fn sigterm_closes_clients_with_going_away_and_exits_zero() {
+    let mut server = Server::start(&[]);
+    smol::block_on(async {
+        let mut clients = Vec::new();
+        for _ in 0..5 {
+            let mut ws = server.ws().await;
+            subscribe(&mut ws, "t", None).await;
+            clients.push(ws);
+        }
+        server.wait_subscribers("t", 5);
+        server.signal(rustix::process::Signal::TERM);
+        for ws in &mut clients {
+            let code = close_code_of(next_message(ws, Duration::from_secs(10)).await);
+            assert_eq!(code, Some(CloseCode::Away));
+        }
+    });
+    let status = server.wait_exit(Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn sigint_exits_zero() {
+    let mut server = Server::start(&[]);
+    server.signal(rustix::process::Signal::INT);
+    assert_eq!(server.wait_exit(Duration::from_secs(10)).code(), Some(0));
+}
