@@ -135,7 +135,8 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("planhost-plandir-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("planhost-plandir-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         dir

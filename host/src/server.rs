@@ -28,7 +28,10 @@ pub enum StartError {
 
 /// Runs the server until SIGINT or SIGTERM, then shuts it down cleanly.
 /// `on_ready` gets the bound address once the server accepts connections.
-pub fn run(config: ServerConfig, on_ready: impl FnOnce(std::net::SocketAddr)) -> Result<(), StartError> {
+pub fn run(
+    config: ServerConfig,
+    on_ready: impl FnOnce(std::net::SocketAddr),
+) -> Result<(), StartError> {
     let plan = PlanDir::open(&config.plan_dir).map_err(|e| StartError::Usage(e.to_string()))?;
     let assets = match &config.web_dir {
         None => Assets::Embedded,
@@ -42,8 +45,9 @@ pub fn run(config: ServerConfig, on_ready: impl FnOnce(std::net::SocketAddr)) ->
     let token = plan.issue_token().map_err(|e| StartError::Usage(e.to_string()))?;
     plan.record_address(addr).map_err(|e| StartError::Usage(e.to_string()))?;
     // Ask for the signals before anything else can receive them.
-    let signals = async_signal::Signals::new([async_signal::Signal::Term, async_signal::Signal::Int])
-        .context("installing signal handlers")?;
+    let signals =
+        async_signal::Signals::new([async_signal::Signal::Term, async_signal::Signal::Int])
+            .context("installing signal handlers")?;
 
     let executor = Arc::new(Executor::new());
     let threads = if config.threads == 0 {

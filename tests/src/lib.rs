@@ -44,7 +44,8 @@ impl TempDir {
     pub fn new(label: &str) -> TempDir {
         static COUNT: AtomicUsize = AtomicUsize::new(0);
         let n = COUNT.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("planhost-test-{label}-{}-{n}", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("planhost-test-{label}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).expect("creating temp dir");
         TempDir(path)
@@ -139,7 +140,8 @@ impl Server {
         stream.write_all(request).expect("writing request");
         let mut bytes = Vec::new();
         let _ = stream.read_to_end(&mut bytes);
-        Response::parse(&bytes).unwrap_or_else(|| panic!("no HTTP response to {:?}", String::from_utf8_lossy(request)))
+        Response::parse(&bytes)
+            .unwrap_or_else(|| panic!("no HTTP response to {:?}", String::from_utf8_lossy(request)))
     }
 
     /// A plain TCP connection with a 10 s read timeout.
@@ -155,8 +157,15 @@ impl Server {
     }
 
     /// Any request on a fresh connection, closed after the response.
-    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
-        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.addr);
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Response {
+        let mut head =
+            format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.addr);
         for (name, value) in headers {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
@@ -215,7 +224,8 @@ impl Server {
     pub async fn ws(&self) -> Ws {
         let stream = smol::net::TcpStream::connect(self.addr).await.expect("connecting");
         let url = format!("ws://{}/ws", self.addr);
-        let (ws, _) = async_tungstenite::client_async(url, stream).await.expect("websocket handshake");
+        let (ws, _) =
+            async_tungstenite::client_async(url, stream).await.expect("websocket handshake");
         ws
     }
 }
@@ -286,7 +296,8 @@ impl Response {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("bad JSON {:?}: {e}", self.text()))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("bad JSON {:?}: {e}", self.text()))
     }
 }
 

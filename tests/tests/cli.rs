@@ -15,7 +15,10 @@ fn run(args: &[&str]) -> std::process::Output {
 fn version_and_help() {
     let version = run(&["--version"]);
     assert!(version.status.success());
-    assert_eq!(String::from_utf8_lossy(&version.stdout).trim(), format!("planhost {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("planhost {}", env!("CARGO_PKG_VERSION"))
+    );
     let help = run(&["serve", "--help"]);
     assert!(help.status.success());
     let text = String::from_utf8_lossy(&help.stdout);
@@ -39,10 +42,16 @@ fn assert_usage_error(args: &[&str], expect: &str) {
 fn bad_plan_directories_exit_2_with_one_line() {
     let dir = TempDir::new("cli");
     let missing = dir.path().join("missing");
-    assert_usage_error(&["serve", missing.to_str().unwrap(), "--addr", "127.0.0.1:0"], "does not exist");
+    assert_usage_error(
+        &["serve", missing.to_str().unwrap(), "--addr", "127.0.0.1:0"],
+        "does not exist",
+    );
     let file = dir.path().join("plan.txt");
     std::fs::write(&file, "x").unwrap();
-    assert_usage_error(&["serve", file.to_str().unwrap(), "--addr", "127.0.0.1:0"], "not a directory");
+    assert_usage_error(
+        &["serve", file.to_str().unwrap(), "--addr", "127.0.0.1:0"],
+        "not a directory",
+    );
     // A plan directory whose state folder is taken by a file.
     let blocked = dir.path().join("blocked");
     std::fs::create_dir(&blocked).unwrap();
@@ -50,7 +59,10 @@ fn bad_plan_directories_exit_2_with_one_line() {
     assert_usage_error(&["serve", blocked.to_str().unwrap(), "--addr", "127.0.0.1:0"], ".planhost");
     let web = dir.path().join("no-web");
     let plan = dir.path().to_str().unwrap();
-    assert_usage_error(&["serve", plan, "--addr", "127.0.0.1:0", "--web", web.to_str().unwrap()], "web directory");
+    assert_usage_error(
+        &["serve", plan, "--addr", "127.0.0.1:0", "--web", web.to_str().unwrap()],
+        "web directory",
+    );
 }
 
 #[test]

@@ -12,7 +12,11 @@ fn serves_embedded_client_with_type_and_etag() {
     let index = server.get("/");
     assert_eq!(index.status, 200);
     assert_eq!(index.header("content-type"), Some("text/html; charset=utf-8"));
-    assert!(index.text().contains("<html") || index.text().contains("<!doctype"), "{}", index.text());
+    assert!(
+        index.text().contains("<html") || index.text().contains("<!doctype"),
+        "{}",
+        index.text()
+    );
     let etag = index.header("etag").expect("etag").to_owned();
 
     let again = server.request("GET", "/", &[("If-None-Match", &etag)], b"");
@@ -67,7 +71,8 @@ fn web_fixture() -> (TempDir, std::path::PathBuf) {
     std::fs::write(web.join("sub/page.html"), "<p>sub page</p>").unwrap();
     std::fs::write(base.path().join("secret.txt"), "TOP-SECRET").unwrap();
     std::os::unix::fs::symlink(base.path(), web.join("escape")).unwrap();
-    std::os::unix::fs::symlink(base.path().join("secret.txt"), web.join("secret-link.txt")).unwrap();
+    std::os::unix::fs::symlink(base.path().join("secret.txt"), web.join("secret-link.txt"))
+        .unwrap();
     std::os::unix::fs::symlink(web.join("sub/page.html"), web.join("inside-link.html")).unwrap();
     (base, web)
 }
@@ -116,7 +121,8 @@ fn traversal_attempts_get_404_and_no_byte_from_outside() {
         "/%252e%252e/secret.txt".to_owned(),
     ];
     for path in &attempts {
-        let request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", server.addr);
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", server.addr);
         let response = server.raw(request.as_bytes());
         assert!(
             response.status == 404 || response.status == 400,
@@ -128,8 +134,11 @@ fn traversal_attempts_get_404_and_no_byte_from_outside() {
     }
     // The absolute-form request target must not escape either.
     let response = server.raw(
-        format!("GET http://{}/../secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", server.addr)
-            .as_bytes(),
+        format!(
+            "GET http://{}/../secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            server.addr
+        )
+        .as_bytes(),
     );
     assert!(!response.text().contains("TOP-SECRET"));
 }
@@ -137,7 +146,13 @@ fn traversal_attempts_get_404_and_no_byte_from_outside() {
 #[test]
 fn traversal_attempts_on_embedded_files_get_404() {
     let server = Server::start(&[]);
-    for path in ["/../Cargo.toml", "/%2e%2e/Cargo.toml", "/..%2fhost%2fCargo.toml", "/.gitignore", "/%2fetc%2fpasswd"] {
+    for path in [
+        "/../Cargo.toml",
+        "/%2e%2e/Cargo.toml",
+        "/..%2fhost%2fCargo.toml",
+        "/.gitignore",
+        "/%2fetc%2fpasswd",
+    ] {
         let request = format!("GET {path} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
         let response = server.raw(request.as_bytes());
         assert_eq!(response.status, 404, "{path}");
@@ -250,7 +265,10 @@ fn publish_rejects_bad_input() {
     assert_eq!(server.request("POST", "/api/publish/", &headers, b"x").status, 400);
     let long = format!("/api/publish/{}", "t".repeat(300));
     assert_eq!(server.request("POST", &long, &headers, b"x").status, 400);
-    assert_eq!(server.request("POST", "/api/publish/t?delivery=sometimes", &headers, b"x").status, 400);
+    assert_eq!(
+        server.request("POST", "/api/publish/t?delivery=sometimes", &headers, b"x").status,
+        400
+    );
     assert_eq!(server.get("/api/publish/t").status, 405);
     assert_eq!(server.request("DELETE", "/", &[], b"").status, 405);
     assert_eq!(server.get("/api/nothing").status, 404);

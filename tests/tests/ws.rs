@@ -120,7 +120,11 @@ fn a_lagging_client_skips_to_the_newest_on_a_latest_wins_topic() {
         let page = "p".repeat(200 << 10);
         let mut last = 0;
         for i in 0..100 {
-            let published = server.publish_with("view/work/table", &format!("{i:03}{page}"), "?delivery=latest-wins");
+            let published = server.publish_with(
+                "view/work/table",
+                &format!("{i:03}{page}"),
+                "?delivery=latest-wins",
+            );
             last = published["rev"].as_u64().unwrap();
         }
         let mut revs = Vec::new();
@@ -225,7 +229,10 @@ fn binary_and_oversized_frames_are_closed_with_the_right_code() {
 fn handshake_is_checked() {
     let server = Server::start(&[]);
     let ws_request = |extra: &str| {
-        let request = format!("GET /ws HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{extra}\r\n", server.addr);
+        let request = format!(
+            "GET /ws HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n{extra}\r\n",
+            server.addr
+        );
         server.raw(request.as_bytes()).status
     };
     let upgrade = "Connection: Upgrade\r\nUpgrade: websocket\r\n";
@@ -240,7 +247,9 @@ fn handshake_is_checked() {
     let mut stream = server.connect();
     use std::io::Write;
     stream
-        .write_all(format!("GET /ws HTTP/1.1\r\nHost: {}\r\n{same_origin}\r\n", server.addr).as_bytes())
+        .write_all(
+            format!("GET /ws HTTP/1.1\r\nHost: {}\r\n{same_origin}\r\n", server.addr).as_bytes(),
+        )
         .unwrap();
     let response = planhost_tests::Response::read_from(&mut stream).unwrap();
     assert_eq!(response.status, 101);

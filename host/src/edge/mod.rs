@@ -131,9 +131,7 @@ async fn write_response(
     }
     let mut encoder = async_h1::server::Encoder::new(response, method);
     let mut writer = stream.clone();
-    let written = io::copy(&mut encoder, &mut writer)
-        .or(timeout(edge.limits.io_timeout))
-        .await;
+    let written = io::copy(&mut encoder, &mut writer).or(timeout(edge.limits.io_timeout)).await;
     written.map(drop)
 }
 

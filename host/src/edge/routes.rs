@@ -15,12 +15,16 @@ pub async fn route(edge: &Edge, request: &mut Request) -> Reply {
     let method = request.method();
     let response = match (method, path.as_str()) {
         (Method::Get, "/ws") => return ws::handshake(request),
-        (Method::Get | Method::Head, "/healthz") => json(StatusCode::Ok, &serde_json::json!({"status": "ok"})),
+        (Method::Get | Method::Head, "/healthz") => {
+            json(StatusCode::Ok, &serde_json::json!({"status": "ok"}))
+        }
         (Method::Get | Method::Head, "/api/topics") => topics(edge).await,
         (Method::Post, p) if p.starts_with("/api/publish/") => publish(edge, request, p).await,
         (_, "/ws" | "/healthz" | "/api/topics") => method_not_allowed("GET"),
         (_, p) if p.starts_with("/api/publish/") => method_not_allowed("POST"),
-        (_, p) if p.starts_with("/api/") => error_response(StatusCode::NotFound, "no such endpoint"),
+        (_, p) if p.starts_with("/api/") => {
+            error_response(StatusCode::NotFound, "no such endpoint")
+        }
         (Method::Get | Method::Head, p) => static_file(edge, request, p),
         _ => method_not_allowed("GET, HEAD"),
     };
@@ -119,7 +123,8 @@ async fn read_body(edge: &Edge, request: &mut Request) -> Result<String, Respons
     if bytes.len() > limit {
         return Err(too_large());
     }
-    String::from_utf8(bytes).map_err(|_| error_response(StatusCode::BadRequest, "body is not UTF-8"))
+    String::from_utf8(bytes)
+        .map_err(|_| error_response(StatusCode::BadRequest, "body is not UTF-8"))
 }
 
 fn method_not_allowed(allow: &str) -> Response {

@@ -27,22 +27,27 @@ pub fn handshake(request: &Request) -> Reply {
     let header = |name: &str| request.header(name).map(|v| v.as_str().to_owned());
     let has_token = |name: &str, token: &str| super::has_token(request, name, token);
     if !has_token("Upgrade", "websocket") || !has_token("Connection", "upgrade") {
-        let mut response = error_response(StatusCode::UpgradeRequired, "WebSocket upgrade required");
+        let mut response =
+            error_response(StatusCode::UpgradeRequired, "WebSocket upgrade required");
         response.insert_header("Upgrade", "websocket");
         return Reply::Http(response);
     }
     if header("Sec-WebSocket-Version").as_deref() != Some("13") {
-        let mut response = error_response(StatusCode::UpgradeRequired, "WebSocket version 13 required");
+        let mut response =
+            error_response(StatusCode::UpgradeRequired, "WebSocket version 13 required");
         response.insert_header("Sec-WebSocket-Version", "13");
         return Reply::Http(response);
     }
     let Some(key) = header("Sec-WebSocket-Key").filter(|k| is_valid_key(k)) else {
         return Reply::Http(error_response(StatusCode::BadRequest, "bad Sec-WebSocket-Key"));
     };
-    if let Some(origin) = header("Origin") {
-        if !same_origin(&origin, header("Host").as_deref()) {
-            return Reply::Http(error_response(StatusCode::Forbidden, "cross-origin WebSocket refused"));
-        }
+    if let Some(origin) = header("Origin")
+        && !same_origin(&origin, header("Host").as_deref())
+    {
+        return Reply::Http(error_response(
+            StatusCode::Forbidden,
+            "cross-origin WebSocket refused",
+        ));
     }
     let mut response = Response::new(StatusCode::SwitchingProtocols);
     response.insert_header("Upgrade", "websocket");
@@ -124,7 +129,8 @@ pub async fn run_session(edge: Arc<Edge>, stream: TcpStream) {
     let end = session_loop(&edge, client, &mut socket, &outbox).await;
     let _ = edge.hub.send(Command::Disconnect { client }).await;
     if let End::Close(request) = end {
-        let frame = CloseFrame { code: CloseCode::from(request.code), reason: request.reason.into() };
+        let frame =
+            CloseFrame { code: CloseCode::from(request.code), reason: request.reason.into() };
         let closing = async {
             let _ = socket.close(Some(frame)).await;
             // Wait for the peer's close frame (or its disconnect).
@@ -143,20 +149,22 @@ async fn session_loop(edge: &Edge, client: u64, socket: &mut Socket, outbox: &Ou
     let mut last_heard = Instant::now();
     let mut next_ping = Instant::now() + limits.ping_interval;
     loop {
-        let event = async { Event::CloseRequested(outbox.control.recv_async().await.unwrap_or(hub::CLOSE_SHUTDOWN)) }
-            .or(async { Event::Incoming(socket.next().await) })
-            .or(async {
-                match outbox.frames.recv_async().await {
-                    Ok(item) => Event::Send(item),
-                    // The hub dropped this client: it is shutting down.
-                    Err(_) => Event::CloseRequested(hub::CLOSE_SHUTDOWN),
-                }
-            })
-            .or(async {
-                Timer::at(next_ping).await;
-                Event::Tick
-            })
-            .await;
+        let event = async {
+            Event::CloseRequested(outbox.control.recv_async().await.unwrap_or(hub::CLOSE_SHUTDOWN))
+        }
+        .or(async { Event::Incoming(socket.next().await) })
+        .or(async {
+            match outbox.frames.recv_async().await {
+                Ok(item) => Event::Send(item),
+                // The hub dropped this client: it is shutting down.
+                Err(_) => Event::CloseRequested(hub::CLOSE_SHUTDOWN),
+            }
+        })
+        .or(async {
+            Timer::at(next_ping).await;
+            Event::Tick
+        })
+        .await;
         let outcome = match event {
             Event::CloseRequested(request) => return End::Close(request),
             Event::Incoming(incoming) => {
@@ -167,7 +175,9 @@ async fn session_loop(edge: &Edge, client: u64, socket: &mut Socket, outbox: &Ou
                     Some(Err(error)) => return end_for_error(error),
                 }
             }
-            Event::Send(Outgoing::Frame(frame)) => send(socket, Message::Text(frame.text), limits.stuck_timeout).await,
+            Event::Send(Outgoing::Frame(frame)) => {
+                send(socket, Message::Text(frame.text), limits.stuck_timeout).await
+            }
             Event::Send(Outgoing::Latest(slot)) => match slot.take() {
                 Some(frame) => send(socket, Message::Text(frame.text), limits.stuck_timeout).await,
                 None => Ok(()),
@@ -188,14 +198,24 @@ async fn session_loop(edge: &Edge, client: u64, socket: &mut Socket, outbox: &Ou
 }
 
 /// Acts on one frame from the client.
-async fn handle_message(edge: &Edge, client: u64, socket: &mut Socket, message: Message) -> Result<(), End> {
+async fn handle_message(
+    edge: &Edge,
+    client: u64,
+    socket: &mut Socket,
+    message: Message,
+) -> Result<(), End> {
     let text = match message {
         Message::Text(text) => text,
         Message::Binary(_) => {
-            return Err(End::Close(CloseRequest { code: 1003, reason: "binary frames are not supported" }));
+            return Err(End::Close(CloseRequest {
+                code: 1003,
+                reason: "binary frames are not supported",
+            }));
         }
         // tungstenite answers pings and close frames itself.
-        Message::Ping(_) | Message::Pong(_) | Message::Close(_) | Message::Frame(_) => return Ok(()),
+        Message::Ping(_) | Message::Pong(_) | Message::Close(_) | Message::Frame(_) => {
+            return Ok(());
+        }
     };
     let command = match ClientFrame::parse(text.as_str()) {
         Ok(ClientFrame::Subscribe { topic, since }) => Command::Subscribe { client, topic, since },

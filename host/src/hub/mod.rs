@@ -31,7 +31,8 @@ pub enum Delivery {
 /// Close code for a client that cannot keep up (RFC 6455: policy violation).
 pub const CLOSE_TOO_SLOW: CloseRequest = CloseRequest { code: 1008, reason: "client too slow" };
 /// Close code sent to every client when the server stops (going away).
-pub const CLOSE_SHUTDOWN: CloseRequest = CloseRequest { code: 1001, reason: "server shutting down" };
+pub const CLOSE_SHUTDOWN: CloseRequest =
+    CloseRequest { code: 1001, reason: "server shutting down" };
 
 /// What the hub is asked to do.
 #[derive(Debug)]
@@ -188,10 +189,8 @@ impl Hub {
         }
         if client.topics.len() >= client.max_subscriptions {
             let limit = client.max_subscriptions;
-            let error = ServerFrame::error(
-                format!("too many subscriptions (limit {limit})"),
-                Some(&topic),
-            );
+            let error =
+                ServerFrame::error(format!("too many subscriptions (limit {limit})"), Some(&topic));
             let frame = Frame { rev: 0, text: Utf8Bytes::from(error.to_json()) };
             if client.outbox.offer(frame) != Offer::Queued {
                 self.drop_client(id, CLOSE_TOO_SLOW);
@@ -346,7 +345,9 @@ mod tests {
         let second = publish(&mut hub, "t", "two", Delivery::Every);
         assert!(second.rev > first.rev);
         assert_eq!(first.subscribers, 2);
-        let (Ok(Outgoing::Frame(fa)), Ok(Outgoing::Frame(fb))) = (a.frames.try_recv(), b.frames.try_recv()) else {
+        let (Ok(Outgoing::Frame(fa)), Ok(Outgoing::Frame(fb))) =
+            (a.frames.try_recv(), b.frames.try_recv())
+        else {
             panic!("both clients should have a frame");
         };
         // Same allocation, not a copy per client.
