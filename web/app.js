@@ -22,7 +22,6 @@ const state = {
 };
 
 // ---- URL and small helpers ------------------------------------------------
-
 /** `?topic=T`, or `?view=V&renderer=R` meaning `view/V/R`; null for neither. */
 function topicFromUrl(search = location.search) {
   const query = new URLSearchParams(search);
@@ -31,8 +30,6 @@ function topicFromUrl(search = location.search) {
   return null;
 }
 
-const isView = (topic) => topic.startsWith('view/');
-
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -40,7 +37,7 @@ function el(tag, className, text) {
   return node;
 }
 
-function setStatus(kind, text = kind) {
+function setStatus(kind, text = kind) { // kind drives the colour in style.css
   ui.conn.dataset.state = kind;
   ui.conn.textContent = text;
 }
@@ -61,14 +58,6 @@ function hideBanner(kind) {
 }
 
 // ---- connection -----------------------------------------------------------
-
-function socketUrl() {
-  // Relative, so a proxy path prefix is kept; it is /ws when the page is at /.
-  const url = new URL('ws', location.href);
-  url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return url.href;
-}
-
 const isOpen = () => state.socket?.readyState === WebSocket.OPEN;
 const send = (frame) => isOpen() && state.socket.send(JSON.stringify(frame));
 
@@ -81,10 +70,11 @@ function clearTimers() {
 function connect() {
   clearTimers();
   setStatus('connecting');
-  const socket = new WebSocket(socketUrl());
+  // Relative, so a proxy's path prefix is kept; it is /ws when the page is at /.
+  const url = new URL('ws', location.href);
+  url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const socket = (state.socket = new WebSocket(url.href));
   let opened = false;
-  state.socket = socket;
-
   socket.onopen = () => {
     opened = true;
     setStatus('live');
@@ -100,7 +90,7 @@ function connect() {
     // Once per outage, not on every retry, so a dismissed banner stays dismissed.
     if (opened) {
       const why = event.reason ? `: ${event.reason}` : '';
-      showBanner(`Connection lost (code ${event.code}${why}). Showing the last state received.`, 'connection');
+      showBanner(`Connection lost (code ${event.code}${why}). Showing the last state.`, 'connection');
     } else if (state.attempt === 0) {
       showBanner('Cannot reach the planhost server. Retrying…', 'connection');
     }
@@ -147,14 +137,9 @@ function watch(topic) {
 }
 
 // ---- frames ---------------------------------------------------------------
-
 function handleFrame(text) {
   let frame;
-  try {
-    frame = JSON.parse(text);
-  } catch {
-    return showBanner('The server sent a frame that is not JSON.', 'server');
-  }
+  try { frame = JSON.parse(text); } catch { return showBanner('Got a frame that is not JSON.', 'server'); }
   if (frame.type === 'error') {
     showBanner(frame.topic ? `${frame.topic}: ${frame.message}` : String(frame.message), 'server');
   } else if (frame.type === 'message' && frame.topic === state.topic) {
@@ -168,14 +153,13 @@ function handleFrame(text) {
 }
 
 function render(topic, data) {
-  if (isView(topic)) return morph(ui.view, data);
+  if (topic.startsWith('view/')) return morph(ui.view, data); // a rendered view: HTML
   let pre = ui.view.querySelector(':scope > pre.text');
   if (!pre) ui.view.replaceChildren((pre = el('pre', 'text')));
   pre.textContent = data; // plain text: never parsed as HTML
 }
 
 // ---- morphing -------------------------------------------------------------
-
 /**
  * Makes `container` hold `html`, reusing the DOM nodes that survive so focus,
  * selection and scroll stay put. Elements with `data-key` are matched by key
@@ -189,9 +173,7 @@ function morph(container, html) {
   try { selection = focused && [focused.selectionStart, focused.selectionEnd]; } catch { /* none */ }
   const { scrollX, scrollY } = window;
   const { scrollLeft, scrollTop } = container;
-
   morphChildren(container, template.content);
-
   window.scrollTo(scrollX, scrollY);
   container.scrollLeft = scrollLeft;
   container.scrollTop = scrollTop;
@@ -214,7 +196,6 @@ function morphChildren(from, to) {
   // Every node before `cursor` is final; unused old nodes are at or after it.
   let cursor = from.firstChild;
   const drop = () => { const gone = cursor; cursor = cursor.nextSibling; gone.remove(); };
-
   for (const want of [...to.childNodes]) {
     while (cursor && keyOf(cursor) != null && !wanted.has(keyOf(cursor))) drop(); // key gone
     const key = keyOf(want);
@@ -238,12 +219,13 @@ function patch(have, want) {
     return;
   }
   for (const { name } of [...have.attributes]) if (!want.hasAttribute(name)) have.removeAttribute(name);
-  for (const { name, value } of want.attributes) if (have.getAttribute(name) !== value) have.setAttribute(name, value);
+  for (const { name, value } of want.attributes) {
+    if (have.getAttribute(name) !== value) have.setAttribute(name, value);
+  }
   morphChildren(have, want);
 }
 
 // ---- topic list -----------------------------------------------------------
-
 async function loadTopics() {
   try {
     const response = await fetch('api/topics', { cache: 'no-store' });
@@ -262,24 +244,20 @@ function renderTopics(topics) {
     link.href = `?${new URLSearchParams({ topic: info.topic })}`;
     const rev = info.rev == null ? 'no messages yet' : `rev ${info.rev}`;
     const item = el('li');
-    item.append(link, ' ', el('span', 'meta', `${rev} · ${info.subscribers} watching · ${info.delivery}`));
+    const meta = `${rev} · ${info.subscribers} watching · ${info.delivery}`;
+    item.append(link, ' ', el('span', 'meta', meta));
     list.append(item);
   }
-  ui.view.replaceChildren(el('h1', null, 'Topics'), topics.length ? list : el('p', 'note', 'No topics yet.'));
+  const body = topics.length ? list : el('p', 'note', 'No topics yet.');
+  ui.view.replaceChildren(el('h1', null, 'Topics'), body);
 }
 
 // ---- start ----------------------------------------------------------------
-
 $('banner-close').addEventListener('click', () => hideBanner());
-window.addEventListener('online', () => {
-  if (state.socket) return;
-  state.attempt = 0;
-  connect();
-});
+window.addEventListener('online', () => { if (!state.socket) { state.attempt = 0; connect(); } });
+// A socket that is up may still work (a server on the LAN): only an idle wait turns offline.
 window.addEventListener('offline', () => {
-  if (state.socket) return; // an open socket may still work (a server on the LAN)
-  clearTimers();
-  setStatus('offline');
+  if (!state.socket) { clearTimers(); setStatus('offline'); }
 });
 
 watch(topicFromUrl());
