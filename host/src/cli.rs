@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use std::sync::{Arc, Mutex};
+
 use crate::config::{Limits, ServerConfig};
+use crate::lua::runtime::{Budget, Output, Runtime};
 use crate::server::{self, StartError};
 
 /// A live planning server: plan logic in Lua, renderers in WebAssembly,
@@ -24,6 +27,17 @@ pub struct Cli {
 pub enum CliCommand {
     /// Serve a plan directory over HTTP and WebSockets.
     Serve(ServeArgs),
+    /// Run a Lua script the way `lua FILE ARGS...` does.
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The script to run.
+    pub file: PathBuf,
+    /// Arguments for the script (`...` and `arg[1..]`).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -88,6 +102,30 @@ pub fn main() -> ExitCode {
     init_logging();
     match cli.command {
         CliCommand::Serve(args) => serve(&args),
+        CliCommand::Run(args) => run_script(&args),
+    }
+}
+
+fn run_script(args: &RunArgs) -> ExitCode {
+    let name = args.file.display().to_string();
+    let source = match std::fs::read(&args.file) {
+        Ok(source) => source,
+        Err(error) => {
+            eprintln!("planhost: cannot open {name}: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    let output: Output = Arc::new(Mutex::new(std::io::stdout()));
+    let mut runtime = Runtime::new(Budget::default(), output);
+    let mut arg = vec![(0, name.clone())];
+    arg.extend(args.args.iter().enumerate().map(|(i, a)| (i as i64 + 1, a.clone())));
+    runtime.set_global_strings("arg", &arg);
+    match runtime.exec(&name, &source, &args.args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("planhost: {error}");
+            ExitCode::from(1)
+        }
     }
 }
 

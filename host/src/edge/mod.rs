@@ -104,6 +104,9 @@ pub async fn serve_connection(edge: Arc<Edge>, stream: TcpStream) {
                 }
             }
         }
+        if !keep_alive {
+            return;
+        }
         // Skip what the handler left of the body so the next request starts
         // at a request line; a large or slow remainder ends the connection.
         let skipped = io::copy((&mut body).take(MAX_BODY_TO_SKIP + 1), io::sink())
@@ -112,7 +115,7 @@ pub async fn serve_connection(edge: Arc<Edge>, stream: TcpStream) {
                 Err(std::io::ErrorKind::TimedOut.into())
             })
             .await;
-        if !keep_alive || !matches!(skipped, Ok(n) if n <= MAX_BODY_TO_SKIP) {
+        if !matches!(skipped, Ok(n) if n <= MAX_BODY_TO_SKIP) {
             return;
         }
     }

@@ -1,0 +1,402 @@
+//! The Lua front end: parses a chunk with piccolo's parser, rewrites the
+//! syntax tree where piccolo 0.3.3 compiles Lua wrongly or lacks a feature,
+//! and compiles the result. Every statement keeps its line number.
+//!
+//! A compiled chunk is wrapped so that it receives the host's hidden helper
+//! functions as locals no script can name:
+//!
+//! ```lua
+//! local (select), (method) = ...      -- supplied by the runtime
+//! return function(...) <the script> end
+//! ```
+//!
+//! Each rewrite names the upstream piccolo fix it stands in for; drop it
+//! when a release with that fix is adopted.
+
+use std::rc::Rc;
+
+use piccolo::compiler::interning::BasicInterner;
+use piccolo::compiler::parser::*;
+use piccolo::compiler::{self, CompiledPrototype, LineNumber, StringInterner};
+
+/// Interned string type of the syntax tree.
+pub type Str = Rc<[u8]>;
+
+/// The hidden helpers, in the order the runtime passes them to a chunk.
+pub const HELPERS: [&str; 2] = ["(select)", "(method)"];
+
+/// Why a chunk did not compile; `line` is 1-based.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{chunk}:{line}: {message}")]
+pub struct SyntaxError {
+    pub chunk: String,
+    pub line: u64,
+    pub message: String,
+}
+
+/// Parses, rewrites and compiles `source`.
+pub fn compile(chunk: &str, source: &[u8]) -> Result<CompiledPrototype<Str>, SyntaxError> {
+    let mut interner = BasicInterner::default();
+    let error = |line: LineNumber, message: String| SyntaxError {
+        chunk: chunk.to_owned(),
+        line: line.0 + 1,
+        message,
+    };
+    let parsed = compiler::parse_chunk(source, &mut interner)
+        .map_err(|e| error(e.line_number, e.kind.to_string()))?;
+    let mut rewriter = Rewriter { interner: &mut interner, varargs_shift: Vec::new(), temps: 0 };
+    let wrapped = rewriter.wrap(parsed);
+    compiler::compile_chunk(&wrapped, &mut interner)
+        .map_err(|e| error(e.line_number, e.kind.to_string()))
+}
+
+struct Rewriter<'a> {
+    interner: &'a mut BasicInterner,
+    /// For each enclosing function: how many leading values of `...` are
+    /// fixed parameters (see `function_definition`).
+    varargs_shift: Vec<usize>,
+    temps: usize,
+}
+
+impl Rewriter<'_> {
+    fn name(&mut self, text: &str) -> Str {
+        self.interner.intern(text.as_bytes())
+    }
+
+    fn temp(&mut self) -> Str {
+        self.temps += 1;
+        let name = format!("(temp {})", self.temps);
+        self.name(&name)
+    }
+
+    /// `local (select), (method) = ... ; return function(...) <block> end`
+    fn wrap(&mut self, chunk: Chunk<Str>) -> Chunk<Str> {
+        let first_line = chunk.block.statements.first().map_or(LineNumber(0), |s| s.line_number);
+        let mut body = chunk.block;
+        self.varargs_shift.push(0);
+        self.block(&mut body);
+        self.varargs_shift.pop();
+        let names = HELPERS.iter().map(|h| self.name(h)).collect();
+        let helpers = Statement::LocalStatement(LocalStatement {
+            names,
+            values: vec![simple(SimpleExpression::VarArgs)],
+        });
+        let main = FunctionDefinition { parameters: Vec::new(), has_varargs: true, body };
+        let closed_on = main.body.closed_on;
+        Chunk {
+            block: Block {
+                statements: vec![LineAnnotated::new(first_line, helpers)],
+                return_statement: Some(LineAnnotated::new(
+                    first_line,
+                    ReturnStatement { returns: vec![simple(SimpleExpression::Function(main))] },
+                )),
+                closed_on,
+            },
+        }
+    }
+
+    fn block(&mut self, block: &mut Block<Str>) {
+        let statements = std::mem::take(&mut block.statements);
+        for statement in statements {
+            let line = statement.line_number;
+            for rewritten in self.statement(statement.inner) {
+                block.statements.push(LineAnnotated::new(line, rewritten));
+            }
+        }
+        if let Some(ret) = &mut block.return_statement {
+            self.expressions(&mut ret.inner.returns);
+        }
+    }
+
+    fn statement(&mut self, statement: Statement<Str>) -> Vec<Statement<Str>> {
+        let mut statement = statement;
+        match &mut statement {
+            Statement::If(s) => {
+                self.expression(&mut s.if_part.0);
+                self.block(&mut s.if_part.1);
+                for (condition, block) in &mut s.else_if_parts {
+                    self.expression(condition);
+                    self.block(block);
+                }
+                if let Some(block) = &mut s.else_part {
+                    self.block(block);
+                }
+            }
+            Statement::While(s) => {
+                self.expression(&mut s.condition);
+                self.block(&mut s.block);
+            }
+            Statement::Do(block) => self.block(block),
+            Statement::For(ForStatement::Numeric { initial, limit, step, body, .. }) => {
+                self.expression(initial);
+                self.expression(limit);
+                if let Some(step) = step {
+                    self.expression(step);
+                }
+                self.block(body);
+            }
+            Statement::For(ForStatement::Generic { arguments, body, .. }) => {
+                self.expressions(arguments);
+                self.block(body);
+            }
+            Statement::Repeat(s) => {
+                self.block(&mut s.body);
+                self.expression(&mut s.until);
+            }
+            Statement::Function(s) => {
+                // `function a.b:m(x)` keeps its implicit `self`.
+                self.function_definition(&mut s.definition);
+            }
+            Statement::LocalFunction(s) => self.function_definition(&mut s.definition),
+            Statement::LocalStatement(s) => {
+                self.expressions(&mut s.values);
+                if s.names.len() > 1 && s.values.iter().any(|v| mentions(v, &s.names)) {
+                    return self.local_through_temporaries(std::mem::replace(
+                        s,
+                        LocalStatement { names: Vec::new(), values: Vec::new() },
+                    ));
+                }
+            }
+            Statement::Label(_) | Statement::Break | Statement::Goto(_) => {}
+            Statement::FunctionCall(call) => {
+                self.suffixed(&mut call.head);
+                if let CallSuffix::Method(name, args) = &mut call.call {
+                    self.expressions(args);
+                    let (name, args) = (name.clone(), std::mem::take(args));
+                    let object = std::mem::replace(&mut call.head, name_suffixed(self.name("(method)")));
+                    call.call = CallSuffix::Function(self.method_arguments(object, name, args));
+                } else if let CallSuffix::Function(args) = &mut call.call {
+                    self.expressions(args);
+                }
+            }
+            Statement::Assignment(s) => {
+                for target in &mut s.targets {
+                    if let AssignmentTarget::Field(object, field) = target {
+                        self.suffixed(object);
+                        if let FieldSuffix::Indexed(key) = field {
+                            self.expression(key);
+                        }
+                    }
+                }
+                self.expressions(&mut s.values);
+                if s.targets.len() > 1 {
+                    let s = std::mem::replace(
+                        s,
+                        AssignmentStatement { targets: Vec::new(), values: Vec::new() },
+                    );
+                    return vec![self.assignment_through_temporaries(s)];
+                }
+            }
+        }
+        vec![statement]
+    }
+
+    /// Stands in for piccolo commit 42e95eb ("Fix evaluation order of
+    /// multiple-assignment", #114): 0.3.3 assigns one target at a time, so
+    /// `x, y = y, x` gives `2 2`. As Lua does, evaluate the targets' tables
+    /// and keys, then all values, then assign (right to left, like Lua 5.4).
+    fn assignment_through_temporaries(&mut self, s: AssignmentStatement<Str>) -> Statement<Str> {
+        let mut prelude_names = Vec::new();
+        let mut prelude_values = Vec::new();
+        let mut targets = Vec::new();
+        for target in s.targets {
+            targets.push(match target {
+                AssignmentTarget::Name(name) => AssignmentTarget::Name(name),
+                AssignmentTarget::Field(object, field) => {
+                    let object_temp = self.temp();
+                    prelude_names.push(object_temp.clone());
+                    prelude_values.push(simple(SimpleExpression::Suffixed(object)));
+                    let field = match field {
+                        FieldSuffix::Named(name) => FieldSuffix::Named(name),
+                        FieldSuffix::Indexed(key) => {
+                            let key_temp = self.temp();
+                            prelude_names.push(key_temp.clone());
+                            prelude_values.push(key);
+                            FieldSuffix::Indexed(name_expression(key_temp))
+                        }
+                    };
+                    AssignmentTarget::Field(name_suffixed(object_temp), field)
+                }
+            });
+        }
+        let value_temps: Vec<Str> = targets.iter().map(|_| self.temp()).collect();
+        let mut statements = Vec::new();
+        if !prelude_names.is_empty() {
+            statements.push(Statement::LocalStatement(LocalStatement {
+                names: prelude_names,
+                values: prelude_values,
+            }));
+        }
+        statements.push(Statement::LocalStatement(LocalStatement {
+            names: value_temps.clone(),
+            values: s.values,
+        }));
+        for (target, temp) in targets.into_iter().zip(value_temps).rev() {
+            statements.push(Statement::Assignment(AssignmentStatement {
+                targets: vec![target],
+                values: vec![name_expression(temp)],
+            }));
+        }
+        Statement::Do(Block { statements: annotate(statements), return_statement: None, closed_on: LineNumber(0) })
+    }
+
+    /// The same fix for `local a, b = b, a`: values into temporaries first.
+    fn local_through_temporaries(&mut self, s: LocalStatement<Str>) -> Vec<Statement<Str>> {
+        let temps: Vec<Str> = s.names.iter().map(|_| self.temp()).collect();
+        vec![
+            Statement::LocalStatement(LocalStatement { names: temps.clone(), values: s.values }),
+            Statement::LocalStatement(LocalStatement {
+                names: s.names,
+                values: temps.into_iter().map(name_expression).collect(),
+            }),
+        ]
+    }
+
+    /// Stands in for piccolo commit 11a6302 ("Properly set unprovided args
+    /// in normal function calls to Nil"): in 0.3.3 a parameter the caller
+    /// leaves out holds a stale stack value. Parameters become locals
+    /// filled from `...`, which pads with nil as Lua does; in a vararg
+    /// function the body's `...` then skips them: `(select)(n + 1, ...)`.
+    fn function_definition(&mut self, definition: &mut FunctionDefinition<Str>) {
+        let parameters = std::mem::take(&mut definition.parameters);
+        let shift = if definition.has_varargs { parameters.len() } else { 0 };
+        self.varargs_shift.push(shift);
+        self.block(&mut definition.body);
+        self.varargs_shift.pop();
+        if !parameters.is_empty() {
+            let line = definition.body.statements.first().map_or(definition.body.closed_on, |s| s.line_number);
+            let locals = Statement::LocalStatement(LocalStatement {
+                names: parameters,
+                values: vec![simple(SimpleExpression::VarArgs)],
+            });
+            definition.body.statements.insert(0, LineAnnotated::new(line, locals));
+            definition.has_varargs = true;
+        }
+    }
+
+    fn expressions(&mut self, expressions: &mut [Expression<Str>]) {
+        for expression in expressions {
+            self.expression(expression);
+        }
+    }
+
+    fn expression(&mut self, expression: &mut Expression<Str>) {
+        match expression.head.as_mut() {
+            HeadExpression::Simple(simple) => self.simple(simple),
+            HeadExpression::UnaryOperator(_, operand) => self.expression(operand),
+        }
+        for (_, operand) in &mut expression.tail {
+            self.expression(operand);
+        }
+    }
+
+    fn simple(&mut self, expression: &mut SimpleExpression<Str>) {
+        match expression {
+            SimpleExpression::VarArgs => {
+                let shift = self.varargs_shift.last().copied().unwrap_or(0);
+                if shift > 0 {
+                    let select = self.name("(select)");
+                    *expression = SimpleExpression::Suffixed(call(
+                        select,
+                        vec![
+                            simple(SimpleExpression::Integer(shift as i64 + 1)),
+                            simple(SimpleExpression::VarArgs),
+                        ],
+                    ));
+                }
+            }
+            SimpleExpression::TableConstructor(table) => {
+                for field in &mut table.fields {
+                    match field {
+                        ConstructorField::Array(value) => self.expression(value),
+                        ConstructorField::Record(key, value) => {
+                            if let RecordKey::Indexed(key) = key {
+                                self.expression(key);
+                            }
+                            self.expression(value);
+                        }
+                    }
+                }
+            }
+            SimpleExpression::Function(definition) => self.function_definition(definition),
+            SimpleExpression::Suffixed(suffixed) => self.suffixed(suffixed),
+            _ => {}
+        }
+    }
+
+    /// Rewrites every `object:name(args)` into `(method)(object, "name", args)`:
+    /// piccolo 0.3.3 gives strings no metatable, so `s:upper()` fails there.
+    /// The helper finds `string[name]` for strings and indexes anything else
+    /// as Lua would.
+    fn suffixed(&mut self, expression: &mut SuffixedExpression<Str>) {
+        if let PrimaryExpression::GroupedExpression(inner) = &mut expression.primary {
+            self.expression(inner);
+        }
+        let mut index = 0;
+        while index < expression.suffixes.len() {
+            match &mut expression.suffixes[index] {
+                SuffixPart::Field(FieldSuffix::Indexed(key)) => self.expression(key),
+                SuffixPart::Field(FieldSuffix::Named(_)) => {}
+                SuffixPart::Call(CallSuffix::Function(args)) => self.expressions(args),
+                SuffixPart::Call(CallSuffix::Method(_, args)) => {
+                    self.expressions(args);
+                    let rest = expression.suffixes.split_off(index + 1);
+                    let Some(SuffixPart::Call(CallSuffix::Method(name, args))) = expression.suffixes.pop() else {
+                        unreachable!("the suffix just matched")
+                    };
+                    let method = self.name("(method)");
+                    let object = std::mem::replace(expression, name_suffixed(method));
+                    let arguments = self.method_arguments(object, name, args);
+                    expression.suffixes.push(SuffixPart::Call(CallSuffix::Function(arguments)));
+                    expression.suffixes.extend(rest);
+                    index = 0;
+                }
+            }
+            index += 1;
+        }
+    }
+
+    fn method_arguments(
+        &mut self,
+        object: SuffixedExpression<Str>,
+        name: Str,
+        args: Vec<Expression<Str>>,
+    ) -> Vec<Expression<Str>> {
+        let mut arguments = vec![simple(SimpleExpression::Suffixed(object)), simple(SimpleExpression::String(name))];
+        arguments.extend(args);
+        arguments
+    }
+}
+
+/// Whether `expression` mentions any of `names` (conservatively, anywhere).
+fn mentions(expression: &Expression<Str>, names: &[Str]) -> bool {
+    // The tree has no visitor; its Debug form lists every name.
+    let text = format!("{expression:?}");
+    names.iter().any(|name| {
+        let quoted = format!("{:?}", name.as_ref());
+        text.contains(&quoted)
+    })
+}
+
+fn simple(expression: SimpleExpression<Str>) -> Expression<Str> {
+    Expression { head: Box::new(HeadExpression::Simple(expression)), tail: Vec::new() }
+}
+
+fn name_suffixed(name: Str) -> SuffixedExpression<Str> {
+    SuffixedExpression { primary: PrimaryExpression::Name(name), suffixes: Vec::new() }
+}
+
+fn name_expression(name: Str) -> Expression<Str> {
+    simple(SimpleExpression::Suffixed(name_suffixed(name)))
+}
+
+fn call(function: Str, args: Vec<Expression<Str>>) -> SuffixedExpression<Str> {
+    SuffixedExpression {
+        primary: PrimaryExpression::Name(function),
+        suffixes: vec![SuffixPart::Call(CallSuffix::Function(args))],
+    }
+}
+
+fn annotate(statements: Vec<Statement<Str>>) -> Vec<LineAnnotated<Statement<Str>>> {
+    statements.into_iter().map(|s| LineAnnotated::new(LineNumber(0), s)).collect()
+}

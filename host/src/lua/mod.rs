@@ -1,0 +1,9 @@
+//! The Lua runtime: plan scripts run on piccolo, a pure-Rust Lua VM, behind
+//! a front end that makes ordinary Lua 5.4 code run correctly on it.
+
+pub mod format;
+pub mod frontend;
+pub mod pattern;
+pub mod runtime;
+pub mod stdlib;
+

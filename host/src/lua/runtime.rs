@@ -1,0 +1,176 @@
+//! The Lua VM owner: one piccolo state with the host's helpers and library,
+//! running code under instruction, time and memory budgets. Not `Send`:
+//! it lives on the Lua thread.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use piccolo::{
+    Closure, Executor, Fuel, Function, FunctionPrototype, Lua, StashedExecutor, StashedFunction,
+    Table, Value, Variadic,
+};
+
+use super::{frontend, stdlib};
+
+/// Limits on one instruction to the Lua thread (one chunk or call).
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    /// VM instructions (piccolo fuel) one instruction may use.
+    pub instructions: u64,
+    /// Wall-clock time one instruction may take.
+    pub time: Duration,
+    /// Memory the whole Lua state may hold.
+    pub memory_bytes: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget { instructions: 400_000_000, time: Duration::from_secs(5), memory_bytes: 512 << 20 }
+    }
+}
+
+/// A Lua error as text: `chunk:line: message` where the position is known.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct LuaError {
+    pub message: String,
+}
+
+impl LuaError {
+    fn new(message: impl Into<String>) -> LuaError {
+        LuaError { message: message.into() }
+    }
+}
+
+/// Where `print` and `io.write` go.
+pub type Output = Arc<Mutex<dyn Write + Send>>;
+
+/// Fuel given to the VM between checks of the budget.
+const SLICE: i32 = 10_000;
+
+/// One Lua state and what scripts may use in it.
+pub struct Runtime {
+    lua: Lua,
+    helpers: StashedFunctionList,
+    budget: Budget,
+}
+
+/// The hidden helpers every compiled chunk receives, in `frontend::HELPERS` order.
+struct StashedFunctionList(Vec<StashedFunction>);
+
+impl Runtime {
+    /// A fresh state with the standard library; `print` writes to `output`.
+    pub fn new(budget: Budget, output: Output) -> Runtime {
+        let mut lua = Lua::core();
+        let helpers = lua.enter(|ctx| {
+            stdlib::load(ctx, output);
+            let Value::Function(select) = ctx.get_global("select") else {
+                unreachable!("the core library defines select")
+            };
+            let method = Function::Callback(stdlib::method_helper(ctx));
+            vec![ctx.stash(select), ctx.stash(method)]
+        });
+        Runtime { lua, helpers: StashedFunctionList(helpers), budget }
+    }
+
+    /// The budget applied to each instruction.
+    pub fn set_budget(&mut self, budget: Budget) {
+        self.budget = budget;
+    }
+
+    /// Compiles a chunk into a function, without running it.
+    pub fn load(&mut self, chunk: &str, source: &[u8]) -> Result<StashedFunction, LuaError> {
+        let compiled =
+            frontend::compile(chunk, source).map_err(|e| LuaError::new(e.to_string()))?;
+        let helpers = &self.helpers.0;
+        let executor = self.lua.enter(|ctx| {
+            let proto = FunctionPrototype::from_compiled_map_strings(
+                &ctx,
+                ctx.intern(chunk.as_bytes()),
+                &compiled,
+                |s| ctx.intern(s),
+            );
+            let wrapper = Closure::new(&ctx, proto, Some(ctx.globals()))
+                .expect("a chunk has only the _ENV upvalue");
+            let args: Vec<Value> =
+                helpers.iter().map(|h| Value::Function(ctx.fetch(h))).collect();
+            ctx.stash(Executor::start(ctx, wrapper.into(), Variadic(args)))
+        });
+        self.finish(&executor)?;
+        self.lua
+            .try_enter(|ctx| {
+                let function: Function = ctx.fetch(&executor).take_result(ctx)??;
+                Ok(ctx.stash(function))
+            })
+            .map_err(|e| LuaError::new(e.to_string()))
+    }
+
+    /// Calls a function with string arguments (a script's `...`).
+    pub fn call(&mut self, function: &StashedFunction, args: &[String]) -> Result<(), LuaError> {
+        let executor = self.lua.enter(|ctx| {
+            let args: Vec<Value> =
+                args.iter().map(|a| Value::String(ctx.intern(a.as_bytes()))).collect();
+            ctx.stash(Executor::start(ctx, ctx.fetch(function), Variadic(args)))
+        });
+        self.finish(&executor)?;
+        self.lua.enter(|ctx| match ctx.fetch(&executor).take_result::<piccolo::Variadic<Vec<Value>>>(ctx) {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(error)) => Err(LuaError::new(stdlib::error_text(ctx, &error))),
+            Err(mode) => Err(LuaError::new(mode.to_string())),
+        })
+    }
+
+    /// Compiles and runs a chunk.
+    pub fn exec(&mut self, chunk: &str, source: &[u8], args: &[String]) -> Result<(), LuaError> {
+        let function = self.load(chunk, source)?;
+        self.call(&function, args)
+    }
+
+    /// Sets a global to a table of strings (e.g. `arg`).
+    pub fn set_global_strings(&mut self, name: &str, values: &[(i64, String)]) {
+        self.lua.enter(|ctx| {
+            let table = Table::new(&ctx);
+            for (index, value) in values {
+                let _ = table.set(ctx, *index, ctx.intern(value.as_bytes()));
+            }
+            let _ = ctx.set_global(ctx.intern(name.as_bytes()), table);
+        });
+    }
+
+    /// Steps an executor to completion within the budget. On a budget error
+    /// the executor is abandoned; the state stays usable.
+    fn finish(&mut self, executor: &StashedExecutor) -> Result<(), LuaError> {
+        let started = Instant::now();
+        let mut used: u64 = 0;
+        loop {
+            let mut fuel = Fuel::with(SLICE);
+            let done = self.lua.enter(|ctx| ctx.fetch(executor).step(ctx, &mut fuel));
+            if done {
+                return Ok(());
+            }
+            used += (SLICE - fuel.remaining().min(SLICE)).max(0) as u64;
+            if used > self.budget.instructions {
+                return Err(LuaError::new(format!(
+                    "instruction budget exceeded ({} instructions)",
+                    self.budget.instructions
+                )));
+            }
+            if started.elapsed() > self.budget.time {
+                return Err(LuaError::new(format!(
+                    "time budget exceeded ({} ms)",
+                    self.budget.time.as_millis()
+                )));
+            }
+            if self.lua.total_memory() > self.budget.memory_bytes {
+                self.lua.gc_collect();
+                if self.lua.total_memory() > self.budget.memory_bytes {
+                    return Err(LuaError::new(format!(
+                        "memory limit exceeded ({} MiB)",
+                        self.budget.memory_bytes >> 20
+                    )));
+                }
+            }
+        }
+    }
+}

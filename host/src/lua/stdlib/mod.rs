@@ -1,0 +1,103 @@
+//! The library scripts see: piccolo's core library with the host's fixes
+//! and additions, registered per table in `load_*` functions.
+
+mod base;
+mod string;
+
+use gc_arena::Collect;
+use piccolo::meta_ops::{self, MetaResult};
+use piccolo::{
+    BoxSequence, Callback, CallbackReturn, Context, Error, Execution, Function, Sequence,
+    SequencePoll, Stack, Value,
+};
+
+pub use base::error_text;
+
+use super::runtime::Output;
+
+/// Loads everything into the globals of `ctx`.
+pub fn load(ctx: Context<'_>, output: Output) {
+    base::load_base(ctx, output);
+    string::load_string(ctx);
+}
+
+/// `(method)(object, name, args...)`: calls `object:name(args...)`. Strings
+/// find their methods in the `string` table, as if they had Lua's string
+/// metatable; anything else is indexed as Lua would, `__index` included.
+pub fn method_helper(ctx: Context<'_>) -> Callback<'_> {
+    let string_table = ctx.get_global("string");
+    Callback::from_fn_with(&ctx, string_table, |string_table, ctx, exec, mut stack| {
+        let object = stack.pop_front();
+        let name = stack.pop_front();
+        stack.push_front(object);
+        let method = match (object, string_table) {
+            (Value::String(_), Value::Table(strings)) => strings.get(ctx, name),
+            _ => match meta_ops::index(ctx, object, name) {
+                Ok(MetaResult::Value(value)) => value,
+                Ok(MetaResult::Call(call)) => {
+                    // `__index` is a function: call it, then the method it returns.
+                    let args: Vec<Value> = stack.drain(..).collect();
+                    stack.extend(call.args);
+                    let then = BoxSequence::new(&ctx, CallIndexResult { args, name });
+                    return Ok(CallbackReturn::Call { function: call.function, then: Some(then) });
+                }
+                Err(_) => {
+                    let kind = object.type_name();
+                    let message = format!("attempt to index a {kind} value (method '{name}')");
+                    return Err(located(ctx, &exec, message));
+                }
+            },
+        };
+        callable(ctx, &exec, method, name).map(|function| CallbackReturn::Call { function, then: None })
+    })
+}
+
+/// After an `__index` function produced the method: call it.
+#[derive(Collect)]
+#[collect(no_drop)]
+struct CallIndexResult<'gc> {
+    args: Vec<Value<'gc>>,
+    name: Value<'gc>,
+}
+
+impl<'gc> Sequence<'gc> for CallIndexResult<'gc> {
+    fn poll(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        let function = callable(ctx, &exec, stack.get(0), self.name)?;
+        stack.clear();
+        stack.extend(self.args.drain(..));
+        Ok(SequencePoll::Call { function, is_tail: true })
+    }
+}
+
+fn callable<'gc>(
+    ctx: Context<'gc>,
+    exec: &Execution<'gc, '_>,
+    method: Value<'gc>,
+    name: Value<'gc>,
+) -> Result<Function<'gc>, Error<'gc>> {
+    match method {
+        Value::Function(function) => Ok(function),
+        // Tables and userdata may be callable through `__call`.
+        Value::Table(_) | Value::UserData(_) if meta_ops::call(ctx, method).is_ok() => {
+            Ok(meta_ops::call(ctx, method)?)
+        }
+        other => {
+            let kind = if other.is_nil() { "nil" } else { other.type_name() };
+            Err(located(ctx, exec, format!("attempt to call a {kind} value (method '{name}')")))
+        }
+    }
+}
+
+/// An error value `chunk:line: message`, located at the calling Lua code.
+pub fn located<'gc>(ctx: Context<'gc>, exec: &piccolo::Execution<'gc, '_>, message: String) -> Error<'gc> {
+    let text = match exec.upper_lua_frame() {
+        Some(frame) => format!("{}:{}: {message}", frame.chunk_name.to_str_lossy(), frame.current_line),
+        None => message,
+    };
+    Value::String(ctx.intern(text.as_bytes())).into()
+}
