@@ -163,7 +163,8 @@ impl Rewriter<'_> {
                 if let CallSuffix::Method(name, args) = &mut call.call {
                     self.expressions(args);
                     let (name, args) = (name.clone(), std::mem::take(args));
-                    let object = std::mem::replace(&mut call.head, name_suffixed(self.name("(method)")));
+                    let object =
+                        std::mem::replace(&mut call.head, name_suffixed(self.name("(method)")));
                     call.call = CallSuffix::Function(self.method_arguments(object, name, args));
                 } else if let CallSuffix::Function(args) = &mut call.call {
                     self.expressions(args);
@@ -237,7 +238,11 @@ impl Rewriter<'_> {
                 values: vec![name_expression(temp)],
             }));
         }
-        Statement::Do(Block { statements: annotate(statements), return_statement: None, closed_on: LineNumber(0) })
+        Statement::Do(Block {
+            statements: annotate(statements),
+            return_statement: None,
+            closed_on: LineNumber(0),
+        })
     }
 
     /// The same fix for `local a, b = b, a`: values into temporaries first.
@@ -264,7 +269,11 @@ impl Rewriter<'_> {
         self.block(&mut definition.body);
         self.varargs_shift.pop();
         if !parameters.is_empty() {
-            let line = definition.body.statements.first().map_or(definition.body.closed_on, |s| s.line_number);
+            let line = definition
+                .body
+                .statements
+                .first()
+                .map_or(definition.body.closed_on, |s| s.line_number);
             let locals = Statement::LocalStatement(LocalStatement {
                 names: parameters,
                 values: vec![simple(SimpleExpression::VarArgs)],
@@ -341,7 +350,9 @@ impl Rewriter<'_> {
                 SuffixPart::Call(CallSuffix::Method(_, args)) => {
                     self.expressions(args);
                     let rest = expression.suffixes.split_off(index + 1);
-                    let Some(SuffixPart::Call(CallSuffix::Method(name, args))) = expression.suffixes.pop() else {
+                    let Some(SuffixPart::Call(CallSuffix::Method(name, args))) =
+                        expression.suffixes.pop()
+                    else {
                         unreachable!("the suffix just matched")
                     };
                     let method = self.name("(method)");
@@ -362,7 +373,10 @@ impl Rewriter<'_> {
         name: Str,
         args: Vec<Expression<Str>>,
     ) -> Vec<Expression<Str>> {
-        let mut arguments = vec![simple(SimpleExpression::Suffixed(object)), simple(SimpleExpression::String(name))];
+        let mut arguments = vec![
+            simple(SimpleExpression::Suffixed(object)),
+            simple(SimpleExpression::String(name)),
+        ];
         arguments.extend(args);
         arguments
     }

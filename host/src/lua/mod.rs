@@ -6,4 +6,3 @@ pub mod frontend;
 pub mod pattern;
 pub mod runtime;
 pub mod stdlib;
-

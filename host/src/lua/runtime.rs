@@ -93,8 +93,7 @@ impl Runtime {
             );
             let wrapper = Closure::new(&ctx, proto, Some(ctx.globals()))
                 .expect("a chunk has only the _ENV upvalue");
-            let args: Vec<Value> =
-                helpers.iter().map(|h| Value::Function(ctx.fetch(h))).collect();
+            let args: Vec<Value> = helpers.iter().map(|h| Value::Function(ctx.fetch(h))).collect();
             ctx.stash(Executor::start(ctx, wrapper.into(), Variadic(args)))
         });
         self.finish(&executor)?;
@@ -114,10 +113,12 @@ impl Runtime {
             ctx.stash(Executor::start(ctx, ctx.fetch(function), Variadic(args)))
         });
         self.finish(&executor)?;
-        self.lua.enter(|ctx| match ctx.fetch(&executor).take_result::<piccolo::Variadic<Vec<Value>>>(ctx) {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(error)) => Err(LuaError::new(stdlib::error_text(ctx, &error))),
-            Err(mode) => Err(LuaError::new(mode.to_string())),
+        self.lua.enter(|ctx| {
+            match ctx.fetch(&executor).take_result::<piccolo::Variadic<Vec<Value>>>(ctx) {
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(error)) => Err(LuaError::new(stdlib::error_text(ctx, &error))),
+                Err(mode) => Err(LuaError::new(mode.to_string())),
+            }
         })
     }
 
@@ -172,5 +173,59 @@ impl Runtime {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runtime(budget: Budget) -> (Runtime, Arc<Mutex<Vec<u8>>>) {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        (Runtime::new(budget, buffer.clone()), buffer)
+    }
+
+    fn printed(buffer: &Arc<Mutex<Vec<u8>>>) -> String {
+        String::from_utf8(std::mem::take(&mut *buffer.lock().unwrap())).unwrap()
+    }
+
+    #[test]
+    fn an_endless_loop_hits_the_instruction_budget_and_the_state_stays_usable() {
+        let budget = Budget { instructions: 2_000_000, ..Budget::default() };
+        let (mut lua, out) = runtime(budget);
+        lua.exec("setup", b"counter = 41", &[]).unwrap();
+        let error = lua.exec("loop", b"while true do end", &[]).unwrap_err();
+        assert!(error.message.contains("instruction budget exceeded"), "{error}");
+        lua.exec("after", b"counter = counter + 1 print(counter)", &[]).unwrap();
+        assert_eq!(printed(&out), "42\n");
+    }
+
+    #[test]
+    fn a_slow_loop_hits_the_time_budget() {
+        let budget = Budget { time: Duration::from_millis(50), ..Budget::default() };
+        let (mut lua, _) = runtime(budget);
+        let error = lua.exec("loop", b"local t = {} while true do t[1] = 1 end", &[]).unwrap_err();
+        assert!(error.message.contains("time budget exceeded"), "{error}");
+    }
+
+    #[test]
+    fn memory_is_capped() {
+        let budget = Budget { memory_bytes: 32 << 20, ..Budget::default() };
+        let (mut lua, out) = runtime(budget);
+        let error = lua
+            .exec("hog", b"local t = {} for i = 1, 1e9 do t[i] = tostring(i) end", &[])
+            .unwrap_err();
+        assert!(error.message.contains("memory limit exceeded"), "{error}");
+        lua.exec("after", b"print('still here')", &[]).unwrap();
+        assert_eq!(printed(&out), "still here\n");
+    }
+
+    #[test]
+    fn syntax_and_runtime_errors_name_chunk_and_line() {
+        let (mut lua, _) = runtime(Budget::default());
+        let error = lua.exec("plan.lua", b"local x = 1\nlocal = 2", &[]).unwrap_err();
+        assert!(error.message.starts_with("plan.lua:2:"), "{error}");
+        let error = lua.exec("plan.lua", b"\n\nerror('boom')", &[]).unwrap_err();
+        assert_eq!(error.message, "plan.lua:3: boom");
     }
 }

@@ -2,7 +2,6 @@
 //! `print` and `tostring` (number and table formatting), `error` (adds the
 //! caller's position).
 
-
 use piccolo::{Callback, CallbackReturn, Context, Error, Function, Value};
 
 use crate::lua::format::number_to_lua_string;
@@ -65,19 +64,31 @@ pub fn to_lua_string<'gc>(ctx: Context<'gc>, value: Value<'gc>) -> Vec<u8> {
     let _ = ctx;
     match value {
         Value::Nil => b"nil".to_vec(),
-        Value::Boolean(b) => if b { b"true".to_vec() } else { b"false".to_vec() },
+        Value::Boolean(b) => {
+            if b {
+                b"true".to_vec()
+            } else {
+                b"false".to_vec()
+            }
+        }
         Value::Integer(i) => i.to_string().into_bytes(),
         Value::Number(n) => number_to_lua_string(n).into_bytes(),
         Value::String(s) => s.as_bytes().to_vec(),
-        Value::Table(t) => format!("table: {:p}", gc_arena::Gc::as_ptr(t.into_inner())).into_bytes(),
+        Value::Table(t) => {
+            format!("table: {:p}", gc_arena::Gc::as_ptr(t.into_inner())).into_bytes()
+        }
         Value::Function(Function::Closure(c)) => {
             format!("function: {:p}", gc_arena::Gc::as_ptr(c.into_inner())).into_bytes()
         }
         Value::Function(Function::Callback(c)) => {
             format!("function: builtin: {:p}", gc_arena::Gc::as_ptr(c.into_inner())).into_bytes()
         }
-        Value::Thread(t) => format!("thread: {:p}", gc_arena::Gc::as_ptr(t.into_inner())).into_bytes(),
-        Value::UserData(u) => format!("userdata: {:p}", gc_arena::Gc::as_ptr(u.into_inner())).into_bytes(),
+        Value::Thread(t) => {
+            format!("thread: {:p}", gc_arena::Gc::as_ptr(t.into_inner())).into_bytes()
+        }
+        Value::UserData(u) => {
+            format!("userdata: {:p}", gc_arena::Gc::as_ptr(u.into_inner())).into_bytes()
+        }
     }
 }
 

@@ -48,7 +48,8 @@ pub fn method_helper(ctx: Context<'_>) -> Callback<'_> {
                 }
             },
         };
-        callable(ctx, &exec, method, name).map(|function| CallbackReturn::Call { function, then: None })
+        callable(ctx, &exec, method, name)
+            .map(|function| CallbackReturn::Call { function, then: None })
     })
 }
 
@@ -94,9 +95,15 @@ fn callable<'gc>(
 }
 
 /// An error value `chunk:line: message`, located at the calling Lua code.
-pub fn located<'gc>(ctx: Context<'gc>, exec: &piccolo::Execution<'gc, '_>, message: String) -> Error<'gc> {
+pub fn located<'gc>(
+    ctx: Context<'gc>,
+    exec: &piccolo::Execution<'gc, '_>,
+    message: String,
+) -> Error<'gc> {
     let text = match exec.upper_lua_frame() {
-        Some(frame) => format!("{}:{}: {message}", frame.chunk_name.to_str_lossy(), frame.current_line),
+        Some(frame) => {
+            format!("{}:{}: {message}", frame.chunk_name.to_str_lossy(), frame.current_line)
+        }
         None => message,
     };
     Value::String(ctx.intern(text.as_bytes())).into()
