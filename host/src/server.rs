@@ -2,6 +2,7 @@
 //! the hub task, the accept loop, and a clean shutdown on SIGINT/SIGTERM.
 
 use std::net::TcpListener as StdListener;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,7 +14,12 @@ use smol::{Executor, Timer};
 use crate::config::ServerConfig;
 use crate::edge::{self, Edge, assets::Assets};
 use crate::hub::{self, Command};
+use crate::lua::runtime::Budget;
+use crate::lua::{self, thread::LuaHandle};
 use crate::plan_dir::PlanDir;
+
+/// The file a plan directory's Lua starts from.
+pub const PLAN_ENTRY: &str = "plan.lua";
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +77,9 @@ pub fn run(
         let listener = TcpListener::try_from(listener).context("registering the listener")?;
         let (hub, hub_task) = hub::hub();
         executor.spawn(hub_task).detach();
+        let lua = lua::thread::spawn(Budget::default(), hub.clone())
+            .context("starting the Lua thread")?;
+        load_plan(&lua, plan.root()).await;
         let edge = Arc::new(Edge::new(hub.clone(), token, assets, config.limits.clone()));
         let acceptor = executor.spawn(accept_loop(executor.clone(), listener, edge.clone()));
         on_ready(addr);
@@ -91,6 +100,25 @@ pub fn run(
         let _ = worker.join();
     }
     result.map_err(StartError::Runtime)
+}
+
+/// Runs the plan's entry point, `plan.lua`, if there is one. A broken plan
+/// is reported and the server still starts, so it can be fixed live.
+async fn load_plan(lua: &LuaHandle, root: &Path) {
+    let entry = root.join(PLAN_ENTRY);
+    if !entry.exists() {
+        tracing::info!("no {PLAN_ENTRY} in {}: serving an empty plan", root.display());
+        return;
+    }
+    match lua.run_file(entry).await {
+        Ok(printed) => {
+            for line in printed.lines() {
+                tracing::info!(target: "planhost::lua", "{line}");
+            }
+            tracing::info!("loaded {PLAN_ENTRY}");
+        }
+        Err(error) => tracing::error!("{PLAN_ENTRY} failed: {error}"),
+    }
 }
 
 async fn accept_loop(executor: Arc<Executor<'static>>, listener: TcpListener, edge: Arc<Edge>) {

@@ -317,3 +317,32 @@ fn sigint_exits_zero() {
     server.signal(rustix::process::Signal::INT);
     assert_eq!(server.wait_exit(Duration::from_secs(10)).code(), Some(0));
 }
+
+#[test]
+fn plan_lua_runs_at_start_and_can_broadcast() {
+    let plan = planhost_tests::TempDir::new("lua-plan");
+    std::fs::write(
+        plan.path().join("plan.lua"),
+        "local items = {'a', 'b'}\nlocal a, b = items[2], items[1]\nplanhost.broadcast('plan/hello', a .. b .. ':' .. #items)\n",
+    )
+    .unwrap();
+    let server = Server::start_in(plan, &[]);
+    smol::block_on(async {
+        let mut ws = server.ws().await;
+        subscribe(&mut ws, "plan/hello", None).await;
+        let frame = next_json(&mut ws).await;
+        assert_eq!(frame["data"], "ba:2");
+    });
+}
+
+#[test]
+fn a_broken_plan_lua_does_not_stop_the_server() {
+    let plan = planhost_tests::TempDir::new("lua-broken");
+    std::fs::write(plan.path().join("plan.lua"), "while true do end").unwrap();
+    let server = Server::start_in(plan, &[]);
+    assert_eq!(server.get("/healthz").status, 200);
+    let plan = planhost_tests::TempDir::new("lua-syntax");
+    std::fs::write(plan.path().join("plan.lua"), "local = nil").unwrap();
+    let server = Server::start_in(plan, &[]);
+    assert_eq!(server.get("/healthz").status, 200);
+}

@@ -96,6 +96,20 @@ impl HubHandle {
         answer.recv_async().await.map_err(|_| HubClosed)
     }
 
+    /// Publishes from a thread that is not async (the Lua thread), blocking
+    /// until the hub has taken the message.
+    pub fn publish_blocking(
+        &self,
+        topic: &str,
+        data: String,
+        delivery: Delivery,
+    ) -> Result<Published, HubClosed> {
+        let (reply, answer) = flume::bounded(1);
+        let command = Command::Publish { topic: topic.to_owned(), data, delivery, reply };
+        self.commands.send(command).map_err(|_| HubClosed)?;
+        answer.recv().map_err(|_| HubClosed)
+    }
+
     /// Lists every topic with its revision and subscriber count.
     pub async fn topics(&self) -> Result<Vec<TopicInfo>, HubClosed> {
         let (reply, answer) = flume::bounded(1);

@@ -1,8 +1,10 @@
 //! The Lua runtime: plan scripts run on piccolo, a pure-Rust Lua VM, behind
 //! a front end that makes ordinary Lua 5.4 code run correctly on it.
 
+pub mod api;
 pub mod format;
 pub mod frontend;
 pub mod pattern;
 pub mod runtime;
 pub mod stdlib;
+pub mod thread;

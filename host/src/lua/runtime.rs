@@ -74,6 +74,11 @@ impl Runtime {
         Runtime { lua, helpers: StashedFunctionList(helpers), budget }
     }
 
+    /// Runs `f` with the state's context, e.g. to register host functions.
+    pub fn with_context(&mut self, f: impl for<'gc> FnOnce(piccolo::Context<'gc>)) {
+        self.lua.enter(f);
+    }
+
     /// The budget applied to each instruction.
     pub fn set_budget(&mut self, budget: Budget) {
         self.budget = budget;

@@ -1,7 +1,7 @@
 //! The library scripts see: piccolo's core library with the host's fixes
 //! and additions, registered per table in `load_*` functions.
 
-mod base;
+pub mod base;
 mod string;
 
 use gc_arena::Collect;
