@@ -80,7 +80,13 @@ pub fn run(
         let lua = lua::thread::spawn(Budget::default(), hub.clone())
             .context("starting the Lua thread")?;
         load_plan(&lua, plan.root()).await;
-        let edge = Arc::new(Edge::new(hub.clone(), token, assets, config.limits.clone()));
+        let edge = Arc::new(Edge::new(
+            hub.clone(),
+            token,
+            assets,
+            config.limits.clone(),
+            executor.clone(),
+        ));
         let acceptor = executor.spawn(accept_loop(executor.clone(), listener, edge.clone()));
         on_ready(addr);
         let mut signals = signals;

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use futures_lite::{AsyncReadExt, FutureExt, io};
 use http_types::{Method, Response, StatusCode};
-use smol::Timer;
+use smol::{Executor, Timer};
 use smol::net::TcpStream;
 
 use crate::config::Limits;
@@ -25,23 +25,31 @@ use assets::Assets;
 const MAX_BODY_TO_SKIP: u64 = 64 << 10;
 
 /// What every connection task shares.
-#[derive(Debug)]
 pub struct Edge {
     pub hub: HubHandle,
     pub token: Token,
     pub assets: Assets,
     pub limits: Limits,
+    /// Spawns the tasks a connection needs beside its own.
+    pub spawner: Arc<Executor<'static>>,
     next_client: AtomicU64,
     live_sessions: AtomicUsize,
 }
 
 impl Edge {
-    pub fn new(hub: HubHandle, token: Token, assets: Assets, limits: Limits) -> Edge {
+    pub fn new(
+        hub: HubHandle,
+        token: Token,
+        assets: Assets,
+        limits: Limits,
+        spawner: Arc<Executor<'static>>,
+    ) -> Edge {
         Edge {
             hub,
             token,
             assets,
             limits,
+            spawner,
             next_client: AtomicU64::new(1),
             live_sessions: AtomicUsize::new(0),
         }

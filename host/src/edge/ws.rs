@@ -3,22 +3,23 @@
 //! socket, with pings, a stuck-writer limit and proper close codes.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::pin::pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use async_tungstenite::WebSocketStream;
+use async_tungstenite::{WebSocketReceiver, WebSocketSender, WebSocketStream};
 use async_tungstenite::tungstenite::Message;
 use async_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use async_tungstenite::tungstenite::handshake::derive_accept_key;
 use async_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use async_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
-use futures_lite::{FutureExt, StreamExt};
+use futures_lite::{FutureExt, StreamExt, future};
 use http_types::{Request, Response, StatusCode};
-use smol::Timer;
+use smol::{Task, Timer};
 use smol::net::TcpStream;
 
 use super::{Edge, Reply, routes::error_response};
-use crate::hub::{self, CloseRequest, Command, Outbox, Outgoing};
+use crate::hub::{self, CloseRequest, Command, Frame, Offer, Outbox, OutboxSender, Outgoing};
 use crate::protocol::{ClientFrame, ServerFrame};
 
 /// Checks an upgrade request (RFC 6455, section 4.2.1) and answers 101, or
@@ -97,62 +98,110 @@ enum End {
 }
 
 enum Event {
-    Incoming(Option<Result<Message, WsError>>),
+    ReaderEnded(End),
     Send(Outgoing),
     CloseRequested(CloseRequest),
     Tick,
 }
 
-type Socket = WebSocketStream<TcpStream>;
+type Sender = WebSocketSender<TcpStream>;
+type Receiver = WebSocketReceiver<TcpStream>;
 
 /// Runs a client's session on an upgraded connection until it ends.
+///
+/// Reading and writing are two tasks: the writer wakes for the outbox and
+/// its ping timer, the reader only when the socket has bytes, so a busy
+/// outbox never costs a read attempt.
 pub async fn run_session(edge: Arc<Edge>, stream: TcpStream) {
     let _live = LiveSession::new(&edge);
     let limits = &edge.limits;
     let config = WebSocketConfig::default()
-        .read_buffer_size(4 << 10)
+        .read_buffer_size(1 << 10)
         .write_buffer_size(0)
         .max_message_size(Some(limits.max_client_message_bytes))
         .max_frame_size(Some(limits.max_client_message_bytes));
-    let mut socket = WebSocketStream::from_raw_socket(stream, Role::Server, Some(config)).await;
+    let socket = WebSocketStream::from_raw_socket(stream, Role::Server, Some(config)).await;
+    let (mut sender, receiver) = socket.split();
     let client = edge.next_client.fetch_add(1, Ordering::Relaxed);
-    let (sender, outbox) = hub::outbox(limits.client_queue_len);
+    let (hub_sender, outbox) = hub::outbox(limits.client_queue_len);
     let register = Command::Register {
         client,
-        outbox: sender,
+        outbox: hub_sender.clone(),
         max_subscriptions: limits.max_subscriptions_per_client,
     };
     if edge.hub.send(register).await.is_err() {
         return;
     }
     tracing::debug!(client, "websocket session started");
-    let end = session_loop(&edge, client, &mut socket, &outbox).await;
+    let heard = Arc::new(Heard::new());
+    let mut reader = Some(edge.spawner.spawn(read_loop(
+        edge.clone(),
+        client,
+        receiver,
+        hub_sender,
+        heard.clone(),
+    )));
+    let end = write_loop(&edge, &mut sender, &outbox, &mut reader, &heard).await;
     let _ = edge.hub.send(Command::Disconnect { client }).await;
     if let End::Close(request) = end {
         let frame =
             CloseFrame { code: CloseCode::from(request.code), reason: request.reason.into() };
         let closing = async {
-            let _ = socket.close(Some(frame)).await;
-            // Wait for the peer's close frame (or its disconnect).
-            while let Some(Ok(_)) = socket.next().await {}
+            let _ = sender.close(Some(frame)).await;
+            // The reader ends at the peer's close frame (or its disconnect).
+            if let Some(reader) = reader.as_mut() {
+                reader.await;
+            }
         };
         let grace = async {
             Timer::after(limits.shutdown_grace).await;
         };
         closing.or(grace).await;
     }
+    drop(reader);
     tracing::debug!(client, "websocket session ended");
 }
 
-async fn session_loop(edge: &Edge, client: u64, socket: &mut Socket, outbox: &Outbox) -> End {
+/// When the client was last heard from, as milliseconds since `start`.
+struct Heard {
+    start: Instant,
+    millis: AtomicU64,
+}
+
+impl Heard {
+    fn new() -> Heard {
+        Heard { start: Instant::now(), millis: AtomicU64::new(0) }
+    }
+
+    fn now(&self) {
+        self.millis.store(self.start.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+
+    fn silent_for(&self) -> Duration {
+        self.start.elapsed().saturating_sub(Duration::from_millis(self.millis.load(Ordering::Relaxed)))
+    }
+}
+
+/// Writes the outbox and pings until the session ends.
+async fn write_loop(
+    edge: &Edge,
+    sender: &mut Sender,
+    outbox: &Outbox,
+    reader: &mut Option<Task<End>>,
+    heard: &Heard,
+) -> End {
     let limits = &edge.limits;
-    let mut last_heard = Instant::now();
-    let mut next_ping = Instant::now() + limits.ping_interval;
+    let mut ping = Timer::interval(limits.ping_interval);
     loop {
         let event = async {
             Event::CloseRequested(outbox.control.recv_async().await.unwrap_or(hub::CLOSE_SHUTDOWN))
         }
-        .or(async { Event::Incoming(socket.next().await) })
+        .or(async {
+            match reader.as_mut() {
+                Some(task) => Event::ReaderEnded(task.await),
+                None => future::pending().await,
+            }
+        })
         .or(async {
             match outbox.frames.recv_async().await {
                 Ok(item) => Event::Send(item),
@@ -161,34 +210,30 @@ async fn session_loop(edge: &Edge, client: u64, socket: &mut Socket, outbox: &Ou
             }
         })
         .or(async {
-            Timer::at(next_ping).await;
+            (&mut ping).await;
             Event::Tick
         })
         .await;
         let outcome = match event {
             Event::CloseRequested(request) => return End::Close(request),
-            Event::Incoming(incoming) => {
-                last_heard = Instant::now();
-                match incoming {
-                    None => return End::Gone,
-                    Some(Ok(message)) => handle_message(edge, client, socket, message).await,
-                    Some(Err(error)) => return end_for_error(error),
-                }
+            Event::ReaderEnded(end) => {
+                // A finished task must not be polled again.
+                *reader = None;
+                return end;
             }
             Event::Send(Outgoing::Frame(frame)) => {
-                send(socket, Message::Text(frame.text), limits.stuck_timeout).await
+                send(sender, Message::Text(frame.text), limits.stuck_timeout).await
             }
             Event::Send(Outgoing::Latest(slot)) => match slot.take() {
-                Some(frame) => send(socket, Message::Text(frame.text), limits.stuck_timeout).await,
+                Some(frame) => send(sender, Message::Text(frame.text), limits.stuck_timeout).await,
                 None => Ok(()),
             },
             Event::Tick => {
-                if last_heard.elapsed() > limits.pong_timeout {
-                    tracing::debug!(client, "no pong: dropping client");
+                if heard.silent_for() > limits.pong_timeout {
+                    tracing::debug!("no pong: dropping client");
                     return End::Drop;
                 }
-                next_ping = Instant::now() + limits.ping_interval;
-                send(socket, Message::Ping(Default::default()), limits.stuck_timeout).await
+                send(sender, Message::Ping(Default::default()), limits.stuck_timeout).await
             }
         };
         if let Err(end) = outcome {
@@ -197,11 +242,32 @@ async fn session_loop(edge: &Edge, client: u64, socket: &mut Socket, outbox: &Ou
     }
 }
 
+/// Reads the client's frames until it closes, errs or breaks the protocol.
+async fn read_loop(
+    edge: Arc<Edge>,
+    client: u64,
+    mut receiver: Receiver,
+    replies: OutboxSender,
+    heard: Arc<Heard>,
+) -> End {
+    while let Some(incoming) = receiver.next().await {
+        heard.now();
+        let message = match incoming {
+            Ok(message) => message,
+            Err(error) => return end_for_error(error),
+        };
+        if let Err(end) = handle_message(&edge, client, &replies, message).await {
+            return end;
+        }
+    }
+    End::Gone
+}
+
 /// Acts on one frame from the client.
 async fn handle_message(
     edge: &Edge,
     client: u64,
-    socket: &mut Socket,
+    replies: &OutboxSender,
     message: Message,
 ) -> Result<(), End> {
     let text = match message {
@@ -222,20 +288,30 @@ async fn handle_message(
         Ok(ClientFrame::Unsubscribe { topic }) => Command::Unsubscribe { client, topic },
         Err(reason) => {
             let error = ServerFrame::error(reason, None).to_json();
-            return send(socket, Message::text(error), edge.limits.stuck_timeout).await;
+            let frame = Frame { rev: 0, text: error.into() };
+            return match replies.offer(frame) {
+                Offer::Queued => Ok(()),
+                Offer::Full | Offer::Gone => Err(End::Close(hub::CLOSE_TOO_SLOW)),
+            };
         }
     };
     edge.hub.send(command).await.map_err(|_| End::Close(hub::CLOSE_SHUTDOWN))
 }
 
-/// Sends one message; a socket that takes nothing for `stuck` ends the session.
-async fn send(socket: &mut Socket, message: Message, stuck: Duration) -> Result<(), End> {
-    let sent = async { Some(socket.send(message).await) }
-        .or(async {
-            Timer::after(stuck).await;
-            None
-        })
-        .await;
+/// Sends one message; a socket that takes nothing for `stuck` ends the
+/// session. The timer only starts if the write has to wait.
+async fn send(sender: &mut Sender, message: Message, stuck: Duration) -> Result<(), End> {
+    let mut sending = pin!(sender.send(message));
+    let sent = match future::poll_once(&mut sending).await {
+        Some(result) => Some(result),
+        None => {
+            let deadline = async {
+                Timer::after(stuck).await;
+                None
+            };
+            async { Some(sending.await) }.or(deadline).await
+        }
+    };
     match sent {
         Some(Ok(())) => Ok(()),
         Some(Err(error)) => Err(end_for_error(error)),

@@ -1,0 +1,760 @@
+//! Fan-out benchmark: one 20 KB publish reaching N idle WebSocket clients,
+//! planhost against a Node `ws` peer that speaks the same protocol.
+//!
+//! ```text
+//! cargo bench -p planhost-tests --bench fanout -j1 -- \
+//!     [--clients 100,1000,5000] [--rounds 20] [--server planhost|node|both]
+//! ```
+//!
+//! For each N and each server: start the server on 127.0.0.1 port 0, read
+//! its RSS, connect N clients (one smol task each, all on one thread)
+//! subscribed to `bench`, wait until `GET /api/topics` counts N subscribers,
+//! read the RSS again, then publish `--rounds` 20 KB messages through
+//! `POST /api/publish/bench` and time when each client gets each one.
+//!
+//! The planhost binary is built with `cargo build --release -p planhost`,
+//! unless `PLANHOST_BIN=/path/to/planhost` names one to use instead.
+//! The Node peer (`benches/node/ws-broadcast.js`) needs `node`; its
+//! `node_modules` is installed with `npm install` on first use. Without
+//! `node` the peer is skipped with a message.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_tungstenite::WebSocketStream;
+use async_tungstenite::tungstenite::Message;
+use async_tungstenite::tungstenite::protocol::WebSocketConfig;
+use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt, StreamExt};
+use smol::net::TcpStream;
+use smol::{Executor, Task, Timer};
+
+/// Size of each published body.
+const BODY_BYTES: usize = 20 << 10;
+/// Where the round marker sits: `round=NNNNNN;` opens every body.
+const MARKER: &[u8] = b"round=";
+/// A message frame's JSON puts `data` within this many bytes of the start.
+const MARKER_WINDOW: usize = 160;
+/// Pause between rounds, so each round starts with idle clients.
+const ROUND_PAUSE: Duration = Duration::from_millis(50);
+/// How long one round may take before its missing deliveries count as lost.
+const ROUND_LIMIT: Duration = Duration::from_secs(20);
+/// How long all clients may take to connect and subscribe.
+const SUBSCRIBE_LIMIT: Duration = Duration::from_secs(120);
+/// Handshakes in flight at once, so the listen backlog never overflows.
+const CONCURRENT_CONNECTS: usize = 128;
+/// Latency slot of a round the client never saw.
+const MISSING: u32 = u32::MAX;
+
+fn main() {
+    let options = Options::parse();
+    let machine = machine_summary();
+    raise_open_file_limit();
+    let planhost = options.wants(Kind::Planhost).then(build_planhost);
+    let node_dir = options.wants(Kind::Node).then(node_peer_dir).flatten();
+    let mut results = Vec::new();
+    for &clients in &options.clients {
+        for kind in [Kind::Planhost, Kind::Node] {
+            let peer = match kind {
+                Kind::Planhost => planhost.as_deref().map(Peer::start_planhost),
+                Kind::Node => node_dir.as_deref().map(Peer::start_node),
+            };
+            let Some(peer) = peer else { continue };
+            eprintln!("fanout: {} with {clients} clients, {} rounds", kind.name(), options.rounds);
+            match run_case(peer, clients, options.rounds) {
+                Ok(result) => results.push(result),
+                Err(error) => {
+                    eprintln!("fanout: {} with {clients} clients failed: {error}", kind.name())
+                }
+            }
+        }
+    }
+    print_report(&machine, &results);
+}
+
+// ---------------------------------------------------------------- options
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Planhost,
+    Node,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Planhost => "planhost",
+            Kind::Node => "node",
+        }
+    }
+}
+
+struct Options {
+    clients: Vec<usize>,
+    rounds: usize,
+    servers: Vec<Kind>,
+}
+
+impl Options {
+    fn parse() -> Options {
+        let mut options = Options {
+            clients: vec![100, 1000, 5000],
+            rounds: 20,
+            servers: vec![Kind::Planhost, Kind::Node],
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            let mut value =
+                || args.next().unwrap_or_else(|| usage(&format!("{arg} needs a value")));
+            match arg.as_str() {
+                "--clients" => {
+                    options.clients = value()
+                        .split(',')
+                        .map(|n| {
+                            n.trim()
+                                .parse()
+                                .unwrap_or_else(|_| usage(&format!("bad client count {n:?}")))
+                        })
+                        .collect();
+                }
+                "--rounds" => {
+                    options.rounds = value().parse().unwrap_or_else(|_| usage("bad --rounds"))
+                }
+                "--server" => {
+                    options.servers = match value().as_str() {
+                        "planhost" => vec![Kind::Planhost],
+                        "node" => vec![Kind::Node],
+                        "both" => vec![Kind::Planhost, Kind::Node],
+                        other => usage(&format!("unknown server {other:?}")),
+                    }
+                }
+                // `cargo bench` appends `--bench` to every bench binary's arguments.
+                "--bench" => {}
+                other => usage(&format!("unknown argument {other:?}")),
+            }
+        }
+        if options.rounds == 0 || options.clients.contains(&0) {
+            usage("--rounds and every --clients count must be at least 1");
+        }
+        options
+    }
+
+    fn wants(&self, kind: Kind) -> bool {
+        self.servers.contains(&kind)
+    }
+}
+
+fn usage(problem: &str) -> ! {
+    eprintln!("fanout: {problem}");
+    eprintln!(
+        "usage: cargo bench -p planhost-tests --bench fanout -- [--clients 100,1000,5000] [--rounds 20] [--server planhost|node|both]"
+    );
+    std::process::exit(2);
+}
+
+/// Each client is a socket: lift the soft open-file limit to the hard one.
+fn raise_open_file_limit() {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut limit = getrlimit(Resource::Nofile);
+    limit.current = limit.maximum;
+    if let Err(error) = setrlimit(Resource::Nofile, limit) {
+        eprintln!("fanout: could not raise the open file limit: {error}");
+    }
+}
+
+// ---------------------------------------------------------------- servers
+
+/// The planhost binary: `$PLANHOST_BIN` if set, else the release build
+/// (`cargo build --release -p planhost`, a no-op when it is fresh).
+fn build_planhost() -> PathBuf {
+    if let Some(bin) = std::env::var_os("PLANHOST_BIN") {
+        eprintln!("fanout: using PLANHOST_BIN={}", bin.to_string_lossy());
+        return PathBuf::from(bin);
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "--quiet", "-p", "planhost", "--bin", "planhost"])
+        .status()
+        .expect("running cargo build for planhost");
+    assert!(status.success(), "building planhost failed");
+    // The bench runs from target/release/deps/; the binary sits one level up.
+    let exe = std::env::current_exe().expect("bench executable path");
+    let bin = exe.parent().and_then(Path::parent).expect("target dir").join("planhost");
+    assert!(bin.exists(), "{} missing after the build", bin.display());
+    bin
+}
+
+/// The Node peer's folder with its dependencies installed, or `None` (with
+/// a message) when Node or the install is unavailable.
+fn node_peer_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/node");
+    let node = Command::new("node").arg("--version").stdout(Stdio::null()).status();
+    if !node.is_ok_and(|s| s.success()) {
+        eprintln!("fanout: `node` is not installed: skipping the Node peer");
+        return None;
+    }
+    if !dir.join("node_modules/ws").exists() {
+        eprintln!("fanout: npm install in {}", dir.display());
+        let npm = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .status();
+        if !npm.is_ok_and(|s| s.success()) {
+            eprintln!("fanout: npm install failed: skipping the Node peer");
+            return None;
+        }
+    }
+    Some(dir)
+}
+
+/// A server under test, killed on drop.
+struct Peer {
+    kind: Kind,
+    child: Child,
+    addr: SocketAddr,
+    token: String,
+    plan_dir: Option<PathBuf>,
+}
+
+impl Peer {
+    fn start_planhost(bin: &Path) -> Peer {
+        static STARTS: AtomicUsize = AtomicUsize::new(0);
+        let n = STARTS.fetch_add(1, Ordering::Relaxed);
+        let plan_dir =
+            std::env::temp_dir().join(format!("planhost-fanout-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&plan_dir);
+        std::fs::create_dir_all(&plan_dir).expect("creating the plan directory");
+        let mut command = Command::new(bin);
+        command
+            .arg("serve")
+            .arg(&plan_dir)
+            .args(["--addr", "127.0.0.1:0", "--ping-interval", "600s", "--pong-timeout", "900s"])
+            .args(["--stuck-timeout", "60s"])
+            .env("RUST_LOG", "warn");
+        let (child, addr) = spawn_until_ready(command, "planhost listening on http://");
+        let token = std::fs::read_to_string(plan_dir.join(".planhost/token"))
+            .expect("reading the token file");
+        Peer {
+            kind: Kind::Planhost,
+            child,
+            addr,
+            token: token.trim().to_owned(),
+            plan_dir: Some(plan_dir),
+        }
+    }
+
+    fn start_node(dir: &Path) -> Peer {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let token = format!("bench-{:x}-{nanos:x}", std::process::id());
+        let mut command = Command::new("node");
+        command.arg("ws-broadcast.js").current_dir(dir).env("PORT", "0").env("TOKEN", &token);
+        let (child, addr) = spawn_until_ready(command, "node-ws listening on http://");
+        Peer { kind: Kind::Node, child, addr, token, plan_dir: None }
+    }
+
+    /// Resident memory in KiB.
+    fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("reading the server's /proc status (did it exit?)");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in /proc status")
+    }
+
+    fn cpu_ms(&self) -> u64 {
+        cpu_ms(&self.child.id().to_string())
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        self.stop();
+        if let Some(dir) = &self.plan_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// User plus system CPU time of all threads of process `pid` (or `self`), in ms.
+fn cpu_ms(pid: &str) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the `(comm)`: state is field 3, utime 14, stime 15.
+    let after_comm = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<u64> = after_comm.split_whitespace().map(|f| f.parse().unwrap_or(0)).collect();
+    // /proc reports clock ticks at USER_HZ, which is 100 on Linux.
+    fields.get(11).zip(fields.get(12)).map_or(0, |(u, s)| (u + s) * 10)
+}
+
+/// Starts a server and waits for its one ready line `PREFIX ADDR`.
+fn spawn_until_ready(mut command: Command, prefix: &str) -> (Child, SocketAddr) {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {command:?}: {e}"));
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("reading the server's ready line");
+    let addr = line
+        .trim()
+        .strip_prefix(prefix)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected ready line {line:?} from {command:?}"));
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    (child, addr)
+}
+
+// ---------------------------------------------------------------- one case
+
+/// What all clients of one case share with the driver.
+struct Shared {
+    base: Instant,
+    /// Per round: when the publish started, in ns since `base`.
+    round_start: Vec<AtomicU64>,
+    /// Per round: clients that have the message.
+    delivered: Vec<AtomicUsize>,
+    /// Clients that ended early, and the first reason.
+    failed: AtomicUsize,
+    first_error: Mutex<Option<String>>,
+    connect_gate: smol::lock::Semaphore,
+}
+
+impl Shared {
+    fn new(rounds: usize) -> Shared {
+        Shared {
+            base: Instant::now(),
+            round_start: (0..rounds).map(|_| AtomicU64::new(u64::MAX)).collect(),
+            delivered: (0..rounds).map(|_| AtomicUsize::new(0)).collect(),
+            failed: AtomicUsize::new(0),
+            first_error: Mutex::new(None),
+            connect_gate: smol::lock::Semaphore::new(CONCURRENT_CONNECTS),
+        }
+    }
+
+    fn now_ns(&self) -> u64 {
+        self.base.elapsed().as_nanos() as u64
+    }
+
+    fn fail(&self, error: String) {
+        self.failed.fetch_add(1, Ordering::AcqRel);
+        self.first_error.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(error);
+    }
+
+    fn first_error(&self) -> String {
+        self.first_error.lock().unwrap_or_else(|e| e.into_inner()).clone().unwrap_or_default()
+    }
+}
+
+/// The measurements of one server with one client count.
+struct CaseResult {
+    kind: Kind,
+    clients: usize,
+    /// Every delivery's latency, µs, sorted.
+    per_client_us: Vec<u32>,
+    /// Per round, when the last client had it, µs, sorted.
+    all_clients_us: Vec<u32>,
+    costs: Costs,
+    expected: usize,
+    failed_clients: usize,
+}
+
+/// Memory and CPU of one case.
+struct Costs {
+    rss_idle_kib_per_conn: f64,
+    rss_after_rounds_kib: u64,
+    /// CPU per round of the server, and of this load generator.
+    server_cpu_ms: f64,
+    bench_cpu_ms: f64,
+}
+
+fn run_case(mut peer: Peer, clients: usize, rounds: usize) -> Result<CaseResult, String> {
+    let executor = Executor::new();
+    smol::block_on(executor.run(measure(&executor, &mut peer, clients, rounds)))
+}
+
+async fn measure(
+    executor: &Executor<'_>,
+    peer: &mut Peer,
+    n: usize,
+    rounds: usize,
+) -> Result<CaseResult, String> {
+    let rss_empty = peer.rss_kib();
+    let shared = Arc::new(Shared::new(rounds));
+    let tasks: Vec<Task<Finished>> =
+        (0..n).map(|_| executor.spawn(run_client(peer.addr, shared.clone(), rounds))).collect();
+    wait_subscribers(peer, &shared, n).await?;
+    Timer::after(Duration::from_secs(1)).await;
+    let rss_idle = peer.rss_kib();
+    let (server_cpu, bench_cpu) = (peer.cpu_ms(), cpu_ms("self"));
+    for round in 0..rounds {
+        publish_round(peer, &shared, round, n).await?;
+        wait_round(&shared, round, n).await;
+        Timer::after(ROUND_PAUSE).await;
+    }
+    let per_round = |spent: u64| spent as f64 / rounds as f64;
+    let costs = Costs {
+        rss_idle_kib_per_conn: rss_idle.saturating_sub(rss_empty) as f64 / n as f64,
+        rss_after_rounds_kib: peer.rss_kib(),
+        server_cpu_ms: per_round(peer.cpu_ms().saturating_sub(server_cpu)),
+        bench_cpu_ms: per_round(cpu_ms("self").saturating_sub(bench_cpu)),
+    };
+    // Clients still waiting for a lost message end when the server goes.
+    peer.stop();
+    let latencies = join_clients(tasks).await;
+    if shared.failed.load(Ordering::Acquire) > 0 {
+        eprintln!(
+            "fanout: {} clients ended early; first: {}",
+            shared.failed.load(Ordering::Acquire),
+            shared.first_error()
+        );
+    }
+    Ok(summarise(peer.kind, n, rounds, &latencies, &shared, costs))
+}
+
+/// Polls `GET /api/topics` until `bench` has `n` subscribers.
+async fn wait_subscribers(peer: &Peer, shared: &Shared, n: usize) -> Result<(), String> {
+    let deadline = Instant::now() + SUBSCRIBE_LIMIT;
+    loop {
+        let (status, body) = http(peer.addr, "GET", "/api/topics", "", b"").await?;
+        let topics: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|e| format!("GET /api/topics ({status}): {e}"))?;
+        let subscribed = topics
+            .as_array()
+            .and_then(|list| list.iter().find(|t| t["topic"] == "bench"))
+            .and_then(|t| t["subscribers"].as_u64())
+            .unwrap_or(0) as usize;
+        if subscribed == n {
+            return Ok(());
+        }
+        let failed = shared.failed.load(Ordering::Acquire);
+        if failed > 0 || Instant::now() > deadline {
+            return Err(format!(
+                "{subscribed}/{n} subscribed, {failed} clients failed: {}",
+                shared.first_error()
+            ));
+        }
+        Timer::after(Duration::from_millis(50)).await;
+    }
+}
+
+/// Times one publish from just before the POST.
+async fn publish_round(peer: &Peer, shared: &Shared, round: usize, n: usize) -> Result<(), String> {
+    let body = payload(round);
+    let auth = format!("Authorization: Bearer {}\r\n", peer.token);
+    shared.round_start[round].store(shared.now_ns(), Ordering::Release);
+    let (status, answer) =
+        http(peer.addr, "POST", "/api/publish/bench", &auth, body.as_bytes()).await?;
+    let answer: serde_json::Value = serde_json::from_slice(&answer).unwrap_or_default();
+    if status != 200 {
+        return Err(format!("publish answered {status}: {answer}"));
+    }
+    if answer["subscribers"].as_u64() != Some(n as u64) {
+        eprintln!(
+            "fanout: round {round} reached {} subscribers, expected {n}",
+            answer["subscribers"]
+        );
+    }
+    Ok(())
+}
+
+/// Waits until every client has round `round`, or the round limit passed.
+async fn wait_round(shared: &Shared, round: usize, n: usize) {
+    let deadline = Instant::now() + ROUND_LIMIT;
+    while shared.delivered[round].load(Ordering::Acquire) < n && Instant::now() < deadline {
+        Timer::after(Duration::from_millis(1)).await;
+    }
+    let got = shared.delivered[round].load(Ordering::Acquire);
+    if got < n {
+        eprintln!(
+            "fanout: round {round}: only {got}/{n} clients had the message after {ROUND_LIMIT:?}"
+        );
+    }
+}
+
+/// A body of `BODY_BYTES` ASCII bytes opening with `round=NNNNNN;`.
+fn payload(round: usize) -> String {
+    let mut body = format!("round={round:06};");
+    let filler = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    body.extend((0..BODY_BYTES - body.len()).map(|i| filler[i % filler.len()] as char));
+    body
+}
+
+/// Collects every client's latencies (closing its connection); clients
+/// still stuck after 30 s are dropped.
+async fn join_clients(tasks: Vec<Task<Finished>>) -> Vec<Vec<u32>> {
+    let mut latencies = Vec::with_capacity(tasks.len());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for task in tasks {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let timeout = async {
+            Timer::after(left).await;
+            None
+        };
+        match async { Some(task.await) }.or(timeout).await {
+            Some(client) => latencies.push(client.latencies),
+            None => eprintln!("fanout: a client did not finish"),
+        }
+    }
+    latencies
+}
+
+// ---------------------------------------------------------------- clients
+
+type Ws = WebSocketStream<TcpStream>;
+
+/// What a client task hands back.
+struct Finished {
+    /// The latency of each round in µs (`MISSING` if never seen).
+    latencies: Vec<u32>,
+    /// The open connection: closing it as soon as the client has the last
+    /// round would slow the clients still waiting for it.
+    _socket: Option<Ws>,
+}
+
+/// One client: connect, subscribe, then note when each round arrives.
+async fn run_client(addr: SocketAddr, shared: Arc<Shared>, rounds: usize) -> Finished {
+    let mut latencies = vec![MISSING; rounds];
+    let ws = match connect(addr, &shared).await {
+        Ok(mut ws) => match receive(&mut ws, &shared, &mut latencies).await {
+            Ok(()) => Some(ws),
+            Err(error) => {
+                shared.fail(error);
+                None
+            }
+        },
+        Err(error) => {
+            shared.fail(error);
+            None
+        }
+    };
+    Finished { latencies, _socket: ws }
+}
+
+async fn connect(addr: SocketAddr, shared: &Shared) -> Result<Ws, String> {
+    let _permit = shared.connect_gate.acquire().await;
+    let stream = TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
+    let _ = stream.set_nodelay(true);
+    // A 20 KB frame fits one read; the default 128 KiB per client is wasteful.
+    let config = WebSocketConfig::default().read_buffer_size(32 << 10);
+    let (mut ws, _) = async_tungstenite::client_async_with_config(
+        format!("ws://{addr}/ws"),
+        stream,
+        Some(config),
+    )
+    .await
+    .map_err(|e| format!("handshake: {e}"))?;
+    let subscribe = Message::text(r#"{"type":"subscribe","topic":"bench"}"#);
+    ws.send(subscribe).await.map_err(|e| format!("subscribe: {e}"))?;
+    Ok(ws)
+}
+
+/// Reads frames until every round arrived; only the marker near the start
+/// of each frame is looked at, never the whole JSON.
+async fn receive(ws: &mut Ws, shared: &Shared, latencies: &mut [u32]) -> Result<(), String> {
+    let mut seen = 0;
+    while seen < latencies.len() {
+        let text = match ws.next().await {
+            Some(Ok(Message::Text(text))) => text,
+            Some(Ok(_)) => continue,
+            Some(Err(error)) => return Err(format!("receive: {error}")),
+            None => return Err("the server closed the connection".into()),
+        };
+        let now = shared.now_ns();
+        let Some(round) = round_marker(text.as_bytes()).filter(|&r| r < latencies.len()) else {
+            continue;
+        };
+        if latencies[round] != MISSING {
+            continue;
+        }
+        let start = shared.round_start[round].load(Ordering::Acquire);
+        latencies[round] = (now.saturating_sub(start) / 1_000).min(u64::from(MISSING - 1)) as u32;
+        shared.delivered[round].fetch_add(1, Ordering::AcqRel);
+        seen += 1;
+    }
+    Ok(())
+}
+
+/// The round number after `round=` in the first `MARKER_WINDOW` bytes.
+fn round_marker(frame: &[u8]) -> Option<usize> {
+    let head = &frame[..frame.len().min(MARKER_WINDOW)];
+    let at = head.windows(MARKER.len()).position(|w| w == MARKER)? + MARKER.len();
+    let digits = head[at..].iter().take_while(|b| b.is_ascii_digit());
+    digits.fold(None, |n, &d| Some(n.unwrap_or(0) * 10 + usize::from(d - b'0')))
+}
+
+// ---------------------------------------------------------------- HTTP
+
+/// One HTTP/1.1 request on a fresh connection (`Connection: close`);
+/// returns the status and the body.
+async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &[u8],
+) -> Result<(u16, Vec<u8>), String> {
+    let fail = |e: std::io::Error| format!("{method} {path}: {e}");
+    let mut stream = TcpStream::connect(addr).await.map_err(fail)?;
+    let _ = stream.set_nodelay(true);
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n{headers}\r\n",
+        body.len()
+    );
+    // One write: head and body must not wait on each other's ACK.
+    let mut request = head.into_bytes();
+    request.extend_from_slice(body);
+    stream.write_all(&request).await.map_err(fail)?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.map_err(fail)?;
+    parse_response(&response).ok_or_else(|| format!("{method} {path}: malformed response"))
+}
+
+/// Status and body of a response (Content-Length, or up to the close).
+fn parse_response(bytes: &[u8]) -> Option<(u16, Vec<u8>)> {
+    let end = bytes.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = std::str::from_utf8(&bytes[..end]).ok()?;
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    let rest = &bytes[end + 4..];
+    let length = head
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+        .unwrap_or(rest.len());
+    Some((status, rest[..length.min(rest.len())].to_vec()))
+}
+
+// ---------------------------------------------------------------- report
+
+fn summarise(
+    kind: Kind,
+    clients: usize,
+    rounds: usize,
+    latencies: &[Vec<u32>],
+    shared: &Shared,
+    costs: Costs,
+) -> CaseResult {
+    let mut per_client_us: Vec<u32> =
+        latencies.iter().flatten().copied().filter(|&l| l != MISSING).collect();
+    per_client_us.sort_unstable();
+    let mut all_clients_us: Vec<u32> = (0..rounds)
+        .map(|r| latencies.iter().map(|l| l[r]).filter(|&l| l != MISSING).max().unwrap_or(MISSING))
+        .collect();
+    let by_round: Vec<String> =
+        all_clients_us.iter().map(|&us| format!("{:.0}", f64::from(us) / 1_000.0)).collect();
+    eprintln!(
+        "fanout: {} N={clients}: last client per round (ms): {}",
+        kind.name(),
+        by_round.join(" ")
+    );
+    all_clients_us.sort_unstable();
+    CaseResult {
+        kind,
+        clients,
+        per_client_us,
+        all_clients_us,
+        costs,
+        expected: clients * rounds,
+        failed_clients: shared.failed.load(Ordering::Acquire),
+    }
+}
+
+/// Cores, CPU model and load average, since other work skews the numbers.
+fn machine_summary() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map_or("?", |m| m.trim_start_matches([' ', '\t', ':']));
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    format!("machine: {cores} cores, {model}; load average before the run: {}", load.join(" "))
+}
+
+/// Nearest-rank percentile of sorted µs values, in ms.
+fn percentile_ms(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
+    f64::from(sorted[rank.min(sorted.len()) - 1]) / 1_000.0
+}
+
+fn print_report(machine: &str, results: &[CaseResult]) {
+    println!();
+    println!("{machine}");
+    println!();
+    println!(
+        "| server | N | p50 per-client ms | p99 per-client ms | p50 all-clients ms | p99 all-clients ms | RSS KiB / idle conn | delivered | server CPU ms / round | bench CPU ms / round | server RSS after rounds MiB |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for r in results {
+        println!(
+            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1} | {}/{}{} | {:.1} | {:.1} | {:.1} |",
+            r.kind.name(),
+            r.clients,
+            percentile_ms(&r.per_client_us, 50.0),
+            percentile_ms(&r.per_client_us, 99.0),
+            percentile_ms(&r.all_clients_us, 50.0),
+            percentile_ms(&r.all_clients_us, 99.0),
+            r.costs.rss_idle_kib_per_conn,
+            r.per_client_us.len(),
+            r.expected,
+            if r.failed_clients > 0 {
+                format!(" ({} clients dropped)", r.failed_clients)
+            } else {
+                String::new()
+            },
+            r.costs.server_cpu_ms,
+            r.costs.bench_cpu_ms,
+            r.costs.rss_after_rounds_kib as f64 / 1024.0,
+        );
+    }
+    print_ratios(results);
+}
+
+fn print_ratios(results: &[CaseResult]) {
+    let find = |kind, n| results.iter().find(|r| r.kind == kind && r.clients == n);
+    let mut rows = Vec::new();
+    for p in results.iter().filter(|r| r.kind == Kind::Planhost) {
+        let Some(node) = find(Kind::Node, p.clients) else { continue };
+        let ratio = |a: f64, b: f64| a / b;
+        rows.push(format!(
+            "| {} | {:.2} | {:.2} | {:.2} |",
+            p.clients,
+            ratio(percentile_ms(&p.per_client_us, 99.0), percentile_ms(&node.per_client_us, 99.0)),
+            ratio(
+                percentile_ms(&p.all_clients_us, 99.0),
+                percentile_ms(&node.all_clients_us, 99.0)
+            ),
+            ratio(p.costs.rss_idle_kib_per_conn, node.costs.rss_idle_kib_per_conn),
+        ));
+    }
+    if rows.is_empty() {
+        return;
+    }
+    println!();
+    println!(
+        "| N | p99 per-client planhost/node | p99 all-clients planhost/node | RSS per idle conn planhost/node |"
+    );
+    println!("|---:|---:|---:|---:|");
+    for row in rows {
+        println!("{row}");
+    }
+}
