@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use futures_lite::{AsyncReadExt, FutureExt, io};
 use http_types::{Method, Response, StatusCode};
-use smol::{Executor, Timer};
 use smol::net::TcpStream;
+use smol::{Executor, Timer};
 
 use crate::config::Limits;
 use crate::hub::HubHandle;

@@ -2,21 +2,21 @@
 //! that turns its frames into hub commands and writes its outbox to the
 //! socket, with pings, a stuck-writer limit and proper close codes.
 
-use std::sync::Arc;
 use std::pin::pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use async_tungstenite::{WebSocketReceiver, WebSocketSender, WebSocketStream};
 use async_tungstenite::tungstenite::Message;
 use async_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use async_tungstenite::tungstenite::handshake::derive_accept_key;
 use async_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use async_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use async_tungstenite::{WebSocketReceiver, WebSocketSender, WebSocketStream};
 use futures_lite::{FutureExt, StreamExt, future};
 use http_types::{Request, Response, StatusCode};
-use smol::{Task, Timer};
 use smol::net::TcpStream;
+use smol::{Task, Timer};
 
 use super::{Edge, Reply, routes::error_response};
 use crate::hub::{self, CloseRequest, Command, Frame, Offer, Outbox, OutboxSender, Outgoing};
@@ -178,7 +178,9 @@ impl Heard {
     }
 
     fn silent_for(&self) -> Duration {
-        self.start.elapsed().saturating_sub(Duration::from_millis(self.millis.load(Ordering::Relaxed)))
+        self.start
+            .elapsed()
+            .saturating_sub(Duration::from_millis(self.millis.load(Ordering::Relaxed)))
     }
 }
 

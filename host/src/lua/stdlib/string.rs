@@ -1,6 +1,914 @@
-//! The `string` table's additions over piccolo 0.3.3: Lua patterns,
-//! `format`, `rep`, `byte`, `char`.
+//! The `string` table's additions over piccolo 0.3.3: Lua 5.4's `byte`,
+//! `char`, `rep`, `format`, `find`, `match`, `gmatch` (and Lua 5.1's `gfind`)
+//! and `gsub`.
+//!
+//! Matching and formatting are done by [`pattern`] and [`format`]; this file
+//! checks arguments as `lauxlib` does, converts between Lua values and bytes,
+//! and charges fuel for work proportional to string sizes. `gsub` with a
+//! function or an `__index` table, and `format` with `__tostring`, call Lua
+//! through a [`Sequence`] that resumes after each call.
 
-use piccolo::Context;
+use std::cell::Cell;
+use std::ops::Range;
 
-pub fn load_string(_ctx: Context<'_>) {}
+use gc_arena::{Collect, Gc};
+use piccolo::meta_ops::{self, MetaResult};
+use piccolo::{
+    BoxSequence, Callback, CallbackReturn, Context, Error, Execution, Function, Sequence,
+    SequencePoll, Stack, String as LuaString, Table, Value,
+};
+
+use super::located;
+use crate::lua::format::{self, FormatArg, FormatError, Number, number_to_lua_string};
+use crate::lua::pattern::{self, Capture, Match, PatternError};
+
+/// Lua 5.4's `MAXSIZE` in lstrlib: results of `rep` may not exceed `INT_MAX` bytes.
+const MAX_STRING_SIZE: usize = i32::MAX as usize;
+
+/// Values one call may return (Lua's stack limit, `LUAI_MAXSTACK`).
+const MAX_RESULTS: usize = 1_000_000;
+
+/// Bytes copied per unit of fuel (a unit is about one VM instruction).
+const BYTES_PER_FUEL: usize = 32;
+
+/// Most fuel one charge takes: keeps the host's fuel arithmetic far from overflow.
+const MAX_CHARGE: i32 = 1 << 28;
+
+/// Strings up to this size are interned; longer ones are allocated directly.
+const INTERN_LIMIT: usize = 256;
+
+type CallResult<'gc> = Result<CallbackReturn<'gc>, Failure>;
+
+/// The body of a library function; errors get the caller's position later.
+type Body =
+    for<'gc, 'e, 's> fn(Context<'gc>, &mut Execution<'gc, 'e>, Stack<'gc, 's>) -> CallResult<'gc>;
+
+/// Adds the functions to the `string` table piccolo created.
+pub fn load_string(ctx: Context<'_>) {
+    let Value::Table(string) = ctx.get_global("string") else { return };
+    let functions: [(&str, Body); 9] = [
+        ("byte", byte),
+        ("char", char),
+        ("rep", rep),
+        ("format", format),
+        ("find", find),
+        ("match", lua_match),
+        ("gmatch", gmatch),
+        ("gfind", gmatch),
+        ("gsub", gsub),
+    ];
+    for (name, body) in functions {
+        let callback = Callback::from_fn(&ctx, move |ctx, mut exec, stack| {
+            body(ctx, &mut exec, stack).map_err(|failure| failure.raise(ctx, &exec))
+        });
+        let _ = string.set(ctx, name, callback);
+    }
+}
+
+/* ---------- errors and arguments ---------- */
+
+/// A library error before the caller's position is added: Lua's message.
+struct Failure(Vec<u8>);
+
+impl Failure {
+    fn new(message: impl Into<Vec<u8>>) -> Failure {
+        Failure(message.into())
+    }
+
+    /// The error value `chunk:line: message`, as [`located`] builds it.
+    fn raise<'gc>(self, ctx: Context<'gc>, exec: &Execution<'gc, '_>) -> Error<'gc> {
+        match String::from_utf8(self.0) {
+            Ok(message) => located(ctx, exec, message),
+            // A format conversion may quote any byte; keep them as Lua does.
+            Err(bytes) => {
+                let mut text = match exec.upper_lua_frame() {
+                    Some(frame) => {
+                        let chunk = frame.chunk_name.to_str_lossy();
+                        format!("{chunk}:{}: ", frame.current_line).into_bytes()
+                    }
+                    None => Vec::new(),
+                };
+                text.extend_from_slice(bytes.as_bytes());
+                Value::String(ctx.intern(&text)).into()
+            }
+        }
+    }
+}
+
+impl From<PatternError> for Failure {
+    fn from(error: PatternError) -> Failure {
+        Failure::new(error.to_string())
+    }
+}
+
+impl From<FormatError> for Failure {
+    fn from(error: FormatError) -> Failure {
+        Failure::new(error.message_bytes())
+    }
+}
+
+/// The arguments of one call, checked as `luaL_check*` functions do.
+struct Args<'gc, 'a> {
+    ctx: Context<'gc>,
+    values: &'a [Value<'gc>],
+    name: &'static str,
+}
+
+impl<'gc, 'a> Args<'gc, 'a> {
+    fn new(ctx: Context<'gc>, stack: &'a Stack<'gc, '_>, name: &'static str) -> Self {
+        Args { ctx, values: &stack[..], name }
+    }
+
+    fn get(&self, i: usize) -> Value<'gc> {
+        self.values.get(i).copied().unwrap_or(Value::Nil)
+    }
+
+    /// `bad argument #N to 'name' (message)`; `i` is 0-based.
+    fn bad(&self, i: usize, message: &str) -> Failure {
+        Failure::new(format!("bad argument #{} to '{}' ({message})", i + 1, self.name))
+    }
+
+    /// `luaL_typeerror`: `<expected> expected, got <type>`.
+    fn type_error(&self, i: usize, expected: &str) -> Failure {
+        let got = match self.values.get(i) {
+            None => "no value".to_owned(),
+            Some(value) => type_name(self.ctx, *value),
+        };
+        self.bad(i, &format!("{expected} expected, got {got}"))
+    }
+
+    /// `luaL_checklstring`: strings, and numbers in their Lua text form.
+    fn string(&self, i: usize) -> Result<LuaString<'gc>, Failure> {
+        match self.get(i) {
+            Value::String(s) => Ok(s),
+            Value::Integer(n) => Ok(self.ctx.intern(n.to_string().as_bytes())),
+            Value::Number(x) => Ok(self.ctx.intern(number_to_lua_string(x).as_bytes())),
+            _ => Err(self.type_error(i, "string")),
+        }
+    }
+
+    /// `luaL_optlstring`: absent or nil gives `None`.
+    fn opt_string(&self, i: usize) -> Result<Option<LuaString<'gc>>, Failure> {
+        match self.get(i) {
+            Value::Nil => Ok(None),
+            _ => self.string(i).map(Some),
+        }
+    }
+
+    /// `luaL_checkinteger`: integers, integral floats and numeric strings.
+    fn integer(&self, i: usize) -> Result<i64, Failure> {
+        let number = match self.get(i) {
+            Value::Integer(n) => Some(Number::Integer(n)),
+            Value::Number(x) => Some(Number::Float(x)),
+            Value::String(s) => format::str_to_number(s.as_bytes()),
+            _ => None,
+        };
+        match number {
+            Some(Number::Integer(n)) => Ok(n),
+            Some(Number::Float(x)) => format::float_to_integer(x)
+                .ok_or_else(|| self.bad(i, "number has no integer representation")),
+            None => Err(self.type_error(i, "number")),
+        }
+    }
+
+    /// `luaL_optinteger`: absent or nil gives `default`.
+    fn opt_integer(&self, i: usize, default: i64) -> Result<i64, Failure> {
+        match self.get(i) {
+            Value::Nil => Ok(default),
+            _ => self.integer(i),
+        }
+    }
+}
+
+/// The type name Lua's messages use: a string `__name` metafield, or the type.
+fn type_name<'gc>(ctx: Context<'gc>, value: Value<'gc>) -> String {
+    match metafield(ctx, value, "__name") {
+        Value::String(name) => name.to_str_lossy().into_owned(),
+        _ => value.type_name().to_owned(),
+    }
+}
+
+/// A field of the value's metatable (nil without one).
+fn metafield<'gc>(ctx: Context<'gc>, value: Value<'gc>, name: &'static str) -> Value<'gc> {
+    let metatable = match value {
+        Value::Table(table) => table.metatable(),
+        Value::UserData(data) => data.metatable(),
+        _ => None,
+    };
+    metatable.map_or(Value::Nil, |mt| mt.get(ctx, name))
+}
+
+/* ---------- small helpers ---------- */
+
+/// Charges fuel for `units` of work, saturating at [`MAX_CHARGE`].
+fn charge(exec: &mut Execution<'_, '_>, units: usize) {
+    let units = i32::try_from(units).unwrap_or(MAX_CHARGE).min(MAX_CHARGE);
+    exec.fuel().consume(units);
+}
+
+/// Fuel for producing or scanning `bytes` bytes.
+fn bytes_cost(bytes: usize) -> usize {
+    bytes / BYTES_PER_FUEL + 1
+}
+
+/// A Lua string holding `bytes`, without copying large buffers.
+fn new_string(ctx: Context<'_>, bytes: Vec<u8>) -> LuaString<'_> {
+    if bytes.len() <= INTERN_LIMIT {
+        ctx.intern(&bytes)
+    } else {
+        LuaString::from_buffer(&ctx, bytes.into_boxed_slice())
+    }
+}
+
+/// A Lua string copied from `bytes`.
+fn slice_string<'gc>(ctx: Context<'gc>, bytes: &[u8]) -> LuaString<'gc> {
+    if bytes.len() <= INTERN_LIMIT { ctx.intern(bytes) } else { LuaString::from_slice(&ctx, bytes) }
+}
+
+fn integer<'gc>(n: usize) -> Value<'gc> {
+    Value::Integer(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// Lua's `posrelatI`: a 1-based start position; negative counts from the
+/// end; anything before the start is clipped to 1.
+fn start_position(pos: i64, len: usize) -> usize {
+    let from_end = usize::try_from(pos.unsigned_abs()).unwrap_or(usize::MAX);
+    match pos {
+        1.. => usize::try_from(pos).unwrap_or(usize::MAX),
+        0 => 1,
+        _ if from_end > len => 1,
+        _ => len - from_end + 1,
+    }
+}
+
+/// Lua's `getendpos`: a 1-based end position clipped to `0..=len`.
+fn end_position(pos: i64, len: usize) -> usize {
+    let from_end = usize::try_from(pos.unsigned_abs()).unwrap_or(usize::MAX);
+    match pos {
+        0.. => usize::try_from(pos).unwrap_or(usize::MAX).min(len),
+        _ if from_end > len => 0,
+        _ => len - from_end + 1,
+    }
+}
+
+/// A capture as the value Lua pushes: a substring or a position.
+fn capture_value<'gc>(ctx: Context<'gc>, subject: &[u8], capture: Capture) -> Value<'gc> {
+    match capture {
+        Capture::Str(range) => {
+            Value::String(slice_string(ctx, subject.get(range).unwrap_or_default()))
+        }
+        Capture::Position(position) => integer(position),
+    }
+}
+
+fn push_captures<'gc>(
+    ctx: Context<'gc>,
+    stack: &mut Stack<'gc, '_>,
+    subject: &[u8],
+    captures: Vec<Capture>,
+) {
+    stack.extend(captures.into_iter().map(|capture| capture_value(ctx, subject, capture)));
+}
+
+/// Starts a sequence inside its callback; it is boxed only if it must wait.
+fn start<'gc, S: Step<'gc> + 'gc>(
+    mut sequence: S,
+    ctx: Context<'gc>,
+    exec: &mut Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+) -> CallResult<'gc> {
+    Ok(match sequence.step(ctx, exec, &mut stack)? {
+        SequencePoll::Call { function, .. } => {
+            CallbackReturn::Call { function, then: Some(BoxSequence::new(&ctx, Resume(sequence))) }
+        }
+        SequencePoll::Pending => CallbackReturn::Sequence(BoxSequence::new(&ctx, Resume(sequence))),
+        _ => CallbackReturn::Return,
+    })
+}
+
+/// One step of a call-and-continue loop. On entry the stack holds the
+/// results of the previous `Call` (or the callback's arguments at first).
+trait Step<'gc>: Collect {
+    fn step(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: &mut Execution<'gc, '_>,
+        stack: &mut Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Failure>;
+}
+
+/// Runs a [`Step`] as a piccolo [`Sequence`].
+#[derive(Collect)]
+#[collect(no_drop)]
+struct Resume<S>(S);
+
+impl<'gc, S: Step<'gc>> Sequence<'gc> for Resume<S> {
+    fn poll(
+        &mut self,
+        ctx: Context<'gc>,
+        mut exec: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        self.0.step(ctx, &mut exec, &mut stack).map_err(|failure| failure.raise(ctx, &exec))
+    }
+}
+
+/* ---------- byte, char, rep ---------- */
+
+/// `string.byte(s [, i [, j]])`: the byte values of `s[i..=j]`.
+fn byte<'gc>(
+    ctx: Context<'gc>,
+    exec: &mut Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+) -> CallResult<'gc> {
+    let args = Args::new(ctx, &stack, "byte");
+    let s = args.string(0)?.as_bytes();
+    let i = args.opt_integer(1, 1)?;
+    let first = start_position(i, s.len());
+    let last = end_position(args.opt_integer(2, i)?, s.len());
+    stack.clear();
+    if first > last {
+        return Ok(CallbackReturn::Return);
+    }
+    let count = last - first + 1;
+    if count >= MAX_RESULTS {
+        return Err(Failure::new("stack overflow (string slice too long)"));
+    }
+    charge(exec, count);
+    stack.extend(s[first - 1..last].iter().map(|&b| Value::Integer(i64::from(b))));
+    Ok(CallbackReturn::Return)
+}
+
+/// `string.char(...)`: a string of the given byte values.
+fn char<'gc>(
+    ctx: Context<'gc>,
+    exec: &mut Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+) -> CallResult<'gc> {
+    let args = Args::new(ctx, &stack, "char");
+    let mut bytes = Vec::with_capacity(args.values.len());
+    for i in 0..args.values.len() {
+        let code = args.integer(i)?;
+        bytes.push(u8::try_from(code).map_err(|_| args.bad(i, "value out of range"))?);
+    }
+    charge(exec, bytes.len());
+    stack.replace(ctx, new_string(ctx, bytes));
+    Ok(CallbackReturn::Return)
+}
+
+/// `string.rep(s, n [, sep])`: `n` copies of `s` separated by `sep`.
+fn rep<'gc>(
+    ctx: Context<'gc>,
+    exec: &mut Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+) -> CallResult<'gc> {
+    let args = Args::new(ctx, &stack, "rep");
+    let s = args.string(0)?.as_bytes();
+    let n = args.integer(1)?;
+    let sep = args.opt_string(2)?.map_or(&[][..], |sep| sep.as_bytes());
+    let result = repeat(s, n, sep)?;
+    charge(exec, bytes_cost(result.len()));
+    stack.replace(ctx, new_string(ctx, result));
+    Ok(CallbackReturn::Return)
+}
+
+/// The bytes of `string.rep`, refusing results over [`MAX_STRING_SIZE`] as Lua does.
+fn repeat(s: &[u8], n: i64, sep: &[u8]) -> Result<Vec<u8>, Failure> {
+    let Ok(n @ 1..) = usize::try_from(n) else { return Ok(Vec::new()) };
+    let unit = s.len() + sep.len();
+    if unit == 0 {
+        return Ok(Vec::new());
+    }
+    if unit > MAX_STRING_SIZE / n {
+        return Err(Failure::new("resulting string too large"));
+    }
+    if sep.is_empty() {
+        return Ok(s.repeat(n));
+    }
+    let mut result = [s, sep].concat().repeat(n - 1);
+    result.extend_from_slice(s);
+    Ok(result)
+}
+
+/* ---------- format ---------- */
+
+/// `string.format(fmt, ...)`. Arguments that `%s` converts and that have a
+/// `__tostring` metamethod are converted first, in order, by calling it.
+fn format<'gc>(
+    ctx: Context<'gc>,
+    exec: &mut Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+) -> CallResult<'gc> {
+    let args = Args::new(ctx, &stack, "format");
+    let fmt = args.string(0)?;
+    let values = &stack[1..];
+    let mut todo: Vec<usize> = format::tostring_arg_indices(fmt.as_bytes())
+        .into_iter()
+        .filter(|&i| values.get(i).is_some_and(|&v| !metafield(ctx, v, "__tostring").is_nil()))
+        .collect();
+    if todo.is_empty() {
+        let result = render(ctx, fmt, values, &[])?;
+        charge(exec, bytes_cost(result.len()) + values.len());
+        stack.replace(ctx, new_string(ctx, result));
+        return Ok(CallbackReturn::Return);
+    }
+    todo.reverse();
+    let values = values.to_vec();
+    let texts = vec![None; values.len()];
+    start(Format { fmt, values, texts, todo, waiting: None }, ctx, exec, stack)
+}
+
+/// Formats `values` with `fmt`; `texts` holds `__tostring` results by index.
+fn render<'gc>(
+    ctx: Context<'gc>,
+    fmt: LuaString<'gc>,
+    values: &[Value<'gc>],
+    texts: &[Option<LuaString<'gc>>],
+) -> Result<Vec<u8>, Failure> {
+    let names: Vec<String> = values
+        .iter()
+        .map(|&value| match value {
+            Value::Table(_) | Value::Function(_) | Value::Thread(_) | Value::UserData(_) => {
+                type_name(ctx, value)
+            }
+            _ => String::new(),
+        })
+        .collect();
+    let args: Vec<FormatArg<'_>> = values
+        .iter()
+        .enumerate()
+        .map(|(i, &value)| {
+            let text = texts.get(i).copied().flatten().map(LuaString::as_bytes);
+            format_arg(value, text, &names[i])
+        })
+        .collect();
+    Ok(format::format(fmt.as_bytes(), &args)?)
+}
+
+/// A `string.format` call waiting for `__tostring` results.
+#[derive(Collect)]
+#[collect(no_drop)]
+struct Format<'gc> {
+    fmt: LuaString<'gc>,
+    values: Vec<Value<'gc>>,
+    /// `__tostring` results by argument index.
+    texts: Vec<Option<LuaString<'gc>>>,
+    /// Argument indices still to convert, the next one last.
+    #[collect(require_static)]
+    todo: Vec<usize>,
+    /// The argument whose `__tostring` is running.
+    #[collect(require_static)]
+    waiting: Option<usize>,
+}
+
+impl<'gc> Step<'gc> for Format<'gc> {
+    fn step(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: &mut Execution<'gc, '_>,
+        stack: &mut Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Failure> {
+        if let Some(i) = self.waiting.take() {
+            let text = match stack.get(0) {
+                Value::String(s) => s,
+                Value::Integer(n) => ctx.intern(n.to_string().as_bytes()),
+                Value::Number(x) => ctx.intern(number_to_lua_string(x).as_bytes()),
+                _ => return Err(Failure::new("'__tostring' must return a string")),
+            };
+            if let Some(slot) = self.texts.get_mut(i) {
+                *slot = Some(text);
+            }
+        }
+        stack.clear();
+        if let Some(i) = self.todo.pop() {
+            let value = self.values.get(i).copied().unwrap_or_default();
+            let Ok(MetaResult::Call(call)) = meta_ops::tostring(ctx, value) else {
+                let method = metafield(ctx, value, "__tostring");
+                return Err(Failure::new(format!(
+                    "attempt to call a {} value",
+                    method.type_name()
+                )));
+            };
+            self.waiting = Some(i);
+            stack.extend(call.args);
+            return Ok(SequencePoll::Call { function: call.function, is_tail: false });
+        }
+        let result = render(ctx, self.fmt, &self.values, &self.texts)?;
+        charge(exec, bytes_cost(result.len()) + self.values.len());
+        stack.push_back(Value::String(new_string(ctx, result)));
+        Ok(SequencePoll::Return)
+    }
+}
+
+/// A Lua value as the format engine sees it.
+fn format_arg<'gc: 'a, 'a>(
+    value: Value<'gc>,
+    tostring: Option<&'a [u8]>,
+    type_name: &'a str,
+) -> FormatArg<'a> {
+    let ptr = match value {
+        Value::Nil => return FormatArg::Nil,
+        Value::Boolean(b) => return FormatArg::Bool(b),
+        Value::Integer(n) => return FormatArg::Integer(n),
+        Value::Number(x) => return FormatArg::Float(x),
+        Value::String(s) => return FormatArg::Str(s.as_bytes()),
+        Value::Table(t) => Gc::as_ptr(t.into_inner()).addr(),
+        Value::Function(Function::Closure(c)) => Gc::as_ptr(c.into_inner()).addr(),
+        Value::Function(Function::Callback(c)) => Gc::as_ptr(c.into_inner()).addr(),
+        Value::Thread(t) => Gc::as_ptr(t.into_inner()).addr(),
+        Value::UserData(u) => Gc::as_ptr(u.into_inner()).addr(),
+    };
+    FormatArg::Other { type_name, tostring, ptr }
+}
+
+/* ---------- find, match, gmatch ---------- */
+
+/// `string.find(s, pattern [, init [, plain]])`: start, end and captures.
+fn find<'gc>(
+    ctx: Context<'gc>,
+    exec: &mut Execution<'gc, '_>,
+    stack: Stack<'gc, '_>,
+) -> CallResult<'gc> {
+    search(ctx, exec, stack, "find")
+}
+
+/// `string.match(s, pattern [, init])`: the captures (or the whole match).
+fn lua_match<'gc>(
+    ctx: Context<'gc>,
+    exec: &mut Execution<'gc, '_>,
+    stack: Stack<'gc, '_>,
+) -> CallResult<'gc> {
+    search(ctx, exec, stack, "match")
+}
+
+/// Lua's `str_find_aux`: the shared body of `find` and `match`.
+fn search<'gc>(
+    ctx: Context<'gc>,
+    exec: &mut Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+    name: &'static str,
+) -> CallResult<'gc> {
+    let args = Args::new(ctx, &stack, name);
+    let s = args.string(0)?.as_bytes();
+    let p = args.string(1)?.as_bytes();
+    let init = start_position(args.opt_integer(2, 1)?, s.len()) - 1;
+    let find = name == "find";
+    let plain = find && (args.get(3).to_bool() || pattern::is_plain(p));
+    stack.clear();
+    if init > s.len() {
+        stack.push_back(Value::Nil);
+        return Ok(CallbackReturn::Return);
+    }
+    if plain {
+        let found = pattern::find_plain(s, p, init);
+        charge(exec, bytes_cost(found.map_or(s.len(), |at| at + p.len()) - init));
+        match found {
+            Some(at) => stack.extend([integer(at + 1), integer(at + p.len())]),
+            None => stack.push_back(Value::Nil),
+        }
+        return Ok(CallbackReturn::Return);
+    }
+    let found = pattern::find_at(s, p, init)?;
+    charge(exec, found.as_ref().map_or(s.len(), |m| m.range.end) - init + 1);
+    match found {
+        None => stack.push_back(Value::Nil),
+        Some(m) if find => {
+            stack.extend([integer(m.range.start + 1), integer(m.range.end)]);
+            push_captures(ctx, &mut stack, s, m.find_captures()?);
+        }
+        Some(m) => push_captures(ctx, &mut stack, s, m.captures()?),
+    }
+    Ok(CallbackReturn::Return)
+}
+
+/// `string.gmatch(s, pattern [, init])` (also `gfind`): an iterator over
+/// the matches; a leading `^` is an ordinary character here.
+fn gmatch<'gc>(
+    ctx: Context<'gc>,
+    _: &mut Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+) -> CallResult<'gc> {
+    let args = Args::new(ctx, &stack, "gmatch");
+    let subject = args.string(0)?;
+    let pattern = args.string(1)?;
+    let len = subject.as_bytes().len();
+    let init = (start_position(args.opt_integer(2, 1)?, len) - 1).min(len + 1);
+    let state = GmatchState { subject, pattern, pos: Cell::new(init), last_match: Cell::new(None) };
+    let iterator =
+        Callback::from_fn_with(&ctx, Gc::new(&ctx, state), |state, ctx, mut exec, stack| {
+            state.next(ctx, &mut exec, stack).map_err(|failure| failure.raise(ctx, &exec))
+        });
+    stack.replace(ctx, iterator);
+    Ok(CallbackReturn::Return)
+}
+
+/// What a `gmatch` iterator remembers between calls.
+#[derive(Collect)]
+#[collect(no_drop)]
+struct GmatchState<'gc> {
+    subject: LuaString<'gc>,
+    pattern: LuaString<'gc>,
+    /// Where the next search starts (0-based byte offset).
+    pos: Cell<usize>,
+    /// End of the previous match: an empty match may not end there again.
+    last_match: Cell<Option<usize>>,
+}
+
+impl<'gc> GmatchState<'gc> {
+    /// Lua's `gmatch_aux`: the captures of the next match, or nothing.
+    fn next(
+        &self,
+        ctx: Context<'gc>,
+        exec: &mut Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> CallResult<'gc> {
+        let (subject, pattern) = (self.subject.as_bytes(), self.pattern.as_bytes());
+        stack.clear();
+        let first = self.pos.get();
+        for pos in first..=subject.len() {
+            let found = pattern::match_here(subject, pattern, pos)?;
+            if let Some(m) = found.filter(|m| Some(m.range.end) != self.last_match.get()) {
+                charge(exec, m.range.end - first + 1);
+                self.pos.set(m.range.end);
+                self.last_match.set(Some(m.range.end));
+                push_captures(ctx, &mut stack, subject, m.captures()?);
+                return Ok(CallbackReturn::Return);
+            }
+        }
+        charge(exec, subject.len().saturating_sub(first) + 1);
+        Ok(CallbackReturn::Return)
+    }
+}
+
+/* ---------- gsub ---------- */
+
+/// `string.gsub(s, pattern, repl [, n])`: `repl` is a string (with `%0`-`%9`),
+/// a table indexed by the first capture, or a function called with the captures.
+fn gsub<'gc>(
+    ctx: Context<'gc>,
+    exec: &mut Execution<'gc, '_>,
+    stack: Stack<'gc, '_>,
+) -> CallResult<'gc> {
+    let args = Args::new(ctx, &stack, "gsub");
+    let subject = args.string(0)?;
+    let pattern = args.string(1)?;
+    let len = subject.as_bytes().len();
+    let max = args.opt_integer(3, i64::try_from(len).unwrap_or(i64::MAX).saturating_add(1))?;
+    let replacement = match args.get(2) {
+        Value::String(s) => Replacement::Text(s),
+        Value::Integer(_) | Value::Number(_) => Replacement::Text(args.string(2)?),
+        Value::Table(table) => Replacement::Table(table),
+        Value::Function(function) => Replacement::Function(function),
+        _ => return Err(args.type_error(2, "string/function/table")),
+    };
+    let (anchored, pattern_start) = match pattern.as_bytes().first() {
+        Some(b'^') => (true, 1),
+        _ => (false, 0),
+    };
+    let state = Gsub {
+        subject,
+        pattern,
+        pattern_start,
+        replacement,
+        anchored,
+        max,
+        count: 0,
+        pos: 0,
+        last_match: None,
+        done: false,
+        changed: false,
+        out: Vec::new(),
+        pending: None,
+    };
+    start(state, ctx, exec, stack)
+}
+
+/// What `gsub` replaces matches with.
+#[derive(Collect)]
+#[collect(no_drop)]
+enum Replacement<'gc> {
+    Text(LuaString<'gc>),
+    Table(Table<'gc>),
+    Function(Function<'gc>),
+}
+
+/// A `gsub` in progress (Lua's `str_gsub` loop, resumable after calls).
+#[derive(Collect)]
+#[collect(no_drop)]
+struct Gsub<'gc> {
+    subject: LuaString<'gc>,
+    pattern: LuaString<'gc>,
+    /// 1 when the pattern starts with the `^` anchor, which is skipped.
+    #[collect(require_static)]
+    pattern_start: usize,
+    replacement: Replacement<'gc>,
+    #[collect(require_static)]
+    anchored: bool,
+    /// Most replacements to make.
+    #[collect(require_static)]
+    max: i64,
+    #[collect(require_static)]
+    count: i64,
+    /// Next byte of the subject to examine.
+    #[collect(require_static)]
+    pos: usize,
+    /// End of the previous match: an empty match may not end there again.
+    #[collect(require_static)]
+    last_match: Option<usize>,
+    #[collect(require_static)]
+    done: bool,
+    /// Whether any replacement differed from the matched text.
+    #[collect(require_static)]
+    changed: bool,
+    #[collect(require_static)]
+    out: Vec<u8>,
+    /// The match whose replacement a function or `__index` call computes.
+    #[collect(require_static)]
+    pending: Option<Range<usize>>,
+}
+
+impl<'gc> Step<'gc> for Gsub<'gc> {
+    fn step(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: &mut Execution<'gc, '_>,
+        stack: &mut Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Failure> {
+        if let Some(range) = self.pending.take() {
+            self.add_value(stack.get(0), range)?;
+        }
+        stack.clear();
+        while !self.done && self.count < self.max {
+            if let Some(function) = self.advance(ctx, exec, stack)? {
+                return Ok(SequencePoll::Call { function, is_tail: false });
+            }
+            if !exec.fuel().should_continue() {
+                return Ok(SequencePoll::Pending);
+            }
+        }
+        self.finish(ctx, exec, stack);
+        Ok(SequencePoll::Return)
+    }
+}
+
+impl<'gc> Gsub<'gc> {
+    /// One turn of Lua's loop: replace a match at `pos`, or copy one byte.
+    /// Returns the function to call (its arguments pushed) when a Lua
+    /// call must compute the replacement.
+    fn advance(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: &mut Execution<'gc, '_>,
+        stack: &mut Stack<'gc, '_>,
+    ) -> Result<Option<Function<'gc>>, Failure> {
+        let subject = self.subject.as_bytes();
+        let pattern = self.pattern.as_bytes().get(self.pattern_start..).unwrap_or_default();
+        let found = pattern::match_here(subject, pattern, self.pos)?;
+        self.done = self.anchored;
+        let Some(m) = found.filter(|m| Some(m.range.end) != self.last_match) else {
+            match subject.get(self.pos) {
+                Some(&b) => {
+                    self.out.push(b);
+                    self.pos += 1;
+                }
+                None => self.done = true,
+            }
+            charge(exec, 1);
+            return Ok(None);
+        };
+        charge(exec, bytes_cost(m.range.len()));
+        self.count += 1;
+        self.pos = m.range.end;
+        self.last_match = Some(m.range.end);
+        self.replace(ctx, &m, stack)
+    }
+
+    /// Adds the replacement of `m`, or pushes the arguments of the call
+    /// that computes it and returns the function.
+    fn replace(
+        &mut self,
+        ctx: Context<'gc>,
+        m: &Match,
+        stack: &mut Stack<'gc, '_>,
+    ) -> Result<Option<Function<'gc>>, Failure> {
+        let subject = self.subject.as_bytes();
+        match self.replacement {
+            Replacement::Text(text) => {
+                pattern::expand_replacement(text.as_bytes(), subject, m, &mut self.out)?;
+                self.changed = true;
+                Ok(None)
+            }
+            Replacement::Table(table) => {
+                let key = capture_value(ctx, subject, m.capture(0)?);
+                match meta_ops::index(ctx, Value::Table(table), key) {
+                    Ok(MetaResult::Value(value)) => {
+                        self.add_value(value, m.range.clone()).map(|()| None)
+                    }
+                    Ok(MetaResult::Call(call)) => {
+                        self.pending = Some(m.range.clone());
+                        stack.extend(call.args);
+                        Ok(Some(call.function))
+                    }
+                    Err(error) => Err(Failure::new(error.to_string())),
+                }
+            }
+            Replacement::Function(function) => {
+                self.pending = Some(m.range.clone());
+                push_captures(ctx, stack, subject, m.captures()?);
+                Ok(Some(function))
+            }
+        }
+    }
+
+    /// Lua's `add_value` for a table or function result: false or nil keeps
+    /// the matched text; strings and numbers replace it.
+    fn add_value(&mut self, value: Value<'gc>, range: Range<usize>) -> Result<(), Failure> {
+        match value {
+            Value::Nil | Value::Boolean(false) => {
+                let matched = self.subject.as_bytes().get(range).unwrap_or_default();
+                self.out.extend_from_slice(matched);
+                return Ok(());
+            }
+            Value::String(s) => self.out.extend_from_slice(s.as_bytes()),
+            Value::Integer(n) => self.out.extend_from_slice(n.to_string().as_bytes()),
+            Value::Number(x) => self.out.extend_from_slice(number_to_lua_string(x).as_bytes()),
+            other => {
+                let kind = other.type_name();
+                return Err(Failure::new(format!("invalid replacement value (a {kind})")));
+            }
+        }
+        self.changed = true;
+        Ok(())
+    }
+
+    /// Pushes the result string (or the unchanged argument) and the count.
+    fn finish(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: &mut Execution<'gc, '_>,
+        stack: &mut Stack<'gc, '_>,
+    ) {
+        let result = if self.changed {
+            let rest = self.subject.as_bytes().get(self.pos..).unwrap_or_default();
+            let mut out = std::mem::take(&mut self.out);
+            out.extend_from_slice(rest);
+            charge(exec, bytes_cost(out.len()));
+            Value::String(new_string(ctx, out))
+        } else {
+            // Lua returns argument 1, already converted to a string.
+            Value::String(self.subject)
+        };
+        stack.extend([result, Value::Integer(self.count)]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Position rules and `rep` limits, checked against lua5.4 (5.4.4).
+    use super::*;
+
+    #[test]
+    fn start_positions_follow_posrelat() {
+        let cases = [(1, 5, 1), (3, 5, 3), (9, 5, 9), (0, 5, 1), (-1, 5, 5), (-5, 5, 1)];
+        for (pos, len, want) in cases {
+            assert_eq!(start_position(pos, len), want, "start_position({pos}, {len})");
+        }
+        assert_eq!(start_position(-6, 5), 1);
+        assert_eq!(start_position(i64::MIN, 5), 1);
+        assert_eq!(start_position(i64::MAX, 0), usize::try_from(i64::MAX).unwrap());
+    }
+
+    #[test]
+    fn end_positions_are_clipped() {
+        let cases = [(0, 5, 0), (3, 5, 3), (9, 5, 5), (-1, 5, 5), (-5, 5, 1), (-6, 5, 0)];
+        for (pos, len, want) in cases {
+            assert_eq!(end_position(pos, len), want, "end_position({pos}, {len})");
+        }
+        assert_eq!(end_position(i64::MIN, 5), 0);
+        assert_eq!(end_position(i64::MAX, 5), 5);
+    }
+
+    #[test]
+    fn repeat_builds_and_refuses_like_lua() {
+        let text = |r: Result<Vec<u8>, Failure>| String::from_utf8(r.map_err(|f| f.0).unwrap());
+        assert_eq!(text(repeat(b"ab", 3, b"")), Ok("ababab".into()));
+        assert_eq!(text(repeat(b"ab", 3, b", ")), Ok("ab, ab, ab".into()));
+        assert_eq!(text(repeat(b"ab", 1, b",")), Ok("ab".into()));
+        assert_eq!(text(repeat(b"ab", 0, b",")), Ok(String::new()));
+        assert_eq!(text(repeat(b"ab", i64::MIN, b"")), Ok(String::new()));
+        assert_eq!(text(repeat(b"", i64::MAX, b"")), Ok(String::new()));
+        let too_large = |r: Result<Vec<u8>, Failure>| r.err().map(|f| f.0);
+        assert_eq!(
+            too_large(repeat(b"x", 1 << 31, b"")),
+            Some(b"resulting string too large".to_vec())
+        );
+        assert_eq!(
+            too_large(repeat(b"ab", i64::MAX, b"")),
+            Some(b"resulting string too large".to_vec())
+        );
+        assert_eq!(
+            too_large(repeat(b"", 1 << 31, b",")),
+            Some(b"resulting string too large".to_vec())
+        );
+    }
+}

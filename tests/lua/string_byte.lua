@@ -1,0 +1,21 @@
+-- string.byte: positions are 1-based, negative counts from the end, and
+-- out-of-range ends are clipped.
+local s = 'Plan'
+print(string.byte(s))
+print(string.byte(s, 2), string.byte(s, 2, 4))
+print(string.byte(s, -1), string.byte(s, -3, -2))
+print(string.byte(s, 0, 2))
+print(string.byte(s, -10, 1))
+print(string.byte(s, 3, 100))
+print(select('#', string.byte(s, 3, 2)), select('#', string.byte(s, 10)))
+print(select('#', string.byte('')), select('#', string.byte(s, 1, -1)))
+print(string.byte('\0\255\n'))
+print(string.byte(s, '2'), string.byte(s, 2.0))
+local ok, err = pcall(function() local b = string.byte(s, 1.5) return b end)
+print(ok, err)
+ok, err = pcall(function() local b = string.byte() return b end)
+print(ok, err)
+ok, err = pcall(function() local b = string.byte(s, 'x') return b end)
+print(ok, err)
+ok, err = pcall(function() local b = string.byte({}) return b end)
+print(ok, err)

@@ -1,0 +1,21 @@
+-- string.format's %s, %q and %c; %s uses tostring rules (and __tostring).
+print(string.format('%s|%10s|%-10s|%.2s', 'plan', 'right', 'left', 'truncate'))
+print(string.format('%s %s %s %s', nil, true, 12, 2.0))
+print(string.format('%q', 'a\nb"c\\d\0e\r'))
+print(string.format('%q', 10), string.format('%q', math.mininteger), string.format('%q', 0.5))
+print(string.format('%q', 1/0), string.format('%q', -1/0))
+local point = setmetatable({x = 1, y = 2}, {__tostring = function(p) return '(' .. p.x .. ', ' .. p.y .. ')' end})
+print(string.format('point %s and %5s|', point, setmetatable({}, {__tostring = function() return 'T' end})))
+print(string.format('%s', setmetatable({}, {__tostring = function() return 42 end})))
+local order = ''
+local function tagged(name)
+  return setmetatable({}, {__tostring = function() order = order .. name return name end})
+end
+print(string.format('%s-%s-%d-%s', tagged('a'), tagged('b'), 7, tagged('c')), order)
+print(string.format('%-8s|%8s|', 'id', 'value'))
+print(string.format('[%s]', ''), string.format('%s', 'embedded\0zero') == 'embedded\0zero')
+print(string.format('no conversions'), string.format('%%'), string.format(42))
+local ok, err = pcall(function() local r = string.format('%s', setmetatable({}, {__tostring = function() return {} end})) return r end)
+print(ok, err)
+ok, err = pcall(function() local r = string.format('%s', setmetatable({}, {__tostring = function() error('no text') end})) return r end)
+print(ok, err)

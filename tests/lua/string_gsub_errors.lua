@@ -1,0 +1,17 @@
+-- gsub's errors: replacement strings, replacement types and patterns.
+local function try(f)
+  local ok, err = pcall(f)
+  print(ok, err)
+end
+try(function() local r = string.gsub('hello', 'l', '%2') return r end)
+try(function() local r = string.gsub('hello', '(l)', '%2') return r end)
+try(function() local r = string.gsub('hello', 'l', '%') return r end)
+try(function() local r = string.gsub('hello', 'l', '%x') return r end)
+try(function() local r = string.gsub('abc', '(a', '%1') return r end)
+try(function() local r = string.gsub('abc', 'b', true) return r end)
+try(function() local r = string.gsub('abc', 'b') return r end)
+try(function() local r = string.gsub('abc', 'b', 'x', 'many') return r end)
+try(function() local r = string.gsub('abc', '[b', 'x') return r end)
+try(function() local r = string.gsub('abc', 'b', coroutine.create(print)) return r end)
+try(function() local r = string.gsub(nil, 'b', 'x') return r end)
+print(string.gsub('abc', '[', 'x', 0))
