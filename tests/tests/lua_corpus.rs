@@ -61,11 +61,20 @@ fn corpus_matches_lua_5_4() {
                 String::from_utf8_lossy(&actual.stderr).trim()
             ));
         } else if !expected.status.success() {
-            let (want, got) = (error_line(&expected, "/usr/bin/lua5.4: "), error_line(&actual, "planhost: "));
+            let (want, got) =
+                (error_line(&expected, "/usr/bin/lua5.4: "), error_line(&actual, "planhost: "));
             if want != got {
-                failures.push(format!("{script}: error differs\n  lua5.4:   {want}\n  planhost: {got}"));
+                failures.push(format!(
+                    "{script}: error differs\n  lua5.4:   {want}\n  planhost: {got}"
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {} scripts differ:\n\n{}", failures.len(), scripts.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} scripts differ:\n\n{}",
+        failures.len(),
+        scripts.len(),
+        failures.join("\n\n")
+    );
 }
