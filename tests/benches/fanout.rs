@@ -26,10 +26,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use async_tungstenite::WebSocketStream;
 use async_tungstenite::tungstenite::Message;
 use async_tungstenite::tungstenite::protocol::WebSocketConfig;
-use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt, StreamExt};
+use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
 use smol::net::TcpStream;
 use smol::{Executor, Task, Timer};
 
@@ -515,23 +514,21 @@ async fn join_clients(tasks: Vec<Task<Finished>>) -> Vec<Vec<u32>> {
 
 // ---------------------------------------------------------------- clients
 
-type Ws = WebSocketStream<TcpStream>;
-
 /// What a client task hands back.
 struct Finished {
     /// The latency of each round in µs (`MISSING` if never seen).
     latencies: Vec<u32>,
     /// The open connection: closing it as soon as the client has the last
     /// round would slow the clients still waiting for it.
-    _socket: Option<Ws>,
+    _socket: Option<TcpStream>,
 }
 
 /// One client: connect, subscribe, then note when each round arrives.
 async fn run_client(addr: SocketAddr, shared: Arc<Shared>, rounds: usize) -> Finished {
     let mut latencies = vec![MISSING; rounds];
-    let ws = match connect(addr, &shared).await {
-        Ok(mut ws) => match receive(&mut ws, &shared, &mut latencies).await {
-            Ok(()) => Some(ws),
+    let socket = match connect(addr, &shared).await {
+        Ok(mut stream) => match receive(&mut stream, &shared, &mut latencies).await {
+            Ok(()) => Some(stream),
             Err(error) => {
                 shared.fail(error);
                 None
@@ -542,15 +539,17 @@ async fn run_client(addr: SocketAddr, shared: Arc<Shared>, rounds: usize) -> Fin
             None
         }
     };
-    Finished { latencies, _socket: ws }
+    Finished { latencies, _socket: socket }
 }
 
-async fn connect(addr: SocketAddr, shared: &Shared) -> Result<Ws, String> {
+/// Connects, subscribes, and hands back the raw socket: the server sends
+/// nothing before the first round, so no frame is left behind in
+/// tungstenite's buffer.
+async fn connect(addr: SocketAddr, shared: &Shared) -> Result<TcpStream, String> {
     let _permit = shared.connect_gate.acquire().await;
     let stream = TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
     let _ = stream.set_nodelay(true);
-    // A 20 KB frame fits one read; the default 128 KiB per client is wasteful.
-    let config = WebSocketConfig::default().read_buffer_size(32 << 10);
+    let config = WebSocketConfig::default().read_buffer_size(1 << 10);
     let (mut ws, _) = async_tungstenite::client_async_with_config(
         format!("ws://{addr}/ws"),
         stream,
@@ -560,22 +559,23 @@ async fn connect(addr: SocketAddr, shared: &Shared) -> Result<Ws, String> {
     .map_err(|e| format!("handshake: {e}"))?;
     let subscribe = Message::text(r#"{"type":"subscribe","topic":"bench"}"#);
     ws.send(subscribe).await.map_err(|e| format!("subscribe: {e}"))?;
-    Ok(ws)
+    Ok(ws.into_inner())
 }
 
-/// Reads frames until every round arrived; only the marker near the start
-/// of each frame is looked at, never the whole JSON.
-async fn receive(ws: &mut Ws, shared: &Shared, latencies: &mut [u32]) -> Result<(), String> {
+/// Reads frames until every round arrived. Frames are parsed by hand from
+/// one reused buffer: only the marker near the start of each frame is
+/// looked at, the rest is skipped, nothing is allocated per message.
+async fn receive(
+    stream: &mut TcpStream,
+    shared: &Shared,
+    latencies: &mut [u32],
+) -> Result<(), String> {
+    let mut frames = FrameReader::new();
     let mut seen = 0;
     while seen < latencies.len() {
-        let text = match ws.next().await {
-            Some(Ok(Message::Text(text))) => text,
-            Some(Ok(_)) => continue,
-            Some(Err(error)) => return Err(format!("receive: {error}")),
-            None => return Err("the server closed the connection".into()),
-        };
+        let (opcode, round) = frames.next(stream).await?;
         let now = shared.now_ns();
-        let Some(round) = round_marker(text.as_bytes()).filter(|&r| r < latencies.len()) else {
+        let Some(round) = round.filter(|&r| opcode == 0x1 && r < latencies.len()) else {
             continue;
         };
         if latencies[round] != MISSING {
@@ -587,6 +587,74 @@ async fn receive(ws: &mut Ws, shared: &Shared, latencies: &mut [u32]) -> Result<
         seen += 1;
     }
     Ok(())
+}
+
+/// Server frames (unmasked, final) read from one reused buffer.
+struct FrameReader {
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl FrameReader {
+    fn new() -> FrameReader {
+        FrameReader { buf: vec![0; 32 << 10], start: 0, end: 0 }
+    }
+
+    /// Makes at least `n` bytes (n <= buffer size) available at `start`.
+    async fn fill(&mut self, stream: &mut TcpStream, n: usize) -> Result<(), String> {
+        if self.start + n > self.buf.len() {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        while self.end - self.start < n {
+            let read = stream
+                .read(&mut self.buf[self.end..])
+                .await
+                .map_err(|e| format!("receive: {e}"))?;
+            if read == 0 {
+                return Err("the server closed the connection".into());
+            }
+            self.end += read;
+        }
+        Ok(())
+    }
+
+    /// The next frame's opcode and round marker, once the whole frame arrived.
+    async fn next(&mut self, stream: &mut TcpStream) -> Result<(u8, Option<usize>), String> {
+        self.fill(stream, 2).await?;
+        let (opcode, short) = (self.buf[self.start] & 0x0f, self.buf[self.start + 1] & 0x7f);
+        let (header, len) = match short {
+            126 => {
+                self.fill(stream, 4).await?;
+                let b = &self.buf[self.start + 2..self.start + 4];
+                (4, usize::from(u16::from_be_bytes([b[0], b[1]])))
+            }
+            127 => {
+                self.fill(stream, 10).await?;
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&self.buf[self.start + 2..self.start + 10]);
+                (10, u64::from_be_bytes(b) as usize)
+            }
+            n => (2, usize::from(n)),
+        };
+        self.start += header;
+        let head = len.min(MARKER_WINDOW);
+        self.fill(stream, head).await?;
+        let round = round_marker(&self.buf[self.start..self.start + head]);
+        // Skip the payload, reading it through the buffer.
+        let mut left = len;
+        loop {
+            let here = left.min(self.end - self.start);
+            self.start += here;
+            left -= here;
+            if left == 0 {
+                return Ok((opcode, round));
+            }
+            self.fill(stream, left.min(self.buf.len())).await?;
+        }
+    }
 }
 
 /// The round number after `round=` in the first `MARKER_WINDOW` bytes.

@@ -346,3 +346,16 @@ fn a_broken_plan_lua_does_not_stop_the_server() {
     let server = Server::start_in(plan, &[]);
     assert_eq!(server.get("/healthz").status, 200);
 }
+
+#[test]
+fn client_pings_are_answered_and_client_close_is_echoed() {
+    let server = Server::start(&[]);
+    let mut raw = RawWs::connect(&server);
+    raw.write_frame(0x9, b"are you there", true);
+    assert_eq!(raw.read_frame(), Some((0xA, b"are you there".to_vec())));
+    raw.write_frame(0x8, &1000u16.to_be_bytes(), true);
+    let (opcode, payload) = raw.read_frame().expect("close answer");
+    assert_eq!(opcode, 0x8);
+    assert_eq!(payload.get(..2), Some(&1000u16.to_be_bytes()[..]));
+    assert_eq!(raw.read_frame(), None, "the server closes the connection after the handshake");
+}

@@ -4,6 +4,7 @@
 //! statuses) and hands WebSocket upgrades to [`ws`].
 
 pub mod assets;
+pub mod frames;
 pub mod routes;
 pub mod ws;
 

@@ -2,23 +2,22 @@
 //! that turns its frames into hub commands and writes its outbox to the
 //! socket, with pings, a stuck-writer limit and proper close codes.
 
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use async_tungstenite::WebSocketStream;
 use async_tungstenite::tungstenite::Message;
 use async_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use async_tungstenite::tungstenite::handshake::derive_accept_key;
-use async_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use async_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
-use async_tungstenite::{WebSocketReceiver, WebSocketSender, WebSocketStream};
-use futures_lite::{FutureExt, StreamExt, future};
+use async_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use futures_lite::{AsyncWriteExt, FutureExt, StreamExt, future};
 use http_types::{Request, Response, StatusCode};
 use smol::net::TcpStream;
 use smol::{Task, Timer};
 
-use super::{Edge, Reply, routes::error_response};
+use super::{Edge, Reply, frames, routes::error_response};
 use crate::hub::{self, CloseRequest, Command, Frame, Offer, Outbox, OutboxSender, Outgoing};
 use crate::protocol::{ClientFrame, ServerFrame};
 
@@ -100,28 +99,25 @@ enum End {
 enum Event {
     ReaderEnded(End),
     Send(Outgoing),
+    Reply(Vec<u8>),
     CloseRequested(CloseRequest),
     Tick,
 }
 
-type Sender = WebSocketSender<TcpStream>;
-type Receiver = WebSocketReceiver<TcpStream>;
-
 /// Runs a client's session on an upgraded connection until it ends.
 ///
-/// Reading and writing are two tasks: the writer wakes for the outbox and
-/// its ping timer, the reader only when the socket has bytes, so a busy
-/// outbox never costs a read attempt.
+/// Reading and writing are two tasks: the writer wakes for the outbox, its
+/// ping timer and tungstenite's control replies; the reader only when the
+/// socket has bytes, so a busy outbox never costs a read attempt.
 pub async fn run_session(edge: Arc<Edge>, stream: TcpStream) {
     let _live = LiveSession::new(&edge);
     let limits = &edge.limits;
     let config = WebSocketConfig::default()
         .read_buffer_size(1 << 10)
-        .write_buffer_size(0)
         .max_message_size(Some(limits.max_client_message_bytes))
         .max_frame_size(Some(limits.max_client_message_bytes));
-    let socket = WebSocketStream::from_raw_socket(stream, Role::Server, Some(config)).await;
-    let (mut sender, receiver) = socket.split();
+    let (read_side, replies) = frames::ReadSide::new(stream.clone());
+    let socket = WebSocketStream::from_raw_socket(read_side, Role::Server, Some(config)).await;
     let client = edge.next_client.fetch_add(1, Ordering::Relaxed);
     let (hub_sender, outbox) = hub::outbox(limits.client_queue_len);
     let register = Command::Register {
@@ -137,20 +133,21 @@ pub async fn run_session(edge: Arc<Edge>, stream: TcpStream) {
     let mut reader = Some(edge.spawner.spawn(read_loop(
         edge.clone(),
         client,
-        receiver,
+        socket,
         hub_sender,
         heard.clone(),
     )));
-    let end = write_loop(&edge, &mut sender, &outbox, &mut reader, &heard).await;
+    let mut writer = Writer { stream, stuck: limits.stuck_timeout };
+    let end = write_loop(&edge, &mut writer, &outbox, &replies, &mut reader, &heard).await;
     let _ = edge.hub.send(Command::Disconnect { client }).await;
     if let End::Close(request) = end {
-        let frame =
-            CloseFrame { code: CloseCode::from(request.code), reason: request.reason.into() };
         let closing = async {
-            let _ = sender.close(Some(frame)).await;
-            // The reader ends at the peer's close frame (or its disconnect).
-            if let Some(reader) = reader.as_mut() {
-                reader.await;
+            let payload = frames::close_payload(request.code, request.reason);
+            if writer.frame(frames::CLOSE, &payload).await.is_ok() {
+                // The reader ends at the peer's close frame (or its disconnect).
+                if let Some(reader) = reader.as_mut() {
+                    reader.await;
+                }
             }
         };
         let grace = async {
@@ -160,6 +157,53 @@ pub async fn run_session(edge: Arc<Edge>, stream: TcpStream) {
     }
     drop(reader);
     tracing::debug!(client, "websocket session ended");
+}
+
+/// The only task that writes to a client's socket.
+struct Writer {
+    stream: TcpStream,
+    /// A write that makes no progress for this long ends the session.
+    stuck: Duration,
+}
+
+impl Writer {
+    /// Writes one frame; the stuck timer only starts if the write has to wait.
+    async fn frame(&mut self, opcode: u8, payload: &[u8]) -> Result<(), End> {
+        let stuck = self.stuck;
+        let mut writing = pin!(frames::write_frame(&mut self.stream, opcode, payload));
+        Self::finish(&mut writing, stuck).await
+    }
+
+    /// Writes bytes tungstenite framed (its control replies).
+    async fn raw(&mut self, bytes: &[u8]) -> Result<(), End> {
+        let stuck = self.stuck;
+        let mut writing = pin!(self.stream.write_all(bytes));
+        Self::finish(&mut writing, stuck).await
+    }
+
+    async fn finish(
+        writing: &mut Pin<&mut impl Future<Output = std::io::Result<()>>>,
+        stuck: Duration,
+    ) -> Result<(), End> {
+        let written = match future::poll_once(writing.as_mut()).await {
+            Some(result) => Some(result),
+            None => {
+                let deadline = async {
+                    Timer::after(stuck).await;
+                    None
+                };
+                async { Some(writing.as_mut().await) }.or(deadline).await
+            }
+        };
+        match written {
+            Some(Ok(())) => Ok(()),
+            Some(Err(_)) => Err(End::Gone),
+            None => {
+                tracing::debug!("client stuck: dropping");
+                Err(End::Drop)
+            }
+        }
+    }
 }
 
 /// When the client was last heard from, as milliseconds since `start`.
@@ -184,11 +228,12 @@ impl Heard {
     }
 }
 
-/// Writes the outbox and pings until the session ends.
+/// Writes the outbox, pings and control replies until the session ends.
 async fn write_loop(
     edge: &Edge,
-    sender: &mut Sender,
+    writer: &mut Writer,
     outbox: &Outbox,
+    replies: &flume::Receiver<Vec<u8>>,
     reader: &mut Option<Task<End>>,
     heard: &Heard,
 ) -> End {
@@ -202,6 +247,12 @@ async fn write_loop(
             match reader.as_mut() {
                 Some(task) => Event::ReaderEnded(task.await),
                 None => future::pending().await,
+            }
+        })
+        .or(async {
+            match replies.recv_async().await {
+                Ok(bytes) => Event::Reply(bytes),
+                Err(_) => future::pending().await,
             }
         })
         .or(async {
@@ -221,13 +272,20 @@ async fn write_loop(
             Event::ReaderEnded(end) => {
                 // A finished task must not be polled again.
                 *reader = None;
+                // Answer what the reader saw last, such as the peer's close.
+                for bytes in replies.try_iter() {
+                    if writer.raw(&bytes).await.is_err() {
+                        break;
+                    }
+                }
                 return end;
             }
+            Event::Reply(bytes) => writer.raw(&bytes).await,
             Event::Send(Outgoing::Frame(frame)) => {
-                send(sender, Message::Text(frame.text), limits.stuck_timeout).await
+                writer.frame(frames::TEXT, frame.text.as_bytes()).await
             }
             Event::Send(Outgoing::Latest(slot)) => match slot.take() {
-                Some(frame) => send(sender, Message::Text(frame.text), limits.stuck_timeout).await,
+                Some(frame) => writer.frame(frames::TEXT, frame.text.as_bytes()).await,
                 None => Ok(()),
             },
             Event::Tick => {
@@ -235,7 +293,7 @@ async fn write_loop(
                     tracing::debug!("no pong: dropping client");
                     return End::Drop;
                 }
-                send(sender, Message::Ping(Default::default()), limits.stuck_timeout).await
+                writer.frame(frames::PING, &[]).await
             }
         };
         if let Err(end) = outcome {
@@ -248,7 +306,7 @@ async fn write_loop(
 async fn read_loop(
     edge: Arc<Edge>,
     client: u64,
-    mut receiver: Receiver,
+    mut receiver: WebSocketStream<frames::ReadSide>,
     replies: OutboxSender,
     heard: Arc<Heard>,
 ) -> End {
@@ -298,30 +356,6 @@ async fn handle_message(
         }
     };
     edge.hub.send(command).await.map_err(|_| End::Close(hub::CLOSE_SHUTDOWN))
-}
-
-/// Sends one message; a socket that takes nothing for `stuck` ends the
-/// session. The timer only starts if the write has to wait.
-async fn send(sender: &mut Sender, message: Message, stuck: Duration) -> Result<(), End> {
-    let mut sending = pin!(sender.send(message));
-    let sent = match future::poll_once(&mut sending).await {
-        Some(result) => Some(result),
-        None => {
-            let deadline = async {
-                Timer::after(stuck).await;
-                None
-            };
-            async { Some(sending.await) }.or(deadline).await
-        }
-    };
-    match sent {
-        Some(Ok(())) => Ok(()),
-        Some(Err(error)) => Err(end_for_error(error)),
-        None => {
-            tracing::debug!("client stuck: dropping");
-            Err(End::Drop)
-        }
-    }
 }
 
 /// The close code for a read or write error (RFC 6455, section 7.4.1).

@@ -1,0 +1,146 @@
+//! The server's side of WebSocket framing. tungstenite parses what clients
+//! send; what the server sends is written here, straight to the socket:
+//! a frame header and the payload in one vectored write, so a payload
+//! shared by every subscriber is never copied per client.
+//!
+//! tungstenite still writes its own control replies (pongs, the close
+//! answer). [`ReadSide`] hands those bytes to the session's writer over a
+//! channel, so only one task ever writes to the socket.
+
+use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_lite::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use smol::net::TcpStream;
+
+/// Frame opcodes (RFC 6455, section 5.2).
+pub const TEXT: u8 = 0x1;
+pub const CLOSE: u8 = 0x8;
+pub const PING: u8 = 0x9;
+
+/// Control replies tungstenite may queue before the writer takes them; a
+/// client that makes it queue more (a ping flood) is disconnected.
+pub const CONTROL_QUEUE: usize = 16;
+
+/// Writes one final, unmasked frame.
+pub async fn write_frame(stream: &mut TcpStream, opcode: u8, payload: &[u8]) -> io::Result<()> {
+    let mut header = [0u8; 10];
+    let header_len = encode_header(&mut header, opcode, payload.len());
+    let total = header_len + payload.len();
+    let mut written = 0;
+    while written < total {
+        let n = if written < header_len {
+            let parts = [IoSlice::new(&header[written..header_len]), IoSlice::new(payload)];
+            stream.write_vectored(&parts).await?
+        } else {
+            stream.write(&payload[written - header_len..]).await?
+        };
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        written += n;
+    }
+    Ok(())
+}
+
+/// A close frame's payload: the code, then the reason.
+pub fn close_payload(code: u16, reason: &str) -> Vec<u8> {
+    let mut payload = code.to_be_bytes().to_vec();
+    payload.extend_from_slice(reason.as_bytes());
+    payload
+}
+
+/// Fills `header` for a frame of `len` bytes; returns the header's length.
+fn encode_header(header: &mut [u8; 10], opcode: u8, len: usize) -> usize {
+    header[0] = 0x80 | opcode;
+    match len {
+        0..=125 => {
+            header[1] = len as u8;
+            2
+        }
+        126..=0xffff => {
+            header[1] = 126;
+            header[2..4].copy_from_slice(&(len as u16).to_be_bytes());
+            4
+        }
+        _ => {
+            header[1] = 127;
+            header[2..10].copy_from_slice(&(len as u64).to_be_bytes());
+            10
+        }
+    }
+}
+
+/// The socket as tungstenite sees it: reads come from the connection,
+/// writes go to the session's writer.
+pub struct ReadSide {
+    stream: TcpStream,
+    replies: flume::Sender<Vec<u8>>,
+}
+
+impl ReadSide {
+    /// Wraps `stream`; the writer drains the returned receiver.
+    pub fn new(stream: TcpStream) -> (ReadSide, flume::Receiver<Vec<u8>>) {
+        let (replies, queued) = flume::bounded(CONTROL_QUEUE);
+        (ReadSide { stream, replies }, queued)
+    }
+}
+
+impl AsyncRead for ReadSide {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for ReadSide {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Poll::Ready(match self.replies.try_send(buf.to_vec()) {
+            Ok(()) => Ok(buf.len()),
+            Err(flume::TrySendError::Full(_)) => {
+                Err(io::Error::other("control frames arrive faster than they can be answered"))
+            }
+            Err(flume::TrySendError::Disconnected(_)) => Err(io::ErrorKind::BrokenPipe.into()),
+        })
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_use_the_shortest_length_form() {
+        let mut header = [0u8; 10];
+        assert_eq!(encode_header(&mut header, TEXT, 5), 2);
+        assert_eq!(header[..2], [0x81, 5]);
+        assert_eq!(encode_header(&mut header, TEXT, 126), 4);
+        assert_eq!(header[..4], [0x81, 126, 0, 126]);
+        assert_eq!(encode_header(&mut header, TEXT, 20 << 10), 4);
+        assert_eq!(encode_header(&mut header, PING, 0), 2);
+        assert_eq!(header[..2], [0x89, 0]);
+        assert_eq!(encode_header(&mut header, TEXT, 70_000), 10);
+        assert_eq!(header[..10], [0x81, 127, 0, 0, 0, 0, 0, 1, 0x11, 0x70]);
+    }
+
+    #[test]
+    fn close_payload_is_code_then_reason() {
+        assert_eq!(close_payload(1001, "bye"), vec![0x03, 0xe9, b'b', b'y', b'e']);
+    }
+}
