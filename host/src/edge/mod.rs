@@ -100,7 +100,10 @@ pub async fn serve_connection(edge: Arc<Edge>, stream: TcpStream) {
         match reply {
             Reply::Upgrade(response) => {
                 if write_response(&edge, &stream, response, method, true).await.is_ok() {
-                    ws::run_session(edge, stream).await;
+                    // A task of its own: this connection task holds the HTTP
+                    // parser's state, which an idle client should not keep.
+                    let spawner = edge.spawner.clone();
+                    spawner.spawn(ws::run_session(edge, stream)).detach();
                 }
                 return;
             }

@@ -239,9 +239,14 @@ async fn write_loop(
 ) -> End {
     let limits = &edge.limits;
     let mut ping = Timer::interval(limits.ping_interval);
+    // Streams keep their wake-up registrations across iterations, so a
+    // delivery costs no re-registration on the channels.
+    let mut control = outbox.control.stream();
+    let mut queued_replies = replies.stream();
+    let mut frames = outbox.frames.stream();
     loop {
         let event = async {
-            Event::CloseRequested(outbox.control.recv_async().await.unwrap_or(hub::CLOSE_SHUTDOWN))
+            Event::CloseRequested(control.next().await.unwrap_or(hub::CLOSE_SHUTDOWN))
         }
         .or(async {
             match reader.as_mut() {
@@ -250,16 +255,16 @@ async fn write_loop(
             }
         })
         .or(async {
-            match replies.recv_async().await {
-                Ok(bytes) => Event::Reply(bytes),
-                Err(_) => future::pending().await,
+            match queued_replies.next().await {
+                Some(bytes) => Event::Reply(bytes),
+                None => future::pending().await,
             }
         })
         .or(async {
-            match outbox.frames.recv_async().await {
-                Ok(item) => Event::Send(item),
+            match frames.next().await {
+                Some(item) => Event::Send(item),
                 // The hub dropped this client: it is shutting down.
-                Err(_) => Event::CloseRequested(hub::CLOSE_SHUTDOWN),
+                None => Event::CloseRequested(hub::CLOSE_SHUTDOWN),
             }
         })
         .or(async {
