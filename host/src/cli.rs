@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::config::{Limits, ServerConfig};
 use crate::lua::runtime::{Budget, Output, Runtime};
+use crate::lua::sandbox::Sandbox;
 use crate::server::{self, StartError};
 
 /// A live planning server: plan logic in Lua, renderers in WebAssembly,
@@ -115,8 +116,20 @@ fn run_script(args: &RunArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // The script's folder is its sandbox, as the plan directory is a plan's.
+    let folder = match args.file.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let sandbox = match Sandbox::new(&folder, true) {
+        Ok(sandbox) => sandbox,
+        Err(error) => {
+            eprintln!("planhost: cannot open {}: {error}", folder.display());
+            return ExitCode::from(1);
+        }
+    };
     let output: Output = Arc::new(Mutex::new(std::io::stdout()));
-    let mut runtime = Runtime::new(Budget::default(), output);
+    let mut runtime = Runtime::new(Budget::default(), &sandbox, output);
     let mut arg = vec![(0, name.clone())];
     arg.extend(args.args.iter().enumerate().map(|(i, a)| (i as i64 + 1, a.clone())));
     runtime.set_global_strings("arg", &arg);

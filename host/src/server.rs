@@ -15,6 +15,7 @@ use crate::config::ServerConfig;
 use crate::edge::{self, Edge, assets::Assets};
 use crate::hub::{self, Command};
 use crate::lua::runtime::Budget;
+use crate::lua::sandbox::Sandbox;
 use crate::lua::{self, thread::LuaHandle};
 use crate::plan_dir::PlanDir;
 
@@ -77,7 +78,8 @@ pub fn run(
         let listener = TcpListener::try_from(listener).context("registering the listener")?;
         let (hub, hub_task) = hub::hub();
         executor.spawn(hub_task).detach();
-        let lua = lua::thread::spawn(Budget::default(), hub.clone())
+        let sandbox = Sandbox::new(plan.root(), false).context("opening the plan directory")?;
+        let lua = lua::thread::spawn(Budget::default(), sandbox, hub.clone())
             .context("starting the Lua thread")?;
         load_plan(&lua, plan.root()).await;
         let edge = Arc::new(Edge::new(

@@ -245,33 +245,32 @@ async fn write_loop(
     let mut queued_replies = replies.stream();
     let mut frames = outbox.frames.stream();
     loop {
-        let event = async {
-            Event::CloseRequested(control.next().await.unwrap_or(hub::CLOSE_SHUTDOWN))
-        }
-        .or(async {
-            match reader.as_mut() {
-                Some(task) => Event::ReaderEnded(task.await),
-                None => future::pending().await,
-            }
-        })
-        .or(async {
-            match queued_replies.next().await {
-                Some(bytes) => Event::Reply(bytes),
-                None => future::pending().await,
-            }
-        })
-        .or(async {
-            match frames.next().await {
-                Some(item) => Event::Send(item),
-                // The hub dropped this client: it is shutting down.
-                None => Event::CloseRequested(hub::CLOSE_SHUTDOWN),
-            }
-        })
-        .or(async {
-            (&mut ping).await;
-            Event::Tick
-        })
-        .await;
+        let event =
+            async { Event::CloseRequested(control.next().await.unwrap_or(hub::CLOSE_SHUTDOWN)) }
+                .or(async {
+                    match reader.as_mut() {
+                        Some(task) => Event::ReaderEnded(task.await),
+                        None => future::pending().await,
+                    }
+                })
+                .or(async {
+                    match queued_replies.next().await {
+                        Some(bytes) => Event::Reply(bytes),
+                        None => future::pending().await,
+                    }
+                })
+                .or(async {
+                    match frames.next().await {
+                        Some(item) => Event::Send(item),
+                        // The hub dropped this client: it is shutting down.
+                        None => Event::CloseRequested(hub::CLOSE_SHUTDOWN),
+                    }
+                })
+                .or(async {
+                    (&mut ping).await;
+                    Event::Tick
+                })
+                .await;
         let outcome = match event {
             Event::CloseRequested(request) => return End::Close(request),
             Event::ReaderEnded(end) => {

@@ -6,5 +6,6 @@ pub mod format;
 pub mod frontend;
 pub mod pattern;
 pub mod runtime;
+pub mod sandbox;
 pub mod stdlib;
 pub mod thread;

@@ -11,6 +11,7 @@ use piccolo::{
     Table, Value, Variadic,
 };
 
+use super::sandbox::Sandbox;
 use super::{frontend, stdlib};
 
 /// Limits on one instruction to the Lua thread (one chunk or call).
@@ -60,11 +61,12 @@ pub struct Runtime {
 struct StashedFunctionList(Vec<StashedFunction>);
 
 impl Runtime {
-    /// A fresh state with the standard library; `print` writes to `output`.
-    pub fn new(budget: Budget, output: Output) -> Runtime {
+    /// A fresh state with the standard library; `print` writes to
+    /// `output`, files are confined to `sandbox`.
+    pub fn new(budget: Budget, sandbox: &Sandbox, output: Output) -> Runtime {
         let mut lua = Lua::core();
         let helpers = lua.enter(|ctx| {
-            stdlib::load(ctx, output);
+            stdlib::load(ctx, sandbox, output);
             let Value::Function(select) = ctx.get_global("select") else {
                 unreachable!("the core library defines select")
             };
@@ -187,7 +189,8 @@ mod tests {
 
     fn runtime(budget: Budget) -> (Runtime, Arc<Mutex<Vec<u8>>>) {
         let buffer = Arc::new(Mutex::new(Vec::new()));
-        (Runtime::new(budget, buffer.clone()), buffer)
+        let sandbox = Sandbox::new(&std::env::temp_dir(), false).unwrap();
+        (Runtime::new(budget, &sandbox, buffer.clone()), buffer)
     }
 
     fn printed(buffer: &Arc<Mutex<Vec<u8>>>) -> String {

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use super::api;
 use super::runtime::{Budget, LuaError, Runtime};
+use super::sandbox::Sandbox;
 use crate::hub::HubHandle;
 
 /// What the Lua thread is asked to do.
@@ -51,17 +52,22 @@ impl LuaHandle {
 }
 
 /// Starts the Lua thread. It stops when every handle is dropped.
-pub fn spawn(budget: Budget, hub: HubHandle) -> std::io::Result<LuaHandle> {
+pub fn spawn(budget: Budget, sandbox: Sandbox, hub: HubHandle) -> std::io::Result<LuaHandle> {
     let (instructions, inbox) = flume::bounded(64);
     std::thread::Builder::new()
         .name("planhost-lua".into())
-        .spawn(move || lua_main(budget, hub, inbox))?;
+        .spawn(move || lua_main(budget, sandbox, hub, inbox))?;
     Ok(LuaHandle { instructions })
 }
 
-fn lua_main(budget: Budget, hub: HubHandle, inbox: flume::Receiver<LuaInstruction>) {
+fn lua_main(
+    budget: Budget,
+    sandbox: Sandbox,
+    hub: HubHandle,
+    inbox: flume::Receiver<LuaInstruction>,
+) {
     let printed = Arc::new(Mutex::new(Vec::<u8>::new()));
-    let mut runtime = Runtime::new(budget, printed.clone());
+    let mut runtime = Runtime::new(budget, &sandbox, printed.clone());
     runtime.with_context(|ctx| api::load_planhost(ctx, hub));
     // Blocking receive: this thread does nothing but Lua.
     while let Ok(instruction) = inbox.recv() {

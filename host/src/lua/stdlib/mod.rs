@@ -2,7 +2,10 @@
 //! and additions, registered per table in `load_*` functions.
 
 pub mod base;
+mod io;
+mod os;
 mod string;
+mod table;
 
 use gc_arena::Collect;
 use piccolo::meta_ops::{self, MetaResult};
@@ -14,11 +17,15 @@ use piccolo::{
 pub use base::error_text;
 
 use super::runtime::Output;
+use super::sandbox::Sandbox;
 
 /// Loads everything into the globals of `ctx`.
-pub fn load(ctx: Context<'_>, output: Output) {
-    base::load_base(ctx, output);
+pub fn load(ctx: Context<'_>, sandbox: &Sandbox, output: Output) {
+    base::load_base(ctx, output.clone());
     string::load_string(ctx);
+    table::load_table(ctx);
+    os::load_os(ctx, sandbox);
+    io::load_io(ctx, sandbox, output);
 }
 
 /// `(method)(object, name, args...)`: calls `object:name(args...)`. Strings

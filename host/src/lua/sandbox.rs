@@ -1,0 +1,144 @@
+//! The sandbox: the one directory a script's files may live in (the plan
+//! directory, or a script's own folder under `planhost run`), and whether
+//! the script may end the process.
+
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+/// Where a script may read and write, and what else it may do.
+#[derive(Debug, Clone)]
+pub struct Sandbox {
+    root: PathBuf,
+    allow_exit: bool,
+}
+
+impl Sandbox {
+    /// A sandbox rooted at `root`, which must exist.
+    pub fn new(root: &Path, allow_exit: bool) -> io::Result<Sandbox> {
+        Ok(Sandbox { root: root.canonicalize()?, allow_exit })
+    }
+
+    /// The directory itself, canonical.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Whether `os.exit` may end the process (only under `planhost run`).
+    pub fn allow_exit(&self) -> bool {
+        self.allow_exit
+    }
+
+    /// Resolves a path a script gave (relative to the root, or absolute) to
+    /// a file that may be read: it must exist and, with every symlink
+    /// followed, lie inside the root.
+    pub fn readable(&self, path: &str) -> Result<PathBuf, SandboxError> {
+        let joined = self.join(path)?;
+        let real = joined.canonicalize().map_err(|e| SandboxError::Io(path.to_owned(), e))?;
+        self.inside(path, real)
+    }
+
+    /// Resolves a path for writing: the file may be new, but its folder
+    /// must exist inside the root, and an existing file (or symlink) must
+    /// resolve inside the root too.
+    pub fn writable(&self, path: &str) -> Result<PathBuf, SandboxError> {
+        let joined = self.join(path)?;
+        if joined.symlink_metadata().is_ok() {
+            return self.readable(path);
+        }
+        let name = joined.file_name().ok_or_else(|| SandboxError::Outside(path.to_owned()))?;
+        let parent = joined.parent().unwrap_or(&self.root);
+        let real_parent =
+            parent.canonicalize().map_err(|e| SandboxError::Io(path.to_owned(), e))?;
+        self.inside(path, real_parent.join(name))
+    }
+
+    fn join(&self, path: &str) -> Result<PathBuf, SandboxError> {
+        if path.is_empty() || path.contains('\0') {
+            return Err(SandboxError::Io(path.to_owned(), io::ErrorKind::NotFound.into()));
+        }
+        let given = Path::new(path);
+        // `..` is resolved by canonicalisation below; refusing it outright
+        // would also refuse harmless `sub/../file`, so only the result counts.
+        let joined = if given.is_absolute() { given.to_path_buf() } else { self.root.join(given) };
+        if joined.components().any(|c| matches!(c, Component::Prefix(_))) {
+            return Err(SandboxError::Outside(path.to_owned()));
+        }
+        Ok(joined)
+    }
+
+    fn inside(&self, path: &str, real: PathBuf) -> Result<PathBuf, SandboxError> {
+        if real.starts_with(&self.root) {
+            Ok(real)
+        } else {
+            Err(SandboxError::Outside(path.to_owned()))
+        }
+    }
+}
+
+/// Why a path was refused.
+#[derive(Debug)]
+pub enum SandboxError {
+    /// The path leaves the sandbox (by `..`, an absolute path or a symlink).
+    Outside(String),
+    /// The file system said no (missing file, missing folder, ...).
+    Io(String, io::Error),
+}
+
+impl std::fmt::Display for SandboxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SandboxError::Outside(path) => write!(f, "{path}: outside the plan directory"),
+            SandboxError::Io(path, error) => {
+                // The wording Lua's io library uses (strerror).
+                let text = match error.kind() {
+                    io::ErrorKind::NotFound => "No such file or directory".to_owned(),
+                    io::ErrorKind::PermissionDenied => "Permission denied".to_owned(),
+                    _ => error.to_string(),
+                };
+                write!(f, "{path}: {text}")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_stay_inside_the_root() {
+        let base = std::env::temp_dir().join(format!("planhost-sandbox-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let root = base.join("plan");
+        std::fs::create_dir_all(root.join("data")).unwrap();
+        std::fs::write(root.join("data/work.tsv"), "x").unwrap();
+        std::fs::write(base.join("secret"), "s").unwrap();
+        std::os::unix::fs::symlink(base.join("secret"), root.join("link")).unwrap();
+        std::os::unix::fs::symlink(&base, root.join("up")).unwrap();
+        let sandbox = Sandbox::new(&root, false).unwrap();
+
+        assert!(sandbox.readable("data/work.tsv").is_ok());
+        assert!(sandbox.readable("data/../data/work.tsv").is_ok());
+        let absolute = root.join("data/work.tsv");
+        assert!(sandbox.readable(absolute.to_str().unwrap()).is_ok());
+        assert!(sandbox.writable("data/new.tsv").is_ok());
+        assert!(sandbox.writable("new.txt").is_ok());
+
+        for escape in ["../secret", "data/../../secret", "link", "up/secret", "/etc/passwd"] {
+            assert!(
+                matches!(sandbox.readable(escape), Err(SandboxError::Outside(_))),
+                "{escape} was readable"
+            );
+        }
+        for escape in ["../new", "/tmp/new", "link", "up/new"] {
+            assert!(
+                matches!(sandbox.writable(escape), Err(SandboxError::Outside(_))),
+                "{escape} was writable"
+            );
+        }
+        assert!(matches!(sandbox.readable("missing"), Err(SandboxError::Io(..))));
+        assert!(matches!(sandbox.writable("no/such/dir/file"), Err(SandboxError::Io(..))));
+        assert!(sandbox.readable("a\0b").is_err());
+        std::fs::remove_dir_all(base).unwrap();
+    }
+}
