@@ -1,67 +1,381 @@
-//! Base functions that behave differently in Lua 5.4 than in piccolo 0.3.3:
-//! `print` and `tostring` (number and table formatting), `error` (adds the
-//! caller's position).
+//! The base library: piccolo 0.3.3's, with Lua 5.4's behaviour where it
+//! differs (`print`, `tostring`, `error`) and what it lacks (`tonumber`,
+//! `rawlen`, `rawequal`, `xpcall`, `_G`, `math.pow`).
 
-use piccolo::{Callback, CallbackReturn, Context, Error, Function, Value};
+use gc_arena::Collect;
+use piccolo::{
+    BoxSequence, Callback, CallbackReturn, Context, Error, Execution, Function, Sequence,
+    SequencePoll, Stack, Table, Value,
+};
 
-use crate::lua::format::number_to_lua_string;
+use crate::lua::format::{Number, number_to_lua_string, str_to_number};
 use crate::lua::runtime::Output;
 
 pub fn load_base(ctx: Context<'_>, output: Output) {
-    let print = Callback::from_fn(&ctx, move |ctx, _, stack| {
-        let mut line = Vec::new();
-        for i in 0..stack.len() {
-            let value = &stack.get(i);
-            if i > 0 {
-                line.push(b'\t');
+    set(ctx, ctx.globals(), "print", print(ctx, output));
+    set(ctx, ctx.globals(), "tostring", Callback::from_fn(&ctx, tostring));
+    set(ctx, ctx.globals(), "error", Callback::from_fn(&ctx, error));
+    set(ctx, ctx.globals(), "tonumber", Callback::from_fn(&ctx, tonumber));
+    set(ctx, ctx.globals(), "rawlen", Callback::from_fn(&ctx, rawlen));
+    set(ctx, ctx.globals(), "rawequal", Callback::from_fn(&ctx, rawequal));
+    set(ctx, ctx.globals(), "xpcall", Callback::from_fn(&ctx, xpcall));
+    let _ = ctx.set_global("_G", ctx.globals());
+    if let Value::Table(math) = ctx.get_global("math") {
+        // Lua 5.1 compatibility: `math.pow(x, y)` is `x ^ y`.
+        set(ctx, math, "pow", Callback::from_fn(&ctx, pow));
+    }
+}
+
+fn set<'gc>(ctx: Context<'gc>, table: Table<'gc>, name: &'static str, callback: Callback<'gc>) {
+    let _ = table.set(ctx, name, callback);
+}
+
+/// An error value with a plain message.
+pub fn message<'gc>(ctx: Context<'gc>, text: &str) -> Error<'gc> {
+    Value::String(ctx.intern(text.as_bytes())).into()
+}
+
+/// The `__tostring` metamethod of a value, if it has one.
+fn tostring_method<'gc>(ctx: Context<'gc>, value: Value<'gc>) -> Option<Function<'gc>> {
+    let meta = match value {
+        Value::Table(t) => t.metatable(),
+        Value::UserData(u) => u.metatable(),
+        _ => None,
+    }?;
+    match meta.get(ctx, "__tostring") {
+        Value::Function(f) => Some(f),
+        _ => None,
+    }
+}
+
+fn tostring<'gc>(
+    ctx: Context<'gc>,
+    _: Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    if stack.is_empty() {
+        return Err(message(ctx, "bad argument #1 to 'tostring' (value expected)"));
+    }
+    let value = stack.get(0);
+    if let Some(method) = tostring_method(ctx, value) {
+        stack.clear();
+        stack.push_back(value);
+        return Ok(CallbackReturn::Call { function: method, then: None });
+    }
+    let text = to_lua_string(ctx, value);
+    stack.replace(ctx, Value::String(ctx.intern(&text)));
+    Ok(CallbackReturn::Return)
+}
+
+fn print(ctx: Context<'_>, output: Output) -> Callback<'_> {
+    Callback::from_fn(&ctx, move |ctx, _, mut stack| {
+        let values: Vec<Value> = stack.drain(..).collect();
+        let sequence = PrintSequence { values, next: 0, line: Vec::new(), output: output.clone() };
+        Ok(CallbackReturn::Sequence(BoxSequence::new(&ctx, sequence)))
+    })
+}
+
+/// `print`: converts each value (calling `__tostring` where present), then
+/// writes the line at once.
+#[derive(Collect)]
+#[collect(no_drop)]
+struct PrintSequence<'gc> {
+    values: Vec<Value<'gc>>,
+    next: usize,
+    #[collect(require_static)]
+    line: Vec<u8>,
+    #[collect(require_static)]
+    output: Output,
+}
+
+impl<'gc> Sequence<'gc> for PrintSequence<'gc> {
+    fn poll(
+        &mut self,
+        ctx: Context<'gc>,
+        _: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        // Coming back from a `__tostring` call: its result is on the stack.
+        if self.next > 0 && tostring_method(ctx, self.values[self.next - 1]).is_some() {
+            match stack.get(0) {
+                Value::String(s) => self.line.extend_from_slice(s.as_bytes()),
+                _ => return Err(message(ctx, "'__tostring' must return a string")),
             }
-            line.extend_from_slice(&to_lua_string(ctx, *value));
         }
-        line.push(b'\n');
-        let mut out = output.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = out.write_all(&line);
+        stack.clear();
+        while self.next < self.values.len() {
+            let value = self.values[self.next];
+            if self.next > 0 {
+                self.line.push(b'\t');
+            }
+            self.next += 1;
+            if let Some(method) = tostring_method(ctx, value) {
+                stack.push_back(value);
+                return Ok(SequencePoll::Call { function: method, is_tail: false });
+            }
+            self.line.extend_from_slice(&to_lua_string(ctx, value));
+        }
+        self.line.push(b'\n');
+        let mut out = self.output.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = out.write_all(&self.line);
         let _ = out.flush();
-        Ok(CallbackReturn::Return)
-    });
-    let _ = ctx.set_global("print", print);
+        Ok(SequencePoll::Return)
+    }
+}
 
-    let tostring = Callback::from_fn(&ctx, |ctx, _, mut stack| {
-        if stack.is_empty() {
-            return Err(message(ctx, "bad argument #1 to 'tostring' (value expected)"));
-        }
-        let text = to_lua_string(ctx, stack.get(0));
-        stack.replace(ctx, Value::String(ctx.intern(&text)));
-        Ok(CallbackReturn::Return)
-    });
-    let _ = ctx.set_global("tostring", tostring);
+fn error<'gc>(
+    ctx: Context<'gc>,
+    exec: Execution<'gc, '_>,
+    stack: Stack<'gc, '_>,
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    let value = stack.get(0);
+    let level = match stack.get(1) {
+        Value::Integer(level) => level,
+        Value::Number(level) => level as i64,
+        _ => 1,
+    };
+    // Lua adds a position to string messages unless the level is 0. piccolo
+    // only shows the nearest Lua frame, so level 2 and above use it too.
+    if let (Value::String(text), true) = (value, level > 0)
+        && let Some(frame) = exec.upper_lua_frame()
+    {
+        let located = format!(
+            "{}:{}: {}",
+            frame.chunk_name.to_str_lossy(),
+            frame.current_line,
+            text.to_str_lossy()
+        );
+        return Err(Value::String(ctx.intern(located.as_bytes())).into());
+    }
+    Err(value.into())
+}
 
-    let error = Callback::from_fn(&ctx, |ctx, exec, stack| {
-        let value = stack.get(0);
-        let level = match stack.get(1) {
-            Value::Integer(level) => level,
-            Value::Number(level) => level as i64,
-            _ => 1,
-        };
-        // Lua adds the position for string messages at level 1 (the caller).
-        if let (Value::String(text), 1) = (value, level)
-            && let Some(frame) = exec.upper_lua_frame()
-        {
-            let located = format!(
-                "{}:{}: {}",
-                frame.chunk_name.to_str_lossy(),
-                frame.current_line,
-                text.to_str_lossy()
-            );
-            return Err(Value::String(ctx.intern(located.as_bytes())).into());
+fn tonumber<'gc>(
+    ctx: Context<'gc>,
+    _: Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    let value = stack.get(0);
+    let result = match stack.get(1) {
+        Value::Nil => {
+            if stack.is_empty() {
+                return Err(message(ctx, "bad argument #1 to 'tonumber' (value expected)"));
+            }
+            match value {
+                Value::Integer(_) | Value::Number(_) => value,
+                Value::String(s) => match str_to_number(s.as_bytes()) {
+                    Some(Number::Integer(i)) => Value::Integer(i),
+                    Some(Number::Float(f)) => Value::Number(f),
+                    None => Value::Nil,
+                },
+                _ => Value::Nil,
+            }
         }
-        Err(value.into())
-    });
-    let _ = ctx.set_global("error", error);
+        base => {
+            let base = match base {
+                Value::Integer(b) => b,
+                Value::Number(b) if b.fract() == 0.0 => b as i64,
+                _ => {
+                    let got = type_name(base);
+                    let text =
+                        format!("bad argument #2 to 'tonumber' (number expected, got {got})");
+                    return Err(message(ctx, &text));
+                }
+            };
+            let Value::String(digits) = value else {
+                let got = if stack.is_empty() { "no value" } else { type_name(value) };
+                let text = format!("bad argument #1 to 'tonumber' (string expected, got {got})");
+                return Err(message(ctx, &text));
+            };
+            if !(2..=36).contains(&base) {
+                return Err(message(ctx, "bad argument #2 to 'tonumber' (base out of range)"));
+            }
+            parse_in_base(digits.as_bytes(), base as u32).map_or(Value::Nil, Value::Integer)
+        }
+    };
+    stack.replace(ctx, result);
+    Ok(CallbackReturn::Return)
+}
+
+/// Lua's `l_str2int` for an explicit base: optional spaces and `-`, at
+/// least one digit, wrapping on overflow.
+fn parse_in_base(text: &[u8], base: u32) -> Option<i64> {
+    let trimmed = text.trim_ascii();
+    let (negative, digits) = match trimmed.strip_prefix(b"-") {
+        Some(rest) => (true, rest),
+        None => (false, trimmed),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: i64 = 0;
+    for &d in digits {
+        let digit = (d as char).to_digit(36).filter(|&v| v < base)?;
+        n = n.wrapping_mul(base as i64).wrapping_add(digit as i64);
+    }
+    Some(if negative { n.wrapping_neg() } else { n })
+}
+
+fn rawlen<'gc>(
+    ctx: Context<'gc>,
+    _: Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    let len = match stack.get(0) {
+        Value::Table(t) => t.length(),
+        Value::String(s) => s.as_bytes().len() as i64,
+        other => {
+            let got = if stack.is_empty() { "no value" } else { type_name(other) };
+            let text = format!("bad argument #1 to 'rawlen' (table or string expected, got {got})");
+            return Err(message(ctx, &text));
+        }
+    };
+    stack.replace(ctx, len);
+    Ok(CallbackReturn::Return)
+}
+
+fn rawequal<'gc>(
+    ctx: Context<'gc>,
+    _: Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    if stack.len() < 2 {
+        let n = stack.len() + 1;
+        return Err(message(ctx, &format!("bad argument #{n} to 'rawequal' (value expected)")));
+    }
+    let equal = raw_equal(stack.get(0), stack.get(1));
+    stack.replace(ctx, equal);
+    Ok(CallbackReturn::Return)
+}
+
+/// Equality without metamethods: numbers by value, strings by content,
+/// everything else by identity.
+pub fn raw_equal<'gc>(a: Value<'gc>, b: Value<'gc>) -> bool {
+    match (a, b) {
+        (Value::Nil, Value::Nil) => true,
+        (Value::Boolean(x), Value::Boolean(y)) => x == y,
+        (Value::Integer(x), Value::Integer(y)) => x == y,
+        (Value::Number(x), Value::Number(y)) => x == y,
+        (Value::Integer(x), Value::Number(y)) | (Value::Number(y), Value::Integer(x)) => {
+            x as f64 == y
+        }
+        (Value::String(x), Value::String(y)) => x.as_bytes() == y.as_bytes(),
+        (Value::Table(x), Value::Table(y)) => x == y,
+        (Value::Function(x), Value::Function(y)) => x == y,
+        (Value::Thread(x), Value::Thread(y)) => x == y,
+        (Value::UserData(x), Value::UserData(y)) => x == y,
+        _ => false,
+    }
+}
+
+fn pow<'gc>(
+    ctx: Context<'gc>,
+    _: Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    let number = |v: Value| match v {
+        Value::Integer(i) => Some(i as f64),
+        Value::Number(n) => Some(n),
+        _ => None,
+    };
+    let (Some(x), Some(y)) = (number(stack.get(0)), number(stack.get(1))) else {
+        return Err(message(ctx, "bad argument to 'pow' (number expected)"));
+    };
+    stack.replace(ctx, x.powf(y));
+    Ok(CallbackReturn::Return)
+}
+
+/// `xpcall(f, handler, ...)`: like `pcall`, but an error goes through
+/// `handler` first.
+fn xpcall<'gc>(
+    ctx: Context<'gc>,
+    _: Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    let Value::Function(function) = stack.get(0) else {
+        let got = type_name(stack.get(0));
+        return Err(message(ctx, &format!("attempt to call a {got} value")));
+    };
+    let handler = stack.get(1);
+    stack.pop_front();
+    stack.pop_front();
+    let then = BoxSequence::new(&ctx, Xpcall { handler, handling: false });
+    Ok(CallbackReturn::Call { function, then: Some(then) })
+}
+
+#[derive(Collect)]
+#[collect(no_drop)]
+struct Xpcall<'gc> {
+    handler: Value<'gc>,
+    handling: bool,
+}
+
+impl<'gc> Sequence<'gc> for Xpcall<'gc> {
+    fn poll(
+        &mut self,
+        _: Context<'gc>,
+        _: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        if self.handling {
+            // The handler's first result is the error value.
+            let result = stack.get(0);
+            stack.clear();
+            stack.push_back(Value::Boolean(false));
+            stack.push_back(result);
+        } else {
+            stack.push_front(Value::Boolean(true));
+        }
+        Ok(SequencePoll::Return)
+    }
+
+    fn error(
+        &mut self,
+        ctx: Context<'gc>,
+        _: Execution<'gc, '_>,
+        error: Error<'gc>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        stack.clear();
+        if self.handling {
+            // The handler itself failed: report its error, as Lua does.
+            stack.push_back(Value::Boolean(false));
+            stack.push_back(error.to_value(ctx));
+            return Ok(SequencePoll::Return);
+        }
+        self.handling = true;
+        stack.push_back(error.to_value(ctx));
+        match self.handler {
+            Value::Function(handler) => {
+                Ok(SequencePoll::Call { function: handler, is_tail: false })
+            }
+            _ => {
+                stack.clear();
+                stack.push_back(Value::Boolean(false));
+                stack.push_back(error.to_value(ctx));
+                Ok(SequencePoll::Return)
+            }
+        }
+    }
+}
+
+/// Lua's name for a value's type.
+pub fn type_name(value: Value<'_>) -> &'static str {
+    match value {
+        Value::Nil => "nil",
+        Value::Boolean(_) => "boolean",
+        Value::Integer(_) | Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Table(_) => "table",
+        Value::Function(_) => "function",
+        Value::Thread(_) => "thread",
+        Value::UserData(_) => "userdata",
+    }
 }
 
 /// Converts a value as Lua 5.4's `tostring` does (without `__tostring`).
-pub fn to_lua_string<'gc>(ctx: Context<'gc>, value: Value<'gc>) -> Vec<u8> {
-    let _ = ctx;
+pub fn to_lua_string<'gc>(_ctx: Context<'gc>, value: Value<'gc>) -> Vec<u8> {
+    let address = |kind: &str, ptr: *const ()| format!("{kind}: {ptr:p}").into_bytes();
     match value {
         Value::Nil => b"nil".to_vec(),
         Value::Boolean(b) => {
@@ -74,21 +388,15 @@ pub fn to_lua_string<'gc>(ctx: Context<'gc>, value: Value<'gc>) -> Vec<u8> {
         Value::Integer(i) => i.to_string().into_bytes(),
         Value::Number(n) => number_to_lua_string(n).into_bytes(),
         Value::String(s) => s.as_bytes().to_vec(),
-        Value::Table(t) => {
-            format!("table: {:p}", gc_arena::Gc::as_ptr(t.into_inner())).into_bytes()
-        }
+        Value::Table(t) => address("table", gc_arena::Gc::as_ptr(t.into_inner()).cast()),
         Value::Function(Function::Closure(c)) => {
-            format!("function: {:p}", gc_arena::Gc::as_ptr(c.into_inner())).into_bytes()
+            address("function", gc_arena::Gc::as_ptr(c.into_inner()).cast())
         }
         Value::Function(Function::Callback(c)) => {
-            format!("function: builtin: {:p}", gc_arena::Gc::as_ptr(c.into_inner())).into_bytes()
+            address("function", gc_arena::Gc::as_ptr(c.into_inner()).cast())
         }
-        Value::Thread(t) => {
-            format!("thread: {:p}", gc_arena::Gc::as_ptr(t.into_inner())).into_bytes()
-        }
-        Value::UserData(u) => {
-            format!("userdata: {:p}", gc_arena::Gc::as_ptr(u.into_inner())).into_bytes()
-        }
+        Value::Thread(t) => address("thread", gc_arena::Gc::as_ptr(t.into_inner()).cast()),
+        Value::UserData(u) => address("userdata", gc_arena::Gc::as_ptr(u.into_inner()).cast()),
     }
 }
 
@@ -100,6 +408,18 @@ pub fn error_text<'gc>(ctx: Context<'gc>, error: &Error<'gc>) -> String {
     }
 }
 
-fn message<'gc>(ctx: Context<'gc>, text: &str) -> Error<'gc> {
-    Value::String(ctx.intern(text.as_bytes())).into()
+#[cfg(test)]
+mod tests {
+    use super::parse_in_base;
+
+    #[test]
+    fn bases() {
+        assert_eq!(parse_in_base(b"ff", 16), Some(255));
+        assert_eq!(parse_in_base(b"  -101 ", 2), Some(-5));
+        assert_eq!(parse_in_base(b"zz", 36), Some(1295));
+        assert_eq!(parse_in_base(b"8", 8), None);
+        assert_eq!(parse_in_base(b"", 10), None);
+        assert_eq!(parse_in_base(b"-", 10), None);
+        assert_eq!(parse_in_base(b"1 2", 10), None);
+    }
 }
