@@ -7,12 +7,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use piccolo::{
-    Closure, Executor, Fuel, Function, FunctionPrototype, Lua, StashedExecutor, StashedFunction,
-    Table, Value, Variadic,
+    Executor, Fuel, Function, Lua, StashedExecutor, StashedFunction, Table, Value, Variadic,
 };
 
 use super::sandbox::Sandbox;
-use super::{frontend, stdlib};
+use super::stdlib;
 
 /// Limits on one instruction to the Lua thread (one chunk or call).
 #[derive(Debug, Clone, Copy)]
@@ -71,6 +70,7 @@ impl Runtime {
                 unreachable!("the core library defines select")
             };
             let method = Function::Callback(stdlib::method_helper(ctx));
+            stdlib::chunks::load_chunks(ctx, sandbox, [select, method]);
             vec![ctx.stash(select), ctx.stash(method)]
         });
         Runtime { lua, helpers: StashedFunctionList(helpers), budget }
@@ -88,21 +88,13 @@ impl Runtime {
 
     /// Compiles a chunk into a function, without running it.
     pub fn load(&mut self, chunk: &str, source: &[u8]) -> Result<StashedFunction, LuaError> {
-        let compiled =
-            frontend::compile(chunk, source).map_err(|e| LuaError::new(e.to_string()))?;
         let helpers = &self.helpers.0;
         let executor = self.lua.enter(|ctx| {
-            let proto = FunctionPrototype::from_compiled_map_strings(
-                &ctx,
-                ctx.intern(chunk.as_bytes()),
-                &compiled,
-                |s| ctx.intern(s),
-            );
-            let wrapper = Closure::new(&ctx, proto, Some(ctx.globals()))
-                .expect("a chunk has only the _ENV upvalue");
+            let wrapper = stdlib::chunks::compile(ctx, chunk, source, ctx.globals())
+                .map_err(|e| LuaError::new(e.to_string()))?;
             let args: Vec<Value> = helpers.iter().map(|h| Value::Function(ctx.fetch(h))).collect();
-            ctx.stash(Executor::start(ctx, wrapper.into(), Variadic(args)))
-        });
+            Ok(ctx.stash(Executor::start(ctx, wrapper.into(), Variadic(args))))
+        })?;
         self.finish(&executor)?;
         self.lua
             .try_enter(|ctx| {
@@ -235,5 +227,37 @@ mod tests {
         assert!(error.message.starts_with("plan.lua:2:"), "{error}");
         let error = lua.exec("plan.lua", b"\n\nerror('boom')", &[]).unwrap_err();
         assert_eq!(error.message, "plan.lua:3: boom");
+    }
+
+    #[test]
+    fn loading_code_stays_inside_the_sandbox() {
+        let base = std::env::temp_dir().join(format!("planhost-rt-sandbox-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let root = base.join("plan");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(base.join("outside.lua"), "print('escaped')").unwrap();
+        std::os::unix::fs::symlink(base.join("outside.lua"), root.join("link.lua")).unwrap();
+        std::fs::write(root.join("inside.lua"), "return 'inside'").unwrap();
+        let sandbox = Sandbox::new(&root, false).unwrap();
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let mut lua = Runtime::new(Budget::default(), &sandbox, buffer.clone());
+        let script = br#"
+            print(dofile('inside.lua'))
+            for _, path in ipairs({'../outside.lua', 'link.lua', '/etc/passwd'}) do
+                local ok, err = pcall(dofile, path)
+                print(ok, (err:gsub('^[^:]*:%d+: ', '')))
+                print(pcall(loadfile, path))
+            end
+            package.path = '../?.lua'
+            print(pcall(require, 'outside'))
+            print(loadstring('return 5.1')())
+        "#;
+        lua.exec("sandbox.lua", script, &[]).unwrap();
+        let out = printed(&buffer);
+        assert!(!out.contains("escaped"), "{out}");
+        assert!(out.starts_with("inside\n"), "{out}");
+        assert_eq!(out.matches("outside the plan directory").count(), 7, "{out}");
+        assert!(out.ends_with("5.1\n"), "{out}");
+        std::fs::remove_dir_all(base).unwrap();
     }
 }

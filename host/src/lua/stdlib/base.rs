@@ -8,6 +8,7 @@ use piccolo::{
     SequencePoll, Stack, Table, Value,
 };
 
+use super::located;
 use crate::lua::format::{Number, number_to_lua_string, str_to_number};
 use crate::lua::runtime::Output;
 
@@ -50,11 +51,11 @@ fn tostring_method<'gc>(ctx: Context<'gc>, value: Value<'gc>) -> Option<Function
 
 fn tostring<'gc>(
     ctx: Context<'gc>,
-    _: Execution<'gc, '_>,
+    exec: Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
 ) -> Result<CallbackReturn<'gc>, Error<'gc>> {
     if stack.is_empty() {
-        return Err(message(ctx, "bad argument #1 to 'tostring' (value expected)"));
+        return Err(located(ctx, &exec, "bad argument #1 to 'tostring' (value expected)".into()));
     }
     let value = stack.get(0);
     if let Some(method) = tostring_method(ctx, value) {
@@ -152,14 +153,18 @@ fn error<'gc>(
 
 fn tonumber<'gc>(
     ctx: Context<'gc>,
-    _: Execution<'gc, '_>,
+    exec: Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
 ) -> Result<CallbackReturn<'gc>, Error<'gc>> {
     let value = stack.get(0);
     let result = match stack.get(1) {
         Value::Nil => {
             if stack.is_empty() {
-                return Err(message(ctx, "bad argument #1 to 'tonumber' (value expected)"));
+                return Err(located(
+                    ctx,
+                    &exec,
+                    "bad argument #1 to 'tonumber' (value expected)".into(),
+                ));
             }
             match value {
                 Value::Integer(_) | Value::Number(_) => value,
@@ -179,16 +184,20 @@ fn tonumber<'gc>(
                     let got = type_name(base);
                     let text =
                         format!("bad argument #2 to 'tonumber' (number expected, got {got})");
-                    return Err(message(ctx, &text));
+                    return Err(located(ctx, &exec, text));
                 }
             };
             let Value::String(digits) = value else {
                 let got = if stack.is_empty() { "no value" } else { type_name(value) };
                 let text = format!("bad argument #1 to 'tonumber' (string expected, got {got})");
-                return Err(message(ctx, &text));
+                return Err(located(ctx, &exec, text));
             };
             if !(2..=36).contains(&base) {
-                return Err(message(ctx, "bad argument #2 to 'tonumber' (base out of range)"));
+                return Err(located(
+                    ctx,
+                    &exec,
+                    "bad argument #2 to 'tonumber' (base out of range)".into(),
+                ));
             }
             parse_in_base(digits.as_bytes(), base as u32).map_or(Value::Nil, Value::Integer)
         }
@@ -218,7 +227,7 @@ fn parse_in_base(text: &[u8], base: u32) -> Option<i64> {
 
 fn rawlen<'gc>(
     ctx: Context<'gc>,
-    _: Execution<'gc, '_>,
+    exec: Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
 ) -> Result<CallbackReturn<'gc>, Error<'gc>> {
     let len = match stack.get(0) {
@@ -227,7 +236,7 @@ fn rawlen<'gc>(
         other => {
             let got = if stack.is_empty() { "no value" } else { type_name(other) };
             let text = format!("bad argument #1 to 'rawlen' (table or string expected, got {got})");
-            return Err(message(ctx, &text));
+            return Err(located(ctx, &exec, text));
         }
     };
     stack.replace(ctx, len);
@@ -236,12 +245,16 @@ fn rawlen<'gc>(
 
 fn rawequal<'gc>(
     ctx: Context<'gc>,
-    _: Execution<'gc, '_>,
+    exec: Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
 ) -> Result<CallbackReturn<'gc>, Error<'gc>> {
     if stack.len() < 2 {
         let n = stack.len() + 1;
-        return Err(message(ctx, &format!("bad argument #{n} to 'rawequal' (value expected)")));
+        return Err(located(
+            ctx,
+            &exec,
+            format!("bad argument #{n} to 'rawequal' (value expected)"),
+        ));
     }
     let equal = raw_equal(stack.get(0), stack.get(1));
     stack.replace(ctx, equal);
@@ -270,7 +283,7 @@ pub fn raw_equal<'gc>(a: Value<'gc>, b: Value<'gc>) -> bool {
 
 fn pow<'gc>(
     ctx: Context<'gc>,
-    _: Execution<'gc, '_>,
+    exec: Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
 ) -> Result<CallbackReturn<'gc>, Error<'gc>> {
     let number = |v: Value| match v {
@@ -279,7 +292,7 @@ fn pow<'gc>(
         _ => None,
     };
     let (Some(x), Some(y)) = (number(stack.get(0)), number(stack.get(1))) else {
-        return Err(message(ctx, "bad argument to 'pow' (number expected)"));
+        return Err(located(ctx, &exec, "bad argument to 'pow' (number expected)".into()));
     };
     stack.replace(ctx, x.powf(y));
     Ok(CallbackReturn::Return)
@@ -289,12 +302,12 @@ fn pow<'gc>(
 /// `handler` first.
 fn xpcall<'gc>(
     ctx: Context<'gc>,
-    _: Execution<'gc, '_>,
+    exec: Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
 ) -> Result<CallbackReturn<'gc>, Error<'gc>> {
     let Value::Function(function) = stack.get(0) else {
         let got = type_name(stack.get(0));
-        return Err(message(ctx, &format!("attempt to call a {got} value")));
+        return Err(located(ctx, &exec, format!("attempt to call a {got} value")));
     };
     let handler = stack.get(1);
     stack.pop_front();

@@ -2,6 +2,7 @@
 //! and additions, registered per table in `load_*` functions.
 
 pub mod base;
+pub mod chunks;
 mod io;
 mod os;
 mod string;

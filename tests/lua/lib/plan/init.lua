@@ -1,0 +1,2 @@
+-- `require "lib.plan"` finds this file through ./?/init.lua.
+return {name = "plan package", path = select(2, ...)}

@@ -1,0 +1,21 @@
+local f = load("return 1 + 2")
+print(f())
+print(load("return ...", "=args")(7, 8))
+local parts = {"return ", "40", " + 2"}
+local i = 0
+print(load(function() i = i + 1 return parts[i] end)())
+local env = {x = 5}
+print(load("return x", "env", "t", env)())
+print(load("x = 10; return x", "=setter", "t", env)(), env.x, x)
+print(load("return 1", "b", "b"))
+print(dofile("lib/plan/init.lua").name)
+print(loadfile("nofile.lua"))
+print(pcall(dofile, "nofile.lua"))
+local g = loadfile("lib/plan/estimates.lua")
+print(type(g), g("as-file").loaded_as)
+local ok, e = pcall(load("error('in chunk')", "=mychunk"))
+print(ok, e)
+ok, e = pcall(load("local t = nil\nlocal y = 1\nerror('line two')", "@named.lua"))
+print(ok, e)
+local counter = load("local n = ... return function() n = n + 1 return n end")(10)
+print(counter(), counter())
