@@ -19,6 +19,8 @@ use piccolo::compiler::interning::BasicInterner;
 use piccolo::compiler::parser::*;
 use piccolo::compiler::{self, CompiledPrototype, LineNumber, StringInterner};
 
+use super::attributes::{self, Attribute, Attributed};
+
 /// Interned string type of the syntax tree.
 pub type Str = Rc<[u8]>;
 
@@ -42,10 +44,23 @@ pub fn compile(chunk: &str, source: &[u8]) -> Result<CompiledPrototype<Str>, Syn
         line: line.0 + 1,
         message,
     };
-    let parsed = compiler::parse_chunk(source, &mut interner)
+    let (source, attributes) =
+        attributes::strip(source).map_err(|e| error(LineNumber(e.line), e.message))?;
+    let parsed = compiler::parse_chunk(&source[..], &mut interner)
         .map_err(|e| error(e.line_number, e.kind.to_string()))?;
-    let mut rewriter = Rewriter { interner: &mut interner, varargs_shift: Vec::new(), temps: 0 };
+    let mut rewriter = Rewriter {
+        interner: &mut interner,
+        varargs_shift: Vec::new(),
+        temps: 0,
+        scopes: Vec::new(),
+        attributes,
+        line: LineNumber(0),
+        error: None,
+    };
     let wrapped = rewriter.wrap(parsed);
+    if let Some((line, message)) = rewriter.error {
+        return Err(error(line, message));
+    }
     compiler::compile_chunk(&wrapped, &mut interner)
         .map_err(|e| error(e.line_number, e.kind.to_string()))
 }
@@ -56,9 +71,46 @@ struct Rewriter<'a> {
     /// fixed parameters (see `function_definition`).
     varargs_shift: Vec<usize>,
     temps: usize,
+    /// The locals in scope, innermost last, with their attribute.
+    scopes: Vec<Vec<(Str, Option<Attribute>)>>,
+    /// The `<const>`/`<close>` attributes the source carried.
+    attributes: Vec<Attributed>,
+    /// The line of the statement being rewritten.
+    line: LineNumber,
+    /// The first error found (assignment to a constant).
+    error: Option<(LineNumber, String)>,
 }
 
 impl Rewriter<'_> {
+    /// Declares a local in the innermost scope, with the attribute the
+    /// source gave it on this line.
+    fn declare(&mut self, name: &Str, line: LineNumber) {
+        let attribute = self
+            .attributes
+            .iter()
+            .find(|a| a.line == line.0 && a.name.as_slice() == name.as_ref())
+            .map(|a| a.attribute);
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.push((name.clone(), attribute));
+        }
+    }
+
+    /// Refuses an assignment to a `<const>` or `<close>` local, as Lua's
+    /// compiler does.
+    fn check_assignment(&mut self, name: &Str) {
+        let attribute = self
+            .scopes
+            .iter()
+            .rev()
+            .flat_map(|scope| scope.iter().rev())
+            .find(|(local, _)| local == name)
+            .and_then(|(_, attribute)| *attribute);
+        if attribute.is_some() && self.error.is_none() {
+            let name = String::from_utf8_lossy(name);
+            self.error = Some((self.line, format!("attempt to assign to const variable '{name}'")));
+        }
+    }
+
     fn name(&mut self, text: &str) -> Str {
         self.interner.intern(text.as_bytes())
     }
@@ -96,16 +148,31 @@ impl Rewriter<'_> {
     }
 
     fn block(&mut self, block: &mut Block<Str>) {
+        self.scopes.push(Vec::new());
         let statements = std::mem::take(&mut block.statements);
         for statement in statements {
             let line = statement.line_number;
+            self.line = line;
             for rewritten in self.statement(statement.inner) {
                 block.statements.push(LineAnnotated::new(line, rewritten));
             }
         }
         if let Some(ret) = &mut block.return_statement {
+            self.line = ret.line_number;
             self.expressions(&mut ret.inner.returns);
         }
+        self.scopes.pop();
+    }
+
+    /// A block whose scope starts with `names` (loop variables, parameters).
+    fn block_with(&mut self, names: &[Str], block: &mut Block<Str>) {
+        let line = self.line;
+        self.scopes.push(Vec::new());
+        for name in names {
+            self.declare(name, line);
+        }
+        self.block(block);
+        self.scopes.pop();
     }
 
     fn statement(&mut self, statement: Statement<Str>) -> Vec<Statement<Str>> {
@@ -127,29 +194,41 @@ impl Rewriter<'_> {
                 self.block(&mut s.block);
             }
             Statement::Do(block) => self.block(block),
-            Statement::For(ForStatement::Numeric { initial, limit, step, body, .. }) => {
+            Statement::For(ForStatement::Numeric { name, initial, limit, step, body }) => {
                 self.expression(initial);
                 self.expression(limit);
                 if let Some(step) = step {
                     self.expression(step);
                 }
-                self.block(body);
+                self.block_with(std::slice::from_ref(name), body);
             }
-            Statement::For(ForStatement::Generic { arguments, body, .. }) => {
+            Statement::For(ForStatement::Generic { names, arguments, body }) => {
                 self.expressions(arguments);
-                self.block(body);
+                self.block_with(names, body);
             }
             Statement::Repeat(s) => {
                 self.block(&mut s.body);
                 self.expression(&mut s.until);
             }
             Statement::Function(s) => {
+                if s.fields.is_empty() && s.method.is_none() {
+                    self.check_assignment(&s.name);
+                }
                 // `function a.b:m(x)` keeps its implicit `self`.
+                let is_method = s.method.is_some();
+                self.method_definition(&mut s.definition, is_method);
+            }
+            Statement::LocalFunction(s) => {
+                let line = self.line;
+                self.declare(&s.name, line);
                 self.function_definition(&mut s.definition);
             }
-            Statement::LocalFunction(s) => self.function_definition(&mut s.definition),
             Statement::LocalStatement(s) => {
                 self.expressions(&mut s.values);
+                let line = self.line;
+                for name in &s.names {
+                    self.declare(name, line);
+                }
                 if s.names.len() > 1 && s.values.iter().any(|v| mentions(v, &s.names)) {
                     return self.local_through_temporaries(std::mem::replace(
                         s,
@@ -172,6 +251,9 @@ impl Rewriter<'_> {
             }
             Statement::Assignment(s) => {
                 for target in &mut s.targets {
+                    if let AssignmentTarget::Name(name) = target {
+                        self.check_assignment(name);
+                    }
                     if let AssignmentTarget::Field(object, field) = target {
                         self.suffixed(object);
                         if let FieldSuffix::Indexed(key) = field {
@@ -238,11 +320,9 @@ impl Rewriter<'_> {
                 values: vec![name_expression(temp)],
             }));
         }
-        Statement::Do(Block {
-            statements: annotate(statements),
-            return_statement: None,
-            closed_on: LineNumber(0),
-        })
+        let line = self.line;
+        let statements = statements.into_iter().map(|s| LineAnnotated::new(line, s)).collect();
+        Statement::Do(Block { statements, return_statement: None, closed_on: line })
     }
 
     /// The same fix for `local a, b = b, a`: values into temporaries first.
@@ -263,10 +343,18 @@ impl Rewriter<'_> {
     /// filled from `...`, which pads with nil as Lua does; in a vararg
     /// function the body's `...` then skips them: `(select)(n + 1, ...)`.
     fn function_definition(&mut self, definition: &mut FunctionDefinition<Str>) {
+        self.method_definition(definition, false);
+    }
+
+    fn method_definition(&mut self, definition: &mut FunctionDefinition<Str>, is_method: bool) {
         let parameters = std::mem::take(&mut definition.parameters);
         let shift = if definition.has_varargs { parameters.len() } else { 0 };
         self.varargs_shift.push(shift);
-        self.block(&mut definition.body);
+        let mut visible = parameters.clone();
+        if is_method {
+            visible.push(self.name("self"));
+        }
+        self.block_with(&visible, &mut definition.body);
         self.varargs_shift.pop();
         if !parameters.is_empty() {
             let line = definition
@@ -409,8 +497,4 @@ fn call(function: Str, args: Vec<Expression<Str>>) -> SuffixedExpression<Str> {
         primary: PrimaryExpression::Name(function),
         suffixes: vec![SuffixPart::Call(CallSuffix::Function(args))],
     }
-}
-
-fn annotate(statements: Vec<Statement<Str>>) -> Vec<LineAnnotated<Statement<Str>>> {
-    statements.into_iter().map(|s| LineAnnotated::new(LineNumber(0), s)).collect()
 }

@@ -2,6 +2,7 @@
 //! a front end that makes ordinary Lua 5.4 code run correctly on it.
 
 pub mod api;
+pub mod attributes;
 pub mod format;
 pub mod frontend;
 pub mod pattern;
