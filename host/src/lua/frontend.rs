@@ -6,7 +6,7 @@
 //! functions as locals no script can name:
 //!
 //! ```lua
-//! local (select), (method) = ...      -- supplied by the runtime
+//! local (select), (method), (close), (pack), (unpack) = ...  -- from the runtime
 //! return function(...) <the script> end
 //! ```
 //!
@@ -20,12 +20,13 @@ use piccolo::compiler::parser::*;
 use piccolo::compiler::{self, CompiledPrototype, LineNumber, StringInterner};
 
 use super::attributes::{self, Attribute, Attributed};
+use super::close;
 
 /// Interned string type of the syntax tree.
 pub type Str = Rc<[u8]>;
 
 /// The hidden helpers, in the order the runtime passes them to a chunk.
-pub const HELPERS: [&str; 2] = ["(select)", "(method)"];
+pub const HELPERS: [&str; 5] = ["(select)", "(method)", "(close)", "(pack)", "(unpack)"];
 
 /// Why a chunk did not compile; `line` is 1-based.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -56,6 +57,7 @@ pub fn compile(chunk: &str, source: &[u8]) -> Result<CompiledPrototype<Str>, Syn
         attributes,
         line: LineNumber(0),
         error: None,
+        takes_varargs: Vec::new(),
     };
     let wrapped = rewriter.wrap(parsed);
     if let Some((line, message)) = rewriter.error {
@@ -79,6 +81,8 @@ struct Rewriter<'a> {
     line: LineNumber,
     /// The first error found (assignment to a constant).
     error: Option<(LineNumber, String)>,
+    /// For each enclosing function: whether it (after the rewrites) takes `...`.
+    takes_varargs: Vec<bool>,
 }
 
 impl Rewriter<'_> {
@@ -126,7 +130,9 @@ impl Rewriter<'_> {
         let first_line = chunk.block.statements.first().map_or(LineNumber(0), |s| s.line_number);
         let mut body = chunk.block;
         self.varargs_shift.push(0);
+        self.takes_varargs.push(true);
         self.block(&mut body);
+        self.takes_varargs.pop();
         self.varargs_shift.pop();
         let names = HELPERS.iter().map(|h| self.name(h)).collect();
         let helpers = Statement::LocalStatement(LocalStatement {
@@ -161,7 +167,41 @@ impl Rewriter<'_> {
             self.line = ret.line_number;
             self.expressions(&mut ret.inner.returns);
         }
+        self.close_scopes(block);
         self.scopes.pop();
+    }
+
+    /// Wraps what follows each `<close>` local (see `close.rs`), the last
+    /// one first so earlier ones enclose it.
+    fn close_scopes(&mut self, block: &mut Block<Str>) {
+        let closes: Vec<(usize, Str, LineNumber)> = block
+            .statements
+            .iter()
+            .enumerate()
+            .filter_map(|(i, statement)| {
+                let Statement::LocalStatement(local) = &statement.inner else { return None };
+                let line = statement.line_number;
+                self.attributes
+                    .iter()
+                    .filter(|a| a.attribute == Attribute::Close && a.line == line.0)
+                    .find_map(|a| local.names.iter().find(|n| n.as_ref() == a.name.as_slice()))
+                    .map(|name| (i, name.clone(), line))
+            })
+            .collect();
+        if closes.is_empty() {
+            return;
+        }
+        let names = close::Names {
+            close: self.name("(close)"),
+            pack: self.name("(pack)"),
+            unpack: self.name("(unpack)"),
+            result: self.name("(closed)"),
+            n: self.name("n"),
+        };
+        let varargs = self.takes_varargs.last().copied().unwrap_or(false);
+        for (index, variable, line) in closes.into_iter().rev() {
+            close::wrap_rest(block, index, variable, varargs, line, &names);
+        }
     }
 
     /// A block whose scope starts with `names` (loop variables, parameters).
@@ -354,7 +394,9 @@ impl Rewriter<'_> {
         if is_method {
             visible.push(self.name("self"));
         }
+        self.takes_varargs.push(definition.has_varargs || !parameters.is_empty());
         self.block_with(&visible, &mut definition.body);
+        self.takes_varargs.pop();
         self.varargs_shift.pop();
         if !parameters.is_empty() {
             let line = definition

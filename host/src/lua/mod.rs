@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod attributes;
+pub mod close;
 pub mod format;
 pub mod frontend;
 pub mod pattern;

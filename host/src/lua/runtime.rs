@@ -66,12 +66,26 @@ impl Runtime {
         let mut lua = Lua::core();
         let helpers = lua.enter(|ctx| {
             stdlib::load(ctx, sandbox, output);
+            let library = |table: &'static str, name: &'static str| match ctx.get_global(table) {
+                Value::Table(t) => match t.get(ctx, name) {
+                    Value::Function(f) => f,
+                    _ => unreachable!("the core library defines {table}.{name}"),
+                },
+                _ => unreachable!("the core library defines {table}"),
+            };
             let Value::Function(select) = ctx.get_global("select") else {
                 unreachable!("the core library defines select")
             };
-            let method = Function::Callback(stdlib::method_helper(ctx));
-            stdlib::chunks::load_chunks(ctx, sandbox, [select, method]);
-            vec![ctx.stash(select), ctx.stash(method)]
+            // In `frontend::HELPERS` order.
+            let helpers = [
+                select,
+                Function::Callback(stdlib::method_helper(ctx)),
+                Function::Callback(stdlib::close_helper(ctx)),
+                library("table", "pack"),
+                library("table", "unpack"),
+            ];
+            stdlib::chunks::load_chunks(ctx, sandbox, helpers);
+            helpers.iter().map(|h| ctx.stash(*h)).collect()
         });
         Runtime { lua, helpers: StashedFunctionList(helpers), budget }
     }

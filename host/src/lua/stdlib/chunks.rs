@@ -14,7 +14,7 @@ use crate::lua::frontend::{self, SyntaxError};
 use crate::lua::sandbox::{Sandbox, SandboxError};
 
 /// The hidden helpers every compiled chunk receives (`frontend::HELPERS`).
-pub type Helpers<'gc> = [Function<'gc>; 2];
+pub type Helpers<'gc> = [Function<'gc>; frontend::HELPERS.len()];
 
 /// Compiles `source` into the chunk's wrapper closure, with `env` as its
 /// `_ENV`. Calling the wrapper with the helpers returns the script's

@@ -61,6 +61,91 @@ pub fn method_helper(ctx: Context<'_>) -> Callback<'_> {
     })
 }
 
+/// `(close)(value, name, body, ...)`: runs `body(...)`, then `value`'s
+/// `__close(value, error)` however `body` ends, then returns `body`'s
+/// results or raises its error (see `lua/close.rs`).
+pub fn close_helper(ctx: Context<'_>) -> Callback<'_> {
+    Callback::from_fn(&ctx, |ctx, exec, mut stack| {
+        let value = stack.pop_front();
+        let name = stack.pop_front();
+        let Value::Function(body) = stack.pop_front() else {
+            return Err(located(ctx, &exec, "internal error: (close) without a body".into()));
+        };
+        if matches!(value, Value::Nil | Value::Boolean(false)) {
+            return Ok(CallbackReturn::Call { function: body, then: None });
+        }
+        let metatable = match value {
+            Value::Table(t) => t.metatable(),
+            Value::UserData(u) => u.metatable(),
+            _ => None,
+        };
+        let closer = metatable.map(|m| m.get(ctx, "__close")).unwrap_or(Value::Nil);
+        let Ok(closer) = meta_ops::call(ctx, closer) else {
+            let name = name.to_string();
+            return Err(located(ctx, &exec, format!("variable '{name}' got a non-closable value")));
+        };
+        let scope = CloseScope { value, closer, results: Vec::new(), error: None, closing: false };
+        Ok(CallbackReturn::Call { function: body, then: Some(BoxSequence::new(&ctx, scope)) })
+    })
+}
+
+/// The rest of a `<close>` scope has run (or failed): close the value.
+#[derive(Collect)]
+#[collect(no_drop)]
+struct CloseScope<'gc> {
+    value: Value<'gc>,
+    closer: Function<'gc>,
+    results: Vec<Value<'gc>>,
+    error: Option<Value<'gc>>,
+    closing: bool,
+}
+
+impl<'gc> CloseScope<'gc> {
+    fn close(&mut self, stack: &mut Stack<'gc, '_>, error: Value<'gc>) -> SequencePoll<'gc> {
+        self.closing = true;
+        stack.clear();
+        stack.push_back(self.value);
+        stack.push_back(error);
+        SequencePoll::Call { function: self.closer, is_tail: false }
+    }
+}
+
+impl<'gc> Sequence<'gc> for CloseScope<'gc> {
+    fn poll(
+        &mut self,
+        _: Context<'gc>,
+        _: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        if !self.closing {
+            self.results = stack.drain(..).collect();
+            return Ok(self.close(&mut stack, Value::Nil));
+        }
+        if let Some(error) = self.error.take() {
+            return Err(error.into());
+        }
+        stack.clear();
+        stack.extend(self.results.drain(..));
+        Ok(SequencePoll::Return)
+    }
+
+    fn error(
+        &mut self,
+        ctx: Context<'gc>,
+        _: Execution<'gc, '_>,
+        error: Error<'gc>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        if self.closing {
+            // `__close` itself failed: its error wins, as in Lua.
+            return Err(error);
+        }
+        let value = error.to_value(ctx);
+        self.error = Some(value);
+        Ok(self.close(&mut stack, value))
+    }
+}
+
 /// After an `__index` function produced the method: call it.
 #[derive(Collect)]
 #[collect(no_drop)]
