@@ -26,7 +26,8 @@ use super::close;
 pub type Str = Rc<[u8]>;
 
 /// The hidden helpers, in the order the runtime passes them to a chunk.
-pub const HELPERS: [&str; 5] = ["(select)", "(method)", "(close)", "(pack)", "(unpack)"];
+pub const HELPERS: [&str; 6] =
+    ["(select)", "(method)", "(close)", "(pack)", "(unpack)", "(concat)"];
 
 /// Why a chunk did not compile; `line` is 1-based.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -166,6 +167,18 @@ impl Rewriter<'_> {
         if let Some(ret) = &mut block.return_statement {
             self.line = ret.line_number;
             self.expressions(&mut ret.inner.returns);
+            // `return a .. b` would be a tail call of the helper (piccolo
+            // makes `return (f())` one too), leaving its errors unlocated.
+            if let [only] = ret.inner.returns.as_mut_slice()
+                && self.is_concatenation(only)
+            {
+                let temp = self.temp();
+                let value = std::mem::replace(only, name_expression(temp.clone()));
+                let local = LocalStatement { names: vec![temp], values: vec![value] };
+                block
+                    .statements
+                    .push(LineAnnotated::new(ret.line_number, Statement::LocalStatement(local)));
+            }
         }
         self.close_scopes(block);
         self.scopes.pop();
@@ -420,6 +433,7 @@ impl Rewriter<'_> {
     }
 
     fn expression(&mut self, expression: &mut Expression<Str>) {
+        self.concatenation(expression);
         match expression.head.as_mut() {
             HeadExpression::Simple(simple) => self.simple(simple),
             HeadExpression::UnaryOperator(_, operand) => self.expression(operand),
@@ -427,6 +441,55 @@ impl Rewriter<'_> {
         for (_, operand) in &mut expression.tail {
             self.expression(operand);
         }
+    }
+
+    /// Rewrites `a .. b .. c` into `(concat)(a, b, c)`: piccolo 0.3.3
+    /// concatenates floats without Lua 5.4's formatting (`3.0 .. ""` gives
+    /// `3`). The operator tail is a left fold whose operands already hold
+    /// tighter operators, and `..` chains nest to the right, so the left
+    /// operand is everything before the `..` and the right one is flattened.
+    fn concatenation(&mut self, expression: &mut Expression<Str>) {
+        let Some(at) = expression.tail.iter().position(|(op, _)| *op == BinaryOperator::Concat)
+        else {
+            return;
+        };
+        let rest = expression.tail.split_off(at + 1);
+        let Some((_, right)) = expression.tail.pop() else { return };
+        let left = Expression {
+            head: std::mem::replace(
+                &mut expression.head,
+                Box::new(HeadExpression::Simple(SimpleExpression::Nil)),
+            ),
+            tail: std::mem::take(&mut expression.tail),
+        };
+        let mut operands = vec![left];
+        flatten_concatenation(right, &mut operands);
+        let concat = self.name("(concat)");
+        // Parenthesised so `return a .. b` is not a tail call: the helper
+        // needs the caller's frame to locate its errors.
+        let called = simple(SimpleExpression::Suffixed(call(concat, operands)));
+        let grouped = SuffixedExpression {
+            primary: PrimaryExpression::GroupedExpression(called),
+            suffixes: Vec::new(),
+        };
+        expression.head = Box::new(HeadExpression::Simple(SimpleExpression::Suffixed(grouped)));
+        expression.tail = rest;
+    }
+
+    /// Whether `expression` is exactly a `(concat)` call made by `concatenation`.
+    fn is_concatenation(&mut self, expression: &Expression<Str>) -> bool {
+        let concat = self.name("(concat)");
+        let HeadExpression::Simple(SimpleExpression::Suffixed(grouped)) = expression.head.as_ref()
+        else {
+            return false;
+        };
+        let PrimaryExpression::GroupedExpression(inner) = &grouped.primary else { return false };
+        let HeadExpression::Simple(SimpleExpression::Suffixed(called)) = inner.head.as_ref() else {
+            return false;
+        };
+        expression.tail.is_empty()
+            && grouped.suffixes.is_empty()
+            && matches!(&called.primary, PrimaryExpression::Name(name) if *name == concat)
     }
 
     fn simple(&mut self, expression: &mut SimpleExpression<Str>) {
@@ -509,6 +572,22 @@ impl Rewriter<'_> {
         ];
         arguments.extend(args);
         arguments
+    }
+}
+
+/// Appends the operands of a right-nested `..` chain.
+fn flatten_concatenation(expression: Expression<Str>, operands: &mut Vec<Expression<Str>>) {
+    let mut expression = expression;
+    let last_is_concat =
+        expression.tail.last().is_some_and(|(op, _)| *op == BinaryOperator::Concat);
+    let only_one =
+        expression.tail.iter().filter(|(op, _)| *op == BinaryOperator::Concat).count() == 1;
+    if last_is_concat && only_one {
+        let Some((_, right)) = expression.tail.pop() else { return };
+        operands.push(expression);
+        flatten_concatenation(right, operands);
+    } else {
+        operands.push(expression);
     }
 }
 

@@ -83,6 +83,7 @@ impl Runtime {
                 Function::Callback(stdlib::close_helper(ctx)),
                 library("table", "pack"),
                 library("table", "unpack"),
+                Function::Callback(stdlib::concat_helper(ctx)),
             ];
             stdlib::chunks::load_chunks(ctx, sandbox, helpers);
             helpers.iter().map(|h| ctx.stash(*h)).collect()

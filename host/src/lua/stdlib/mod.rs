@@ -17,6 +17,7 @@ use piccolo::{
 
 pub use base::error_text;
 
+use super::format;
 use super::runtime::Output;
 use super::sandbox::Sandbox;
 
@@ -59,6 +60,109 @@ pub fn method_helper(ctx: Context<'_>) -> Callback<'_> {
         callable(ctx, &exec, method, name)
             .map(|function| CallbackReturn::Call { function, then: None })
     })
+}
+
+/// `(concat)(a, b, ...)`: Lua's `a .. b .. ...`, numbers formatted as Lua
+/// 5.4 does; `__concat` metamethods apply pairwise from the right.
+pub fn concat_helper(ctx: Context<'_>) -> Callback<'_> {
+    Callback::from_fn(&ctx, |ctx, mut exec, mut stack| {
+        let values: Vec<Value> = stack.drain(..).collect();
+        if let Some(bytes) = concat_plain(&values) {
+            exec.fuel().consume((bytes.len() / 64).min(1 << 20) as i32);
+            stack.push_back(Value::String(ctx.intern(&bytes)));
+            return Ok(CallbackReturn::Return);
+        }
+        // Report a plain error here, where the calling Lua frame is known.
+        if let Some(culprit) = values.iter().find(|v| {
+            append_plain(&mut Vec::new(), **v).is_none() && concat_handler(ctx, **v).is_none()
+        }) {
+            let kind = if culprit.is_nil() { "nil" } else { culprit.type_name() };
+            return Err(located(ctx, &exec, format!("attempt to concatenate a {kind} value")));
+        }
+        let sequence = ConcatFold { values, accumulator: Value::Nil, started: false };
+        Ok(CallbackReturn::Sequence(BoxSequence::new(&ctx, sequence)))
+    })
+}
+
+/// The bytes of a concatenation of strings and numbers only.
+fn concat_plain(values: &[Value<'_>]) -> Option<Vec<u8>> {
+    let mut bytes = Vec::new();
+    for value in values {
+        append_plain(&mut bytes, *value)?;
+    }
+    Some(bytes)
+}
+
+fn append_plain(bytes: &mut Vec<u8>, value: Value<'_>) -> Option<()> {
+    match value {
+        Value::String(s) => bytes.extend_from_slice(s.as_bytes()),
+        Value::Integer(i) => bytes.extend_from_slice(i.to_string().as_bytes()),
+        Value::Number(n) => bytes.extend_from_slice(format::number_to_lua_string(n).as_bytes()),
+        _ => return None,
+    }
+    Some(())
+}
+
+/// A value's `__concat` metamethod, as a callable function.
+fn concat_handler<'gc>(ctx: Context<'gc>, value: Value<'gc>) -> Option<Function<'gc>> {
+    let meta = match value {
+        Value::Table(t) => t.metatable(),
+        Value::UserData(u) => u.metatable(),
+        _ => None,
+    }?;
+    match meta.get(ctx, "__concat") {
+        Value::Nil => None,
+        handler => meta_ops::call(ctx, handler).ok(),
+    }
+}
+
+/// A concatenation involving other values: fold from the right, calling
+/// `__concat` where an operand is not a string or number.
+#[derive(Collect)]
+#[collect(no_drop)]
+struct ConcatFold<'gc> {
+    values: Vec<Value<'gc>>,
+    accumulator: Value<'gc>,
+    started: bool,
+}
+
+impl<'gc> Sequence<'gc> for ConcatFold<'gc> {
+    fn poll(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        if self.started {
+            // Back from a `__concat` call.
+            self.accumulator = stack.get(0);
+        } else {
+            self.started = true;
+            self.accumulator = self.values.pop().unwrap_or(Value::Nil);
+        }
+        stack.clear();
+        while let Some(left) = self.values.pop() {
+            let right = self.accumulator;
+            let mut bytes = Vec::new();
+            if append_plain(&mut bytes, left).is_some() && append_plain(&mut bytes, right).is_some()
+            {
+                self.accumulator = Value::String(ctx.intern(&bytes));
+                continue;
+            }
+            let handler = [left, right].into_iter().find_map(|v| concat_handler(ctx, v));
+            let Some(handler) = handler else {
+                let culprit =
+                    if append_plain(&mut Vec::new(), left).is_none() { left } else { right };
+                let kind = if culprit.is_nil() { "nil" } else { culprit.type_name() };
+                return Err(located(ctx, &exec, format!("attempt to concatenate a {kind} value")));
+            };
+            stack.push_back(left);
+            stack.push_back(right);
+            return Ok(SequencePoll::Call { function: handler, is_tail: false });
+        }
+        stack.push_back(self.accumulator);
+        Ok(SequencePoll::Return)
+    }
 }
 
 /// `(close)(value, name, body, ...)`: runs `body(...)`, then `value`'s
