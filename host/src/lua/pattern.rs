@@ -39,6 +39,8 @@ pub enum PatternError {
     TooManyCaptures,
     /// "pattern too complex" (recursion deeper than 200)
     TooComplex,
+    /// The search took more than [`MAX_STEPS`] steps.
+    TooExpensive,
     /// "invalid use of '%' in replacement string"
     InvalidPercentInReplacement,
 }
@@ -57,6 +59,9 @@ impl fmt::Display for PatternError {
             Self::UnfinishedCapture => f.write_str("unfinished capture"),
             Self::TooManyCaptures => f.write_str("too many captures"),
             Self::TooComplex => f.write_str("pattern too complex"),
+            Self::TooExpensive => {
+                write!(f, "pattern matching too expensive (more than {MAX_STEPS} steps)")
+            }
             Self::InvalidPercentInReplacement => {
                 f.write_str("invalid use of '%' in replacement string")
             }
@@ -332,17 +337,24 @@ fn done_or(next: Option<usize>, p: usize) -> Step {
     }
 }
 
+/// Matching steps one search may take. Lua has no such limit, but a
+/// backtracking pattern (`('a'):rep(5000):find('.-.-.-b')`) could otherwise
+/// run for hours inside one call that no instruction budget can interrupt;
+/// this many steps take well under a second.
+pub const MAX_STEPS: u64 = 50_000_000;
+
 /// The matcher state (lstrlib's `MatchState`).
 struct Matcher<'a> {
     src: &'a [u8],
     pat: &'a [u8],
     depth: usize,
     caps: Vec<Slot>,
+    steps: u64,
 }
 
 impl<'a> Matcher<'a> {
     fn new(src: &'a [u8], pat: &'a [u8]) -> Self {
-        Self { src, pat, depth: MAX_CALLS, caps: Vec::new() }
+        Self { src, pat, depth: MAX_CALLS, caps: Vec::new(), steps: 0 }
     }
 
     fn try_at(&mut self, start: usize) -> Result<Option<Match>, PatternError> {
@@ -382,6 +394,10 @@ impl<'a> Matcher<'a> {
     }
 
     fn step(&mut self, s: usize, p: usize) -> Result<Step, PatternError> {
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            return Err(PatternError::TooExpensive);
+        }
         let Some(&c) = self.pat.get(p) else {
             return Ok(Step::Done(Some(s)));
         };
@@ -635,6 +651,15 @@ fn match_class(c: u8, class: u8) -> bool {
 mod tests {
     //! Expected values were checked against the lua5.4 (5.4.4) binary.
     use super::*;
+
+    #[test]
+    fn exponential_backtracking_is_cut_off() {
+        let subject = b"a".repeat(5000);
+        assert_eq!(find_at(&subject, b".-.-.-b", 0), Err(PatternError::TooExpensive));
+        // Ordinary work stays far below the limit.
+        let line = b"Native:2L,Web:M,Apps:Q".repeat(1000);
+        assert!(find_at(&line, b"(%a+):(%d*)([SMLQ])$", 0).unwrap().is_some());
+    }
 
     /// `string.find` as Lua does it: 1-based `init`, plain fast path.
     fn find(s: &str, p: &str, init: usize) -> Result<Option<(usize, usize, Vec<String>)>, String> {
