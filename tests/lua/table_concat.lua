@@ -1,0 +1,32 @@
+-- table.concat: separators, ranges and number formatting.
+print(table.concat({}))
+print(table.concat({}, ", "))
+print(table.concat({"a", "b", "c"}))
+print(table.concat({"a", "b", "c"}, ", "))
+print(table.concat({"a", "b", "c"}, ", ", 2))
+print(table.concat({"a", "b", "c"}, ", ", 2, 3))
+print(table.concat({"a", "b", "c"}, ", ", 3, 2) == "")
+print(table.concat({"a", "b", "c"}, ", ", 1, 1))
+print(table.concat({1, 2, 3}, 0))
+print(table.concat({1, 2.5, 3.0, -0.5, 1e100, 2^53, -7}, " "))
+print(table.concat({1 / 3, 100 / 2, 10 // 3, 7.0 // 2}, "|"))
+print(table.concat({math.maxinteger, math.mininteger}, ";"))
+print(table.concat({"x", "y"}, nil))
+print(table.concat({[0] = "zero", "one", "two"}, "-", 0))
+local long = {}
+for i = 1, 1000 do long[i] = i end
+local s = table.concat(long, ",")
+print(#s, s:sub(1, 20), s:sub(-20))
+
+local function try(f)
+  local ok, err = pcall(f)
+  print(ok, err)
+end
+try(function() table.concat({1, {}, 3}) end)
+try(function() table.concat({1, 2}, ",", 1, 3) end)
+try(function() table.concat({true}) end)
+try(function() table.concat({"a", print}) end)
+try(function() table.concat({1, 2}, {}) end)
+try(function() table.concat(nil) end)
+try(function() table.concat({}, ",", "a") end)
+try(function() table.concat({}, ",", 1, 2.5) end)
