@@ -26,8 +26,8 @@ use super::close;
 pub type Str = Rc<[u8]>;
 
 /// The hidden helpers, in the order the runtime passes them to a chunk.
-pub const HELPERS: [&str; 6] =
-    ["(select)", "(method)", "(close)", "(pack)", "(unpack)", "(concat)"];
+pub const HELPERS: [&str; 7] =
+    ["(select)", "(method)", "(close)", "(pack)", "(unpack)", "(concat)", "(first)"];
 
 /// Why a chunk did not compile; `line` is 1-based.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -476,6 +476,23 @@ impl Rewriter<'_> {
         expression.tail = rest;
     }
 
+    /// Whether `expression` is a bare call or `...`, which may give several
+    /// values (a `(concat)` call never does).
+    fn is_multiple_value(&mut self, expression: &Expression<Str>) -> bool {
+        if !expression.tail.is_empty() {
+            return false;
+        }
+        match expression.head.as_ref() {
+            HeadExpression::Simple(SimpleExpression::VarArgs) => true,
+            HeadExpression::Simple(SimpleExpression::Suffixed(s)) => {
+                let concat = self.name("(concat)");
+                matches!(s.suffixes.last(), Some(SuffixPart::Call(_)))
+                    && !matches!(&s.primary, PrimaryExpression::Name(name) if *name == concat)
+            }
+            _ => false,
+        }
+    }
+
     /// Whether `expression` is exactly a `(concat)` call made by `concatenation`.
     fn is_concatenation(&mut self, expression: &Expression<Str>) -> bool {
         let concat = self.name("(concat)");
@@ -533,6 +550,14 @@ impl Rewriter<'_> {
     fn suffixed(&mut self, expression: &mut SuffixedExpression<Str>) {
         if let PrimaryExpression::GroupedExpression(inner) = &mut expression.primary {
             self.expression(inner);
+            if expression.suffixes.is_empty() && self.is_multiple_value(inner) {
+                // piccolo 0.3.3 keeps every value of `(f())` and `(...)`;
+                // Lua keeps the first only.
+                let first = self.name("(first)");
+                let inner = std::mem::replace(inner, simple(SimpleExpression::Nil));
+                *expression = call(first, vec![inner]);
+                return;
+            }
         }
         let mut index = 0;
         while index < expression.suffixes.len() {

@@ -20,7 +20,9 @@ pub fn load_base(ctx: Context<'_>, output: Output) {
     set(ctx, ctx.globals(), "rawlen", Callback::from_fn(&ctx, rawlen));
     set(ctx, ctx.globals(), "rawequal", Callback::from_fn(&ctx, rawequal));
     set(ctx, ctx.globals(), "xpcall", Callback::from_fn(&ctx, xpcall));
+    set(ctx, ctx.globals(), "next", Callback::from_fn(&ctx, next));
     let _ = ctx.set_global("_G", ctx.globals());
+    let _ = ctx.set_global("_VERSION", "Lua 5.4");
     if let Value::Table(math) = ctx.get_global("math") {
         // Lua 5.1 compatibility: `math.pow(x, y)` is `x ^ y`.
         set(ctx, math, "pow", Callback::from_fn(&ctx, pow));
@@ -149,6 +151,35 @@ fn error<'gc>(
         return Err(Value::String(ctx.intern(located.as_bytes())).into());
     }
     Err(value.into())
+}
+
+/// `next(t [, k])`: like piccolo's, but the end of the table is one `nil`.
+fn next<'gc>(
+    ctx: Context<'gc>,
+    exec: Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    let Value::Table(table) = stack.get(0) else {
+        let got = if stack.is_empty() { "no value" } else { type_name(stack.get(0)) };
+        return Err(located(
+            ctx,
+            &exec,
+            format!("bad argument #1 to 'next' (table expected, got {got})"),
+        ));
+    };
+    let key = stack.get(1);
+    stack.clear();
+    match table.next(key) {
+        piccolo::table::NextValue::Found { key, value } => {
+            stack.push_back(key);
+            stack.push_back(value);
+        }
+        piccolo::table::NextValue::Last => stack.push_back(Value::Nil),
+        piccolo::table::NextValue::NotFound => {
+            return Err(located(ctx, &exec, "invalid key to 'next'".into()));
+        }
+    }
+    Ok(CallbackReturn::Return)
 }
 
 fn tonumber<'gc>(

@@ -62,6 +62,16 @@ pub fn method_helper(ctx: Context<'_>) -> Callback<'_> {
     })
 }
 
+/// `(first)(...)`: only the first value, as parentheses give in Lua.
+pub fn first_helper(ctx: Context<'_>) -> Callback<'_> {
+    Callback::from_fn(&ctx, |_, _, mut stack| {
+        let first = stack.get(0);
+        stack.clear();
+        stack.push_back(first);
+        Ok(CallbackReturn::Return)
+    })
+}
+
 /// `(concat)(a, b, ...)`: Lua's `a .. b .. ...`, numbers formatted as Lua
 /// 5.4 does; `__concat` metamethods apply pairwise from the right.
 pub fn concat_helper(ctx: Context<'_>) -> Callback<'_> {
