@@ -1,0 +1,21 @@
+-- os.remove and os.rename on files the script creates.
+local a, b = 'data/tmp_rename_a.txt', 'data/tmp_rename_b.txt'
+local f = assert(io.open(a, 'w'))
+f:write('first\n')
+f:close()
+print(os.rename(a, b))
+print(io.open(a))
+print(io.open(b):read('a'))
+print(os.rename(a, b))
+print(os.rename('data/no-such-dir/x', b))
+-- Renaming over an existing file replaces it.
+f = assert(io.open(a, 'w'))
+f:write('second\n')
+f:close()
+print(os.rename(a, b))
+print(io.open(b):read('l'))
+print(os.remove(b))
+print(os.remove(b))
+print(os.remove('data/no-such-dir/x'))
+print(pcall(function() local ok = os.remove() return ok end))
+print(pcall(function() local ok = os.rename(a) return ok end))
