@@ -472,7 +472,7 @@ impl Rewriter<'_> {
             primary: PrimaryExpression::GroupedExpression(called),
             suffixes: Vec::new(),
         };
-        expression.head = Box::new(HeadExpression::Simple(SimpleExpression::Suffixed(grouped)));
+        *expression.head = HeadExpression::Simple(SimpleExpression::Suffixed(grouped));
         expression.tail = rest;
     }
 
