@@ -11,7 +11,7 @@ use piccolo::{
 };
 
 use super::sandbox::Sandbox;
-use super::stdlib;
+use super::{json, stdlib};
 
 /// Limits on one instruction to the Lua thread (one chunk or call).
 #[derive(Debug, Clone, Copy)]
@@ -162,6 +162,39 @@ impl Runtime {
         })
     }
 
+    /// Calls the function at `path` (a global name, or dotted through
+    /// tables: `plan.views.work`) with JSON arguments; returns its first
+    /// result as JSON (`null` when it returns nothing).
+    pub fn call_json(
+        &mut self,
+        path: &str,
+        args: &[serde_json::Value],
+    ) -> Result<serde_json::Value, LuaError> {
+        let executor = self.lua.enter(|ctx| {
+            let mut value = Value::Table(ctx.globals());
+            for part in path.split('.') {
+                value = match value {
+                    Value::Table(table) => table.get(ctx, ctx.intern(part.as_bytes())),
+                    _ => Value::Nil,
+                };
+            }
+            let Value::Function(function) = value else {
+                return Err(LuaError::new(format!("{path} is not a function")));
+            };
+            let args: Vec<Value> = args.iter().map(|a| json::from_json(ctx, a)).collect();
+            Ok(ctx.stash(Executor::start(ctx, function, Variadic(args))))
+        })?;
+        self.finish(&executor)?;
+        self.lua.enter(|ctx| match ctx.fetch(&executor).take_result::<Variadic<Vec<Value>>>(ctx) {
+            Ok(Ok(values)) => {
+                let first = values.first().copied().unwrap_or(Value::Nil);
+                json::to_json(ctx, first).map_err(|e| LuaError::new(format!("{path}: {e}")))
+            }
+            Ok(Err(error)) => Err(LuaError::new(stdlib::error_text(ctx, &error))),
+            Err(mode) => Err(LuaError::new(mode.to_string())),
+        })
+    }
+
     /// Compiles and runs a chunk.
     pub fn exec(&mut self, chunk: &str, source: &[u8], args: &[String]) -> Result<(), LuaError> {
         let function = self.load(chunk, source)?;
@@ -300,5 +333,34 @@ mod tests {
         assert_eq!(out.matches("outside the plan directory").count(), 7, "{out}");
         assert!(out.ends_with("5.1\n"), "{out}");
         std::fs::remove_dir_all(base).unwrap();
+    }
+
+    #[test]
+    fn calls_take_and_give_json() {
+        let (mut lua, _) = runtime(Budget::default());
+        let script = br#"
+            plan = {views = {}}
+            function plan.views.work(filter)
+                return {title = "Work", min = filter.min, items = {{id = 1, weeks = 2.5}, {id = 2, weeks = 3}}, empty = {}}
+            end
+            function cyclic() local t = {} t.self = t return t end
+            function mixed() return {1, 2, x = 3} end
+            function holds_function() return {items = {{f = print}}} end
+            function nothing() end
+        "#;
+        lua.exec("views.lua", script, &[]).unwrap();
+        let value = lua.call_json("plan.views.work", &[serde_json::json!({"min": 3})]).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"title": "Work", "min": 3, "items": [{"id": 1, "weeks": 2.5}, {"id": 2, "weeks": 3}], "empty": []})
+        );
+        assert_eq!(lua.call_json("nothing", &[]).unwrap(), serde_json::Value::Null);
+        let error = lua.call_json("cyclic", &[]).unwrap_err();
+        assert!(error.message.contains("self: the table contains itself"), "{error}");
+        let error = lua.call_json("mixed", &[]).unwrap_err();
+        assert!(error.message.contains("key 1 in a table that is not a sequence"), "{error}");
+        let error = lua.call_json("holds_function", &[]).unwrap_err();
+        assert!(error.message.contains("items[1].f: a function cannot be converted"), "{error}");
+        assert!(lua.call_json("missing.function", &[]).is_err());
     }
 }

@@ -17,6 +17,15 @@ pub enum LuaInstruction {
     Exec { chunk: String, source: String, reply: flume::Sender<Result<String, LuaError>> },
     /// Run a file of the plan (e.g. `plan.lua`); reply with what it printed.
     RunFile { path: PathBuf, reply: flume::Sender<Result<String, LuaError>> },
+    /// Call a function (a global, or dotted through tables) with JSON
+    /// arguments; reply with its first result as JSON.
+    Call {
+        function: String,
+        args: Vec<serde_json::Value>,
+        reply: flume::Sender<Result<serde_json::Value, LuaError>>,
+    },
+    /// Replace the state with a fresh one (before running the plan again).
+    Reset { reply: flume::Sender<Result<(), LuaError>> },
 }
 
 /// A cheap handle for sending instructions to the Lua thread.
@@ -40,11 +49,28 @@ impl LuaHandle {
         self.ask(LuaInstruction::RunFile { path, reply }, answer).await
     }
 
-    async fn ask(
+    /// Calls a Lua function with JSON arguments and returns its result as JSON.
+    pub async fn call(
+        &self,
+        function: &str,
+        args: Vec<serde_json::Value>,
+    ) -> Result<serde_json::Value, LuaError> {
+        let (reply, answer) = flume::bounded(1);
+        let instruction = LuaInstruction::Call { function: function.to_owned(), args, reply };
+        self.ask(instruction, answer).await
+    }
+
+    /// Starts over with a fresh Lua state.
+    pub async fn reset(&self) -> Result<(), LuaError> {
+        let (reply, answer) = flume::bounded(1);
+        self.ask(LuaInstruction::Reset { reply }, answer).await
+    }
+
+    async fn ask<T>(
         &self,
         instruction: LuaInstruction,
-        answer: flume::Receiver<Result<String, LuaError>>,
-    ) -> Result<String, LuaError> {
+        answer: flume::Receiver<Result<T, LuaError>>,
+    ) -> Result<T, LuaError> {
         let gone = || LuaError { message: "the Lua thread has stopped".into() };
         self.instructions.send_async(instruction).await.map_err(|_| gone())?;
         answer.recv_async().await.map_err(|_| gone())?
@@ -67,13 +93,23 @@ fn lua_main(
     inbox: flume::Receiver<LuaInstruction>,
 ) {
     let printed = Arc::new(Mutex::new(Vec::<u8>::new()));
-    let mut runtime = Runtime::new(budget, &sandbox, printed.clone());
-    runtime.with_context(|ctx| api::load_planhost(ctx, hub));
+    let fresh = || {
+        let mut runtime = Runtime::new(budget, &sandbox, printed.clone());
+        let hub = hub.clone();
+        runtime.with_context(|ctx| api::load_planhost(ctx, hub));
+        runtime
+    };
+    let mut runtime = fresh();
+    let take_printed = || {
+        let output = std::mem::take(&mut *printed.lock().unwrap_or_else(|e| e.into_inner()));
+        String::from_utf8_lossy(&output).into_owned()
+    };
     // Blocking receive: this thread does nothing but Lua.
     while let Ok(instruction) = inbox.recv() {
-        let (result, reply) = match instruction {
+        match instruction {
             LuaInstruction::Exec { chunk, source, reply } => {
-                (runtime.exec(&chunk, source.as_bytes(), &[]), reply)
+                let result = runtime.exec(&chunk, source.as_bytes(), &[]);
+                let _ = reply.send(result.map(|()| take_printed()));
             }
             LuaInstruction::RunFile { path, reply } => {
                 let chunk = path.file_name().map_or_else(
@@ -84,10 +120,47 @@ fn lua_main(
                     Ok(source) => runtime.exec(&chunk, &source, &[]),
                     Err(e) => Err(LuaError { message: format!("cannot open {chunk}: {e}") }),
                 };
-                (result, reply)
+                let _ = reply.send(result.map(|()| take_printed()));
             }
-        };
-        let output = std::mem::take(&mut *printed.lock().unwrap_or_else(|e| e.into_inner()));
-        let _ = reply.send(result.map(|()| String::from_utf8_lossy(&output).into_owned()));
+            LuaInstruction::Call { function, args, reply } => {
+                let _ = reply.send(runtime.call_json(&function, &args));
+            }
+            LuaInstruction::Reset { reply } => {
+                runtime = fresh();
+                let _ = reply.send(Ok(()));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instructions_run_in_order_on_the_lua_thread() {
+        let (hub, hub_task) = crate::hub::hub();
+        let hub_thread = std::thread::spawn(move || smol::block_on(hub_task));
+        let sandbox = Sandbox::new(&std::env::temp_dir(), false).unwrap();
+        let lua = spawn(Budget::default(), sandbox, hub).unwrap();
+        smol::block_on(async {
+            let printed = lua.exec("setup", "count = 1 print('ready')").await.unwrap();
+            assert_eq!(printed, "ready\n");
+            lua.exec(
+                "define",
+                "function add(a, b) count = count + 1 return {sum = a + b, count = count} end",
+            )
+            .await
+            .unwrap();
+            let result = lua.call("add", vec![2.into(), 3.into()]).await.unwrap();
+            assert_eq!(result, serde_json::json!({"sum": 5, "count": 2}));
+            let error = lua.exec("bad", "error('nope')").await.unwrap_err();
+            assert_eq!(error.message, "bad:1: nope");
+            lua.reset().await.unwrap();
+            let after = lua.exec("after", "print(count)").await.unwrap();
+            assert_eq!(after, "nil\n", "a reset forgets the old state");
+        });
+        drop(lua);
+        drop(hub_thread);
     }
 }

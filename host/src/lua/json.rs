@@ -1,0 +1,125 @@
+//! Lua values to and from JSON, for data that leaves or enters the Lua
+//! thread (view data, call arguments). Sequences become arrays, other
+//! tables objects; integers stay integers. What JSON cannot hold (cycles,
+//! functions, non-string keys in objects, NaN) is an error naming where.
+
+use piccolo::{Context, Table, Value};
+use serde_json::{Map, Number};
+
+/// Tables nested deeper than this are refused (a guard against runaway
+/// structures that are not cycles).
+const MAX_DEPTH: usize = 200;
+
+/// Converts a Lua value; errors say where in the value the problem is
+/// (`items[3].owner`).
+pub fn to_json<'gc>(ctx: Context<'gc>, value: Value<'gc>) -> Result<serde_json::Value, String> {
+    let mut path = Vec::new();
+    convert(ctx, value, &mut path, &mut Vec::new())
+}
+
+fn convert<'gc>(
+    ctx: Context<'gc>,
+    value: Value<'gc>,
+    path: &mut Vec<String>,
+    open: &mut Vec<Table<'gc>>,
+) -> Result<serde_json::Value, String> {
+    let at = |path: &[String]| if path.is_empty() { "the value".to_owned() } else { path.concat() };
+    Ok(match value {
+        Value::Nil => serde_json::Value::Null,
+        Value::Boolean(b) => serde_json::Value::Bool(b),
+        Value::Integer(i) => serde_json::Value::Number(i.into()),
+        Value::Number(n) => match Number::from_f64(n) {
+            Some(number) => serde_json::Value::Number(number),
+            None => return Err(format!("{}: {n} has no JSON form", at(path))),
+        },
+        Value::String(s) => serde_json::Value::String(s.to_str_lossy().into_owned()),
+        Value::Table(table) => {
+            if open.contains(&table) {
+                return Err(format!("{}: the table contains itself (a cycle)", at(path)));
+            }
+            if open.len() >= MAX_DEPTH {
+                return Err(format!("{}: nested deeper than {MAX_DEPTH} tables", at(path)));
+            }
+            open.push(table);
+            let converted = convert_table(ctx, table, path, open);
+            open.pop();
+            converted?
+        }
+        other => {
+            return Err(format!(
+                "{}: a {} cannot be converted to JSON",
+                at(path),
+                other.type_name()
+            ));
+        }
+    })
+}
+
+fn convert_table<'gc>(
+    ctx: Context<'gc>,
+    table: Table<'gc>,
+    path: &mut Vec<String>,
+    open: &mut Vec<Table<'gc>>,
+) -> Result<serde_json::Value, String> {
+    let length = table.length();
+    let count = table.iter().count() as i64;
+    if count == length {
+        // A sequence 1..n (an empty table counts as an empty array).
+        let mut items = Vec::with_capacity(length as usize);
+        for index in 1..=length {
+            path.push(format!("[{index}]"));
+            let item = convert(ctx, table.get(ctx, index), path, open);
+            path.pop();
+            items.push(item?);
+        }
+        return Ok(serde_json::Value::Array(items));
+    }
+    let mut object = Map::new();
+    for (key, value) in table.iter() {
+        let Value::String(key) = key else {
+            let shown = match key {
+                Value::Integer(i) => i.to_string(),
+                Value::Number(n) => n.to_string(),
+                other => other.type_name().to_owned(),
+            };
+            let at = if path.is_empty() { "the value".to_owned() } else { path.concat() };
+            return Err(format!(
+                "{at}: key {shown} in a table that is not a sequence (JSON object keys are strings)"
+            ));
+        };
+        let key = key.to_str_lossy().into_owned();
+        path.push(if path.is_empty() { key.clone() } else { format!(".{key}") });
+        let converted = convert(ctx, value, path, open);
+        path.pop();
+        object.insert(key, converted?);
+    }
+    Ok(serde_json::Value::Object(object))
+}
+
+/// Converts JSON into a Lua value: objects and arrays become tables,
+/// `null` becomes `nil`.
+pub fn from_json<'gc>(ctx: Context<'gc>, value: &serde_json::Value) -> Value<'gc> {
+    match value {
+        serde_json::Value::Null => Value::Nil,
+        serde_json::Value::Bool(b) => Value::Boolean(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Integer(i),
+            None => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        serde_json::Value::String(s) => Value::String(ctx.intern(s.as_bytes())),
+        serde_json::Value::Array(items) => {
+            let table = Table::new(&ctx);
+            for (i, item) in items.iter().enumerate() {
+                let _ = table.set(ctx, i as i64 + 1, from_json(ctx, item));
+            }
+            Value::Table(table)
+        }
+        serde_json::Value::Object(fields) => {
+            let table = Table::new(&ctx);
+            for (key, item) in fields {
+                let _ = table.set(ctx, ctx.intern(key.as_bytes()), from_json(ctx, item));
+            }
+            Value::Table(table)
+        }
+    }
+}
