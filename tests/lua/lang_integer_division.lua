@@ -1,0 +1,12 @@
+-- Integer and float arithmetic: / always gives a float, // and % keep integers.
+print(-7 // 2.0, -7.5 // 2, 7 // -2.0)
+print(7 / 2, 6 / 2, 7 // 2, 7 % 2, 7.0 // 2, 7 // 2.0)
+print(math.type(7 // 2), math.type(7.0 // 2), math.type(6 / 2))
+print(7 % -3, -7 % -3, 7.5 % 2, -7.5 % 2, 7.5 % -2)
+print(5.5 // 1, -5.5 // 1, 1 // 0.0, -1 // 0.0, 0.0 / 0.0 ~= 0.0 / 0.0)
+print(3 * 1.0, 2^2, 10 // 1, 2 * 3)
+print(math.type(1), math.type(1.0), math.type("1"), math.type(nil))
+print(1 == 1.0, math.type(1) == math.type(1.0))
+print((pcall(function() return 1 // 0 end)))
+print((pcall(function() return 1 % 0 end)))
+print(1 // 0.0, -1 % 0.0 ~= -1 % 0.0)

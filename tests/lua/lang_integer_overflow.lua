@@ -1,0 +1,13 @@
+-- Integer overflow wraps around; float conversions; math.tointeger.
+print(math.maxinteger + 1 == math.mininteger, math.mininteger - 1 == math.maxinteger)
+print(math.maxinteger * 2, math.mininteger * -1)
+print(-math.mininteger, math.mininteger // -1)
+print(math.maxinteger + 1.0, math.maxinteger + 0.0 == 2^63)
+print(math.tointeger(3.0), math.tointeger(3.5), math.tointeger("x"), math.tointeger(2^64))
+print(math.tointeger(-0.0), math.tointeger(2^53))
+print(9007199254740993, 2^53 + 1)
+print(1 << 62, 1 << 63, 1 << 0, -1 >> 1, 256 >> 4)
+print(0xff, 0x7fffffffffffffff, 0xA, 0Xff)
+print(5 & 3, 5 | 3, 5 ~ 3, ~0, 3.0 | 0)
+print(math.ult(1, -1), math.ult(-1, 1), math.ult(2, 3))
+print(math.abs(math.mininteger + 1), math.abs(-0.0))

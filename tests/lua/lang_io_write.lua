@@ -1,0 +1,11 @@
+-- io.write: several values, numbers as Lua formats them, no separators, returns the file.
+io.write("a", "b", 1, 2.5, 3.0, "\n")
+io.write(-0.0, " ", 1e100, " ", math.maxinteger, "\n")
+io.write()
+local f = io.write("chained ")
+print(f == io.stdout)
+io.write("x"):write("y"):write("\n")
+print(pcall(io.write, {}) == false)
+print((pcall(io.write, nil)))
+io.write(string.format("%-6s|%6.2f|\n", "cost", 12.345))
+io.stdout:write("stdout method\n")

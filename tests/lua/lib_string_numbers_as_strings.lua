@@ -1,0 +1,10 @@
+-- String functions accept numbers: integers and floats are converted as tostring would.
+print(string.len(123), string.len(1.5), string.len(-12), string.len(10 // 1))
+print(string.rep(7, 3), string.rep(1.0, 2, ","))
+print(string.upper(12), string.sub(12345, 2, 3), string.reverse(123))
+print(string.format("%s|%s|%s", 1, 1.0, -2.50))
+print(string.byte(5), string.find(12345, 34))
+print(string.match(2024.5, "(%d+)%.(%d+)"))
+print(("n=" .. 3):gsub("%d", "#"))
+print(table.concat({1, 2.0, "x", 3.25}, " "))
+print(#tostring(12), #(1 .. ""), 10 .. 20)

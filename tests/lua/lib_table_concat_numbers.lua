@@ -1,0 +1,10 @@
+-- table.concat: numbers formatted as Lua does, separators, ranges, errors for non-strings.
+print(table.concat({1, 2, 3}))
+print(table.concat({1.0, 2.5, -0.0, 1e100, 2^53}, ","))
+print(table.concat({"a", "b", "c"}, ", ", 2), table.concat({"a", "b", "c"}, ", ", 2, 2))
+print("[" .. table.concat({}, ",") .. "]", "[" .. table.concat({"a"}, ",", 3) .. "]")
+print(table.concat({math.maxinteger, math.mininteger}, " "))
+print(pcall(table.concat, {1, {}, 3}) == false)
+print(pcall(table.concat, {1, nil, 3}, ",", 1, 3) == false)
+print(table.concat({"x", "y"}, 0))
+print(table.concat({1, 2, 3}, ", ", 3, 1) == "")
