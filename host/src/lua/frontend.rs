@@ -48,8 +48,17 @@ pub fn compile(chunk: &str, source: &[u8]) -> Result<CompiledPrototype<Str>, Syn
     };
     let (source, attributes) =
         attributes::strip(source).map_err(|e| error(LineNumber(e.line), e.message))?;
-    let parsed = compiler::parse_chunk(&source[..], &mut interner)
+    let parsed = guarded(|| compiler::parse_chunk(&source[..], &mut interner))
+        .map_err(|panic| error(LineNumber(0), panic))?
         .map_err(|e| error(e.line_number, e.kind.to_string()))?;
+    if let Some((line, label)) = goto_out_of_for(&parsed.block, &[]) {
+        let label = String::from_utf8_lossy(&label);
+        let message = format!(
+            "'goto {label}' leaves a 'for' loop, which piccolo 0.3.3 cannot compile \
+             (use 'break' with a flag, or return from a function)"
+        );
+        return Err(error(line, message));
+    }
     let mut rewriter = Rewriter {
         interner: &mut interner,
         varargs_shift: Vec::new(),
@@ -64,8 +73,83 @@ pub fn compile(chunk: &str, source: &[u8]) -> Result<CompiledPrototype<Str>, Syn
     if let Some((line, message)) = rewriter.error {
         return Err(error(line, message));
     }
-    compiler::compile_chunk(&wrapped, &mut interner)
+    guarded(|| compiler::compile_chunk(&wrapped, &mut interner))
+        .map_err(|panic| error(LineNumber(0), panic))?
         .map_err(|e| error(e.line_number, e.kind.to_string()))
+}
+
+/// Runs piccolo's parser or compiler, turning one of its internal
+/// assertions into an error instead of a crash.
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        format!("piccolo cannot compile this chunk ({what})")
+    })
+}
+
+/// The first `goto` inside a `for` loop to a label outside that loop:
+/// piccolo 0.3.3's compiler panics on those. `outer` holds the labels of
+/// the enclosing `for` bodies that are being checked.
+fn goto_out_of_for(block: &Block<Str>, outer: &[Vec<Str>]) -> Option<(LineNumber, Str)> {
+    for statement in &block.statements {
+        let found = match &statement.inner {
+            Statement::Goto(goto) => {
+                let inside_every_loop = outer.iter().all(|labels| labels.contains(&goto.name));
+                (!inside_every_loop).then(|| (statement.line_number, goto.name.clone()))
+            }
+            Statement::For(
+                ForStatement::Numeric { body, .. } | ForStatement::Generic { body, .. },
+            ) => {
+                let mut loops = outer.to_vec();
+                loops.push(labels_in(body));
+                goto_out_of_for(body, &loops)
+            }
+            Statement::Do(b) => goto_out_of_for(b, outer),
+            Statement::While(w) => goto_out_of_for(&w.block, outer),
+            Statement::Repeat(r) => goto_out_of_for(&r.body, outer),
+            Statement::If(i) => std::iter::once(&i.if_part.1)
+                .chain(i.else_if_parts.iter().map(|(_, b)| b))
+                .chain(i.else_part.as_ref())
+                .find_map(|b| goto_out_of_for(b, outer)),
+            // A function body starts afresh: its gotos cannot leave it.
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
+/// Every label defined in `block`, nested blocks included (not functions).
+fn labels_in(block: &Block<Str>) -> Vec<Str> {
+    let mut labels = Vec::new();
+    for statement in &block.statements {
+        match &statement.inner {
+            Statement::Label(label) => labels.push(label.name.clone()),
+            Statement::Do(b) => labels.extend(labels_in(b)),
+            Statement::While(w) => labels.extend(labels_in(&w.block)),
+            Statement::Repeat(r) => labels.extend(labels_in(&r.body)),
+            Statement::For(
+                ForStatement::Numeric { body, .. } | ForStatement::Generic { body, .. },
+            ) => labels.extend(labels_in(body)),
+            Statement::If(i) => {
+                labels.extend(labels_in(&i.if_part.1));
+                for (_, b) in &i.else_if_parts {
+                    labels.extend(labels_in(b));
+                }
+                if let Some(b) = &i.else_part {
+                    labels.extend(labels_in(b));
+                }
+            }
+            _ => {}
+        }
+    }
+    labels
 }
 
 struct Rewriter<'a> {

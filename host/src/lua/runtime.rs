@@ -77,6 +77,9 @@ pub struct Runtime {
     lua: Lua,
     helpers: StashedFunctionList,
     budget: Budget,
+    /// What the state was made from, to make a fresh one after a VM panic.
+    sandbox: Sandbox,
+    output: Output,
 }
 
 /// The hidden helpers every compiled chunk receives, in `frontend::HELPERS` order.
@@ -87,6 +90,7 @@ impl Runtime {
     /// `output`, files are confined to `sandbox`.
     pub fn new(budget: Budget, sandbox: &Sandbox, output: Output) -> Runtime {
         let mut lua = Lua::core();
+        let (kept_sandbox, kept_output) = (sandbox.clone(), output.clone());
         let helpers = lua.enter(|ctx| {
             stdlib::load(ctx, sandbox, output);
             let library = |table: &'static str, name: &'static str| match ctx.get_global(table) {
@@ -112,14 +116,45 @@ impl Runtime {
             stdlib::chunks::load_chunks(ctx, sandbox, helpers);
             helpers.iter().map(|h| ctx.stash(*h)).collect()
         });
-        let mut runtime = Runtime { lua, helpers: StashedFunctionList(helpers), budget };
+        let mut runtime = Runtime {
+            lua,
+            helpers: StashedFunctionList(helpers),
+            budget,
+            sandbox: kept_sandbox,
+            output: kept_output,
+        };
         runtime.exec("=prelude", PRELUDE.as_bytes(), &[]).expect("the prelude runs");
         runtime
     }
 
     /// Runs `f` with the state's context, e.g. to register host functions.
     pub fn with_context(&mut self, f: impl for<'gc> FnOnce(piccolo::Context<'gc>)) {
-        self.lua.enter(f);
+        let _ = self.enter(f);
+    }
+
+    /// Enters the state, turning a panic inside piccolo (it has assertions
+    /// and overflow checks a hostile script can trip) into an error. The
+    /// state may be inconsistent after one, so it is replaced by a fresh
+    /// state: the script's globals are lost, the process lives on.
+    fn enter<R>(
+        &mut self,
+        f: impl for<'gc> FnOnce(piccolo::Context<'gc>) -> R,
+    ) -> Result<R, LuaError> {
+        let lua = &mut self.lua;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lua.enter(f))) {
+            Ok(result) => Ok(result),
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown".into());
+                *self = Runtime::new(self.budget, &self.sandbox.clone(), self.output.clone());
+                Err(LuaError::new(format!(
+                    "internal error in the Lua VM ({what}); the Lua state was reset"
+                )))
+            }
+        }
     }
 
     /// The budget applied to each instruction.
@@ -129,37 +164,36 @@ impl Runtime {
 
     /// Compiles a chunk into a function, without running it.
     pub fn load(&mut self, chunk: &str, source: &[u8]) -> Result<StashedFunction, LuaError> {
-        let helpers = &self.helpers.0;
-        let executor = self.lua.enter(|ctx| {
+        let helpers = self.helpers.0.clone();
+        let executor = self.enter(|ctx| {
             let wrapper = stdlib::chunks::compile(ctx, chunk, source, ctx.globals())
                 .map_err(|e| LuaError::new(e.to_string()))?;
             let args: Vec<Value> = helpers.iter().map(|h| Value::Function(ctx.fetch(h))).collect();
             Ok(ctx.stash(Executor::start(ctx, wrapper.into(), Variadic(args))))
-        })?;
+        })??;
         self.finish(&executor)?;
-        self.lua
-            .try_enter(|ctx| {
-                let function: Function = ctx.fetch(&executor).take_result(ctx)??;
-                Ok(ctx.stash(function))
-            })
-            .map_err(|e| LuaError::new(e.to_string()))
+        self.enter(|ctx| match ctx.fetch(&executor).take_result::<Function>(ctx) {
+            Ok(Ok(function)) => Ok(ctx.stash(function)),
+            Ok(Err(error)) => Err(LuaError::new(stdlib::error_text(ctx, &error))),
+            Err(mode) => Err(LuaError::new(mode.to_string())),
+        })?
     }
 
     /// Calls a function with string arguments (a script's `...`).
     pub fn call(&mut self, function: &StashedFunction, args: &[String]) -> Result<(), LuaError> {
-        let executor = self.lua.enter(|ctx| {
+        let executor = self.enter(|ctx| {
             let args: Vec<Value> =
                 args.iter().map(|a| Value::String(ctx.intern(a.as_bytes()))).collect();
             ctx.stash(Executor::start(ctx, ctx.fetch(function), Variadic(args)))
-        });
+        })?;
         self.finish(&executor)?;
-        self.lua.enter(|ctx| {
+        self.enter(|ctx| {
             match ctx.fetch(&executor).take_result::<piccolo::Variadic<Vec<Value>>>(ctx) {
                 Ok(Ok(_)) => Ok(()),
                 Ok(Err(error)) => Err(LuaError::new(stdlib::error_text(ctx, &error))),
                 Err(mode) => Err(LuaError::new(mode.to_string())),
             }
-        })
+        })?
     }
 
     /// Calls the function at `path` (a global name, or dotted through
@@ -170,7 +204,7 @@ impl Runtime {
         path: &str,
         args: &[serde_json::Value],
     ) -> Result<serde_json::Value, LuaError> {
-        let executor = self.lua.enter(|ctx| {
+        let executor = self.enter(|ctx| {
             let mut value = Value::Table(ctx.globals());
             for part in path.split('.') {
                 value = match value {
@@ -183,16 +217,16 @@ impl Runtime {
             };
             let args: Vec<Value> = args.iter().map(|a| json::from_json(ctx, a)).collect();
             Ok(ctx.stash(Executor::start(ctx, function, Variadic(args))))
-        })?;
+        })??;
         self.finish(&executor)?;
-        self.lua.enter(|ctx| match ctx.fetch(&executor).take_result::<Variadic<Vec<Value>>>(ctx) {
+        self.enter(|ctx| match ctx.fetch(&executor).take_result::<Variadic<Vec<Value>>>(ctx) {
             Ok(Ok(values)) => {
                 let first = values.first().copied().unwrap_or(Value::Nil);
                 json::to_json(ctx, first).map_err(|e| LuaError::new(format!("{path}: {e}")))
             }
             Ok(Err(error)) => Err(LuaError::new(stdlib::error_text(ctx, &error))),
             Err(mode) => Err(LuaError::new(mode.to_string())),
-        })
+        })?
     }
 
     /// Compiles and runs a chunk.
@@ -203,7 +237,7 @@ impl Runtime {
 
     /// Sets a global to a table of strings (e.g. `arg`).
     pub fn set_global_strings(&mut self, name: &str, values: &[(i64, String)]) {
-        self.lua.enter(|ctx| {
+        let _ = self.enter(|ctx| {
             let table = Table::new(&ctx);
             for (index, value) in values {
                 let _ = table.set(ctx, *index, ctx.intern(value.as_bytes()));
@@ -219,7 +253,7 @@ impl Runtime {
         let mut used: u64 = 0;
         loop {
             let mut fuel = Fuel::with(SLICE);
-            let done = self.lua.enter(|ctx| ctx.fetch(executor).step(ctx, &mut fuel));
+            let done = self.enter(|ctx| ctx.fetch(executor).step(ctx, &mut fuel))?;
             if done {
                 return Ok(());
             }
@@ -362,5 +396,25 @@ mod tests {
         let error = lua.call_json("holds_function", &[]).unwrap_err();
         assert!(error.message.contains("items[1].f: a function cannot be converted"), "{error}");
         assert!(lua.call_json("missing.function", &[]).is_err());
+    }
+
+    #[test]
+    fn what_piccolo_cannot_compile_is_an_error_not_a_crash() {
+        let (mut lua, out) = runtime(Budget::default());
+        let error = lua
+            .exec("jump.lua", b"x = 1\nfor i = 1, 2 do goto done end\n::done::", &[])
+            .unwrap_err();
+        assert!(
+            error.message.starts_with("jump.lua:2: 'goto done' leaves a 'for' loop"),
+            "{error}"
+        );
+        // Overflow checks inside piccolo may panic (debug builds) or wrap
+        // (release builds); either way the process and the state go on.
+        let shifted = lua.exec("shift.lua", b"local n = 64 print(1 << n)", &[]);
+        if let Err(error) = shifted {
+            assert!(error.message.contains("internal error in the Lua VM"), "{error}");
+        }
+        lua.exec("after.lua", b"print('alive')", &[]).unwrap();
+        assert!(printed(&out).ends_with("alive\n"));
     }
 }
