@@ -13,6 +13,8 @@ use std::sync::{Arc, Mutex};
 use crate::config::{Limits, ServerConfig};
 use crate::lua::runtime::{Budget, Output, Runtime};
 use crate::lua::sandbox::Sandbox;
+use crate::render::registry::default_cache_dir;
+use crate::render::{Registry, RenderLimits};
 use crate::server::{self, StartError};
 
 /// A live planning server: plan logic in Lua, renderers in WebAssembly,
@@ -30,6 +32,42 @@ pub enum CliCommand {
     Serve(ServeArgs),
     /// Run a Lua script the way `lua FILE ARGS...` does.
     Run(RunArgs),
+    /// List the renderer plugins: name, version, views, source, status.
+    Plugins(PluginsArgs),
+    /// Render a view from a JSON data file and print the HTML.
+    Render(RenderArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PluginsArgs {
+    /// A folder of `.wasm` renderer plugins (repeatable); they add to or
+    /// override the built-in ones by name.
+    #[arg(long = "plugins", value_name = "DIR")]
+    pub plugins: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The renderer plugin to use.
+    #[arg(long)]
+    pub renderer: String,
+    /// The view to render.
+    #[arg(long)]
+    pub view: String,
+    /// The view's data, a JSON file.
+    #[arg(long, value_name = "FILE.json")]
+    pub data: PathBuf,
+    /// Options passed to the renderer, as KEY=VALUE (repeatable).
+    #[arg(long = "option", value_name = "KEY=VALUE", value_parser = parse_option)]
+    pub options: Vec<(String, String)>,
+    /// A folder of `.wasm` renderer plugins (repeatable).
+    #[arg(long = "plugins", value_name = "DIR")]
+    pub plugins: Vec<PathBuf>,
+}
+
+fn parse_option(text: &str) -> Result<(String, String), String> {
+    let (key, value) = text.split_once('=').ok_or("expected KEY=VALUE")?;
+    Ok((key.to_owned(), value.to_owned()))
 }
 
 #[derive(Debug, Args)]
@@ -73,6 +111,10 @@ pub struct ServeArgs {
     /// A WebSocket client whose socket takes no bytes for this long is closed.
     #[arg(long, value_parser = humantime::parse_duration, default_value = "15s")]
     pub stuck_timeout: Duration,
+    /// A folder of `.wasm` renderer plugins (repeatable); they add to or
+    /// override the built-in ones by name.
+    #[arg(long = "plugins", value_name = "DIR")]
+    pub plugins: Vec<PathBuf>,
 }
 
 impl ServeArgs {
@@ -93,6 +135,7 @@ impl ServeArgs {
             web_dir: self.web.clone(),
             limits,
             threads: self.threads,
+            plugin_dirs: self.plugins.clone(),
         }
     }
 }
@@ -104,6 +147,60 @@ pub fn main() -> ExitCode {
     match cli.command {
         CliCommand::Serve(args) => serve(&args),
         CliCommand::Run(args) => run_script(&args),
+        CliCommand::Plugins(args) => list_plugins(&args),
+        CliCommand::Render(args) => render_view(&args),
+    }
+}
+
+fn load_registry(folders: &[PathBuf]) -> Result<Registry, ExitCode> {
+    Registry::load(folders, RenderLimits::default(), default_cache_dir().as_deref()).map_err(
+        |error| {
+            eprintln!("planhost: {error:#}");
+            ExitCode::from(2)
+        },
+    )
+}
+
+fn list_plugins(args: &PluginsArgs) -> ExitCode {
+    let registry = match load_registry(&args.plugins) {
+        Ok(registry) => registry,
+        Err(code) => return code,
+    };
+    println!("{:<12} {:<8} {:<24} {:<30} STATUS", "NAME", "VERSION", "VIEWS", "SOURCE");
+    for plugin in registry.list() {
+        println!(
+            "{:<12} {:<8} {:<24} {:<30} {}",
+            plugin.name,
+            plugin.version,
+            plugin.views.join(","),
+            plugin.source,
+            plugin.status
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+fn render_view(args: &RenderArgs) -> ExitCode {
+    let data = match std::fs::read_to_string(&args.data) {
+        Ok(data) => data,
+        Err(error) => {
+            eprintln!("planhost: cannot read {}: {error}", args.data.display());
+            return ExitCode::from(2);
+        }
+    };
+    let registry = match load_registry(&args.plugins) {
+        Ok(registry) => registry,
+        Err(code) => return code,
+    };
+    match registry.render(&args.renderer, &args.view, &data, &args.options) {
+        Ok(html) => {
+            println!("{html}");
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            eprintln!("planhost: {failure}");
+            ExitCode::from(1)
+        }
     }
 }
 

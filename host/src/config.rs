@@ -18,6 +18,8 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Worker threads for the async executor; 0 means one per core.
     pub threads: usize,
+    /// Folders of `.wasm` renderer plugins, beside the built-in ones.
+    pub plugin_dirs: Vec<PathBuf>,
 }
 
 /// Limits on what a peer may send and how long it may take.

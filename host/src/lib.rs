@@ -15,4 +15,5 @@ pub mod hub;
 pub mod lua;
 pub mod plan_dir;
 pub mod protocol;
+pub mod render;
 pub mod server;

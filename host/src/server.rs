@@ -18,6 +18,7 @@ use crate::lua::runtime::Budget;
 use crate::lua::sandbox::Sandbox;
 use crate::lua::{self, thread::LuaHandle};
 use crate::plan_dir::PlanDir;
+use crate::render::{Registry, RenderLimits, registry};
 
 /// The file a plan directory's Lua starts from.
 pub const PLAN_ENTRY: &str = "plan.lua";
@@ -45,6 +46,12 @@ pub fn run(
         Some(dir) => Assets::from_dir(dir)
             .map_err(|e| StartError::Usage(format!("web directory {}: {e}", dir.display())))?,
     };
+    let registry = Registry::load(
+        &config.plugin_dirs,
+        RenderLimits::default(),
+        registry::default_cache_dir().as_deref(),
+    )
+    .map_err(|e| StartError::Usage(format!("{e:#}")))?;
     raise_open_file_limit();
     let listener = StdListener::bind(config.addr)
         .with_context(|| format!("cannot listen on {}", config.addr))?;
@@ -88,6 +95,7 @@ pub fn run(
             assets,
             config.limits.clone(),
             executor.clone(),
+            Arc::new(registry),
         ));
         let acceptor = executor.spawn(accept_loop(executor.clone(), listener, edge.clone()));
         on_ready(addr);

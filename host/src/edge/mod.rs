@@ -20,6 +20,7 @@ use smol::{Executor, Timer};
 use crate::config::Limits;
 use crate::hub::HubHandle;
 use crate::plan_dir::Token;
+use crate::render::Registry;
 use assets::Assets;
 
 /// Unread request body the server will skip to keep a connection alive.
@@ -33,6 +34,8 @@ pub struct Edge {
     pub limits: Limits,
     /// Spawns the tasks a connection needs beside its own.
     pub spawner: Arc<Executor<'static>>,
+    /// The renderer plugins.
+    pub renderers: Arc<Registry>,
     next_client: AtomicU64,
     live_sessions: AtomicUsize,
 }
@@ -44,6 +47,7 @@ impl Edge {
         assets: Assets,
         limits: Limits,
         spawner: Arc<Executor<'static>>,
+        renderers: Arc<Registry>,
     ) -> Edge {
         Edge {
             hub,
@@ -51,6 +55,7 @@ impl Edge {
             assets,
             limits,
             spawner,
+            renderers,
             next_client: AtomicU64::new(1),
             live_sessions: AtomicUsize::new(0),
         }

@@ -19,8 +19,11 @@ pub async fn route(edge: &Edge, request: &mut Request) -> Reply {
             json(StatusCode::Ok, &serde_json::json!({"status": "ok"}))
         }
         (Method::Get | Method::Head, "/api/topics") => topics(edge).await,
+        (Method::Get | Method::Head, "/api/plugins") => {
+            json(StatusCode::Ok, &edge.renderers.list())
+        }
         (Method::Post, p) if p.starts_with("/api/publish/") => publish(edge, request, p).await,
-        (_, "/ws" | "/healthz" | "/api/topics") => method_not_allowed("GET"),
+        (_, "/ws" | "/healthz" | "/api/topics" | "/api/plugins") => method_not_allowed("GET"),
         (_, p) if p.starts_with("/api/publish/") => method_not_allowed("POST"),
         (_, p) if p.starts_with("/api/") => {
             error_response(StatusCode::NotFound, "no such endpoint")

@@ -1,0 +1,7 @@
+//! The one place the renderer world's host bindings are generated, from
+//! `guest-sdk/wit/renderer.wit`.
+
+wasmtime::component::bindgen!({
+    world: "renderer",
+    path: "../guest-sdk/wit",
+});

@@ -1,0 +1,9 @@
+//! Renderer plugins: WebAssembly components that turn a view's JSON data
+//! into an HTML fragment, run by wasmtime under limits.
+
+mod bindings;
+pub mod plugin;
+pub mod registry;
+
+pub use plugin::{RenderFailure, RenderLimits};
+pub use registry::{Listing, Registry, Source};

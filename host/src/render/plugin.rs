@@ -1,0 +1,176 @@
+//! One renderer plugin: a component validated against the `renderer`
+//! world, compiled once and pre-instantiated, rendered in a fresh instance
+//! per call under a deadline, a memory cap and an output cap.
+
+use std::time::Duration;
+
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use super::bindings::{self, RendererPre};
+
+/// Limits on one render.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderLimits {
+    /// Wall-clock time a render may take.
+    pub deadline: Duration,
+    /// Linear memory the instance may grow to.
+    pub memory_bytes: usize,
+    /// Largest HTML accepted back.
+    pub output_bytes: usize,
+}
+
+impl Default for RenderLimits {
+    fn default() -> Self {
+        RenderLimits {
+            deadline: Duration::from_secs(1),
+            memory_bytes: 64 << 20,
+            output_bytes: 8 << 20,
+        }
+    }
+}
+
+/// How often the engine's epoch advances; deadlines are counted in these.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// What a plugin says about itself.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Info {
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    pub views: Vec<String>,
+}
+
+/// A render that did not produce HTML; `Display` names the plugin and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("plugin '{plugin}': {reason}")]
+pub struct RenderFailure {
+    pub plugin: String,
+    pub reason: String,
+}
+
+/// Per-instance state: WASI with no capabilities beyond what a guest's std
+/// needs to start (no files, sockets, environment or arguments), and the
+/// memory cap.
+pub struct State {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limits: StoreLimits,
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+/// A loaded plugin, ready to render.
+pub struct Plugin {
+    info: Info,
+    pre: RendererPre<State>,
+}
+
+impl Plugin {
+    /// Compiles and validates a component and asks it for its info.
+    pub fn load(engine: &Engine, bytes: &[u8], limits: RenderLimits) -> wasmtime::Result<Plugin> {
+        let component = Component::new(engine, bytes)?;
+        let mut linker = Linker::<State>::new(engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        let pre = RendererPre::new(linker.instantiate_pre(&component)?)?;
+        let mut store = new_store(engine, limits);
+        let instance = pre.instantiate(&mut store)?;
+        let info = instance.call_info(&mut store)?;
+        let info = Info {
+            name: info.name,
+            version: info.version,
+            description: info.description,
+            views: info.views,
+        };
+        if info.name.is_empty()
+            || !info.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            wasmtime::bail!("plugin name {:?} must be letters, digits, '-' or '_'", info.name);
+        }
+        Ok(Plugin { info, pre })
+    }
+
+    pub fn info(&self) -> &Info {
+        &self.info
+    }
+
+    /// Renders one view in a fresh instance, so no state survives a render.
+    pub fn render(
+        &self,
+        view: &str,
+        data: &str,
+        options: &[(String, String)],
+        limits: RenderLimits,
+    ) -> Result<String, RenderFailure> {
+        let fail = |reason: String| RenderFailure { plugin: self.info.name.clone(), reason };
+        let mut store = new_store(self.pre.engine(), limits);
+        let instance = self.pre.instantiate(&mut store).map_err(|e| fail(describe(&e, limits)))?;
+        let request = bindings::RenderRequest {
+            view: view.to_owned(),
+            data: data.to_owned(),
+            options: options.to_vec(),
+        };
+        let html = match instance.call_render(&mut store, &request) {
+            Ok(Ok(html)) => html,
+            Ok(Err(error)) => return Err(fail(render_error(error))),
+            Err(error) => return Err(fail(describe(&error, limits))),
+        };
+        if html.len() > limits.output_bytes {
+            return Err(fail(format!(
+                "output of {} bytes exceeds the limit of {} bytes",
+                html.len(),
+                limits.output_bytes
+            )));
+        }
+        Ok(html)
+    }
+}
+
+fn new_store(engine: &Engine, limits: RenderLimits) -> Store<State> {
+    let state = State {
+        wasi: WasiCtx::builder().build(),
+        table: ResourceTable::new(),
+        limits: StoreLimitsBuilder::new()
+            .memory_size(limits.memory_bytes)
+            .trap_on_grow_failure(true)
+            .build(),
+    };
+    let mut store = Store::new(engine, state);
+    store.limiter(|state| &mut state.limits);
+    let ticks = limits.deadline.as_millis().div_ceil(EPOCH_TICK.as_millis()).max(1);
+    store.set_epoch_deadline(ticks as u64);
+    store
+}
+
+fn render_error(error: bindings::RenderError) -> String {
+    match error {
+        bindings::RenderError::UnknownView(view) => format!("cannot render view '{view}'"),
+        bindings::RenderError::InvalidData(why) => format!("invalid view data: {why}"),
+        bindings::RenderError::Failed(why) => format!("render failed: {why}"),
+    }
+}
+
+/// Says why a call into the plugin failed, in the user's terms.
+fn describe(error: &wasmtime::Error, limits: RenderLimits) -> String {
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => {
+            format!("exceeded its time limit ({} ms)", limits.deadline.as_millis())
+        }
+        Some(Trap::UnreachableCodeReached) => "trapped (the plugin panicked or aborted)".into(),
+        Some(trap) => format!("trapped: {trap}"),
+        None => {
+            let text = format!("{error:#}");
+            if text.contains("memory") && text.contains("grow") {
+                format!("exceeded its memory limit ({} MiB)", limits.memory_bytes >> 20)
+            } else {
+                text
+            }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! The `work` view: the ranked work list as `<table id="work-table">`.
+//!
+//! One row per item (`<tr data-key="item-ID">`) in rank order with rank,
+//! name, one estimate column per skill, track, triage and shortfall; a
+//! `<tr class="cutline" data-key="cutline">` after the last committed item
+//! and a `<tr class="feasible-line" data-key="feasible-line">` after the
+//! last item the team can staff. Committed items below the feasible line
+//! get `class="short"` and a `title` naming the skills they are short of;
+//! items below the cutline get `class="below-cutline"`.
+
+use std::collections::BTreeSet;
+
+use planhost_guest::model::{PlanInfo, WorkItem, WorkView};
+use planhost_guest::{Html, RenderError};
+
+use crate::format::number;
+
+/// Columns besides the skills: rank, name, track, triage, shortfall.
+const FIXED_COLUMNS: usize = 5;
+
+/// What estimates and shortfalls are counted in (the `units` option).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Units {
+    /// Weeks of work, as estimated (the default).
+    Weeks,
+    /// People for the whole plan: weeks divided by the plan's weeks.
+    People,
+}
+
+impl Units {
+    /// Reads the `units` option: absent or `weeks`, or `people`.
+    pub fn from_option(value: Option<&str>) -> Result<Units, RenderError> {
+        match value {
+            None | Some("weeks") => Ok(Units::Weeks),
+            Some("people") => Ok(Units::People),
+            Some(other) => Err(RenderError::InvalidData(format!(
+                "option units: expected weeks or people, got {other:?}"
+            ))),
+        }
+    }
+}
+
+/// What every row needs to know about the table it is in.
+struct Layout<'a> {
+    plan: &'a PlanInfo,
+    skills: Vec<&'a str>,
+    units: Units,
+}
+
+impl Layout<'_> {
+    fn columns(&self) -> usize {
+        FIXED_COLUMNS + self.skills.len()
+    }
+
+    /// `weeks` in the table's units, with its suffix (`3w`, `0.23p`).
+    fn amount(&self, weeks: f64) -> String {
+        match self.units {
+            Units::Weeks => format!("{}w", number(weeks)),
+            Units::People => format!("{}p", number(weeks / f64::from(self.plan.weeks))),
+        }
+    }
+
+    /// An estimate cell's text: blank for no work.
+    fn estimate(&self, item: &WorkItem, skill: &str) -> String {
+        match item.estimates.get(skill) {
+            Some(&weeks) if weeks != 0.0 => match self.units {
+                Units::Weeks => number(weeks),
+                Units::People => number(weeks / f64::from(self.plan.weeks)),
+            },
+            _ => String::new(),
+        }
+    }
+
+    /// Committed but below the feasible line: the team cannot staff it.
+    fn is_short(&self, item: &WorkItem) -> bool {
+        item.rank <= self.plan.cutline && self.plan.feasible_line.is_some_and(|f| item.rank > f)
+    }
+}
+
+/// Draws the work view as a well-formed HTML fragment.
+pub fn render_work(view: &WorkView, units: Units) -> Result<String, RenderError> {
+    if units == Units::People && view.plan.weeks == 0 {
+        return Err(RenderError::InvalidData("plan.weeks is 0: cannot count people".into()));
+    }
+    let layout = Layout { plan: &view.plan, skills: skill_columns(view), units };
+    let mut items: Vec<&WorkItem> = view.items.iter().collect();
+    items.sort_by_key(|item| item.rank);
+
+    let mut html = Html::new();
+    html.open("table", &[("id", "work-table"), ("class", "work")]);
+    caption(&mut html, &layout);
+    head(&mut html, &layout);
+    html.open("tbody", &[]);
+    let mut lines = lines(&view.plan).into_iter().peekable();
+    for item in items {
+        while let Some(line) = lines.next_if(|line| line.rank < item.rank) {
+            line_row(&mut html, line.kind, layout.columns());
+        }
+        item_row(&mut html, item, &layout);
+    }
+    for line in lines {
+        line_row(&mut html, line.kind, layout.columns());
+    }
+    html.close("tbody").close("table");
+    html.finish()
+}
+
+/// The view's skills in order, then any other skill an item has an
+/// estimate for (alphabetically), so no estimate goes unshown.
+fn skill_columns(view: &WorkView) -> Vec<&str> {
+    let mut skills: Vec<&str> = Vec::new();
+    for skill in &view.skills {
+        if !skills.contains(&skill.as_str()) {
+            skills.push(skill);
+        }
+    }
+    let extra: BTreeSet<&str> = view
+        .items
+        .iter()
+        .flat_map(|item| item.estimates.keys().map(String::as_str))
+        .filter(|skill| !skills.contains(skill))
+        .collect();
+    skills.extend(extra);
+    skills
+}
+
+fn caption(html: &mut Html, layout: &Layout) {
+    let units = match layout.units {
+        Units::Weeks => "weeks",
+        Units::People => "people",
+    };
+    let text = format!("{}: {} weeks; estimates in {units}", layout.plan.name, layout.plan.weeks);
+    html.element("caption", &[], &text);
+}
+
+fn head(html: &mut Html, layout: &Layout) {
+    html.open("thead", &[]).open("tr", &[("data-key", "head")]);
+    html.element("th", &[("scope", "col"), ("class", "rank")], "Rank");
+    html.element("th", &[("scope", "col"), ("class", "name")], "Item");
+    for skill in &layout.skills {
+        html.element("th", &[("scope", "col"), ("class", "estimate")], skill);
+    }
+    html.element("th", &[("scope", "col"), ("class", "track")], "Track");
+    html.element("th", &[("scope", "col"), ("class", "triage")], "Triage");
+    html.element("th", &[("scope", "col"), ("class", "shortfall")], "Short");
+    html.close("tr").close("thead");
+}
+
+fn item_row(html: &mut Html, item: &WorkItem, layout: &Layout) {
+    let key = format!("item-{}", item.id);
+    let shortfall = shortfall(item, layout);
+    let mut attrs = vec![("data-key", key.as_str())];
+    if layout.is_short(item) {
+        attrs.push(("class", "short"));
+        attrs.push(("title", if shortfall.is_empty() { "short of staff" } else { &shortfall }));
+    } else if item.rank > layout.plan.cutline {
+        attrs.push(("class", "below-cutline"));
+    }
+    html.open("tr", &attrs);
+    html.element("td", &[("class", "rank")], &item.rank.to_string());
+    html.element("td", &[("class", "name")], &item.name);
+    for skill in &layout.skills {
+        html.element("td", &[("class", "estimate")], &layout.estimate(item, skill));
+    }
+    html.element("td", &[("class", "track")], item.track.as_deref().unwrap_or(""));
+    html.element("td", &[("class", "triage")], &item.triage.map(number).unwrap_or_default());
+    html.element("td", &[("class", "shortfall")], &shortfall);
+    html.close("tr");
+}
+
+/// `short: Web 3w, QA 1w`, or empty when the item is short of nothing.
+fn shortfall(item: &WorkItem, layout: &Layout) -> String {
+    if item.short.is_empty() {
+        return String::new();
+    }
+    let skills: Vec<String> = item
+        .short
+        .iter()
+        .map(|short| format!("{} {}", short.skill, layout.amount(short.weeks)))
+        .collect();
+    format!("short: {}", skills.join(", "))
+}
+
+/// A line drawn across the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum LineKind {
+    Cutline,
+    Feasible,
+}
+
+/// A line and the rank of the last item above it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Line {
+    rank: u32,
+    kind: LineKind,
+}
+
+/// The plan's lines in table order; at the same rank the cutline comes
+/// first.
+fn lines(plan: &PlanInfo) -> Vec<Line> {
+    let mut lines = vec![Line { rank: plan.cutline, kind: LineKind::Cutline }];
+    if let Some(rank) = plan.feasible_line {
+        lines.push(Line { rank, kind: LineKind::Feasible });
+    }
+    lines.sort();
+    lines
+}
+
+fn line_row(html: &mut Html, kind: LineKind, columns: usize) {
+    let (key, text) = match kind {
+        LineKind::Cutline => ("cutline", "cutline: items above are committed"),
+        LineKind::Feasible => ("feasible-line", "feasible line: items above can be staffed"),
+    };
+    html.open("tr", &[("class", key), ("data-key", key)]);
+    html.element("td", &[("colspan", &columns.to_string())], text);
+    html.close("tr");
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,170 @@
+//! Tests of the work table, run natively with `cargo test`.
+
+use planhost_guest::model::WorkView;
+use planhost_guest::{RenderError, RenderRequest};
+
+use super::{Units, render_work};
+
+/// A small plan: Login and the hostile item fit, Sync is committed but
+/// short of Web, Offline is below the cutline and has a skill the view does
+/// not list.
+const SMALL_PLAN: &str = r#"{
+  "plan": {"name": "Q3", "weeks": 13, "cutline": 3, "feasible_line": 2},
+  "skills": ["Native", "Web"],
+  "items": [
+    {"id": "1", "name": "Login", "rank": 1, "estimates": {"Native": 6, "Web": 2},
+     "track": "Core", "triage": 1},
+    {"id": "4", "name": "Offline", "rank": 4, "estimates": {"QA": 2}, "triage": 2},
+    {"id": "2", "name": "<script>alert(1)</script>", "rank": 2, "estimates": {"Web": 1},
+     "triage": 1.5},
+    {"id": "3", "name": "Sync", "rank": 3, "estimates": {"Native": 3, "Web": 4},
+     "track": "Core", "short": [{"skill": "Web", "weeks": 3}]}
+  ]
+}"#;
+
+fn parse(data: &str) -> WorkView {
+    RenderRequest { view: "work".into(), data: data.into(), options: vec![] }.data().unwrap()
+}
+
+fn render(data: &str) -> String {
+    let html = render_work(&parse(data), Units::Weeks).unwrap();
+    assert_well_formed(&html);
+    html
+}
+
+/// Checks that every start tag but a void one is closed in order, and that
+/// no `<` or `>` appears outside a tag.
+fn assert_well_formed(html: &str) {
+    let mut open: Vec<&str> = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        assert!(!rest[..start].contains('>'), "stray > in {html}");
+        let end = start + rest[start..].find('>').expect("unterminated tag");
+        let tag = &rest[start + 1..end];
+        if let Some(name) = tag.strip_prefix('/') {
+            assert_eq!(open.pop(), Some(name), "mismatched </{name}> in {html}");
+        } else {
+            let name = tag.split(' ').next().unwrap_or_default();
+            assert!(!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()));
+            if name != "br" && name != "col" {
+                open.push(name);
+            }
+        }
+        rest = &rest[end + 1..];
+    }
+    assert!(!rest.contains('>'), "stray > in {html}");
+    assert!(open.is_empty(), "unclosed {open:?} in {html}");
+}
+
+#[test]
+fn golden_small_plan() {
+    let expected = [
+        r#"<table id="work-table" class="work">"#,
+        r#"<caption>Q3: 13 weeks; estimates in weeks</caption>"#,
+        r#"<thead><tr data-key="head">"#,
+        r#"<th scope="col" class="rank">Rank</th><th scope="col" class="name">Item</th>"#,
+        r#"<th scope="col" class="estimate">Native</th><th scope="col" class="estimate">Web</th>"#,
+        r#"<th scope="col" class="estimate">QA</th><th scope="col" class="track">Track</th>"#,
+        r#"<th scope="col" class="triage">Triage</th><th scope="col" class="shortfall">Short</th>"#,
+        r#"</tr></thead><tbody>"#,
+        r#"<tr data-key="item-1"><td class="rank">1</td><td class="name">Login</td>"#,
+        r#"<td class="estimate">6</td><td class="estimate">2</td><td class="estimate"></td>"#,
+        r#"<td class="track">Core</td><td class="triage">1</td><td class="shortfall"></td></tr>"#,
+        r#"<tr data-key="item-2"><td class="rank">2</td>"#,
+        r#"<td class="name">&lt;script&gt;alert(1)&lt;/script&gt;</td>"#,
+        r#"<td class="estimate"></td><td class="estimate">1</td><td class="estimate"></td>"#,
+        r#"<td class="track"></td><td class="triage">1.5</td><td class="shortfall"></td></tr>"#,
+        r#"<tr class="feasible-line" data-key="feasible-line">"#,
+        r#"<td colspan="8">feasible line: items above can be staffed</td></tr>"#,
+        r#"<tr data-key="item-3" class="short" title="short: Web 3w">"#,
+        r#"<td class="rank">3</td><td class="name">Sync</td>"#,
+        r#"<td class="estimate">3</td><td class="estimate">4</td><td class="estimate"></td>"#,
+        r#"<td class="track">Core</td><td class="triage"></td>"#,
+        r#"<td class="shortfall">short: Web 3w</td></tr>"#,
+        r#"<tr class="cutline" data-key="cutline">"#,
+        r#"<td colspan="8">cutline: items above are committed</td></tr>"#,
+        r#"<tr data-key="item-4" class="below-cutline"><td class="rank">4</td>"#,
+        r#"<td class="name">Offline</td>"#,
+        r#"<td class="estimate"></td><td class="estimate"></td><td class="estimate">2</td>"#,
+        r#"<td class="track"></td><td class="triage">2</td><td class="shortfall"></td></tr>"#,
+        r#"</tbody></table>"#,
+    ]
+    .concat();
+    assert_eq!(render(SMALL_PLAN), expected);
+}
+
+#[test]
+fn plan_data_cannot_inject_markup() {
+    let hostile = r#"<script>alert(1)</script>"#;
+    let quoted = r#"x\" onmouseover=\"alert(1)"#;
+    let data = format!(
+        r#"{{"plan": {{"name": "{hostile}", "weeks": 13, "cutline": 1, "feasible_line": 0}},
+            "skills": ["{hostile}"],
+            "items": [{{"id": "{quoted}", "name": "{hostile}", "rank": 1,
+                        "estimates": {{"{hostile}": 1}}, "track": "{hostile}",
+                        "short": [{{"skill": "{hostile}", "weeks": 1}}]}}]}}"#
+    );
+    let html = render(&data);
+    assert!(!html.contains("<script"), "{html}");
+    assert!(!html.contains(r#"" onmouseover"#), "{html}");
+    assert!(html.contains(r#"data-key="item-x&quot; onmouseover=&quot;alert(1)""#), "{html}");
+    assert!(html.contains(r#"title="short: &lt;script&gt;alert(1)&lt;/script&gt; 1w""#));
+}
+
+#[test]
+fn lines_at_the_edges() {
+    let items =
+        r#""items": [{"id": "a", "name": "A", "rank": 1}, {"id": "b", "name": "B", "rank": 2}]"#;
+    // Nothing committed: the cutline comes before every item, which are all below it.
+    let html =
+        render(&format!(r#"{{"plan": {{"name": "p", "weeks": 13, "cutline": 0}}, {items}}}"#));
+    let cutline = html.find(r#"data-key="cutline""#).unwrap();
+    assert!(cutline < html.find(r#"data-key="item-a""#).unwrap());
+    assert!(html.contains(r#"<tr data-key="item-a" class="below-cutline">"#));
+    assert!(!html.contains("feasible-line"), "no feasible line when not computed");
+
+    // Everything committed and feasible: both lines after the last item, cutline first.
+    let html = render(&format!(
+        r#"{{"plan": {{"name": "p", "weeks": 13, "cutline": 5, "feasible_line": 5}}, {items}}}"#
+    ));
+    let cutline = html.find(r#"data-key="cutline""#).unwrap();
+    let feasible = html.find(r#"data-key="feasible-line""#).unwrap();
+    assert!(html.find(r#"data-key="item-b""#).unwrap() < cutline && cutline < feasible);
+    assert!(!html.contains("class=\"short\"") && !html.contains("below-cutline"));
+}
+
+#[test]
+fn short_without_detail() {
+    let html = render(
+        r#"{"plan": {"name": "p", "weeks": 13, "cutline": 1, "feasible_line": 0},
+            "items": [{"id": "a", "name": "A", "rank": 1}]}"#,
+    );
+    assert!(html.contains(r#"<tr data-key="item-a" class="short" title="short of staff">"#));
+}
+
+#[test]
+fn empty_plan() {
+    let html = render(r#"{"plan": {"name": "p", "weeks": 13, "cutline": 0}}"#);
+    assert!(html.contains(r#"<td colspan="5">cutline: items above are committed</td>"#));
+}
+
+#[test]
+fn people_units() {
+    let html = render_work(&parse(SMALL_PLAN), Units::People).unwrap();
+    assert!(html.contains("estimates in people"));
+    // Login: 6 Native weeks over 13 weeks.
+    assert!(html.contains(r#"<td class="estimate">0.46</td>"#), "{html}");
+    assert!(html.contains(r#"title="short: Web 0.23p""#), "{html}");
+
+    let mut view = parse(SMALL_PLAN);
+    view.plan.weeks = 0;
+    assert!(matches!(render_work(&view, Units::People), Err(RenderError::InvalidData(_))));
+}
+
+#[test]
+fn units_option() {
+    assert_eq!(Units::from_option(None), Ok(Units::Weeks));
+    assert_eq!(Units::from_option(Some("weeks")), Ok(Units::Weeks));
+    assert_eq!(Units::from_option(Some("people")), Ok(Units::People));
+    assert!(Units::from_option(Some("days")).is_err());
+}

@@ -1,0 +1,149 @@
+//! Renderer plugins: the built-in ones, a plugins folder, and a
+//! deliberately hostile plugin (endless loop, trap, unbounded allocation,
+//! huge output, panic) that must never take the host or other plugins down.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use planhost::render::{Registry, RenderLimits};
+use planhost_tests::{Server, TempDir, planhost_bin};
+
+/// Builds `tests/plugins/hostile` for wasm32-wasip2 once per test process.
+fn hostile_wasm() -> &'static Path {
+    static WASM: OnceLock<PathBuf> = OnceLock::new();
+    WASM.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
+        let target = root.join("target/wasm-test-plugins");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--release", "--quiet", "--target", "wasm32-wasip2", "--manifest-path"])
+            .arg(root.join("tests/plugins/hostile/Cargo.toml"))
+            .arg("--target-dir")
+            .arg(&target)
+            .env_remove("CARGO_TARGET_DIR")
+            .status()
+            .expect("running cargo");
+        assert!(status.success(), "building the hostile plugin failed");
+        target.join("wasm32-wasip2/release/planhost_plugin_hostile.wasm")
+    })
+}
+
+/// A plugins folder holding the hostile plugin and a file that is not wasm.
+fn plugins_folder() -> TempDir {
+    let dir = TempDir::new("plugins");
+    std::fs::copy(hostile_wasm(), dir.path().join("hostile.wasm")).unwrap();
+    std::fs::write(dir.path().join("broken.wasm"), b"\0asm this is not a component").unwrap();
+    std::fs::write(dir.path().join("notes.txt"), b"ignored: not a .wasm file").unwrap();
+    dir
+}
+
+const WORK: &str = r#"{"plan": {"name": "Q3", "weeks": 13, "cutline": 1, "feasible_line": 1},
+  "skills": ["Web"],
+  "items": [{"id": "7", "name": "<script>alert(1)</script>", "rank": 1, "estimates": {"Web": 2}}]}"#;
+
+#[test]
+fn hostile_renders_fail_cleanly_and_others_keep_working() {
+    let folder = plugins_folder();
+    let limits = RenderLimits::default();
+    let registry = Registry::load(&[folder.path().to_owned()], limits, None).expect("registry");
+    let table = || registry.render("table", "work", WORK, &[]).expect("the table plugin renders");
+    let before = table();
+    assert!(before.contains("data-key=\"item-7\""), "{before}");
+    assert!(before.contains("&lt;script&gt;"), "plan data must be escaped: {before}");
+    assert!(!before.contains("<script>"), "{before}");
+
+    let cases = [
+        ("loop", "exceeded its time limit (1000 ms)"),
+        ("trap", "trapped"),
+        ("alloc", "exceeded its memory limit (64 MiB)"),
+        ("huge", "exceeds the limit of 8388608 bytes"),
+        ("panic", "trapped (the plugin panicked or aborted)"),
+        ("invalid", "invalid view data: nothing is ever valid here"),
+        ("missing-view", "cannot render view 'missing-view'"),
+    ];
+    for (view, expected) in cases {
+        let failure = registry.render("hostile", view, "{}", &[]).unwrap_err();
+        assert_eq!(failure.plugin, "hostile");
+        assert!(failure.reason.contains(expected), "{view}: {failure}");
+        // Every other plugin is untouched by what just happened.
+        assert_eq!(table(), before, "after {view}");
+    }
+    // Each render gets a fresh instance: nothing survives from the last one.
+    for _ in 0..3 {
+        assert_eq!(
+            registry.render("hostile", "echo", "{}", &[]).unwrap(),
+            "<p data-key=\"echo\">2 call 1</p>"
+        );
+    }
+    let missing = registry.render("nope", "work", WORK, &[]).unwrap_err();
+    assert_eq!(missing.to_string(), "plugin 'nope': no such renderer");
+}
+
+#[test]
+fn listing_shows_sources_and_load_errors() {
+    let folder = plugins_folder();
+    let output = Command::new(planhost_bin())
+        .arg("plugins")
+        .arg("--plugins")
+        .arg(folder.path())
+        .output()
+        .expect("planhost plugins");
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} missing from:\n{text}"))
+            .to_owned()
+    };
+    assert!(line("table").contains("built-in") && line("table").ends_with("ok"), "{text}");
+    let hostile = line("hostile");
+    assert!(hostile.contains("hostile.wasm") && hostile.ends_with("ok"), "{hostile}");
+    let broken = line("broken");
+    assert!(broken.contains("broken.wasm") && !broken.ends_with(" ok"), "{broken}");
+    assert!(!text.contains("notes"), "{text}");
+}
+
+#[test]
+fn render_command_prints_html_or_a_clear_error() {
+    let folder = plugins_folder();
+    let data = folder.path().join("work.json");
+    std::fs::write(&data, WORK).unwrap();
+    let render = |renderer: &str, view: &str| {
+        Command::new(planhost_bin())
+            .args(["render", "--renderer", renderer, "--view", view, "--data"])
+            .arg(&data)
+            .arg("--plugins")
+            .arg(folder.path())
+            .output()
+            .expect("planhost render")
+    };
+    let ok = render("table", "work");
+    assert!(ok.status.success());
+    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("<table id=\"work-table\""));
+    let looping = render("hostile", "loop");
+    assert_eq!(looping.status.code(), Some(1));
+    // The broken file in the folder is logged first; the verdict comes last.
+    let stderr = String::from_utf8_lossy(&looping.stderr);
+    assert_eq!(
+        stderr.trim().lines().last(),
+        Some("planhost: plugin 'hostile': exceeded its time limit (1000 ms)"),
+        "{stderr}"
+    );
+    let missing_data = Command::new(planhost_bin())
+        .args(["render", "--renderer", "table", "--view", "work", "--data", "/nonexistent.json"])
+        .output()
+        .unwrap();
+    assert_eq!(missing_data.status.code(), Some(2));
+}
+
+#[test]
+fn the_server_lists_its_plugins() {
+    let server = Server::start(&[]);
+    let plugins = server.get("/api/plugins").json();
+    let table = plugins.as_array().unwrap().iter().find(|p| p["name"] == "table").expect("table");
+    assert_eq!(table["source"], "built-in");
+    assert_eq!(table["status"], "ok");
+    assert_eq!(table["views"], serde_json::json!(["work"]));
+}
