@@ -8,24 +8,25 @@ use piccolo::{
     SequencePoll, Stack, Table, Value,
 };
 
+use super::args::{Args, CallResult, Failure, library, metafield};
 use super::located;
 use crate::lua::format::{Number, number_to_lua_string, str_to_number};
 use crate::lua::runtime::Output;
 
 pub fn load_base(ctx: Context<'_>, output: Output) {
     set(ctx, ctx.globals(), "print", print(ctx, output));
-    set(ctx, ctx.globals(), "tostring", Callback::from_fn(&ctx, tostring));
+    set(ctx, ctx.globals(), "tostring", library(ctx, tostring));
     set(ctx, ctx.globals(), "error", Callback::from_fn(&ctx, error));
-    set(ctx, ctx.globals(), "tonumber", Callback::from_fn(&ctx, tonumber));
-    set(ctx, ctx.globals(), "rawlen", Callback::from_fn(&ctx, rawlen));
-    set(ctx, ctx.globals(), "rawequal", Callback::from_fn(&ctx, rawequal));
-    set(ctx, ctx.globals(), "xpcall", Callback::from_fn(&ctx, xpcall));
-    set(ctx, ctx.globals(), "next", Callback::from_fn(&ctx, next));
+    set(ctx, ctx.globals(), "tonumber", library(ctx, tonumber));
+    set(ctx, ctx.globals(), "rawlen", library(ctx, rawlen));
+    set(ctx, ctx.globals(), "rawequal", library(ctx, rawequal));
+    set(ctx, ctx.globals(), "xpcall", library(ctx, xpcall));
+    set(ctx, ctx.globals(), "next", library(ctx, next));
     let _ = ctx.set_global("_G", ctx.globals());
     let _ = ctx.set_global("_VERSION", "Lua 5.4");
     if let Value::Table(math) = ctx.get_global("math") {
         // Lua 5.1 compatibility: `math.pow(x, y)` is `x ^ y`.
-        set(ctx, math, "pow", Callback::from_fn(&ctx, pow));
+        set(ctx, math, "pow", library(ctx, pow));
     }
 }
 
@@ -40,12 +41,7 @@ pub fn message<'gc>(ctx: Context<'gc>, text: &str) -> Error<'gc> {
 
 /// The `__tostring` metamethod of a value, if it has one.
 fn tostring_method<'gc>(ctx: Context<'gc>, value: Value<'gc>) -> Option<Function<'gc>> {
-    let meta = match value {
-        Value::Table(t) => t.metatable(),
-        Value::UserData(u) => u.metatable(),
-        _ => None,
-    }?;
-    match meta.get(ctx, "__tostring") {
+    match metafield(ctx, value, "__tostring") {
         Value::Function(f) => Some(f),
         _ => None,
     }
@@ -53,13 +49,10 @@ fn tostring_method<'gc>(ctx: Context<'gc>, value: Value<'gc>) -> Option<Function
 
 fn tostring<'gc>(
     ctx: Context<'gc>,
-    exec: Execution<'gc, '_>,
+    _: &mut Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
-) -> Result<CallbackReturn<'gc>, Error<'gc>> {
-    if stack.is_empty() {
-        return Err(located(ctx, &exec, "bad argument #1 to 'tostring' (value expected)".into()));
-    }
-    let value = stack.get(0);
+) -> CallResult<'gc> {
+    let value = Args::new(ctx, &stack[..], "tostring").any(0)?;
     if let Some(method) = tostring_method(ctx, value) {
         stack.clear();
         stack.push_back(value);
@@ -140,15 +133,9 @@ fn error<'gc>(
     // Lua adds a position to string messages unless the level is 0. piccolo
     // only shows the nearest Lua frame, so level 2 and above use it too.
     if let (Value::String(text), true) = (value, level > 0)
-        && let Some(frame) = exec.upper_lua_frame()
+        && exec.upper_lua_frame().is_some()
     {
-        let located = format!(
-            "{}:{}: {}",
-            frame.chunk_name.to_str_lossy(),
-            frame.current_line,
-            text.to_str_lossy()
-        );
-        return Err(Value::String(ctx.intern(located.as_bytes())).into());
+        return Err(located(ctx, &exec, text.to_str_lossy().into_owned()));
     }
     Err(value.into())
 }
@@ -156,16 +143,11 @@ fn error<'gc>(
 /// `next(t [, k])`: like piccolo's, but the end of the table is one `nil`.
 fn next<'gc>(
     ctx: Context<'gc>,
-    exec: Execution<'gc, '_>,
+    _: &mut Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
-) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+) -> CallResult<'gc> {
     let Value::Table(table) = stack.get(0) else {
-        let got = if stack.is_empty() { "no value" } else { type_name(stack.get(0)) };
-        return Err(located(
-            ctx,
-            &exec,
-            format!("bad argument #1 to 'next' (table expected, got {got})"),
-        ));
+        return Err(Args::new(ctx, &stack[..], "next").plain_type_error(0, "table"));
     };
     let key = stack.get(1);
     stack.clear();
@@ -175,60 +157,39 @@ fn next<'gc>(
             stack.push_back(value);
         }
         piccolo::table::NextValue::Last => stack.push_back(Value::Nil),
-        piccolo::table::NextValue::NotFound => {
-            return Err(located(ctx, &exec, "invalid key to 'next'".into()));
-        }
+        piccolo::table::NextValue::NotFound => return Err(Failure::new("invalid key to 'next'")),
     }
     Ok(CallbackReturn::Return)
 }
 
 fn tonumber<'gc>(
     ctx: Context<'gc>,
-    exec: Execution<'gc, '_>,
+    _: &mut Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
-) -> Result<CallbackReturn<'gc>, Error<'gc>> {
-    let value = stack.get(0);
-    let result = match stack.get(1) {
-        Value::Nil => {
-            if stack.is_empty() {
-                return Err(located(
-                    ctx,
-                    &exec,
-                    "bad argument #1 to 'tonumber' (value expected)".into(),
-                ));
-            }
-            match value {
-                Value::Integer(_) | Value::Number(_) => value,
-                Value::String(s) => match str_to_number(s.as_bytes()) {
-                    Some(Number::Integer(i)) => Value::Integer(i),
-                    Some(Number::Float(f)) => Value::Number(f),
-                    None => Value::Nil,
-                },
-                _ => Value::Nil,
-            }
-        }
+) -> CallResult<'gc> {
+    let args = Args::new(ctx, &stack[..], "tonumber");
+    let value = args.get(0);
+    let result = match args.get(1) {
+        Value::Nil => match args.any(0)? {
+            Value::Integer(_) | Value::Number(_) => value,
+            Value::String(s) => match str_to_number(s.as_bytes()) {
+                Some(Number::Integer(i)) => Value::Integer(i),
+                Some(Number::Float(f)) => Value::Number(f),
+                None => Value::Nil,
+            },
+            _ => Value::Nil,
+        },
         base => {
             let base = match base {
                 Value::Integer(b) => b,
                 Value::Number(b) if b.fract() == 0.0 => b as i64,
-                _ => {
-                    let got = type_name(base);
-                    let text =
-                        format!("bad argument #2 to 'tonumber' (number expected, got {got})");
-                    return Err(located(ctx, &exec, text));
-                }
+                _ => return Err(args.plain_type_error(1, "number")),
             };
             let Value::String(digits) = value else {
-                let got = if stack.is_empty() { "no value" } else { type_name(value) };
-                let text = format!("bad argument #1 to 'tonumber' (string expected, got {got})");
-                return Err(located(ctx, &exec, text));
+                return Err(args.plain_type_error(0, "string"));
             };
             if !(2..=36).contains(&base) {
-                return Err(located(
-                    ctx,
-                    &exec,
-                    "bad argument #2 to 'tonumber' (base out of range)".into(),
-                ));
+                return Err(args.bad(1, "base out of range"));
             }
             parse_in_base(digits.as_bytes(), base as u32).map_or(Value::Nil, Value::Integer)
         }
@@ -258,16 +219,15 @@ fn parse_in_base(text: &[u8], base: u32) -> Option<i64> {
 
 fn rawlen<'gc>(
     ctx: Context<'gc>,
-    exec: Execution<'gc, '_>,
+    _: &mut Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
-) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+) -> CallResult<'gc> {
     let len = match stack.get(0) {
         Value::Table(t) => t.length(),
         Value::String(s) => s.as_bytes().len() as i64,
-        other => {
-            let got = if stack.is_empty() { "no value" } else { type_name(other) };
-            let text = format!("bad argument #1 to 'rawlen' (table or string expected, got {got})");
-            return Err(located(ctx, &exec, text));
+        _ => {
+            let args = Args::new(ctx, &stack[..], "rawlen");
+            return Err(args.plain_type_error(0, "table or string"));
         }
     };
     stack.replace(ctx, len);
@@ -276,18 +236,11 @@ fn rawlen<'gc>(
 
 fn rawequal<'gc>(
     ctx: Context<'gc>,
-    exec: Execution<'gc, '_>,
+    _: &mut Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
-) -> Result<CallbackReturn<'gc>, Error<'gc>> {
-    if stack.len() < 2 {
-        let n = stack.len() + 1;
-        return Err(located(
-            ctx,
-            &exec,
-            format!("bad argument #{n} to 'rawequal' (value expected)"),
-        ));
-    }
-    let equal = raw_equal(stack.get(0), stack.get(1));
+) -> CallResult<'gc> {
+    let args = Args::new(ctx, &stack[..], "rawequal");
+    let equal = raw_equal(args.any(0)?, args.any(1)?);
     stack.replace(ctx, equal);
     Ok(CallbackReturn::Return)
 }
@@ -314,16 +267,16 @@ pub fn raw_equal<'gc>(a: Value<'gc>, b: Value<'gc>) -> bool {
 
 fn pow<'gc>(
     ctx: Context<'gc>,
-    exec: Execution<'gc, '_>,
+    _: &mut Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
-) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+) -> CallResult<'gc> {
     let number = |v: Value| match v {
         Value::Integer(i) => Some(i as f64),
         Value::Number(n) => Some(n),
         _ => None,
     };
     let (Some(x), Some(y)) = (number(stack.get(0)), number(stack.get(1))) else {
-        return Err(located(ctx, &exec, "bad argument to 'pow' (number expected)".into()));
+        return Err(Failure::new("bad argument to 'pow' (number expected)"));
     };
     stack.replace(ctx, x.powf(y));
     Ok(CallbackReturn::Return)
@@ -333,12 +286,12 @@ fn pow<'gc>(
 /// `handler` first.
 fn xpcall<'gc>(
     ctx: Context<'gc>,
-    exec: Execution<'gc, '_>,
+    _: &mut Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
-) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+) -> CallResult<'gc> {
     let Value::Function(function) = stack.get(0) else {
-        let got = type_name(stack.get(0));
-        return Err(located(ctx, &exec, format!("attempt to call a {got} value")));
+        let got = stack.get(0).type_name();
+        return Err(Failure::new(format!("attempt to call a {got} value")));
     };
     let handler = stack.get(1);
     stack.pop_front();
@@ -403,18 +356,9 @@ impl<'gc> Sequence<'gc> for Xpcall<'gc> {
     }
 }
 
-/// Lua's name for a value's type.
+/// Lua's name for a value's type (without `__name`; see `args::type_name`).
 pub fn type_name(value: Value<'_>) -> &'static str {
-    match value {
-        Value::Nil => "nil",
-        Value::Boolean(_) => "boolean",
-        Value::Integer(_) | Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Table(_) => "table",
-        Value::Function(_) => "function",
-        Value::Thread(_) => "thread",
-        Value::UserData(_) => "userdata",
-    }
+    value.type_name()
 }
 
 /// Converts a value as Lua 5.4's `tostring` does (without `__tostring`).

@@ -4,12 +4,12 @@
 
 use gc_arena::Collect;
 use piccolo::{
-    BoxSequence, Callback, CallbackReturn, Closure, Context, Error, Execution, Function,
-    FunctionPrototype, Sequence, SequencePoll, Stack, Table, Value,
+    BoxSequence, CallbackReturn, Closure, Context, Error, Execution, Function, FunctionPrototype,
+    Sequence, SequencePoll, Stack, Table, Value,
 };
 
-use super::base::{message, type_name};
-use super::located;
+use super::args::{Args, CallResult, Failure, library_with};
+use super::base::type_name;
 use crate::lua::frontend::{self, SyntaxError};
 use crate::lua::sandbox::{Sandbox, SandboxError};
 
@@ -38,14 +38,14 @@ pub fn compile<'gc>(
 /// Registers the loading functions and the `package` table.
 pub fn load_chunks<'gc>(ctx: Context<'gc>, sandbox: &Sandbox, helpers: Helpers<'gc>) {
     let globals = ctx.globals();
-    let load = Callback::from_fn_with(&ctx, helpers, load);
+    let load = library_with(ctx, helpers, load);
     let _ = globals.set(ctx, "load", load);
     // Lua 5.1 compatibility.
     let _ = globals.set(ctx, "loadstring", load);
 
     let root = Root { helpers, sandbox: sandbox.clone() };
-    let _ = globals.set(ctx, "loadfile", Callback::from_fn_with(&ctx, root.clone(), loadfile));
-    let _ = globals.set(ctx, "dofile", Callback::from_fn_with(&ctx, root.clone(), dofile));
+    let _ = globals.set(ctx, "loadfile", library_with(ctx, root.clone(), loadfile));
+    let _ = globals.set(ctx, "dofile", library_with(ctx, root.clone(), dofile));
 
     let package = Table::new(&ctx);
     let _ = package.set(ctx, "path", "./?.lua;./?/init.lua");
@@ -59,9 +59,9 @@ pub fn load_chunks<'gc>(ctx: Context<'gc>, sandbox: &Sandbox, helpers: Helpers<'
     let _ = loaded.set(ctx, "package", package);
     let _ = package.set(ctx, "loaded", loaded);
     let _ = package.set(ctx, "preload", Table::new(&ctx));
-    let _ = package.set(ctx, "searchpath", Callback::from_fn_with(&ctx, root.clone(), searchpath));
+    let _ = package.set(ctx, "searchpath", library_with(ctx, root.clone(), searchpath));
     let _ = globals.set(ctx, "package", package);
-    let _ = globals.set(ctx, "require", Callback::from_fn_with(&ctx, (root, package), require));
+    let _ = globals.set(ctx, "require", library_with(ctx, (root, package), require));
 }
 
 #[derive(Clone, Collect)]
@@ -71,8 +71,6 @@ struct Root<'gc> {
     #[collect(require_static)]
     sandbox: Sandbox,
 }
-
-type CallResult<'gc> = Result<CallbackReturn<'gc>, Error<'gc>>;
 
 /// Lua's `luaO_chunkid`: how a chunk is named in messages.
 fn display_name(chunk_name: &[u8]) -> String {
@@ -102,23 +100,14 @@ fn fail<'gc>(ctx: Context<'gc>, stack: &mut Stack<'gc, '_>, text: &str) -> CallR
 /// The environment argument of `load`/`loadfile`, or the globals.
 fn environment<'gc>(
     ctx: Context<'gc>,
-    exec: &Execution<'gc, '_>,
     stack: &Stack<'gc, '_>,
     index: usize,
-    name: &str,
-) -> Result<Table<'gc>, Error<'gc>> {
+    name: &'static str,
+) -> Result<Table<'gc>, Failure> {
     match stack.get(index) {
         Value::Table(env) => Ok(env),
         Value::Nil if stack.len() <= index => Ok(ctx.globals()),
-        other => Err(located(
-            ctx,
-            exec,
-            format!(
-                "bad argument #{} to '{name}' (table expected, got {})",
-                index + 1,
-                type_name(other)
-            ),
-        )),
+        _ => Err(Args::new(ctx, &stack[..], name).plain_type_error(index, "table")),
     }
 }
 
@@ -148,10 +137,10 @@ fn instantiate<'gc>(
 fn load<'gc>(
     helpers: &Helpers<'gc>,
     ctx: Context<'gc>,
-    exec: Execution<'gc, '_>,
+    _: &mut Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
 ) -> CallResult<'gc> {
-    let env = environment(ctx, &exec, &stack, 3, "load")?;
+    let env = environment(ctx, &stack, 3, "load")?;
     if let Err(text) = check_mode(ctx, &stack, 2) {
         return fail(ctx, &mut stack, &text);
     }
@@ -177,10 +166,10 @@ fn load<'gc>(
                 then: Some(BoxSequence::new(&ctx, sequence)),
             })
         }
-        other => Err(message(
-            ctx,
-            &format!("bad argument #1 to 'load' (string expected, got {})", type_name(other)),
-        )),
+        other => Err(Failure::plain(format!(
+            "bad argument #1 to 'load' (string expected, got {})",
+            type_name(other)
+        ))),
     }
 }
 
@@ -240,11 +229,11 @@ fn compile_file<'gc>(
     sandbox: &Sandbox,
     path: &str,
     env: Table<'gc>,
-) -> Result<Result<Closure<'gc>, String>, Error<'gc>> {
+) -> Result<Result<Closure<'gc>, String>, Failure> {
     let real = match sandbox.readable(path) {
         Ok(real) => real,
         Err(SandboxError::Outside(_)) => {
-            return Err(message(ctx, &format!("cannot open {path}: outside the plan directory")));
+            return Err(Failure::plain(format!("cannot open {path}: outside the plan directory")));
         }
         Err(error @ SandboxError::Io(..)) => return Ok(Err(format!("cannot open {error}"))),
     };
@@ -266,20 +255,13 @@ fn compile_file<'gc>(
 
 fn path_argument<'gc>(
     ctx: Context<'gc>,
-    exec: &Execution<'gc, '_>,
     stack: &Stack<'gc, '_>,
-    name: &str,
-) -> Result<String, Error<'gc>> {
+    name: &'static str,
+) -> Result<String, Failure> {
     match stack.get(0) {
         Value::String(path) => Ok(path.to_str_lossy().into_owned()),
-        Value::Nil => {
-            Err(located(ctx, exec, format!("{name}: reading standard input is not supported")))
-        }
-        other => Err(located(
-            ctx,
-            exec,
-            format!("bad argument #1 to '{name}' (string expected, got {})", type_name(other)),
-        )),
+        Value::Nil => Err(Failure::new(format!("{name}: reading standard input is not supported"))),
+        _ => Err(Args::new(ctx, &stack[..], name).plain_type_error(0, "string")),
     }
 }
 
@@ -287,11 +269,11 @@ fn path_argument<'gc>(
 fn loadfile<'gc>(
     root: &Root<'gc>,
     ctx: Context<'gc>,
-    exec: Execution<'gc, '_>,
+    _: &mut Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
 ) -> CallResult<'gc> {
-    let path = path_argument(ctx, &exec, &stack, "loadfile")?;
-    let env = environment(ctx, &exec, &stack, 2, "loadfile")?;
+    let path = path_argument(ctx, &stack, "loadfile")?;
+    let env = environment(ctx, &stack, 2, "loadfile")?;
     if let Err(text) = check_mode(ctx, &stack, 1) {
         return fail(ctx, &mut stack, &text);
     }
@@ -305,13 +287,13 @@ fn loadfile<'gc>(
 fn dofile<'gc>(
     root: &Root<'gc>,
     ctx: Context<'gc>,
-    exec: Execution<'gc, '_>,
+    _: &mut Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
 ) -> CallResult<'gc> {
-    let path = path_argument(ctx, &exec, &stack, "dofile")?;
+    let path = path_argument(ctx, &stack, "dofile")?;
     let wrapper = match compile_file(ctx, &root.sandbox, &path, ctx.globals())? {
         Ok(wrapper) => wrapper,
-        Err(text) => return Err(message(ctx, &text)),
+        Err(text) => return Err(Failure::plain(text)),
     };
     stack.clear();
     stack.extend(root.helpers.iter().map(|h| Value::Function(*h)));
@@ -376,10 +358,10 @@ fn candidates(name: &str, path: &str) -> Vec<String> {
     path.split(';').filter(|t| !t.is_empty()).map(|t| t.replace('?', &file)).collect()
 }
 
-fn package_path<'gc>(ctx: Context<'gc>, package: Table<'gc>) -> Result<String, Error<'gc>> {
+fn package_path<'gc>(ctx: Context<'gc>, package: Table<'gc>) -> Result<String, Failure> {
     match package.get(ctx, "path") {
         Value::String(path) => Ok(path.to_str_lossy().into_owned()),
-        _ => Err(message(ctx, "'package.path' must be a string")),
+        _ => Err(Failure::plain("'package.path' must be a string")),
     }
 }
 
@@ -388,21 +370,16 @@ fn package_path<'gc>(ctx: Context<'gc>, package: Table<'gc>) -> Result<String, E
 fn require<'gc>(
     (root, package): &(Root<'gc>, Table<'gc>),
     ctx: Context<'gc>,
-    exec: Execution<'gc, '_>,
+    _: &mut Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
 ) -> CallResult<'gc> {
     let name_value = stack.get(0);
     let Value::String(name) = name_value else {
-        let got = if stack.is_empty() { "no value" } else { type_name(name_value) };
-        return Err(located(
-            ctx,
-            &exec,
-            format!("bad argument #1 to 'require' (string expected, got {got})"),
-        ));
+        return Err(Args::new(ctx, &stack[..], "require").plain_type_error(0, "string"));
     };
     let name_text = name.to_str_lossy().into_owned();
     let Value::Table(loaded) = package.get(ctx, "loaded") else {
-        return Err(message(ctx, "'package.loaded' must be a table"));
+        return Err(Failure::plain("'package.loaded' must be a table"));
     };
     let already = loaded.get(ctx, name_value);
     if !already.is_nil() {
@@ -439,23 +416,23 @@ fn require<'gc>(
                 let text = format!(
                     "error loading module '{name_text}' from file '{candidate}':\n\t{text}"
                 );
-                return Err(message(ctx, &text));
+                return Err(Failure::plain(text));
             }
         }
     }
     let text = format!("module '{name_text}' not found:\n\t{}", tried.join("\n\t"));
-    Err(message(ctx, &text))
+    Err(Failure::plain(text))
 }
 
 /// `package.searchpath(name, path [, sep [, rep]])`.
 fn searchpath<'gc>(
     root: &Root<'gc>,
     ctx: Context<'gc>,
-    _: Execution<'gc, '_>,
+    _: &mut Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
 ) -> CallResult<'gc> {
     let (Value::String(name), Value::String(path)) = (stack.get(0), stack.get(1)) else {
-        return Err(message(ctx, "bad argument to 'searchpath' (string expected)"));
+        return Err(Failure::plain("bad argument to 'searchpath' (string expected)"));
     };
     let sep = match stack.get(2) {
         Value::String(s) => s.to_str_lossy().into_owned(),

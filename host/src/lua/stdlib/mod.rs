@@ -1,6 +1,7 @@
 //! The library scripts see: piccolo's core library with the host's fixes
 //! and additions, registered per table in `load_*` functions.
 
+mod args;
 pub mod base;
 pub mod chunks;
 mod io;
@@ -15,6 +16,7 @@ use piccolo::{
     SequencePoll, Stack, Value,
 };
 
+use args::metafield;
 pub use base::error_text;
 
 use super::format;
@@ -86,7 +88,7 @@ pub fn concat_helper(ctx: Context<'_>) -> Callback<'_> {
         if let Some(culprit) = values.iter().find(|v| {
             append_plain(&mut Vec::new(), **v).is_none() && concat_handler(ctx, **v).is_none()
         }) {
-            let kind = if culprit.is_nil() { "nil" } else { culprit.type_name() };
+            let kind = culprit.type_name();
             return Err(located(ctx, &exec, format!("attempt to concatenate a {kind} value")));
         }
         let sequence = ConcatFold { values, accumulator: Value::Nil, started: false };
@@ -115,12 +117,7 @@ fn append_plain(bytes: &mut Vec<u8>, value: Value<'_>) -> Option<()> {
 
 /// A value's `__concat` metamethod, as a callable function.
 fn concat_handler<'gc>(ctx: Context<'gc>, value: Value<'gc>) -> Option<Function<'gc>> {
-    let meta = match value {
-        Value::Table(t) => t.metatable(),
-        Value::UserData(u) => u.metatable(),
-        _ => None,
-    }?;
-    match meta.get(ctx, "__concat") {
+    match metafield(ctx, value, "__concat") {
         Value::Nil => None,
         handler => meta_ops::call(ctx, handler).ok(),
     }
@@ -163,7 +160,7 @@ impl<'gc> Sequence<'gc> for ConcatFold<'gc> {
             let Some(handler) = handler else {
                 let culprit =
                     if append_plain(&mut Vec::new(), left).is_none() { left } else { right };
-                let kind = if culprit.is_nil() { "nil" } else { culprit.type_name() };
+                let kind = culprit.type_name();
                 return Err(located(ctx, &exec, format!("attempt to concatenate a {kind} value")));
             };
             stack.push_back(left);
@@ -188,13 +185,7 @@ pub fn close_helper(ctx: Context<'_>) -> Callback<'_> {
         if matches!(value, Value::Nil | Value::Boolean(false)) {
             return Ok(CallbackReturn::Call { function: body, then: None });
         }
-        let metatable = match value {
-            Value::Table(t) => t.metatable(),
-            Value::UserData(u) => u.metatable(),
-            _ => None,
-        };
-        let closer = metatable.map(|m| m.get(ctx, "__close")).unwrap_or(Value::Nil);
-        let Ok(closer) = meta_ops::call(ctx, closer) else {
+        let Ok(closer) = meta_ops::call(ctx, metafield(ctx, value, "__close")) else {
             let name = name.to_string();
             return Err(located(ctx, &exec, format!("variable '{name}' got a non-closable value")));
         };
@@ -295,23 +286,22 @@ fn callable<'gc>(
             Ok(meta_ops::call(ctx, method)?)
         }
         other => {
-            let kind = if other.is_nil() { "nil" } else { other.type_name() };
+            let kind = other.type_name();
             Err(located(ctx, exec, format!("attempt to call a {kind} value (method '{name}')")))
         }
     }
 }
 
 /// An error value `chunk:line: message`, located at the calling Lua code.
-pub fn located<'gc>(
-    ctx: Context<'gc>,
-    exec: &piccolo::Execution<'gc, '_>,
-    message: String,
-) -> Error<'gc> {
-    let text = match exec.upper_lua_frame() {
-        Some(frame) => {
-            format!("{}:{}: {message}", frame.chunk_name.to_str_lossy(), frame.current_line)
-        }
-        None => message,
-    };
+pub fn located<'gc>(ctx: Context<'gc>, exec: &Execution<'gc, '_>, message: String) -> Error<'gc> {
+    let text = caller_position(exec) + &message;
     Value::String(ctx.intern(text.as_bytes())).into()
+}
+
+/// The `chunk:line: ` prefix of the calling Lua code (empty without one).
+fn caller_position(exec: &Execution<'_, '_>) -> String {
+    match exec.upper_lua_frame() {
+        Some(frame) => format!("{}:{}: ", frame.chunk_name.to_str_lossy(), frame.current_line),
+        None => String::new(),
+    }
 }

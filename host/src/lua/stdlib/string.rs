@@ -6,7 +6,7 @@
 //! checks arguments as `lauxlib` does, converts between Lua values and bytes,
 //! and charges fuel for work proportional to string sizes. `gsub` with a
 //! function or an `__index` table, and `format` with `__tostring`, call Lua
-//! through a [`Sequence`] that resumes after each call.
+//! through a [`Step`] loop that resumes after each call.
 
 use std::cell::Cell;
 use std::ops::Range;
@@ -14,34 +14,16 @@ use std::ops::Range;
 use gc_arena::{Collect, Gc};
 use piccolo::meta_ops::{self, MetaResult};
 use piccolo::{
-    BoxSequence, Callback, CallbackReturn, Context, Error, Execution, Function, Sequence,
-    SequencePoll, Stack, String as LuaString, Table, Value,
+    CallbackReturn, Context, Execution, Function, SequencePoll, Stack, String as LuaString, Table,
+    Value,
 };
 
-use super::located;
-use crate::lua::format::{self, FormatArg, FormatError, Number, number_to_lua_string};
+use super::args::{
+    Args, Body, CallResult, Failure, MAX_RESULTS, MAX_STRING_SIZE, Step, bytes_cost, charge,
+    charge_bytes, library, library_with, metafield, new_string, slice_string, start, type_name,
+};
+use crate::lua::format::{self, FormatArg, FormatError, number_to_lua_string};
 use crate::lua::pattern::{self, Capture, Match, PatternError};
-
-/// Lua 5.4's `MAXSIZE` in lstrlib: results of `rep` may not exceed `INT_MAX` bytes.
-const MAX_STRING_SIZE: usize = i32::MAX as usize;
-
-/// Values one call may return (Lua's stack limit, `LUAI_MAXSTACK`).
-const MAX_RESULTS: usize = 1_000_000;
-
-/// Bytes copied per unit of fuel (a unit is about one VM instruction).
-const BYTES_PER_FUEL: usize = 32;
-
-/// Most fuel one charge takes: keeps the host's fuel arithmetic far from overflow.
-const MAX_CHARGE: i32 = 1 << 28;
-
-/// Strings up to this size are interned; longer ones are allocated directly.
-const INTERN_LIMIT: usize = 256;
-
-type CallResult<'gc> = Result<CallbackReturn<'gc>, Failure>;
-
-/// The body of a library function; errors get the caller's position later.
-type Body =
-    for<'gc, 'e, 's> fn(Context<'gc>, &mut Execution<'gc, 'e>, Stack<'gc, 's>) -> CallResult<'gc>;
 
 /// Adds the functions to the `string` table piccolo created.
 pub fn load_string(ctx: Context<'_>) {
@@ -58,40 +40,7 @@ pub fn load_string(ctx: Context<'_>) {
         ("gsub", gsub),
     ];
     for (name, body) in functions {
-        let callback = Callback::from_fn(&ctx, move |ctx, mut exec, stack| {
-            body(ctx, &mut exec, stack).map_err(|failure| failure.raise(ctx, &exec))
-        });
-        let _ = string.set(ctx, name, callback);
-    }
-}
-
-/* ---------- errors and arguments ---------- */
-
-/// A library error before the caller's position is added: Lua's message.
-struct Failure(Vec<u8>);
-
-impl Failure {
-    fn new(message: impl Into<Vec<u8>>) -> Failure {
-        Failure(message.into())
-    }
-
-    /// The error value `chunk:line: message`, as [`located`] builds it.
-    fn raise<'gc>(self, ctx: Context<'gc>, exec: &Execution<'gc, '_>) -> Error<'gc> {
-        match String::from_utf8(self.0) {
-            Ok(message) => located(ctx, exec, message),
-            // A format conversion may quote any byte; keep them as Lua does.
-            Err(bytes) => {
-                let mut text = match exec.upper_lua_frame() {
-                    Some(frame) => {
-                        let chunk = frame.chunk_name.to_str_lossy();
-                        format!("{chunk}:{}: ", frame.current_line).into_bytes()
-                    }
-                    None => Vec::new(),
-                };
-                text.extend_from_slice(bytes.as_bytes());
-                Value::String(ctx.intern(&text)).into()
-            }
-        }
+        let _ = string.set(ctx, name, library(ctx, body));
     }
 }
 
@@ -107,123 +56,7 @@ impl From<FormatError> for Failure {
     }
 }
 
-/// The arguments of one call, checked as `luaL_check*` functions do.
-struct Args<'gc, 'a> {
-    ctx: Context<'gc>,
-    values: &'a [Value<'gc>],
-    name: &'static str,
-}
-
-impl<'gc, 'a> Args<'gc, 'a> {
-    fn new(ctx: Context<'gc>, stack: &'a Stack<'gc, '_>, name: &'static str) -> Self {
-        Args { ctx, values: &stack[..], name }
-    }
-
-    fn get(&self, i: usize) -> Value<'gc> {
-        self.values.get(i).copied().unwrap_or(Value::Nil)
-    }
-
-    /// `bad argument #N to 'name' (message)`; `i` is 0-based.
-    fn bad(&self, i: usize, message: &str) -> Failure {
-        Failure::new(format!("bad argument #{} to '{}' ({message})", i + 1, self.name))
-    }
-
-    /// `luaL_typeerror`: `<expected> expected, got <type>`.
-    fn type_error(&self, i: usize, expected: &str) -> Failure {
-        let got = match self.values.get(i) {
-            None => "no value".to_owned(),
-            Some(value) => type_name(self.ctx, *value),
-        };
-        self.bad(i, &format!("{expected} expected, got {got}"))
-    }
-
-    /// `luaL_checklstring`: strings, and numbers in their Lua text form.
-    fn string(&self, i: usize) -> Result<LuaString<'gc>, Failure> {
-        match self.get(i) {
-            Value::String(s) => Ok(s),
-            Value::Integer(n) => Ok(self.ctx.intern(n.to_string().as_bytes())),
-            Value::Number(x) => Ok(self.ctx.intern(number_to_lua_string(x).as_bytes())),
-            _ => Err(self.type_error(i, "string")),
-        }
-    }
-
-    /// `luaL_optlstring`: absent or nil gives `None`.
-    fn opt_string(&self, i: usize) -> Result<Option<LuaString<'gc>>, Failure> {
-        match self.get(i) {
-            Value::Nil => Ok(None),
-            _ => self.string(i).map(Some),
-        }
-    }
-
-    /// `luaL_checkinteger`: integers, integral floats and numeric strings.
-    fn integer(&self, i: usize) -> Result<i64, Failure> {
-        let number = match self.get(i) {
-            Value::Integer(n) => Some(Number::Integer(n)),
-            Value::Number(x) => Some(Number::Float(x)),
-            Value::String(s) => format::str_to_number(s.as_bytes()),
-            _ => None,
-        };
-        match number {
-            Some(Number::Integer(n)) => Ok(n),
-            Some(Number::Float(x)) => format::float_to_integer(x)
-                .ok_or_else(|| self.bad(i, "number has no integer representation")),
-            None => Err(self.type_error(i, "number")),
-        }
-    }
-
-    /// `luaL_optinteger`: absent or nil gives `default`.
-    fn opt_integer(&self, i: usize, default: i64) -> Result<i64, Failure> {
-        match self.get(i) {
-            Value::Nil => Ok(default),
-            _ => self.integer(i),
-        }
-    }
-}
-
-/// The type name Lua's messages use: a string `__name` metafield, or the type.
-fn type_name<'gc>(ctx: Context<'gc>, value: Value<'gc>) -> String {
-    match metafield(ctx, value, "__name") {
-        Value::String(name) => name.to_str_lossy().into_owned(),
-        _ => value.type_name().to_owned(),
-    }
-}
-
-/// A field of the value's metatable (nil without one).
-fn metafield<'gc>(ctx: Context<'gc>, value: Value<'gc>, name: &'static str) -> Value<'gc> {
-    let metatable = match value {
-        Value::Table(table) => table.metatable(),
-        Value::UserData(data) => data.metatable(),
-        _ => None,
-    };
-    metatable.map_or(Value::Nil, |mt| mt.get(ctx, name))
-}
-
 /* ---------- small helpers ---------- */
-
-/// Charges fuel for `units` of work, saturating at [`MAX_CHARGE`].
-fn charge(exec: &mut Execution<'_, '_>, units: usize) {
-    let units = i32::try_from(units).unwrap_or(MAX_CHARGE).min(MAX_CHARGE);
-    exec.fuel().consume(units);
-}
-
-/// Fuel for producing or scanning `bytes` bytes.
-fn bytes_cost(bytes: usize) -> usize {
-    bytes / BYTES_PER_FUEL + 1
-}
-
-/// A Lua string holding `bytes`, without copying large buffers.
-fn new_string(ctx: Context<'_>, bytes: Vec<u8>) -> LuaString<'_> {
-    if bytes.len() <= INTERN_LIMIT {
-        ctx.intern(&bytes)
-    } else {
-        LuaString::from_buffer(&ctx, bytes.into_boxed_slice())
-    }
-}
-
-/// A Lua string copied from `bytes`.
-fn slice_string<'gc>(ctx: Context<'gc>, bytes: &[u8]) -> LuaString<'gc> {
-    if bytes.len() <= INTERN_LIMIT { ctx.intern(bytes) } else { LuaString::from_slice(&ctx, bytes) }
-}
 
 fn integer<'gc>(n: usize) -> Value<'gc> {
     Value::Integer(i64::try_from(n).unwrap_or(i64::MAX))
@@ -270,49 +103,6 @@ fn push_captures<'gc>(
     stack.extend(captures.into_iter().map(|capture| capture_value(ctx, subject, capture)));
 }
 
-/// Starts a sequence inside its callback; it is boxed only if it must wait.
-fn start<'gc, S: Step<'gc> + 'gc>(
-    mut sequence: S,
-    ctx: Context<'gc>,
-    exec: &mut Execution<'gc, '_>,
-    mut stack: Stack<'gc, '_>,
-) -> CallResult<'gc> {
-    Ok(match sequence.step(ctx, exec, &mut stack)? {
-        SequencePoll::Call { function, .. } => {
-            CallbackReturn::Call { function, then: Some(BoxSequence::new(&ctx, Resume(sequence))) }
-        }
-        SequencePoll::Pending => CallbackReturn::Sequence(BoxSequence::new(&ctx, Resume(sequence))),
-        _ => CallbackReturn::Return,
-    })
-}
-
-/// One step of a call-and-continue loop. On entry the stack holds the
-/// results of the previous `Call` (or the callback's arguments at first).
-trait Step<'gc>: Collect {
-    fn step(
-        &mut self,
-        ctx: Context<'gc>,
-        exec: &mut Execution<'gc, '_>,
-        stack: &mut Stack<'gc, '_>,
-    ) -> Result<SequencePoll<'gc>, Failure>;
-}
-
-/// Runs a [`Step`] as a piccolo [`Sequence`].
-#[derive(Collect)]
-#[collect(no_drop)]
-struct Resume<S>(S);
-
-impl<'gc, S: Step<'gc>> Sequence<'gc> for Resume<S> {
-    fn poll(
-        &mut self,
-        ctx: Context<'gc>,
-        mut exec: Execution<'gc, '_>,
-        mut stack: Stack<'gc, '_>,
-    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
-        self.0.step(ctx, &mut exec, &mut stack).map_err(|failure| failure.raise(ctx, &exec))
-    }
-}
-
 /* ---------- byte, char, rep ---------- */
 
 /// `string.byte(s [, i [, j]])`: the byte values of `s[i..=j]`.
@@ -321,11 +111,11 @@ fn byte<'gc>(
     exec: &mut Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
 ) -> CallResult<'gc> {
-    let args = Args::new(ctx, &stack, "byte");
+    let args = Args::new(ctx, &stack[..], "byte");
     let s = args.string(0)?.as_bytes();
-    let i = args.opt_integer(1, 1)?;
+    let i = args.opt_integer(1)?.unwrap_or(1);
     let first = start_position(i, s.len());
-    let last = end_position(args.opt_integer(2, i)?, s.len());
+    let last = end_position(args.opt_integer(2)?.unwrap_or(i), s.len());
     stack.clear();
     if first > last {
         return Ok(CallbackReturn::Return);
@@ -345,9 +135,9 @@ fn char<'gc>(
     exec: &mut Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
 ) -> CallResult<'gc> {
-    let args = Args::new(ctx, &stack, "char");
-    let mut bytes = Vec::with_capacity(args.values.len());
-    for i in 0..args.values.len() {
+    let args = Args::new(ctx, &stack[..], "char");
+    let mut bytes = Vec::with_capacity(args.len());
+    for i in 0..args.len() {
         let code = args.integer(i)?;
         bytes.push(u8::try_from(code).map_err(|_| args.bad(i, "value out of range"))?);
     }
@@ -362,12 +152,12 @@ fn rep<'gc>(
     exec: &mut Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
 ) -> CallResult<'gc> {
-    let args = Args::new(ctx, &stack, "rep");
+    let args = Args::new(ctx, &stack[..], "rep");
     let s = args.string(0)?.as_bytes();
     let n = args.integer(1)?;
     let sep = args.opt_string(2)?.map_or(&[][..], |sep| sep.as_bytes());
     let result = repeat(s, n, sep)?;
-    charge(exec, bytes_cost(result.len()));
+    charge_bytes(exec, result.len());
     stack.replace(ctx, new_string(ctx, result));
     Ok(CallbackReturn::Return)
 }
@@ -399,7 +189,7 @@ fn format<'gc>(
     exec: &mut Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
 ) -> CallResult<'gc> {
-    let args = Args::new(ctx, &stack, "format");
+    let args = Args::new(ctx, &stack[..], "format");
     let fmt = args.string(0)?;
     let values = &stack[1..];
     let mut todo: Vec<usize> = format::tostring_arg_indices(fmt.as_bytes())
@@ -548,10 +338,10 @@ fn search<'gc>(
     mut stack: Stack<'gc, '_>,
     name: &'static str,
 ) -> CallResult<'gc> {
-    let args = Args::new(ctx, &stack, name);
+    let args = Args::new(ctx, &stack[..], name);
     let s = args.string(0)?.as_bytes();
     let p = args.string(1)?.as_bytes();
-    let init = start_position(args.opt_integer(2, 1)?, s.len()) - 1;
+    let init = start_position(args.opt_integer(2)?.unwrap_or(1), s.len()) - 1;
     let find = name == "find";
     let plain = find && (args.get(3).to_bool() || pattern::is_plain(p));
     stack.clear();
@@ -561,7 +351,7 @@ fn search<'gc>(
     }
     if plain {
         let found = pattern::find_plain(s, p, init);
-        charge(exec, bytes_cost(found.map_or(s.len(), |at| at + p.len()) - init));
+        charge_bytes(exec, found.map_or(s.len(), |at| at + p.len()) - init);
         match found {
             Some(at) => stack.extend([integer(at + 1), integer(at + p.len())]),
             None => stack.push_back(Value::Nil),
@@ -588,16 +378,15 @@ fn gmatch<'gc>(
     _: &mut Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
 ) -> CallResult<'gc> {
-    let args = Args::new(ctx, &stack, "gmatch");
+    let args = Args::new(ctx, &stack[..], "gmatch");
     let subject = args.string(0)?;
     let pattern = args.string(1)?;
     let len = subject.as_bytes().len();
-    let init = (start_position(args.opt_integer(2, 1)?, len) - 1).min(len + 1);
+    let init = (start_position(args.opt_integer(2)?.unwrap_or(1), len) - 1).min(len + 1);
     let state = GmatchState { subject, pattern, pos: Cell::new(init), last_match: Cell::new(None) };
-    let iterator =
-        Callback::from_fn_with(&ctx, Gc::new(&ctx, state), |state, ctx, mut exec, stack| {
-            state.next(ctx, &mut exec, stack).map_err(|failure| failure.raise(ctx, &exec))
-        });
+    let iterator = library_with(ctx, Gc::new(&ctx, state), |state, ctx, exec, stack| {
+        state.next(ctx, exec, stack)
+    });
     stack.replace(ctx, iterator);
     Ok(CallbackReturn::Return)
 }
@@ -649,11 +438,12 @@ fn gsub<'gc>(
     exec: &mut Execution<'gc, '_>,
     stack: Stack<'gc, '_>,
 ) -> CallResult<'gc> {
-    let args = Args::new(ctx, &stack, "gsub");
+    let args = Args::new(ctx, &stack[..], "gsub");
     let subject = args.string(0)?;
     let pattern = args.string(1)?;
     let len = subject.as_bytes().len();
-    let max = args.opt_integer(3, i64::try_from(len).unwrap_or(i64::MAX).saturating_add(1))?;
+    let max =
+        args.opt_integer(3)?.unwrap_or(i64::try_from(len).unwrap_or(i64::MAX).saturating_add(1));
     let replacement = match args.get(2) {
         Value::String(s) => Replacement::Text(s),
         Value::Integer(_) | Value::Number(_) => Replacement::Text(args.string(2)?),
@@ -776,7 +566,7 @@ impl<'gc> Gsub<'gc> {
             charge(exec, 1);
             return Ok(None);
         };
-        charge(exec, bytes_cost(m.range.len()));
+        charge_bytes(exec, m.range.len());
         self.count += 1;
         self.pos = m.range.end;
         self.last_match = Some(m.range.end);
@@ -852,7 +642,7 @@ impl<'gc> Gsub<'gc> {
             let rest = self.subject.as_bytes().get(self.pos..).unwrap_or_default();
             let mut out = std::mem::take(&mut self.out);
             out.extend_from_slice(rest);
-            charge(exec, bytes_cost(out.len()));
+            charge_bytes(exec, out.len());
             Value::String(new_string(ctx, out))
         } else {
             // Lua returns argument 1, already converted to a string.
@@ -890,14 +680,16 @@ mod tests {
 
     #[test]
     fn repeat_builds_and_refuses_like_lua() {
-        let text = |r: Result<Vec<u8>, Failure>| String::from_utf8(r.map_err(|f| f.0).unwrap());
+        let text = |r: Result<Vec<u8>, Failure>| {
+            String::from_utf8(r.map_err(|f| f.message().to_vec()).unwrap())
+        };
         assert_eq!(text(repeat(b"ab", 3, b"")), Ok("ababab".into()));
         assert_eq!(text(repeat(b"ab", 3, b", ")), Ok("ab, ab, ab".into()));
         assert_eq!(text(repeat(b"ab", 1, b",")), Ok("ab".into()));
         assert_eq!(text(repeat(b"ab", 0, b",")), Ok(String::new()));
         assert_eq!(text(repeat(b"ab", i64::MIN, b"")), Ok(String::new()));
         assert_eq!(text(repeat(b"", i64::MAX, b"")), Ok(String::new()));
-        let too_large = |r: Result<Vec<u8>, Failure>| r.err().map(|f| f.0);
+        let too_large = |r: Result<Vec<u8>, Failure>| r.err().map(|f| f.message().to_vec());
         assert_eq!(
             too_large(repeat(b"x", 1 << 31, b"")),
             Some(b"resulting string too large".to_vec())
