@@ -74,19 +74,26 @@ fn convert_table<'gc>(
         }
         return Ok(serde_json::Value::Array(items));
     }
+    // Name the smallest offending key, so the message does not depend on
+    // the table's internal order.
+    let offending = table
+        .iter()
+        .filter_map(|(key, _)| match key {
+            Value::String(_) => None,
+            Value::Integer(i) => Some((0, i as f64, i.to_string())),
+            Value::Number(n) => Some((0, n, n.to_string())),
+            other => Some((1, 0.0, other.type_name().to_owned())),
+        })
+        .min_by(|a, b| (a.0, a.1).partial_cmp(&(b.0, b.1)).unwrap_or(std::cmp::Ordering::Equal));
+    if let Some((_, _, shown)) = offending {
+        let at = if path.is_empty() { "the value".to_owned() } else { path.concat() };
+        return Err(format!(
+            "{at}: key {shown} in a table that is not a sequence (JSON object keys are strings)"
+        ));
+    }
     let mut object = Map::new();
     for (key, value) in table.iter() {
-        let Value::String(key) = key else {
-            let shown = match key {
-                Value::Integer(i) => i.to_string(),
-                Value::Number(n) => n.to_string(),
-                other => other.type_name().to_owned(),
-            };
-            let at = if path.is_empty() { "the value".to_owned() } else { path.concat() };
-            return Err(format!(
-                "{at}: key {shown} in a table that is not a sequence (JSON object keys are strings)"
-            ));
-        };
+        let Value::String(key) = key else { continue };
         let key = key.to_str_lossy().into_owned();
         path.push(if path.is_empty() { key.clone() } else { format!(".{key}") });
         let converted = convert(ctx, value, path, open);

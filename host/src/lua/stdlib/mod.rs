@@ -3,6 +3,7 @@
 
 mod args;
 pub mod base;
+mod builtins;
 pub mod chunks;
 mod io;
 mod os;
@@ -26,6 +27,7 @@ use super::sandbox::Sandbox;
 /// Loads everything into the globals of `ctx`.
 pub fn load(ctx: Context<'_>, sandbox: &Sandbox, output: Output) {
     base::load_base(ctx, output.clone());
+    builtins::load_builtins(ctx);
     string::load_string(ctx);
     table::load_table(ctx);
     os::load_os(ctx, sandbox);
