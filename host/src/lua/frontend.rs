@@ -26,8 +26,8 @@ use super::close;
 pub type Str = Rc<[u8]>;
 
 /// The hidden helpers, in the order the runtime passes them to a chunk.
-pub const HELPERS: [&str; 7] =
-    ["(select)", "(method)", "(close)", "(pack)", "(unpack)", "(concat)", "(first)"];
+pub const HELPERS: [&str; 8] =
+    ["(select)", "(method)", "(close)", "(pack)", "(unpack)", "(concat)", "(first)", "(idiv)"];
 
 /// Why a chunk did not compile; `line` is 1-based.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -517,6 +517,7 @@ impl Rewriter<'_> {
     }
 
     fn expression(&mut self, expression: &mut Expression<Str>) {
+        self.floor_division(expression);
         self.concatenation(expression);
         match expression.head.as_mut() {
             HeadExpression::Simple(simple) => self.simple(simple),
@@ -560,6 +561,29 @@ impl Rewriter<'_> {
         expression.tail = rest;
     }
 
+    /// Rewrites `a // b` into `(idiv)(a, b)`: piccolo 0.3.3 rounds integer
+    /// floor division toward zero (`-7 // 2` gives -3, Lua -4), at run time
+    /// and when folding constants. `//` binds like `*`, so its left operand
+    /// is everything before it in the operator tail (a left fold).
+    fn floor_division(&mut self, expression: &mut Expression<Str>) {
+        while let Some(at) = expression.tail.iter().position(|(op, _)| *op == BinaryOperator::IDiv)
+        {
+            let rest = expression.tail.split_off(at + 1);
+            let Some((_, right)) = expression.tail.pop() else { return };
+            let left = Expression {
+                head: std::mem::replace(
+                    &mut expression.head,
+                    Box::new(HeadExpression::Simple(SimpleExpression::Nil)),
+                ),
+                tail: std::mem::take(&mut expression.tail),
+            };
+            let idiv = self.name("(idiv)");
+            *expression.head =
+                HeadExpression::Simple(SimpleExpression::Suffixed(call(idiv, vec![left, right])));
+            expression.tail = rest;
+        }
+    }
+
     /// Whether `expression` is a bare call or `...`, which may give several
     /// values (a `(concat)` call never does).
     fn is_multiple_value(&mut self, expression: &Expression<Str>) -> bool {
@@ -577,20 +601,29 @@ impl Rewriter<'_> {
         }
     }
 
-    /// Whether `expression` is exactly a `(concat)` call made by `concatenation`.
+    /// Whether `expression` is exactly a `(concat)` or `(idiv)` call made by the
+    /// rewrites (one value each, so they can be hoisted out of a `return`).
     fn is_concatenation(&mut self, expression: &Expression<Str>) -> bool {
-        let concat = self.name("(concat)");
-        let HeadExpression::Simple(SimpleExpression::Suffixed(grouped)) = expression.head.as_ref()
+        let helpers = [self.name("(concat)"), self.name("(idiv)")];
+        if !expression.tail.is_empty() {
+            return false;
+        }
+        let HeadExpression::Simple(SimpleExpression::Suffixed(outer)) = expression.head.as_ref()
         else {
             return false;
         };
-        let PrimaryExpression::GroupedExpression(inner) = &grouped.primary else { return false };
-        let HeadExpression::Simple(SimpleExpression::Suffixed(called)) = inner.head.as_ref() else {
-            return false;
+        // `(concat)` calls come parenthesised, `(idiv)` calls bare.
+        let called = match &outer.primary {
+            PrimaryExpression::GroupedExpression(inner) if outer.suffixes.is_empty() => {
+                match inner.head.as_ref() {
+                    HeadExpression::Simple(SimpleExpression::Suffixed(called)) => called,
+                    _ => return false,
+                }
+            }
+            _ => outer,
         };
-        expression.tail.is_empty()
-            && grouped.suffixes.is_empty()
-            && matches!(&called.primary, PrimaryExpression::Name(name) if *name == concat)
+        matches!(called.suffixes.as_slice(), [SuffixPart::Call(_)])
+            && matches!(&called.primary, PrimaryExpression::Name(name) if helpers.contains(name))
     }
 
     fn simple(&mut self, expression: &mut SimpleExpression<Str>) {

@@ -112,6 +112,7 @@ impl Runtime {
                 library("table", "unpack"),
                 Function::Callback(stdlib::concat_helper(ctx)),
                 Function::Callback(stdlib::first_helper(ctx)),
+                Function::Callback(stdlib::idiv_helper(ctx)),
             ];
             stdlib::chunks::load_chunks(ctx, sandbox, helpers);
             helpers.iter().map(|h| ctx.stash(*h)).collect()
