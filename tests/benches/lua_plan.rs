@@ -23,7 +23,8 @@ fn main() {
     let mut runs = 5;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        let mut value = || args.next().and_then(|v| v.parse().ok()).expect("a number after the flag");
+        let mut value =
+            || args.next().and_then(|v| v.parse().ok()).expect("a number after the flag");
         match flag.as_str() {
             "--items" => items = value(),
             "--rounds" => rounds = value(),
@@ -44,7 +45,9 @@ fn plan_benchmark(items: usize, rounds: usize, runs: usize) {
     let mut times = [Vec::new(), Vec::new()];
     let mut outputs = [String::new(), String::new()];
     for _ in 0..runs {
-        for (i, (program, prefix)) in [(planhost.as_path(), vec!["run"]), (lua, vec![])].iter().enumerate() {
+        for (i, (program, prefix)) in
+            [(planhost.as_path(), vec!["run"]), (lua, vec![])].iter().enumerate()
+        {
             let started = Instant::now();
             let output = Command::new(program)
                 .args(prefix)
@@ -53,7 +56,12 @@ fn plan_benchmark(items: usize, rounds: usize, runs: usize) {
                 .output()
                 .unwrap_or_else(|e| panic!("running {}: {e}", program.display()));
             times[i].push(started.elapsed());
-            assert!(output.status.success(), "{}: {}", program.display(), String::from_utf8_lossy(&output.stderr));
+            assert!(
+                output.status.success(),
+                "{}: {}",
+                program.display(),
+                String::from_utf8_lossy(&output.stderr)
+            );
             outputs[i] = String::from_utf8_lossy(&output.stdout).trim().to_owned();
         }
     }
@@ -135,7 +143,8 @@ fn time_raw(source: &str) -> Duration {
 fn time_front_end(source: &str) -> Duration {
     let sandbox = Sandbox::new(&std::env::temp_dir(), false).expect("temp dir");
     let output = Arc::new(Mutex::new(Vec::<u8>::new()));
-    let budget = Budget { instructions: u64::MAX, time: Duration::from_secs(600), ..Budget::default() };
+    let budget =
+        Budget { instructions: u64::MAX, time: Duration::from_secs(600), ..Budget::default() };
     let mut runtime = Runtime::new(budget, &sandbox, output);
     let function = runtime.load("bench", source.as_bytes()).expect("compiles");
     let started = Instant::now();
