@@ -538,15 +538,7 @@ impl Rewriter<'_> {
         else {
             return;
         };
-        let rest = expression.tail.split_off(at + 1);
-        let Some((_, right)) = expression.tail.pop() else { return };
-        let left = Expression {
-            head: std::mem::replace(
-                &mut expression.head,
-                Box::new(HeadExpression::Simple(SimpleExpression::Nil)),
-            ),
-            tail: std::mem::take(&mut expression.tail),
-        };
+        let Some((left, right, rest)) = split_at_operator(expression, at) else { return };
         let mut operands = vec![left];
         flatten_concatenation(right, &mut operands);
         let concat = self.name("(concat)");
@@ -568,15 +560,7 @@ impl Rewriter<'_> {
     fn floor_division(&mut self, expression: &mut Expression<Str>) {
         while let Some(at) = expression.tail.iter().position(|(op, _)| *op == BinaryOperator::IDiv)
         {
-            let rest = expression.tail.split_off(at + 1);
-            let Some((_, right)) = expression.tail.pop() else { return };
-            let left = Expression {
-                head: std::mem::replace(
-                    &mut expression.head,
-                    Box::new(HeadExpression::Simple(SimpleExpression::Nil)),
-                ),
-                tail: std::mem::take(&mut expression.tail),
-            };
+            let Some((left, right, rest)) = split_at_operator(expression, at) else { return };
             let idiv = self.name("(idiv)");
             *expression.head =
                 HeadExpression::Simple(SimpleExpression::Suffixed(call(idiv, vec![left, right])));
@@ -715,6 +699,23 @@ impl Rewriter<'_> {
         arguments.extend(args);
         arguments
     }
+}
+
+/// Splits an operator tail at the operator at index `at`: its left operand
+/// (the head and every operator before it, a left fold), its right
+/// operand, and the operators after it. `expression` is left empty.
+fn split_at_operator(
+    expression: &mut Expression<Str>,
+    at: usize,
+) -> Option<(Expression<Str>, Expression<Str>, Vec<(BinaryOperator, Expression<Str>)>)> {
+    let rest = expression.tail.split_off(at + 1);
+    let (_, right) = expression.tail.pop()?;
+    let nil = Box::new(HeadExpression::Simple(SimpleExpression::Nil));
+    let left = Expression {
+        head: std::mem::replace(&mut expression.head, nil),
+        tail: std::mem::take(&mut expression.tail),
+    };
+    Some((left, right, rest))
 }
 
 /// Appends the operands of a right-nested `..` chain.
