@@ -11,7 +11,7 @@ use piccolo::{
 };
 
 use super::sandbox::Sandbox;
-use super::{json, stdlib};
+use super::{frontend, json, stdlib};
 
 /// Limits on one instruction to the Lua thread (one chunk or call).
 #[derive(Debug, Clone, Copy)]
@@ -80,6 +80,8 @@ pub struct Runtime {
     /// What the state was made from, to make a fresh one after a VM panic.
     sandbox: Sandbox,
     output: Output,
+    /// Set when a panic replaced the state; see [`Runtime::take_reset`].
+    was_reset: bool,
 }
 
 /// The hidden helpers every compiled chunk receives, in `frontend::HELPERS` order.
@@ -123,6 +125,7 @@ impl Runtime {
             budget,
             sandbox: kept_sandbox,
             output: kept_output,
+            was_reset: false,
         };
         runtime.exec("=prelude", PRELUDE.as_bytes(), &[]).expect("the prelude runs");
         runtime
@@ -145,17 +148,20 @@ impl Runtime {
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lua.enter(f))) {
             Ok(result) => Ok(result),
             Err(panic) => {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown".into());
+                let what = frontend::panic_message(panic.as_ref());
                 *self = Runtime::new(self.budget, &self.sandbox.clone(), self.output.clone());
+                self.was_reset = true;
                 Err(LuaError::new(format!(
                     "internal error in the Lua VM ({what}); the Lua state was reset"
                 )))
             }
         }
+    }
+
+    /// Whether the state was replaced (after a VM panic) since the last
+    /// call: host functions registered with `with_context` must be again.
+    pub fn take_reset(&mut self) -> bool {
+        std::mem::take(&mut self.was_reset)
     }
 
     /// The budget applied to each instruction.

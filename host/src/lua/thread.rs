@@ -93,10 +93,13 @@ fn lua_main(
     inbox: flume::Receiver<LuaInstruction>,
 ) {
     let printed = Arc::new(Mutex::new(Vec::<u8>::new()));
-    let fresh = || {
-        let mut runtime = Runtime::new(budget, &sandbox, printed.clone());
+    let register = |runtime: &mut Runtime| {
         let hub = hub.clone();
         runtime.with_context(|ctx| api::load_planhost(ctx, hub));
+    };
+    let fresh = || {
+        let mut runtime = Runtime::new(budget, &sandbox, printed.clone());
+        register(&mut runtime);
         runtime
     };
     let mut runtime = fresh();
@@ -130,6 +133,10 @@ fn lua_main(
                 let _ = reply.send(Ok(()));
             }
         }
+        // A VM panic replaced the state: the host API must come back too.
+        if runtime.take_reset() {
+            register(&mut runtime);
+        }
     }
 }
 
@@ -156,6 +163,11 @@ mod tests {
             assert_eq!(result, serde_json::json!({"sum": 5, "count": 2}));
             let error = lua.exec("bad", "error('nope')").await.unwrap_err();
             assert_eq!(error.message, "bad:1: nope");
+            // Overflow checks in piccolo may panic (debug builds) and reset
+            // the state; the host API must survive that.
+            let _ = lua.exec("shift", "local n = 64 return 1 << n").await;
+            let api = lua.exec("api", "print(type(planhost.broadcast))").await.unwrap();
+            assert_eq!(api, "function\n");
             lua.reset().await.unwrap();
             let after = lua.exec("after", "print(count)").await.unwrap();
             assert_eq!(after, "nil\n", "a reset forgets the old state");

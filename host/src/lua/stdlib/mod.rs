@@ -20,7 +20,7 @@ use piccolo::{
 use args::metafield;
 pub use base::error_text;
 
-use super::format;
+use super::format::{self, Number};
 use super::runtime::Output;
 use super::sandbox::Sandbox;
 
@@ -72,25 +72,18 @@ pub fn method_helper(ctx: Context<'_>) -> Callback<'_> {
 pub fn idiv_helper(ctx: Context<'_>) -> Callback<'_> {
     Callback::from_fn(&ctx, |ctx, exec, mut stack| {
         let (a, b) = (stack.get(0), stack.get(1));
-        let result = match (number(a), number(b)) {
-            (Some(Value::Integer(_)), Some(Value::Integer(0))) => {
+        let result = match (args::to_number(a), args::to_number(b)) {
+            (Some(Number::Integer(_)), Some(Number::Integer(0))) => {
                 return Err(located(ctx, &exec, "attempt to divide by zero".into()));
             }
-            (Some(Value::Integer(x)), Some(Value::Integer(y))) => {
+            (Some(Number::Integer(x)), Some(Number::Integer(y))) => {
                 let quotient = x.wrapping_div(y);
                 let adjust = (x.wrapping_rem(y) != 0) && ((x < 0) != (y < 0));
                 Value::Integer(if adjust { quotient - 1 } else { quotient })
             }
-            (Some(x), Some(y)) => {
-                let float = |v: Value| match v {
-                    Value::Integer(i) => i as f64,
-                    Value::Number(n) => n,
-                    _ => f64::NAN,
-                };
-                Value::Number((float(x) / float(y)).floor())
-            }
+            (Some(x), Some(y)) => Value::Number((as_float(x) / as_float(y)).floor()),
             _ => {
-                let culprit = if number(a).is_none() { a } else { b };
+                let culprit = if args::to_number(a).is_none() { a } else { b };
                 let kind = if culprit.is_nil() { "nil" } else { culprit.type_name() };
                 let message = format!("attempt to perform arithmetic on a {kind} value");
                 return Err(located(ctx, &exec, message));
@@ -101,16 +94,10 @@ pub fn idiv_helper(ctx: Context<'_>) -> Callback<'_> {
     })
 }
 
-/// A value as an arithmetic operand: numbers, and strings that read as one.
-fn number<'gc>(value: Value<'gc>) -> Option<Value<'gc>> {
-    match value {
-        Value::String(s) => match format::str_to_number(s.as_bytes()) {
-            Some(format::Number::Integer(i)) => Some(Value::Integer(i)),
-            Some(format::Number::Float(f)) => Some(Value::Number(f)),
-            None => None,
-        },
-        Value::Integer(_) | Value::Number(_) => Some(value),
-        _ => None,
+fn as_float(number: Number) -> f64 {
+    match number {
+        Number::Integer(i) => i as f64,
+        Number::Float(f) => f,
     }
 }
 
