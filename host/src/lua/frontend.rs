@@ -705,13 +705,16 @@ impl Rewriter<'_> {
     }
 }
 
+/// The operators and right operands that follow an expression's head.
+type OperatorTail = Vec<(BinaryOperator, Expression<Str>)>;
+
 /// Splits an operator tail at the operator at index `at`: its left operand
 /// (the head and every operator before it, a left fold), its right
 /// operand, and the operators after it. `expression` is left empty.
 fn split_at_operator(
     expression: &mut Expression<Str>,
     at: usize,
-) -> Option<(Expression<Str>, Expression<Str>, Vec<(BinaryOperator, Expression<Str>)>)> {
+) -> Option<(Expression<Str>, Expression<Str>, OperatorTail)> {
     let rest = expression.tail.split_off(at + 1);
     let (_, right) = expression.tail.pop()?;
     let nil = Box::new(HeadExpression::Simple(SimpleExpression::Nil));
