@@ -14,7 +14,8 @@ use std::fmt;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-/// The `work` view: the ranked work list of one plan.
+/// The `work` view: the ranked work list of one plan. The `chart` view has
+/// the same shape, with `supply` filled and each item's `running` demand.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WorkView {
     /// The plan the list belongs to.
@@ -23,10 +24,18 @@ pub struct WorkView {
     /// a renderer shows one estimate column per skill. Absent: none.
     #[serde(default)]
     pub skills: Vec<String>,
+    /// The team's supply in weeks per skill (sum over people of skill
+    /// fraction x plan weeks). Absent: not computed.
+    #[serde(default, deserialize_with = "map_or_empty_list")]
+    pub supply: BTreeMap<String, f64>,
     /// The work items in rank order. Absent: none.
     #[serde(default)]
     pub items: Vec<WorkItem>,
 }
+
+/// The `chart` view: the `work` view's shape, read for `supply` and each
+/// item's `running` demand.
+pub type ChartView = WorkView;
 
 /// A plan's headline facts.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -76,6 +85,95 @@ pub struct WorkItem {
     /// feasible line. Absent: none.
     #[serde(default)]
     pub short: Vec<ShortSkill>,
+    /// Running demand: weeks per skill needed by this item and every item
+    /// ranked above it. Absent: not computed.
+    #[serde(default, deserialize_with = "map_or_empty_list")]
+    pub running: BTreeMap<String, f64>,
+}
+
+/// The `tracks` view: work grouped by track, with demand per skill per
+/// track and per triage level within a track.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TracksView {
+    /// The plan the tracks belong to.
+    pub plan: PlanInfo,
+    /// The team's skills in display order. Absent: none.
+    #[serde(default)]
+    pub skills: Vec<String>,
+    /// The tracks in display order; work without a track is gathered in a
+    /// track the plan names (e.g. `"(none)"`). Absent: none.
+    #[serde(default)]
+    pub tracks: Vec<Track>,
+}
+
+/// One track of the `tracks` view.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Track {
+    /// The track's name, e.g. `"Payments"`.
+    pub name: String,
+    /// Weeks per skill needed by the track's committed items (ranked at or
+    /// above the cutline). Absent: none.
+    #[serde(default, deserialize_with = "map_or_empty_list")]
+    pub demand: BTreeMap<String, f64>,
+    /// The same demand split by triage level, most important first.
+    /// Absent: none.
+    #[serde(default)]
+    pub triage: Vec<TriageGroup>,
+    /// The track's work items in rank order (all of them, committed or
+    /// not: compare `rank` with the plan's cutline). Absent: none.
+    #[serde(default)]
+    pub items: Vec<WorkItem>,
+}
+
+/// The committed demand of one triage level within a track.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TriageGroup {
+    /// The triage level (1, 1.5, 2, ...); absent for untriaged work.
+    #[serde(default)]
+    pub triage: Option<f64>,
+    /// Weeks per skill. Absent: none.
+    #[serde(default, deserialize_with = "map_or_empty_list")]
+    pub demand: BTreeMap<String, f64>,
+    /// How many committed items the level holds.
+    #[serde(deserialize_with = "whole")]
+    pub count: u32,
+}
+
+/// The `staff` view: people and their skills, supply against committed
+/// demand per skill.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StaffView {
+    /// The plan the team staffs.
+    pub plan: PlanInfo,
+    /// The team's skills in display order. Absent: none.
+    #[serde(default)]
+    pub skills: Vec<String>,
+    /// The people on the team. Absent: none.
+    #[serde(default)]
+    pub people: Vec<Person>,
+    /// Supply in weeks per skill (sum of fraction x plan weeks). Absent: none.
+    #[serde(default, deserialize_with = "map_or_empty_list")]
+    pub supply: BTreeMap<String, f64>,
+    /// Weeks per skill needed by the committed items (ranked at or above the
+    /// cutline). Net left per skill is supply minus demand. Absent: none.
+    #[serde(default, deserialize_with = "map_or_empty_list")]
+    pub demand: BTreeMap<String, f64>,
+}
+
+/// One person of the `staff` view.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    /// The person's id; unique in the plan (a JSON number is accepted).
+    #[serde(deserialize_with = "id")]
+    pub id: String,
+    /// The person's name (not HTML).
+    pub name: String,
+    /// Fraction of the person's time per skill; sums to about 1.
+    #[serde(default, deserialize_with = "map_or_empty_list")]
+    pub skills: BTreeMap<String, f64>,
+    /// The track the person is assigned to, if tagged.
+    #[serde(default)]
+    pub track: Option<String>,
 }
 
 /// A skill an item is short of, and by how much.
@@ -255,6 +353,7 @@ mod tests {
                 track: None,
                 triage: Some(1.5),
                 short: vec![ShortSkill { skill: "Web".into(), weeks: 3.0 }],
+                running: BTreeMap::new(),
             }
         );
     }
@@ -271,6 +370,40 @@ mod tests {
         assert!(view.skills.is_empty());
         assert!(view.items[0].estimates.is_empty());
         assert_eq!(view.items[0].track, None);
+    }
+
+    #[test]
+    fn parses_tracks_and_staff_views() {
+        let plan = r#""plan": {"name": "p", "weeks": 13, "cutline": 1}"#;
+        let request =
+            |view: &str, data: String| RenderRequest { view: view.into(), data, options: vec![] };
+        let tracks: super::TracksView = request(
+            "tracks",
+            format!(
+                r#"{{{plan}, "skills": ["Web"], "tracks": [{{"name": "Core",
+                  "demand": {{"Web": 4}}, "triage": [{{"triage": 1, "demand": {{"Web": 4}},
+                  "count": 1}}, {{"demand": [], "count": 0}}],
+                  "items": [{{"id": 7, "name": "A", "rank": 1, "running": {{"Web": 4}}}}]}}]}}"#
+            ),
+        )
+        .data()
+        .unwrap();
+        assert_eq!(tracks.tracks[0].triage[0].triage, Some(1.0));
+        assert_eq!(tracks.tracks[0].triage[1].triage, None);
+        assert_eq!(tracks.tracks[0].items[0].running["Web"], 4.0);
+        let staff: super::StaffView = request(
+            "staff",
+            format!(
+                r#"{{{plan}, "people": [{{"id": 1, "name": "Ann",
+                  "skills": {{"Web": 0.5, "QA": 0.5}}, "track": "Core"}}],
+                  "supply": {{"Web": 6.5}}, "demand": []}}"#
+            ),
+        )
+        .data()
+        .unwrap();
+        assert_eq!(staff.people[0].id, "1");
+        assert_eq!(staff.people[0].skills["QA"], 0.5);
+        assert!(staff.demand.is_empty());
     }
 
     #[test]

@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use std::sync::{Arc, Mutex};
 
 use crate::config::{Limits, ServerConfig};
+use crate::lua::api;
 use crate::lua::runtime::{Budget, Output, Runtime};
 use crate::lua::sandbox::Sandbox;
 use crate::render::registry::default_cache_dir;
@@ -72,6 +73,10 @@ fn parse_option(text: &str) -> Result<(String, String), String> {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    /// Run inside this plan directory (its files and modules are the
+    /// sandbox) instead of the script's own folder; e.g. a plan's tests.
+    #[arg(long, value_name = "PLAN_DIR")]
+    pub plan: Option<PathBuf>,
     /// The script to run.
     pub file: PathBuf,
     /// Arguments for the script (`...` and `arg[1..]`).
@@ -214,8 +219,9 @@ fn run_script(args: &RunArgs) -> ExitCode {
         }
     };
     // The script's folder is its sandbox, as the plan directory is a plan's.
-    let folder = match args.file.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+    let folder = match (&args.plan, args.file.parent()) {
+        (Some(plan), _) => plan.clone(),
+        (None, Some(parent)) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
     };
     let sandbox = match Sandbox::new(&folder, true) {
@@ -227,6 +233,7 @@ fn run_script(args: &RunArgs) -> ExitCode {
     };
     let output: Output = Arc::new(Mutex::new(std::io::stdout()));
     let mut runtime = Runtime::new(Budget::default(), &sandbox, output);
+    runtime.with_context(|ctx| api::load_planhost(ctx, sandbox.clone(), None));
     let mut arg = vec![(0, name.clone())];
     arg.extend(args.args.iter().enumerate().map(|(i, a)| (i as i64 + 1, a.clone())));
     runtime.set_global_strings("arg", &arg);

@@ -86,7 +86,7 @@ pub fn run(
         let (hub, hub_task) = hub::hub();
         executor.spawn(hub_task).detach();
         let sandbox = Sandbox::new(plan.root(), false).context("opening the plan directory")?;
-        let lua = lua::thread::spawn(Budget::default(), sandbox, hub.clone())
+        let lua = lua::thread::spawn(Budget::default(), sandbox, Some(hub.clone()))
             .context("starting the Lua thread")?;
         load_plan(&lua, plan.root()).await;
         let edge = Arc::new(Edge::new(

@@ -1,16 +1,77 @@
-//! The `planhost` table scripts use to talk to the host: `broadcast`,
-//! `log`, `now`.
+//! The `planhost` table scripts use to talk to the host: `view` (declare a
+//! view), `views` (the declared views by name), `save` (write a file
+//! atomically, keeping a backup), `broadcast`, `log`, `now`.
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use piccolo::{Callback, CallbackReturn, Context, Table, Value};
 
+use super::sandbox::Sandbox;
 use super::stdlib::{base::to_lua_string, located};
 use crate::hub::{Delivery, HubHandle};
 
-/// Registers the `planhost` global.
-pub fn load_planhost(ctx: Context<'_>, hub: HubHandle) {
+/// The longest view name accepted (it becomes part of a topic and a URL).
+pub const MAX_VIEW_NAME: usize = 64;
+
+/// Whether `name` can name a view: 1 to 64 of `A-Z a-z 0-9 _ -`.
+pub fn valid_view_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_VIEW_NAME
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Registers the `planhost` global. Without a hub (`planhost run`),
+/// `broadcast` publishes nothing and returns nil.
+pub fn load_planhost(ctx: Context<'_>, sandbox: Sandbox, hub: Option<HubHandle>) {
     let planhost = Table::new(&ctx);
+    let _ = planhost.set(ctx, "views", Table::new(&ctx));
+
+    let view = Callback::from_fn(&ctx, |ctx, exec, stack| {
+        let (name, function) = (stack.get(0), stack.get(1));
+        let Value::String(name) = name else {
+            return Err(located(ctx, &exec, "bad argument #1 to 'view' (string expected)".into()));
+        };
+        let name_text = name.to_str_lossy();
+        if !valid_view_name(&name_text) {
+            let message = format!(
+                "bad argument #1 to 'view' (view name '{name_text}': use 1 to {MAX_VIEW_NAME} \
+                 letters, digits, '_' or '-')"
+            );
+            return Err(located(ctx, &exec, message));
+        }
+        if !matches!(function, Value::Function(_)) {
+            let message = format!(
+                "bad argument #2 to 'view' (function expected, got {})",
+                function.type_name()
+            );
+            return Err(located(ctx, &exec, message));
+        }
+        let Some(views) = views_table(ctx) else {
+            return Err(located(ctx, &exec, "planhost.views is not a table".into()));
+        };
+        let _ = views.set(ctx, name, function);
+        Ok(CallbackReturn::Return)
+    });
+    let _ = planhost.set(ctx, "view", view);
+
+    let save = Callback::from_fn(&ctx, move |ctx, exec, mut stack| {
+        let (Value::String(path), Value::String(text)) = (stack.get(0), stack.get(1)) else {
+            let message = "bad arguments to 'save' (path and text strings expected)";
+            return Err(located(ctx, &exec, message.into()));
+        };
+        let shown = path.to_str_lossy().into_owned();
+        let target = sandbox.writable(&shown).map_err(|e| located(ctx, &exec, e.to_string()))?;
+        if target.is_dir() {
+            return Err(located(ctx, &exec, format!("{shown}: is a directory")));
+        }
+        save_atomically(&target, text.as_bytes())
+            .map_err(|e| located(ctx, &exec, format!("cannot save {shown}: {e}")))?;
+        stack.replace(ctx, true);
+        Ok(CallbackReturn::Return)
+    });
+    let _ = planhost.set(ctx, "save", save);
 
     let broadcast = Callback::from_fn(&ctx, move |ctx, exec, mut stack| {
         let (Value::String(topic), Value::String(text)) = (stack.get(0), stack.get(1)) else {
@@ -21,6 +82,10 @@ pub fn load_planhost(ctx: Context<'_>, hub: HubHandle) {
         if let Err(reason) = crate::protocol::check_topic(&topic) {
             return Err(located(ctx, &exec, format!("bad topic to 'broadcast' ({reason})")));
         }
+        let Some(hub) = &hub else {
+            stack.replace(ctx, Value::Nil);
+            return Ok(CallbackReturn::Return);
+        };
         let text = String::from_utf8_lossy(text.as_bytes()).into_owned();
         match hub.publish_blocking(&topic, text, Delivery::Every) {
             Ok(published) => {
@@ -49,4 +114,108 @@ pub fn load_planhost(ctx: Context<'_>, hub: HubHandle) {
     let _ = planhost.set(ctx, "now", now);
 
     let _ = ctx.set_global("planhost", planhost);
+}
+
+/// `planhost.views`, where `planhost.view` keeps the view functions.
+pub fn views_table(ctx: Context<'_>) -> Option<Table<'_>> {
+    let Value::Table(planhost) = ctx.get_global("planhost") else { return None };
+    match planhost.get(ctx, "views") {
+        Value::Table(views) => Some(views),
+        _ => None,
+    }
+}
+
+/// The names of the declared views, sorted.
+pub fn view_names(ctx: Context<'_>) -> Vec<String> {
+    let mut names: Vec<String> = views_table(ctx)
+        .map(|views| {
+            views
+                .iter()
+                .filter(|(_, value)| matches!(value, Value::Function(_)))
+                .filter_map(|(key, _)| match key {
+                    Value::String(s) => Some(s.to_str_lossy().into_owned()),
+                    _ => None,
+                })
+                .filter(|name| valid_view_name(name))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Writes `bytes` to `target` so that a crash at any moment leaves either
+/// the old or the new file whole: write a temporary file beside it, fsync,
+/// keep the old file as `NAME.bak`, rename the new one over it, fsync the
+/// folder.
+pub fn save_atomically(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let folder = target.parent().unwrap_or(Path::new("."));
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    })();
+    if let Err(error) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(error);
+    }
+    if target.exists() {
+        let backup = backup_path(target);
+        // A hard link keeps the old version without a moment where the
+        // target is missing; a copy where links are not possible.
+        let _ = std::fs::remove_file(&backup);
+        if std::fs::hard_link(target, &backup).is_err() {
+            std::fs::copy(target, &backup)?;
+        }
+    }
+    std::fs::rename(&temporary, target).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temporary);
+    })?;
+    std::fs::File::open(folder)?.sync_all()
+}
+
+/// Where [`save_atomically`] keeps the previous version: `NAME.bak`.
+pub fn backup_path(target: &Path) -> PathBuf {
+    let mut name = target.file_name().unwrap_or_default().to_os_string();
+    name.push(".bak");
+    target.with_file_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn view_names_are_short_and_plain() {
+        assert!(valid_view_name("work"));
+        assert!(valid_view_name("by-track_2"));
+        for bad in ["", "a/b", "a.b", "a b", "é", &"x".repeat(65)] {
+            assert!(!valid_view_name(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn saving_keeps_the_previous_version() {
+        let folder = std::env::temp_dir().join(format!("planhost-save-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&folder);
+        std::fs::create_dir_all(&folder).unwrap();
+        let target = folder.join("work.tsv");
+        save_atomically(&target, b"one").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"one");
+        assert!(!backup_path(&target).exists(), "nothing to back up the first time");
+        save_atomically(&target, b"two").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"two");
+        assert_eq!(std::fs::read(backup_path(&target)).unwrap(), b"one");
+        save_atomically(&target, b"three").unwrap();
+        assert_eq!(std::fs::read(backup_path(&target)).unwrap(), b"two");
+        let leftovers: Vec<_> = std::fs::read_dir(&folder)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "no temporary file is left behind");
+        std::fs::remove_dir_all(folder).unwrap();
+    }
 }

@@ -26,6 +26,36 @@ pub enum LuaInstruction {
     },
     /// Replace the state with a fresh one (before running the plan again).
     Reset { reply: flume::Sender<Result<(), LuaError>> },
+    /// Run `path` in a fresh state and keep that state only if it succeeds
+    /// (a broken edit leaves the working plan in place); reply with what
+    /// it printed.
+    Reload { path: PathBuf, reply: flume::Sender<Result<String, LuaError>> },
+    /// Run a line typed at a console: an expression prints its values, as
+    /// in the `lua` prompt; an unfinished chunk asks for more.
+    Console { chunk: String, reply: flume::Sender<ConsoleReply> },
+    /// List the views the plan declared with `planhost.view`.
+    Views { reply: flume::Sender<Vec<String>> },
+    /// Compute a view: call its function and convert the result to JSON.
+    ViewData { name: String, reply: flume::Sender<Result<serde_json::Value, LuaError>> },
+}
+
+/// The answer to a console line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleReply {
+    /// What the command printed (also when it failed part way).
+    pub printed: String,
+    pub outcome: ConsoleOutcome,
+}
+
+/// How a console line ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConsoleOutcome {
+    /// It ran.
+    Done,
+    /// It is the start of a longer chunk: send it again with more lines.
+    Incomplete,
+    /// It failed; the message names chunk and line.
+    Failed(String),
 }
 
 /// A cheap handle for sending instructions to the Lua thread.
@@ -66,6 +96,41 @@ impl LuaHandle {
         self.ask(LuaInstruction::Reset { reply }, answer).await
     }
 
+    /// Runs `path` in a fresh state, kept only if it succeeds.
+    pub async fn reload(&self, path: PathBuf) -> Result<String, LuaError> {
+        let (reply, answer) = flume::bounded(1);
+        self.ask(LuaInstruction::Reload { path, reply }, answer).await
+    }
+
+    /// Runs a console line.
+    pub async fn console(&self, chunk: &str) -> ConsoleReply {
+        let (reply, answer) = flume::bounded(1);
+        let instruction = LuaInstruction::Console { chunk: chunk.to_owned(), reply };
+        let gone = || ConsoleReply {
+            printed: String::new(),
+            outcome: ConsoleOutcome::Failed("the Lua thread has stopped".into()),
+        };
+        if self.instructions.send_async(instruction).await.is_err() {
+            return gone();
+        }
+        answer.recv_async().await.unwrap_or_else(|_| gone())
+    }
+
+    /// The views the plan declared, sorted by name.
+    pub async fn views(&self) -> Vec<String> {
+        let (reply, answer) = flume::bounded(1);
+        if self.instructions.send_async(LuaInstruction::Views { reply }).await.is_err() {
+            return Vec::new();
+        }
+        answer.recv_async().await.unwrap_or_default()
+    }
+
+    /// Computes the data of view `name`.
+    pub async fn view_data(&self, name: &str) -> Result<serde_json::Value, LuaError> {
+        let (reply, answer) = flume::bounded(1);
+        self.ask(LuaInstruction::ViewData { name: name.to_owned(), reply }, answer).await
+    }
+
     async fn ask<T>(
         &self,
         instruction: LuaInstruction,
@@ -78,7 +143,11 @@ impl LuaHandle {
 }
 
 /// Starts the Lua thread. It stops when every handle is dropped.
-pub fn spawn(budget: Budget, sandbox: Sandbox, hub: HubHandle) -> std::io::Result<LuaHandle> {
+pub fn spawn(
+    budget: Budget,
+    sandbox: Sandbox,
+    hub: Option<HubHandle>,
+) -> std::io::Result<LuaHandle> {
     let (instructions, inbox) = flume::bounded(64);
     std::thread::Builder::new()
         .name("planhost-lua".into())
@@ -89,13 +158,13 @@ pub fn spawn(budget: Budget, sandbox: Sandbox, hub: HubHandle) -> std::io::Resul
 fn lua_main(
     budget: Budget,
     sandbox: Sandbox,
-    hub: HubHandle,
+    hub: Option<HubHandle>,
     inbox: flume::Receiver<LuaInstruction>,
 ) {
     let printed = Arc::new(Mutex::new(Vec::<u8>::new()));
     let register = |runtime: &mut Runtime| {
-        let hub = hub.clone();
-        runtime.with_context(|ctx| api::load_planhost(ctx, hub));
+        let (sandbox, hub) = (sandbox.clone(), hub.clone());
+        runtime.with_context(|ctx| api::load_planhost(ctx, sandbox, hub));
     };
     let fresh = || {
         let mut runtime = Runtime::new(budget, &sandbox, printed.clone());
@@ -115,15 +184,29 @@ fn lua_main(
                 let _ = reply.send(result.map(|()| take_printed()));
             }
             LuaInstruction::RunFile { path, reply } => {
-                let chunk = path.file_name().map_or_else(
-                    || path.display().to_string(),
-                    |name| name.to_string_lossy().into_owned(),
-                );
-                let result = match std::fs::read(&path) {
-                    Ok(source) => runtime.exec(&chunk, &source, &[]),
-                    Err(e) => Err(LuaError { message: format!("cannot open {chunk}: {e}") }),
-                };
+                let result = run_file(&mut runtime, &path);
                 let _ = reply.send(result.map(|()| take_printed()));
+            }
+            LuaInstruction::Reload { path, reply } => {
+                let mut candidate = fresh();
+                let result = run_file(&mut candidate, &path);
+                if result.is_ok() && !candidate.take_reset() {
+                    runtime = candidate;
+                }
+                let _ = reply.send(result.map(|()| take_printed()));
+            }
+            LuaInstruction::Console { chunk, reply } => {
+                let outcome = console(&mut runtime, &chunk);
+                let _ = reply.send(ConsoleReply { printed: take_printed(), outcome });
+            }
+            LuaInstruction::Views { reply } => {
+                let mut names = Vec::new();
+                runtime.with_context(|ctx| names = api::view_names(ctx));
+                let _ = reply.send(names);
+            }
+            LuaInstruction::ViewData { name, reply } => {
+                let _ = reply.send(view_data(&mut runtime, &name));
+                take_printed();
             }
             LuaInstruction::Call { function, args, reply } => {
                 let _ = reply.send(runtime.call_json(&function, &args));
@@ -140,6 +223,63 @@ fn lua_main(
     }
 }
 
+fn run_file(runtime: &mut Runtime, path: &std::path::Path) -> Result<(), LuaError> {
+    let chunk = path
+        .file_name()
+        .map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned());
+    match std::fs::read(path) {
+        Ok(source) => runtime.exec(&chunk, &source, &[]),
+        Err(e) => Err(LuaError { message: format!("cannot open {chunk}: {e}") }),
+    }
+}
+
+/// The chunk name console lines get in error messages (`console:1: ...`).
+const CONSOLE_CHUNK: &str = "console";
+
+/// Runs a console line as the `lua` prompt does: first as an expression
+/// list whose values are printed, else as statements.
+fn console(runtime: &mut Runtime, chunk: &str) -> ConsoleOutcome {
+    let expression = format!("return {chunk}");
+    let result = if runtime.load(CONSOLE_CHUNK, expression.as_bytes()).is_ok() {
+        // One line, so error positions match what was typed.
+        let printing = format!(
+            "local __values = table.pack({chunk}\n) \
+             if __values.n > 0 then print(table.unpack(__values, 1, __values.n)) end"
+        );
+        runtime.exec(CONSOLE_CHUNK, printing.as_bytes(), &[])
+    } else {
+        runtime.exec(CONSOLE_CHUNK, chunk.as_bytes(), &[])
+    };
+    match result {
+        Ok(()) => ConsoleOutcome::Done,
+        Err(error) if unfinished(&error.message) => ConsoleOutcome::Incomplete,
+        Err(error) => ConsoleOutcome::Failed(error.message),
+    }
+}
+
+/// Whether a compile error means the chunk stops early (more lines to come).
+fn unfinished(message: &str) -> bool {
+    message.contains("unexpected end of token stream") || message.contains("unfinished long")
+}
+
+fn view_data(runtime: &mut Runtime, name: &str) -> Result<serde_json::Value, LuaError> {
+    if !api::valid_view_name(name) {
+        return Err(LuaError { message: format!("no view named '{name}'") });
+    }
+    let mut declared = false;
+    runtime.with_context(|ctx| declared = api::view_names(ctx).iter().any(|n| n == name));
+    if !declared {
+        return Err(LuaError { message: format!("no view named '{name}'") });
+    }
+    runtime.call_json(&format!("planhost.views.{name}"), &[]).map_err(|error| {
+        let detail = error.message.strip_prefix(&format!("planhost.views.{name}: ")).map_or_else(
+            || error.message.clone(),
+            |rest| format!("its data cannot be sent: {rest}"),
+        );
+        LuaError { message: format!("view '{name}': {detail}") }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,7 +289,7 @@ mod tests {
         let (hub, hub_task) = crate::hub::hub();
         let hub_thread = std::thread::spawn(move || smol::block_on(hub_task));
         let sandbox = Sandbox::new(&std::env::temp_dir(), false).unwrap();
-        let lua = spawn(Budget::default(), sandbox, hub).unwrap();
+        let lua = spawn(Budget::default(), sandbox, Some(hub)).unwrap();
         smol::block_on(async {
             let printed = lua.exec("setup", "count = 1 print('ready')").await.unwrap();
             assert_eq!(printed, "ready\n");
@@ -174,5 +314,58 @@ mod tests {
         });
         drop(lua);
         drop(hub_thread);
+    }
+
+    #[test]
+    fn console_views_and_reload() {
+        let folder = std::env::temp_dir().join(format!("planhost-thread-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&folder);
+        std::fs::create_dir_all(&folder).unwrap();
+        let plan = folder.join("plan.lua");
+        std::fs::write(&plan, "n = 2 planhost.view('work', function() return {n = n} end)")
+            .unwrap();
+        let sandbox = Sandbox::new(&folder, false).unwrap();
+        let lua = spawn(Budget::default(), sandbox, None).unwrap();
+        smol::block_on(async {
+            lua.reload(plan.clone()).await.unwrap();
+            assert_eq!(lua.views().await, ["work"]);
+            assert_eq!(lua.view_data("work").await.unwrap(), serde_json::json!({"n": 2}));
+            let done = |printed: &str| ConsoleReply {
+                printed: printed.into(),
+                outcome: ConsoleOutcome::Done,
+            };
+            assert_eq!(lua.console("n + 1, 'x'").await, done("3\tx\n"));
+            assert_eq!(lua.console("n = 5").await, done(""));
+            assert_eq!(lua.console("print(n) -- five").await, done("5\n"));
+            assert_eq!(lua.console("for i = 1, 2 do").await.outcome, ConsoleOutcome::Incomplete);
+            assert_eq!(lua.console("for i = 1, 2 do\n print(i)\nend").await, done("1\n2\n"));
+            let failed = lua.console("print('before') error('boom')").await;
+            assert_eq!(failed.printed, "before\n");
+            assert_eq!(failed.outcome, ConsoleOutcome::Failed("console:1: boom".into()));
+            assert_eq!(lua.view_data("work").await.unwrap(), serde_json::json!({"n": 5}));
+
+            // View errors name the view.
+            lua.console("planhost.view('bad', function() return {f = print} end)").await;
+            let error = lua.view_data("bad").await.unwrap_err().message;
+            assert_eq!(
+                error,
+                "view 'bad': its data cannot be sent: f: a function cannot be converted to JSON"
+            );
+            lua.console("planhost.view('boom', function() error('no data') end)").await;
+            let error = lua.view_data("boom").await.unwrap_err().message;
+            assert_eq!(error, "view 'boom': console:1: no data");
+            assert_eq!(lua.view_data("nope").await.unwrap_err().message, "no view named 'nope'");
+            let bad_name = lua.console("planhost.view('a/b', print)").await.outcome;
+            assert!(matches!(bad_name, ConsoleOutcome::Failed(m) if m.contains("view name 'a/b'")));
+
+            // A broken reload keeps the working state; a good one replaces it.
+            std::fs::write(&plan, "n = 1 error('broken')").unwrap();
+            assert!(lua.reload(plan.clone()).await.unwrap_err().message.contains("broken"));
+            assert_eq!(lua.view_data("work").await.unwrap(), serde_json::json!({"n": 5}));
+            std::fs::write(&plan, "planhost.view('other', function() return {} end)").unwrap();
+            lua.reload(plan.clone()).await.unwrap();
+            assert_eq!(lua.views().await, ["other"]);
+        });
+        std::fs::remove_dir_all(folder).unwrap();
     }
 }
