@@ -1,0 +1,108 @@
+-- Estimates in T-shirt sizes: S = 1 week, M = 2, L = 3, Q = 13 (a
+-- quarter), with an optional integer factor before the size (`4S` is 4
+-- weeks, `2L` is 6). An estimate that cannot be parsed counts as 0 weeks
+-- and is reported.
+
+local kvlist = require("lib.kvlist")
+
+local M = {}
+
+M.SIZES = { S = 1, M = 2, L = 3, Q = 13 }
+
+M.HELP = "use S, M, L or Q with an optional factor, e.g. M or 2L"
+
+-- Weeks for a size such as "L" or "2L"; nil if it is not one.
+function M.weeks(size)
+  if type(size) ~= "string" then
+    return nil
+  end
+  local factor, letter = size:match("^(%d*)([SMLQ])$")
+  if not letter then
+    return nil
+  end
+  if factor == "" then
+    return M.SIZES[letter]
+  end
+  local n = math.tointeger(tonumber(factor))
+  if n == nil or n < 1 or n > 1000 then
+    return nil
+  end
+  return n * M.SIZES[letter]
+end
+
+-- Whether `skill` can name a skill: a letter, then letters, digits or `_`.
+function M.valid_skill(skill)
+  return type(skill) == "string" and skill:match("^%a[%w_]*$") ~= nil
+end
+
+-- Parses an estimate list (`Native:L,Web:M,Apps:2S`). Each entry gets
+-- `weeks` (0 when unparsable) and `bad` (a reason) when unparsable.
+function M.parse(text)
+  local entries = kvlist.parse(text)
+  for _, entry in ipairs(entries) do
+    M.check(entry)
+  end
+  return entries
+end
+
+function M.check(entry)
+  entry.bad = nil
+  if entry.value == nil or not M.valid_skill(entry.key) then
+    entry.weeks = 0
+    entry.bad = "expected SKILL:SIZE"
+  else
+    entry.weeks = M.weeks(entry.value)
+    if entry.weeks == nil then
+      entry.weeks = 0
+      entry.bad = "unknown size '" .. entry.value .. "'"
+    end
+  end
+  return entry
+end
+
+-- Weeks per skill (entries of one skill add up; unparsable ones count 0).
+function M.totals(entries)
+  local weeks = {}
+  for _, entry in ipairs(entries) do
+    if M.valid_skill(entry.key) then
+      weeks[entry.key] = (weeks[entry.key] or 0) + entry.weeks
+    end
+  end
+  return weeks
+end
+
+-- The unparsable entries: { {text = "Web:XL", reason = "..."}, ... }.
+function M.problems(entries)
+  local found = {}
+  for _, entry in ipairs(entries) do
+    if entry.bad then
+      found[#found + 1] = { text = entry.raw or kvlist.format({ entry }), reason = entry.bad }
+    end
+  end
+  return found
+end
+
+-- Sets one skill's size (a valid size, or nil/"" to remove the estimate).
+function M.set(entries, skill, size)
+  if not M.valid_skill(skill) then
+    error("bad skill '" .. tostring(skill) .. "'", 0)
+  end
+  if size == nil or size == "" or size == "-" then
+    kvlist.set(entries, skill, nil)
+    return entries
+  end
+  if M.weeks(size) == nil then
+    error("bad size '" .. tostring(size) .. "' for " .. skill .. ": " .. M.HELP, 0)
+  end
+  kvlist.set(entries, skill, size)
+  for _, entry in ipairs(entries) do
+    M.check(entry)
+  end
+  return entries
+end
+
+function M.format(entries)
+  return kvlist.format(entries)
+end
+
+return M

@@ -1,0 +1,33 @@
+-- Number helpers shared by the plan: rounding for display and JSON, and
+-- the text numbers are written with in the data files.
+
+local M = {}
+
+-- `x` rounded to two decimals; a whole result becomes an integer, so
+-- 13 weeks is `13`, not `13.0`, in views and messages.
+function M.round(x)
+  local r = math.floor(x * 100 + 0.5) / 100
+  return math.tointeger(r) or r
+end
+
+-- Text for a data file or a message: `2`, `1.5`, `6.5`.
+function M.text(x)
+  x = M.round(x)
+  if math.type(x) == "integer" then
+    return string.format("%d", x)
+  end
+  return string.format("%.10g", x)
+end
+
+-- An integer from a number or a numeric string (`12`, `"12"`, `12.0`).
+function M.integer(value)
+  if type(value) == "string" then
+    value = tonumber(value)
+  end
+  if type(value) ~= "number" then
+    return nil
+  end
+  return math.tointeger(value)
+end
+
+return M

@@ -1,0 +1,143 @@
+-- People (staff): a skill distribution (fractions that sum to about 1)
+-- and tags such as the track a person is assigned to. Read from and
+-- written to people.tsv (`ID  Name  Skills  Tags`). A person's bandwidth
+-- is fraction x the plan's weeks; the team's supply is the sum.
+
+local tsv = require("lib.tsv")
+local kvlist = require("lib.kvlist")
+local estimates = require("lib.estimates")
+local num = require("lib.num")
+
+local M = {}
+
+M.COLUMNS = { "ID", "Name", "Skills", "Tags" }
+
+-- How far a person's fractions may be from 1 before it is reported.
+M.TOLERANCE = 0.05
+
+local function fraction(text)
+  local value = tonumber(text or "")
+  if value and value >= 0 and value <= 1 then
+    return value
+  end
+  return nil
+end
+
+function M.new(id, name, skills_text, tags_text)
+  return { id = id, name = name, skills = kvlist.parse(skills_text or ""),
+    tags = kvlist.parse(tags_text or "") }
+end
+
+-- Fraction per skill (unusable entries count 0).
+function M.fractions(person)
+  local result = {}
+  for _, entry in ipairs(person.skills) do
+    if estimates.valid_skill(entry.key) then
+      result[entry.key] = (result[entry.key] or 0) + (fraction(entry.value) or 0)
+    end
+  end
+  return result
+end
+
+function M.track(person)
+  local track = kvlist.get(person.tags, "track")
+  if track == "" then
+    return nil
+  end
+  return track
+end
+
+function M.problems(person)
+  local found, total = {}, 0
+  for _, entry in ipairs(person.skills) do
+    if not estimates.valid_skill(entry.key) or fraction(entry.value) == nil then
+      found[#found + 1] = "skill '" .. kvlist.format({ entry }) .. "' is not SKILL:FRACTION"
+    else
+      total = total + fraction(entry.value)
+    end
+  end
+  if math.abs(total - 1) > M.TOLERANCE then
+    found[#found + 1] = "skills add up to " .. num.text(total) .. ", not 1"
+  end
+  return found
+end
+
+-- Supply in weeks per skill: sum over people of fraction x weeks,
+-- rounded to two decimals.
+function M.supply(people, weeks)
+  local supply = {}
+  for _, person in ipairs(people.list) do
+    for skill, share in pairs(M.fractions(person)) do
+      supply[skill] = (supply[skill] or 0) + share * weeks
+    end
+  end
+  for skill, total in pairs(supply) do
+    supply[skill] = num.round(total)
+  end
+  return supply
+end
+
+-- Sets a person's fraction of one skill (nil or 0 removes it).
+function M.set_skill(person, skill, share)
+  if not estimates.valid_skill(skill) then
+    error("bad skill '" .. tostring(skill) .. "'", 0)
+  end
+  local value = type(share) == "number" and share or tonumber(share or "")
+  if share ~= nil and (value == nil or value < 0 or value > 1) then
+    error("bad fraction '" .. tostring(share) .. "' for " .. skill .. " (0 to 1)", 0)
+  end
+  if value == nil or value == 0 then
+    kvlist.set(person.skills, skill, nil)
+  else
+    kvlist.set(person.skills, skill, num.text(value))
+  end
+end
+
+function M.parse(text, name)
+  local doc = tsv.parse(text, name)
+  local people = { list = {}, by_id = {}, columns = doc.columns, separator = doc.separator }
+  for i, row in ipairs(doc.rows) do
+    local where = name .. ":" .. doc.lines[i]
+    local id = num.integer(row.ID)
+    if not id or id < 1 then
+      error(where .. ": bad ID '" .. tostring(row.ID) .. "' (a positive whole number)", 0)
+    end
+    if people.by_id[id] then
+      error(where .. ": person " .. id .. " appears twice", 0)
+    end
+    if (row.Name or "") == "" then
+      error(where .. ": person " .. id .. " has no name", 0)
+    end
+    local person = M.new(id, row.Name, row.Skills, row.Tags)
+    person.row = row
+    people.list[#people.list + 1] = person
+    people.by_id[id] = person
+  end
+  return people
+end
+
+function M.format(people)
+  local rows = {}
+  for i, person in ipairs(people.list) do
+    local row = {}
+    for column, value in pairs(person.row or {}) do
+      row[column] = value
+    end
+    row.ID = string.format("%d", person.id)
+    row.Name = person.name
+    row.Skills = kvlist.format(person.skills)
+    row.Tags = kvlist.format(person.tags)
+    rows[i] = row
+  end
+  return tsv.format(people.columns or M.COLUMNS, rows, people.separator)
+end
+
+function M.next_id(people)
+  local top = 0
+  for _, person in ipairs(people.list) do
+    top = math.max(top, person.id)
+  end
+  return top + 1
+end
+
+return M

@@ -1,0 +1,477 @@
+-- The plan: work, people and one ranked plan (plan.tsv), loaded from a
+-- directory, edited in place and saved back. `analyze` computes supply,
+-- running demand, the feasible line and the items short of staff.
+--
+--   local Plan = require("lib.plan")
+--   local p = Plan.load(".")        -- work.tsv, people.tsv, plan.tsv
+--   local a = p:analyze()           -- a.feasible, a.rows[i].short, ...
+--   p:move(12, 3) p:save()
+
+local tsv = require("lib.tsv")
+local kvlist = require("lib.kvlist")
+local estimates = require("lib.estimates")
+local work = require("lib.work")
+local people = require("lib.people")
+local store = require("lib.store")
+local num = require("lib.num")
+
+local Plan = {}
+Plan.__index = Plan
+
+Plan.FILES = { work = "work.tsv", people = "people.tsv", plan = "plan.tsv" }
+Plan.COLUMNS = { "ID", "Name", "NumWeeks", "TeamID", "Cutline", "WorkItems", "Tags" }
+
+-- Skills are shown in this order; others follow alphabetically.
+Plan.SKILL_ORDER = { "Native", "Web", "Apps", "Server", "QA" }
+
+-- Running demand may exceed supply by this much (rounding) and still fit.
+local EPSILON = 1e-9
+
+local function parse_plans(text, name)
+  local doc = tsv.parse(text, name)
+  local plans = { list = {}, columns = doc.columns, separator = doc.separator }
+  for i, row in ipairs(doc.rows) do
+    local where = name .. ":" .. doc.lines[i]
+    local weeks = num.integer(row.NumWeeks)
+    if not weeks or weeks < 1 then
+      error(where .. ": bad NumWeeks '" .. tostring(row.NumWeeks) .. "'", 0)
+    end
+    local cutline = num.integer(row.Cutline == "" and "0" or row.Cutline)
+    if not cutline or cutline < 0 then
+      error(where .. ": bad Cutline '" .. tostring(row.Cutline) .. "'", 0)
+    end
+    local ranking, seen = {}, {}
+    for _, piece in ipairs(tsv.split(row.WorkItems or "", ",")) do
+      local text = tsv.trim(piece)
+      if text ~= "" then
+        local id = work.parse_id(text)
+        if not id then
+          error(where .. ": bad work item id '" .. text .. "' in WorkItems", 0)
+        end
+        if seen[id] then
+          error(where .. ": work item " .. id .. " is ranked twice", 0)
+        end
+        seen[id] = true
+        ranking[#ranking + 1] = id
+      end
+    end
+    plans.list[#plans.list + 1] = {
+      id = row.ID, name = row.Name, weeks = weeks, team = row.TeamID, cutline = cutline,
+      ranking = ranking, tags = kvlist.parse(row.Tags), row = row, where = where,
+    }
+  end
+  if #plans.list == 0 then
+    error(name .. ": no plan", 0)
+  end
+  return plans
+end
+
+local function format_plans(plans)
+  local rows = {}
+  for i, plan in ipairs(plans.list) do
+    local row = {}
+    for column, value in pairs(plan.row or {}) do
+      row[column] = value
+    end
+    local ids = {}
+    for r, id in ipairs(plan.ranking) do
+      ids[r] = string.format("%d", id)
+    end
+    row.ID, row.Name, row.TeamID = plan.id, plan.name, plan.team
+    row.NumWeeks = string.format("%d", plan.weeks)
+    row.Cutline = string.format("%d", plan.cutline)
+    row.WorkItems = table.concat(ids, ",")
+    row.Tags = kvlist.format(plan.tags)
+    rows[i] = row
+  end
+  return tsv.format(plans.columns or Plan.COLUMNS, rows, plans.separator)
+end
+
+-- Builds a plan from the three files' texts (`names` label messages).
+function Plan.from_texts(texts, names)
+  names = names or Plan.FILES
+  local self = setmetatable({}, Plan)
+  self.work = work.parse(texts.work, names.work)
+  self.people = people.parse(texts.people, names.people)
+  self.plans = parse_plans(texts.plan, names.plan)
+  self.plan = self.plans.list[1]
+  for _, id in ipairs(self.plan.ranking) do
+    if not self.work.by_id[id] then
+      error(self.plan.where .. ": plan " .. self.plan.name .. " ranks work item " .. id
+        .. ", which is not in " .. names.work, 0)
+    end
+  end
+  if self.plan.cutline > #self.plan.ranking then
+    error(self.plan.where .. ": cutline " .. self.plan.cutline .. " is below the last rank ("
+      .. #self.plan.ranking .. ")", 0)
+  end
+  self.saved = { people = texts.people }
+  return self
+end
+
+-- Loads work.tsv, people.tsv and plan.tsv from `dir` ("." for the plan
+-- directory); `save` writes back to the same place unless told otherwise.
+function Plan.load(dir)
+  dir = dir or "."
+  local texts, names = {}, {}
+  for key, file in pairs(Plan.FILES) do
+    names[key] = store.join(dir, file)
+    texts[key] = tsv.read_text(names[key])
+  end
+  local self = Plan.from_texts(texts, names)
+  self.dir = dir
+  return self
+end
+
+-- The files' texts as they would be saved.
+function Plan:texts()
+  return {
+    work = work.format(self.work),
+    people = people.format(self.people),
+    plan = format_plans(self.plans),
+  }
+end
+
+-- Writes work.tsv and plan.tsv (and people.tsv if it changed) to `dir`
+-- (default: where the plan was loaded from), each keeping its previous
+-- version as `NAME.bak`. Returns the names of the files written.
+function Plan:save(dir)
+  dir = dir or self.dir or "."
+  local texts = self:texts()
+  local written = {}
+  for _, key in ipairs({ "work", "plan", "people" }) do
+    if key ~= "people" or texts.people ~= self.saved.people or dir ~= (self.dir or ".") then
+      store.save(store.join(dir, Plan.FILES[key]), texts[key])
+      written[#written + 1] = Plan.FILES[key]
+    end
+  end
+  self.saved.people = texts.people
+  return written
+end
+
+-- Lookups -----------------------------------------------------------------
+
+-- The work item `id` (a number or numeric string); an error if none.
+function Plan:item(id)
+  local key = work.parse_id(id)
+  local item = key and self.work.by_id[key]
+  if not item then
+    error("no work item " .. tostring(id), 0)
+  end
+  return item
+end
+
+function Plan:person(id)
+  local key = num.integer(id)
+  local person = key and self.people.by_id[key]
+  if not person then
+    error("no person " .. tostring(id), 0)
+  end
+  return person
+end
+
+-- The rank of item `id`, or nil if the plan does not rank it.
+function Plan:rank_of(id)
+  for rank, ranked in ipairs(self.plan.ranking) do
+    if ranked == id then
+      return rank
+    end
+  end
+  return nil
+end
+
+function Plan:count()
+  return #self.plan.ranking
+end
+
+-- The ranked items, in rank order.
+function Plan:ranked()
+  local list = {}
+  for rank, id in ipairs(self.plan.ranking) do
+    list[rank] = self.work.by_id[id]
+  end
+  return list
+end
+
+-- Work items the plan does not rank.
+function Plan:unranked()
+  local list = {}
+  for _, item in ipairs(self.work.items) do
+    if not self:rank_of(item.id) then
+      list[#list + 1] = item
+    end
+  end
+  return list
+end
+
+function Plan:supply()
+  return people.supply(self.people, self.plan.weeks)
+end
+
+-- Every skill in supply or in any estimate, in display order.
+function Plan:skills()
+  local present = {}
+  for skill in pairs(self:supply()) do
+    present[skill] = true
+  end
+  for _, item in ipairs(self.work.items) do
+    for skill in pairs(work.weeks(item)) do
+      present[skill] = true
+    end
+  end
+  local ordered, known = {}, {}
+  for _, skill in ipairs(Plan.SKILL_ORDER) do
+    known[skill] = true
+    if present[skill] then
+      ordered[#ordered + 1] = skill
+    end
+  end
+  local others = {}
+  for skill in pairs(present) do
+    if not known[skill] then
+      others[#others + 1] = skill
+    end
+  end
+  table.sort(others)
+  for _, skill in ipairs(others) do
+    ordered[#ordered + 1] = skill
+  end
+  return ordered
+end
+
+-- Analysis ------------------------------------------------------------------
+
+-- Walks the ranking top-down. Returns
+--   { skills, supply, cutline, feasible, rows = { {item, rank, weeks,
+--     running, short = { {skill, weeks}, ... }}, ... }, demand (committed) }
+-- `feasible` is the rank of the last item before the first one whose
+-- running demand exceeds supply in some skill (every rank if none does);
+-- `short` is filled for items at or above the cutline and below the
+-- feasible line.
+function Plan:analyze()
+  local skills, supply = self:skills(), self:supply()
+  local cutline = self.plan.cutline
+  local result = { skills = skills, supply = supply, cutline = cutline, rows = {} }
+  local running, feasible = {}, nil
+  for rank, item in ipairs(self:ranked()) do
+    local weeks = work.weeks(item)
+    local snapshot, over = {}, {}
+    for _, skill in ipairs(skills) do
+      if weeks[skill] then
+        running[skill] = (running[skill] or 0) + weeks[skill]
+      end
+      if running[skill] then
+        snapshot[skill] = running[skill]
+        local excess = running[skill] - (supply[skill] or 0)
+        if excess > EPSILON then
+          over[#over + 1] = { skill = skill, weeks = num.round(excess) }
+        end
+      end
+    end
+    if feasible == nil and #over > 0 then
+      feasible = rank - 1
+    end
+    local row = { item = item, rank = rank, weeks = weeks, running = snapshot, short = {} }
+    if feasible ~= nil and rank <= cutline then
+      row.short = over
+    end
+    result.rows[rank] = row
+  end
+  result.feasible = feasible or #result.rows
+  local committed = result.rows[cutline]
+  result.demand = committed and committed.running or {}
+  return result
+end
+
+-- The feasible line alone.
+function Plan:feasible()
+  return self:analyze().feasible
+end
+
+-- Everything the data files say that the plan cannot use.
+function Plan:problems()
+  local found = {}
+  for _, item in ipairs(self.work.items) do
+    for _, text in ipairs(work.problems(item)) do
+      found[#found + 1] = { kind = "work", id = item.id, name = item.name, text = text }
+    end
+  end
+  for _, item in ipairs(self:unranked()) do
+    found[#found + 1] = { kind = "work", id = item.id, name = item.name,
+      text = "not ranked in plan " .. self.plan.name }
+  end
+  for _, person in ipairs(self.people.list) do
+    for _, text in ipairs(people.problems(person)) do
+      found[#found + 1] = { kind = "person", id = person.id, name = person.name, text = text }
+    end
+  end
+  return found
+end
+
+-- Items with no triage value, in rank order.
+function Plan:untriaged()
+  local list = {}
+  for _, item in ipairs(self:ranked()) do
+    if work.triage(item) == nil then
+      list[#list + 1] = item
+    end
+  end
+  return list
+end
+
+-- Edits ---------------------------------------------------------------------
+
+-- Adds a work item ranked last; returns its id.
+function Plan:add(name, estimate_text, tag_text)
+  name = work.check_name(name)
+  if estimate_text ~= nil and type(estimate_text) ~= "string" then
+    error("estimates are text, e.g. \"Native:L,Web:M\"", 0)
+  end
+  if tag_text ~= nil and type(tag_text) ~= "string" then
+    error("tags are text, e.g. \"track:Payments,ProdTriage:2\"", 0)
+  end
+  local item = work.new(work.next_id(self.work), name, estimate_text, tag_text)
+  local problems = estimates.problems(item.estimates)
+  if #problems > 0 then
+    error("bad estimate '" .. problems[1].text .. "': " .. problems[1].reason .. " ("
+      .. estimates.HELP .. ")", 0)
+  end
+  for _, tag in ipairs(item.tags) do
+    if tag.key == "" or tag.key:find("[\t\r\n]") or (tag.value and tag.value:find("[\t\r\n]")) then
+      error("bad tag '" .. tag.raw .. "'", 0)
+    end
+  end
+  self.work.items[#self.work.items + 1] = item
+  self.work.by_id[item.id] = item
+  self.plan.ranking[#self.plan.ranking + 1] = item.id
+  return item.id
+end
+
+-- Sets sizes: `estimate(id, "Native", "2L", "Web", "M")`; a size of ""
+-- or "-" removes that skill's estimate. Checks every pair before changing.
+function Plan:estimate(id, ...)
+  local item = self:item(id)
+  local n = select("#", ...)
+  if n == 0 or n % 2 ~= 0 then
+    error("give skill and size pairs, e.g. \"Native\", \"2L\", \"Web\", \"M\"", 0)
+  end
+  local args = { ... }
+  local copy = estimates.parse(estimates.format(item.estimates))
+  for i = 1, n, 2 do
+    estimates.set(copy, args[i], args[i + 1])
+  end
+  for i = 1, n, 2 do
+    estimates.set(item.estimates, args[i], args[i + 1])
+  end
+  return item
+end
+
+function Plan:set_triage(id, level)
+  local item = self:item(id)
+  work.set_triage(item, level)
+  return item
+end
+
+function Plan:set_tag(id, key, value)
+  local item = self:item(id)
+  if not kvlist.plain(key) or (value ~= nil and not kvlist.plain(tostring(value))) then
+    error("bad tag " .. tostring(key) .. ":" .. tostring(value), 0)
+  end
+  kvlist.set(item.tags, key, value ~= nil and tostring(value) or nil)
+  return item
+end
+
+function Plan:rename(id, name)
+  local item = self:item(id)
+  item.name = work.check_name(name)
+  return item
+end
+
+-- Moves item `id` to rank `to` (1 .. count); an unranked item is inserted
+-- there. Returns the old rank (nil if it was unranked) and the new one.
+function Plan:move(id, to)
+  local item = self:item(id)
+  local ranking = self.plan.ranking
+  local from = self:rank_of(item.id)
+  local last = from and #ranking or #ranking + 1
+  local rank = num.integer(to)
+  if not rank or rank < 1 or rank > last then
+    error("rank " .. tostring(to) .. " is out of range 1.." .. last, 0)
+  end
+  if from then
+    table.remove(ranking, from)
+  end
+  table.insert(ranking, rank, item.id)
+  return from, rank
+end
+
+-- Moves `id` up (towards rank 1) by `n` places, stopping at the top.
+function Plan:up(id, n)
+  local steps = num.integer(n == nil and 1 or n)
+  if not steps or steps < 0 then
+    error("bad number of places '" .. tostring(n) .. "'", 0)
+  end
+  local item = self:item(id)
+  local from = self:rank_of(item.id)
+  if not from then
+    error("work item " .. item.id .. " is not ranked (use rank(id, pos))", 0)
+  end
+  return self:move(item.id, math.max(1, from - steps))
+end
+
+function Plan:down(id, n)
+  local steps = num.integer(n == nil and 1 or n)
+  if not steps or steps < 0 then
+    error("bad number of places '" .. tostring(n) .. "'", 0)
+  end
+  local item = self:item(id)
+  local from = self:rank_of(item.id)
+  if not from then
+    error("work item " .. item.id .. " is not ranked (use rank(id, pos))", 0)
+  end
+  return self:move(item.id, math.min(#self.plan.ranking, from + steps))
+end
+
+-- Sets the cutline (0 commits nothing); returns the old one.
+function Plan:cut(n)
+  local line = num.integer(n)
+  if not line or line < 0 or line > #self.plan.ranking then
+    error("cutline " .. tostring(n) .. " is out of range 0.." .. #self.plan.ranking, 0)
+  end
+  local old = self.plan.cutline
+  self.plan.cutline = line
+  return old
+end
+
+-- Adds a person; returns the id.
+function Plan:hire(name, skills_text, tags_text)
+  name = work.check_name(name)
+  local person = people.new(people.next_id(self.people), name, skills_text, tags_text)
+  local problems = people.problems(person)
+  if #problems > 0 then
+    error(name .. ": " .. problems[1], 0)
+  end
+  self.people.list[#self.people.list + 1] = person
+  self.people.by_id[person.id] = person
+  return person.id
+end
+
+-- Sets fractions: `assign(pid, "Web", 0.5, "QA", 0.5)`; 0 removes a skill.
+function Plan:assign(pid, ...)
+  local person = self:person(pid)
+  local n = select("#", ...)
+  if n == 0 or n % 2 ~= 0 then
+    error("give skill and fraction pairs, e.g. \"Web\", 0.5, \"QA\", 0.5", 0)
+  end
+  local args = { ... }
+  local copy = people.new(person.id, person.name, kvlist.format(person.skills), "")
+  for i = 1, n, 2 do
+    people.set_skill(copy, args[i], args[i + 1])
+  end
+  for i = 1, n, 2 do
+    people.set_skill(person, args[i], args[i + 1])
+  end
+  return person
+end
+
+return Plan

@@ -1,0 +1,303 @@
+-- Short commands for a planning meeting, typed at the planhost console
+-- (or `lua5.4 -i plan.lua`). Each prints a one-line confirmation; a bad id,
+-- size or rank is an error saying so.
+--
+--   add("Card freeze", "Native:M,Web:S", "track:Payments")  --> new id
+--   est(3, "Native", "2L", "Web", "M")   triage(3, 1.5)
+--   rank(3, 1)   up(3)   down(3, 2)   cut(40)
+--   feasible()   totals()   show(3)   ls()   report()   save()
+
+local Plan = require("lib.plan")
+local work = require("lib.work")
+local people = require("lib.people")
+local estimates = require("lib.estimates")
+local kvlist = require("lib.kvlist")
+local num = require("lib.num")
+
+local M = {}
+
+M.HELP = {
+  { "add(name, estimates, tags)", "add a work item ranked last, e.g. add(\"Card freeze\", "
+    .. "\"Native:M,Web:S\", \"track:Payments\"); returns its id" },
+  { "est(id, skill, size, ...)", "set sizes, e.g. est(3, \"Native\", \"2L\", \"Web\", \"M\"); "
+    .. "size \"-\" removes" },
+  { "triage(id, level)", "set the explicit triage (1, 1.5, 2, ...); nil clears it" },
+  { "tag(id, key, value)", "set a tag, e.g. tag(3, \"track\", \"Payments\"); nil removes" },
+  { "rename(id, text)", "rename a work item" },
+  { "rank(id, pos)", "move a work item to rank pos" },
+  { "up(id [, n])", "move up n places (default 1)" },
+  { "down(id [, n])", "move down n places (default 1)" },
+  { "cut(n)", "set the cutline to rank n (0 commits nothing)" },
+  { "feasible()", "print the feasible line and the items short of staff" },
+  { "totals([rank])", "running demand per skill at a rank (default the cutline) and net supply" },
+  { "show(id)", "print one work item" },
+  { "ls([from [, to]])", "print the ranking with the cutline and feasible line" },
+  { "staff()", "print the people and their skills" },
+  { "hire(name, skills, tags)", "add a person, e.g. hire(\"Ann\", \"Web:0.5,QA:0.5\", "
+    .. "\"track:Payments\")" },
+  { "assign(pid, skill, fraction, ...)", "set a person's skill fractions" },
+  { "report()", "unparsable estimates, untriaged and unranked work, odd skill sums" },
+  { "save()", "write work.tsv and plan.tsv (and people.tsv if changed); keeps .bak copies" },
+  { "reload()", "read the files again, dropping unsaved edits" },
+}
+
+local function label(item)
+  return string.format("%d '%s'", item.id, item.name)
+end
+
+local function weeks_text(skills, weeks)
+  local parts = {}
+  for _, skill in ipairs(skills) do
+    if weeks[skill] ~= nil then
+      parts[#parts + 1] = skill .. " " .. num.text(weeks[skill])
+    end
+  end
+  if #parts == 0 then
+    return "none"
+  end
+  return table.concat(parts, ", ")
+end
+
+local function short_text(short)
+  local parts = {}
+  for i, s in ipairs(short) do
+    parts[i] = s.skill .. " by " .. num.text(s.weeks) .. "w"
+  end
+  return table.concat(parts, ", ")
+end
+
+-- The commands, as a table of functions over `session.plan`; `out` prints
+-- one line (default `print`).
+function M.commands(session, out)
+  out = out or print
+  local c = {}
+  local function plan()
+    return session.plan
+  end
+  local function lines_where(p)
+    local a = p:analyze()
+    return string.format("cutline %d, feasible line %d", a.cutline, a.feasible), a
+  end
+
+  function c.help()
+    for _, entry in ipairs(M.HELP) do
+      out(string.format("%-34s %s", entry[1], entry[2]))
+    end
+  end
+
+  function c.add(name, estimate_text, tag_text)
+    local p = plan()
+    local id = p:add(name, estimate_text, tag_text)
+    out(string.format("added %s at rank %d", label(p:item(id)), p:count()))
+    return id
+  end
+
+  function c.est(id, ...)
+    local p = plan()
+    local item = p:estimate(id, ...)
+    local skills = p:skills()
+    out(string.format("%s: %s (%s)", label(item), estimates.format(item.estimates),
+      weeks_text(skills, work.weeks(item))))
+  end
+
+  function c.triage(id, level)
+    local p = plan()
+    local item = p:set_triage(id, level)
+    local merged = work.triage(item)
+    out(string.format("%s: triage %s", label(item), merged and num.text(merged) or "none"))
+  end
+
+  function c.tag(id, key, value)
+    local item = plan():set_tag(id, key, value)
+    out(string.format("%s: %s", label(item), kvlist.format(item.tags)))
+  end
+
+  function c.rename(id, text)
+    local item = plan():rename(id, text)
+    out(string.format("%d renamed '%s'", item.id, item.name))
+  end
+
+  local function moved(p, id, from, to)
+    local item = p:item(id)
+    local where = lines_where(p)
+    out(string.format("%s: rank %s -> %d (%s)", label(item), from and tostring(from) or "none",
+      to, where))
+  end
+
+  function c.rank(id, pos)
+    local p = plan()
+    local from, to = p:move(id, pos)
+    moved(p, id, from, to)
+  end
+
+  function c.up(id, n)
+    local p = plan()
+    local from, to = p:up(id, n)
+    moved(p, id, from, to)
+  end
+
+  function c.down(id, n)
+    local p = plan()
+    local from, to = p:down(id, n)
+    moved(p, id, from, to)
+  end
+
+  function c.cut(n)
+    local p = plan()
+    local old = p:cut(n)
+    local a = p:analyze()
+    out(string.format("cutline %d -> %d (feasible line %d)", old, a.cutline, a.feasible))
+  end
+
+  function c.feasible()
+    local p = plan()
+    local a = p:analyze()
+    local short = 0
+    for _, row in ipairs(a.rows) do
+      if #row.short > 0 then
+        short = short + 1
+      end
+    end
+    if short == 0 then
+      out(string.format("feasible line %d (cutline %d): every committed item can be staffed",
+        a.feasible, a.cutline))
+      return
+    end
+    out(string.format("feasible line %d (cutline %d): %d committed items short of staff",
+      a.feasible, a.cutline, short))
+    local first = a.rows[a.feasible + 1]
+    out(string.format("  first short: rank %d %s: %s", first.rank, label(first.item),
+      short_text(first.short)))
+    local last = a.rows[a.cutline]
+    out(string.format("  at the cutline: %s", short_text(last.short)))
+  end
+
+  function c.totals(rank)
+    local p = plan()
+    local a = p:analyze()
+    local at = num.integer(rank == nil and a.cutline or rank)
+    if not at or at < 0 or at > #a.rows then
+      error("rank " .. tostring(rank) .. " is out of range 0.." .. #a.rows, 0)
+    end
+    local running = at > 0 and a.rows[at].running or {}
+    local weeks = p.plan.weeks
+    out(string.format("running demand at rank %d of %d (cutline %d, feasible line %d), %d weeks",
+      at, #a.rows, a.cutline, a.feasible, weeks))
+    out(string.format("  %-8s %8s %8s %8s %8s", "skill", "supply", "demand", "net", "people"))
+    for _, skill in ipairs(a.skills) do
+      local supply, demand = a.supply[skill] or 0, running[skill] or 0
+      local net = num.round(supply - demand)
+      out(string.format("  %-8s %8s %8s %8s %8s", skill, num.text(supply), num.text(demand),
+        num.text(net), num.text(net / weeks)))
+    end
+  end
+
+  function c.show(id)
+    local p = plan()
+    local item = p:item(id)
+    local a = p:analyze()
+    local rank = p:rank_of(item.id)
+    local merged = work.triage(item)
+    out(string.format("%s  rank %s  track %s  triage %s", label(item),
+      rank and tostring(rank) or "none", work.track(item) or "none",
+      merged and num.text(merged) or "none"))
+    out("  estimate: " .. (estimates.format(item.estimates) ~= ""
+      and estimates.format(item.estimates) or "none") .. " = "
+      .. weeks_text(a.skills, work.weeks(item)))
+    out("  tags: " .. (kvlist.format(item.tags) ~= "" and kvlist.format(item.tags) or "none"))
+    if rank then
+      local row = a.rows[rank]
+      out("  running: " .. weeks_text(a.skills, row.running))
+      if #row.short > 0 then
+        out("  SHORT: " .. short_text(row.short))
+      elseif rank > a.cutline then
+        out("  below the cutline")
+      end
+    end
+    for _, problem in ipairs(work.problems(item)) do
+      out("  problem: " .. problem)
+    end
+  end
+
+  function c.ls(from, to)
+    local p = plan()
+    local a = p:analyze()
+    from = num.integer(from or 1) or 1
+    to = num.integer(to or #a.rows) or #a.rows
+    for rank = math.max(1, from), math.min(to, #a.rows) do
+      local row = a.rows[rank]
+      local merged = work.triage(row.item)
+      local mark = #row.short > 0 and "!" or " "
+      out(string.format("%3d %s %4d  %-38s %-10s %-4s %s", rank, mark, row.item.id,
+        row.item.name:sub(1, 38), work.track(row.item) or "-",
+        merged and num.text(merged) or "-", estimates.format(row.item.estimates)))
+      if rank == a.feasible and rank ~= a.cutline then
+        out("    ---------- feasible line ----------")
+      end
+      if rank == a.cutline then
+        out("    ============== cutline =============")
+      end
+    end
+  end
+
+  function c.staff()
+    local p = plan()
+    for _, person in ipairs(p.people.list) do
+      out(string.format("%3d  %-20s %-24s %s", person.id, person.name,
+        kvlist.format(person.skills), people.track(person) or "-"))
+    end
+  end
+
+  function c.hire(name, skills_text, tags_text)
+    local p = plan()
+    local id = p:hire(name, skills_text, tags_text)
+    out(string.format("hired %d '%s' (%s)", id, p:person(id).name,
+      kvlist.format(p:person(id).skills)))
+    return id
+  end
+
+  function c.assign(pid, ...)
+    local person = plan():assign(pid, ...)
+    out(string.format("%d '%s': %s", person.id, person.name, kvlist.format(person.skills)))
+  end
+
+  function c.report()
+    local p = plan()
+    local problems = p:problems()
+    local untriaged = p:untriaged()
+    for _, problem in ipairs(problems) do
+      out(string.format("%s %d '%s': %s", problem.kind, problem.id, problem.name, problem.text))
+    end
+    for _, item in ipairs(untriaged) do
+      out(string.format("work %d '%s': untriaged (rank %d)", item.id, item.name,
+        p:rank_of(item.id)))
+    end
+    out(string.format("%d problems, %d untriaged items", #problems, #untriaged))
+  end
+
+  function c.save()
+    local p = plan()
+    local written = p:save()
+    out("saved " .. table.concat(written, ", ") .. " (previous versions in *.bak)")
+  end
+
+  function c.reload()
+    local dir = session.plan and session.plan.dir or session.dir or "."
+    session.plan = Plan.load(dir)
+    out(string.format("reloaded %s: %d ranked items, %d people", session.plan.plan.name,
+      session.plan:count(), #session.plan.people.list))
+  end
+
+  return c
+end
+
+-- Puts the commands into `env` (e.g. `_G`).
+function M.install(env, session, out)
+  local commands = M.commands(session, out)
+  for name, fn in pairs(commands) do
+    env[name] = fn
+  end
+  return commands
+end
+
+return M

@@ -1,0 +1,113 @@
+-- QPlan's text format: tab-separated, one header line, one separator line
+-- (`-----`), then one row per line. Rows are tables from column name to
+-- field text; fields are trimmed, missing trailing fields are "".
+
+local M = {}
+
+M.SEPARATOR = "-----"
+
+-- Splits `text` at every plain `sep`, keeping empty pieces.
+function M.split(text, sep)
+  local pieces, start = {}, 1
+  while true do
+    local at = text:find(sep, start, true)
+    if not at then
+      pieces[#pieces + 1] = text:sub(start)
+      return pieces
+    end
+    pieces[#pieces + 1] = text:sub(start, at - 1)
+    start = at + #sep
+  end
+end
+
+function M.trim(text)
+  return (text:match("^%s*(.-)%s*$"))
+end
+
+-- Parses the text of a file named `name` (used in messages as
+-- `name:line:`). Returns a document: { columns = {...}, separator = "-----",
+-- rows = { {Column = "text", ...}, ... }, lines = {line number per row} }.
+function M.parse(text, name)
+  name = name or "tsv"
+  local lines = M.split(text, "\n")
+  for i, line in ipairs(lines) do
+    lines[i] = line:gsub("\r$", "")
+  end
+  if lines[1] == nil or M.trim(lines[1]) == "" then
+    error(name .. ":1: missing header line", 0)
+  end
+  local columns, seen = {}, {}
+  for i, column in ipairs(M.split(lines[1], "\t")) do
+    column = M.trim(column)
+    if column == "" then
+      error(name .. ":1: column " .. i .. " has no name", 0)
+    end
+    if seen[column] then
+      error(name .. ":1: column '" .. column .. "' appears twice", 0)
+    end
+    seen[column] = true
+    columns[i] = column
+  end
+  local separator = lines[2] and M.trim(lines[2]) or ""
+  if not separator:match("^%-%-%-+$") then
+    error(name .. ":2: expected the separator line (" .. M.SEPARATOR .. ")", 0)
+  end
+  local doc = { columns = columns, separator = separator, rows = {}, lines = {} }
+  for number = 3, #lines do
+    local line = lines[number]
+    if line ~= "" then
+      local fields = M.split(line, "\t")
+      if #fields > #columns then
+        error(string.format("%s:%d: %d fields, the header has %d", name, number, #fields,
+          #columns), 0)
+      end
+      local row = {}
+      for i, column in ipairs(columns) do
+        row[column] = M.trim(fields[i] or "")
+      end
+      doc.rows[#doc.rows + 1] = row
+      doc.lines[#doc.lines + 1] = number
+    end
+  end
+  return doc
+end
+
+-- Formats rows under `columns`; the inverse of `parse` for trimmed fields.
+function M.format(columns, rows, separator)
+  local out = { table.concat(columns, "\t"), separator or M.SEPARATOR }
+  for r, row in ipairs(rows) do
+    local fields = {}
+    for i, column in ipairs(columns) do
+      local value = row[column]
+      if value == nil then
+        value = ""
+      elseif type(value) ~= "string" then
+        value = tostring(value)
+      end
+      if value:find("[\t\r\n]") then
+        error(string.format("row %d, column %s: a field cannot hold a tab or a line break", r,
+          column), 0)
+      end
+      fields[i] = value
+    end
+    out[#out + 1] = table.concat(fields, "\t")
+  end
+  return table.concat(out, "\n") .. "\n"
+end
+
+-- The whole text of `path`; an error naming the file if it cannot be read.
+function M.read_text(path)
+  local file, problem = io.open(path, "rb")
+  if not file then
+    error("cannot read " .. path .. ": " .. tostring(problem), 0)
+  end
+  local text = file:read("a")
+  file:close()
+  return text
+end
+
+function M.read(path)
+  return M.parse(M.read_text(path), path)
+end
+
+return M

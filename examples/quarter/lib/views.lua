@@ -1,0 +1,173 @@
+-- The data of the plan's views, in the shapes the built-in renderers read
+-- (guest-sdk model.rs): `work` and `chart` (WorkView), `tracks`
+-- (TracksView), `staff` (StaffView). Skills come in the plan's display
+-- order, items in rank order, numbers stay numbers.
+
+local work = require("lib.work")
+local people = require("lib.people")
+local estimates = require("lib.estimates")
+local num = require("lib.num")
+
+local M = {}
+
+M.NAMES = { "work", "tracks", "staff", "chart" }
+
+-- Work without a track is gathered under this name in the tracks view.
+M.NO_TRACK = "(none)"
+
+local function plan_info(plan, analysis)
+  return {
+    name = plan.plan.name,
+    weeks = plan.plan.weeks,
+    cutline = plan.plan.cutline,
+    feasible_line = analysis.feasible,
+  }
+end
+
+-- A skill -> weeks map with only the given skills, rounded.
+local function weeks_map(skills, weeks)
+  local map = {}
+  for _, skill in ipairs(skills) do
+    if weeks[skill] ~= nil then
+      map[skill] = num.round(weeks[skill])
+    end
+  end
+  return map
+end
+
+local function item_data(row, skills)
+  local item = row.item
+  local short = {}
+  for i, s in ipairs(row.short) do
+    short[i] = { skill = s.skill, weeks = s.weeks }
+  end
+  local data = {
+    id = item.id,
+    name = item.name,
+    rank = row.rank,
+    estimates = weeks_map(skills, row.weeks),
+    track = work.track(item),
+    triage = work.triage(item),
+    short = short,
+    running = weeks_map(skills, row.running),
+  }
+  local unparsed = estimates.problems(item.estimates)
+  if #unparsed > 0 then
+    data.unparsed = {}
+    for i, problem in ipairs(unparsed) do
+      data.unparsed[i] = problem.text
+    end
+  end
+  return data
+end
+
+-- The ranked list with supply and running demand: the `work` view, and
+-- the `chart` view, which reads `supply` and each item's `running`.
+function M.work(plan, analysis)
+  analysis = analysis or plan:analyze()
+  local items = {}
+  for rank, row in ipairs(analysis.rows) do
+    items[rank] = item_data(row, analysis.skills)
+  end
+  return {
+    plan = plan_info(plan, analysis),
+    skills = analysis.skills,
+    supply = weeks_map(analysis.skills, analysis.supply),
+    items = items,
+  }
+end
+
+M.chart = M.work
+
+local function add_weeks(into, weeks)
+  for skill, n in pairs(weeks) do
+    into[skill] = (into[skill] or 0) + n
+  end
+end
+
+-- Work grouped by track (alphabetical, untracked work last), committed
+-- demand per track and per triage level (most important first, untriaged
+-- last).
+function M.tracks(plan, analysis)
+  analysis = analysis or plan:analyze()
+  local skills, cutline = analysis.skills, analysis.cutline
+  local by_name, names = {}, {}
+  for _, row in ipairs(analysis.rows) do
+    local name = work.track(row.item) or M.NO_TRACK
+    local track = by_name[name]
+    if not track then
+      track = { name = name, demand = {}, levels = {}, items = {} }
+      by_name[name] = track
+      names[#names + 1] = name
+    end
+    track.items[#track.items + 1] = item_data(row, skills)
+    local level = work.triage(row.item)
+    local key = level == nil and "none" or num.text(level)
+    local group = track.levels[key]
+    if not group then
+      group = { triage = level, demand = {}, count = 0 }
+      track.levels[key] = group
+    end
+    if row.rank <= cutline then
+      add_weeks(track.demand, row.weeks)
+      add_weeks(group.demand, row.weeks)
+      group.count = group.count + 1
+    end
+  end
+  table.sort(names, function(a, b)
+    if (a == M.NO_TRACK) ~= (b == M.NO_TRACK) then
+      return b == M.NO_TRACK
+    end
+    return a < b
+  end)
+  local tracks = {}
+  for i, name in ipairs(names) do
+    local track = by_name[name]
+    local groups = {}
+    for _, group in pairs(track.levels) do
+      groups[#groups + 1] = group
+    end
+    table.sort(groups, function(a, b)
+      if a.triage == nil or b.triage == nil then
+        return b.triage == nil and a.triage ~= nil
+      end
+      return a.triage < b.triage
+    end)
+    for g, group in ipairs(groups) do
+      groups[g] = { triage = group.triage, demand = weeks_map(skills, group.demand),
+        count = group.count }
+    end
+    tracks[i] = { name = name, demand = weeks_map(skills, track.demand), triage = groups,
+      items = track.items }
+  end
+  return { plan = plan_info(plan, analysis), skills = skills, tracks = tracks }
+end
+
+-- People and their skills, supply against committed demand (plus the
+-- net left per skill, which renderers may compute themselves).
+function M.staff(plan, analysis)
+  analysis = analysis or plan:analyze()
+  local skills = analysis.skills
+  local list = {}
+  for i, person in ipairs(plan.people.list) do
+    local fractions = people.fractions(person)
+    local shares = {}
+    for _, skill in ipairs(skills) do
+      if fractions[skill] and fractions[skill] > 0 then
+        shares[skill] = num.round(fractions[skill])
+      end
+    end
+    list[i] = { id = person.id, name = person.name, skills = shares,
+      track = people.track(person) }
+  end
+  local supply = weeks_map(skills, analysis.supply)
+  local demand = weeks_map(skills, analysis.demand)
+  local net = {}
+  for _, skill in ipairs(skills) do
+    net[skill] = num.round((supply[skill] or 0) - (demand[skill] or 0))
+  end
+  return { plan = plan_info(plan, analysis), skills = skills, people = list,
+    supply = supply, demand = demand, net = net }
+end
+
+return M

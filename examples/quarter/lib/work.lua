@@ -1,0 +1,193 @@
+-- Work items: feature-sized pieces of work with estimates per skill and
+-- tags (track, triage per group). Read from and written to work.tsv
+-- (`ID  Name  Estimate  Tags`).
+
+local tsv = require("lib.tsv")
+local kvlist = require("lib.kvlist")
+local estimates = require("lib.estimates")
+local num = require("lib.num")
+
+local M = {}
+
+M.COLUMNS = { "ID", "Name", "Estimate", "Tags" }
+
+-- The tag that overrides group triage values.
+M.TRIAGE = "Triage"
+
+-- Whether a tag key is a group's triage value (`ProdTriage`, `EngTriage`).
+function M.is_group_triage(key)
+  return key ~= M.TRIAGE and key:match("^%a+Triage$") ~= nil
+end
+
+function M.check_name(name)
+  if type(name) ~= "string" or tsv.trim(name) == "" then
+    error("a work item needs a name", 0)
+  end
+  if name:find("[\t\r\n]") then
+    error("a name cannot hold a tab or a line break", 0)
+  end
+  return tsv.trim(name)
+end
+
+-- A new item (estimate and tag texts as in work.tsv).
+function M.new(id, name, estimate_text, tag_text)
+  return {
+    id = id,
+    name = name,
+    estimates = estimates.parse(estimate_text or ""),
+    tags = kvlist.parse(tag_text or ""),
+  }
+end
+
+function M.from_row(row, where)
+  local id = M.parse_id(row.ID)
+  if not id then
+    error(where .. ": bad ID '" .. row.ID .. "' (a positive whole number)", 0)
+  end
+  if row.Name == "" then
+    error(where .. ": work item " .. id .. " has no name", 0)
+  end
+  local item = M.new(id, row.Name, row.Estimate, row.Tags)
+  item.row = row
+  return item
+end
+
+function M.parse_id(text)
+  local id = num.integer(text)
+  if id and id >= 1 then
+    return id
+  end
+  return nil
+end
+
+function M.to_row(item)
+  local row = {}
+  for column, value in pairs(item.row or {}) do
+    row[column] = value
+  end
+  row.ID = string.format("%d", item.id)
+  row.Name = item.name
+  row.Estimate = estimates.format(item.estimates)
+  row.Tags = kvlist.format(item.tags)
+  return row
+end
+
+-- Weeks per skill.
+function M.weeks(item)
+  return estimates.totals(item.estimates)
+end
+
+function M.total_weeks(item)
+  local total = 0
+  for _, entry in ipairs(item.estimates) do
+    total = total + entry.weeks
+  end
+  return total
+end
+
+function M.track(item)
+  local track = kvlist.get(item.tags, "track")
+  if track == nil or track == "" then
+    return nil
+  end
+  return track
+end
+
+local function level(text)
+  local value = tonumber(text)
+  if value and value > 0 then
+    return num.round(value)
+  end
+  return nil
+end
+
+-- Merged triage: an explicit `Triage` wins, otherwise the most important
+-- (lowest) group value; nil when untriaged.
+function M.triage(item)
+  local explicit = kvlist.get(item.tags, M.TRIAGE)
+  if explicit ~= nil and level(explicit) then
+    return level(explicit)
+  end
+  local best = nil
+  for _, tag in ipairs(item.tags) do
+    if tag.value and M.is_group_triage(tag.key) then
+      local value = level(tag.value)
+      if value and (best == nil or value < best) then
+        best = value
+      end
+    end
+  end
+  return best
+end
+
+-- Sets the explicit triage (a positive number), or removes it (nil).
+function M.set_triage(item, value)
+  if value ~= nil then
+    local n = type(value) == "number" and value or tonumber(value)
+    if n == nil or n <= 0 then
+      error("bad triage level '" .. tostring(value) .. "' (1 is most important, then 1.5, 2, ...)",
+        0)
+    end
+    value = num.text(n)
+  end
+  kvlist.set(item.tags, M.TRIAGE, value)
+end
+
+-- What is wrong with an item's data: unparsable estimates and triage tags.
+function M.problems(item)
+  local found = {}
+  for _, problem in ipairs(estimates.problems(item.estimates)) do
+    found[#found + 1] = "estimate '" .. problem.text .. "': " .. problem.reason
+  end
+  for _, tag in ipairs(item.tags) do
+    if (tag.key == M.TRIAGE or M.is_group_triage(tag.key)) and not level(tag.value or "") then
+      found[#found + 1] = "triage tag '" .. kvlist.format({ tag }) .. "' is not a positive number"
+    end
+  end
+  return found
+end
+
+-- Reads work.tsv text: { items = {in file order}, by_id = {}, doc = document }.
+function M.parse(text, name)
+  local doc = tsv.parse(text, name)
+  for _, column in ipairs(M.COLUMNS) do
+    local found = false
+    for _, have in ipairs(doc.columns) do
+      found = found or have == column
+    end
+    if not found then
+      error(name .. ":1: missing column " .. column, 0)
+    end
+  end
+  local work = { items = {}, by_id = {}, columns = doc.columns, separator = doc.separator }
+  for i, row in ipairs(doc.rows) do
+    local where = name .. ":" .. doc.lines[i]
+    local item = M.from_row(row, where)
+    if work.by_id[item.id] then
+      error(where .. ": work item " .. item.id .. " appears twice", 0)
+    end
+    work.items[#work.items + 1] = item
+    work.by_id[item.id] = item
+  end
+  return work
+end
+
+function M.format(work)
+  local rows = {}
+  for i, item in ipairs(work.items) do
+    rows[i] = M.to_row(item)
+  end
+  return tsv.format(work.columns or M.COLUMNS, rows, work.separator)
+end
+
+function M.next_id(work)
+  local top = 0
+  for _, item in ipairs(work.items) do
+    if item.id > top then
+      top = item.id
+    end
+  end
+  return top + 1
+end
+
+return M
