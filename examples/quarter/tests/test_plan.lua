@@ -1,0 +1,226 @@
+-- The plan's logic: supply, triage, running demand, the feasible line,
+-- the items short of staff, and the edits a planning meeting makes.
+
+local check = require("tests.lib.check")
+local Plan = require("lib.plan")
+local work = require("lib.work")
+local people = require("lib.people")
+
+local t = check.suite("test_plan")
+
+-- A small plan: 2 people over 10 weeks, 5 ranked items.
+local function small(cutline)
+  return Plan.from_texts({
+    work = table.concat({
+      "ID\tName\tEstimate\tTags", "-----",
+      "1\tLogin\tWeb:M,QA:S\tProdTriage:1,track:Core",
+      "2\tSearch\tWeb:2L\tProdTriage:2,EngTriage:1.5,track:Core",
+      "3\tExport\tWeb:M,QA:M\tTriage:2,ProdTriage:1,track:Data",
+      "4\tSharing\tWeb:S,QA:2L\ttrack:Data",
+      "5\tThemes\tWeb:S,Native:S\t",
+      "6\tLater\tWeb:Q\t",
+      "",
+    }, "\n"),
+    people = "ID\tName\tSkills\tTags\n-----\n1\tAnn\tWeb:1\t\n2\tBo\tWeb:0.5,QA:0.5\t\n",
+    plan = "ID\tName\tNumWeeks\tTeamID\tCutline\tWorkItems\tTags\n-----\n"
+      .. "1\tP\t10\tt\t" .. (cutline or 4) .. "\t1,2,3,4,5\t\n",
+  })
+end
+
+t.case("supply is fraction x weeks, summed over people", function()
+  local p = small()
+  check.eq(p:supply(), { Web = 15, QA = 5 })
+  check.eq(p:skills(), { "Native", "Web", "QA" })
+end)
+
+t.case("running demand walks the ranking", function()
+  local a = small():analyze()
+  check.eq(a.rows[1].running, { Web = 2, QA = 1 })
+  check.eq(a.rows[2].running, { Web = 8, QA = 1 })
+  check.eq(a.rows[3].running, { Web = 10, QA = 3 })
+  check.eq(a.rows[4].running, { Web = 11, QA = 9 })
+  check.eq(a.rows[5].running, { Native = 1, Web = 12, QA = 9 })
+  check.eq(a.demand, { Web = 11, QA = 9 }, "committed demand at the cutline")
+end)
+
+t.case("the feasible line is the last item before supply runs out", function()
+  local a = small():analyze()
+  check.eq(a.feasible, 3)
+  check.eq(a.cutline, 4)
+end)
+
+t.case("items at or above the cutline and below the feasible line are short", function()
+  local a = small():analyze()
+  for rank = 1, 3 do
+    check.eq(a.rows[rank].short, {}, "rank " .. rank)
+  end
+  check.eq(a.rows[4].short, { { skill = "QA", weeks = 4 } })
+  check.eq(a.rows[5].short, {}, "below the cutline: not highlighted")
+  local deeper = small(5):analyze()
+  -- Native has no supply at all: short by its whole demand.
+  check.eq(deeper.rows[5].short, { { skill = "Native", weeks = 1 }, { skill = "QA", weeks = 4 } })
+end)
+
+t.case("a plan that fits is feasible to the end", function()
+  local p = small(2)
+  p.plan.ranking = { 1, 2, 3 }
+  local a = p:analyze()
+  check.eq(a.feasible, 3)
+  for _, row in ipairs(a.rows) do
+    check.eq(row.short, {})
+  end
+end)
+
+t.case("nothing ranked, nothing committed", function()
+  local p = small(0)
+  p.plan.ranking = {}
+  local a = p:analyze()
+  check.eq(a.feasible, 0)
+  check.eq(a.demand, {})
+  check.eq(#a.rows, 0)
+end)
+
+t.case("triage: an explicit Triage wins, else the lowest group value", function()
+  local p = small()
+  check.eq(work.triage(p:item(1)), 1)
+  check.eq(work.triage(p:item(2)), 1.5)
+  check.eq(work.triage(p:item(3)), 2, "explicit Triage over ProdTriage:1")
+  check.eq(work.triage(p:item(4)), nil, "untriaged")
+  check.eq(work.track(p:item(4)), "Data")
+  check.eq(work.track(p:item(5)), nil)
+  local untriaged = {}
+  for i, item in ipairs(p:untriaged()) do
+    untriaged[i] = item.id
+  end
+  check.eq(untriaged, { 4, 5 })
+end)
+
+t.case("the quarter: supply per skill", function()
+  local p = Plan.load(".")
+  check.eq(p.plan.name, "2026Q1")
+  check.eq(p.plan.weeks, 13)
+  check.eq(#p.work.items, 60)
+  check.eq(#p.people.list, 30)
+  check.eq(p:count(), 60)
+  check.eq(p:skills(), { "Native", "Web", "Apps", "Server", "QA" })
+  check.eq(p:supply(), { Native = 101.4, Web = 97.5, Apps = 39, Server = 93.6, QA = 58.5 })
+end)
+
+t.case("the quarter: the feasible line lands above the cutline", function()
+  local a = Plan.load("."):analyze()
+  check.eq(a.cutline, 42)
+  check.eq(a.feasible, 32)
+  check.eq(a.rows[32].item.name, "Cashback rewards")
+  check.eq(a.rows[33].short, { { skill = "Server", weeks = 0.4 } })
+  check.eq(a.rows[42].short, { { skill = "Server", weeks = 12.4 }, { skill = "QA", weeks = 0.5 } })
+  local short = 0
+  for _, row in ipairs(a.rows) do
+    if #row.short > 0 then
+      short = short + 1
+      check.truthy(row.rank > a.feasible and row.rank <= a.cutline, "short rank " .. row.rank)
+    end
+  end
+  check.eq(short, 10)
+  check.eq(a.demand, { Native = 67, Web = 66, Apps = 25, Server = 106, QA = 59 })
+  check.eq(a.rows[60].running, { Native = 107, Web = 93, Apps = 39, Server = 142, QA = 79 })
+end)
+
+t.case("the quarter: unparsable estimates and untriaged work are reported", function()
+  local p = Plan.load(".")
+  local problems = p:problems()
+  check.eq(#problems, 3)
+  check.eq(problems[1], { kind = "work", id = 14, name = "Tap to pay on Android",
+    text = "estimate 'Native:XL': unknown size 'XL'" })
+  check.eq(problems[2].id, 55)
+  check.eq(problems[3].id, 59)
+  check.eq(#p:untriaged(), 6)
+  check.eq(#p:unranked(), 0)
+end)
+
+t.case("adding an item ranks it last with the next id", function()
+  local p = small()
+  local id = p:add("Offline", "Native:2L,Web:M", "track:Core,ProdTriage:2")
+  check.eq(id, 7)
+  check.eq(p:rank_of(7), 6)
+  check.eq(work.weeks(p:item(7)), { Native = 6, Web = 2 })
+  check.raises(function() p:add("Bad", "Web:XL") end, "bad estimate 'Web:XL': unknown size 'XL'")
+  check.raises(function() p:add("  ") end, "a work item needs a name")
+  check.raises(function() p:add("Tab\tbed") end, "a name cannot hold a tab")
+  check.eq(p:count(), 6, "failed adds change nothing")
+end)
+
+t.case("estimates, triage and tags change in place", function()
+  local p = small()
+  p:estimate(1, "Native", "2L", "Web", "M", "QA", "-")
+  check.eq(work.weeks(p:item(1)), { Native = 6, Web = 2 })
+  check.raises(function() p:estimate(1, "Web", "L", "QA", "huge") end, "bad size 'huge'")
+  check.eq(work.weeks(p:item(1)), { Native = 6, Web = 2 }, "a bad pair changes nothing")
+  check.raises(function() p:estimate(1, "Web") end, "give skill and size pairs")
+  p:set_triage(4, 1.5)
+  check.eq(work.triage(p:item(4)), 1.5)
+  p:set_triage(3, nil)
+  check.eq(work.triage(p:item(3)), 1, "without Triage the group values count")
+  check.raises(function() p:set_triage(3, 0) end, "bad triage level '0'")
+  p:set_tag(5, "track", "Core")
+  check.eq(work.track(p:item(5)), "Core")
+  check.raises(function() p:item(99) end, "no work item 99")
+  check.raises(function() p:estimate(99, "Web", "M") end, "no work item 99")
+end)
+
+t.case("moving items and the cutline", function()
+  local p = small()
+  check.eq({ p:move(4, 1) }, { 4, 1 })
+  check.eq(p.plan.ranking, { 4, 1, 2, 3, 5 })
+  check.eq({ p:down(4, 2) }, { 1, 3 })
+  check.eq(p.plan.ranking, { 1, 2, 4, 3, 5 })
+  check.eq({ p:up(4) }, { 3, 2 })
+  check.eq({ p:up(4, 10) }, { 2, 1 }, "up stops at the top")
+  check.eq({ p:down(4, 10) }, { 1, 5 }, "down stops at the bottom")
+  check.raises(function() p:move(4, 0) end, "rank 0 is out of range 1..5")
+  check.raises(function() p:move(4, 6) end, "rank 6 is out of range 1..5")
+  check.raises(function() p:move(4, "x") end, "rank x is out of range")
+  check.raises(function() p:up(6) end, "work item 6 is not ranked")
+  check.eq({ p:move(6, 6) }, { nil, 6 }, "an unranked item can be ranked")
+  check.eq(p:cut(2), 4)
+  check.eq(p.plan.cutline, 2)
+  check.raises(function() p:cut(7) end, "cutline 7 is out of range 0..6")
+  check.raises(function() p:cut(-1) end, "cutline -1 is out of range")
+end)
+
+t.case("people: fractions, hiring and assigning", function()
+  local p = small()
+  local id = p:hire("Cy", "QA:1", "track:Data")
+  check.eq(id, 3)
+  check.eq(p:supply(), { Web = 15, QA = 15 })
+  p:assign(3, "QA", 0.5, "Native", 0.5)
+  check.eq(people.fractions(p:person(3)), { QA = 0.5, Native = 0.5 })
+  check.eq(p:supply(), { Web = 15, QA = 10, Native = 5 })
+  check.raises(function() p:assign(3, "QA", 2) end, "bad fraction '2' for QA")
+  check.raises(function() p:hire("Di", "Web:0.5") end, "skills add up to 0.5, not 1")
+  check.raises(function() p:person(9) end, "no person 9")
+end)
+
+t.case("broken files are clear errors", function()
+  local function texts(plan_row, work_rows)
+    return {
+      work = "ID\tName\tEstimate\tTags\n-----\n" .. (work_rows or "1\tA\tWeb:M\t\n"),
+      people = "ID\tName\tSkills\tTags\n-----\n1\tAnn\tWeb:1\t\n",
+      plan = "ID\tName\tNumWeeks\tTeamID\tCutline\tWorkItems\tTags\n-----\n" .. plan_row,
+    }
+  end
+  check.raises(function() Plan.from_texts(texts("1\tP\t13\tt\t1\t1,2\t\n")) end,
+    "plan.tsv:3: plan P ranks work item 2, which is not in work.tsv")
+  check.raises(function() Plan.from_texts(texts("1\tP\t13\tt\t1\t1,1\t\n")) end,
+    "plan.tsv:3: work item 1 is ranked twice")
+  check.raises(function() Plan.from_texts(texts("1\tP\t13\tt\t2\t1\t\n")) end,
+    "plan.tsv:3: cutline 2 is below the last rank (1)")
+  check.raises(function() Plan.from_texts(texts("1\tP\tlots\tt\t0\t1\t\n")) end,
+    "plan.tsv:3: bad NumWeeks 'lots'")
+  check.raises(function() Plan.from_texts(texts("1\tP\t13\tt\t0\t1\t\n", "x\tA\t\t\n")) end,
+    "work.tsv:3: bad ID 'x'")
+  check.raises(function() Plan.from_texts(texts("1\tP\t13\tt\t0\t1\t\n", "1\tA\t\t\n1\tB\t\t\n")) end,
+    "work.tsv:4: work item 1 appears twice")
+  check.raises(function() Plan.load("tests/tmp") end, "cannot read tests/tmp/")
+end)
+
+t.done()

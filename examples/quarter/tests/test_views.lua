@@ -1,0 +1,206 @@
+-- The view tables, in the shapes of guest-sdk's model.rs: WorkView
+-- (`work`, `chart`), TracksView (`tracks`), StaffView (`staff`).
+
+local check = require("tests.lib.check")
+local Plan = require("lib.plan")
+local views = require("lib.views")
+
+local t = check.suite("test_views")
+
+local plan = Plan.load(".")
+local SKILLS = { "Native", "Web", "Apps", "Server", "QA" }
+
+-- Whether `value` converts to JSON as the host does: no functions, and
+-- every table either a sequence (an array) or string-keyed (an object).
+local function json_path(value, path)
+  local kind = type(value)
+  if kind == "function" or kind == "userdata" or kind == "thread" then
+    return path .. ": a " .. kind
+  end
+  if kind == "number" and value ~= value then
+    return path .. ": NaN"
+  end
+  if kind ~= "table" then
+    return nil
+  end
+  local count, strings = 0, 0
+  for key in pairs(value) do
+    count = count + 1
+    if type(key) == "string" then
+      strings = strings + 1
+    end
+  end
+  if count ~= #value and strings ~= count then
+    return path .. ": mixed keys"
+  end
+  for key, item in pairs(value) do
+    local problem = json_path(item, path .. "." .. tostring(key))
+    if problem then
+      return problem
+    end
+  end
+  return nil
+end
+
+local function is_map_of_numbers(map, label)
+  check.eq(type(map), "table", label)
+  for key, value in pairs(map) do
+    check.eq(type(key), "string", label .. " key")
+    check.eq(type(value), "number", label .. "." .. key)
+  end
+end
+
+local function check_plan_info(info)
+  check.eq(info, { name = "2026Q1", weeks = 13, cutline = 42, feasible_line = 32 })
+end
+
+local function check_item(item, label)
+  check.eq(math.type(item.id), "integer", label .. " id")
+  check.eq(type(item.name), "string", label .. " name")
+  check.eq(math.type(item.rank), "integer", label .. " rank")
+  is_map_of_numbers(item.estimates, label .. " estimates")
+  is_map_of_numbers(item.running, label .. " running")
+  check.truthy(item.track == nil or type(item.track) == "string", label .. " track")
+  check.truthy(item.triage == nil or type(item.triage) == "number", label .. " triage")
+  check.eq(type(item.short), "table", label .. " short")
+  for i, short in ipairs(item.short) do
+    check.eq(type(short.skill), "string", label .. " short skill " .. i)
+    check.eq(type(short.weeks), "number", label .. " short weeks " .. i)
+  end
+end
+
+t.case("every view converts to JSON", function()
+  for _, name in ipairs(views.NAMES) do
+    check.eq(json_path(views[name](plan), name), nil, name)
+  end
+end)
+
+t.case("work: plan, skills in display order, supply", function()
+  local view = views.work(plan)
+  check_plan_info(view.plan)
+  check.eq(view.skills, SKILLS)
+  check.eq(view.supply, { Native = 101.4, Web = 97.5, Apps = 39, Server = 93.6, QA = 58.5 })
+end)
+
+t.case("work: items in rank order with numbers as numbers", function()
+  local view = views.work(plan)
+  check.eq(#view.items, 60)
+  for rank, item in ipairs(view.items) do
+    check.eq(item.rank, rank)
+    check_item(item, "item " .. rank)
+  end
+  check.eq(view.items[1], {
+    id = 1, name = "Apple Pay and Google Pay at checkout", rank = 1,
+    estimates = { Native = 4, Web = 2, Server = 2, QA = 2 },
+    track = "Payments", triage = 1, short = {},
+    running = { Native = 4, Web = 2, Server = 2, QA = 2 },
+  })
+end)
+
+t.case("work: short items between the feasible line and the cutline", function()
+  local view = views.work(plan)
+  for _, item in ipairs(view.items) do
+    check.eq(#item.short > 0, item.rank > 32 and item.rank <= 42, "rank " .. item.rank)
+  end
+  check.eq(view.items[42].short, { { skill = "Server", weeks = 12.4 }, { skill = "QA", weeks = 0.5 } })
+end)
+
+t.case("work: unparsable estimates count 0 and are listed", function()
+  local item = views.work(plan).items[29]
+  check.eq(item.id, 14)
+  check.eq(item.estimates, { Native = 0, Server = 2, QA = 2 })
+  check.eq(item.unparsed, { "Native:XL" })
+  check.eq(views.work(plan).items[1].unparsed, nil)
+end)
+
+t.case("chart: supply and each item's running demand", function()
+  local view = views.chart(plan)
+  check_plan_info(view.plan)
+  check.eq(view.supply.Server, 93.6)
+  check.eq(view.items[42].running, { Native = 67, Web = 66, Apps = 25, Server = 106, QA = 59 })
+end)
+
+t.case("tracks: alphabetical, untracked work last", function()
+  local view = views.tracks(plan)
+  check_plan_info(view.plan)
+  check.eq(view.skills, SKILLS)
+  local names = {}
+  for i, track in ipairs(view.tracks) do
+    names[i] = track.name
+  end
+  check.eq(names, { "Growth", "Onboarding", "Payments", "Platform", "(none)" })
+end)
+
+t.case("tracks: committed demand adds up to the plan's", function()
+  local view = views.tracks(plan)
+  local total, count, items = {}, 0, 0
+  for _, track in ipairs(view.tracks) do
+    is_map_of_numbers(track.demand, track.name)
+    for skill, weeks in pairs(track.demand) do
+      total[skill] = (total[skill] or 0) + weeks
+    end
+    local from_levels = {}
+    for _, group in ipairs(track.triage) do
+      check.eq(math.type(group.count), "integer")
+      count = count + group.count
+      for skill, weeks in pairs(group.demand) do
+        from_levels[skill] = (from_levels[skill] or 0) + weeks
+      end
+    end
+    check.eq(from_levels, track.demand, track.name .. " levels")
+    local last = 0
+    for _, item in ipairs(track.items) do
+      check_item(item, track.name)
+      check.truthy(item.rank > last, track.name .. " items in rank order")
+      last = item.rank
+      items = items + 1
+    end
+  end
+  check.eq(total, { Native = 67, Web = 66, Apps = 25, Server = 106, QA = 59 })
+  check.eq(count, 42, "committed items")
+  check.eq(items, 60, "every item once")
+end)
+
+t.case("tracks: triage levels most important first, untriaged last", function()
+  local view = views.tracks(plan)
+  local growth = view.tracks[1]
+  local levels = {}
+  for i, group in ipairs(growth.triage) do
+    levels[i] = group.triage == nil and "none" or group.triage
+  end
+  check.eq(levels, { 1, 1.5, 2, "none" })
+  check.eq(growth.triage[4].count, 0, "untriaged Growth work is not committed")
+  local none = view.tracks[5]
+  check.eq(#none.items, 1)
+  check.eq(none.items[1].track, nil)
+end)
+
+t.case("staff: people, supply, committed demand and net", function()
+  local view = views.staff(plan)
+  check_plan_info(view.plan)
+  check.eq(view.skills, SKILLS)
+  check.eq(#view.people, 30)
+  check.eq(view.people[4], { id = 4, name = "Dara Okafor", skills = { Native = 0.5, QA = 0.5 },
+    track = "Payments" })
+  for _, person in ipairs(view.people) do
+    is_map_of_numbers(person.skills, person.name)
+  end
+  check.eq(view.supply, { Native = 101.4, Web = 97.5, Apps = 39, Server = 93.6, QA = 58.5 })
+  check.eq(view.demand, { Native = 67, Web = 66, Apps = 25, Server = 106, QA = 59 })
+  check.eq(view.net, { Native = 34.4, Web = 31.5, Apps = 14, Server = -12.4, QA = -0.5 })
+end)
+
+t.case("views follow edits", function()
+  local p = Plan.load(".")
+  p:cut(32)
+  local view = views.work(p)
+  check.eq(view.plan.cutline, 32)
+  for _, item in ipairs(view.items) do
+    check.eq(item.short, {})
+  end
+  p:move(42, 1)
+  check.eq(views.work(p).items[1].id, 42)
+  check.eq(views.staff(p).demand.Server, 88, "rank 31 had 82, item 42 adds 6")
+end)
+
+t.done()
