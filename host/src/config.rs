@@ -20,6 +20,8 @@ pub struct ServerConfig {
     pub threads: usize,
     /// Folders of `.wasm` renderer plugins, beside the built-in ones.
     pub plugin_dirs: Vec<PathBuf>,
+    /// Offer a Lua prompt when standard input is a terminal.
+    pub console: bool,
 }
 
 /// Limits on what a peer may send and how long it may take.

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod edge;
 pub mod hub;
+pub mod live;
 pub mod lua;
 pub mod plan_dir;
 pub mod protocol;

@@ -12,13 +12,15 @@ use smol::net::TcpListener;
 use smol::{Executor, Timer};
 
 use crate::config::ServerConfig;
-use crate::edge::{self, Edge, assets::Assets};
-use crate::hub::{self, Command};
+use crate::edge::{self, Edge, PlanParts, assets::Assets};
+use crate::hub::{self, Command, HubHandle};
+use crate::live::console::Console;
+use crate::live::{Live, LiveEvent, LiveHandle, VIEW_TOPIC_PREFIX, files, terminal};
 use crate::lua::runtime::Budget;
 use crate::lua::sandbox::Sandbox;
 use crate::lua::{self, thread::LuaHandle};
 use crate::plan_dir::PlanDir;
-use crate::render::{Registry, RenderLimits, registry};
+use crate::render::{Registry, RenderLimits, Renderers, registry, watch};
 
 /// The file a plan directory's Lua starts from.
 pub const PLAN_ENTRY: &str = "plan.lua";
@@ -52,6 +54,7 @@ pub fn run(
         registry::default_cache_dir().as_deref(),
     )
     .map_err(|e| StartError::Usage(format!("{e:#}")))?;
+    let renderers = Arc::new(Renderers::new(registry, config.plugin_dirs.clone()));
     raise_open_file_limit();
     let listener = StdListener::bind(config.addr)
         .with_context(|| format!("cannot listen on {}", config.addr))?;
@@ -83,22 +86,36 @@ pub fn run(
 
     let main = async {
         let listener = TcpListener::try_from(listener).context("registering the listener")?;
-        let (hub, hub_task) = hub::hub();
+        let (hub, hub_task, watched) = hub::hub_watching(VIEW_TOPIC_PREFIX);
         executor.spawn(hub_task).detach();
         let sandbox = Sandbox::new(plan.root(), false).context("opening the plan directory")?;
         let lua = lua::thread::spawn(Budget::default(), sandbox, Some(hub.clone()))
             .context("starting the Lua thread")?;
-        load_plan(&lua, plan.root()).await;
+        let entry = plan.root().join(PLAN_ENTRY);
+        let plan_error = load_plan(&lua, &entry).await;
+        let live = Live::new(lua.clone(), renderers.clone(), hub.clone(), entry, plan_error);
+        let (live, live_task) = live.start(watched);
+        executor.spawn(live_task).detach();
+        if let Err(error) = files::watch(plan.root(), live.clone()) {
+            tracing::warn!("plan files will not be watched: {error:#}");
+        }
+        start_plugin_watch(&renderers, &hub, &live).await;
+        let console = Console::new(lua.clone(), live.clone());
+        let parts = PlanParts { lua, live, console: console.clone(), renderers };
         let edge = Arc::new(Edge::new(
             hub.clone(),
             token,
             assets,
             config.limits.clone(),
             executor.clone(),
-            Arc::new(registry),
+            parts,
         ));
         let acceptor = executor.spawn(accept_loop(executor.clone(), listener, edge.clone()));
         on_ready(addr);
+        if config.console && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            terminal::start(console, plan.state_dir().join("history"))
+                .context("starting the console")?;
+        }
         let mut signals = signals;
         let signal = signals.next().await;
         tracing::info!(?signal, "shutting down");
@@ -119,22 +136,44 @@ pub fn run(
 }
 
 /// Runs the plan's entry point, `plan.lua`, if there is one. A broken plan
-/// is reported and the server still starts, so it can be fixed live.
-async fn load_plan(lua: &LuaHandle, root: &Path) {
-    let entry = root.join(PLAN_ENTRY);
+/// is reported (and its error returned) and the server still starts, so it
+/// can be fixed live.
+async fn load_plan(lua: &LuaHandle, entry: &Path) -> Option<String> {
     if !entry.exists() {
-        tracing::info!("no {PLAN_ENTRY} in {}: serving an empty plan", root.display());
-        return;
+        tracing::info!("no {}: serving an empty plan", entry.display());
+        return None;
     }
-    match lua.run_file(entry).await {
+    match lua.run_file(entry.to_path_buf()).await {
         Ok(printed) => {
             for line in printed.lines() {
                 tracing::info!(target: "planhost::lua", "{line}");
             }
             tracing::info!("loaded {PLAN_ENTRY}");
+            None
         }
-        Err(error) => tracing::error!("{PLAN_ENTRY} failed: {error}"),
+        Err(error) => {
+            tracing::error!("{PLAN_ENTRY} failed: {error}");
+            Some(error.message)
+        }
     }
+}
+
+/// Publishes the plugins that failed to load, then watches the plugin
+/// folders: each swap is published the same way and re-renders the views.
+async fn start_plugin_watch(renderers: &Arc<Renderers>, hub: &HubHandle, live: &LiveHandle) {
+    let failures = watch::failures_text(renderers);
+    let _ = hub.publish(watch::ERRORS_TOPIC, failures, hub::Delivery::LatestWins).await;
+    let (swapped, swaps) = flume::unbounded();
+    if let Err(error) = watch::watch(renderers.clone(), hub.clone(), swapped) {
+        tracing::warn!("plugin folders will not be watched: {error:#}");
+        return;
+    }
+    let live = live.clone();
+    std::thread::spawn(move || {
+        while swaps.recv().is_ok() {
+            live.tell(LiveEvent::PluginsSwapped);
+        }
+    });
 }
 
 async fn accept_loop(executor: Arc<Executor<'static>>, listener: TcpListener, edge: Arc<Edge>) {

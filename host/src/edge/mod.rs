@@ -5,6 +5,7 @@
 
 pub mod assets;
 pub mod frames;
+pub mod pages;
 pub mod routes;
 pub mod ws;
 
@@ -19,8 +20,11 @@ use smol::{Executor, Timer};
 
 use crate::config::Limits;
 use crate::hub::HubHandle;
+use crate::live::LiveHandle;
+use crate::live::console::Console;
+use crate::lua::thread::LuaHandle;
 use crate::plan_dir::Token;
-use crate::render::Registry;
+use crate::render::Renderers;
 use assets::Assets;
 
 /// Unread request body the server will skip to keep a connection alive.
@@ -34,8 +38,8 @@ pub struct Edge {
     pub limits: Limits,
     /// Spawns the tasks a connection needs beside its own.
     pub spawner: Arc<Executor<'static>>,
-    /// The renderer plugins.
-    pub renderers: Arc<Registry>,
+    /// The plan: its Lua, its live loop and its console.
+    pub plan: PlanParts,
     next_client: AtomicU64,
     live_sessions: AtomicUsize,
 }
@@ -47,7 +51,7 @@ impl Edge {
         assets: Assets,
         limits: Limits,
         spawner: Arc<Executor<'static>>,
-        renderers: Arc<Registry>,
+        plan: PlanParts,
     ) -> Edge {
         Edge {
             hub,
@@ -55,7 +59,7 @@ impl Edge {
             assets,
             limits,
             spawner,
-            renderers,
+            plan,
             next_client: AtomicU64::new(1),
             live_sessions: AtomicUsize::new(0),
         }
@@ -65,6 +69,15 @@ impl Edge {
     pub fn live_sessions(&self) -> usize {
         self.live_sessions.load(Ordering::Acquire)
     }
+}
+
+/// The parts of the server behind the plan's routes.
+pub struct PlanParts {
+    pub lua: LuaHandle,
+    pub live: LiveHandle,
+    pub console: Console,
+    /// The renderer plugins in use.
+    pub renderers: Arc<Renderers>,
 }
 
 /// How a request was answered.

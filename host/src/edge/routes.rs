@@ -5,7 +5,7 @@ use futures_lite::AsyncReadExt;
 use http_types::{Method, Request, Response, StatusCode};
 use percent_encoding::percent_decode_str;
 
-use super::{Edge, Reply, ws};
+use super::{Edge, Reply, pages, ws};
 use crate::hub::Delivery;
 use crate::protocol::check_topic;
 
@@ -20,10 +20,18 @@ pub async fn route(edge: &Edge, request: &mut Request) -> Reply {
         }
         (Method::Get | Method::Head, "/api/topics") => topics(edge).await,
         (Method::Get | Method::Head, "/api/plugins") => {
-            json(StatusCode::Ok, &edge.renderers.list())
+            json(StatusCode::Ok, &edge.plan.renderers.list())
+        }
+        (Method::Get | Method::Head, "/api/views") => views(edge).await,
+        (Method::Get | Method::Head, p) if p.starts_with("/view/") => {
+            pages::view_page(edge, request, p).await
         }
         (Method::Post, p) if p.starts_with("/api/publish/") => publish(edge, request, p).await,
-        (_, "/ws" | "/healthz" | "/api/topics" | "/api/plugins") => method_not_allowed("GET"),
+        (Method::Post, "/api/console") => console(edge, request).await,
+        (_, "/ws" | "/healthz" | "/api/topics" | "/api/plugins" | "/api/views") => {
+            method_not_allowed("GET")
+        }
+        (_, "/api/console") => method_not_allowed("POST"),
         (_, p) if p.starts_with("/api/publish/") => method_not_allowed("POST"),
         (_, p) if p.starts_with("/api/") => {
             error_response(StatusCode::NotFound, "no such endpoint")
@@ -34,7 +42,7 @@ pub async fn route(edge: &Edge, request: &mut Request) -> Reply {
     Reply::Http(response)
 }
 
-fn static_file(edge: &Edge, request: &Request, path: &str) -> Response {
+pub fn static_file(edge: &Edge, request: &Request, path: &str) -> Response {
     let Some(asset) = edge.assets.get(path) else {
         return error_response(StatusCode::NotFound, "not found");
     };
@@ -62,16 +70,55 @@ async fn topics(edge: &Edge) -> Response {
     }
 }
 
-/// `POST /api/publish/TOPIC`: the body, UTF-8 text, becomes the topic's
-/// next message. `?delivery=latest-wins` marks the topic latest-wins.
-async fn publish(edge: &Edge, request: &mut Request, path: &str) -> Response {
+/// `GET /api/views`: the plan's views, each with the renderers that can
+/// draw it.
+async fn views(edge: &Edge) -> Response {
+    let registry = edge.plan.renderers.current();
+    let views: Vec<serde_json::Value> = edge
+        .plan
+        .lua
+        .views()
+        .await
+        .into_iter()
+        .map(|name| {
+            let renderers = registry.renderers_of(&name);
+            serde_json::json!({"name": name, "renderers": renderers})
+        })
+        .collect();
+    json(StatusCode::Ok, &views)
+}
+
+/// `POST /api/console`: the body is a console line (Lua); the answer says
+/// what it printed and whether it ran, failed or needs more lines.
+async fn console(edge: &Edge, request: &mut Request) -> Response {
+    if let Err(response) = authorise(edge, request) {
+        return response;
+    }
+    let chunk = match read_body(edge, request).await {
+        Ok(chunk) => chunk,
+        Err(response) => return response,
+    };
+    json(StatusCode::Ok, &edge.plan.console.run(&chunk).await)
+}
+
+/// Checks the bearer token of a request that changes something.
+fn authorise(edge: &Edge, request: &Request) -> Result<(), Response> {
     let authorised = request
         .header("Authorization")
         .and_then(|v| v.as_str().strip_prefix("Bearer "))
         .is_some_and(|presented| edge.token.matches(presented.trim()));
-    if !authorised {
-        let mut response = error_response(StatusCode::Unauthorized, "missing or wrong token");
-        response.insert_header("WWW-Authenticate", "Bearer");
+    if authorised {
+        return Ok(());
+    }
+    let mut response = error_response(StatusCode::Unauthorized, "missing or wrong token");
+    response.insert_header("WWW-Authenticate", "Bearer");
+    Err(response)
+}
+
+/// `POST /api/publish/TOPIC`: the body, UTF-8 text, becomes the topic's
+/// next message. `?delivery=latest-wins` marks the topic latest-wins.
+async fn publish(edge: &Edge, request: &mut Request, path: &str) -> Response {
+    if let Err(response) = authorise(edge, request) {
         return response;
     }
     let raw_topic = &path["/api/publish/".len()..];

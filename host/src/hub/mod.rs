@@ -123,10 +123,34 @@ impl HubHandle {
 #[error("the hub has stopped")]
 pub struct HubClosed;
 
+/// A topic under the watched prefix gained its first subscriber or lost
+/// its last one (see [`hub_watching`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WatchEvent {
+    Watched(String),
+    Unwatched(String),
+}
+
 /// Creates a hub; run the returned future on the executor to serve commands.
 pub fn hub() -> (HubHandle, impl Future<Output = ()> + Send + 'static) {
+    hub_with(None)
+}
+
+/// Creates a hub that reports when topics starting with `prefix` gain
+/// their first subscriber or lose their last one, so whoever produces
+/// those topics works only for topics someone watches.
+pub fn hub_watching(
+    prefix: &'static str,
+) -> (HubHandle, impl Future<Output = ()> + Send + 'static, flume::Receiver<WatchEvent>) {
+    let (events, watch) = flume::unbounded();
+    let (handle, task) = hub_with(Some(Watcher { prefix, events }));
+    (handle, task, watch)
+}
+
+fn hub_with(watcher: Option<Watcher>) -> (HubHandle, impl Future<Output = ()> + Send + 'static) {
     let (commands, inbox) = flume::bounded(4096);
     let mut hub = Hub::new();
+    hub.watcher = watcher;
     let task = async move {
         while let Ok(command) = inbox.recv_async().await {
             hub.handle(command);
@@ -147,8 +171,22 @@ struct Client {
     max_subscriptions: usize,
 }
 
+struct Watcher {
+    prefix: &'static str,
+    events: flume::Sender<WatchEvent>,
+}
+
+impl Watcher {
+    fn tell(&self, topic: &str, event: impl FnOnce(String) -> WatchEvent) {
+        if topic.starts_with(self.prefix) {
+            let _ = self.events.send(event(topic.to_owned()));
+        }
+    }
+}
+
 /// The hub's state; only the hub task touches it.
 struct Hub {
+    watcher: Option<Watcher>,
     topics: HashMap<String, Topic>,
     clients: HashMap<ClientId, Client>,
     /// The last revision handed out. Seeded from the clock so revisions keep
@@ -161,6 +199,7 @@ impl Hub {
     fn new() -> Hub {
         let micros = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros());
         Hub {
+            watcher: None,
             topics: HashMap::new(),
             clients: HashMap::new(),
             last_rev: u64::try_from(micros).unwrap_or(0),
@@ -212,6 +251,7 @@ impl Hub {
             return;
         }
         client.topics.insert(topic.clone());
+        let topic_name = topic.clone();
         let entry = self.topics.entry(topic).or_insert_with(|| Topic {
             current: None,
             delivery: Delivery::Every,
@@ -219,6 +259,11 @@ impl Hub {
         });
         let slot = Arc::new(LatestSlot::default());
         entry.subscribers.insert(id, slot.clone());
+        if entry.subscribers.len() == 1
+            && let Some(watcher) = &self.watcher
+        {
+            watcher.tell(&topic_name, WatchEvent::Watched);
+        }
         let Some(current) = entry.current.clone() else { return };
         if since.is_some_and(|since| since >= current.rev) {
             return;
@@ -245,6 +290,11 @@ impl Hub {
         if let Some(slot) = entry.subscribers.remove(&id) {
             // A notice may still sit in the queue; make it deliver nothing.
             slot.take();
+            if entry.subscribers.is_empty()
+                && let Some(watcher) = &self.watcher
+            {
+                watcher.tell(topic, WatchEvent::Unwatched);
+            }
         }
         if entry.subscribers.is_empty() && entry.current.is_none() {
             self.topics.remove(topic);
@@ -345,6 +395,32 @@ mod tests {
             })
             .map(|f| serde_json::from_str(f.text.as_str()).unwrap())
             .collect()
+    }
+
+    #[test]
+    fn watched_topics_are_reported_on_first_and_last_subscriber() {
+        let (events, watch) = flume::unbounded();
+        let mut hub = Hub::new();
+        hub.watcher = Some(Watcher { prefix: "view/", events });
+        let _a = client(&mut hub, 1, 8);
+        let _b = client(&mut hub, 2, 8);
+        let subscribe = |hub: &mut Hub, client, topic: &str| {
+            hub.handle(Command::Subscribe { client, topic: topic.into(), since: None })
+        };
+        subscribe(&mut hub, 1, "view/work/table");
+        subscribe(&mut hub, 2, "view/work/table");
+        subscribe(&mut hub, 1, "news");
+        assert_eq!(
+            watch.try_iter().collect::<Vec<_>>(),
+            [WatchEvent::Watched("view/work/table".into())]
+        );
+        hub.handle(Command::Unsubscribe { client: 1, topic: "view/work/table".into() });
+        assert_eq!(watch.try_iter().count(), 0, "one subscriber is left");
+        hub.handle(Command::Disconnect { client: 2 });
+        assert_eq!(
+            watch.try_iter().collect::<Vec<_>>(),
+            [WatchEvent::Unwatched("view/work/table".into())]
+        );
     }
 
     #[test]

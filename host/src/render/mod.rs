@@ -4,6 +4,9 @@
 mod bindings;
 pub mod plugin;
 pub mod registry;
+pub mod renderers;
+pub mod watch;
 
 pub use plugin::{RenderFailure, RenderLimits};
 pub use registry::{Listing, Registry, Source};
+pub use renderers::Renderers;

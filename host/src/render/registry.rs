@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use wasmtime::{Cache, CacheConfig, Config, Engine};
 
 use super::plugin::{EPOCH_TICK, Plugin, RenderFailure, RenderLimits};
@@ -44,12 +45,16 @@ pub struct Listing {
     pub status: String,
 }
 
+#[derive(Clone)]
 struct Loaded {
     plugin: Arc<Plugin>,
     source: Source,
+    /// SHA-256 of a file plugin's bytes, to skip recompiling an unchanged file.
+    digest: Option<[u8; 32]>,
 }
 
 /// Every renderer the server can use.
+#[derive(Clone)]
 pub struct Registry {
     engine: Engine,
     limits: RenderLimits,
@@ -70,42 +75,95 @@ impl Registry {
             Registry { engine, limits, plugins: BTreeMap::new(), failures: Vec::new() };
         for (name, bytes) in builtin::PLUGINS {
             match Plugin::load(&registry.engine, bytes, limits) {
-                Ok(plugin) => registry.insert(plugin, Source::BuiltIn),
+                Ok(plugin) => registry.insert(Arc::new(plugin), Source::BuiltIn, None),
                 Err(error) => registry.fail(name, Source::BuiltIn, format!("{error:#}")),
             }
         }
         for folder in folders {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
-                .map_err(|e| anyhow::anyhow!("plugins folder {}: {e}", folder.display()))?
-                .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|path| path.extension().is_some_and(|ext| ext == "wasm"))
-                .collect();
-            files.sort();
-            for path in files {
-                registry.load_file(&path);
+            for path in wasm_files(folder)? {
+                registry.load_file(&path, None);
             }
         }
         Ok(registry)
     }
 
-    fn load_file(&mut self, path: &Path) {
+    /// A new registry for the folders' current contents, built from this
+    /// one: built-ins and unchanged files are reused without recompiling;
+    /// a file that fails to load is reported, and the version this registry
+    /// loaded from that path (if any) keeps serving.
+    pub fn reload(&self, folders: &[PathBuf]) -> anyhow::Result<Registry> {
+        let mut next = Registry {
+            engine: self.engine.clone(),
+            limits: self.limits,
+            plugins: BTreeMap::new(),
+            failures: self.failures.iter().filter(|f| f.source == "built-in").cloned().collect(),
+        };
+        for loaded in self.plugins.values().filter(|l| l.source == Source::BuiltIn) {
+            next.plugins.insert(loaded.plugin.info().name.clone(), loaded.clone());
+        }
+        for folder in folders {
+            for path in wasm_files(folder)? {
+                let previous =
+                    self.plugins.values().find(|l| l.source == Source::File(path.clone()));
+                next.load_file(&path, previous);
+            }
+        }
+        Ok(next)
+    }
+
+    /// Loads one file; `previous` is what was loaded from the same path
+    /// before (reused if the bytes are unchanged, kept if the file fails).
+    fn load_file(&mut self, path: &Path, previous: Option<&Loaded>) {
         let stem = path.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
         let source = Source::File(path.to_owned());
-        let loaded = match std::fs::read(path) {
-            Ok(bytes) => {
-                Plugin::load(&self.engine, &bytes, self.limits).map_err(|e| format!("{e:#}"))
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                return self.fail_keeping(&stem, source, format!("cannot read: {error}"), previous);
             }
-            Err(error) => Err(format!("cannot read: {error}")),
         };
-        match loaded {
-            Ok(plugin) => self.insert(plugin, source),
-            Err(error) => self.fail(&stem, source, error),
+        let digest: [u8; 32] = Sha256::digest(&bytes).into();
+        if let Some(previous) = previous.filter(|p| p.digest == Some(digest)) {
+            self.plugins.insert(previous.plugin.info().name.clone(), previous.clone());
+            return;
+        }
+        match Plugin::load(&self.engine, &bytes, self.limits) {
+            Ok(plugin) => self.insert(Arc::new(plugin), source, Some(digest)),
+            Err(error) => self.fail_keeping(&stem, source, format!("{error:#}"), previous),
         }
     }
 
-    fn insert(&mut self, plugin: Plugin, source: Source) {
+    fn fail_keeping(
+        &mut self,
+        name: &str,
+        source: Source,
+        error: String,
+        previous: Option<&Loaded>,
+    ) {
+        if let Some(previous) = previous {
+            tracing::warn!("{source}: the version loaded before keeps serving");
+            self.plugins.insert(previous.plugin.info().name.clone(), previous.clone());
+        }
+        self.fail(name, source, error);
+    }
+
+    fn insert(&mut self, plugin: Arc<Plugin>, source: Source, digest: Option<[u8; 32]>) {
         let name = plugin.info().name.clone();
-        self.plugins.insert(name, Loaded { plugin: Arc::new(plugin), source });
+        self.plugins.insert(name, Loaded { plugin, source, digest });
+    }
+
+    /// The plugins that failed to load, as listed.
+    pub fn failures(&self) -> &[Listing] {
+        &self.failures
+    }
+
+    /// The names of the loaded plugins that can render `view`.
+    pub fn renderers_of(&self, view: &str) -> Vec<String> {
+        self.plugins
+            .iter()
+            .filter(|(_, loaded)| loaded.plugin.info().views.iter().any(|v| v == view))
+            .map(|(name, _)| name.clone())
+            .collect()
     }
 
     fn fail(&mut self, name: &str, source: Source, error: String) {
@@ -158,6 +216,17 @@ impl Registry {
         };
         loaded.plugin.render(view, data, options, self.limits)
     }
+}
+
+/// The `.wasm` files of a plugins folder, sorted.
+fn wasm_files(folder: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+        .map_err(|e| anyhow::anyhow!("plugins folder {}: {e}", folder.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "wasm"))
+        .collect();
+    files.sort();
+    Ok(files)
 }
 
 /// An engine that interrupts guests at epoch deadlines; a thread advances

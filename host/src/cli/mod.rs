@@ -18,6 +18,8 @@ use crate::render::registry::default_cache_dir;
 use crate::render::{Registry, RenderLimits};
 use crate::server::{self, StartError};
 
+mod shell;
+
 /// A live planning server: plan logic in Lua, renderers in WebAssembly,
 /// browsers watching over WebSockets.
 #[derive(Debug, Parser)]
@@ -35,8 +37,20 @@ pub enum CliCommand {
     Run(RunArgs),
     /// List the renderer plugins: name, version, views, source, status.
     Plugins(PluginsArgs),
-    /// Render a view from a JSON data file and print the HTML.
+    /// Render a view of a plan directory (or a JSON data file) and print
+    /// the HTML.
     Render(RenderArgs),
+    /// Attach a Lua prompt to a running server's console (piped input
+    /// runs line by line; the status is 1 if any line failed).
+    Shell(ShellArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ShellArgs {
+    /// The plan directory the server serves; its `.planhost/` folder holds
+    /// the server's address and token.
+    #[arg(default_value = ".")]
+    pub plan_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -49,15 +63,18 @@ pub struct PluginsArgs {
 
 #[derive(Debug, Args)]
 pub struct RenderArgs {
-    /// The renderer plugin to use.
+    /// The plan directory whose view is rendered (runs its `plan.lua`).
+    #[arg(default_value = ".")]
+    pub plan_dir: PathBuf,
+    /// The renderer plugin to use (default: the first that draws the view).
     #[arg(long)]
-    pub renderer: String,
+    pub renderer: Option<String>,
     /// The view to render.
     #[arg(long)]
     pub view: String,
-    /// The view's data, a JSON file.
+    /// Render this JSON data file instead of the plan's view.
     #[arg(long, value_name = "FILE.json")]
-    pub data: PathBuf,
+    pub data: Option<PathBuf>,
     /// Options passed to the renderer, as KEY=VALUE (repeatable).
     #[arg(long = "option", value_name = "KEY=VALUE", value_parser = parse_option)]
     pub options: Vec<(String, String)>,
@@ -120,6 +137,9 @@ pub struct ServeArgs {
     /// override the built-in ones by name.
     #[arg(long = "plugins", value_name = "DIR")]
     pub plugins: Vec<PathBuf>,
+    /// No Lua prompt, even when standard input is a terminal.
+    #[arg(long)]
+    pub no_console: bool,
 }
 
 impl ServeArgs {
@@ -141,6 +161,7 @@ impl ServeArgs {
             limits,
             threads: self.threads,
             plugin_dirs: self.plugins.clone(),
+            console: !self.no_console,
         }
     }
 }
@@ -154,6 +175,7 @@ pub fn main() -> ExitCode {
         CliCommand::Run(args) => run_script(&args),
         CliCommand::Plugins(args) => list_plugins(&args),
         CliCommand::Render(args) => render_view(&args),
+        CliCommand::Shell(args) => shell::run(&args),
     }
 }
 
@@ -186,18 +208,37 @@ fn list_plugins(args: &PluginsArgs) -> ExitCode {
 }
 
 fn render_view(args: &RenderArgs) -> ExitCode {
-    let data = match std::fs::read_to_string(&args.data) {
-        Ok(data) => data,
-        Err(error) => {
-            eprintln!("planhost: cannot read {}: {error}", args.data.display());
-            return ExitCode::from(2);
-        }
+    let data = match &args.data {
+        Some(file) => match std::fs::read_to_string(file) {
+            Ok(data) => data,
+            Err(error) => {
+                eprintln!("planhost: cannot read {}: {error}", file.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => match plan_view_data(&args.plan_dir, &args.view) {
+            Ok(data) => data,
+            Err((message, code)) => {
+                eprintln!("planhost: {message}");
+                return ExitCode::from(code);
+            }
+        },
     };
     let registry = match load_registry(&args.plugins) {
         Ok(registry) => registry,
         Err(code) => return code,
     };
-    match registry.render(&args.renderer, &args.view, &data, &args.options) {
+    let renderer = match &args.renderer {
+        Some(renderer) => renderer.clone(),
+        None => match registry.renderers_of(&args.view).into_iter().next() {
+            Some(renderer) => renderer,
+            None => {
+                eprintln!("planhost: no renderer draws view '{}'", args.view);
+                return ExitCode::from(2);
+            }
+        },
+    };
+    match registry.render(&renderer, &args.view, &data, &args.options) {
         Ok(html) => {
             println!("{html}");
             ExitCode::SUCCESS
@@ -207,6 +248,22 @@ fn render_view(args: &RenderArgs) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Runs a plan directory's `plan.lua` and computes one view's data as JSON
+/// text; errors come with the exit status they deserve.
+fn plan_view_data(plan_dir: &std::path::Path, view: &str) -> Result<String, (String, u8)> {
+    let sandbox = Sandbox::new(plan_dir, false)
+        .map_err(|e| (format!("cannot open plan directory {}: {e}", plan_dir.display()), 2))?;
+    let entry = sandbox.root().join(server::PLAN_ENTRY);
+    let lua = crate::lua::thread::spawn(Budget::default(), sandbox, None)
+        .map_err(|e| (format!("starting the Lua thread: {e}"), 1))?;
+    smol::block_on(async {
+        let printed = lua.run_file(entry).await.map_err(|e| (e.message, 1))?;
+        eprint!("{printed}");
+        let data = lua.view_data(view).await.map_err(|e| (e.message, 1))?;
+        Ok(data.to_string())
+    })
 }
 
 fn run_script(args: &RunArgs) -> ExitCode {

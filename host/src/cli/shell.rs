@@ -1,0 +1,83 @@
+//! `planhost shell`: a Lua prompt attached to a running server's console.
+//! The address and token come from the plan directory's `.planhost/`; each
+//! chunk is one `POST /api/console` request.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use http_types::{Method, Request, Url};
+
+use super::ShellArgs;
+use crate::live::console::ConsoleAnswer;
+use crate::live::terminal::{self, End};
+use crate::plan_dir::STATE_DIR;
+
+pub fn run(args: &ShellArgs) -> ExitCode {
+    let server = match Server::find(&args.plan_dir) {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("planhost: {error:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let send = |chunk: &str| smol::block_on(server.send(chunk));
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        match terminal::interact(send, None) {
+            End::Eof | End::Interrupt => ExitCode::SUCCESS,
+            End::Failed => ExitCode::from(1),
+        }
+    } else {
+        match terminal::feed(std::io::stdin().lock(), send) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(error) => {
+                eprintln!("planhost: {error:#}");
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+/// A running server, as its plan directory records it.
+struct Server {
+    addr: std::net::SocketAddr,
+    token: String,
+}
+
+impl Server {
+    fn find(plan_dir: &Path) -> anyhow::Result<Server> {
+        let state = plan_dir.join(STATE_DIR);
+        let read = |name: &str| {
+            std::fs::read_to_string(state.join(name)).with_context(|| {
+                format!(
+                    "no server recorded in {} (is `planhost serve {}` running?)",
+                    state.display(),
+                    plan_dir.display()
+                )
+            })
+        };
+        let addr = read("addr")?;
+        let addr = addr.trim().parse().with_context(|| format!("bad address {addr:?}"))?;
+        Ok(Server { addr, token: read("token")?.trim().to_owned() })
+    }
+
+    async fn send(&self, chunk: &str) -> anyhow::Result<ConsoleAnswer> {
+        let stream = smol::net::TcpStream::connect(self.addr).await.with_context(|| {
+            format!("cannot reach the server at {} (is it running?)", self.addr)
+        })?;
+        let url = Url::parse(&format!("http://{}/api/console", self.addr))?;
+        let mut request = Request::new(Method::Post, url);
+        request.insert_header("Authorization", format!("Bearer {}", self.token));
+        request.insert_header("Content-Type", "text/plain; charset=utf-8");
+        request.set_body(chunk);
+        let mut response = async_h1::connect(stream, request)
+            .await
+            .map_err(|e| anyhow::anyhow!("talking to the server at {}: {e}", self.addr))?;
+        let body = response.body_string().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        if !response.status().is_success() {
+            anyhow::bail!("the server said {}: {}", response.status(), body.trim());
+        }
+        serde_json::from_str(&body).context("the server's answer is not a console answer")
+    }
+}

@@ -1,0 +1,84 @@
+//! `GET /view/<name>?renderer=<r>`: a view as a complete HTML page, the
+//! browser client's page with the view's current HTML already in it. It is
+//! the first paint, and all there is without JavaScript.
+
+use http_types::{Request, Response, StatusCode};
+
+use super::Edge;
+use super::routes::error_response;
+use crate::live::{Pair, view_topic};
+use crate::lua::api::valid_view_name;
+
+/// In the client's `index.html`: replaced by a `<base>` so relative URLs
+/// resolve from the site root under `/view/`.
+pub const BASE_MARKER: &str = "<!--planhost:base-->";
+/// In the client's `index.html`: replaced by the view's HTML.
+pub const VIEW_MARKER: &str = "<!--planhost:view-->";
+
+pub async fn view_page(edge: &Edge, request: &Request, path: &str) -> Response {
+    let name = &path["/view/".len()..];
+    if !valid_view_name(name) || !edge.plan.lua.views().await.iter().any(|v| v == name) {
+        return error_response(StatusCode::NotFound, &format!("no view named '{name}'"));
+    }
+    let asked = request.url().query_pairs().find(|(k, _)| k == "renderer").map(|(_, v)| v);
+    let renderer = match asked {
+        Some(renderer) => renderer.into_owned(),
+        None => match edge.plan.renderers.current().renderers_of(name).into_iter().next() {
+            Some(renderer) => renderer,
+            None => {
+                let message = format!("no renderer can draw view '{name}'");
+                return error_response(StatusCode::NotFound, &message);
+            }
+        },
+    };
+    let known = edge.plan.renderers.list().iter().any(|p| p.name == renderer && p.status == "ok");
+    if !valid_view_name(&renderer) || !known {
+        return error_response(StatusCode::NotFound, &format!("no renderer named '{renderer}'"));
+    }
+    let pair = Pair { view: name.to_owned(), renderer };
+    let Some(shown) = edge.plan.live.show(pair.clone()).await else {
+        return error_response(StatusCode::ServiceUnavailable, "the view could not be published");
+    };
+    let Some(template) = edge.assets.get("/index.html") else {
+        return error_response(StatusCode::NotFound, "the browser client is missing");
+    };
+    let template = String::from_utf8_lossy(&template.body);
+    let mut view = String::new();
+    if let Some(error) = &shown.envelope.error {
+        view += &format!(
+            "<div id=\"plan-view-error\" class=\"view-error\" role=\"alert\">{} error: {}</div>",
+            escape(&error.source),
+            escape(&error.message)
+        );
+    }
+    view += &format!(
+        "<div id=\"plan-view\" data-topic=\"{}\" data-rev=\"{}\">{}</div>",
+        escape(&view_topic(&pair.view, &pair.renderer)),
+        shown.rev,
+        shown.envelope.html.as_deref().unwrap_or_default()
+    );
+    let page =
+        template.replacen(BASE_MARKER, "<base href=\"../\">", 1).replacen(VIEW_MARKER, &view, 1);
+    let mut response = Response::new(StatusCode::Ok);
+    response.insert_header("Content-Type", "text/html; charset=utf-8");
+    response.insert_header("Cache-Control", "no-store");
+    response.insert_header("X-Content-Type-Options", "nosniff");
+    response.set_body(page);
+    response
+}
+
+/// Escapes text for HTML content and double-quoted attributes.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

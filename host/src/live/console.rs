@@ -1,0 +1,48 @@
+//! The console: Lua lines typed at the server's terminal or sent by
+//! `planhost shell`. Each runs on the Lua thread; a line that ran (or
+//! failed part way) tells the live loop the plan may have changed.
+
+use serde::{Deserialize, Serialize};
+
+use super::{LiveEvent, LiveHandle};
+use crate::lua::thread::{ConsoleOutcome, LuaHandle};
+
+/// A console line's answer as `POST /api/console` sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleAnswer {
+    /// `ok`, `incomplete` (send the line again with more) or `error`.
+    pub status: String,
+    /// What the line printed.
+    pub output: String,
+    /// The error, naming chunk and line, when `status` is `error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Runs console lines and reports changes.
+#[derive(Debug, Clone)]
+pub struct Console {
+    lua: LuaHandle,
+    live: LiveHandle,
+}
+
+impl Console {
+    pub fn new(lua: LuaHandle, live: LiveHandle) -> Console {
+        Console { lua, live }
+    }
+
+    /// Runs one line (or a chunk of several).
+    pub async fn run(&self, chunk: &str) -> ConsoleAnswer {
+        let reply = self.lua.console(chunk).await;
+        let (status, error) = match reply.outcome {
+            ConsoleOutcome::Done => ("ok", None),
+            ConsoleOutcome::Incomplete => ("incomplete", None),
+            ConsoleOutcome::Failed(message) => ("error", Some(message)),
+        };
+        if status != "incomplete" {
+            // Even a failed line may have changed the plan before failing.
+            self.live.tell(LiveEvent::PlanChanged);
+        }
+        ConsoleAnswer { status: status.into(), output: reply.printed, error }
+    }
+}

@@ -1,0 +1,330 @@
+//! The live loop: after every change (a console command, an edit in the
+//! plan directory, a plugin swap, a client starting to watch a view) it
+//! recomputes the watched views, renders each watched (view, renderer)
+//! pair once and publishes to `view/<name>/<renderer>` only what changed.
+//! Changes arriving together are handled as one.
+
+pub mod console;
+pub mod files;
+pub mod terminal;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::hub::{Delivery, HubHandle, WatchEvent};
+use crate::lua::api::valid_view_name;
+use crate::lua::thread::LuaHandle;
+use crate::render::Renderers;
+
+/// Topics the live loop produces start with this.
+pub const VIEW_TOPIC_PREFIX: &str = "view/";
+
+/// How long the loop waits after a change for more changes to join it.
+pub const COALESCE: Duration = Duration::from_millis(3);
+
+/// The topic of a (view, renderer) pair.
+pub fn view_topic(view: &str, renderer: &str) -> String {
+    format!("{VIEW_TOPIC_PREFIX}{view}/{renderer}")
+}
+
+/// The (view, renderer) pair a topic names, if it is a view topic.
+pub fn parse_view_topic(topic: &str) -> Option<Pair> {
+    let (view, renderer) = topic.strip_prefix(VIEW_TOPIC_PREFIX)?.split_once('/')?;
+    (valid_view_name(view) && valid_view_name(renderer))
+        .then(|| Pair { view: view.to_owned(), renderer: renderer.to_owned() })
+}
+
+/// A view rendered by one renderer.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pair {
+    pub view: String,
+    pub renderer: String,
+}
+
+/// What a view topic carries (as the message's `data`, JSON text): the
+/// last good HTML, and the error that stopped a newer one, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub html: Option<String>,
+    pub error: Option<ViewError>,
+}
+
+/// Why a view shows older HTML than the plan's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewError {
+    /// `lua` (the plan or the view function failed) or `plugin`.
+    pub source: String,
+    pub message: String,
+}
+
+impl ViewError {
+    fn lua(message: impl Into<String>) -> ViewError {
+        ViewError { source: "lua".into(), message: message.into() }
+    }
+
+    fn plugin(message: impl Into<String>) -> ViewError {
+        ViewError { source: "plugin".into(), message: message.into() }
+    }
+}
+
+/// A pair as last published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    pub envelope: Envelope,
+    /// The revision it was published with.
+    pub rev: u64,
+}
+
+/// What the live loop is told.
+#[derive(Debug)]
+pub enum LiveEvent {
+    /// The plan's state may have changed (a console command ran).
+    PlanChanged,
+    /// Files in the plan directory changed: run the plan again.
+    FilesChanged,
+    /// The renderer plugins were swapped.
+    PluginsSwapped,
+    /// A view topic gained its first or lost its last subscriber.
+    Watch(WatchEvent),
+    /// Bring a pair up to date now and answer with it (a page's first paint).
+    Show { pair: Pair, reply: flume::Sender<Option<Shown>> },
+}
+
+/// A cheap handle for telling the live loop about changes.
+#[derive(Debug, Clone)]
+pub struct LiveHandle {
+    events: flume::Sender<LiveEvent>,
+}
+
+impl LiveHandle {
+    /// Tells the loop something changed.
+    pub fn tell(&self, event: LiveEvent) {
+        let _ = self.events.send(event);
+    }
+
+    /// The pair, rendered from the plan's current state.
+    pub async fn show(&self, pair: Pair) -> Option<Shown> {
+        let (reply, answer) = flume::bounded(1);
+        self.events.send_async(LiveEvent::Show { pair, reply }).await.ok()?;
+        answer.recv_async().await.ok().flatten()
+    }
+}
+
+/// Everything one round of the loop must do.
+#[derive(Default)]
+struct Round {
+    reload: bool,
+    /// Re-render every watched pair (the plan or the plugins changed).
+    everything: bool,
+    /// The plugins changed: even unchanged view data must be rendered again.
+    plugins_swapped: bool,
+    /// Pairs that must be brought up to date whatever else happens.
+    pairs: BTreeSet<Pair>,
+    replies: Vec<(Pair, flume::Sender<Option<Shown>>)>,
+}
+
+/// The loop's state.
+pub struct Live {
+    lua: LuaHandle,
+    renderers: Arc<Renderers>,
+    hub: HubHandle,
+    /// The plan's entry point, run again when its files change.
+    entry: PathBuf,
+    watched: BTreeSet<Pair>,
+    shown: HashMap<Pair, Shown>,
+    /// The view data each pair was last rendered from.
+    rendered_from: HashMap<Pair, Arc<str>>,
+    /// Why the last run of the entry point failed, while it stays failed.
+    plan_error: Option<String>,
+}
+
+impl Live {
+    /// A loop over the plan run by `lua` from `entry`; `plan_error` is
+    /// the error of the first run, if it failed.
+    pub fn new(
+        lua: LuaHandle,
+        renderers: Arc<Renderers>,
+        hub: HubHandle,
+        entry: PathBuf,
+        plan_error: Option<String>,
+    ) -> Live {
+        Live {
+            lua,
+            renderers,
+            hub,
+            entry,
+            watched: BTreeSet::new(),
+            shown: HashMap::new(),
+            rendered_from: HashMap::new(),
+            plan_error,
+        }
+    }
+
+    /// Starts the loop; it runs until every handle and `watch` are gone.
+    pub fn start(
+        self,
+        watch: flume::Receiver<WatchEvent>,
+    ) -> (LiveHandle, impl Future<Output = ()> + Send + 'static) {
+        let (events, inbox) = flume::unbounded();
+        let forward = events.clone();
+        let watch_task = async move {
+            while let Ok(event) = watch.recv_async().await {
+                if forward.send(LiveEvent::Watch(event)).is_err() {
+                    break;
+                }
+            }
+        };
+        let task = async move {
+            let main = self.run(inbox);
+            futures_lite::future::zip(main, watch_task).await;
+        };
+        (LiveHandle { events }, task)
+    }
+
+    async fn run(mut self, inbox: flume::Receiver<LiveEvent>) {
+        while let Ok(event) = inbox.recv_async().await {
+            let mut round = Round::default();
+            self.note(event, &mut round);
+            smol::Timer::after(COALESCE).await;
+            while let Ok(event) = inbox.try_recv() {
+                self.note(event, &mut round);
+            }
+            self.process(round).await;
+        }
+    }
+
+    fn note(&mut self, event: LiveEvent, round: &mut Round) {
+        match event {
+            LiveEvent::PlanChanged => round.everything = true,
+            LiveEvent::FilesChanged => {
+                round.reload = true;
+                round.everything = true;
+            }
+            LiveEvent::PluginsSwapped => {
+                round.plugins_swapped = true;
+                round.everything = true;
+            }
+            LiveEvent::Watch(WatchEvent::Watched(topic)) => {
+                if let Some(pair) = parse_view_topic(&topic) {
+                    self.watched.insert(pair.clone());
+                    round.pairs.insert(pair);
+                }
+            }
+            LiveEvent::Watch(WatchEvent::Unwatched(topic)) => {
+                if let Some(pair) = parse_view_topic(&topic) {
+                    self.watched.remove(&pair);
+                }
+            }
+            LiveEvent::Show { pair, reply } => {
+                round.pairs.insert(pair.clone());
+                round.replies.push((pair, reply));
+            }
+        }
+    }
+
+    async fn process(&mut self, round: Round) {
+        if round.reload {
+            match self.lua.reload(self.entry.clone()).await {
+                Ok(printed) => {
+                    for line in printed.lines() {
+                        tracing::info!(target: "planhost::lua", "{line}");
+                    }
+                    tracing::info!("reloaded {}", self.entry.display());
+                    self.plan_error = None;
+                }
+                Err(error) => {
+                    tracing::error!("reloading {}: {error}", self.entry.display());
+                    self.plan_error = Some(error.message);
+                }
+            }
+        }
+        let mut targets = round.pairs;
+        if round.everything {
+            targets.extend(self.watched.iter().cloned());
+        }
+        let mut by_view: BTreeMap<String, Vec<Pair>> = BTreeMap::new();
+        for pair in targets {
+            by_view.entry(pair.view.clone()).or_default().push(pair);
+        }
+        for (view, pairs) in by_view {
+            let data =
+                self.lua.view_data(&view).await.map(|json| Arc::<str>::from(json.to_string()));
+            for pair in pairs {
+                self.update(pair, &data, round.plugins_swapped).await;
+            }
+        }
+        for (pair, reply) in round.replies {
+            let _ = reply.send(self.shown.get(&pair).cloned());
+        }
+    }
+
+    /// Renders one pair from its view's data and publishes if it changed.
+    async fn update(
+        &mut self,
+        pair: Pair,
+        data: &Result<Arc<str>, crate::lua::runtime::LuaError>,
+        plugins_swapped: bool,
+    ) {
+        let last_good = self.shown.get(&pair).and_then(|shown| shown.envelope.html.clone());
+        let plan_error = self.plan_error.clone().map(ViewError::lua);
+        let envelope = match data {
+            Err(error) => Envelope { html: last_good, error: Some(ViewError::lua(&error.message)) },
+            Ok(data) => {
+                let unchanged = !plugins_swapped
+                    && self.rendered_from.get(&pair).is_some_and(|from| from == data);
+                if unchanged && let Some(shown) = self.shown.get(&pair) {
+                    Envelope { html: shown.envelope.html.clone(), error: plan_error }
+                } else {
+                    let registry = self.renderers.current();
+                    let (view, renderer, input) =
+                        (pair.view.clone(), pair.renderer.clone(), data.clone());
+                    let rendered =
+                        smol::unblock(move || registry.render(&renderer, &view, &input, &[])).await;
+                    match rendered {
+                        Ok(html) => {
+                            self.rendered_from.insert(pair.clone(), data.clone());
+                            Envelope { html: Some(html), error: plan_error }
+                        }
+                        Err(failure) => {
+                            self.rendered_from.remove(&pair);
+                            let error = ViewError::plugin(failure.to_string());
+                            Envelope { html: last_good, error: Some(error) }
+                        }
+                    }
+                }
+            }
+        };
+        if self.shown.get(&pair).is_some_and(|shown| shown.envelope == envelope) {
+            return;
+        }
+        let topic = view_topic(&pair.view, &pair.renderer);
+        let text = serde_json::to_string(&envelope).unwrap_or_default();
+        match self.hub.publish(&topic, text, Delivery::LatestWins).await {
+            Ok(published) => {
+                self.shown.insert(pair, Shown { envelope, rev: published.rev });
+            }
+            Err(error) => tracing::warn!("publishing {topic}: {error}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn view_topics_name_a_view_and_a_renderer() {
+        assert_eq!(
+            parse_view_topic("view/work/table"),
+            Some(Pair { view: "work".into(), renderer: "table".into() })
+        );
+        assert_eq!(view_topic("work", "table"), "view/work/table");
+        for other in ["view/work", "view/work/table/x", "view//table", "news", "view/a b/t"] {
+            assert_eq!(parse_view_topic(other), None, "{other}");
+        }
+    }
+}
