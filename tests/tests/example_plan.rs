@@ -344,3 +344,49 @@ fn a_planning_meeting_at_the_console() {
         assert_eq!(lua.view_data("work").await.unwrap(), work);
     });
 }
+
+/// The built-in renderers accept the plan's view data: each view is
+/// rendered by the built-in plugin that lists it (a plugin that does not
+/// render its view yet is skipped).
+#[test]
+fn the_built_in_renderers_render_the_views() {
+    let plugins = Command::new(planhost_bin()).arg("plugins").output().expect("planhost plugins");
+    assert!(plugins.status.success());
+    let listing = text(&plugins.stdout);
+    // NAME VERSION VIEWS SOURCE STATUS
+    let renderer_of = |view: &str| {
+        listing.lines().skip(1).find_map(|line| {
+            let columns: Vec<&str> = line.split_whitespace().collect();
+            let lists = columns.get(2)?.split(',').any(|v| v == view);
+            (lists && columns.last() == Some(&"ok")).then(|| columns[0].to_owned())
+        })
+    };
+    let (dir, lua) = plan_copy();
+    smol::block_on(async {
+        lua.reload(dir.path().join("plan.lua")).await.unwrap();
+        for view in ["work", "tracks", "staff", "chart"] {
+            let Some(renderer) = renderer_of(view) else { continue };
+            let data = lua.view_data(view).await.unwrap();
+            let file = dir.path().join(format!("{view}.json"));
+            std::fs::write(&file, data.to_string()).unwrap();
+            let output = Command::new(planhost_bin())
+                .args(["render", "--renderer", &renderer, "--view", view, "--data"])
+                .arg(&file)
+                .output()
+                .expect("planhost render");
+            let stderr = text(&output.stderr);
+            if stderr.contains(&format!("cannot render view '{view}'")) {
+                continue;
+            }
+            assert!(output.status.success(), "{renderer} on the {view} view: {stderr}");
+            let html = text(&output.stdout);
+            assert!(html.contains('<'), "{renderer} on the {view} view printed {html:?}");
+            if view != "chart" {
+                assert!(
+                    html.contains("Cashback rewards") || html.contains("Dara Okafor"),
+                    "{view}"
+                );
+            }
+        }
+    });
+}
