@@ -1,5 +1,7 @@
-// planhost browser client: watches one topic over WebSocket protocol v1 and
-// shows it live. Plain ES2020, no framework, no build step, no external URLs.
+// planhost browser client: shows one of the plan's views live. It watches the
+// view's topic `view/<name>/<renderer>` over WebSocket protocol v1, applies
+// each update in place with `morph` (morph.js), and reconnects with backoff.
+// Plain ES2020, no framework, no build step, no external URLs.
 'use strict';
 
 const BACKOFF_START_MS = 250;
@@ -8,28 +10,33 @@ const STABLE_MS = 5_000; // a connection up this long resets the backoff
 
 const $ = (id) => document.getElementById(id);
 const ui = {
-  conn: $('conn'), rev: $('rev'), topic: $('topic'), view: $('view'),
-  banner: $('banner'), bannerText: $('banner-text'),
+  view: $('view'), topic: $('topic'), conn: $('conn'), retry: $('retry'), rev: $('rev'),
+  pickView: $('pick-view'), pickRenderer: $('pick-renderer'),
+  planError: $('plan-error'), planErrorSource: $('plan-error-source'), planErrorText: $('plan-error-text'),
+  notice: $('notice'), noticeText: $('notice-text'),
 };
 
+// The client's root: where style.css, api/ and ws live. Fixed at load, since
+// history.pushState may change the page's own path.
+const ROOT = new URL('.', document.baseURI);
+// Pages served under /view/NAME keep that form when the view changes.
+const PATH_STYLE = /\/view\/[^/]+$/.test(location.pathname);
+
 const state = {
-  topic: null, // topic being watched; null shows the topic list
+  // What is shown: a view with its renderer (topic `view/V/R`), or a raw topic
+  // shown as text (`?topic=T`), or, with neither, the topic list.
+  view: null, renderer: null, topic: null,
   rev: null, // last rev applied for state.topic (revs only grow, even across server restarts)
+  views: null, // GET api/views once loaded: [{name, renderers}]
+  plugins: [], // GET api/plugins: [{name, description, status, ...}]
+  planError: null, // the error the plan-error banner shows, as "source\nmessage"
+  dismissedError: null, // that error, once the reader dismissed it
   socket: null, // the current WebSocket, or null while waiting to reconnect
   attempt: 0, // failed connects since the last stable connection
   retryTimer: 0, tickTimer: 0, stableTimer: 0,
-  bannerKind: null, // 'connection' banners clear once live again; 'server' ones stay until dismissed
 };
 
-// ---- URL and small helpers ------------------------------------------------
-/** `?topic=T`, or `?view=V&renderer=R` meaning `view/V/R`; null for neither. */
-function topicFromUrl(search = location.search) {
-  const query = new URLSearchParams(search);
-  if (query.get('topic')) return query.get('topic');
-  if (query.get('view')) return `view/${query.get('view')}/${query.get('renderer') || 'table'}`;
-  return null;
-}
-
+// ---- small helpers ---------------------------------------------------------
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -37,24 +44,85 @@ function el(tag, className, text) {
   return node;
 }
 
-function setStatus(kind, text = kind) { // kind drives the colour in style.css
+const viewTopic = (view, renderer) => `view/${view}/${renderer}`;
+
+/** `view/V/R` as {view, renderer}, or null for any other topic. */
+function parseViewTopic(topic) {
+  const match = /^view\/([^/]+)\/([^/]+)$/.exec(topic || '');
+  return match && { view: match[1], renderer: match[2] };
+}
+
+/** What the address asks for: `/view/V?renderer=R`, `?view=V&renderer=R` or `?topic=T`. */
+function placeFromUrl() {
+  const query = new URLSearchParams(location.search);
+  const path = /\/view\/([^/]+)$/.exec(location.pathname);
+  return {
+    view: path ? decodeURIComponent(path[1]) : query.get('view'),
+    renderer: query.get('renderer'),
+    topic: query.get('topic'),
+  };
+}
+
+/** The address of a view, in the form this page was loaded with. */
+function urlOf(view, renderer) {
+  const query = new URLSearchParams(PATH_STYLE ? { renderer } : { view, renderer });
+  return new URL(PATH_STYLE ? `view/${encodeURIComponent(view)}?${query}` : `?${query}`, PATH_STYLE ? ROOT : location.href);
+}
+
+async function getJson(path) {
+  const response = await fetch(new URL(path, ROOT), { cache: 'no-store' });
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return response.json();
+}
+
+// ---- status and banners ---------------------------------------------------
+function setStatus(kind, retryText = '') { // kind drives the colour in style.css
   ui.conn.dataset.state = kind;
-  ui.conn.textContent = text;
+  if (ui.conn.textContent !== kind) ui.conn.textContent = kind; // announced: only on change
+  ui.retry.textContent = retryText;
 }
 
-const showRev = () => { ui.rev.textContent = state.rev == null ? '' : `rev ${state.rev}`; };
-
-function showBanner(text, kind) {
-  ui.bannerText.textContent = text;
-  ui.banner.hidden = false;
-  state.bannerKind = kind;
+function showRev() {
+  ui.rev.textContent = state.rev == null ? '' : `rev ${state.rev}`;
+  const planView = $('plan-view');
+  if (planView) {
+    if (state.rev == null) delete planView.dataset.rev;
+    else planView.dataset.rev = String(state.rev);
+  }
 }
 
-/** Hides the banner; with `kind`, only if the banner showing is of that kind. */
-function hideBanner(kind) {
-  if (kind && state.bannerKind !== kind) return;
-  ui.banner.hidden = true;
-  state.bannerKind = null;
+function showNotice(text) {
+  ui.noticeText.textContent = text;
+  ui.notice.hidden = false;
+}
+
+const hideNotice = () => { ui.notice.hidden = true; };
+
+const ERROR_SOURCES = { lua: 'Plan script error', plugin: 'Renderer plugin error' };
+
+/** Shows the plan's error, or hides the banner for `null`. */
+function showPlanError(error) {
+  if (!error) {
+    state.planError = state.dismissedError = null;
+    ui.planError.hidden = true;
+    ui.view.classList.remove('has-error');
+    return;
+  }
+  const id = `${error.source}\n${error.message}`;
+  state.planError = id;
+  ui.view.classList.add('has-error');
+  if (id === state.dismissedError) return; // the reader has seen this one
+  ui.planError.dataset.source = String(error.source);
+  ui.planErrorSource.textContent = ERROR_SOURCES[error.source] || `Error (${error.source})`;
+  ui.planErrorText.textContent = String(error.message);
+  ui.planError.hidden = false;
+}
+
+/** Hides a banner; focus on its button goes to the view, not the void. */
+function dismiss(banner) {
+  const hadFocus = banner.contains(document.activeElement);
+  banner.hidden = true;
+  if (hadFocus) ui.view.focus({ preventScroll: true });
 }
 
 // ---- connection -----------------------------------------------------------
@@ -70,29 +138,28 @@ function clearTimers() {
 function connect() {
   clearTimers();
   setStatus('connecting');
-  // Relative, so a proxy's path prefix is kept; it is /ws when the page is at /.
-  const url = new URL('ws', location.href);
-  url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const url = new URL('ws', ROOT);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   const socket = (state.socket = new WebSocket(url.href));
   let opened = false;
   socket.onopen = () => {
     opened = true;
     setStatus('live');
-    hideBanner('connection');
+    hideNotice();
     state.stableTimer = setTimeout(() => { state.attempt = 0; }, STABLE_MS);
-    ready();
+    subscribe();
   };
   socket.onmessage = (event) => handleFrame(event.data);
   socket.onclose = (event) => { // `error` is always followed by `close`
     if (state.socket !== socket) return;
     state.socket = null;
     clearTimers();
-    // Once per outage, not on every retry, so a dismissed banner stays dismissed.
+    // Once per outage, not on every retry, so a dismissed notice stays dismissed.
     if (opened) {
       const why = event.reason ? `: ${event.reason}` : '';
-      showBanner(`Connection lost (code ${event.code}${why}). Showing the last state.`, 'connection');
+      showNotice(`Connection lost (code ${event.code}${why}). Showing the last state.`);
     } else if (state.attempt === 0) {
-      showBanner('Cannot reach the planhost server. Retrying…', 'connection');
+      showNotice('Cannot reach the planhost server. Retrying…');
     }
     scheduleReconnect();
   };
@@ -105,135 +172,198 @@ function scheduleReconnect() {
   const delay = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_START_MS * 2 ** state.attempt);
   const due = Date.now() + delay;
   state.attempt += 1;
-  const tick = () => {
-    const seconds = Math.max(1, Math.ceil((due - Date.now()) / 1000));
-    setStatus('reconnecting', `reconnecting in ${seconds}s`);
-  };
+  const tick = () => setStatus('reconnecting', `in ${Math.max(1, Math.ceil((due - Date.now()) / 1000))}s`);
   tick();
   state.tickTimer = setInterval(tick, 1000);
   state.retryTimer = setTimeout(connect, delay);
 }
 
-/** Runs whenever the connection (re)opens or the watched topic changes. */
-function ready() {
-  if (!isOpen()) return; // onopen calls this again
-  if (!state.topic) return loadTopics();
+/** Subscribes to the watched topic; runs on every (re)connect and switch. */
+function subscribe() {
+  if (!state.topic) return;
   // With `since`, the server sends only state newer than what is on screen.
   const frame = { type: 'subscribe', topic: state.topic };
   if (state.rev != null) frame.since = state.rev;
   send(frame);
 }
 
-/** Switches the page to `topic` (null: the topic list). Pickers call this too. */
-function watch(topic) {
-  if (state.topic && state.topic !== topic) send({ type: 'unsubscribe', topic: state.topic });
+// ---- what is watched ------------------------------------------------------
+/**
+ * Switches to a topic: `view/V/R` for a view, any other for plain text,
+ * null for the topic list. `rev` is what the page already shows of it.
+ */
+function watch(topic, rev = null) {
+  const previous = state.topic;
+  const switched = previous !== topic;
+  if (previous && switched) send({ type: 'unsubscribe', topic: previous });
+  const place = parseViewTopic(topic);
   state.topic = topic;
-  state.rev = null;
+  state.view = place?.view ?? null;
+  state.renderer = place?.renderer ?? null;
+  if (switched) {
+    const planView = ensurePlanView();
+    // Another view replaces the one shown; only the server's first paint stays.
+    if (previous != null || rev == null) planView.replaceChildren();
+    planView.dataset.topic = topic || '';
+    state.rev = rev;
+    showPlanError(null);
+    setNote(planView.hasChildNodes() ? null : topic ? `Waiting for ${topic}…` : 'Loading…');
+  }
   showRev();
-  ui.topic.textContent = topic || '';
-  document.title = topic ? `${topic} · planhost` : 'planhost';
-  ui.view.replaceChildren(el('p', 'note', topic ? `Waiting for ${topic}…` : 'Loading topics…'));
-  ready();
+  ui.topic.textContent = place ? '' : topic || '';
+  document.title = place ? `${place.view} · ${place.renderer} · planhost` : topic ? `${topic} · planhost` : 'planhost';
+  fillPicker();
+  if (topic) subscribe();
+  else loadTopics();
+}
+
+/** The element the view is drawn in: the server's first paint, or a new one. */
+function ensurePlanView() {
+  let planView = $('plan-view');
+  if (!planView) {
+    planView = el('div');
+    planView.id = 'plan-view';
+    ui.view.prepend(planView);
+  }
+  return planView;
+}
+
+/** A note below the view (waiting, nothing rendered yet); null removes it. */
+function setNote(text) {
+  let note = $('view-note');
+  if (text == null) return note?.remove();
+  if (!note) {
+    note = el('p', 'note');
+    note.id = 'view-note';
+    ui.view.append(note);
+  }
+  note.textContent = text;
+}
+
+/** Decides what to watch from the address, once the view list is known if needed. */
+function watchFromUrl() {
+  const place = placeFromUrl();
+  if (place.topic) return watch(place.topic);
+  const known = state.views || [];
+  const view = place.view || known[0]?.name;
+  if (!view) return watch(null); // no views (yet): list the topics
+  const renderer = place.renderer || known.find((v) => v.name === view)?.renderers[0] || 'table';
+  if (!place.view || !place.renderer) history.replaceState(null, '', urlOf(view, renderer));
+  watch(viewTopic(view, renderer));
+}
+
+/** Whether the address can be followed before the view list arrives. */
+function urlIsComplete() {
+  const place = placeFromUrl();
+  return Boolean(place.topic || (place.view && place.renderer));
 }
 
 // ---- frames ---------------------------------------------------------------
 function handleFrame(text) {
   let frame;
-  try { frame = JSON.parse(text); } catch { return showBanner('Got a frame that is not JSON.', 'server'); }
+  try { frame = JSON.parse(text); } catch { return showNotice('The server sent a frame that is not JSON.'); }
   if (frame.type === 'error') {
-    showBanner(frame.topic ? `${frame.topic}: ${frame.message}` : String(frame.message), 'server');
+    showNotice(frame.topic ? `${frame.topic}: ${frame.message}` : String(frame.message));
   } else if (frame.type === 'message' && frame.topic === state.topic) {
     // Frames for a topic just left may still arrive; one not newer than what is shown is stale.
     if (state.rev != null && frame.rev <= state.rev) return;
-    if (state.rev == null) ui.view.replaceChildren(); // drop the "waiting" note
-    render(frame.topic, String(frame.data));
     state.rev = frame.rev;
+    if (state.view) applyView(String(frame.data));
+    else showText(String(frame.data));
     showRev();
   }
 }
 
-function render(topic, data) {
-  if (topic.startsWith('view/')) return morph(ui.view, data); // a rendered view: HTML
-  let pre = ui.view.querySelector(':scope > pre.text');
-  if (!pre) ui.view.replaceChildren((pre = el('pre', 'text')));
-  pre.textContent = data; // plain text: never parsed as HTML
-}
-
-// ---- morphing -------------------------------------------------------------
 /**
- * Makes `container` hold `html`, reusing the DOM nodes that survive so focus,
- * selection and scroll stay put. Elements with `data-key` are matched by key
- * among their siblings; other nodes by position and tag name.
+ * Applies a view message: `{"html": fragment or null, "error": null or
+ * {"source": "lua" | "plugin", "message"}}`. `html` is the last good
+ * rendering, so it stays on screen while an error is shown.
  */
-function morph(container, html) {
-  const template = document.createElement('template');
-  template.innerHTML = html; // the server's own rendered view: the only innerHTML in this client
-  const focused = container.contains(document.activeElement) ? document.activeElement : null;
-  let selection = null;
-  try { selection = focused && [focused.selectionStart, focused.selectionEnd]; } catch { /* none */ }
-  const { scrollX, scrollY } = window;
-  const { scrollLeft, scrollTop } = container;
-  morphChildren(container, template.content);
-  window.scrollTo(scrollX, scrollY);
-  container.scrollLeft = scrollLeft;
-  container.scrollTop = scrollTop;
-  // Moving a focused node blurs it; give focus back if it survived.
-  if (focused?.isConnected && document.activeElement !== focused) {
-    focused.focus({ preventScroll: true });
-    try { if (selection?.[0] != null) focused.setSelectionRange(...selection); } catch { /* not text */ }
+function applyView(data) {
+  let envelope;
+  try { envelope = JSON.parse(data); } catch { envelope = null; }
+  if (!envelope || typeof envelope !== 'object') {
+    return showNotice(`${state.topic}: the message is not a view document.`);
   }
+  const planView = ensurePlanView();
+  if (typeof envelope.html === 'string') {
+    morph(planView, envelope.html);
+    setNote(null);
+  } else if (!planView.hasChildNodes()) {
+    setNote('Nothing to show yet: the plan has not rendered this view.');
+  }
+  showPlanError(envelope.error || null);
 }
 
-const keyOf = (node) => (node.nodeType === Node.ELEMENT_NODE ? node.getAttribute('data-key') : null);
-
-function morphChildren(from, to) {
-  const wanted = new Set([...to.children].map(keyOf).filter((key) => key != null));
-  const byKey = new Map();
-  for (const child of from.children) {
-    const key = keyOf(child);
-    if (key != null && !byKey.has(key)) byKey.set(key, child);
-  }
-  // Every node before `cursor` is final; unused old nodes are at or after it.
-  let cursor = from.firstChild;
-  const drop = () => { const gone = cursor; cursor = cursor.nextSibling; gone.remove(); };
-  for (const want of [...to.childNodes]) {
-    while (cursor && keyOf(cursor) != null && !wanted.has(keyOf(cursor))) drop(); // key gone
-    const key = keyOf(want);
-    let have = key != null ? byKey.get(key) : cursor && keyOf(cursor) == null ? cursor : null;
-    if (key != null) byKey.delete(key); // each old node is reused at most once
-    if (have && (have.nodeType !== want.nodeType || have.nodeName !== want.nodeName)) have = null;
-    if (!have) {
-      from.insertBefore(want, cursor); // a new node, moved out of the template
-    } else {
-      if (have === cursor) cursor = cursor.nextSibling;
-      else from.insertBefore(have, cursor); // a keyed node moved into its new place
-      patch(have, want);
-    }
-  }
-  while (cursor) drop();
+function showText(data) { // a raw topic: plain text, never parsed as HTML
+  const planView = ensurePlanView();
+  let pre = planView.querySelector(':scope > pre.text');
+  if (!pre) planView.replaceChildren((pre = el('pre', 'text')));
+  pre.textContent = data;
+  setNote(null);
 }
 
-function patch(have, want) {
-  if (have.nodeType !== Node.ELEMENT_NODE) {
-    if (have.nodeValue !== want.nodeValue) have.nodeValue = want.nodeValue;
-    return;
-  }
-  for (const { name } of [...have.attributes]) if (!want.hasAttribute(name)) have.removeAttribute(name);
-  for (const { name, value } of want.attributes) {
-    if (have.getAttribute(name) !== value) have.setAttribute(name, value);
-  }
-  morphChildren(have, want);
+// ---- the picker -----------------------------------------------------------
+/** Loads the plan's views and the renderer plugins; they fill the picker. */
+async function loadCatalog() {
+  const [views, plugins] = await Promise.allSettled([getJson('api/views'), getJson('api/plugins')]);
+  state.views = views.status === 'fulfilled' && Array.isArray(views.value) ? views.value : [];
+  state.plugins = plugins.status === 'fulfilled' && Array.isArray(plugins.value) ? plugins.value : [];
+  if (views.status === 'rejected') showNotice(`Could not load the plan's views (${views.reason.message}).`);
+  fillPicker();
 }
 
-// ---- topic list -----------------------------------------------------------
+function option(value, label, title) {
+  const node = el('option', null, label);
+  node.value = value;
+  if (title) node.title = title;
+  return node;
+}
+
+/** Fills both selects for the views known and the one shown (listed even if unknown). */
+function fillPicker() {
+  const views = [...(state.views || [])];
+  if (state.view && !views.some((v) => v.name === state.view)) {
+    views.push({ name: state.view, renderers: [state.renderer] });
+  }
+  ui.pickView.replaceChildren(...views.map((v) => option(v.name, v.name)));
+  const current = views.find((v) => v.name === state.view);
+  const renderers = current ? [...current.renderers] : [];
+  if (state.renderer && !renderers.includes(state.renderer)) renderers.push(state.renderer);
+  ui.pickRenderer.replaceChildren(...renderers.map((name) => {
+    const plugin = state.plugins.find((p) => p.name === name);
+    const label = plugin && plugin.status !== 'ok' ? `${name} (${plugin.status})` : name;
+    return option(name, label, plugin?.description);
+  }));
+  ui.pickView.value = state.view || '';
+  ui.pickRenderer.value = state.renderer || '';
+  ui.pickView.disabled = views.length < 2;
+  ui.pickRenderer.disabled = renderers.length < 2;
+  ui.pickView.closest('nav').hidden = !state.view;
+}
+
+/** The reader picked a view or renderer: watch it and make it the address. */
+function pick(view, renderer) {
+  history.pushState(null, '', urlOf(view, renderer));
+  watch(viewTopic(view, renderer));
+}
+
+ui.pickView.addEventListener('change', () => {
+  const view = ui.pickView.value;
+  const renderers = state.views?.find((v) => v.name === view)?.renderers || [];
+  // Keep the renderer if the new view has it too.
+  pick(view, renderers.includes(state.renderer) ? state.renderer : renderers[0] || state.renderer);
+});
+ui.pickRenderer.addEventListener('change', () => pick(state.view, ui.pickRenderer.value));
+window.addEventListener('popstate', () => watchFromUrl());
+
+// ---- topic list (a plan without views) -----------------------------------
 async function loadTopics() {
   try {
-    const response = await fetch('api/topics', { cache: 'no-store' });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const topics = await response.json();
+    const topics = await getJson('api/topics');
     if (!state.topic) renderTopics(topics); // unless the page moved on meanwhile
   } catch (error) {
-    showBanner(`Could not load the topic list: ${error.message}`, 'connection');
+    showNotice(`Could not load the topic list (${error.message}).`);
   }
 }
 
@@ -241,24 +371,62 @@ function renderTopics(topics) {
   const list = el('ul', 'topics');
   for (const info of [...topics].sort((a, b) => a.topic.localeCompare(b.topic))) {
     const link = el('a', null, info.topic);
-    link.href = `?${new URLSearchParams({ topic: info.topic })}`;
+    const place = parseViewTopic(info.topic);
+    link.href = place ? urlOf(place.view, place.renderer) : `?${new URLSearchParams({ topic: info.topic })}`;
     const rev = info.rev == null ? 'no messages yet' : `rev ${info.rev}`;
     const item = el('li');
-    const meta = `${rev} · ${info.subscribers} watching · ${info.delivery}`;
-    item.append(link, ' ', el('span', 'meta', meta));
+    item.append(link, ' ', el('span', 'meta', `${rev} · ${info.subscribers} watching · ${info.delivery}`));
     list.append(item);
   }
-  const body = topics.length ? list : el('p', 'note', 'No topics yet.');
-  ui.view.replaceChildren(el('h1', null, 'Topics'), body);
+  ensurePlanView().replaceChildren(el('h1', null, 'Topics'), topics.length ? list : el('p', 'note', 'No topics yet.'));
+  setNote(null);
 }
 
 // ---- start ----------------------------------------------------------------
-$('banner-close').addEventListener('click', () => hideBanner());
+$('plan-error-close').addEventListener('click', () => {
+  state.dismissedError = state.planError;
+  dismiss(ui.planError);
+});
+$('notice-close').addEventListener('click', () => dismiss(ui.notice));
 window.addEventListener('online', () => { if (!state.socket) { state.attempt = 0; connect(); } });
 // A socket that is up may still work (a server on the LAN): only an idle wait turns offline.
 window.addEventListener('offline', () => {
   if (!state.socket) { clearTimers(); setStatus('offline'); }
 });
 
-watch(topicFromUrl());
-connect();
+/**
+ * The first paint may carry the view's error as `#plan-view-error` (text
+ * "SOURCE error: MESSAGE", or `data-source`/`data-message`): it becomes the
+ * dismissible banner, since `since` means no message repeats it.
+ */
+function adoptPaintedError() {
+  const painted = $('plan-view-error');
+  if (!painted) return;
+  const text = painted.textContent.trim();
+  const parsed = /^(\w+) error: ([\s\S]*)$/.exec(text);
+  showPlanError({
+    source: painted.dataset.source || parsed?.[1] || 'lua',
+    message: painted.dataset.message || parsed?.[2] || text,
+  });
+  painted.remove();
+}
+
+function start() {
+  // The server's first paint names its topic and revision: watch that,
+  // asking only for newer state.
+  const firstPaint = $('plan-view');
+  const painted = firstPaint?.dataset.topic;
+  const catalog = loadCatalog();
+  if (painted && parseViewTopic(painted)) {
+    const rev = Number(firstPaint.dataset.rev);
+    watch(painted, Number.isSafeInteger(rev) ? rev : null);
+    adoptPaintedError();
+  } else if (urlIsComplete()) {
+    watchFromUrl();
+  } else {
+    catalog.then(watchFromUrl); // the defaults come from the view list
+  }
+  connect();
+}
+
+start();
