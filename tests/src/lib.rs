@@ -14,6 +14,8 @@ use async_tungstenite::WebSocketStream;
 use async_tungstenite::tungstenite::Message;
 use futures_lite::StreamExt;
 
+pub mod browser;
+
 pub use async_tungstenite::tungstenite;
 
 /// A WebSocket client connection.

@@ -1,0 +1,619 @@
+//! The browser client in headless Chromium against a real `planhost serve`
+//! (serving `web/` from disk): the morph on its own, the first paint,
+//! updates applied in place, the error banner, the view picker, and
+//! reconnecting after a restart. Screenshots land in
+//! `target/test-artifacts/`.
+//!
+//! Views are driven two ways: by the plan (`plan.lua`, rendered by the
+//! built-in plugins) and by publishing view documents to `view/work/table`
+//! through `POST /api/publish`. A published document is newer than the
+//! plan's own rendering, which the server only publishes again when the
+//! plan changes, so each test waits for that first rendering before it
+//! publishes.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+
+use planhost_tests::browser::{Browser, Page, js_string, web_dir};
+use planhost_tests::{Server, TempDir, planhost_bin};
+use serde_json::{Value, json};
+
+const TOPIC: &str = "view/work/table";
+
+/// Records every frame the client sends (`window.sentFrames`), for checking
+/// what it subscribes to; installed before the client's scripts run.
+const RECORD_FRAMES: &str = r#"
+window.sentFrames = [];
+window.WebSocket = class extends window.WebSocket {
+  send(data) {
+    window.sentFrames.push(JSON.parse(data));
+    return super.send(data);
+  }
+};
+"#;
+
+/// A plan with two views: `work` (four items, the cutline after rank 3, the
+/// feasible line after rank 2, Sync short of Web) and `tracks`.
+const PLAN: &str = r#"
+local plan = {name = 'Q3', weeks = 13, cutline = 3, feasible_line = 2}
+local items = {
+  {id = '1', name = 'Login', rank = 1, estimates = {Native = 6, Web = 2}, track = 'Core', triage = 1},
+  {id = '2', name = 'Search', rank = 2, estimates = {Web = 1}, track = 'Growth', triage = 1.5},
+  {id = '3', name = 'Sync', rank = 3, estimates = {Native = 3, Web = 4}, track = 'Core',
+   short = {{skill = 'Web', weeks = 3}}},
+  {id = '4', name = 'Offline', rank = 4, estimates = {Native = 2}, track = 'Growth', triage = 2},
+}
+planhost.view('work', function()
+  return {plan = plan, skills = {'Native', 'Web'}, items = items}
+end)
+planhost.view('tracks', function()
+  return {
+    plan = plan,
+    skills = {'Native', 'Web'},
+    tracks = {
+      {name = 'Core', demand = {Native = 9, Web = 6}, items = {items[1], items[3]}},
+      {name = 'Growth', demand = {Web = 1}, items = {items[2], items[4]}},
+    },
+  }
+end)
+"#;
+
+/// A plan directory holding [`PLAN`].
+fn plan_dir() -> TempDir {
+    let dir = TempDir::new("browser-plan");
+    std::fs::write(dir.path().join("plan.lua"), PLAN).expect("writing plan.lua");
+    dir
+}
+
+/// `planhost serve` on [`plan_dir`], with the client read from `web/`.
+fn serve() -> Server {
+    let web = web_dir();
+    Server::start_in(plan_dir(), &["--web", web.to_str().expect("UTF-8 path")])
+}
+
+fn url(server: &Server, path: &str) -> String {
+    format!("http://{}{path}", server.addr)
+}
+
+/// A work table shaped like the `table` plugin's: one focusable row per
+/// `(id, name)`, ranked in the order given.
+fn work_table(rows: &[(u32, &str)]) -> String {
+    let mut html = String::from(
+        "<table id=\"work-table\" class=\"work\"><caption>Q3: 13 weeks</caption>\
+         <thead><tr data-key=\"head\"><th scope=\"col\" class=\"rank\">Rank</th>\
+         <th scope=\"col\" class=\"name\">Item</th>\
+         <th scope=\"col\" class=\"estimate\">Web</th></tr></thead><tbody>",
+    );
+    for (rank, (id, name)) in rows.iter().enumerate() {
+        html += &format!(
+            "<tr data-key=\"item-{id}\" tabindex=\"0\"><td class=\"rank\">{}</td>\
+             <td class=\"name\">{name}</td><td class=\"estimate\">{}</td></tr>",
+            rank + 1,
+            id % 5 + 1
+        );
+    }
+    html + "</tbody></table>"
+}
+
+/// Publishes a view document (`{"html", "error"}`) to [`TOPIC`]; its rev.
+fn publish_view(server: &Server, html: Option<&str>, error: Option<(&str, &str)>) -> u64 {
+    let error = error.map(|(source, message)| json!({"source": source, "message": message}));
+    let document = json!({"html": html, "error": error}).to_string();
+    let published = server.publish_with(TOPIC, &document, "?delivery=latest-wins");
+    published["rev"].as_u64().expect("rev")
+}
+
+/// Waits until the page shows revision `rev` of its view.
+fn wait_rev(page: &Page, rev: u64) {
+    page.wait_eq(
+        &format!("rev {rev} on screen"),
+        "Number(document.getElementById('plan-view')?.dataset.rev)",
+        rev,
+    );
+}
+
+/// Waits for the server's own rendering of the plan on a freshly loaded
+/// page, so what a test publishes next is newer.
+fn wait_first_rendering(page: &Page) {
+    page.wait_for("the first rendering", "document.querySelector('#plan-view [data-key]') != null");
+    page.wait_for("a revision", "document.getElementById('plan-view').dataset.rev");
+}
+
+/// The keys of the work table's rows, in order.
+const ROW_KEYS: &str =
+    "[...document.querySelectorAll('#work-table tbody tr')].map((row) => row.dataset.key)";
+
+fn conn_state(page: &Page) -> Value {
+    page.eval("document.getElementById('conn').dataset.state")
+}
+
+// ---- the morph on its own -------------------------------------------------
+
+/// Loads `web/morph.js` into a blank page and defines `morphCase(before,
+/// after, setup)`: it morphs `#root` from `before` to `after` and reports
+/// whether the result equals `after`, which keyed nodes survived as the same
+/// node, and what the DOM mutations were.
+fn morph_page(browser: &Browser) -> Page {
+    let page = browser.page();
+    page.goto("data:text/html,<!doctype html><title>morph</title><div id=root></div>");
+    page.eval(include_str!("../../web/morph.js"));
+    page.eval(
+        r#"window.morphCase = (before, after, setup) => {
+          const root = document.getElementById('root');
+          root.innerHTML = before;
+          const keyed = new Map([...root.querySelectorAll('[data-key]')].map((n) => [n.dataset.key, n]));
+          const first = root.firstChild;
+          if (setup) setup(root);
+          const observer = new MutationObserver(() => {});
+          observer.observe(root, { childList: true, subtree: true, attributes: true, characterData: true });
+          morph(root, after);
+          const records = observer.takeRecords();
+          observer.disconnect();
+          const expected = document.createElement('div');
+          expected.id = 'root';
+          expected.innerHTML = after;
+          const name = (n) => n.dataset?.key ?? n.nodeName.toLowerCase();
+          return {
+            equal: root.isEqualNode(expected),
+            html: root.innerHTML,
+            firstKept: root.firstChild === first,
+            kept: [...keyed].filter(([key, node]) => root.querySelector(`[data-key="${key}"]`) === node).map(([key]) => key),
+            added: records.flatMap((r) => [...r.addedNodes]).map(name),
+            removed: records.flatMap((r) => [...r.removedNodes]).map(name),
+            attributes: records.filter((r) => r.type === 'attributes').map((r) => r.attributeName).sort(),
+            texts: records.filter((r) => r.type === 'characterData').length,
+          };
+        }; true"#,
+    );
+    page
+}
+
+/// Runs one morph case; `setup` is a JavaScript function of the root or "".
+fn morph_case(page: &Page, name: &str, before: &str, after: &str, setup: &str) -> Value {
+    let setup = if setup.is_empty() { "null" } else { setup };
+    let report =
+        page.eval(&format!("morphCase({}, {}, {setup})", js_string(before), js_string(after)));
+    assert_eq!(report["equal"], true, "{name}: the result differs from the new HTML: {report}");
+    report
+}
+
+fn list(keys: &[&str]) -> String {
+    let items: String =
+        keys.iter().map(|k| format!("<li data-key=\"{k}\">{}</li>", k.to_uppercase())).collect();
+    format!("<ul>{items}</ul>")
+}
+
+#[test]
+fn morph_reuses_keyed_nodes_and_moves_the_fewest() {
+    let browser = Browser::launch();
+    let page = morph_page(&browser);
+
+    let moved = morph_case(
+        &page,
+        "reorder",
+        &list(&["a", "b", "c", "d"]),
+        &list(&["d", "a", "b", "c"]),
+        "",
+    );
+    assert_eq!(moved["kept"], json!(["a", "b", "c", "d"]), "reorder: {moved}");
+    assert_eq!(moved["firstKept"], true, "reorder: the unkeyed <ul> was replaced: {moved}");
+    assert_eq!(
+        (&moved["added"], &moved["removed"]),
+        (&json!(["d"]), &json!(["d"])),
+        "reorder: {moved}"
+    );
+
+    let swapped = morph_case(&page, "swap", &list(&["a", "b", "c"]), &list(&["c", "b", "a"]), "");
+    assert_eq!(swapped["kept"], json!(["a", "b", "c"]), "swap: {swapped}");
+    assert_eq!(swapped["added"].as_array().map(Vec::len), Some(2), "swap moves two: {swapped}");
+
+    let inserted = morph_case(&page, "insert", &list(&["a", "c"]), &list(&["a", "b", "c"]), "");
+    assert_eq!(inserted["kept"], json!(["a", "c"]));
+    assert_eq!((&inserted["added"], &inserted["removed"]), (&json!(["b"]), &json!([])));
+
+    let deleted = morph_case(&page, "delete", &list(&["a", "b", "c"]), &list(&["a", "c"]), "");
+    assert_eq!(deleted["kept"], json!(["a", "c"]));
+    assert_eq!((&deleted["added"], &deleted["removed"]), (&json!([]), &json!(["b"])));
+
+    let text = morph_case(
+        &page,
+        "text change",
+        r#"<p data-key="p">Old <b>bold</b> tail</p>"#,
+        r#"<p data-key="p">New <b>bold</b> tail</p>"#,
+        "",
+    );
+    assert_eq!(text["kept"], json!(["p"]));
+    assert_eq!(
+        (&text["added"], &text["removed"], &text["texts"]),
+        (&json!([]), &json!([]), &json!(1))
+    );
+
+    let attributes = morph_case(
+        &page,
+        "attribute change",
+        r#"<div data-key="r" class="short" title="short: Web 3w" id="x">Sync</div>"#,
+        r#"<div data-key="r" class="below-cutline" aria-label="Sync" id="x">Sync</div>"#,
+        "",
+    );
+    assert_eq!(attributes["kept"], json!(["r"]));
+    assert_eq!(attributes["attributes"], json!(["aria-label", "class", "title"]), "{attributes}");
+    assert_eq!(attributes["texts"], 0);
+
+    let positional = morph_case(
+        &page,
+        "unkeyed by position",
+        "<div><span>1</span><span>2</span></div>",
+        "<div><span>1</span><span>3</span><em>4</em></div>",
+        "",
+    );
+    assert_eq!(positional["firstKept"], true);
+    assert_eq!((&positional["added"], &positional["removed"]), (&json!(["em"]), &json!([])));
+    assert_eq!(positional["texts"], 1);
+
+    let retagged = morph_case(
+        &page,
+        "same key, other tag",
+        r#"<p data-key="x">p</p>"#,
+        r#"<div data-key="x">div</div>"#,
+        "",
+    );
+    assert_eq!(retagged["kept"], json!([]));
+    assert_eq!((&retagged["added"], &retagged["removed"]), (&json!(["x"]), &json!(["x"])));
+
+    morph_case(
+        &page,
+        "duplicate keys",
+        r#"<i data-key="a">1</i><i data-key="a">2</i><i data-key="b">3</i>"#,
+        r#"<i data-key="b">3</i><i data-key="a">1</i><i data-key="a">2</i><i data-key="a">4</i>"#,
+        "",
+    );
+
+    let svg = morph_case(
+        &page,
+        "svg",
+        r#"<svg viewBox="0 0 10 10"><rect data-key="r1" x="1" width="1" height="1"/><rect data-key="r2" x="2" width="1" height="1"/></svg>"#,
+        r#"<svg viewBox="0 0 10 10"><rect data-key="r2" x="5" width="1" height="1"/><rect data-key="r1" x="1" width="1" height="1"/></svg>"#,
+        "",
+    );
+    assert_eq!(svg["kept"], json!(["r1", "r2"]));
+    assert_eq!(
+        page.eval(
+            "[...document.querySelectorAll('#root rect')].every((r) => r instanceof SVGRectElement)"
+        ),
+        true
+    );
+
+    morph_case(&page, "script", "<p>a</p>", "<p>a</p><script>window.scriptRan = true</script>", "");
+    assert_eq!(page.eval("window.scriptRan === undefined"), true, "a fragment's script ran");
+}
+
+#[test]
+fn morph_keeps_focus_and_selection() {
+    let browser = Browser::launch();
+    let page = morph_page(&browser);
+    let buttons = |keys: &[&str]| -> String {
+        keys.iter().map(|k| format!("<button data-key=\"{k}\">{k}</button>")).collect()
+    };
+
+    // `a` is the node that has to move (b and c keep their order).
+    morph_case(
+        &page,
+        "focused node moved",
+        &buttons(&["a", "b", "c"]),
+        &buttons(&["b", "c", "a"]),
+        "(root) => { window.focusedBefore = root.querySelector('[data-key=a]'); window.focusedBefore.focus(); }",
+    );
+    assert_eq!(page.eval("document.activeElement === window.focusedBefore"), true);
+
+    morph_case(
+        &page,
+        "focused input moved",
+        r#"<p data-key="p">label</p><input data-key="i" value="hello world">"#,
+        r#"<input data-key="i" value="hello world"><p data-key="p">label, changed</p>"#,
+        "(root) => { const input = root.querySelector('input'); window.focusedBefore = input; input.focus(); input.setSelectionRange(2, 7); }",
+    );
+    assert_eq!(page.eval("document.activeElement === window.focusedBefore"), true);
+    assert_eq!(
+        page.eval("[document.activeElement.selectionStart, document.activeElement.selectionEnd]"),
+        json!([2, 7])
+    );
+
+    morph_case(
+        &page,
+        "selected text moved",
+        r#"<p data-key="a">alpha</p><p data-key="b">bravo text</p>"#,
+        r#"<p data-key="b">bravo text</p><p data-key="a">alpha, changed</p>"#,
+        "(root) => { const text = root.querySelector('[data-key=b]').firstChild; getSelection().setBaseAndExtent(text, 2, text, 5); }",
+    );
+    assert_eq!(page.eval("getSelection().toString()"), "avo");
+}
+
+// ---- the client against the server ----------------------------------------
+
+#[test]
+fn first_paint_comes_with_the_page_and_the_client_asks_only_for_newer() {
+    let server = serve();
+    let path = "/view/work?renderer=table";
+
+    let page_html = server.get(path);
+    assert_eq!(page_html.status, 200, "{}", page_html.text());
+    let text = page_html.text();
+    assert!(text.contains("<base href=\"../\">"), "{text}");
+    assert!(text.contains("data-topic=\"view/work/table\""), "{text}");
+    assert!(text.contains("data-key=\"item-3\""), "{text}");
+
+    let browser = Browser::launch();
+
+    // Without JavaScript the page is the view as it was.
+    let plain = browser.page();
+    plain.set_javascript(false).goto(&url(&server, path));
+    assert_eq!(
+        plain.eval(ROW_KEYS),
+        json!(["item-1", "item-2", "feasible-line", "item-3", "cutline", "item-4"])
+    );
+    assert_eq!(
+        plain.eval("getComputedStyle(document.querySelector('.bar')).position"),
+        "sticky",
+        "style.css did not load under /view/"
+    );
+
+    // With it, the client takes over the painted view without repainting it.
+    let page = browser.page();
+    page.before_each_load(RECORD_FRAMES);
+    page.goto(&url(&server, path));
+    page.eval("window.paintedRow = document.querySelector('[data-key=\"item-3\"]'); true");
+    let painted_rev = page.eval("Number(document.getElementById('plan-view').dataset.rev)");
+    assert!(painted_rev.as_u64().is_some_and(|rev| rev > 0), "data-rev: {painted_rev}");
+    page.wait_eq("the client to be live", "document.getElementById('conn').dataset.state", "live");
+    page.wait_for(
+        "a subscribe with since",
+        &format!(
+            "sentFrames.some((f) => f.type === 'subscribe' && f.topic === {} && f.since === {painted_rev})",
+            js_string(TOPIC)
+        ),
+    );
+    server.wait_subscribers(TOPIC, 1);
+    assert_eq!(
+        page.eval("document.querySelector('[data-key=\"item-3\"]') === window.paintedRow"),
+        true
+    );
+    assert_eq!(page.eval("document.querySelector('#work-table tr.short').title"), "short: Web 3w");
+    assert_eq!(page.eval("document.title"), "work · table · planhost");
+    assert_eq!(page.eval("document.getElementById('pick-view').value"), "work");
+    assert_eq!(page.eval("document.getElementById('pick-renderer').value"), "table");
+    assert_eq!(page.eval("document.getElementById('plan-error').hidden"), true);
+
+    let shot = page.screenshot("browser-work-view");
+    assert!(std::fs::metadata(&shot).is_ok_and(|m| m.len() > 1000), "{}", shot.display());
+}
+
+#[test]
+fn an_update_that_reorders_rows_is_applied_in_place() {
+    let server = serve();
+    let browser = Browser::launch();
+    let page = browser.page();
+    page.goto(&url(&server, "/?view=work&renderer=table"));
+    wait_first_rendering(&page);
+
+    // Sixty rows, so the page scrolls.
+    let names: Vec<String> = (1..=60).map(|id| format!("Item {id}")).collect();
+    let rows: Vec<(u32, &str)> = (1..=60).zip(names.iter().map(String::as_str)).collect();
+    let rev = publish_view(&server, Some(&work_table(&rows)), None);
+    wait_rev(&page, rev);
+    assert_eq!(page.eval(&format!("{ROW_KEYS}.length")), 60);
+
+    page.eval(
+        "window.row = document.querySelector('[data-key=\"item-30\"]');
+         window.table = document.getElementById('work-table');
+         row.focus();
+         window.scrollTo(0, 600);
+         true",
+    );
+    assert_eq!(page.eval("window.scrollY"), 600);
+    assert_eq!(page.eval("document.activeElement === window.row"), true);
+
+    // Reversed, and item 30 renamed.
+    let mut reordered = rows.clone();
+    reordered.reverse();
+    reordered.iter_mut().filter(|(id, _)| *id == 30).for_each(|row| row.1 = "Renamed");
+    let rev = publish_view(&server, Some(&work_table(&reordered)), None);
+    wait_rev(&page, rev);
+
+    let keys = page.eval(ROW_KEYS);
+    assert_eq!(keys[0], "item-60");
+    assert_eq!(keys[59], "item-1");
+    assert_eq!(page.eval("document.querySelector('[data-key=\"item-30\"]') === window.row"), true);
+    assert_eq!(page.eval("document.getElementById('work-table') === window.table"), true);
+    assert_eq!(page.eval("row.querySelector('.name').textContent"), "Renamed");
+    assert_eq!(page.eval("row.querySelector('.rank').textContent"), "31");
+    assert_eq!(page.eval("document.activeElement === window.row"), true, "focus was lost");
+    assert_eq!(page.eval("window.scrollY"), 600, "the scroll position moved");
+    assert_eq!(page.eval("document.getElementById('rev').textContent"), format!("rev {rev}"));
+    assert_eq!(page.eval("location.search"), "?view=work&renderer=table");
+}
+
+#[test]
+fn an_error_shows_in_a_dismissible_banner_over_the_last_good_view() {
+    let server = serve();
+    let browser = Browser::launch();
+    let page = browser.page();
+    page.goto(&url(&server, "/?view=work&renderer=table"));
+    wait_first_rendering(&page);
+
+    let good = work_table(&[(1, "Login"), (2, "Search"), (3, "Sync")]);
+    wait_rev(&page, publish_view(&server, Some(&good), None));
+    page.eval("window.row = document.querySelector('[data-key=\"item-2\"]'); true");
+    let banner_shown = "!document.getElementById('plan-error').hidden";
+
+    let lua_error = "plan.lua:7: attempt to index a nil value (field 'team')";
+    let rev = publish_view(&server, Some(&good), Some(("lua", lua_error)));
+    wait_rev(&page, rev);
+    page.wait_for("the error banner", banner_shown);
+    assert_eq!(page.eval("document.getElementById('plan-error-text').textContent"), lua_error);
+    assert_eq!(
+        page.eval("document.getElementById('plan-error-source').textContent"),
+        "Plan script error"
+    );
+    assert_eq!(
+        page.eval(ROW_KEYS),
+        json!(["item-1", "item-2", "item-3"]),
+        "the last good view went"
+    );
+    assert_eq!(page.eval("document.querySelector('[data-key=\"item-2\"]') === window.row"), true);
+    page.screenshot("browser-error-banner");
+
+    page.click("#plan-error-close");
+    page.wait_for("the banner to close", &format!("!({banner_shown})"));
+
+    // The same error again stays dismissed; another one shows.
+    wait_rev(&page, publish_view(&server, Some(&good), Some(("lua", lua_error))));
+    assert_eq!(page.eval(banner_shown), false, "a dismissed error came back");
+    let plugin_error = "table: option units: expected weeks or people, got \"days\"";
+    wait_rev(&page, publish_view(&server, Some(&good), Some(("plugin", plugin_error))));
+    page.wait_for("the plugin error", banner_shown);
+    assert_eq!(
+        page.eval("document.getElementById('plan-error-source').textContent"),
+        "Renderer plugin error"
+    );
+    assert_eq!(page.eval("document.getElementById('plan-error-text').textContent"), plugin_error);
+
+    // No error: the banner goes by itself.
+    wait_rev(&page, publish_view(&server, Some(&good), None));
+    assert_eq!(page.eval(banner_shown), false);
+    assert_eq!(page.eval("document.getElementById('view').classList.contains('has-error')"), false);
+    assert_eq!(page.eval("document.querySelector('[data-key=\"item-2\"]') === window.row"), true);
+}
+
+#[test]
+fn the_picker_switches_views_and_follows_history() {
+    let server = serve();
+    let views = server.get("/api/views").json();
+    assert_eq!(
+        views,
+        json!([{"name": "tracks", "renderers": ["tracks"]}, {"name": "work", "renderers": ["table"]}]),
+    );
+    let browser = Browser::launch();
+    let page = browser.page();
+    page.goto(&url(&server, "/"));
+
+    // No view named: the first view listed, with its first renderer.
+    page.wait_for("the tracks table", "document.getElementById('tracks-table')");
+    assert_eq!(page.eval("location.search"), "?view=tracks&renderer=tracks");
+    page.wait_eq(
+        "the view list",
+        "[...document.getElementById('pick-view').options].map((o) => o.value)",
+        json!(["tracks", "work"]),
+    );
+    server.wait_subscribers("view/tracks/tracks", 1);
+
+    page.eval(
+        "const select = document.getElementById('pick-view');
+         select.value = 'work';
+         select.dispatchEvent(new Event('change'));
+         true",
+    );
+    page.wait_for("the work table", "document.getElementById('work-table')");
+    assert_eq!(page.eval("document.getElementById('tracks-table')"), Value::Null);
+    assert_eq!(page.eval("location.search"), "?view=work&renderer=table");
+    assert_eq!(page.eval("document.getElementById('plan-view').dataset.topic"), TOPIC);
+    assert_eq!(page.eval("document.getElementById('pick-renderer').value"), "table");
+    server.wait_subscribers(TOPIC, 1);
+    server.wait_subscribers("view/tracks/tracks", 0);
+
+    page.eval("history.back(); true");
+    page.wait_for("the tracks table again", "document.getElementById('tracks-table')");
+    assert_eq!(page.eval("location.search"), "?view=tracks&renderer=tracks");
+    assert_eq!(page.eval("document.getElementById('pick-view').value"), "tracks");
+    server.wait_subscribers("view/tracks/tracks", 1);
+    server.wait_subscribers(TOPIC, 0);
+    page.screenshot("browser-tracks-view");
+}
+
+/// `planhost serve` at a fixed address ([`Server`] always asks for port
+/// 0), killed on drop.
+struct PinnedServer {
+    child: Child,
+    _plan: TempDir,
+}
+
+impl PinnedServer {
+    fn start(addr: SocketAddr, plan: TempDir) -> PinnedServer {
+        let web = web_dir();
+        let mut child = Command::new(planhost_bin())
+            .arg("serve")
+            .arg(plan.path())
+            .arg("--addr")
+            .arg(addr.to_string())
+            .arg("--web")
+            .arg(&web)
+            .env("RUST_LOG", "planhost=warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting planhost");
+        let mut line = String::new();
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        stdout.read_line(&mut line).expect("reading the ready line");
+        assert_eq!(line.trim(), format!("planhost listening on http://{addr}"));
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        PinnedServer { child, _plan: plan }
+    }
+}
+
+impl Drop for PinnedServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn the_client_reconnects_after_a_restart_and_resumes_with_since() {
+    let first = serve();
+    let addr = first.addr;
+    let browser = Browser::launch();
+    let page = browser.page();
+    page.before_each_load(RECORD_FRAMES);
+    page.goto(&url(&first, "/?view=work&renderer=table"));
+    wait_first_rendering(&page);
+    let before = publish_view(&first, Some(&work_table(&[(2, "Search"), (1, "Login")])), None);
+    wait_rev(&page, before);
+    page.eval("window.row = document.querySelector('[data-key=\"item-2\"]'); true");
+    assert_eq!(conn_state(&page), "live");
+
+    drop(first);
+    page.wait_eq(
+        "the client to notice",
+        "document.getElementById('conn').dataset.state === 'live'",
+        false,
+    );
+    page.wait_for("the lost-connection notice", "!document.getElementById('notice').hidden");
+    page.wait_eq(
+        "a reconnect to fail",
+        "document.getElementById('conn').dataset.state",
+        "reconnecting",
+    );
+
+    // The same port again; revisions keep growing across restarts.
+    let _second = PinnedServer::start(addr, plan_dir());
+    page.wait_eq(
+        "the client to be live again",
+        "document.getElementById('conn').dataset.state",
+        "live",
+    );
+    page.wait_for(
+        "a subscribe with the last rev",
+        &format!("sentFrames.filter((f) => f.type === 'subscribe').at(-1)?.since === {before}"),
+    );
+    page.wait_for("the notice to clear", "document.getElementById('notice').hidden");
+
+    // The restarted server renders the plan: applied in place too.
+    page.wait_eq("the plan's rows", &format!("{ROW_KEYS}.length"), 6);
+    assert!(
+        page.eval("Number(document.getElementById('plan-view').dataset.rev)").as_u64()
+            > Some(before)
+    );
+    assert_eq!(page.eval("document.querySelector('[data-key=\"item-2\"]') === window.row"), true);
+}
