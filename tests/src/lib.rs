@@ -198,6 +198,16 @@ impl Server {
         response.json()
     }
 
+    /// Runs a console line through `POST /api/console` with the server's
+    /// token; returns the answer (`status`, `output`, `error`).
+    pub fn console(&self, chunk: &str) -> serde_json::Value {
+        let auth = format!("Bearer {}", self.token);
+        let response =
+            self.request("POST", "/api/console", &[("Authorization", &auth)], chunk.as_bytes());
+        assert_eq!(response.status, 200, "console failed: {}", response.text());
+        response.json()
+    }
+
     /// Subscriber count of a topic per `GET /api/topics` (0 if absent).
     pub fn subscribers(&self, topic: &str) -> u64 {
         let topics = self.get("/api/topics").json();
@@ -405,6 +415,16 @@ pub async fn next_json(ws: &mut Ws) -> serde_json::Value {
         Some(Message::Text(text)) => serde_json::from_str(text.as_str()).expect("JSON frame"),
         other => panic!("expected a text frame, got {other:?}"),
     }
+}
+
+/// The next message on a view topic: its rev and its envelope
+/// (`{"html", "error"}`), failing after 10 s.
+pub async fn next_view(ws: &mut Ws) -> (u64, serde_json::Value) {
+    let frame = next_json(ws).await;
+    assert_eq!(frame["type"], "message", "{frame}");
+    let data = frame["data"].as_str().expect("message data");
+    let envelope = serde_json::from_str(data).expect("view envelope JSON");
+    (frame["rev"].as_u64().expect("rev"), envelope)
 }
 
 /// The next non-ping message, `None` when the stream ended or `limit` passed.

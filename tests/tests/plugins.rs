@@ -7,7 +7,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use planhost::render::{Registry, RenderLimits};
-use planhost_tests::{Server, TempDir, planhost_bin};
+use planhost_tests::{Server, TempDir, next_json, next_view, planhost_bin, subscribe};
 
 /// Builds `tests/plugins/hostile` for wasm32-wasip2 once per test process.
 fn hostile_wasm() -> &'static Path {
@@ -146,4 +146,79 @@ fn the_server_lists_its_plugins() {
     assert_eq!(table["source"], "built-in");
     assert_eq!(table["status"], "ok");
     assert_eq!(table["views"], serde_json::json!(["work"]));
+}
+
+/// Polls `GET /api/plugins` until `check` holds, failing after 10 s.
+fn wait_plugins(server: &Server, what: &str, check: impl Fn(&[serde_json::Value]) -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let list = server.get("/api/plugins").json();
+        if check(list.as_array().unwrap()) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{what}: {list}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn plugins_swap_while_serving_and_a_broken_file_keeps_the_old_version() {
+    let plan = TempDir::new("swap-plan");
+    std::fs::write(
+        plan.path().join("plan.lua"),
+        "n = 1 planhost.view('echo', function() return {n = n} end)",
+    )
+    .unwrap();
+    let folder = TempDir::new("swap-plugins");
+    let folder_arg = folder.path().to_str().unwrap().to_owned();
+    let server = Server::start_in(plan, &["--plugins", &folder_arg]);
+    let file = folder.path().join("hostile.wasm");
+    smol::block_on(async {
+        let mut view = server.ws().await;
+        subscribe(&mut view, "view/echo/hostile", None).await;
+        let (_, envelope) = next_view(&mut view).await;
+        assert_eq!(envelope["html"], serde_json::Value::Null);
+        assert_eq!(envelope["error"]["source"], "plugin");
+        assert_eq!(envelope["error"]["message"], "plugin 'hostile': no such renderer");
+        let mut errors = server.ws().await;
+        subscribe(&mut errors, "plugins/errors", None).await;
+        assert_eq!(next_json(&mut errors).await["data"], "[]");
+
+        // A new plugin appears: the view renders with it.
+        let staging = folder.path().join("hostile.wasm.part");
+        std::fs::copy(hostile_wasm(), &staging).unwrap();
+        std::fs::rename(&staging, &file).unwrap();
+        let (_, envelope) = next_view(&mut view).await;
+        assert_eq!(envelope["html"], "<p data-key=\"echo\">7 call 1</p>");
+        assert_eq!(envelope["error"], serde_json::Value::Null);
+        let source = file.to_str().unwrap();
+        wait_plugins(&server, "hostile listed", |list| {
+            list.iter().any(|p| p["name"] == "hostile" && p["source"] == source)
+        });
+        assert_eq!(next_json(&mut errors).await["data"], "[]");
+
+        // The file is broken by a bad build: reported, the old one serves.
+        std::fs::write(&file, b"\0asm\x0d\0\x01\0 truncated component").unwrap();
+        let failures: serde_json::Value =
+            serde_json::from_str(next_json(&mut errors).await["data"].as_str().unwrap()).unwrap();
+        assert_eq!(failures[0]["name"], "hostile");
+        assert_eq!(failures[0]["source"], source);
+        assert!(!failures[0]["status"].as_str().unwrap().is_empty());
+        let list = server.get("/api/plugins").json();
+        let hostile: Vec<_> =
+            list.as_array().unwrap().iter().filter(|p| p["name"] == "hostile").collect();
+        assert_eq!(hostile.len(), 2, "the serving version and the failure: {list}");
+        assert!(hostile.iter().any(|p| p["status"] == "ok"));
+        assert_eq!(server.console("n = 22")["status"], "ok");
+        let (_, envelope) = next_view(&mut view).await;
+        assert_eq!(envelope["html"], "<p data-key=\"echo\">8 call 1</p>", "the old version");
+
+        // Removed: the view keeps its last HTML and says why it is stale.
+        std::fs::remove_file(&file).unwrap();
+        let (_, envelope) = next_view(&mut view).await;
+        assert_eq!(envelope["html"], "<p data-key=\"echo\">8 call 1</p>");
+        assert_eq!(envelope["error"]["message"], "plugin 'hostile': no such renderer");
+        assert_eq!(next_json(&mut errors).await["data"], "[]");
+        wait_plugins(&server, "hostile gone", |list| list.iter().all(|p| p["name"] != "hostile"));
+    });
 }

@@ -1,0 +1,330 @@
+//! The live loop of a real `planhost serve`: console commands, edits on
+//! disk, Lua and plugin errors, reconnects, view pages, `planhost shell`
+//! and `planhost render` on a plan directory.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use planhost_tests::{Server, TempDir, Ws, next_view, planhost_bin, stays_quiet, subscribe};
+use serde_json::Value;
+
+const PLAN: &str = r#"
+local function load_items()
+  local items = {}
+  for line in io.lines("items.txt") do
+    local id, name, web = line:match("^(%d+)\t([^\t]+)\t(%d+)$")
+    if id then
+      items[#items + 1] = {id = tonumber(id), name = name, estimates = {Web = tonumber(web)}}
+    end
+  end
+  return items
+end
+reload_items = load_items
+items = load_items()
+
+function rank(id, position)
+  for i, item in ipairs(items) do
+    if item.id == id then
+      table.remove(items, i)
+      table.insert(items, position, item)
+      print(("moved %d to %d"):format(id, position))
+      return
+    end
+  end
+  error("no work item " .. id)
+end
+
+planhost.view("work", function()
+  if not items then error("no items loaded") end
+  local list = {}
+  for i, item in ipairs(items) do
+    list[i] = {id = item.id, name = item.name, rank = i, estimates = item.estimates}
+  end
+  return {plan = {name = "Q", weeks = 13, cutline = 2}, skills = {"Web"}, items = list}
+end)
+"#;
+
+const ITEMS: &str = "1\tLogin\t2\n2\tSync\t3\n3\tSearch\t1\n";
+
+fn plan_dir() -> TempDir {
+    let dir = TempDir::new("live");
+    std::fs::write(dir.path().join("plan.lua"), PLAN).unwrap();
+    std::fs::write(dir.path().join("items.txt"), ITEMS).unwrap();
+    dir
+}
+
+/// The work item keys of a rendered table, in order.
+fn order(html: &str) -> Vec<String> {
+    html.split("data-key=\"item-")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_owned())
+        .collect()
+}
+
+fn html(envelope: &Value) -> &str {
+    envelope["html"].as_str().unwrap_or_else(|| panic!("no html in {envelope}"))
+}
+
+async fn watchers(server: &Server, count: usize) -> Vec<Ws> {
+    let mut clients = Vec::new();
+    for _ in 0..count {
+        let mut ws = server.ws().await;
+        subscribe(&mut ws, "view/work/table", None).await;
+        clients.push(ws);
+    }
+    clients
+}
+
+#[test]
+fn a_console_command_reaches_every_subscriber_with_a_higher_rev() {
+    let server = Server::start_in(plan_dir(), &[]);
+    smol::block_on(async {
+        let mut clients = watchers(&server, 5).await;
+        let mut first = 0;
+        for ws in &mut clients {
+            let (rev, envelope) = next_view(ws).await;
+            assert_eq!(order(html(&envelope)), ["1", "2", "3"]);
+            assert_eq!(envelope["error"], Value::Null);
+            first = rev;
+        }
+        let answer = server.console("rank(3, 1)");
+        assert_eq!(answer["status"], "ok", "{answer}");
+        assert_eq!(answer["output"], "moved 3 to 1\n");
+        for ws in &mut clients {
+            let (rev, envelope) = next_view(ws).await;
+            assert!(rev > first, "rev {rev} after {first}");
+            assert_eq!(order(html(&envelope)), ["3", "1", "2"]);
+        }
+
+        // A command that changes nothing the view shows publishes nothing.
+        assert_eq!(server.console("unrelated = 1")["status"], "ok");
+        assert!(stays_quiet(&mut clients[0], Duration::from_millis(300)).await);
+
+        // Expressions print their values; unfinished chunks ask for more.
+        assert_eq!(server.console("#items, items[1].name")["output"], "3\tSearch\n");
+        assert_eq!(server.console("for i = 1, 2 do")["status"], "incomplete");
+        let failed = server.console("rank(99, 1)");
+        assert_eq!(failed["status"], "error");
+        assert!(failed["error"].as_str().unwrap().contains("no work item 99"), "{failed}");
+
+        // The console needs the token.
+        let response = server.request("POST", "/api/console", &[], b"items = {}");
+        assert_eq!(response.status, 401);
+        assert_eq!(server.console("#items")["output"], "3\n", "nothing ran");
+    });
+}
+
+#[test]
+fn planhost_shell_attaches_to_the_running_server() {
+    let server = Server::start_in(plan_dir(), &[]);
+    let shell = |input: &str| {
+        let mut child = Command::new(planhost_bin())
+            .arg("shell")
+            .arg(server.plan_dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        let output = child.wait_with_output().unwrap();
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        (output.status.code(), text(&output.stdout), text(&output.stderr))
+    };
+    smol::block_on(async {
+        let mut clients = watchers(&server, 2).await;
+        for ws in &mut clients {
+            next_view(ws).await;
+        }
+        let (code, out, err) =
+            shell("rank(2, 1)\nfor _, item in ipairs(items) do\n  print(item.name)\nend\n");
+        assert_eq!(code, Some(0), "{err}");
+        assert_eq!(out, "moved 2 to 1\nSync\nLogin\nSearch\n");
+        for ws in &mut clients {
+            let (_, envelope) = next_view(ws).await;
+            assert_eq!(order(html(&envelope)), ["2", "1", "3"]);
+        }
+    });
+    let (code, out, err) = shell("print('before')\nerror('boom')\nprint('after')\n");
+    assert_eq!(code, Some(1), "a failed line makes the status 1");
+    assert_eq!(out, "before\nafter\n");
+    assert!(err.contains("console:1: boom"), "{err}");
+    let (code, _, err) = shell("for i = 1, 2 do\n");
+    assert_eq!(code, Some(1));
+    assert!(err.contains("unfinished"), "{err}");
+
+    // Without a server recorded in the directory: a clear error.
+    let empty = TempDir::new("no-server");
+    let output = Command::new(planhost_bin()).arg("shell").arg(empty.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no server recorded"));
+}
+
+#[test]
+fn an_edit_on_disk_rerenders_and_bursts_coalesce() {
+    let server = Server::start_in(plan_dir(), &[]);
+    smol::block_on(async {
+        let mut clients = watchers(&server, 2).await;
+        let mut first = 0;
+        for ws in &mut clients {
+            first = next_view(ws).await.0;
+        }
+        let file = server.plan_dir.path().join("items.txt");
+        for i in 0..10 {
+            std::fs::write(&file, format!("{ITEMS}4\tExport {i}\t2\n")).unwrap();
+        }
+        for ws in &mut clients {
+            let mut seen = 0;
+            loop {
+                let (rev, envelope) = next_view(ws).await;
+                assert!(rev > first);
+                seen += 1;
+                if html(&envelope).contains("Export 9") {
+                    break;
+                }
+            }
+            assert!(seen < 10, "ten writes in a burst gave {seen} renders");
+            assert!(stays_quiet(ws, Duration::from_millis(200)).await);
+        }
+        // Files the plan does not read from (hidden, backups) change nothing.
+        std::fs::write(server.plan_dir.path().join("items.txt.bak"), "x").unwrap();
+        std::fs::write(server.plan_dir.path().join(".hidden"), "x").unwrap();
+        assert!(stays_quiet(&mut clients[0], Duration::from_millis(300)).await);
+    });
+}
+
+#[test]
+fn lua_and_plugin_errors_reach_clients_while_the_last_good_view_stays() {
+    let server = Server::start_in(plan_dir(), &[]);
+    smol::block_on(async {
+        let mut ws = watchers(&server, 1).await.remove(0);
+        let (_, good) = next_view(&mut ws).await;
+
+        // The view function fails.
+        assert_eq!(server.console("items = nil")["status"], "ok");
+        let (_, envelope) = next_view(&mut ws).await;
+        assert_eq!(envelope["html"], good["html"], "the last good HTML stays");
+        assert_eq!(envelope["error"]["source"], "lua");
+        let message = envelope["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with("view 'work': plan.lua:"), "{message}");
+        assert!(message.ends_with("no items loaded"), "{message}");
+
+        // Fixed: the error clears.
+        assert_eq!(server.console("items = reload_items()")["status"], "ok");
+        let (_, envelope) = next_view(&mut ws).await;
+        assert_eq!(envelope, serde_json::json!({"html": good["html"], "error": null}));
+
+        // The plugin refuses the data.
+        assert_eq!(server.console("items[1].estimates = 'lots'")["status"], "ok");
+        let (_, envelope) = next_view(&mut ws).await;
+        assert_eq!(envelope["html"], good["html"]);
+        assert_eq!(envelope["error"]["source"], "plugin");
+        let message = envelope["error"]["message"].as_str().unwrap();
+        assert!(message.contains("plugin 'table'") && message.contains("estimates"), "{message}");
+        assert_eq!(server.console("items = reload_items()")["status"], "ok");
+        assert_eq!(next_view(&mut ws).await.1["error"], Value::Null);
+
+        // A broken edit of plan.lua: the running plan stays, the error shows.
+        let entry = server.plan_dir.path().join("plan.lua");
+        std::fs::write(&entry, format!("{PLAN}\nthis is not lua\n")).unwrap();
+        let (_, envelope) = next_view(&mut ws).await;
+        assert_eq!(envelope["html"], good["html"]);
+        assert_eq!(envelope["error"]["source"], "lua");
+        assert!(envelope["error"]["message"].as_str().unwrap().contains("plan.lua"), "{envelope}");
+        assert_eq!(server.console("#items")["output"], "3\n", "the old state keeps running");
+        std::fs::write(&entry, PLAN).unwrap();
+        assert_eq!(
+            next_view(&mut ws).await.1,
+            serde_json::json!({"html": good["html"], "error": null})
+        );
+    });
+}
+
+#[test]
+fn a_reconnect_with_the_latest_rev_gets_nothing_stale() {
+    let server = Server::start_in(plan_dir(), &[]);
+    smol::block_on(async {
+        let mut ws = watchers(&server, 1).await.remove(0);
+        next_view(&mut ws).await;
+        server.console("rank(3, 1)");
+        let (latest, envelope) = next_view(&mut ws).await;
+        drop(ws);
+
+        let mut back = server.ws().await;
+        subscribe(&mut back, "view/work/table", Some(latest)).await;
+        assert!(stays_quiet(&mut back, Duration::from_millis(300)).await);
+        server.console("rank(1, 1)");
+        let (rev, newer) = next_view(&mut back).await;
+        assert!(rev > latest);
+        assert_eq!(order(html(&newer)), ["1", "3", "2"]);
+
+        let mut behind = server.ws().await;
+        subscribe(&mut behind, "view/work/table", Some(latest)).await;
+        let (caught_up, current) = next_view(&mut behind).await;
+        assert_eq!((caught_up, &current), (rev, &newer));
+        assert_ne!(current, envelope);
+    });
+}
+
+#[test]
+fn view_pages_and_the_views_api() {
+    let server = Server::start_in(plan_dir(), &[]);
+    let views = server.get("/api/views").json();
+    let work = &views.as_array().unwrap()[0];
+    assert_eq!(work["name"], "work");
+    assert!(work["renderers"].as_array().unwrap().iter().any(|r| r == "table"), "{views}");
+
+    let page = server.get("/view/work?renderer=table");
+    assert_eq!(page.status, 200);
+    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+    let text = page.text();
+    assert!(text.contains("<base href=\"../\">"), "{text}");
+    assert!(text.contains("data-topic=\"view/work/table\""), "{text}");
+    assert_eq!(order(&text), ["1", "2", "3"]);
+    let rev: u64 =
+        text.split("data-rev=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
+    assert!(!text.contains("<!--planhost:view-->"));
+
+    // The page's rev is the topic's: subscribing with it brings nothing stale.
+    smol::block_on(async {
+        let mut ws = server.ws().await;
+        subscribe(&mut ws, "view/work/table", Some(rev)).await;
+        assert!(stays_quiet(&mut ws, Duration::from_millis(300)).await);
+    });
+    assert_eq!(order(&server.get("/view/work").text()), ["1", "2", "3"], "default renderer");
+
+    for missing in ["/view/nope", "/view/work?renderer=nope", "/view/..%2fapi", "/view/"] {
+        assert_eq!(server.get(missing).status, 404, "{missing}");
+    }
+    // Hostile data is escaped by the renderer on the page too.
+    server.console("items[1].name = '<script>alert(1)</script>'");
+    let text = server.get("/view/work").text();
+    assert!(text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!text.contains("<script>alert(1)"));
+}
+
+#[test]
+fn render_prints_a_view_of_a_plan_directory() {
+    let dir = plan_dir();
+    let render = |args: &[&str]| {
+        let output =
+            Command::new(planhost_bin()).arg("render").arg(dir.path()).args(args).output().unwrap();
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        (output.status.code(), text(&output.stdout), text(&output.stderr))
+    };
+    let (code, out, err) = render(&["--view", "work", "--renderer", "table"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(order(&out), ["1", "2", "3"]);
+    assert!(out.contains("Login"));
+    let (code, _, err) = render(&["--view", "nope"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("no view named 'nope'"), "{err}");
+    let (code, _, err) = render(&["--view", "work", "--renderer", "nope"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("plugin 'nope': no such renderer"), "{err}");
+    std::fs::write(dir.path().join("plan.lua"), "error('broken plan')").unwrap();
+    let (code, _, err) = render(&["--view", "work", "--renderer", "table"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("plan.lua:1: broken plan"), "{err}");
+}
