@@ -101,6 +101,16 @@ impl Page {
         self
     }
 
+    /// Emulates `prefers-color-scheme: SCHEME` (`light` or `dark`).
+    pub fn set_color_scheme(&self, scheme: &str) -> &Page {
+        let feature =
+            Emulation::MediaFeature { name: "prefers-color-scheme".into(), value: scheme.into() };
+        self.tab
+            .call_method(Emulation::SetEmulatedMedia { media: None, features: Some(vec![feature]) })
+            .expect("emulating a colour scheme");
+        self
+    }
+
     /// Evaluates a JavaScript expression in the page (a promise is awaited)
     /// and returns its value as JSON; `undefined` is `null`. A thrown
     /// exception fails the test with its message.

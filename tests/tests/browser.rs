@@ -386,6 +386,40 @@ fn first_paint_comes_with_the_page_and_the_client_asks_only_for_newer() {
 
     let shot = page.screenshot("browser-work-view");
     assert!(std::fs::metadata(&shot).is_ok_and(|m| m.len() > 1000), "{}", shot.display());
+    page.set_color_scheme("dark");
+    page.screenshot("browser-work-view-dark");
+    page.set_color_scheme("light");
+
+    // Another view from the picker keeps the /view/ form of the address,
+    // and reloading it paints that view first.
+    page.eval(
+        "const select = document.getElementById('pick-view');
+         select.value = 'tracks';
+         select.dispatchEvent(new Event('change'));
+         true",
+    );
+    page.wait_for("the tracks table", "document.getElementById('tracks-table')");
+    assert_eq!(page.eval("location.pathname + location.search"), "/view/tracks?renderer=tracks");
+    page.eval("location.reload(); true");
+    page.wait_for("the reloaded page", "window.paintedRow === undefined");
+    assert_eq!(page.eval("document.getElementById('plan-view').dataset.topic"), "view/tracks/tracks");
+    assert!(page.eval("document.getElementById('tracks-table')").is_object());
+    page.wait_eq("the client to be live", "document.getElementById('conn').dataset.state", "live");
+}
+
+#[test]
+fn a_raw_topic_is_shown_as_text() {
+    let server = serve();
+    let browser = Browser::launch();
+    let page = browser.page();
+    page.goto(&url(&server, "/?topic=notes"));
+    page.wait_eq("the client to be live", "document.getElementById('conn').dataset.state", "live");
+    server.wait_subscribers("notes", 1);
+    let rev = server.publish("notes", "<b>not markup</b>")["rev"].as_u64().expect("rev");
+    wait_rev(&page, rev);
+    assert_eq!(page.eval("document.querySelector('#plan-view pre.text').textContent"), "<b>not markup</b>");
+    assert_eq!(page.eval("document.querySelector('#plan-view b')"), Value::Null);
+    assert_eq!(page.eval("document.getElementById('topic').textContent"), "notes");
 }
 
 #[test]
