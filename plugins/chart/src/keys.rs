@@ -1,0 +1,43 @@
+//! Unique `data-key`s within one fragment: a key already given out gets a
+//! `~2`, `~3`, ... suffix, so duplicate names in the data never make two
+//! rows share a key (the browser matches rows by key to patch them).
+
+use std::collections::HashSet;
+
+/// The keys given out so far in one fragment.
+#[derive(Debug, Default)]
+pub struct Keys {
+    used: HashSet<String>,
+}
+
+impl Keys {
+    /// `key` if it is still free, else the first free `key~N` (N from 2).
+    pub fn unique(&mut self, key: String) -> String {
+        if !self.used.contains(&key) {
+            self.used.insert(key.clone());
+            return key;
+        }
+        let mut n = 2u32;
+        loop {
+            let candidate = format!("{key}~{n}");
+            if self.used.insert(candidate.clone()) {
+                return candidate;
+            }
+            n += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Keys;
+
+    #[test]
+    fn duplicates_get_a_suffix() {
+        let mut keys = Keys::default();
+        assert_eq!(keys.unique("track-A".into()), "track-A");
+        assert_eq!(keys.unique("track-A~2".into()), "track-A~2");
+        assert_eq!(keys.unique("track-A".into()), "track-A~3");
+        assert_eq!(keys.unique("track-B".into()), "track-B");
+    }
+}
