@@ -517,6 +517,20 @@ fn an_error_shows_in_a_dismissible_banner_over_the_last_good_view() {
     assert_eq!(page.eval(banner_shown), false);
     assert_eq!(page.eval("document.getElementById('view').classList.contains('has-error')"), false);
     assert_eq!(page.eval("document.querySelector('[data-key=\"item-2\"]') === window.row"), true);
+
+    // A view the plan lacks has no good HTML at all: a note, and the error.
+    page.goto(&url(&server, "/?view=missing&renderer=table"));
+    page.wait_for("the error banner", banner_shown);
+    assert_eq!(page.eval("document.getElementById('plan-error-source').textContent"), "Plan script error");
+    assert!(
+        page.eval("document.getElementById('plan-error-text').textContent").to_string().contains("missing"),
+        "the error does not name the view"
+    );
+    page.wait_for(
+        "the note",
+        "document.getElementById('view-note')?.textContent.startsWith('Nothing to show yet')",
+    );
+    assert_eq!(page.eval("document.getElementById('plan-view').childNodes.length"), 0);
 }
 
 #[test]
