@@ -402,7 +402,10 @@ fn first_paint_comes_with_the_page_and_the_client_asks_only_for_newer() {
     assert_eq!(page.eval("location.pathname + location.search"), "/view/tracks?renderer=tracks");
     page.eval("location.reload(); true");
     page.wait_for("the reloaded page", "window.paintedRow === undefined");
-    assert_eq!(page.eval("document.getElementById('plan-view').dataset.topic"), "view/tracks/tracks");
+    assert_eq!(
+        page.eval("document.getElementById('plan-view').dataset.topic"),
+        "view/tracks/tracks"
+    );
     assert!(page.eval("document.getElementById('tracks-table')").is_object());
     page.wait_eq("the client to be live", "document.getElementById('conn').dataset.state", "live");
 }
@@ -417,7 +420,10 @@ fn a_raw_topic_is_shown_as_text() {
     server.wait_subscribers("notes", 1);
     let rev = server.publish("notes", "<b>not markup</b>")["rev"].as_u64().expect("rev");
     wait_rev(&page, rev);
-    assert_eq!(page.eval("document.querySelector('#plan-view pre.text').textContent"), "<b>not markup</b>");
+    assert_eq!(
+        page.eval("document.querySelector('#plan-view pre.text').textContent"),
+        "<b>not markup</b>"
+    );
     assert_eq!(page.eval("document.querySelector('#plan-view b')"), Value::Null);
     assert_eq!(page.eval("document.getElementById('topic').textContent"), "notes");
 }
@@ -521,9 +527,14 @@ fn an_error_shows_in_a_dismissible_banner_over_the_last_good_view() {
     // A view the plan lacks has no good HTML at all: a note, and the error.
     page.goto(&url(&server, "/?view=missing&renderer=table"));
     page.wait_for("the error banner", banner_shown);
-    assert_eq!(page.eval("document.getElementById('plan-error-source').textContent"), "Plan script error");
+    assert_eq!(
+        page.eval("document.getElementById('plan-error-source').textContent"),
+        "Plan script error"
+    );
     assert!(
-        page.eval("document.getElementById('plan-error-text').textContent").to_string().contains("missing"),
+        page.eval("document.getElementById('plan-error-text').textContent")
+            .to_string()
+            .contains("missing"),
         "the error does not name the view"
     );
     page.wait_for(
