@@ -39,6 +39,8 @@ const BOTTOM: f64 = 48.0;
 const LEGEND_WIDTH: f64 = 190.0;
 /// Gap between the plot and the legend.
 const GAP: f64 = 20.0;
+/// Space between the legend's right-aligned supply and the drawing's edge.
+const LEGEND_MARGIN: f64 = 8.0;
 /// Height of one legend row.
 const LEGEND_ROW: f64 = 20.0;
 /// Legend names longer than this many characters are shortened (the full
@@ -52,9 +54,17 @@ const PALETTE: &[&str] = &[
     "#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f",
     "#ff9da7", "#bab0ac",
 ];
+/// Text, axes and the legend's line styles. The drawing's colours are
+/// fixed for a light background, so the SVG reads the same wherever it is
+/// shown; the client puts it on light paper in a dark page.
 const INK: &str = "#333";
-const GRID: &str = "#ddd";
-const FEASIBLE: &str = "#c0392b";
+/// Grid lines.
+const GRID: &str = "#dde1e6";
+/// The cutline, the feasible line and the band of items short of staff, in
+/// the work table's colours.
+const CUTLINE: &str = "#cf222e";
+const FEASIBLE: &str = "#2da44e";
+const SHORT: &str = "#e36209";
 const SUPPLY_DASH: &str = "6 4";
 
 /// One skill as drawn.
@@ -203,8 +213,8 @@ fn short_zone(html: &mut Html, plan: &PlanInfo, frame: &Frame) {
             ("y", &y),
             ("width", &width),
             ("height", &height),
-            ("fill", FEASIBLE),
-            ("fill-opacity", "0.08"),
+            ("fill", SHORT),
+            ("fill-opacity", "0.12"),
         ],
     );
     html.element("title", &[], "committed but short of staff");
@@ -316,7 +326,7 @@ fn running_lines(html: &mut Html, skills: &[Skill], frame: &Frame, keys: &mut Ke
 fn plan_lines(html: &mut Html, plan: &PlanInfo, frame: &Frame) {
     let cutline_x = frame.x.at(f64::from(plan.cutline));
     let label = format!("cutline {}", plan.cutline);
-    plan_line(html, frame, ("cutline", INK, ""), cutline_x, frame.top - 20.0, &label);
+    plan_line(html, frame, ("cutline", CUTLINE, ""), cutline_x, frame.top - 20.0, &label);
     if let Some(feasible) = plan.feasible_line {
         let x = frame.x.at(f64::from(feasible));
         let row = if (x - cutline_x).abs() < LABEL_SPACING { 6.0 } else { 20.0 };
@@ -384,7 +394,7 @@ fn legend(html: &mut Html, skills: &[Skill], frame: &Frame, units: Units, keys: 
         html.element("title", &[], &tooltip);
         swatch(html, x, y, skill.colour, "");
         label(html, x + 30.0, y, "start", &shorten(skill.name));
-        label(html, x + LEGEND_WIDTH, y, "end", &supply);
+        label(html, x + LEGEND_WIDTH - LEGEND_MARGIN, y, "end", &supply);
         html.close("g");
     }
     html.close("g");
