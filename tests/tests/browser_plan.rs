@@ -1,0 +1,99 @@
+//! The example plan in headless Chromium: the page of the `work` view, an
+//! item moved from the console, and the new order on screen within 2 s,
+//! applied in place. Screenshots land in `target/test-artifacts/`.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use planhost_tests::browser::Browser;
+use planhost_tests::{Server, TempDir};
+use serde_json::Value;
+
+/// How soon a console change must show in the browser (the bound;
+/// a deadline for polling, not a performance measurement).
+const CHANGE_SHOWN_WITHIN: Duration = Duration::from_secs(2);
+
+const ROW_KEYS: &str = "[...document.querySelectorAll('#plan-view tbody tr[data-key^=\"item-\"]')].map((r) => r.dataset.key)";
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') || name == "tmp" {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to.join(&name));
+        } else {
+            std::fs::copy(entry.path(), to.join(&name)).unwrap();
+        }
+    }
+}
+
+fn example_plan() -> TempDir {
+    let dir = TempDir::new("browser-quarter");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/quarter");
+    copy_dir(&example, dir.path());
+    dir
+}
+
+fn keys(value: Value) -> Vec<String> {
+    value.as_array().unwrap().iter().map(|k| k.as_str().unwrap().to_owned()).collect()
+}
+
+#[test]
+fn moving_an_item_from_the_console_shows_in_the_browser() {
+    let server = Server::start_in(example_plan(), &[]);
+    let browser = Browser::launch();
+    let page = browser.page();
+    page.goto(&format!("http://{}/view/work?renderer=table", server.addr));
+    page.wait_for(
+        "the live connection",
+        "document.getElementById('conn').dataset.state === 'live'",
+    );
+    let before = keys(page.eval(ROW_KEYS));
+    assert_eq!(before.len(), 60, "the example plan ranks 60 items");
+    let moved = before[9].clone();
+    let id: u32 = moved.trim_start_matches("item-").parse().unwrap();
+    // Mark the row's node: an update applied in place keeps it.
+    page.eval(&format!("document.querySelector('[data-key=\"{moved}\"]').marked = true"));
+    page.screenshot("example-plan-before-move");
+
+    let answer = server.console(&format!("rank({id}, 1)"));
+    assert_eq!(answer["status"], "ok", "{answer}");
+    let asked = Instant::now();
+    let mut expected = before.clone();
+    let row = expected.remove(9);
+    expected.insert(0, row);
+    loop {
+        let now = keys(page.eval(ROW_KEYS));
+        if now == expected {
+            break;
+        }
+        assert!(
+            asked.elapsed() < CHANGE_SHOWN_WITHIN,
+            "after {CHANGE_SHOWN_WITHIN:?} the browser shows {now:?}, expected {expected:?}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let kept =
+        page.eval(&format!("document.querySelector('[data-key=\"{moved}\"]').marked === true"));
+    assert_eq!(kept, Value::Bool(true), "the moved row is the same node, moved in place");
+    let first_rank = page
+        .eval(&format!("document.querySelector('[data-key=\"{moved}\"] td').textContent.trim()"));
+    assert_eq!(first_rank, "1");
+    let shot = page.screenshot("example-plan-after-move");
+    assert!(std::fs::metadata(&shot).unwrap().len() > 1000, "{}", shot.display());
+
+    // The other views of the plan render in the same page.
+    for (view, probe) in [
+        ("chart", "document.querySelector('#plan-view svg') != null"),
+        ("tracks", "document.querySelectorAll('#plan-view [data-key]').length > 4"),
+        ("staff", "document.querySelectorAll('#plan-view [data-key]').length > 4"),
+    ] {
+        page.goto(&format!("http://{}/view/{view}", server.addr));
+        page.wait_for(&format!("the {view} view"), probe);
+        page.screenshot(&format!("example-plan-{view}"));
+    }
+}
