@@ -60,6 +60,10 @@
 //! - [`Html`]: an HTML builder that escapes text and attribute values.
 //! - [`RenderRequest::data`] and [`RenderRequest::option`]: typed access
 //!   to a request, with errors that say what is wrong.
+//! - [`format`]: numbers as the built-in renderers write them (`6`, `1.5`,
+//!   `0.46`), and amounts in weeks or people as the `units` option asks.
+//! - [`Keys`]: `data-key` values kept unique within a fragment (`item-7`,
+//!   `item-7~2`), for data that repeats a name.
 //!
 //! Everything but the export itself compiles and tests on the host target
 //! too, so a plugin's rendering logic is unit-tested with a plain
@@ -70,12 +74,15 @@
 
 #[allow(unsafe_code, missing_docs)]
 pub mod bindings;
+pub mod format;
 mod html;
+mod keys;
 pub mod model;
 mod request;
 
 pub use bindings::{PluginInfo, RenderError, RenderRequest};
 pub use html::{Html, escape_html};
+pub use keys::Keys;
 
 /// A renderer plugin: implement this on a unit struct and pass the struct to
 /// [`export_renderer!`].
