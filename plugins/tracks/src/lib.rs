@@ -5,14 +5,11 @@
 
 #![forbid(unsafe_code)]
 
-mod format;
-mod keys;
 mod tracks;
 
+use planhost_guest::format::Units;
 use planhost_guest::model::TracksView;
 use planhost_guest::{PluginInfo, RenderError, RenderRequest, Renderer, export_renderer};
-
-use crate::format::Units;
 
 /// The plugin: no state, every render starts from the request.
 struct Tracks;
@@ -31,7 +28,7 @@ impl Renderer for Tracks {
     fn render(request: RenderRequest) -> Result<String, RenderError> {
         match request.view.as_str() {
             "tracks" => {
-                let units = Units::from_option(request.option("units"))?;
+                let units = Units::from_request(&request)?;
                 tracks::render_tracks(&request.data::<TracksView>()?, units)
             }
             _ => Err(request.unknown_view()),

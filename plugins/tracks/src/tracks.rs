@@ -16,11 +16,9 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
+use planhost_guest::format::{Amounts, Units, format_number};
 use planhost_guest::model::{PlanInfo, Track, TracksView, TriageGroup, WorkItem};
-use planhost_guest::{Html, RenderError};
-
-use crate::format::{Amounts, Units, number};
-use crate::keys::Keys;
+use planhost_guest::{Html, Keys, RenderError};
 
 /// Columns besides the skills: rank, name, committed.
 const FIXED_COLUMNS: usize = 3;
@@ -129,10 +127,10 @@ fn track_body(html: &mut Html, track: &Track, layout: &Layout, keys: &mut Keys) 
     html.close("tr");
 
     for group in triage_levels(&track.triage) {
-        let level = group.triage.map_or_else(|| "none".to_owned(), number);
+        let level = group.triage.map_or_else(|| "none".to_owned(), format_number);
         let group_key = keys.unique(format!("{key}/triage-{level}"));
         let label = match group.triage {
-            Some(triage) => format!("Triage {}", number(triage)),
+            Some(triage) => format!("Triage {}", format_number(triage)),
             None => "Untriaged".to_owned(),
         };
         html.open("tr", &[("class", "triage"), ("data-key", &group_key)]);

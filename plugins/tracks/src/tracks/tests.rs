@@ -2,11 +2,11 @@
 
 use std::collections::HashSet;
 
+use planhost_guest::format::Units;
 use planhost_guest::model::TracksView;
 use planhost_guest::{RenderError, RenderRequest};
 
 use super::render_tracks;
-use crate::format::Units;
 
 /// Three tracks over three skills, cutline at rank 4: Core has triage 1, 2
 /// and untriaged work (given out of order) and one item below the cutline;
