@@ -4,14 +4,11 @@
 
 #![forbid(unsafe_code)]
 
-mod format;
-mod keys;
 mod staff;
 
+use planhost_guest::format::Units;
 use planhost_guest::model::StaffView;
 use planhost_guest::{PluginInfo, RenderError, RenderRequest, Renderer, export_renderer};
-
-use crate::format::Units;
 
 /// The plugin: no state, every render starts from the request.
 struct Staff;
@@ -29,7 +26,7 @@ impl Renderer for Staff {
     fn render(request: RenderRequest) -> Result<String, RenderError> {
         match request.view.as_str() {
             "staff" => {
-                let units = Units::from_option(request.option("units"))?;
+                let units = Units::from_request(&request)?;
                 staff::render_staff(&request.data::<StaffView>()?, units)
             }
             _ => Err(request.unknown_view()),

@@ -17,11 +17,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use planhost_guest::format::{Amounts, Units, format_number};
 use planhost_guest::model::{Person, StaffView};
-use planhost_guest::{Html, RenderError};
-
-use crate::format::{Amounts, Units, number};
-use crate::keys::Keys;
+use planhost_guest::{Html, Keys, RenderError};
 
 /// Columns of the people table: person, track, share, amount.
 const PEOPLE_COLUMNS: &str = "4";
@@ -41,7 +39,7 @@ struct Layout<'a> {
 impl Layout<'_> {
     /// `weeks` in the chosen units, always written (`0` too).
     fn amount(&self, weeks: f64) -> String {
-        number(self.amounts.of(weeks))
+        self.amounts.text(weeks)
     }
 
     fn demand(&self, skill: &str) -> f64 {
@@ -230,7 +228,7 @@ fn skill_group(
         html.open("tr", &[("class", "person"), ("data-key", &person_key)]);
         html.element("td", &[("class", "name")], &person.name);
         html.element("td", &[("class", "track")], person.track.as_deref().unwrap_or(""));
-        html.element("td", &[("class", "share")], &number(*share));
+        html.element("td", &[("class", "share")], &format_number(*share));
         html.element("td", &[("class", "amount")], &layout.amount(layout.weeks(*share)));
         html.close("tr");
     }
@@ -241,7 +239,7 @@ fn skill_group(
     html.open("tr", &[("class", "total"), ("data-key", &total_key)]);
     html.element("th", &[("scope", "row"), ("class", "name")], &label);
     html.element("td", &[("class", "track")], "");
-    html.element("td", &[("class", "share")], &number(share));
+    html.element("td", &[("class", "share")], &format_number(share));
     html.element("td", &[("class", "amount")], &layout.amount(layout.weeks(share)));
     html.close("tr").close("tbody");
 }

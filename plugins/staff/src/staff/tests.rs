@@ -2,11 +2,11 @@
 
 use std::collections::HashSet;
 
+use planhost_guest::format::Units;
 use planhost_guest::model::StaffView;
 use planhost_guest::{RenderError, RenderRequest};
 
 use super::render_staff;
-use crate::format::Units;
 
 /// Four people over four skills for 13 weeks: Ann splits Web and QA, Web
 /// is short by 2.5 weeks, BB is demanded but nobody has it, Apps has
