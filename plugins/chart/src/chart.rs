@@ -16,11 +16,9 @@ mod series;
 
 use std::collections::BTreeSet;
 
+use planhost_guest::format::{Amounts, Units, format_number_compact};
 use planhost_guest::model::{ChartView, PlanInfo, WorkItem};
-use planhost_guest::{Html, RenderError};
-
-use crate::format::{Amounts, Units, number};
-use crate::keys::Keys;
+use planhost_guest::{Html, Keys, RenderError};
 
 use self::axis::{Axis, clamp, coord};
 use self::series::{running_demand, thin};
@@ -283,7 +281,8 @@ fn supply_lines(html: &mut Html, skills: &[Skill], frame: &Frame, units: Units, 
             ("stroke", skill.colour),
         ];
         html.open("line", &attrs);
-        let tooltip = format!("{} supply: {} {}", skill.name, number(supply), units.name());
+        let tooltip =
+            format!("{} supply: {} {}", skill.name, format_number_compact(supply), units.name());
         html.element("title", &[], &tooltip);
         html.close("line");
     }
@@ -386,8 +385,13 @@ fn legend(html: &mut Html, skills: &[Skill], frame: &Frame, units: Units, keys: 
         html.open("g", &[("data-key", &key)]);
         let (supply, tooltip) = match skill.supply {
             Some(supply) => (
-                number(supply),
-                format!("{}: supply {} {}", skill.name, number(supply), units.name()),
+                format_number_compact(supply),
+                format!(
+                    "{}: supply {} {}",
+                    skill.name,
+                    format_number_compact(supply),
+                    units.name()
+                ),
             ),
             None => ("none".to_owned(), format!("{}: no supply", skill.name)),
         };
@@ -457,7 +461,7 @@ fn caption(view: &ChartView, skills: &[Skill], units: Units) -> String {
                 .last()
                 .map_or(0.0, |&(_, amount)| amount);
             (committed > supply + 1e-9)
-                .then(|| format!("{} by {}", skill.name, number(committed - supply)))
+                .then(|| format!("{} by {}", skill.name, format_number_compact(committed - supply)))
         })
         .collect();
     if !short.is_empty() {

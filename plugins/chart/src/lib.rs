@@ -5,13 +5,10 @@
 #![forbid(unsafe_code)]
 
 mod chart;
-mod format;
-mod keys;
 
+use planhost_guest::format::Units;
 use planhost_guest::model::ChartView;
 use planhost_guest::{PluginInfo, RenderError, RenderRequest, Renderer, export_renderer};
-
-use crate::format::Units;
 
 /// The plugin: no state, every render starts from the request.
 struct Chart;
@@ -29,7 +26,7 @@ impl Renderer for Chart {
     fn render(request: RenderRequest) -> Result<String, RenderError> {
         match request.view.as_str() {
             "chart" => {
-                let units = Units::from_option(request.option("units"))?;
+                let units = Units::from_request(&request)?;
                 chart::render_chart(&request.data::<ChartView>()?, units)
             }
             _ => Err(request.unknown_view()),

@@ -2,7 +2,7 @@
 //! round tick values, and writing numbers compactly for SVG attributes and
 //! tick labels (never `NaN` or `inf`).
 
-use crate::format::number;
+use planhost_guest::format::format_number_compact;
 
 /// Data values are clamped to this magnitude before they are scaled, so
 /// sums of absurd estimates still give finite coordinates.
@@ -97,7 +97,7 @@ pub fn nice_step(raw: f64) -> f64 {
 pub fn tick_label(value: f64, step: f64) -> String {
     let value = clamp(value);
     if value.abs() >= 1e6 {
-        return number(value);
+        return format_number_compact(value);
     }
     let decimals =
         if step > 0.0 && step < 1.0 { (-step.log10().floor()).clamp(0.0, 6.0) as usize } else { 0 };

@@ -2,11 +2,11 @@
 
 use std::collections::HashSet;
 
+use planhost_guest::format::Units;
 use planhost_guest::model::ChartView;
 use planhost_guest::{RenderError, RenderRequest};
 
 use super::render_chart;
-use crate::format::Units;
 
 /// Six ranked items over three skills, cutline at 5 and feasible line at
 /// 3: Web runs out of supply at item 4; QA has zero supply; BB has demand
