@@ -33,8 +33,9 @@ window.WebSocket = class extends window.WebSocket {
 };
 "#;
 
-/// A plan with two views: `work` (four items, the cutline after rank 3, the
-/// feasible line after rank 2, Sync short of Web) and `tracks`.
+/// A plan with two views, declared in this order (`/api/views` lists them
+/// so): `tracks`, and `work` (four items, the cutline after rank 3, the
+/// feasible line after rank 2, Sync short of Web).
 const PLAN: &str = r#"
 local plan = {name = 'Q3', weeks = 13, cutline = 3, feasible_line = 2}
 local items = {
@@ -44,9 +45,6 @@ local items = {
    short = {{skill = 'Web', weeks = 3}}},
   {id = '4', name = 'Offline', rank = 4, estimates = {Native = 2}, track = 'Growth', triage = 2},
 }
-planhost.view('work', function()
-  return {plan = plan, skills = {'Native', 'Web'}, items = items}
-end)
 planhost.view('tracks', function()
   return {
     plan = plan,
@@ -56,6 +54,9 @@ planhost.view('tracks', function()
       {name = 'Growth', demand = {Web = 1}, items = {items[2], items[4]}},
     },
   }
+end)
+planhost.view('work', function()
+  return {plan = plan, skills = {'Native', 'Web'}, items = items}
 end)
 "#;
 

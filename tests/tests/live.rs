@@ -328,3 +328,21 @@ fn render_prints_a_view_of_a_plan_directory() {
     assert_eq!(code, Some(1));
     assert!(err.contains("plan.lua:1: broken plan"), "{err}");
 }
+
+#[test]
+fn views_are_listed_in_the_order_the_plan_declares_them() {
+    let dir = TempDir::new("order");
+    let view = |name: &str| format!("planhost.view('{name}', function() return {{}} end)\n");
+    let plan = ["work", "chart", "staff", "a-first"].map(view).concat() + &view("chart");
+    std::fs::write(dir.path().join("plan.lua"), plan).unwrap();
+    let server = Server::start_in(dir, &[]);
+    let names: Vec<String> = server
+        .get("/api/views")
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["work", "chart", "staff", "a-first"], "declared again: same place");
+}

@@ -45,10 +45,10 @@ pub async fn view_page(edge: &Edge, request: &Request, path: &str) -> Response {
     let template = String::from_utf8_lossy(&template.body);
     let mut view = String::new();
     if let Some(error) = &shown.envelope.error {
+        let (source, message) = (escape(&error.source), escape(&error.message));
         view += &format!(
-            "<div id=\"plan-view-error\" class=\"view-error\" role=\"alert\">{} error: {}</div>",
-            escape(&error.source),
-            escape(&error.message)
+            "<div id=\"plan-view-error\" class=\"view-error\" role=\"alert\" \
+             data-source=\"{source}\" data-message=\"{message}\">{source} error: {message}</div>"
         );
     }
     view += &format!(

@@ -1,5 +1,5 @@
 //! The `planhost` table scripts use to talk to the host: `view` (declare a
-//! view), `views` (the declared views by name), `save` (write a file
+//! view), `views` (the declared views: functions by name, names in order), `save` (write a file
 //! atomically, keeping a backup), `broadcast`, `log`, `now`.
 
 use std::io::Write;
@@ -51,6 +51,10 @@ pub fn load_planhost(ctx: Context<'_>, sandbox: Sandbox, hub: Option<HubHandle>)
         let Some(views) = views_table(ctx) else {
             return Err(located(ctx, &exec, "planhost.views is not a table".into()));
         };
+        // The sequence part keeps the names in declaration order.
+        if views.get(ctx, name).is_nil() {
+            let _ = views.set(ctx, views.length() + 1, name);
+        }
         let _ = views.set(ctx, name, function);
         Ok(CallbackReturn::Return)
     });
@@ -125,22 +129,18 @@ pub fn views_table(ctx: Context<'_>) -> Option<Table<'_>> {
     }
 }
 
-/// The names of the declared views, sorted.
+/// The names of the declared views, in the order they were declared.
 pub fn view_names(ctx: Context<'_>) -> Vec<String> {
-    let mut names: Vec<String> = views_table(ctx)
-        .map(|views| {
-            views
-                .iter()
-                .filter(|(_, value)| matches!(value, Value::Function(_)))
-                .filter_map(|(key, _)| match key {
-                    Value::String(s) => Some(s.to_str_lossy().into_owned()),
-                    _ => None,
-                })
-                .filter(|name| valid_view_name(name))
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
+    let Some(views) = views_table(ctx) else { return Vec::new() };
+    let mut names: Vec<String> = Vec::new();
+    for index in 1..=views.length() {
+        let Value::String(name) = views.get(ctx, index) else { continue };
+        let name = name.to_str_lossy().into_owned();
+        let declared = matches!(views.get(ctx, ctx.intern(name.as_bytes())), Value::Function(_));
+        if declared && valid_view_name(&name) && !names.contains(&name) {
+            names.push(name);
+        }
+    }
     names
 }
 
