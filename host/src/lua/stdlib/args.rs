@@ -169,6 +169,23 @@ impl<'gc, 'a> Args<'gc, 'a> {
         }
     }
 
+    /// `luaL_checknumber`: numbers and numeric strings, as a float.
+    pub(super) fn number(&self, i: usize) -> Result<f64, Failure> {
+        match to_number(self.get(i)) {
+            Some(Number::Integer(n)) => Ok(n as f64),
+            Some(Number::Float(x)) => Ok(x),
+            None => Err(self.type_error(i, "number")),
+        }
+    }
+
+    /// `luaL_optnumber`: absent or nil gives `None` (the caller's default).
+    pub(super) fn opt_number(&self, i: usize) -> Result<Option<f64>, Failure> {
+        match self.get(i) {
+            Value::Nil => Ok(None),
+            _ => self.number(i).map(Some),
+        }
+    }
+
     /// `luaL_checkinteger`: integers, integral floats and numeric strings.
     pub(super) fn integer(&self, i: usize) -> Result<i64, Failure> {
         match to_number(self.get(i)) {

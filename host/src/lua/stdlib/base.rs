@@ -1,6 +1,6 @@
 //! The base library: piccolo 0.3.3's, with Lua 5.4's behaviour where it
 //! differs (`print`, `tostring`, `error`) and what it lacks (`tonumber`,
-//! `rawlen`, `rawequal`, `xpcall`, `_G`, `math.pow`).
+//! `rawlen`, `rawequal`, `xpcall`, `_G`).
 
 use gc_arena::Collect;
 use piccolo::{
@@ -24,10 +24,6 @@ pub fn load_base(ctx: Context<'_>, output: Output) {
     set(ctx, ctx.globals(), "next", library(ctx, next));
     let _ = ctx.set_global("_G", ctx.globals());
     let _ = ctx.set_global("_VERSION", "Lua 5.4");
-    if let Value::Table(math) = ctx.get_global("math") {
-        // Lua 5.1 compatibility: `math.pow(x, y)` is `x ^ y`.
-        set(ctx, math, "pow", library(ctx, pow));
-    }
 }
 
 fn set<'gc>(ctx: Context<'gc>, table: Table<'gc>, name: &'static str, callback: Callback<'gc>) {
@@ -263,23 +259,6 @@ pub fn raw_equal<'gc>(a: Value<'gc>, b: Value<'gc>) -> bool {
         (Value::UserData(x), Value::UserData(y)) => x == y,
         _ => false,
     }
-}
-
-fn pow<'gc>(
-    ctx: Context<'gc>,
-    _: &mut Execution<'gc, '_>,
-    mut stack: Stack<'gc, '_>,
-) -> CallResult<'gc> {
-    let number = |v: Value| match v {
-        Value::Integer(i) => Some(i as f64),
-        Value::Number(n) => Some(n),
-        _ => None,
-    };
-    let (Some(x), Some(y)) = (number(stack.get(0)), number(stack.get(1))) else {
-        return Err(Failure::new("bad argument to 'pow' (number expected)"));
-    };
-    stack.replace(ctx, x.powf(y));
-    Ok(CallbackReturn::Return)
 }
 
 /// `xpcall(f, handler, ...)`: like `pcall`, but an error goes through

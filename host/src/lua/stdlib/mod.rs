@@ -5,7 +5,9 @@ mod args;
 pub mod base;
 mod builtins;
 pub mod chunks;
+mod compare;
 mod io;
+mod math;
 mod os;
 mod string;
 mod table;
@@ -28,6 +30,7 @@ use super::sandbox::Sandbox;
 pub fn load(ctx: Context<'_>, sandbox: &Sandbox, output: Output) {
     base::load_base(ctx, output.clone());
     builtins::load_builtins(ctx);
+    math::load_math(ctx);
     string::load_string(ctx);
     table::load_table(ctx);
     os::load_os(ctx, sandbox);
