@@ -346,3 +346,36 @@ fn views_are_listed_in_the_order_the_plan_declares_them() {
         .collect();
     assert_eq!(names, ["work", "chart", "staff", "a-first"], "declared again: same place");
 }
+
+#[test]
+fn hostile_console_commands_leave_the_server_and_the_plan_running() {
+    let server = Server::start_in(plan_dir(), &[]);
+    smol::block_on(async {
+        let mut ws = watchers(&server, 1).await.remove(0);
+        let (_, good) = next_view(&mut ws).await;
+        let hostile = [
+            ("while true do end", "instruction budget exceeded"),
+            ("local t = {} while true do t[#t + 1] = string.rep('x', 1 << 20) end", "memory limit"),
+            ("local function f() return f() + 1 end f()", "memory limit"),
+            ("os.exit(1)", "os.exit is not available in a plan"),
+            ("planhost.save('/etc/planhost-test', 'x')", "outside the plan directory"),
+            ("planhost.save('../escape.txt', 'x')", "outside the plan directory"),
+            ("io.open('/etc/passwd')", "outside the plan directory"),
+            ("string.rep('x', 1 << 40)", "resulting string too large"),
+        ];
+        for (chunk, expected) in hostile {
+            let answer = server.console(chunk);
+            assert_eq!(answer["status"], "error", "{chunk}: {answer}");
+            assert!(answer["error"].as_str().unwrap().contains(expected), "{chunk}: {answer}");
+        }
+        // The plan still answers and its view is unchanged.
+        assert_eq!(server.console("#items")["output"], "3\n");
+        assert_eq!(server.get("/healthz").status, 200);
+        assert!(stays_quiet(&mut ws, Duration::from_millis(300)).await, "nothing changed");
+        assert_eq!(server.console("rank(2, 1)")["status"], "ok");
+        let (_, envelope) = next_view(&mut ws).await;
+        assert_eq!(order(html(&envelope)), ["2", "1", "3"]);
+        assert_ne!(envelope, good);
+    });
+    assert!(!server.plan_dir.path().parent().unwrap().join("escape.txt").exists());
+}
