@@ -10,6 +10,8 @@
 
 use std::collections::BTreeSet;
 
+use planhost_guest::format::Amounts;
+pub use planhost_guest::format::Units;
 use planhost_guest::model::{PlanInfo, WorkItem, WorkView};
 use planhost_guest::{Html, RenderError};
 
@@ -18,33 +20,12 @@ use crate::format::number;
 /// Columns besides the skills: rank, name, track, triage, shortfall.
 const FIXED_COLUMNS: usize = 5;
 
-/// What estimates and shortfalls are counted in (the `units` option).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Units {
-    /// Weeks of work, as estimated (the default).
-    Weeks,
-    /// People for the whole plan: weeks divided by the plan's weeks.
-    People,
-}
-
-impl Units {
-    /// Reads the `units` option: absent or `weeks`, or `people`.
-    pub fn from_option(value: Option<&str>) -> Result<Units, RenderError> {
-        match value {
-            None | Some("weeks") => Ok(Units::Weeks),
-            Some("people") => Ok(Units::People),
-            Some(other) => Err(RenderError::InvalidData(format!(
-                "option units: expected weeks or people, got {other:?}"
-            ))),
-        }
-    }
-}
-
 /// What every row needs to know about the table it is in.
 struct Layout<'a> {
     plan: &'a PlanInfo,
     skills: Vec<&'a str>,
-    units: Units,
+    /// Estimates and shortfalls in the `units` option's units.
+    amounts: Amounts,
 }
 
 impl Layout<'_> {
@@ -54,21 +35,16 @@ impl Layout<'_> {
 
     /// `weeks` in the table's units, with its suffix (`3w`, `0.23p`).
     fn amount(&self, weeks: f64) -> String {
-        match self.units {
-            Units::Weeks => format!("{}w", number(weeks)),
-            Units::People => format!("{}p", number(weeks / f64::from(self.plan.weeks))),
-        }
+        let suffix = match self.amounts.units() {
+            Units::Weeks => "w",
+            Units::People => "p",
+        };
+        format!("{}{suffix}", self.amounts.text(weeks))
     }
 
     /// An estimate cell's text: blank for no work.
     fn estimate(&self, item: &WorkItem, skill: &str) -> String {
-        match item.estimates.get(skill) {
-            Some(&weeks) if weeks != 0.0 => match self.units {
-                Units::Weeks => number(weeks),
-                Units::People => number(weeks / f64::from(self.plan.weeks)),
-            },
-            _ => String::new(),
-        }
+        item.estimates.get(skill).map_or_else(String::new, |&weeks| self.amounts.cell(weeks))
     }
 
     /// Committed but below the feasible line: the team cannot staff it.
@@ -79,10 +55,8 @@ impl Layout<'_> {
 
 /// Draws the work view as a well-formed HTML fragment.
 pub fn render_work(view: &WorkView, units: Units) -> Result<String, RenderError> {
-    if units == Units::People && view.plan.weeks == 0 {
-        return Err(RenderError::InvalidData("plan.weeks is 0: cannot count people".into()));
-    }
-    let layout = Layout { plan: &view.plan, skills: skill_columns(view), units };
+    let amounts = Amounts::new(units, &view.plan)?;
+    let layout = Layout { plan: &view.plan, skills: skill_columns(view), amounts };
     let mut items: Vec<&WorkItem> = view.items.iter().collect();
     items.sort_by_key(|item| item.rank);
 
@@ -125,10 +99,7 @@ fn skill_columns(view: &WorkView) -> Vec<&str> {
 }
 
 fn caption(html: &mut Html, layout: &Layout) {
-    let units = match layout.units {
-        Units::Weeks => "weeks",
-        Units::People => "people",
-    };
+    let units = layout.amounts.units().name();
     let text = format!("{}: {} weeks; estimates in {units}", layout.plan.name, layout.plan.weeks);
     html.element("caption", &[], &text);
 }

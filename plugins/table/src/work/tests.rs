@@ -160,11 +160,3 @@ fn people_units() {
     view.plan.weeks = 0;
     assert!(matches!(render_work(&view, Units::People), Err(RenderError::InvalidData(_))));
 }
-
-#[test]
-fn units_option() {
-    assert_eq!(Units::from_option(None), Ok(Units::Weeks));
-    assert_eq!(Units::from_option(Some("weeks")), Ok(Units::Weeks));
-    assert_eq!(Units::from_option(Some("people")), Ok(Units::People));
-    assert!(Units::from_option(Some("days")).is_err());
-}
