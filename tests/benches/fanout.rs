@@ -18,7 +18,8 @@
 //! `node_modules` is installed with `npm install` on first use. Without
 //! `node` the peer is skipped with a message.
 
-use std::io::{BufRead, BufReader};
+mod support;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -26,11 +27,11 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use async_tungstenite::tungstenite::Message;
-use async_tungstenite::tungstenite::protocol::WebSocketConfig;
-use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
+use futures_lite::FutureExt;
 use smol::net::TcpStream;
 use smol::{Executor, Task, Timer};
+
+use support::{FrameReader, cpu_ms, http, machine_summary, percentile_ms, spawn_until_ready};
 
 /// Size of each published body.
 const BODY_BYTES: usize = 20 << 10;
@@ -52,8 +53,8 @@ const MISSING: u32 = u32::MAX;
 fn main() {
     let options = Options::parse();
     let machine = machine_summary();
-    raise_open_file_limit();
-    let planhost = options.wants(Kind::Planhost).then(build_planhost);
+    support::raise_open_file_limit("fanout");
+    let planhost = options.wants(Kind::Planhost).then(|| support::build_planhost("fanout"));
     let node_dir = options.wants(Kind::Node).then(node_peer_dir).flatten();
     let mut results = Vec::new();
     for &clients in &options.clients {
@@ -155,37 +156,7 @@ fn usage(problem: &str) -> ! {
     std::process::exit(2);
 }
 
-/// Each client is a socket: lift the soft open-file limit to the hard one.
-fn raise_open_file_limit() {
-    use rustix::process::{Resource, getrlimit, setrlimit};
-    let mut limit = getrlimit(Resource::Nofile);
-    limit.current = limit.maximum;
-    if let Err(error) = setrlimit(Resource::Nofile, limit) {
-        eprintln!("fanout: could not raise the open file limit: {error}");
-    }
-}
-
 // ---------------------------------------------------------------- servers
-
-/// The planhost binary: `$PLANHOST_BIN` if set, else the release build
-/// (`cargo build --release -p planhost`, a no-op when it is fresh).
-fn build_planhost() -> PathBuf {
-    if let Some(bin) = std::env::var_os("PLANHOST_BIN") {
-        eprintln!("fanout: using PLANHOST_BIN={}", bin.to_string_lossy());
-        return PathBuf::from(bin);
-    }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "-p", "planhost", "--bin", "planhost"])
-        .status()
-        .expect("running cargo build for planhost");
-    assert!(status.success(), "building planhost failed");
-    // The bench runs from target/release/deps/; the binary sits one level up.
-    let exe = std::env::current_exe().expect("bench executable path");
-    let bin = exe.parent().and_then(Path::parent).expect("target dir").join("planhost");
-    assert!(bin.exists(), "{} missing after the build", bin.display());
-    bin
-}
 
 /// The Node peer's folder with its dependencies installed, or `None` (with
 /// a message) when Node or the install is unavailable.
@@ -259,13 +230,7 @@ impl Peer {
 
     /// Resident memory in KiB.
     fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .expect("reading the server's /proc status (did it exit?)");
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .expect("VmRSS in /proc status")
+        support::rss_kib(self.child.id())
     }
 
     fn cpu_ms(&self) -> u64 {
@@ -285,37 +250,6 @@ impl Drop for Peer {
             let _ = std::fs::remove_dir_all(dir);
         }
     }
-}
-
-/// User plus system CPU time of all threads of process `pid` (or `self`), in ms.
-fn cpu_ms(pid: &str) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the `(comm)`: state is field 3, utime 14, stime 15.
-    let after_comm = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<u64> = after_comm.split_whitespace().map(|f| f.parse().unwrap_or(0)).collect();
-    // /proc reports clock ticks at USER_HZ, which is 100 on Linux.
-    fields.get(11).zip(fields.get(12)).map_or(0, |(u, s)| (u + s) * 10)
-}
-
-/// Starts a server and waits for its one ready line `PREFIX ADDR`.
-fn spawn_until_ready(mut command: Command, prefix: &str) -> (Child, SocketAddr) {
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting {command:?}: {e}"));
-    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("reading the server's ready line");
-    let addr = line
-        .trim()
-        .strip_prefix(prefix)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("unexpected ready line {line:?} from {command:?}"));
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-    (child, addr)
 }
 
 // ---------------------------------------------------------------- one case
@@ -542,24 +476,10 @@ async fn run_client(addr: SocketAddr, shared: Arc<Shared>, rounds: usize) -> Fin
     Finished { latencies, _socket: socket }
 }
 
-/// Connects, subscribes, and hands back the raw socket: the server sends
-/// nothing before the first round, so no frame is left behind in
-/// tungstenite's buffer.
+/// Connects and subscribes to `bench`, at most `CONCURRENT_CONNECTS` at once.
 async fn connect(addr: SocketAddr, shared: &Shared) -> Result<TcpStream, String> {
     let _permit = shared.connect_gate.acquire().await;
-    let stream = TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
-    let _ = stream.set_nodelay(true);
-    let config = WebSocketConfig::default().read_buffer_size(1 << 10);
-    let (mut ws, _) = async_tungstenite::client_async_with_config(
-        format!("ws://{addr}/ws"),
-        stream,
-        Some(config),
-    )
-    .await
-    .map_err(|e| format!("handshake: {e}"))?;
-    let subscribe = Message::text(r#"{"type":"subscribe","topic":"bench"}"#);
-    ws.send(subscribe).await.map_err(|e| format!("subscribe: {e}"))?;
-    Ok(ws.into_inner())
+    support::connect_raw(addr, "bench").await
 }
 
 /// Reads frames until every round arrived. Frames are parsed by hand from
@@ -573,9 +493,9 @@ async fn receive(
     let mut frames = FrameReader::new();
     let mut seen = 0;
     while seen < latencies.len() {
-        let (opcode, round) = frames.next(stream).await?;
+        let frame = frames.next(stream, MARKER_WINDOW, round_marker).await?;
         let now = shared.now_ns();
-        let Some(round) = round.filter(|&r| opcode == 0x1 && r < latencies.len()) else {
+        let Some(round) = frame.head.filter(|&r| frame.opcode == 0x1 && r < latencies.len()) else {
             continue;
         };
         if latencies[round] != MISSING {
@@ -589,122 +509,9 @@ async fn receive(
     Ok(())
 }
 
-/// Server frames (unmasked, final) read from one reused buffer.
-struct FrameReader {
-    buf: Vec<u8>,
-    start: usize,
-    end: usize,
-}
-
-impl FrameReader {
-    fn new() -> FrameReader {
-        FrameReader { buf: vec![0; 32 << 10], start: 0, end: 0 }
-    }
-
-    /// Makes at least `n` bytes (n <= buffer size) available at `start`.
-    async fn fill(&mut self, stream: &mut TcpStream, n: usize) -> Result<(), String> {
-        if self.start + n > self.buf.len() {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.start = 0;
-        }
-        while self.end - self.start < n {
-            let read = stream
-                .read(&mut self.buf[self.end..])
-                .await
-                .map_err(|e| format!("receive: {e}"))?;
-            if read == 0 {
-                return Err("the server closed the connection".into());
-            }
-            self.end += read;
-        }
-        Ok(())
-    }
-
-    /// The next frame's opcode and round marker, once the whole frame arrived.
-    async fn next(&mut self, stream: &mut TcpStream) -> Result<(u8, Option<usize>), String> {
-        self.fill(stream, 2).await?;
-        let (opcode, short) = (self.buf[self.start] & 0x0f, self.buf[self.start + 1] & 0x7f);
-        let (header, len) = match short {
-            126 => {
-                self.fill(stream, 4).await?;
-                let b = &self.buf[self.start + 2..self.start + 4];
-                (4, usize::from(u16::from_be_bytes([b[0], b[1]])))
-            }
-            127 => {
-                self.fill(stream, 10).await?;
-                let mut b = [0u8; 8];
-                b.copy_from_slice(&self.buf[self.start + 2..self.start + 10]);
-                (10, u64::from_be_bytes(b) as usize)
-            }
-            n => (2, usize::from(n)),
-        };
-        self.start += header;
-        let head = len.min(MARKER_WINDOW);
-        self.fill(stream, head).await?;
-        let round = round_marker(&self.buf[self.start..self.start + head]);
-        // Skip the payload, reading it through the buffer.
-        let mut left = len;
-        loop {
-            let here = left.min(self.end - self.start);
-            self.start += here;
-            left -= here;
-            if left == 0 {
-                return Ok((opcode, round));
-            }
-            self.fill(stream, left.min(self.buf.len())).await?;
-        }
-    }
-}
-
 /// The round number after `round=` in the first `MARKER_WINDOW` bytes.
 fn round_marker(frame: &[u8]) -> Option<usize> {
-    let head = &frame[..frame.len().min(MARKER_WINDOW)];
-    let at = head.windows(MARKER.len()).position(|w| w == MARKER)? + MARKER.len();
-    let digits = head[at..].iter().take_while(|b| b.is_ascii_digit());
-    digits.fold(None, |n, &d| Some(n.unwrap_or(0) * 10 + usize::from(d - b'0')))
-}
-
-// ---------------------------------------------------------------- HTTP
-
-/// One HTTP/1.1 request on a fresh connection (`Connection: close`);
-/// returns the status and the body.
-async fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &str,
-    body: &[u8],
-) -> Result<(u16, Vec<u8>), String> {
-    let fail = |e: std::io::Error| format!("{method} {path}: {e}");
-    let mut stream = TcpStream::connect(addr).await.map_err(fail)?;
-    let _ = stream.set_nodelay(true);
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n{headers}\r\n",
-        body.len()
-    );
-    // One write: head and body must not wait on each other's ACK.
-    let mut request = head.into_bytes();
-    request.extend_from_slice(body);
-    stream.write_all(&request).await.map_err(fail)?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.map_err(fail)?;
-    parse_response(&response).ok_or_else(|| format!("{method} {path}: malformed response"))
-}
-
-/// Status and body of a response (Content-Length, or up to the close).
-fn parse_response(bytes: &[u8]) -> Option<(u16, Vec<u8>)> {
-    let end = bytes.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = std::str::from_utf8(&bytes[..end]).ok()?;
-    let status = head.split(' ').nth(1)?.parse().ok()?;
-    let rest = &bytes[end + 4..];
-    let length = head
-        .lines()
-        .filter_map(|l| l.split_once(':'))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
-        .unwrap_or(rest.len());
-    Some((status, rest[..length.min(rest.len())].to_vec()))
+    support::number_after(&frame[..frame.len().min(MARKER_WINDOW)], MARKER).map(|n| n as usize)
 }
 
 // ---------------------------------------------------------------- report
@@ -740,28 +547,6 @@ fn summarise(
         expected: clients * rounds,
         failed_clients: shared.failed.load(Ordering::Acquire),
     }
-}
-
-/// Cores, CPU model and load average, since other work skews the numbers.
-fn machine_summary() -> String {
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find_map(|l| l.strip_prefix("model name"))
-        .map_or("?", |m| m.trim_start_matches([' ', '\t', ':']));
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let load: Vec<&str> = load.split_whitespace().take(3).collect();
-    format!("machine: {cores} cores, {model}; load average before the run: {}", load.join(" "))
-}
-
-/// Nearest-rank percentile of sorted µs values, in ms.
-fn percentile_ms(sorted: &[u32], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
-    f64::from(sorted[rank.min(sorted.len()) - 1]) / 1_000.0
 }
 
 fn print_report(machine: &str, results: &[CaseResult]) {

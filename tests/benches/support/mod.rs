@@ -1,0 +1,275 @@
+//! What the benches that drive a real `planhost serve` share: the release
+//! binary, starting a server and waiting for its ready line, CPU time and
+//! machine figures, percentiles, one-shot HTTP requests and a raw reader of
+//! server WebSocket frames. Each bench includes it with `mod support;`.
+
+#![allow(dead_code)] // Each bench uses its own part of it.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use async_tungstenite::tungstenite::Message;
+use async_tungstenite::tungstenite::protocol::WebSocketConfig;
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use smol::net::TcpStream;
+
+/// Each client is a socket: lift the soft open-file limit to the hard one.
+/// `bench` names the bench in messages.
+pub fn raise_open_file_limit(bench: &str) {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut limit = getrlimit(Resource::Nofile);
+    limit.current = limit.maximum;
+    if let Err(error) = setrlimit(Resource::Nofile, limit) {
+        eprintln!("{bench}: could not raise the open file limit: {error}");
+    }
+}
+
+// ---------------------------------------------------------------- servers
+
+/// The planhost binary: `$PLANHOST_BIN` if set, else the release build
+/// (`cargo build --release -p planhost`, a no-op when it is fresh).
+pub fn build_planhost(bench: &str) -> PathBuf {
+    if let Some(bin) = std::env::var_os("PLANHOST_BIN") {
+        eprintln!("{bench}: using PLANHOST_BIN={}", bin.to_string_lossy());
+        return PathBuf::from(bin);
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "--quiet", "-p", "planhost", "--bin", "planhost"])
+        .status()
+        .expect("running cargo build for planhost");
+    assert!(status.success(), "building planhost failed");
+    // The bench runs from target/release/deps/; the binary sits one level up.
+    let exe = std::env::current_exe().expect("bench executable path");
+    let bin = exe.parent().and_then(Path::parent).expect("target dir").join("planhost");
+    assert!(bin.exists(), "{} missing after the build", bin.display());
+    bin
+}
+
+/// Starts a server and waits for its one ready line `PREFIX ADDR`.
+pub fn spawn_until_ready(mut command: Command, prefix: &str) -> (Child, SocketAddr) {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {command:?}: {e}"));
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("reading the server's ready line");
+    let addr = line
+        .trim()
+        .strip_prefix(prefix)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected ready line {line:?} from {command:?}"));
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    (child, addr)
+}
+
+/// User plus system CPU time of all threads of process `pid` (or `self`), in ms.
+pub fn cpu_ms(pid: &str) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the `(comm)`: state is field 3, utime 14, stime 15.
+    let after_comm = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<u64> = after_comm.split_whitespace().map(|f| f.parse().unwrap_or(0)).collect();
+    // /proc reports clock ticks at USER_HZ, which is 100 on Linux.
+    fields.get(11).zip(fields.get(12)).map_or(0, |(u, s)| (u + s) * 10)
+}
+
+/// Resident memory of process `pid` in KiB.
+pub fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .expect("reading the server's /proc status (did it exit?)");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc status")
+}
+
+// ---------------------------------------------------------------- report
+
+/// Cores, CPU model and load average, since other work skews the numbers.
+pub fn machine_summary() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map_or("?", |m| m.trim_start_matches([' ', '\t', ':']));
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    format!("machine: {cores} cores, {model}; load average before the run: {}", load.join(" "))
+}
+
+/// Nearest-rank percentile of sorted µs values, in ms.
+pub fn percentile_ms(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
+    f64::from(sorted[rank.min(sorted.len()) - 1]) / 1_000.0
+}
+
+// ---------------------------------------------------------------- HTTP
+
+/// One HTTP/1.1 request on a fresh connection (`Connection: close`);
+/// returns the status and the body.
+pub async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &[u8],
+) -> Result<(u16, Vec<u8>), String> {
+    let fail = |e: std::io::Error| format!("{method} {path}: {e}");
+    let mut stream = TcpStream::connect(addr).await.map_err(fail)?;
+    let _ = stream.set_nodelay(true);
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n{headers}\r\n",
+        body.len()
+    );
+    // One write: head and body must not wait on each other's ACK.
+    let mut request = head.into_bytes();
+    request.extend_from_slice(body);
+    stream.write_all(&request).await.map_err(fail)?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.map_err(fail)?;
+    parse_response(&response).ok_or_else(|| format!("{method} {path}: malformed response"))
+}
+
+/// Status and body of a response (Content-Length, or up to the close).
+fn parse_response(bytes: &[u8]) -> Option<(u16, Vec<u8>)> {
+    let end = bytes.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = std::str::from_utf8(&bytes[..end]).ok()?;
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    let rest = &bytes[end + 4..];
+    let length = head
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+        .unwrap_or(rest.len());
+    Some((status, rest[..length.min(rest.len())].to_vec()))
+}
+
+// ---------------------------------------------------------------- WebSocket
+
+/// Connects to `/ws`, subscribes to `topic`, and hands back the raw
+/// socket. The server answers a subscribe only after reading it, and the
+/// subscribe is the last thing sent here, so no frame of the server is
+/// left behind in tungstenite's buffer.
+pub async fn connect_raw(addr: SocketAddr, topic: &str) -> Result<TcpStream, String> {
+    let stream = TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
+    let _ = stream.set_nodelay(true);
+    let config = WebSocketConfig::default().read_buffer_size(1 << 10);
+    let (mut ws, _) = async_tungstenite::client_async_with_config(
+        format!("ws://{addr}/ws"),
+        stream,
+        Some(config),
+    )
+    .await
+    .map_err(|e| format!("handshake: {e}"))?;
+    let subscribe = format!(r#"{{"type":"subscribe","topic":{}}}"#, serde_json::Value::from(topic));
+    ws.send(Message::text(subscribe)).await.map_err(|e| format!("subscribe: {e}"))?;
+    Ok(ws.into_inner())
+}
+
+/// One server frame as [`FrameReader::next`] saw it.
+pub struct Frame<T> {
+    pub opcode: u8,
+    /// Payload bytes.
+    pub len: usize,
+    /// What the caller took from the payload's first bytes.
+    pub head: T,
+}
+
+/// Server frames (unmasked, final) read from one reused buffer: the caller
+/// looks at the first bytes of each payload, the rest is skipped, nothing is
+/// allocated per message.
+pub struct FrameReader {
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl FrameReader {
+    /// The largest `window` [`FrameReader::next`] accepts.
+    pub const MAX_WINDOW: usize = 32 << 10;
+
+    pub fn new() -> FrameReader {
+        FrameReader { buf: vec![0; Self::MAX_WINDOW], start: 0, end: 0 }
+    }
+
+    /// Makes at least `n` bytes (n <= buffer size) available at `start`.
+    async fn fill(&mut self, stream: &mut TcpStream, n: usize) -> Result<(), String> {
+        if self.start + n > self.buf.len() {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        while self.end - self.start < n {
+            let read = stream
+                .read(&mut self.buf[self.end..])
+                .await
+                .map_err(|e| format!("receive: {e}"))?;
+            if read == 0 {
+                return Err("the server closed the connection".into());
+            }
+            self.end += read;
+        }
+        Ok(())
+    }
+
+    /// The next frame, once all of it arrived; `look` gets the first
+    /// `window` bytes of its payload (fewer if the payload is shorter).
+    pub async fn next<T>(
+        &mut self,
+        stream: &mut TcpStream,
+        window: usize,
+        look: impl FnOnce(&[u8]) -> T,
+    ) -> Result<Frame<T>, String> {
+        assert!(window <= Self::MAX_WINDOW, "a frame head window of {window} bytes is too large");
+        self.fill(stream, 2).await?;
+        let (opcode, short) = (self.buf[self.start] & 0x0f, self.buf[self.start + 1] & 0x7f);
+        let (header, len) = match short {
+            126 => {
+                self.fill(stream, 4).await?;
+                let b = &self.buf[self.start + 2..self.start + 4];
+                (4, usize::from(u16::from_be_bytes([b[0], b[1]])))
+            }
+            127 => {
+                self.fill(stream, 10).await?;
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&self.buf[self.start + 2..self.start + 10]);
+                (10, u64::from_be_bytes(b) as usize)
+            }
+            n => (2, usize::from(n)),
+        };
+        self.start += header;
+        let head = len.min(window);
+        self.fill(stream, head).await?;
+        let head = look(&self.buf[self.start..self.start + head]);
+        // Skip the payload, reading it through the buffer.
+        let mut left = len;
+        loop {
+            let here = left.min(self.end - self.start);
+            self.start += here;
+            left -= here;
+            if left == 0 {
+                return Ok(Frame { opcode, len, head });
+            }
+            self.fill(stream, left.min(self.buf.len())).await?;
+        }
+    }
+}
+
+/// The decimal number right after `key` in `head`, if `key` occurs.
+pub fn number_after(head: &[u8], key: &[u8]) -> Option<u64> {
+    let at = head.windows(key.len()).position(|w| w == key)? + key.len();
+    let digits = head[at..].iter().take_while(|b| b.is_ascii_digit());
+    digits.fold(None, |n, &d| Some(n.unwrap_or(0) * 10 + u64::from(d - b'0')))
+}
