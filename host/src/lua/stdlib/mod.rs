@@ -11,6 +11,7 @@ mod math;
 mod os;
 mod string;
 mod table;
+mod utf8;
 
 use gc_arena::Collect;
 use piccolo::meta_ops::{self, MetaResult};
@@ -33,6 +34,7 @@ pub fn load(ctx: Context<'_>, sandbox: &Sandbox, output: Output) {
     math::load_math(ctx);
     string::load_string(ctx);
     table::load_table(ctx);
+    utf8::load_utf8(ctx);
     os::load_os(ctx, sandbox);
     io::load_io(ctx, sandbox, output);
 }
