@@ -46,29 +46,6 @@ impl LuaError {
 /// Where `print` and `io.write` go.
 pub type Output = Arc<Mutex<dyn Write + Send>>;
 
-/// Library functions most simply written in Lua.
-const PRELUDE: &str = r#"
-local create, resume, status = coroutine.create, coroutine.resume, coroutine.status
-local pack, unpack = table.pack, table.unpack
--- piccolo 0.3.3 words these errors as "bad thread mode: ...".
-function coroutine.resume(co, ...)
-  local state = status(co)
-  if state == "dead" then return false, "cannot resume dead coroutine" end
-  if state ~= "suspended" then return false, "cannot resume non-suspended coroutine" end
-  return resume(co, ...)
-end
-local checked_resume = coroutine.resume
--- coroutine.wrap is missing from piccolo 0.3.3.
-function coroutine.wrap(f)
-  local co = create(f)
-  return function(...)
-    local results = pack(checked_resume(co, ...))
-    if not results[1] then error(results[2], 0) end
-    return unpack(results, 2, results.n)
-  end
-end
-"#;
-
 /// Fuel given to the VM between checks of the budget.
 const SLICE: i32 = 10_000;
 
@@ -119,16 +96,14 @@ impl Runtime {
             stdlib::chunks::load_chunks(ctx, sandbox, helpers);
             helpers.iter().map(|h| ctx.stash(*h)).collect()
         });
-        let mut runtime = Runtime {
+        Runtime {
             lua,
             helpers: StashedFunctionList(helpers),
             budget,
             sandbox: kept_sandbox,
             output: kept_output,
             was_reset: false,
-        };
-        runtime.exec("=prelude", PRELUDE.as_bytes(), &[]).expect("the prelude runs");
-        runtime
+        }
     }
 
     /// Runs `f` with the state's context, e.g. to register host functions.

@@ -6,6 +6,7 @@ pub mod base;
 mod builtins;
 pub mod chunks;
 mod compare;
+mod coroutine;
 mod io;
 mod math;
 mod os;
@@ -32,6 +33,7 @@ pub fn load(ctx: Context<'_>, sandbox: &Sandbox, output: Output) {
     base::load_base(ctx, output.clone());
     builtins::load_builtins(ctx);
     math::load_math(ctx);
+    coroutine::load_coroutine(ctx);
     string::load_string(ctx);
     table::load_table(ctx);
     utf8::load_utf8(ctx);
