@@ -1,12 +1,14 @@
 //! The `string` table's additions over piccolo 0.3.3: Lua 5.4's `byte`,
 //! `char`, `rep`, `format`, `find`, `match`, `gmatch` (and Lua 5.1's `gfind`)
-//! and `gsub`.
+//! and `gsub`; `pack`, `unpack` and `packsize` live in [`pack`].
 //!
 //! Matching and formatting are done by [`pattern`] and [`format`]; this file
 //! checks arguments as `lauxlib` does, converts between Lua values and bytes,
 //! and charges fuel for work proportional to string sizes. `gsub` with a
 //! function or an `__index` table, and `format` with `__tostring`, call Lua
 //! through a [`Step`] loop that resumes after each call.
+
+mod pack;
 
 use std::cell::Cell;
 use std::ops::Range;
@@ -28,7 +30,7 @@ use crate::lua::pattern::{self, Capture, Match, PatternError};
 /// Adds the functions to the `string` table piccolo created.
 pub fn load_string(ctx: Context<'_>) {
     let Value::Table(string) = ctx.get_global("string") else { return };
-    let functions: [(&str, Body); 9] = [
+    let functions: [(&str, Body); 12] = [
         ("byte", byte),
         ("char", char),
         ("rep", rep),
@@ -38,6 +40,9 @@ pub fn load_string(ctx: Context<'_>) {
         ("gmatch", gmatch),
         ("gfind", gmatch),
         ("gsub", gsub),
+        ("pack", pack::pack),
+        ("unpack", pack::unpack),
+        ("packsize", pack::packsize),
     ];
     for (name, body) in functions {
         let _ = string.set(ctx, name, library(ctx, body));
