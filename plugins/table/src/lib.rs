@@ -4,8 +4,11 @@
 
 #![forbid(unsafe_code)]
 
-mod format;
-mod work;
+// pub(crate) changes nothing here; it lets tests/benches/render.rs, which
+// compiles this file natively as a module, reach them as `crate::format`
+// and `crate::work`.
+pub(crate) mod format;
+pub(crate) mod work;
 
 use planhost_guest::model::WorkView;
 use planhost_guest::{PluginInfo, RenderError, RenderRequest, Renderer, export_renderer};
@@ -27,13 +30,19 @@ impl Renderer for Table {
     }
 
     fn render(request: RenderRequest) -> Result<String, RenderError> {
-        match request.view.as_str() {
-            "work" => {
-                let units = Units::from_option(request.option("units"))?;
-                work::render_work(&request.data::<WorkView>()?, units)
-            }
-            _ => Err(request.unknown_view()),
+        render(&request)
+    }
+}
+
+/// Draws `request.view`: what the plugin's `render` export does, callable
+/// directly when this code is compiled natively.
+pub fn render(request: &RenderRequest) -> Result<String, RenderError> {
+    match request.view.as_str() {
+        "work" => {
+            let units = Units::from_option(request.option("units"))?;
+            work::render_work(&request.data::<WorkView>()?, units)
         }
+        _ => Err(request.unknown_view()),
     }
 }
 
