@@ -26,8 +26,21 @@ use super::close;
 pub type Str = Rc<[u8]>;
 
 /// The hidden helpers, in the order the runtime passes them to a chunk.
-pub const HELPERS: [&str; 8] =
-    ["(select)", "(method)", "(close)", "(pack)", "(unpack)", "(concat)", "(first)", "(idiv)"];
+pub const HELPERS: [&str; 9] = [
+    "(select)", "(method)", "(close)", "(pack)", "(unpack)", "(concat)", "(first)", "(idiv)",
+    "(index)",
+];
+
+/// The string library's functions: `s.len` reads them through `(index)`
+/// (see `Rewriter::string_field`).
+const STRING_FIELDS: [&str; 17] = [
+    "byte", "char", "find", "format", "gfind", "gmatch", "gsub", "len", "lower", "match", "pack",
+    "packsize", "rep", "reverse", "sub", "unpack", "upper",
+];
+
+/// Library tables, whose fields (`string.format`) are read directly.
+const LIBRARIES: [&str; 8] =
+    ["string", "table", "utf8", "math", "os", "io", "coroutine", "package"];
 
 /// Why a chunk did not compile; `line` is 1-based.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -162,8 +175,8 @@ struct Rewriter<'a> {
     /// fixed parameters (see `function_definition`).
     varargs_shift: Vec<usize>,
     temps: usize,
-    /// The locals in scope, innermost last, with their attribute.
-    scopes: Vec<Vec<(Str, Option<Attribute>)>>,
+    /// The locals in scope, innermost last.
+    scopes: Vec<Vec<Local>>,
     /// The `<const>`/`<close>` attributes the source carried.
     attributes: Vec<Attributed>,
     /// The line of the statement being rewritten.
@@ -172,6 +185,15 @@ struct Rewriter<'a> {
     error: Option<(LineNumber, String)>,
     /// For each enclosing function: whether it (after the rewrites) takes `...`.
     takes_varargs: Vec<bool>,
+}
+
+/// A local variable in scope.
+struct Local {
+    name: Str,
+    /// The attribute the source gave it.
+    attribute: Option<Attribute>,
+    /// How many functions enclose its declaration (the chunk is one).
+    depth: usize,
 }
 
 impl Rewriter<'_> {
@@ -183,21 +205,21 @@ impl Rewriter<'_> {
             .iter()
             .find(|a| a.line == line.0 && a.name.as_slice() == name.as_ref())
             .map(|a| a.attribute);
+        let depth = self.varargs_shift.len();
         if let Some(scope) = self.scopes.last_mut() {
-            scope.push((name.clone(), attribute));
+            scope.push(Local { name: name.clone(), attribute, depth });
         }
+    }
+
+    /// The innermost local called `name`, if one is in scope.
+    fn local(&self, name: &Str) -> Option<&Local> {
+        self.scopes.iter().rev().flat_map(|scope| scope.iter().rev()).find(|l| &l.name == name)
     }
 
     /// Refuses an assignment to a `<const>` or `<close>` local, as Lua's
     /// compiler does.
     fn check_assignment(&mut self, name: &Str) {
-        let attribute = self
-            .scopes
-            .iter()
-            .rev()
-            .flat_map(|scope| scope.iter().rev())
-            .find(|(local, _)| local == name)
-            .and_then(|(_, attribute)| *attribute);
+        let attribute = self.local(name).and_then(|local| local.attribute);
         if attribute.is_some() && self.error.is_none() {
             let name = String::from_utf8_lossy(name);
             self.error = Some((self.line, format!("attempt to assign to const variable '{name}'")));
@@ -665,10 +687,17 @@ impl Rewriter<'_> {
             }
         }
         let mut index = 0;
+        // The field name the suffix before `index` read, naming the object
+        // in `(index)` errors.
+        let mut field: Option<Str> = None;
         while index < expression.suffixes.len() {
+            let mut read = None;
             match &mut expression.suffixes[index] {
-                SuffixPart::Field(FieldSuffix::Indexed(key)) => self.expression(key),
-                SuffixPart::Field(FieldSuffix::Named(_)) => {}
+                SuffixPart::Field(FieldSuffix::Indexed(key)) => {
+                    self.expression(key);
+                    read = string_literal(key);
+                }
+                SuffixPart::Field(FieldSuffix::Named(name)) => read = Some(name.clone()),
                 SuffixPart::Call(CallSuffix::Function(args)) => self.expressions(args),
                 SuffixPart::Call(CallSuffix::Method(_, args)) => {
                     self.expressions(args);
@@ -686,8 +715,71 @@ impl Rewriter<'_> {
                     index = 0;
                 }
             }
+            if read.as_ref().is_some_and(|name| self.is_string_field(name)) {
+                let library = matches!(&expression.primary, PrimaryExpression::Name(table)
+                    if LIBRARIES.contains(&&*String::from_utf8_lossy(table))
+                        && self.local(table).is_none());
+                if !(index == 0 && library) {
+                    self.string_field(expression, index, field.take());
+                    index = 0;
+                }
+            }
+            field = read;
             index += 1;
         }
+    }
+
+    fn is_string_field(&self, name: &Str) -> bool {
+        STRING_FIELDS.iter().any(|field| field.as_bytes() == name.as_ref())
+    }
+
+    /// Rewrites the read of a string library name at `suffixes[index]`
+    /// (`s.len`, `("x").rep`) into `(index)(object, "len", description)`:
+    /// piccolo 0.3.3 cannot index a string value. Only these names pay for
+    /// the call; other field reads stay VM instructions (a call per read
+    /// would make table-heavy code 2-3 times slower). `field` is the name
+    /// the object itself was read from, if it was.
+    fn string_field(
+        &mut self,
+        expression: &mut SuffixedExpression<Str>,
+        index: usize,
+        field: Option<Str>,
+    ) {
+        let description = match (&expression.primary, index) {
+            (PrimaryExpression::Name(name), 0) => {
+                let depth = self.varargs_shift.len();
+                let kind = match self.local(name) {
+                    Some(local) if local.depth == depth => "local",
+                    Some(_) => "upvalue",
+                    None => "global",
+                };
+                Some(format!("{kind} '{}'", String::from_utf8_lossy(name)))
+            }
+            (_, 0) => None,
+            _ => field.map(|name| format!("field '{}'", String::from_utf8_lossy(&name))),
+        };
+        let rest = expression.suffixes.split_off(index + 1);
+        let key = match expression.suffixes.pop() {
+            Some(SuffixPart::Field(FieldSuffix::Named(name))) => name,
+            Some(SuffixPart::Field(FieldSuffix::Indexed(key))) => match string_literal(&key) {
+                Some(name) => name,
+                None => unreachable!("only string keys are rewritten"),
+            },
+            _ => unreachable!("only field reads are rewritten"),
+        };
+        let helper = self.name("(index)");
+        let object = std::mem::replace(expression, name_suffixed(helper));
+        let description = match description {
+            Some(text) => SimpleExpression::String(self.name(&text)),
+            None => SimpleExpression::Nil,
+        };
+        let arguments = vec![
+            simple(SimpleExpression::Suffixed(object)),
+            simple(SimpleExpression::String(key)),
+            simple(description),
+        ];
+        expression.suffixes.push(SuffixPart::Call(CallSuffix::Function(arguments)));
+        expression.suffixes.extend(rest);
     }
 
     fn method_arguments(
@@ -749,6 +841,16 @@ fn mentions(expression: &Expression<Str>, names: &[Str]) -> bool {
         let quoted = format!("{:?}", name.as_ref());
         text.contains(&quoted)
     })
+}
+
+/// The text of a string literal expression.
+fn string_literal(expression: &Expression<Str>) -> Option<Str> {
+    match expression.head.as_ref() {
+        HeadExpression::Simple(SimpleExpression::String(text)) if expression.tail.is_empty() => {
+            Some(text.clone())
+        }
+        _ => None,
+    }
 }
 
 fn simple(expression: SimpleExpression<Str>) -> Expression<Str> {

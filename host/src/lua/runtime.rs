@@ -92,6 +92,7 @@ impl Runtime {
                 Function::Callback(stdlib::concat_helper(ctx)),
                 Function::Callback(stdlib::first_helper(ctx)),
                 Function::Callback(stdlib::idiv_helper(ctx)),
+                Function::Callback(stdlib::index_helper(ctx)),
             ];
             stdlib::chunks::load_chunks(ctx, sandbox, helpers);
             helpers.iter().map(|h| ctx.stash(*h)).collect()

@@ -73,6 +73,61 @@ pub fn method_helper(ctx: Context<'_>) -> Callback<'_> {
     })
 }
 
+/// `(index)(object, key, description)`: Lua's `object.key` for the names
+/// of the string library's functions (the front end rewrites `s.len` and
+/// `("x").rep` into this). Strings read the `string` table, as if they had
+/// Lua's string metatable; anything else is indexed as Lua would, `__index`
+/// included. `description` (`local 's'`) names the object in the error
+/// for a value that cannot be indexed.
+pub fn index_helper(ctx: Context<'_>) -> Callback<'_> {
+    let string_table = ctx.get_global("string");
+    Callback::from_fn_with(&ctx, string_table, |string_table, ctx, exec, mut stack| {
+        let (object, key, description) = (stack.get(0), stack.get(1), stack.get(2));
+        let value = match (object, string_table) {
+            (Value::String(_), Value::Table(strings)) => strings.get(ctx, key),
+            _ => match meta_ops::index(ctx, object, key) {
+                Ok(MetaResult::Value(value)) => value,
+                Ok(MetaResult::Call(call)) => {
+                    stack.clear();
+                    stack.extend(call.args);
+                    let then = BoxSequence::new(&ctx, FirstResult);
+                    return Ok(CallbackReturn::Call { function: call.function, then: Some(then) });
+                }
+                Err(_) => {
+                    let kind = object.type_name();
+                    let message = match description {
+                        Value::String(what) => {
+                            format!("attempt to index a {kind} value ({})", what.to_str_lossy())
+                        }
+                        _ => format!("attempt to index a {kind} value"),
+                    };
+                    return Err(located(ctx, &exec, message));
+                }
+            },
+        };
+        stack.clear();
+        stack.push_back(value);
+        Ok(CallbackReturn::Return)
+    })
+}
+
+/// Keeps the first result of a call (an `__index` function's).
+#[derive(Collect)]
+#[collect(require_static)]
+struct FirstResult;
+
+impl<'gc> Sequence<'gc> for FirstResult {
+    fn poll(
+        &mut self,
+        _: Context<'gc>,
+        _: Execution<'gc, '_>,
+        mut stack: Stack<'gc, '_>,
+    ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        stack.resize(1);
+        Ok(SequencePoll::Return)
+    }
+}
+
 /// `(idiv)(a, b)`: Lua's floor division `a // b`. Integers round toward
 /// minus infinity (0.3.3 rounds toward zero); any float makes it
 /// `floor(a / b)`; numeric strings convert as in arithmetic.

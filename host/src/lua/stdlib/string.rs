@@ -1,6 +1,8 @@
-//! The `string` table's additions over piccolo 0.3.3: Lua 5.4's `byte`,
-//! `char`, `rep`, `format`, `find`, `match`, `gmatch` (and Lua 5.1's `gfind`)
-//! and `gsub`; `pack`, `unpack` and `packsize` live in [`pack`].
+//! The `string` library over piccolo 0.3.3's: Lua 5.4's `byte`, `char`,
+//! `rep`, `format`, `find`, `match`, `gmatch` (and Lua 5.1's `gfind`) and
+//! `gsub` added; `pack`, `unpack` and `packsize` live in [`pack`]; `len`,
+//! `sub`, `lower`, `upper` and `reverse` replaced (piccolo's format floats
+//! without `.0` and word their errors as type errors).
 //!
 //! Matching and formatting are done by [`pattern`] and [`format`]; this file
 //! checks arguments as `lauxlib` does, converts between Lua values and bytes,
@@ -30,7 +32,12 @@ use crate::lua::pattern::{self, Capture, Match, PatternError};
 /// Adds the functions to the `string` table piccolo created.
 pub fn load_string(ctx: Context<'_>) {
     let Value::Table(string) = ctx.get_global("string") else { return };
-    let functions: [(&str, Body); 12] = [
+    let functions: [(&str, Body); 17] = [
+        ("len", len),
+        ("sub", sub),
+        ("lower", lower),
+        ("upper", upper),
+        ("reverse", reverse),
         ("byte", byte),
         ("char", char),
         ("rep", rep),
@@ -106,6 +113,81 @@ fn push_captures<'gc>(
     captures: Vec<Capture>,
 ) {
     stack.extend(captures.into_iter().map(|capture| capture_value(ctx, subject, capture)));
+}
+
+/* ---------- len, sub, lower, upper, reverse ---------- */
+
+/// `string.len(s)`: the length in bytes.
+fn len<'gc>(
+    ctx: Context<'gc>,
+    _: &mut Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+) -> CallResult<'gc> {
+    let s = Args::new(ctx, &stack[..], "len").string(0)?;
+    stack.replace(ctx, integer(s.as_bytes().len()));
+    Ok(CallbackReturn::Return)
+}
+
+/// `string.sub(s, i [, j])`: the bytes `s[i..=j]`, positions as `byte`'s.
+fn sub<'gc>(
+    ctx: Context<'gc>,
+    exec: &mut Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+) -> CallResult<'gc> {
+    let args = Args::new(ctx, &stack[..], "sub");
+    let s = args.string(0)?;
+    let bytes = s.as_bytes();
+    let first = start_position(args.integer(1)?, bytes.len());
+    let last = end_position(args.opt_integer(2)?.unwrap_or(-1), bytes.len());
+    let result = if first > last {
+        ctx.intern(b"")
+    } else if first == 1 && last == bytes.len() {
+        s
+    } else {
+        charge_bytes(exec, last - first + 1);
+        slice_string(ctx, &bytes[first - 1..last])
+    };
+    stack.replace(ctx, result);
+    Ok(CallbackReturn::Return)
+}
+
+fn lower<'gc>(
+    ctx: Context<'gc>,
+    exec: &mut Execution<'gc, '_>,
+    stack: Stack<'gc, '_>,
+) -> CallResult<'gc> {
+    map_bytes(ctx, exec, stack, "lower", |bytes| bytes.to_ascii_lowercase())
+}
+
+fn upper<'gc>(
+    ctx: Context<'gc>,
+    exec: &mut Execution<'gc, '_>,
+    stack: Stack<'gc, '_>,
+) -> CallResult<'gc> {
+    map_bytes(ctx, exec, stack, "upper", |bytes| bytes.to_ascii_uppercase())
+}
+
+fn reverse<'gc>(
+    ctx: Context<'gc>,
+    exec: &mut Execution<'gc, '_>,
+    stack: Stack<'gc, '_>,
+) -> CallResult<'gc> {
+    map_bytes(ctx, exec, stack, "reverse", |bytes| bytes.iter().rev().copied().collect())
+}
+
+/// A function of the bytes of its string argument (case is changed for
+/// ASCII letters only, as in the C locale).
+fn map_bytes<'gc>(
+    ctx: Context<'gc>,
+    exec: &mut Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+    name: &'static str,
+    f: fn(&[u8]) -> Vec<u8>,
+) -> CallResult<'gc> {
+    let s = Args::new(ctx, &stack[..], name).string(0)?;
+    charge_bytes(exec, s.as_bytes().len());
+    stack.replace(ctx, new_string(ctx, f(s.as_bytes())));
+    Ok(CallbackReturn::Return)
 }
 
 /* ---------- byte, char, rep ---------- */
