@@ -44,5 +44,9 @@ try(function() local r = (5).len return r end)
 try(function() local r = (true).rep return r end)
 try(function() local r = obj.name.len.len return r end)
 try(function() local r = obj.name.len(nil) return r end)
+-- A field read in a return keeps its position, and one value.
+local function length_of(x) return x.len end
+try(function() local r = length_of(nil) return r end)
+print(length_of("abc") == string.len, select("#", length_of(proxy)))
 local nothing
 print(nothing.format)

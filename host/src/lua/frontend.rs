@@ -611,10 +611,11 @@ impl Rewriter<'_> {
         }
     }
 
-    /// Whether `expression` is exactly a `(concat)` or `(idiv)` call made by the
-    /// rewrites (one value each, so they can be hoisted out of a `return`).
+    /// Whether `expression` is exactly a `(concat)`, `(idiv)` or `(index)`
+    /// call made by the rewrites (one value each, so they can be hoisted out
+    /// of a `return`).
     fn is_concatenation(&mut self, expression: &Expression<Str>) -> bool {
-        let helpers = [self.name("(concat)"), self.name("(idiv)")];
+        let helpers = [self.name("(concat)"), self.name("(idiv)"), self.name("(index)")];
         if !expression.tail.is_empty() {
             return false;
         }
@@ -622,7 +623,7 @@ impl Rewriter<'_> {
         else {
             return false;
         };
-        // `(concat)` calls come parenthesised, `(idiv)` calls bare.
+        // `(concat)` calls come parenthesised, `(idiv)` and `(index)` calls bare.
         let called = match &outer.primary {
             PrimaryExpression::GroupedExpression(inner) if outer.suffixes.is_empty() => {
                 match inner.head.as_ref() {
