@@ -51,3 +51,6 @@ print(utf8.offset(t, 1), utf8.offset(t, 2), utf8.offset(t, 3), utf8.offset(t, -1
 print(utf8.offset(t, 0, 3), utf8.offset(t, 0, 2), utf8.offset(t, 3, 4), utf8.offset(t, -1, 4))
 print(utf8.offset(t, 100), utf8.offset(t, -100), utf8.offset(t, 1, #t + 1), utf8.offset(t, 0, #t + 1))
 print(utf8.offset("", 1), utf8.offset("", -1), utf8.offset("", 0))
+
+-- The library is also a module.
+print(require("utf8") == utf8, package.loaded.utf8 == utf8)

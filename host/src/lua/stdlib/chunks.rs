@@ -52,7 +52,7 @@ pub fn load_chunks<'gc>(ctx: Context<'gc>, sandbox: &Sandbox, helpers: Helpers<'
     let _ = package.set(ctx, "cpath", "");
     let _ = package.set(ctx, "config", "/\n;\n?\n!\n-\n");
     let loaded = Table::new(&ctx);
-    for name in ["string", "table", "math", "coroutine", "os", "io"] {
+    for name in ["string", "table", "math", "coroutine", "os", "io", "utf8"] {
         let _ = loaded.set(ctx, name, ctx.get_global(name));
     }
     let _ = loaded.set(ctx, "_G", globals);
