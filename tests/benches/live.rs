@@ -1,0 +1,937 @@
+//! Live-loop benchmark: from a console command to every subscribed
+//! WebSocket client holding the new HTML, on the example plan scaled up.
+//!
+//! ```text
+//! cargo bench -p planhost-tests --bench live -- \
+//!     [--clients 1,1000] [--rounds 30] [--items 2000]
+//! ```
+//!
+//! 1. Scale `examples/quarter` to `--items` work items in a temporary
+//!    directory: its Lua code as is, `work.tsv` cycling the 60 example rows
+//!    with new ids and distinct names, `people.tsv` cycling the 30 people
+//!    the same way (supply grows with demand), `plan.tsv` ranking every copy
+//!    of an item where the item was ranked, with the cutline scaled, so the
+//!    feasible line and the short-of-staff rows keep the example's shape.
+//!    `planhost render DIR --view work --renderer table` must succeed.
+//! 2. Where the time of one change goes, in this process with planhost's
+//!    own Lua thread and plugin registry, the steps of the server's live
+//!    loop one by one: the console command, the `work` view's data, its
+//!    render by the `table` plugin, the view envelope and the message frame.
+//! 3. For each client count N: start `planhost serve DIR` (release build),
+//!    connect N clients (one smol task each, all on one thread) subscribed
+//!    to `view/work/table`, wait until each holds the first message, then
+//!    for `--rounds` rounds run a planning command (alternately `rank(ID,
+//!    1)` pulling an item from below the cutline to the top and `up(ID)`
+//!    moving an item near the cutline up a place) with `POST /api/console`
+//!    and time from just before the request to when each client has a
+//!    message with a higher `rev` than it held. Clients read frames by hand
+//!    (see `support::FrameReader`), looking only at the `rev` near the start.
+//!    Then as many rounds publish the last envelope of step 2 on the same
+//!    topic with `POST /api/publish` (latest-wins): the fan-out of the same
+//!    bytes without the plan's work, so the two can be told apart.
+//!
+//! The planhost binary is built with `cargo build --release -p planhost`,
+//! unless `PLANHOST_BIN=/path/to/planhost` names one to use instead.
+//! `RUST_LOG` is passed on to the server (default `warn`).
+
+mod support;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_lite::FutureExt;
+use planhost::live::Envelope;
+use planhost::lua::runtime::Budget;
+use planhost::lua::sandbox::Sandbox;
+use planhost::lua::thread::{self as lua_thread, ConsoleOutcome};
+use planhost::protocol::ServerFrame;
+use planhost::render::registry::default_cache_dir;
+use planhost::render::{Registry, RenderLimits};
+use planhost_tests::TempDir;
+use smol::net::TcpStream;
+use smol::{Executor, Task, Timer};
+
+use support::{FrameReader, cpu_ms, http, machine_summary, number_after, percentile_ms};
+
+/// The view and renderer every client watches.
+const VIEW: &str = "work";
+const RENDERER: &str = "table";
+const TOPIC: &str = "view/work/table";
+/// A message frame's JSON puts `rev` within this many bytes of the start.
+const REV_WINDOW: usize = 160;
+const REV_KEY: &[u8] = b"\"rev\":";
+/// Pause between rounds, so each round starts with idle clients.
+const ROUND_PAUSE: Duration = Duration::from_millis(100);
+/// How long one round may take before its missing deliveries count as lost.
+const ROUND_LIMIT: Duration = Duration::from_secs(60);
+/// How long all clients may take to connect and get the first message.
+const READY_LIMIT: Duration = Duration::from_secs(300);
+/// Handshakes in flight at once, so the listen backlog never overflows.
+const CONCURRENT_CONNECTS: usize = 128;
+/// Latency slot of a round the client never saw.
+const MISSING: u32 = u32::MAX;
+
+fn main() {
+    let options = Options::parse();
+    let machine = machine_summary();
+    support::raise_open_file_limit("live");
+    let planhost = support::build_planhost("live");
+    let dir = TempDir::new("live");
+    let plan = scale_plan(&example_dir(), dir.path(), options.items);
+    eprintln!(
+        "live: plan of {} work items and {} people, cutline {}, in {}",
+        plan.items,
+        plan.people,
+        plan.cutline,
+        dir.path().display()
+    );
+    let check = check_render(&planhost, dir.path());
+    let commands = plan.commands(options.rounds);
+    let steps = breakdown(dir.path(), &commands);
+    let mut results = Vec::new();
+    for &clients in &options.clients {
+        eprintln!("live: {clients} clients, {} rounds", options.rounds);
+        let server = Server::start(&planhost, dir.path());
+        match run_case(server, clients, &commands, &steps.envelope_text) {
+            Ok(result) => results.push(result),
+            Err(error) => eprintln!("live: {clients} clients failed: {error}"),
+        }
+    }
+    print_report(&machine, &plan, &check, &steps, &results);
+}
+
+// ---------------------------------------------------------------- options
+
+struct Options {
+    clients: Vec<usize>,
+    rounds: usize,
+    items: usize,
+}
+
+impl Options {
+    fn parse() -> Options {
+        let mut options = Options { clients: vec![1, 1000], rounds: 30, items: 2000 };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            let mut value =
+                || args.next().unwrap_or_else(|| usage(&format!("{arg} needs a value")));
+            match arg.as_str() {
+                "--clients" => {
+                    options.clients = value()
+                        .split(',')
+                        .map(|n| {
+                            n.trim()
+                                .parse()
+                                .unwrap_or_else(|_| usage(&format!("bad client count {n:?}")))
+                        })
+                        .collect();
+                }
+                "--rounds" => {
+                    options.rounds = value().parse().unwrap_or_else(|_| usage("bad --rounds"))
+                }
+                "--items" => {
+                    options.items = value().parse().unwrap_or_else(|_| usage("bad --items"))
+                }
+                // `cargo bench` appends `--bench` to every bench binary's arguments.
+                "--bench" => {}
+                other => usage(&format!("unknown argument {other:?}")),
+            }
+        }
+        if options.rounds == 0 || options.clients.contains(&0) || options.items < 2 {
+            usage("--rounds and every --clients count must be at least 1, --items at least 2");
+        }
+        options
+    }
+}
+
+fn usage(problem: &str) -> ! {
+    eprintln!("live: {problem}");
+    eprintln!(
+        "usage: cargo bench -p planhost-tests --bench live -- [--clients 1,1000] [--rounds 30] [--items 2000]"
+    );
+    std::process::exit(2);
+}
+
+// ---------------------------------------------------------------- the plan
+
+fn example_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/quarter")
+}
+
+/// A QPlan file: header line, separator line, rows of tab-separated fields.
+struct Tsv {
+    header: String,
+    separator: String,
+    rows: Vec<Vec<String>>,
+}
+
+impl Tsv {
+    fn read(path: &Path) -> Tsv {
+        let text = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        let mut lines = text.lines();
+        let header = lines.next().expect("a header line").to_owned();
+        let separator = lines.next().expect("a separator line").to_owned();
+        let rows = lines
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.split('\t').map(str::to_owned).collect())
+            .collect();
+        Tsv { header, separator, rows }
+    }
+
+    fn write(&self, path: &Path) {
+        let mut text = format!("{}\n{}\n", self.header, self.separator);
+        for row in &self.rows {
+            text.push_str(&row.join("\t"));
+            text.push('\n');
+        }
+        std::fs::write(path, text).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    }
+
+    fn column(&self, name: &str) -> usize {
+        self.header
+            .split('\t')
+            .position(|c| c.trim() == name)
+            .unwrap_or_else(|| panic!("no column {name} in {:?}", self.header))
+    }
+
+    /// `count` rows cycling these, with ids 1..=count and, from the second
+    /// round of the cycle on, the name numbered (`Passkey sign-in 2`). The
+    /// second value lists, per original id, the ids of its copies.
+    fn cycled(&self, count: usize) -> (Tsv, Vec<(String, Vec<usize>)>) {
+        let (id, name) = (self.column("ID"), self.column("Name"));
+        let mut copies: Vec<(String, Vec<usize>)> =
+            self.rows.iter().map(|row| (row[id].trim().to_owned(), Vec::new())).collect();
+        let rows = (0..count)
+            .map(|i| {
+                let (cycle, original) = (i / self.rows.len(), i % self.rows.len());
+                let mut row = self.rows[original].clone();
+                row[id] = (i + 1).to_string();
+                if cycle > 0 {
+                    row[name] = format!("{} {}", row[name].trim(), cycle + 1);
+                }
+                copies[original].1.push(i + 1);
+                row
+            })
+            .collect();
+        let tsv = Tsv { header: self.header.clone(), separator: self.separator.clone(), rows };
+        (tsv, copies)
+    }
+}
+
+/// The scaled plan.
+struct ScaledPlan {
+    items: usize,
+    people: usize,
+    cutline: usize,
+    /// Work item ids in rank order.
+    ranking: Vec<usize>,
+}
+
+/// Writes the example scaled to `items` work items into `dir`.
+fn scale_plan(example: &Path, dir: &Path, items: usize) -> ScaledPlan {
+    std::fs::copy(example.join("plan.lua"), dir.join("plan.lua")).expect("copying plan.lua");
+    std::fs::create_dir_all(dir.join("lib")).expect("creating lib/");
+    for entry in std::fs::read_dir(example.join("lib")).expect("reading the example's lib/") {
+        let path = entry.expect("lib/ entry").path();
+        if path.is_file() {
+            std::fs::copy(&path, dir.join("lib").join(path.file_name().expect("a file name")))
+                .expect("copying lib/");
+        }
+    }
+    let work = Tsv::read(&example.join("work.tsv"));
+    let people = Tsv::read(&example.join("people.tsv"));
+    let mut plan = Tsv::read(&example.join("plan.tsv"));
+    let scale = |n: usize| (n as f64 * items as f64 / work.rows.len() as f64).round() as usize;
+
+    let (scaled_work, copies) = work.cycled(items);
+    scaled_work.write(&dir.join("work.tsv"));
+    let people_count = scale(people.rows.len()).max(1);
+    people.cycled(people_count).0.write(&dir.join("people.tsv"));
+
+    // Every copy of an item takes the item's place in the ranking.
+    let (cutline_at, items_at) = (plan.column("Cutline"), plan.column("WorkItems"));
+    let row = plan.rows.first_mut().expect("a plan row");
+    let ranking: Vec<usize> = row[items_at]
+        .split(',')
+        .map(str::trim)
+        .filter_map(|id| copies.iter().find(|(original, _)| original == id))
+        .flat_map(|(_, ids)| ids.iter().copied())
+        .collect();
+    assert_eq!(ranking.len(), items, "the example ranks every work item");
+    let cutline = scale(row[cutline_at].trim().parse().expect("a cutline")).min(items);
+    row[cutline_at] = cutline.to_string();
+    row[items_at] = ranking.iter().map(usize::to_string).collect::<Vec<_>>().join(",");
+    plan.write(&dir.join("plan.tsv"));
+    ScaledPlan { items, people: people_count, cutline, ranking }
+}
+
+impl ScaledPlan {
+    /// The console commands of the rounds: even rounds pull an item from
+    /// below the cutline to rank 1, odd rounds move an item at or a little
+    /// above the cutline up one place. Every one changes the ranking.
+    fn commands(&self, rounds: usize) -> Vec<String> {
+        let below = &self.ranking[self.cutline.min(self.items - 1)..];
+        let above = &self.ranking[1..self.cutline.max(2)];
+        (0..rounds)
+            .map(|round| {
+                let k = round / 2;
+                if round % 2 == 0 {
+                    format!("rank({}, 1)", below[(k * 37) % below.len()])
+                } else {
+                    format!("up({})", above[above.len() - 1 - (k * 13) % above.len()])
+                }
+            })
+            .collect()
+    }
+}
+
+/// What `planhost render` said about the scaled plan.
+struct RenderCheck {
+    /// The plan's own summary line (cutline, feasible line).
+    summary: String,
+    html_bytes: usize,
+    wall: Duration,
+}
+
+/// `planhost render DIR --view work --renderer table` must succeed.
+fn check_render(planhost: &Path, dir: &Path) -> RenderCheck {
+    let start = Instant::now();
+    let output = Command::new(planhost)
+        .arg("render")
+        .arg(dir)
+        .args(["--view", VIEW, "--renderer", RENDERER])
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("running planhost render");
+    let wall = start.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "planhost render failed ({}): {stderr}", output.status);
+    let summary = stderr.lines().find(|l| l.starts_with("plan ")).unwrap_or_default().to_owned();
+    let html_bytes = output.stdout.len().saturating_sub(1); // println!'s newline
+    eprintln!(
+        "live: planhost render: {html_bytes} bytes of HTML in {:.0} ms; {summary}",
+        wall.as_secs_f64() * 1e3
+    );
+    RenderCheck { summary, html_bytes, wall }
+}
+
+// ---------------------------------------------------------------- breakdown
+
+/// Per round, µs of each step of the live loop, sorted.
+struct Steps {
+    load_ms: f64,
+    console: Vec<u32>,
+    view_data: Vec<u32>,
+    view_text: Vec<u32>,
+    render: Vec<u32>,
+    envelope: Vec<u32>,
+    frame: Vec<u32>,
+    total: Vec<u32>,
+    frame_bytes: usize,
+    /// The last round's view envelope, published again by the publish-only rounds.
+    envelope_text: String,
+}
+
+/// Runs the rounds' commands on planhost's Lua thread and renders the way
+/// the live loop does, timing each step.
+fn breakdown(dir: &Path, commands: &[String]) -> Steps {
+    let sandbox = Sandbox::new(dir, false).expect("opening the plan directory");
+    let entry = sandbox.root().join(planhost::server::PLAN_ENTRY);
+    let lua = lua_thread::spawn(Budget::default(), sandbox, None).expect("starting Lua");
+    let registry = Registry::load(&[], RenderLimits::default(), default_cache_dir().as_deref())
+        .expect("loading the built-in plugins");
+    let us = |since: Instant| since.elapsed().as_micros().min(u128::from(MISSING - 1)) as u32;
+    smol::block_on(async {
+        let start = Instant::now();
+        lua.run_file(entry).await.expect("running plan.lua");
+        let load_ms = start.elapsed().as_secs_f64() * 1e3;
+        let mut steps = Steps {
+            load_ms,
+            console: Vec::new(),
+            view_data: Vec::new(),
+            view_text: Vec::new(),
+            render: Vec::new(),
+            envelope: Vec::new(),
+            frame: Vec::new(),
+            total: Vec::new(),
+            frame_bytes: 0,
+            envelope_text: String::new(),
+        };
+        // The server renders once before any change (for the first subscriber).
+        let first = lua.view_data(VIEW).await.expect("the work view").to_string();
+        registry.render(RENDERER, VIEW, &first, &[]).expect("rendering the work view");
+        for command in commands {
+            let start = Instant::now();
+            let reply = lua.console(command).await;
+            steps.console.push(us(start));
+            if let ConsoleOutcome::Failed(error) = reply.outcome {
+                panic!("{command}: {error}");
+            }
+            let at = Instant::now();
+            let data = lua.view_data(VIEW).await.expect("the work view");
+            steps.view_data.push(us(at));
+            let at = Instant::now();
+            let data = data.to_string();
+            steps.view_text.push(us(at));
+            let at = Instant::now();
+            let html = registry.render(RENDERER, VIEW, &data, &[]).expect("rendering");
+            steps.render.push(us(at));
+            let at = Instant::now();
+            let envelope = Envelope { html: Some(html), error: None };
+            let envelope = serde_json::to_string(&envelope).expect("an envelope");
+            steps.envelope.push(us(at));
+            steps.envelope_text.clone_from(&envelope);
+            let at = Instant::now();
+            let frame = ServerFrame::Message { topic: TOPIC.into(), rev: 1, data: envelope };
+            let frame = serde_json::to_string(&frame).expect("a frame");
+            steps.frame.push(us(at));
+            let round = steps.console.len() - 1;
+            let total = [
+                &steps.console,
+                &steps.view_data,
+                &steps.view_text,
+                &steps.render,
+                &steps.envelope,
+                &steps.frame,
+            ]
+            .iter()
+            .map(|step| step[round])
+            .sum();
+            steps.total.push(total);
+            steps.frame_bytes = frame.len();
+        }
+        for list in [
+            &mut steps.console,
+            &mut steps.view_data,
+            &mut steps.view_text,
+            &mut steps.render,
+            &mut steps.envelope,
+            &mut steps.frame,
+            &mut steps.total,
+        ] {
+            list.sort_unstable();
+        }
+        eprintln!(
+            "live: steps of one change in-process: {:.1} ms median",
+            percentile_ms(&steps.total, 50.0)
+        );
+        steps
+    })
+}
+
+// ---------------------------------------------------------------- server
+
+/// `planhost serve DIR`, killed on drop.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    token: String,
+}
+
+impl Server {
+    fn start(bin: &Path, dir: &Path) -> Server {
+        let mut command = Command::new(bin);
+        command
+            .arg("serve")
+            .arg(dir)
+            .args(["--addr", "127.0.0.1:0", "--no-console"])
+            // The clients never answer pings: keep them from being dropped.
+            .args(["--ping-interval", "600s", "--pong-timeout", "900s"])
+            .args(["--stuck-timeout", "60s"])
+            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()));
+        let (child, addr) = support::spawn_until_ready(command, "planhost listening on http://");
+        let token =
+            std::fs::read_to_string(dir.join(".planhost/token")).expect("reading the token file");
+        Server { child, addr, token: token.trim().to_owned() }
+    }
+
+    fn cpu_ms(&self) -> u64 {
+        cpu_ms(&self.child.id().to_string())
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+// ---------------------------------------------------------------- one case
+
+/// What all clients of one case share with the driver.
+struct Shared {
+    base: Instant,
+    /// The round in progress (`usize::MAX` before the first).
+    round: AtomicUsize,
+    /// Per round: when the console request started, in ns since `base`.
+    round_start: Vec<AtomicU64>,
+    /// Per round: clients that have the new HTML.
+    delivered: Vec<AtomicUsize>,
+    /// Clients holding their first message.
+    ready: AtomicUsize,
+    /// Clients that ended early, and the first reason.
+    failed: AtomicUsize,
+    first_error: Mutex<Option<String>>,
+    connect_gate: smol::lock::Semaphore,
+}
+
+impl Shared {
+    fn new(rounds: usize) -> Shared {
+        Shared {
+            base: Instant::now(),
+            round: AtomicUsize::new(usize::MAX),
+            round_start: (0..rounds).map(|_| AtomicU64::new(u64::MAX)).collect(),
+            delivered: (0..rounds).map(|_| AtomicUsize::new(0)).collect(),
+            ready: AtomicUsize::new(0),
+            failed: AtomicUsize::new(0),
+            first_error: Mutex::new(None),
+            connect_gate: smol::lock::Semaphore::new(CONCURRENT_CONNECTS),
+        }
+    }
+
+    fn now_ns(&self) -> u64 {
+        self.base.elapsed().as_nanos() as u64
+    }
+
+    fn fail(&self, error: String) {
+        self.failed.fetch_add(1, Ordering::AcqRel);
+        self.first_error.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(error);
+    }
+
+    fn first_error(&self) -> String {
+        self.first_error.lock().unwrap_or_else(|e| e.into_inner()).clone().unwrap_or_default()
+    }
+}
+
+/// The two kinds of rounds of a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// A planning command through `POST /api/console`: the whole live loop.
+    Console,
+    /// The same envelope published with `POST /api/publish/view/work/table`:
+    /// the fan-out alone.
+    Publish,
+}
+
+impl Phase {
+    fn name(self) -> &'static str {
+        match self {
+            Phase::Console => "console command",
+            Phase::Publish => "publish only",
+        }
+    }
+}
+
+/// The measurements of one kind of round.
+struct PhaseResult {
+    phase: Phase,
+    /// Every delivery's latency, µs, sorted.
+    per_client_us: Vec<u32>,
+    /// Per round, when the last client had it, µs, sorted.
+    all_clients_us: Vec<u32>,
+    /// Per round, the HTTP request from send to answer, µs, sorted.
+    request_us: Vec<u32>,
+    /// Median frame payload per message, and all bytes delivered per round.
+    message_bytes: usize,
+    round_bytes: f64,
+    server_cpu_ms: f64,
+    bench_cpu_ms: f64,
+    expected: usize,
+}
+
+/// The measurements of one client count.
+struct CaseResult {
+    clients: usize,
+    phases: Vec<PhaseResult>,
+    failed_clients: usize,
+}
+
+fn run_case(
+    mut server: Server,
+    clients: usize,
+    commands: &[String],
+    envelope: &str,
+) -> Result<CaseResult, String> {
+    let executor = Executor::new();
+    smol::block_on(executor.run(measure(&executor, &mut server, clients, commands, envelope)))
+}
+
+/// Server and load generator CPU per round, and the requests' own times.
+struct PhaseCost {
+    request_us: Vec<u32>,
+    server_cpu_ms: f64,
+    bench_cpu_ms: f64,
+}
+
+async fn measure(
+    executor: &Executor<'_>,
+    server: &mut Server,
+    n: usize,
+    commands: &[String],
+    envelope: &str,
+) -> Result<CaseResult, String> {
+    let rounds = commands.len();
+    // Console rounds first, then as many publish-only rounds.
+    let phases = [(Phase::Console, 0..rounds), (Phase::Publish, rounds..2 * rounds)];
+    let shared = Arc::new(Shared::new(2 * rounds));
+    let tasks: Vec<Task<Finished>> = (0..n)
+        .map(|_| executor.spawn(run_client(server.addr, shared.clone(), 2 * rounds)))
+        .collect();
+    wait_ready(&shared, n).await?;
+    Timer::after(Duration::from_secs(1)).await;
+    let mut costs = Vec::new();
+    for (phase, range) in phases.clone() {
+        let (server_cpu, bench_cpu) = (server.cpu_ms(), cpu_ms("self"));
+        let mut request_us = Vec::with_capacity(rounds);
+        for round in range {
+            let took = match phase {
+                Phase::Console => console_round(server, &shared, round, &commands[round]).await?,
+                Phase::Publish => publish_round(server, &shared, round, envelope, n).await?,
+            };
+            request_us.push(took);
+            wait_round(&shared, round, n).await;
+            Timer::after(ROUND_PAUSE).await;
+        }
+        // The pauses are idle time: CPU per round counts the work only.
+        let per_round = |spent: u64| spent as f64 / rounds as f64;
+        costs.push(PhaseCost {
+            request_us,
+            server_cpu_ms: per_round(server.cpu_ms().saturating_sub(server_cpu)),
+            bench_cpu_ms: per_round(cpu_ms("self").saturating_sub(bench_cpu)),
+        });
+    }
+    // Clients still waiting for a lost message end when the server goes.
+    server.stop();
+    let finished = join_clients(tasks).await;
+    let failed_clients = shared.failed.load(Ordering::Acquire);
+    if failed_clients > 0 {
+        eprintln!("live: {failed_clients} clients ended early; first: {}", shared.first_error());
+    }
+    let phases = phases
+        .into_iter()
+        .zip(costs)
+        .map(|((phase, range), cost)| summarise(n, phase, range, &finished, cost))
+        .collect();
+    Ok(CaseResult { clients: n, phases, failed_clients })
+}
+
+/// Waits until every client holds the view's first message.
+async fn wait_ready(shared: &Shared, n: usize) -> Result<(), String> {
+    let deadline = Instant::now() + READY_LIMIT;
+    loop {
+        let ready = shared.ready.load(Ordering::Acquire);
+        if ready == n {
+            return Ok(());
+        }
+        let failed = shared.failed.load(Ordering::Acquire);
+        if failed > 0 || Instant::now() > deadline {
+            return Err(format!(
+                "{ready}/{n} clients have the view, {failed} clients failed: {}",
+                shared.first_error()
+            ));
+        }
+        Timer::after(Duration::from_millis(20)).await;
+    }
+}
+
+/// Runs one console command, timed from just before the request; returns
+/// the request's own time in µs.
+async fn console_round(
+    server: &Server,
+    shared: &Shared,
+    round: usize,
+    command: &str,
+) -> Result<u32, String> {
+    let auth = format!("Authorization: Bearer {}\r\n", server.token);
+    let start = Instant::now();
+    shared.round_start[round].store(shared.now_ns(), Ordering::Release);
+    shared.round.store(round, Ordering::Release);
+    let (status, answer) =
+        http(server.addr, "POST", "/api/console", &auth, command.as_bytes()).await?;
+    let took = start.elapsed().as_micros().min(u128::from(MISSING - 1)) as u32;
+    let answer: serde_json::Value = serde_json::from_slice(&answer).unwrap_or_default();
+    if status != 200 || answer["status"] != "ok" {
+        return Err(format!("{command} answered {status}: {answer}"));
+    }
+    // `rank A -> B`: a command that moved nothing would publish nothing.
+    let output = answer["output"].as_str().unwrap_or_default();
+    let moved = output
+        .split_once(": rank ")
+        .and_then(|(_, rest)| rest.split_once(" (").map(|(ranks, _)| ranks))
+        .and_then(|ranks| ranks.split_once(" -> "))
+        .is_none_or(|(from, to)| from != to);
+    if !moved {
+        eprintln!("live: round {round}: {command} did not change the ranking: {output}");
+    }
+    Ok(took)
+}
+
+/// Publishes `envelope` on the view topic as the live loop would, timed
+/// from just before the request; returns the request's own time in µs.
+async fn publish_round(
+    server: &Server,
+    shared: &Shared,
+    round: usize,
+    envelope: &str,
+    n: usize,
+) -> Result<u32, String> {
+    let auth = format!("Authorization: Bearer {}\r\n", server.token);
+    let path = format!("/api/publish/{TOPIC}?delivery=latest-wins");
+    let start = Instant::now();
+    shared.round_start[round].store(shared.now_ns(), Ordering::Release);
+    shared.round.store(round, Ordering::Release);
+    let (status, answer) = http(server.addr, "POST", &path, &auth, envelope.as_bytes()).await?;
+    let took = start.elapsed().as_micros().min(u128::from(MISSING - 1)) as u32;
+    let answer: serde_json::Value = serde_json::from_slice(&answer).unwrap_or_default();
+    if status != 200 {
+        return Err(format!("publish answered {status}: {answer}"));
+    }
+    if answer["subscribers"].as_u64() != Some(n as u64) {
+        eprintln!(
+            "live: round {round} reached {} subscribers, expected {n}",
+            answer["subscribers"]
+        );
+    }
+    Ok(took)
+}
+
+/// Waits until every client has round `round`, or the round limit passed.
+async fn wait_round(shared: &Shared, round: usize, n: usize) {
+    let deadline = Instant::now() + ROUND_LIMIT;
+    while shared.delivered[round].load(Ordering::Acquire) < n && Instant::now() < deadline {
+        Timer::after(Duration::from_millis(1)).await;
+    }
+    let got = shared.delivered[round].load(Ordering::Acquire);
+    if got < n {
+        eprintln!("live: round {round}: only {got}/{n} clients had new HTML after {ROUND_LIMIT:?}");
+    }
+}
+
+/// Collects every client's results (closing its connection); clients still
+/// stuck after 30 s are dropped.
+async fn join_clients(tasks: Vec<Task<Finished>>) -> Vec<Finished> {
+    let mut finished = Vec::with_capacity(tasks.len());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for task in tasks {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let timeout = async {
+            Timer::after(left).await;
+            None
+        };
+        match async { Some(task.await) }.or(timeout).await {
+            Some(client) => finished.push(client),
+            None => eprintln!("live: a client did not finish"),
+        }
+    }
+    finished
+}
+
+// ---------------------------------------------------------------- clients
+
+/// What a client task hands back.
+struct Finished {
+    /// The latency of each round in µs (`MISSING` if never seen).
+    latencies: Vec<u32>,
+    /// The frame payload bytes of each round's message (0 if never seen).
+    bytes: Vec<u32>,
+    /// The open connection: closing it as soon as the client has the last
+    /// round would slow the clients still waiting for it.
+    _socket: Option<TcpStream>,
+}
+
+/// One client: connect, subscribe, take the first message, then note when
+/// each round's newer one arrives.
+async fn run_client(addr: SocketAddr, shared: Arc<Shared>, rounds: usize) -> Finished {
+    let mut finished =
+        Finished { latencies: vec![MISSING; rounds], bytes: vec![0; rounds], _socket: None };
+    let connected = {
+        let _permit = shared.connect_gate.acquire().await;
+        support::connect_raw(addr, TOPIC).await
+    };
+    match connected {
+        Ok(mut stream) => match receive(&mut stream, &shared, &mut finished).await {
+            Ok(()) => finished._socket = Some(stream),
+            Err(error) => shared.fail(error),
+        },
+        Err(error) => shared.fail(error),
+    }
+    finished
+}
+
+/// The `rev` of a message frame, from the payload's first bytes.
+fn frame_rev(head: &[u8]) -> Option<u64> {
+    number_after(head, REV_KEY)
+}
+
+/// Reads frames until every round's message arrived: a text frame whose
+/// `rev` is above the one held belongs to the round in progress.
+async fn receive(
+    stream: &mut TcpStream,
+    shared: &Shared,
+    finished: &mut Finished,
+) -> Result<(), String> {
+    let mut frames = FrameReader::new();
+    let mut held = loop {
+        let frame = frames.next(stream, REV_WINDOW, frame_rev).await?;
+        if let Some(rev) = frame.head.filter(|_| frame.opcode == 0x1) {
+            shared.ready.fetch_add(1, Ordering::AcqRel);
+            break rev;
+        }
+    };
+    let rounds = finished.latencies.len();
+    let mut seen = 0;
+    while seen < rounds {
+        let frame = frames.next(stream, REV_WINDOW, frame_rev).await?;
+        let now = shared.now_ns();
+        let Some(rev) = frame.head.filter(|&rev| frame.opcode == 0x1 && rev > held) else {
+            continue;
+        };
+        held = rev;
+        let round = shared.round.load(Ordering::Acquire);
+        if round >= rounds || finished.latencies[round] != MISSING {
+            continue;
+        }
+        let start = shared.round_start[round].load(Ordering::Acquire);
+        finished.latencies[round] =
+            (now.saturating_sub(start) / 1_000).min(u64::from(MISSING - 1)) as u32;
+        finished.bytes[round] = frame.len.min(u32::MAX as usize) as u32;
+        shared.delivered[round].fetch_add(1, Ordering::AcqRel);
+        seen += 1;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- report
+
+fn summarise(
+    clients: usize,
+    phase: Phase,
+    range: std::ops::Range<usize>,
+    finished: &[Finished],
+    cost: PhaseCost,
+) -> PhaseResult {
+    let rounds = range.len();
+    let mut per_client_us: Vec<u32> = finished
+        .iter()
+        .flat_map(|f| f.latencies[range.clone()].iter().copied())
+        .filter(|&l| l != MISSING)
+        .collect();
+    per_client_us.sort_unstable();
+    let mut all_clients_us: Vec<u32> = range
+        .clone()
+        .map(|r| {
+            let got = finished.iter().map(|f| f.latencies[r]).filter(|&l| l != MISSING);
+            got.max().unwrap_or(MISSING)
+        })
+        .collect();
+    let by_round: Vec<String> =
+        all_clients_us.iter().map(|&us| format!("{:.0}", f64::from(us) / 1_000.0)).collect();
+    eprintln!(
+        "live: N={clients}, {}: last client per round (ms): {}",
+        phase.name(),
+        by_round.join(" ")
+    );
+    all_clients_us.sort_unstable();
+    let mut request_us = cost.request_us;
+    request_us.sort_unstable();
+    let mut sizes: Vec<u32> = finished
+        .iter()
+        .flat_map(|f| f.bytes[range.clone()].iter().copied())
+        .filter(|&b| b > 0)
+        .collect();
+    sizes.sort_unstable();
+    let delivered: u64 = sizes.iter().map(|&b| u64::from(b)).sum();
+    PhaseResult {
+        phase,
+        message_bytes: sizes.get(sizes.len() / 2).map_or(0, |&b| b as usize),
+        round_bytes: delivered as f64 / rounds as f64,
+        per_client_us,
+        all_clients_us,
+        request_us,
+        server_cpu_ms: cost.server_cpu_ms,
+        bench_cpu_ms: cost.bench_cpu_ms,
+        expected: clients * rounds,
+    }
+}
+
+fn print_report(
+    machine: &str,
+    plan: &ScaledPlan,
+    check: &RenderCheck,
+    steps: &Steps,
+    results: &[CaseResult],
+) {
+    let ms = |sorted: &[u32], p| percentile_ms(sorted, p);
+    println!();
+    println!("{machine}");
+    println!(
+        "plan: {} work items, {} people, cutline {}; {}",
+        plan.items, plan.people, plan.cutline, check.summary
+    );
+    println!(
+        "planhost render --view {VIEW} --renderer {RENDERER}: {} bytes of HTML, {:.0} ms (whole process)",
+        check.html_bytes,
+        check.wall.as_secs_f64() * 1e3
+    );
+    println!();
+    println!(
+        "| N | rounds | p50 per-client ms | p99 per-client ms | p50 all-clients ms | p99 all-clients ms | delivered | request p50 ms | message KB | MB per round | server CPU ms / round | bench CPU ms / round |"
+    );
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for case in results {
+        for r in &case.phases {
+            println!(
+                "| {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {}/{}{} | {:.1} | {:.0} | {:.1} | {:.0} | {:.0} |",
+                case.clients,
+                r.phase.name(),
+                ms(&r.per_client_us, 50.0),
+                ms(&r.per_client_us, 99.0),
+                ms(&r.all_clients_us, 50.0),
+                ms(&r.all_clients_us, 99.0),
+                r.per_client_us.len(),
+                r.expected,
+                if case.failed_clients > 0 {
+                    format!(" ({} clients dropped)", case.failed_clients)
+                } else {
+                    String::new()
+                },
+                ms(&r.request_us, 50.0),
+                r.message_bytes as f64 / 1024.0,
+                r.round_bytes / (1024.0 * 1024.0),
+                r.server_cpu_ms,
+                r.bench_cpu_ms,
+            );
+        }
+    }
+    println!();
+    println!(
+        "Steps of one change in this process (plan.lua loaded in {:.0} ms; {} rounds; message frame {} bytes):",
+        steps.load_ms,
+        steps.total.len(),
+        steps.frame_bytes
+    );
+    println!();
+    println!("| step | p50 ms | p99 ms |");
+    println!("|---|---:|---:|");
+    for (name, sorted) in [
+        ("console command (Lua)", &steps.console),
+        ("view data (Lua view function to JSON value)", &steps.view_data),
+        ("view data as JSON text", &steps.view_text),
+        ("render (table plugin, wasm)", &steps.render),
+        ("view envelope (JSON)", &steps.envelope),
+        ("message frame (JSON)", &steps.frame),
+        ("total", &steps.total),
+    ] {
+        println!("| {name} | {:.1} | {:.1} |", ms(sorted, 50.0), ms(sorted, 99.0));
+    }
+}
