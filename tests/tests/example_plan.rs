@@ -211,7 +211,7 @@ fn the_plan_serves_its_views_in_the_renderers_shapes() {
             ),
             "{printed}"
         );
-        assert_eq!(lua.views().await, ["chart", "staff", "tracks", "work"]);
+        assert_eq!(lua.views().await, ["work", "tracks", "staff", "chart"]);
         let plan = json!({"name": "2026Q1", "weeks": 13, "cutline": 42, "feasible_line": 32});
 
         for name in ["work", "chart"] {
