@@ -39,7 +39,7 @@ impl Renderer for Table {
 pub fn render(request: &RenderRequest) -> Result<String, RenderError> {
     match request.view.as_str() {
         "work" => {
-            let units = Units::from_option(request.option("units"))?;
+            let units = Units::from_request(request)?;
             work::render_work(&request.data::<WorkView>()?, units)
         }
         _ => Err(request.unknown_view()),
