@@ -60,8 +60,9 @@
 //! - [`Html`]: an HTML builder that escapes text and attribute values.
 //! - [`RenderRequest::data`] and [`RenderRequest::option`]: typed access
 //!   to a request, with errors that say what is wrong.
-//! - [`format`](mod@format): numbers as the built-in renderers write them (`6`, `1.5`,
-//!   `0.46`), and amounts in weeks or people as the `units` option asks.
+//! - [`format`](mod@format): numbers as the built-in renderers write them
+//!   (`6`, `1.5`, `0.46`), and amounts in weeks or people as the `units`
+//!   option asks.
 //! - [`Keys`]: `data-key` values kept unique within a fragment (`item-7`,
 //!   `item-7~2`), for data that repeats a name.
 //!

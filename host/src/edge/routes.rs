@@ -91,7 +91,7 @@ async fn views(edge: &Edge) -> Response {
 /// `POST /api/console`: the body is a console line (Lua); the answer says
 /// what it printed and whether it ran, failed or needs more lines.
 async fn console(edge: &Edge, request: &mut Request) -> Response {
-    if let Err(response) = authorise(edge, request) {
+    if let Some(response) = unauthorised(edge, request) {
         return response;
     }
     let chunk = match read_body(edge, request).await {
@@ -101,24 +101,25 @@ async fn console(edge: &Edge, request: &mut Request) -> Response {
     json(StatusCode::Ok, &edge.plan.console.run(&chunk).await)
 }
 
-/// Checks the bearer token of a request that changes something.
-fn authorise(edge: &Edge, request: &Request) -> Result<(), Response> {
+/// The 401 answer for a request that changes something without the right
+/// bearer token; `None` when the token is right.
+fn unauthorised(edge: &Edge, request: &Request) -> Option<Response> {
     let authorised = request
         .header("Authorization")
         .and_then(|v| v.as_str().strip_prefix("Bearer "))
         .is_some_and(|presented| edge.token.matches(presented.trim()));
     if authorised {
-        return Ok(());
+        return None;
     }
     let mut response = error_response(StatusCode::Unauthorized, "missing or wrong token");
     response.insert_header("WWW-Authenticate", "Bearer");
-    Err(response)
+    Some(response)
 }
 
 /// `POST /api/publish/TOPIC`: the body, UTF-8 text, becomes the topic's
 /// next message. `?delivery=latest-wins` marks the topic latest-wins.
 async fn publish(edge: &Edge, request: &mut Request, path: &str) -> Response {
-    if let Err(response) = authorise(edge, request) {
+    if let Some(response) = unauthorised(edge, request) {
         return response;
     }
     let raw_topic = &path["/api/publish/".len()..];
