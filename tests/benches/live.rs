@@ -327,6 +327,11 @@ struct Steps {
     load_ms: f64,
     console: Vec<u32>,
     view_data: Vec<u32>,
+    /// Parts of the Lua steps, timed apart: the plan's analysis (which the
+    /// command's confirmation line and the view each run once), and the
+    /// view function without the conversion of its table to JSON.
+    analyze: Vec<u32>,
+    view_function: Vec<u32>,
     view_text: Vec<u32>,
     render: Vec<u32>,
     envelope: Vec<u32>,
@@ -354,6 +359,8 @@ fn breakdown(dir: &Path, commands: &[String]) -> Steps {
             load_ms,
             console: Vec::new(),
             view_data: Vec::new(),
+            analyze: Vec::new(),
+            view_function: Vec::new(),
             view_text: Vec::new(),
             render: Vec::new(),
             envelope: Vec::new(),
@@ -404,10 +411,23 @@ fn breakdown(dir: &Path, commands: &[String]) -> Steps {
             .sum();
             steps.total.push(total);
             steps.frame_bytes = frame.len();
+            for (chunk, times) in [
+                ("local _ = session.plan:analyze()", &mut steps.analyze),
+                (&*format!("local _ = planhost.views.{VIEW}()"), &mut steps.view_function),
+            ] {
+                let at = Instant::now();
+                let reply = lua.console(chunk).await;
+                times.push(us(at));
+                if let ConsoleOutcome::Failed(error) = reply.outcome {
+                    panic!("{chunk}: {error}");
+                }
+            }
         }
         for list in [
             &mut steps.console,
             &mut steps.view_data,
+            &mut steps.analyze,
+            &mut steps.view_function,
             &mut steps.view_text,
             &mut steps.render,
             &mut steps.envelope,
@@ -926,6 +946,8 @@ fn print_report(
     for (name, sorted) in [
         ("console command (Lua)", &steps.console),
         ("view data (Lua view function to JSON value)", &steps.view_data),
+        ("(part of it) the view function alone (Lua)", &steps.view_function),
+        ("(part of both Lua steps) one analysis of the plan", &steps.analyze),
         ("view data as JSON text", &steps.view_text),
         ("render (table plugin, wasm)", &steps.render),
         ("view envelope (JSON)", &steps.envelope),
