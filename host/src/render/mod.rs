@@ -3,6 +3,7 @@
 
 mod bindings;
 pub mod plugin;
+mod pool;
 pub mod registry;
 pub mod renderers;
 pub mod watch;

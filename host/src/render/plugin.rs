@@ -2,6 +2,7 @@
 //! world, compiled once and pre-instantiated, rendered in a fresh instance
 //! per call under a deadline, a memory cap and an output cap.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use wasmtime::component::{Component, Linker, ResourceTable};
@@ -9,6 +10,7 @@ use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::bindings::{self, RendererPre};
+use super::pool::{INSTANCE_SLOTS, Slot, Slots};
 
 /// Limits on one render.
 #[derive(Debug, Clone, Copy)]
@@ -70,15 +72,26 @@ impl WasiView for State {
 pub struct Plugin {
     info: Info,
     pre: RendererPre<State>,
+    /// The instance slots of the engine `pre` belongs to.
+    slots: Arc<Slots>,
 }
 
 impl Plugin {
-    /// Compiles and validates a component and asks it for its info.
-    pub fn load(engine: &Engine, bytes: &[u8], limits: RenderLimits) -> wasmtime::Result<Plugin> {
+    /// Compiles and validates a component and asks it for its info, in an
+    /// instance taken from `slots` (those of `engine`'s pool), so a
+    /// component that does not fit the pool fails here rather than when
+    /// rendering.
+    pub fn load(
+        engine: &Engine,
+        slots: &Arc<Slots>,
+        bytes: &[u8],
+        limits: RenderLimits,
+    ) -> wasmtime::Result<Plugin> {
         let component = Component::new(engine, bytes)?;
         let mut linker = Linker::<State>::new(engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         let pre = RendererPre::new(linker.instantiate_pre(&component)?)?;
+        let _slot = take_slot(slots, limits).map_err(wasmtime::Error::msg)?;
         let mut store = new_store(engine, limits);
         let instance = pre.instantiate(&mut store)?;
         let info = instance.call_info(&mut store)?;
@@ -93,7 +106,7 @@ impl Plugin {
         {
             wasmtime::bail!("plugin name {:?} must be letters, digits, '-' or '_'", info.name);
         }
-        Ok(Plugin { info, pre })
+        Ok(Plugin { info, pre, slots: slots.clone() })
     }
 
     pub fn info(&self) -> &Info {
@@ -109,6 +122,9 @@ impl Plugin {
         limits: RenderLimits,
     ) -> Result<String, RenderFailure> {
         let fail = |reason: String| RenderFailure { plugin: self.info.name.clone(), reason };
+        // Declared before the store, so dropped after it: the instance is
+        // back in its slot by the time the slot is counted free.
+        let _slot = take_slot(&self.slots, limits).map_err(fail)?;
         let mut store = new_store(self.pre.engine(), limits);
         let instance = self.pre.instantiate(&mut store).map_err(|e| fail(describe(&e, limits)))?;
         let request = bindings::RenderRequest {
@@ -130,6 +146,16 @@ impl Plugin {
         }
         Ok(html)
     }
+}
+
+/// A free instance slot, waiting for one up to the render deadline.
+fn take_slot(slots: &Arc<Slots>, limits: RenderLimits) -> Result<Slot, String> {
+    slots.take(limits.deadline).ok_or_else(|| {
+        format!(
+            "too many renders at once: all {INSTANCE_SLOTS} instance slots stayed busy for {} ms",
+            limits.deadline.as_millis()
+        )
+    })
 }
 
 fn new_store(engine: &Engine, limits: RenderLimits) -> Store<State> {

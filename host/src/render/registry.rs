@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use wasmtime::{Cache, CacheConfig, Config, Engine};
 
 use super::plugin::{EPOCH_TICK, Plugin, RenderFailure, RenderLimits};
+use super::pool::{self, Slots};
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_plugins.rs"));
@@ -57,6 +58,8 @@ struct Loaded {
 #[derive(Clone)]
 pub struct Registry {
     engine: Engine,
+    /// The instance slots of `engine`'s pool.
+    slots: Arc<Slots>,
     limits: RenderLimits,
     plugins: BTreeMap<String, Loaded>,
     failures: Vec<Listing>,
@@ -70,11 +73,16 @@ impl Registry {
         limits: RenderLimits,
         cache: Option<&Path>,
     ) -> anyhow::Result<Registry> {
-        let engine = new_engine(cache)?;
-        let mut registry =
-            Registry { engine, limits, plugins: BTreeMap::new(), failures: Vec::new() };
+        let engine = new_engine(cache, limits)?;
+        let mut registry = Registry {
+            engine,
+            slots: Slots::new(),
+            limits,
+            plugins: BTreeMap::new(),
+            failures: Vec::new(),
+        };
         for (name, bytes) in builtin::PLUGINS {
-            match Plugin::load(&registry.engine, bytes, limits) {
+            match Plugin::load(&registry.engine, &registry.slots, bytes, limits) {
                 Ok(plugin) => registry.insert(Arc::new(plugin), Source::BuiltIn, None),
                 Err(error) => registry.fail(name, Source::BuiltIn, format!("{error:#}")),
             }
@@ -94,6 +102,7 @@ impl Registry {
     pub fn reload(&self, folders: &[PathBuf]) -> anyhow::Result<Registry> {
         let mut next = Registry {
             engine: self.engine.clone(),
+            slots: self.slots.clone(),
             limits: self.limits,
             plugins: BTreeMap::new(),
             failures: self.failures.iter().filter(|f| f.source == "built-in").cloned().collect(),
@@ -127,7 +136,7 @@ impl Registry {
             self.plugins.insert(previous.plugin.info().name.clone(), previous.clone());
             return;
         }
-        match Plugin::load(&self.engine, &bytes, self.limits) {
+        match Plugin::load(&self.engine, &self.slots, &bytes, self.limits) {
             Ok(plugin) => self.insert(Arc::new(plugin), source, Some(digest)),
             Err(error) => self.fail_keeping(&stem, source, format!("{error:#}"), previous),
         }
@@ -229,11 +238,13 @@ fn wasm_files(folder: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// An engine that interrupts guests at epoch deadlines; a thread advances
-/// the epoch every [`EPOCH_TICK`] for as long as the engine lives.
-fn new_engine(cache: Option<&Path>) -> anyhow::Result<Engine> {
+/// An engine that interrupts guests at epoch deadlines and takes instances
+/// from a pool sized for `limits` (see [`pool`]); a thread advances the
+/// epoch every [`EPOCH_TICK`] for as long as the engine lives.
+fn new_engine(cache: Option<&Path>, limits: RenderLimits) -> anyhow::Result<Engine> {
     let mut config = Config::new();
     config.wasm_component_model(true).epoch_interruption(true);
+    pool::configure(&mut config, limits);
     if let Some(directory) = cache {
         let mut cache_config = CacheConfig::new();
         cache_config.with_directory(directory);
