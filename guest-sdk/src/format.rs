@@ -56,15 +56,86 @@ use crate::{RenderError, RenderRequest};
 /// View data is JSON, whose numbers are always finite; a sum that
 /// overflowed reads `∞` (or `-∞`) rather than `inf`, and NaN reads `?`.
 pub fn format_number(value: f64) -> String {
+    let mut text = String::new();
+    push_number(&mut text, value);
+    text
+}
+
+/// Appends `value` to `out` as [`format_number`] writes it, without
+/// allocating a string of its own.
+pub fn push_number(out: &mut String, value: f64) {
     if value.is_nan() {
-        return "?".to_owned();
+        out.push('?');
+    } else if value.is_infinite() {
+        out.push_str(if value > 0.0 { "∞" } else { "-∞" });
+    } else if let Some(hundredths) = hundredths(value) {
+        if hundredths == 0 {
+            out.push('0');
+            return;
+        }
+        if value < 0.0 {
+            out.push('-');
+        }
+        push_digits(out, hundredths / 100);
+        let cents = (hundredths % 100) as u8;
+        if cents != 0 {
+            out.push('.');
+            out.push(char::from(b'0' + cents / 10));
+            if !cents.is_multiple_of(10) {
+                out.push(char::from(b'0' + cents % 10));
+            }
+        }
+    } else {
+        let text = format!("{value:.2}");
+        let text = text.trim_end_matches('0').trim_end_matches('.');
+        out.push_str(if text == "-0" { "0" } else { text });
     }
-    if value.is_infinite() {
-        return if value > 0.0 { "∞" } else { "-∞" }.to_owned();
+}
+
+/// `|value| × 100` rounded to a whole number as `{:.2}` rounds: from the
+/// exact binary value, ties to even. `None` from 10^15 up (and for NaN and
+/// infinities), left to `{:.2}`.
+fn hundredths(value: f64) -> Option<u64> {
+    let magnitude = value.abs();
+    if magnitude >= 1e15 || value.is_nan() {
+        return None;
     }
-    let text = format!("{value:.2}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text == "-0" { "0".to_owned() } else { text.to_owned() }
+    // magnitude = mantissa × 2^exponent exactly.
+    let bits = magnitude.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1 << 52) - 1);
+    let (mantissa, exponent) =
+        if biased == 0 { (fraction, -1074) } else { (fraction | (1 << 52), biased - 1075) };
+    if exponent >= 0 {
+        // A whole number below 10^15: × 100 fits.
+        return Some((mantissa << exponent) * 100);
+    }
+    // mantissa × 100 < 2^60: below half of 2^shift from a shift of 61 on.
+    let shift = exponent.unsigned_abs();
+    if shift > 60 {
+        return Some(0);
+    }
+    let scaled = mantissa * 100;
+    let whole = scaled >> shift;
+    let rest = scaled - (whole << shift);
+    let half = 1 << (shift - 1);
+    let up = rest > half || (rest == half && whole & 1 == 1);
+    Some(whole + u64::from(up))
+}
+
+/// Appends `n` in decimal.
+fn push_digits(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
 /// [`format_number`] for labels with little room: from a million up (either
@@ -162,7 +233,7 @@ impl Amounts {
 
 #[cfg(test)]
 mod tests {
-    use super::{Amounts, Units, format_number, format_number_compact};
+    use super::{Amounts, Units, format_number, format_number_compact, push_number};
     use crate::RenderRequest;
     use crate::model::PlanInfo;
 
@@ -180,6 +251,57 @@ mod tests {
         assert_eq!(format_number(f64::INFINITY), "∞");
         assert_eq!(format_number(f64::NEG_INFINITY), "-∞");
         assert_eq!(format_number(f64::NAN), "?");
+    }
+
+    /// What `format_number` wrote before it had a path of its own.
+    fn by_format(value: f64) -> String {
+        let text = format!("{value:.2}");
+        let text = text.trim_end_matches('0').trim_end_matches('.');
+        if text == "-0" { "0".to_owned() } else { text.to_owned() }
+    }
+
+    #[test]
+    fn numbers_read_as_two_decimal_formatting_has_them() {
+        // Ties round to even on the exact binary value, as `{:.2}` does.
+        for value in [0.125, 0.375, 1.005, 0.015, 0.025, -0.005, 5e-324, 1e-300, 0.995, 99.995] {
+            assert_eq!(format_number(value), by_format(value), "{value:e}");
+        }
+        assert_eq!((format_number(0.125), format_number(0.375)), ("0.12".into(), "0.38".into()));
+        let edges = [999_999_999_999_999.9, 1e15, 1e15 + 2.0, 2f64.powi(53), 1e300, f64::MAX];
+        for value in edges.into_iter().flat_map(|v| [v, -v]) {
+            assert_eq!(format_number(value), by_format(value), "{value:e}");
+        }
+        // splitmix64 over whole bit patterns and over values like the
+        // views' (weeks in halves and thirds, people as weeks / plan weeks).
+        let mut state = 0x5eed_u64;
+        let mut next = || {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        for i in 0..200_000 {
+            let r = next();
+            let value = match i % 4 {
+                0 => f64::from_bits(r),
+                1 => (r % 100_000) as f64 / 8.0 - 5_000.0,
+                2 => (r % 10_000) as f64 / 2.0 / (1 + r % 52) as f64,
+                _ => (r >> 11) as f64 / (1u64 << 53) as f64 * 10f64.powi((r % 30) as i32 - 15),
+            };
+            if value.is_finite() {
+                assert_eq!(format_number(value), by_format(value), "{value:e}");
+            }
+        }
+    }
+
+    #[test]
+    fn push_number_appends() {
+        let mut text = String::from("short ");
+        push_number(&mut text, 2.5);
+        text.push_str(", ");
+        push_number(&mut text, -0.0);
+        assert_eq!(text, "short 2.5, 0");
     }
 
     #[test]

@@ -3,13 +3,9 @@
 //! explicitly asks for [`Html::raw`], refuses tag and attribute names that
 //! could smuggle markup, and checks that every element it opens is closed.
 
-use crate::RenderError;
+use std::ops::Range;
 
-/// Elements that have no content and no end tag; written with [`Html::void`].
-const VOID_ELEMENTS: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
-    "wbr",
-];
+use crate::RenderError;
 
 /// Escapes text for use in HTML content and quoted attribute values.
 pub fn escape_html(text: &str) -> String {
@@ -19,16 +15,68 @@ pub fn escape_html(text: &str) -> String {
 }
 
 fn push_escaped(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+    // Runs of bytes that need no escaping are copied whole. The five
+    // escaped characters are ASCII, so every cut is at a char boundary.
+    let bytes = text.as_bytes();
+    let mut run = 0;
+    loop {
+        let at = run + unescaped_len(&bytes[run..]);
+        out.push_str(&text[run..at]);
+        let Some(&byte) = bytes.get(at) else { return };
+        out.push_str(entity(byte));
+        run = at + 1;
     }
+}
+
+/// How many bytes at the start of `bytes` need no escaping: eight at a
+/// time while none does, then one at a time.
+fn unescaped_len(bytes: &[u8]) -> usize {
+    let mut at = 0;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        if needs_escape(u64::from_le_bytes(chunk.try_into().expect("eight bytes"))) {
+            break;
+        }
+        at += 8;
+    }
+    while let Some(&byte) = bytes.get(at) {
+        if ESCAPED[usize::from(byte)] {
+            break;
+        }
+        at += 1;
+    }
+    at
+}
+
+/// The bytes [`entity`] replaces.
+const ESCAPED: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'&' as usize] = true;
+    table[b'<' as usize] = true;
+    table[b'>' as usize] = true;
+    table[b'"' as usize] = true;
+    table[b'\'' as usize] = true;
+    table
+};
+
+/// What an [`ESCAPED`] byte is written as.
+fn entity(byte: u8) -> &'static str {
+    match byte {
+        b'&' => "&amp;",
+        b'<' => "&lt;",
+        b'>' => "&gt;",
+        b'"' => "&quot;",
+        _ => "&#39;",
+    }
+}
+
+/// Whether any of the eight bytes of `word` is one of the [`ESCAPED`].
+fn needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Some byte of `x` is zero: exact for the word as a whole.
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let has = |byte: u8| has_zero(word ^ (ONES * u64::from(byte)));
+    (has(b'&') | has(b'<') | has(b'>') | has(b'"') | has(b'\'')) != 0
 }
 
 /// An HTML fragment under construction.
@@ -47,7 +95,9 @@ fn push_escaped(out: &mut String, text: &str) {
 #[derive(Debug, Default)]
 pub struct Html {
     out: String,
-    open: Vec<String>,
+    /// Where the name of each open element is in `out`, innermost last
+    /// (empty for a name that was refused, and so not written).
+    open: Vec<Range<usize>>,
     error: Option<String>,
 }
 
@@ -57,28 +107,34 @@ impl Html {
         Self::default()
     }
 
+    /// An empty fragment with room for `bytes` of HTML before it has to
+    /// grow: for a large fragment whose size can be estimated (say, a few
+    /// hundred bytes per row), this saves copying it as it grows.
+    pub fn with_capacity(bytes: usize) -> Self {
+        Html { out: String::with_capacity(bytes), ..Self::default() }
+    }
+
     /// Writes a start tag, e.g. `open("tr", &[("data-key", "item-7")])`;
     /// attribute values are escaped.
     pub fn open(&mut self, tag: &str, attrs: &[(&str, &str)]) -> &mut Self {
-        if is_void(tag) {
-            self.fail(format!("<{tag}> has no content: use void(), not open()"));
-        }
-        self.start_tag(tag, attrs);
-        self.open.push(tag.to_owned());
+        let name = self.start_element(tag, attrs);
+        self.open.push(name);
         self
     }
 
     /// Writes the end tag of the innermost open element, which must be `tag`.
     pub fn close(&mut self, tag: &str) -> &mut Self {
         match self.open.pop() {
-            Some(open) if open == tag => {}
-            Some(open) => self.fail(format!("close(\"{tag}\") while <{open}> is open")),
-            None => self.fail(format!("close(\"{tag}\") with no element open")),
+            Some(open) if self.out[open.clone()] == *tag => {}
+            Some(open) => {
+                let open = &self.out[open];
+                let error = format!("close(\"{tag}\") while <{open}> is open");
+                self.fail_with(|| error);
+            }
+            None => self.fail_with(|| format!("close(\"{tag}\") with no element open")),
         }
         if is_tag_name(tag) {
-            self.out.push_str("</");
-            self.out.push_str(tag);
-            self.out.push('>');
+            self.end_tag(tag);
         }
         self
     }
@@ -86,7 +142,7 @@ impl Html {
     /// Writes a void element (no content, no end tag), e.g. `void("col", &[])`.
     pub fn void(&mut self, tag: &str, attrs: &[(&str, &str)]) -> &mut Self {
         if !is_void(tag) {
-            self.fail(format!("<{tag}> is not a void element: use open() and close()"));
+            self.fail_with(|| format!("<{tag}> is not a void element: use open() and close()"));
         }
         self.start_tag(tag, attrs);
         self
@@ -95,7 +151,14 @@ impl Html {
     /// Writes a whole element holding escaped `text`:
     /// `element("td", &[("class", "name")], name)`.
     pub fn element(&mut self, tag: &str, attrs: &[(&str, &str)], text: &str) -> &mut Self {
-        self.open(tag, attrs).text(text).close(tag)
+        // open, text and close, without the open-element stack: the end
+        // tag matches by construction.
+        let name = self.start_element(tag, attrs);
+        push_escaped(&mut self.out, text);
+        if !name.is_empty() {
+            self.end_tag(tag);
+        }
+        self
     }
 
     /// Writes escaped text: `<`, `>`, `&` and quotes cannot start markup.
@@ -119,31 +182,51 @@ impl Html {
             return Err(RenderError::Failed(format!("building HTML: {error}")));
         }
         if let Some(open) = self.open.last() {
+            let open = &self.out[open.clone()];
             return Err(RenderError::Failed(format!("building HTML: <{open}> is never closed")));
         }
         Ok(self.out)
     }
 
-    fn start_tag(&mut self, tag: &str, attrs: &[(&str, &str)]) {
+    /// The start tag of an element with content; returns where its name
+    /// is in the output (empty if the name was refused).
+    fn start_element(&mut self, tag: &str, attrs: &[(&str, &str)]) -> Range<usize> {
+        if is_void(tag) {
+            self.fail_with(|| format!("<{tag}> has no content: use void(), not open()"));
+        }
+        self.start_tag(tag, attrs)
+    }
+
+    /// Writes `<tag attrs>`; returns where the name is in the output (empty
+    /// if it was refused, and nothing written).
+    fn start_tag(&mut self, tag: &str, attrs: &[(&str, &str)]) -> Range<usize> {
         if !is_tag_name(tag) {
-            self.fail(format!("invalid tag name {tag:?}"));
-            return;
+            self.fail_with(|| format!("invalid tag name {tag:?}"));
+            return 0..0;
         }
         self.out.push('<');
+        let name = self.out.len()..self.out.len() + tag.len();
         self.out.push_str(tag);
         for (name, value) in attrs {
             self.attribute(name, value);
         }
         self.out.push('>');
+        name
+    }
+
+    fn end_tag(&mut self, tag: &str) {
+        self.out.push_str("</");
+        self.out.push_str(tag);
+        self.out.push('>');
     }
 
     fn attribute(&mut self, name: &str, value: &str) {
         if !is_attribute_name(name) {
-            self.fail(format!("invalid attribute name {name:?}"));
+            self.fail_with(|| format!("invalid attribute name {name:?}"));
             return;
         }
         if is_event_handler(name) {
-            self.fail(format!("event handler attribute {name:?} refused"));
+            self.fail_with(|| format!("event handler attribute {name:?} refused"));
             return;
         }
         self.out.push(' ');
@@ -153,22 +236,58 @@ impl Html {
         self.out.push('"');
     }
 
-    fn fail(&mut self, error: String) {
-        self.error.get_or_insert(error);
+    /// Remembers the mistake `error` describes if it is the first; out of
+    /// line, so the checks that call it stay small.
+    #[cold]
+    #[inline(never)]
+    fn fail_with(&mut self, error: impl FnOnce() -> String) {
+        if self.error.is_none() {
+            self.error = Some(error());
+        }
     }
 }
 
+/// Elements that have no content and no end tag, written with
+/// [`Html::void`]: `area`, `base`, `br`, `col`, `embed`, `hr`, `img`,
+/// `input`, `link`, `meta`, `source`, `track`, `wbr`, in any case.
 fn is_void(tag: &str) -> bool {
-    VOID_ELEMENTS.iter().any(|void| void.eq_ignore_ascii_case(tag))
+    let is = |name: &str| tag.eq_ignore_ascii_case(name);
+    match tag.len() {
+        2 => is("br") || is("hr"),
+        3 => is("col") || is("img") || is("wbr"),
+        4 => is("area") || is("base") || is("link") || is("meta"),
+        5 => is("embed") || is("input") || is("track"),
+        6 => is("source"),
+        _ => false,
+    }
 }
 
+/// Which bytes names may hold: [`TAG`] in tag names (ASCII letters, digits
+/// and `-`), [`ATTRIBUTE`] in attribute names (those and `_`, `:`).
+const NAME_BYTES: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let c = byte as u8;
+        if c.is_ascii_alphanumeric() || c == b'-' {
+            table[byte] = TAG | ATTRIBUTE;
+        } else if c == b'_' || c == b':' {
+            table[byte] = ATTRIBUTE;
+        }
+        byte += 1;
+    }
+    table
+};
+const TAG: u8 = 1;
+const ATTRIBUTE: u8 = 2;
+
 fn is_tag_name(tag: &str) -> bool {
-    tag.starts_with(|c: char| c.is_ascii_alphabetic())
-        && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    tag.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        && tag.bytes().all(|c| NAME_BYTES[usize::from(c)] & TAG != 0)
 }
 
 fn is_attribute_name(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_:".contains(c))
+    !name.is_empty() && name.bytes().all(|c| NAME_BYTES[usize::from(c)] & ATTRIBUTE != 0)
 }
 
 fn is_event_handler(name: &str) -> bool {
@@ -194,6 +313,57 @@ mod tests {
             "&lt;script&gt;alert(&quot;x&amp;&#39;y&quot;)&lt;/script&gt;"
         );
         assert_eq!(escape_html("plain"), "plain");
+        assert_eq!(escape_html(""), "");
+        assert_eq!(escape_html("Zürich & <Bern>é"), "Zürich &amp; &lt;Bern&gt;é");
+        assert_eq!(escape_html("\"'"), "&quot;&#39;");
+    }
+
+    #[test]
+    fn escapes_every_position_of_long_text() {
+        let reference = |text: &str| {
+            text.chars()
+                .map(|c| match c {
+                    '&' => "&amp;".to_owned(),
+                    '<' => "&lt;".to_owned(),
+                    '>' => "&gt;".to_owned(),
+                    '"' => "&quot;".to_owned(),
+                    '\'' => "&#39;".to_owned(),
+                    c => c.to_string(),
+                })
+                .collect::<String>()
+        };
+        let pieces = ["a", "&", "<", ">", "\"", "'", "é", "€", "=", "%", "bcdefghij", "0"];
+        let mut state = 7u32;
+        for length in 0..40 {
+            for _ in 0..50 {
+                let text: String = (0..length)
+                    .map(|_| {
+                        state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                        pieces[(state >> 16) as usize % pieces.len()]
+                    })
+                    .collect();
+                assert_eq!(escape_html(&text), reference(&text), "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn void_elements_in_any_case() {
+        for tag in ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"] {
+            let mut html = Html::new();
+            html.void(tag, &[]).void(&tag.to_ascii_uppercase(), &[]);
+            assert!(html.finish().is_ok(), "{tag}");
+        }
+        for tag in ["source", "track", "wbr", "Br"] {
+            let mut html = Html::new();
+            html.element(tag, &[], "x");
+            assert!(failure(html).contains("use void()"), "{tag}");
+        }
+        for tag in ["b", "brr", "colgroup", "t", "sources", "inputs"] {
+            let mut html = Html::new();
+            html.void(tag, &[]);
+            assert!(failure(html).contains("not a void element"), "{tag}");
+        }
     }
 
     #[test]
@@ -245,6 +415,14 @@ mod tests {
         let mut html = Html::new();
         html.open("td x", &[]).close("td x");
         assert!(failure(html).contains("invalid tag name"));
+
+        let mut html = Html::new();
+        html.element("td>", &[], "t");
+        assert_eq!(failure(html), "building HTML: invalid tag name \"td>\"");
+
+        let mut html = Html::new();
+        html.open("table", &[]).open("tr", &[]).element("td", &[], "x").close("table");
+        assert_eq!(failure(html), "building HTML: close(\"table\") while <tr> is open");
 
         let mut html = Html::new();
         html.open("tr", &[]).close("td");
