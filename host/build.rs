@@ -12,6 +12,8 @@ fn main() {
     println!("cargo:rerun-if-changed=../web");
     println!("cargo:rerun-if-changed=../plugins");
     println!("cargo:rerun-if-changed=../guest-sdk");
+    // The `plugin` profile the components are built with.
+    println!("cargo:rerun-if-changed=../Cargo.toml");
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let root = manifest_dir.parent().expect("host/ sits in the workspace");
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("set by cargo"));
