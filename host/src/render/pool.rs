@@ -32,13 +32,23 @@ const TABLES_PER_COMPONENT: u32 = 8;
 const MEMORIES_PER_COMPONENT: u32 = 2;
 
 /// Bytes of a slot's linear memory kept mapped between renders and reset in
-/// place. A 10,000-item table render writes about 13 MiB.
+/// place, where the kernel says which pages were written (PAGEMAP_SCAN,
+/// Linux 6.7+): only those are reset. A 10,000-item table render writes
+/// about 9.5 MiB.
 pub const MEMORY_KEEP_RESIDENT: usize = 16 << 20;
+/// The same without PAGEMAP_SCAN, where all of it is reset after every
+/// render, written or not: enough for a small render's stack and heap.
+const MEMORY_KEEP_RESIDENT_UNSCANNED: usize = 1 << 20;
 /// Bytes of a slot's table kept mapped between renders.
 const TABLE_KEEP_RESIDENT: usize = 1 << 20;
 
 /// Sets `config` to allocate instances from a pool sized for `limits`.
 pub fn configure(config: &mut Config, limits: RenderLimits) {
+    let keep_resident = if PoolingAllocationConfig::is_pagemap_scan_available() {
+        MEMORY_KEEP_RESIDENT
+    } else {
+        MEMORY_KEEP_RESIDENT_UNSCANNED
+    };
     let mut pool = PoolingAllocationConfig::new();
     pool.total_component_instances(INSTANCE_SLOTS)
         .total_core_instances(INSTANCE_SLOTS * CORE_INSTANCES_PER_COMPONENT)
@@ -50,10 +60,8 @@ pub fn configure(config: &mut Config, limits: RenderLimits) {
         // The store's limiter enforces the cap with a clear error; the pool
         // never lets a memory grow past it either.
         .max_memory_size(limits.memory_bytes)
-        .linear_memory_keep_resident(MEMORY_KEEP_RESIDENT)
+        .linear_memory_keep_resident(keep_resident)
         .table_keep_resident(TABLE_KEEP_RESIDENT)
-        // Where the kernel can say which pages a guest wrote (Linux 6.7+),
-        // only those are reset; elsewhere the whole kept part is.
         .pagemap_scan(Enabled::Auto);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
 }
