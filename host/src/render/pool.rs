@@ -3,11 +3,11 @@
 //! render wait for a free slot rather than fail when they are all in use.
 //!
 //! A slot is reserved once and reused: when a render's store is dropped,
-//! its linear memory is reset to the component's initial image in place
-//! (the pages the guest wrote, up to [`MEMORY_KEEP_RESIDENT`], are copied
-//! back or zeroed; any beyond are returned to the kernel), so the next
-//! render starts from exactly the state a new instance has, without mapping
-//! fresh memory and faulting it in page by page.
+//! its linear memory is reset to the component's initial image in place,
+//! so the next render starts from exactly the state a new instance has,
+//! without mapping fresh memory and faulting it in page by page. The pages
+//! kept mapped (up to [`MEMORY_KEEP_RESIDENT`]) are copied back from the
+//! image or zeroed; any beyond are returned to the kernel.
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -31,13 +31,15 @@ const TABLES_PER_COMPONENT: u32 = 8;
 /// Linear memories a component may hold (one for a Rust component).
 const MEMORIES_PER_COMPONENT: u32 = 2;
 
-/// Bytes of a slot's linear memory kept mapped between renders and reset in
-/// place, where the kernel says which pages were written (PAGEMAP_SCAN,
-/// Linux 6.7+): only those are reset. A 10,000-item table render writes
-/// about 9.5 MiB.
+/// Bytes of a slot's linear memory kept mapped between renders, where the
+/// kernel can list the pages that are mapped (PAGEMAP_SCAN, Linux 6.7+):
+/// a reset rewrites those, within the memory the render could reach (its
+/// initial size and what it grew to), and no others. A 10,000-item table
+/// render reaches about 9.5 MiB; a small render after it starts again from
+/// the component's initial memory (about 1 MiB).
 pub const MEMORY_KEEP_RESIDENT: usize = 16 << 20;
-/// The same without PAGEMAP_SCAN, where all of it is reset after every
-/// render, written or not: enough for a small render's stack and heap.
+/// The same without PAGEMAP_SCAN, where the kept part is rewritten whole
+/// after every render: enough for a small render's stack and heap.
 const MEMORY_KEEP_RESIDENT_UNSCANNED: usize = 1 << 20;
 /// Bytes of a slot's table kept mapped between renders.
 const TABLE_KEEP_RESIDENT: usize = 1 << 20;
