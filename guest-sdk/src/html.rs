@@ -293,13 +293,30 @@ impl Html {
 /// [`Html::void`]: `area`, `base`, `br`, `col`, `embed`, `hr`, `img`,
 /// `input`, `link`, `meta`, `source`, `track`, `wbr`, in any case.
 fn is_void(tag: &str) -> bool {
-    let is = |name: &str| tag.eq_ignore_ascii_case(name);
-    match tag.len() {
-        2 => is("br") || is("hr"),
-        3 => is("col") || is("img") || is("wbr"),
-        4 => is("area") || is("base") || is("link") || is("meta"),
-        5 => is("embed") || is("input") || is("track"),
-        6 => is("source"),
+    // `| 0x20` lowercases ASCII letters and turns no other byte into one.
+    let l = |byte: u8| byte | 0x20;
+    match *tag.as_bytes() {
+        [a, b] => matches!([l(a), l(b)], [b'b' | b'h', b'r']),
+        [a, b, c] => matches!(
+            [l(a), l(b), l(c)],
+            [b'c', b'o', b'l'] | [b'i', b'm', b'g'] | [b'w', b'b', b'r']
+        ),
+        [a, b, c, d] => matches!(
+            [l(a), l(b), l(c), l(d)],
+            [b'a', b'r', b'e', b'a']
+                | [b'b', b'a', b's', b'e']
+                | [b'l', b'i', b'n', b'k']
+                | [b'm', b'e', b't', b'a']
+        ),
+        [a, b, c, d, e] => matches!(
+            [l(a), l(b), l(c), l(d), l(e)],
+            [b'e', b'm', b'b', b'e', b'd']
+                | [b'i', b'n', b'p', b'u', b't']
+                | [b't', b'r', b'a', b'c', b'k']
+        ),
+        [a, b, c, d, e, f] => {
+            [l(a), l(b), l(c), l(d), l(e), l(f)] == [b's', b'o', b'u', b'r', b'c', b'e']
+        }
         _ => false,
     }
 }
@@ -333,7 +350,7 @@ fn is_attribute_name(name: &str) -> bool {
 }
 
 fn is_event_handler(name: &str) -> bool {
-    name.get(..2).is_some_and(|prefix| prefix.eq_ignore_ascii_case("on"))
+    matches!(*name.as_bytes(), [o, n, ..] if o | 0x20 == b'o' && n | 0x20 == b'n')
 }
 
 #[cfg(test)]
@@ -403,6 +420,28 @@ mod tests {
                 super::push(&mut out, piece);
                 expected.push_str(piece);
                 assert_eq!(out, expected);
+            }
+        }
+    }
+
+    #[test]
+    fn void_and_event_handler_checks_match_case_insensitive_comparison() {
+        const VOID: [&str; 13] = [
+            "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+            "track", "wbr",
+        ];
+        let reference = |tag: &[u8]| VOID.iter().any(|v| v.as_bytes().eq_ignore_ascii_case(tag));
+        // Every name with one byte replaced by every byte value.
+        for name in VOID.iter().chain(&["on", "onx", "td", "th"]) {
+            for at in 0..name.len() {
+                for byte in 0..=255u8 {
+                    let mut bytes = name.as_bytes().to_vec();
+                    bytes[at] = byte;
+                    let Ok(tag) = std::str::from_utf8(&bytes) else { continue };
+                    assert_eq!(super::is_void(tag), reference(&bytes), "{bytes:?}");
+                    let handler = bytes.len() >= 2 && bytes[..2].eq_ignore_ascii_case(b"on");
+                    assert_eq!(super::is_event_handler(tag), handler, "{bytes:?}");
+                }
             }
         }
     }
