@@ -33,13 +33,13 @@ impl Layout<'_> {
         FIXED_COLUMNS + self.skills.len()
     }
 
-    /// `weeks` in the table's units, with its suffix (`3w`, `0.23p`).
-    fn amount(&self, weeks: f64) -> String {
-        let suffix = match self.amounts.units() {
-            Units::Weeks => "w",
-            Units::People => "p",
-        };
-        format!("{}{suffix}", self.amounts.text(weeks))
+    /// Appends `weeks` in the table's units, with its suffix (`3w`, `0.23p`).
+    fn push_amount(&self, out: &mut String, weeks: f64) {
+        push_number(out, self.amounts.of(weeks));
+        out.push(match self.amounts.units() {
+            Units::Weeks => 'w',
+            Units::People => 'p',
+        });
     }
 
     /// Appends an estimate cell's text to `out`: nothing for no work.
@@ -94,12 +94,14 @@ fn skill_columns(view: &WorkView) -> Vec<&str> {
             skills.push(skill);
         }
     }
-    let extra: BTreeSet<&str> = view
-        .items
-        .iter()
-        .flat_map(|item| item.estimates.keys().map(String::as_str))
-        .filter(|skill| !skills.contains(skill))
-        .collect();
+    let mut extra: BTreeSet<&str> = BTreeSet::new();
+    for item in &view.items {
+        for skill in item.estimates.keys() {
+            if !skills.contains(&skill.as_str()) {
+                extra.insert(skill);
+            }
+        }
+    }
     skills.extend(extra);
     skills
 }
@@ -129,18 +131,20 @@ fn head(html: &mut Html, layout: &Layout) {
 struct Buffers {
     key: String,
     cell: String,
+    shortfall: String,
 }
 
 fn item_row(html: &mut Html, item: &WorkItem, layout: &Layout, text: &mut Buffers) {
-    let Buffers { key, cell } = text;
+    let Buffers { key, cell, shortfall } = text;
     key.clear();
     key.push_str("item-");
     key.push_str(&item.id);
-    let shortfall = shortfall(item, layout);
+    shortfall.clear();
+    push_shortfall(shortfall, item, layout);
     let mut attrs = [("data-key", key.as_str()), ("", ""), ("", "")];
     let attrs = if layout.is_short(item) {
         attrs[1] = ("class", "short");
-        attrs[2] = ("title", if shortfall.is_empty() { "short of staff" } else { &shortfall });
+        attrs[2] = ("title", if shortfall.is_empty() { "short of staff" } else { shortfall });
         &attrs[..]
     } else if item.rank > layout.plan.cutline {
         attrs[1] = ("class", "below-cutline");
@@ -164,21 +168,19 @@ fn item_row(html: &mut Html, item: &WorkItem, layout: &Layout, text: &mut Buffer
         push_number(cell, triage);
     }
     html.element("td", &[("class", "triage")], cell);
-    html.element("td", &[("class", "shortfall")], &shortfall);
+    html.element("td", &[("class", "shortfall")], shortfall);
     html.close("tr");
 }
 
-/// `short: Web 3w, QA 1w`, or empty when the item is short of nothing.
-fn shortfall(item: &WorkItem, layout: &Layout) -> String {
-    if item.short.is_empty() {
-        return String::new();
+/// Appends `short: Web 3w, QA 1w`, or nothing when the item is short of
+/// nothing.
+fn push_shortfall(out: &mut String, item: &WorkItem, layout: &Layout) {
+    for (at, short) in item.short.iter().enumerate() {
+        out.push_str(if at == 0 { "short: " } else { ", " });
+        out.push_str(&short.skill);
+        out.push(' ');
+        layout.push_amount(out, short.weeks);
     }
-    let skills: Vec<String> = item
-        .short
-        .iter()
-        .map(|short| format!("{} {}", short.skill, layout.amount(short.weeks)))
-        .collect();
-    format!("short: {}", skills.join(", "))
 }
 
 /// A line drawn across the table.
