@@ -4,4 +4,6 @@
 wasmtime::component::bindgen!({
     world: "renderer",
     path: "../guest-sdk/wit",
+    // The request is lowered straight from the caller's strings.
+    ownership: Borrowing { duplicate_if_necessary: false },
 });

@@ -127,12 +127,10 @@ impl Plugin {
         let _slot = take_slot(&self.slots, limits).map_err(fail)?;
         let mut store = new_store(self.pre.engine(), limits);
         let instance = self.pre.instantiate(&mut store).map_err(|e| fail(describe(&e, limits)))?;
-        let request = bindings::RenderRequest {
-            view: view.to_owned(),
-            data: data.to_owned(),
-            options: options.to_vec(),
-        };
-        let html = match instance.call_render(&mut store, &request) {
+        let options: Vec<(&str, &str)> =
+            options.iter().map(|(key, value)| (key.as_str(), value.as_str())).collect();
+        let request = bindings::RenderRequest { view, data, options: &options };
+        let html = match instance.call_render(&mut store, request) {
             Ok(Ok(html)) => html,
             Ok(Err(error)) => return Err(fail(render_error(error))),
             Err(error) => return Err(fail(describe(&error, limits))),
