@@ -905,7 +905,7 @@ fn print_report(
     );
     println!();
     println!(
-        "| N | rounds | p50 per-client ms | p99 per-client ms | p50 all-clients ms | p99 all-clients ms | delivered | request p50 ms | message KB | MB per round | server CPU ms / round | bench CPU ms / round |"
+        "| N | rounds | p50 per-client ms | p99 per-client ms | p50 all-clients ms | p99 all-clients ms | delivered | request p50 ms | message KiB | MiB per round | server CPU ms / round | bench CPU ms / round |"
     );
     println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for case in results {
