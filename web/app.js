@@ -27,6 +27,7 @@ const state = {
   // shown as text (`?topic=T`), or, with neither, the topic list.
   view: null, renderer: null, topic: null,
   rev: null, // last rev applied for state.topic (revs only grow, even across server restarts)
+  data: null, // the data of that rev as received, which patch frames are written against
   views: null, // GET api/views once loaded: [{name, renderers}]
   plugins: [], // GET api/plugins: [{name, description, status, ...}]
   planError: null, // the error the plan-error banner shows, as "source\nmessage"
@@ -181,8 +182,9 @@ function scheduleReconnect() {
 /** Subscribes to the watched topic; runs on every (re)connect and switch. */
 function subscribe() {
   if (!state.topic) return;
-  // With `since`, the server sends only state newer than what is on screen.
-  const frame = { type: 'subscribe', topic: state.topic };
+  // With `since`, the server sends only state newer than what is on screen;
+  // with `patches`, later updates of a view may come as patches of the last.
+  const frame = { type: 'subscribe', topic: state.topic, patches: true };
   if (state.rev != null) frame.since = state.rev;
   send(frame);
 }
@@ -206,6 +208,7 @@ function watch(topic, rev = null) {
     if (previous != null || rev == null) planView.replaceChildren();
     planView.dataset.topic = topic || '';
     state.rev = rev;
+    state.data = null;
     showPlanError(null);
     setNote(planView.hasChildNodes() ? null : topic ? `Waiting for ${topic}…` : 'Loading…');
   }
@@ -264,14 +267,51 @@ function handleFrame(text) {
   try { frame = JSON.parse(text); } catch { return showNotice('The server sent a frame that is not JSON.'); }
   if (frame.type === 'error') {
     showNotice(frame.topic ? `${frame.topic}: ${frame.message}` : String(frame.message));
-  } else if (frame.type === 'message' && frame.topic === state.topic) {
+  } else if ((frame.type === 'message' || frame.type === 'patch') && frame.topic === state.topic) {
     // Frames for a topic just left may still arrive; one not newer than what is shown is stale.
     if (state.rev != null && frame.rev <= state.rev) return;
+    const data = frame.type === 'message' ? String(frame.data) : patched(frame);
+    if (data == null) return resync();
     state.rev = frame.rev;
-    if (state.view) applyView(String(frame.data));
-    else showText(String(frame.data));
+    state.data = data;
+    if (state.view) applyView(data);
+    else showText(data);
     showRev();
   }
+}
+
+/**
+ * The data a patch frame describes: `pieces` are strings and `[start,
+ * length]` copies of the data of rev `base`. Null if this page does not
+ * hold that data or the result is not the announced length and checksum.
+ */
+function patched(frame) {
+  const base = state.data;
+  if (base == null || frame.base !== state.rev || !Array.isArray(frame.pieces)) return null;
+  const parts = [];
+  for (const piece of frame.pieces) {
+    if (typeof piece === 'string') { parts.push(piece); continue; }
+    const [start, length] = Array.isArray(piece) ? piece : [];
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(length) || start < 0 || length < 0 || start + length > base.length) return null;
+    parts.push(base.substring(start, start + length));
+  }
+  const data = parts.join('');
+  return data.length === frame.length && checksum(data) === frame.check ? data : null;
+}
+
+/** 32-bit FNV-1a over UTF-16 code units, as the server computes a patch's `check`. */
+function checksum(text) {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** Asks for the topic's whole current message again (a patch did not fit). */
+function resync() {
+  send({ type: 'unsubscribe', topic: state.topic });
+  subscribe();
 }
 
 /**

@@ -14,6 +14,7 @@ pub mod edge;
 pub mod hub;
 pub mod live;
 pub mod lua;
+pub mod patch;
 pub mod plan_dir;
 pub mod protocol;
 pub mod render;

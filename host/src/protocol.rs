@@ -10,8 +10,14 @@ pub const MAX_TOPIC_BYTES: usize = 256;
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum ClientFrame {
-    /// Start receiving a topic; `since` is the last revision the client holds.
-    Subscribe { topic: String, since: Option<u64> },
+    /// Start receiving a topic; `since` is the last revision the client
+    /// holds; with `patches`, updates may come as patch frames.
+    Subscribe {
+        topic: String,
+        since: Option<u64>,
+        #[serde(default)]
+        patches: bool,
+    },
     /// Stop receiving a topic.
     Unsubscribe { topic: String },
 }
@@ -33,6 +39,18 @@ impl ClientFrame {
 pub enum ServerFrame {
     /// A topic's message; `rev` grows with every publish.
     Message { topic: String, rev: u64, data: String },
+    /// A topic's message written against message `base`, which the client
+    /// was sent last: `pieces` are `[start, length]` copies of the base's
+    /// data and strings, `length` the new data's length (both in UTF-16
+    /// units), `check` its [`crate::patch::checksum`].
+    Patch {
+        topic: String,
+        rev: u64,
+        base: u64,
+        length: usize,
+        check: u32,
+        pieces: serde_json::Value,
+    },
     /// Something the client sent could not be honoured.
     Error {
         message: String,
@@ -76,11 +94,15 @@ mod tests {
     fn parses_subscribe_with_and_without_since() {
         assert_eq!(
             ClientFrame::parse(r#"{"type":"subscribe","topic":"a/b","since":7}"#),
-            Ok(ClientFrame::Subscribe { topic: "a/b".into(), since: Some(7) })
+            Ok(ClientFrame::Subscribe { topic: "a/b".into(), since: Some(7), patches: false })
         );
         assert_eq!(
             ClientFrame::parse(r#"{"type":"subscribe","topic":"a"}"#),
-            Ok(ClientFrame::Subscribe { topic: "a".into(), since: None })
+            Ok(ClientFrame::Subscribe { topic: "a".into(), since: None, patches: false })
+        );
+        assert_eq!(
+            ClientFrame::parse(r#"{"type":"subscribe","topic":"a","patches":true}"#),
+            Ok(ClientFrame::Subscribe { topic: "a".into(), since: None, patches: true })
         );
         assert_eq!(
             ClientFrame::parse(r#"{"type":"unsubscribe","topic":"a"}"#),
@@ -100,6 +122,7 @@ mod tests {
             r#"{"type":"subscribe","topic":""}"#,
             r#"{"type":"subscribe","topic":"a","since":-1}"#,
             r#"{"type":"subscribe","topic":"a","since":"x"}"#,
+            r#"{"type":"subscribe","topic":"a","patches":1}"#,
             r#"{"type":"subscribe","topic":"a\u0000b"}"#,
             "{\"type\":\"subscribe\",\"topic\":\"a\"",
         ] {

@@ -64,6 +64,8 @@ const TOPIC: &str = "view/work/table";
 /// A message frame's JSON puts `rev` within this many bytes of the start.
 const REV_WINDOW: usize = 160;
 const REV_KEY: &[u8] = b"\"rev\":";
+/// How a patch frame starts (`planhost::hub` writes `type` first).
+const PATCH_TYPE: &[u8] = b"{\"type\":\"patch\"";
 /// Pause between rounds, so each round starts with idle clients.
 const ROUND_PAUSE: Duration = Duration::from_millis(100);
 /// How long one round may take before its missing deliveries count as lost.
@@ -335,6 +337,9 @@ struct Steps {
     view_text: Vec<u32>,
     render: Vec<u32>,
     envelope: Vec<u32>,
+    /// The envelope as a patch of the previous one, and that patch's frame size.
+    diff: Vec<u32>,
+    patch_bytes: Vec<u32>,
     frame: Vec<u32>,
     total: Vec<u32>,
     frame_bytes: usize,
@@ -364,6 +369,8 @@ fn breakdown(dir: &Path, commands: &[String]) -> Steps {
             view_text: Vec::new(),
             render: Vec::new(),
             envelope: Vec::new(),
+            diff: Vec::new(),
+            patch_bytes: Vec::new(),
             frame: Vec::new(),
             total: Vec::new(),
             frame_bytes: 0,
@@ -371,7 +378,9 @@ fn breakdown(dir: &Path, commands: &[String]) -> Steps {
         };
         // The server renders once before any change (for the first subscriber).
         let first = lua.view_data(VIEW).await.expect("the work view").to_string();
-        registry.render(RENDERER, VIEW, &first, &[]).expect("rendering the work view");
+        let html = registry.render(RENDERER, VIEW, &first, &[]).expect("rendering the work view");
+        let mut previous = serde_json::to_string(&Envelope { html: Some(html), error: None })
+            .expect("an envelope");
         for command in commands {
             let start = Instant::now();
             let reply = lua.console(command).await;
@@ -394,6 +403,12 @@ fn breakdown(dir: &Path, commands: &[String]) -> Steps {
             steps.envelope.push(us(at));
             steps.envelope_text.clone_from(&envelope);
             let at = Instant::now();
+            let patch = planhost::patch::diff(&previous, &envelope);
+            steps.diff.push(us(at));
+            let size = patch.map_or(0, |patch| patch.pieces_json().len() + 100);
+            steps.patch_bytes.push(size.min(MISSING as usize - 1) as u32);
+            previous.clone_from(&envelope);
+            let at = Instant::now();
             let frame = ServerFrame::Message { topic: TOPIC.into(), rev: 1, data: envelope };
             let frame = serde_json::to_string(&frame).expect("a frame");
             steps.frame.push(us(at));
@@ -404,6 +419,7 @@ fn breakdown(dir: &Path, commands: &[String]) -> Steps {
                 &steps.view_text,
                 &steps.render,
                 &steps.envelope,
+                &steps.diff,
                 &steps.frame,
             ]
             .iter()
@@ -431,6 +447,8 @@ fn breakdown(dir: &Path, commands: &[String]) -> Steps {
             &mut steps.view_text,
             &mut steps.render,
             &mut steps.envelope,
+            &mut steps.diff,
+            &mut steps.patch_bytes,
             &mut steps.frame,
             &mut steps.total,
         ] {
@@ -497,6 +515,8 @@ struct Shared {
     round_start: Vec<AtomicU64>,
     /// Per round: clients that have the new HTML.
     delivered: Vec<AtomicUsize>,
+    /// Per round: clients that had it as a patch of the previous message.
+    patched: Vec<AtomicUsize>,
     /// Clients holding their first message.
     ready: AtomicUsize,
     /// Clients that ended early, and the first reason.
@@ -512,6 +532,7 @@ impl Shared {
             round: AtomicUsize::new(usize::MAX),
             round_start: (0..rounds).map(|_| AtomicU64::new(u64::MAX)).collect(),
             delivered: (0..rounds).map(|_| AtomicUsize::new(0)).collect(),
+            patched: (0..rounds).map(|_| AtomicUsize::new(0)).collect(),
             ready: AtomicUsize::new(0),
             failed: AtomicUsize::new(0),
             first_error: Mutex::new(None),
@@ -561,6 +582,8 @@ struct PhaseResult {
     all_clients_us: Vec<u32>,
     /// Per round, the HTTP request from send to answer, µs, sorted.
     request_us: Vec<u32>,
+    /// Deliveries that came as patches.
+    patched: usize,
     /// Median frame payload per message, and all bytes delivered per round.
     message_bytes: usize,
     round_bytes: f64,
@@ -574,6 +597,8 @@ struct CaseResult {
     clients: usize,
     phases: Vec<PhaseResult>,
     failed_clients: usize,
+    /// What the patch checker found.
+    check: PatchCheck,
 }
 
 fn run_case(
@@ -589,6 +614,8 @@ fn run_case(
 /// Server and load generator CPU per round, and the requests' own times.
 struct PhaseCost {
     request_us: Vec<u32>,
+    /// Deliveries that came as patches.
+    patched: usize,
     server_cpu_ms: f64,
     bench_cpu_ms: f64,
 }
@@ -604,6 +631,7 @@ async fn measure(
     // Console rounds first, then as many publish-only rounds.
     let phases = [(Phase::Console, 0..rounds), (Phase::Publish, rounds..2 * rounds)];
     let shared = Arc::new(Shared::new(2 * rounds));
+    let checker = executor.spawn(check_patches(server.addr));
     let tasks: Vec<Task<Finished>> = (0..n)
         .map(|_| executor.spawn(run_client(server.addr, shared.clone(), 2 * rounds)))
         .collect();
@@ -613,7 +641,7 @@ async fn measure(
     for (phase, range) in phases.clone() {
         let (server_cpu, bench_cpu) = (server.cpu_ms(), cpu_ms("self"));
         let mut request_us = Vec::with_capacity(rounds);
-        for round in range {
+        for round in range.clone() {
             let took = match phase {
                 Phase::Console => console_round(server, &shared, round, &commands[round]).await?,
                 Phase::Publish => publish_round(server, &shared, round, envelope, n).await?,
@@ -624,8 +652,10 @@ async fn measure(
         }
         // The pauses are idle time: CPU per round counts the work only.
         let per_round = |spent: u64| spent as f64 / rounds as f64;
+        let patched = range.clone().map(|r| shared.patched[r].load(Ordering::Acquire)).sum();
         costs.push(PhaseCost {
             request_us,
+            patched,
             server_cpu_ms: per_round(server.cpu_ms().saturating_sub(server_cpu)),
             bench_cpu_ms: per_round(cpu_ms("self").saturating_sub(bench_cpu)),
         });
@@ -633,6 +663,10 @@ async fn measure(
     // Clients still waiting for a lost message end when the server goes.
     server.stop();
     let finished = join_clients(tasks).await;
+    let check = checker.await;
+    if let Some(error) = &check.mismatch {
+        return Err(format!("patch check: {error}"));
+    }
     let failed_clients = shared.failed.load(Ordering::Acquire);
     if failed_clients > 0 {
         eprintln!("live: {failed_clients} clients ended early; first: {}", shared.first_error());
@@ -642,7 +676,7 @@ async fn measure(
         .zip(costs)
         .map(|((phase, range), cost)| summarise(n, phase, range, &finished, cost))
         .collect();
-    Ok(CaseResult { clients: n, phases, failed_clients })
+    Ok(CaseResult { clients: n, phases, failed_clients, check })
 }
 
 /// Waits until every client holds the view's first message.
@@ -776,7 +810,7 @@ async fn run_client(addr: SocketAddr, shared: Arc<Shared>, rounds: usize) -> Fin
         Finished { latencies: vec![MISSING; rounds], bytes: vec![0; rounds], _socket: None };
     let connected = {
         let _permit = shared.connect_gate.acquire().await;
-        support::connect_raw(addr, TOPIC).await
+        support::connect_raw(addr, TOPIC, true).await
     };
     match connected {
         Ok(mut stream) => match receive(&mut stream, &shared, &mut finished).await {
@@ -788,9 +822,10 @@ async fn run_client(addr: SocketAddr, shared: Arc<Shared>, rounds: usize) -> Fin
     finished
 }
 
-/// The `rev` of a message frame, from the payload's first bytes.
-fn frame_rev(head: &[u8]) -> Option<u64> {
-    number_after(head, REV_KEY)
+/// The `rev` of a message or patch frame, and whether it is a patch,
+/// from the payload's first bytes.
+fn frame_rev(head: &[u8]) -> Option<(u64, bool)> {
+    Some((number_after(head, REV_KEY)?, head.starts_with(PATCH_TYPE)))
 }
 
 /// Reads frames until every round's message arrived: a text frame whose
@@ -803,7 +838,7 @@ async fn receive(
     let mut frames = FrameReader::new();
     let mut held = loop {
         let frame = frames.next(stream, REV_WINDOW, frame_rev).await?;
-        if let Some(rev) = frame.head.filter(|_| frame.opcode == 0x1) {
+        if let Some((rev, _)) = frame.head.filter(|_| frame.opcode == 0x1) {
             shared.ready.fetch_add(1, Ordering::AcqRel);
             break rev;
         }
@@ -813,7 +848,8 @@ async fn receive(
     while seen < rounds {
         let frame = frames.next(stream, REV_WINDOW, frame_rev).await?;
         let now = shared.now_ns();
-        let Some(rev) = frame.head.filter(|&rev| frame.opcode == 0x1 && rev > held) else {
+        let Some((rev, patch)) = frame.head.filter(|&(rev, _)| frame.opcode == 0x1 && rev > held)
+        else {
             continue;
         };
         held = rev;
@@ -825,10 +861,102 @@ async fn receive(
         finished.latencies[round] =
             (now.saturating_sub(start) / 1_000).min(u64::from(MISSING - 1)) as u32;
         finished.bytes[round] = frame.len.min(u32::MAX as usize) as u32;
+        if patch {
+            shared.patched[round].fetch_add(1, Ordering::AcqRel);
+        }
         shared.delivered[round].fetch_add(1, Ordering::AcqRel);
         seen += 1;
     }
     Ok(())
+}
+
+/// What [`check_patches`] found.
+#[derive(Debug, Default)]
+struct PatchCheck {
+    /// Messages both checking clients held, compared byte for byte.
+    compared: usize,
+    /// Of those, how many the patching client rebuilt from a patch.
+    patches: usize,
+    mismatch: Option<String>,
+}
+
+/// Two more clients, one asking for patches and one not: every patch must
+/// rebuild exactly the data the other client receives whole. Runs until
+/// the server closes the connections.
+async fn check_patches(addr: SocketAddr) -> PatchCheck {
+    let mut check = PatchCheck::default();
+    if let Err(error) = compare_patched_and_whole(addr, &mut check).await {
+        check.mismatch = Some(error);
+    }
+    check
+}
+
+async fn compare_patched_and_whole(addr: SocketAddr, check: &mut PatchCheck) -> Result<(), String> {
+    use async_tungstenite::tungstenite::Message;
+    use futures_lite::StreamExt;
+    type Ws = async_tungstenite::WebSocketStream<TcpStream>;
+    async fn open(addr: SocketAddr, patches: bool) -> Result<Ws, String> {
+        let stream = TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
+        let (mut ws, _) = async_tungstenite::client_async(format!("ws://{addr}/ws"), stream)
+            .await
+            .map_err(|e| format!("handshake: {e}"))?;
+        let subscribe =
+            serde_json::json!({"type": "subscribe", "topic": TOPIC, "patches": patches});
+        ws.send(Message::text(subscribe.to_string()))
+            .await
+            .map_err(|e| format!("subscribe: {e}"))?;
+        Ok(ws)
+    }
+    /// The next message or patch frame; `None` once the server closed.
+    async fn next(ws: &mut Ws) -> Option<serde_json::Value> {
+        loop {
+            match ws.next().await? {
+                Ok(Message::Text(text)) => return serde_json::from_str(text.as_str()).ok(),
+                Ok(_) => continue,
+                Err(_) => return None,
+            }
+        }
+    }
+    let (mut patched, mut whole) = (open(addr, true).await?, open(addr, false).await?);
+    let (mut held, mut held_rev) = (String::new(), 0);
+    let Some(mut expected) = next(&mut whole).await else { return Ok(()) };
+    loop {
+        let Some(frame) = next(&mut patched).await else { return Ok(()) };
+        let rev = frame["rev"].as_u64().unwrap_or(0);
+        held = match frame["type"].as_str() {
+            Some("patch") => {
+                if frame["base"].as_u64() != Some(held_rev) {
+                    return Err(format!(
+                        "a patch against {} for a client holding {held_rev}",
+                        frame["base"]
+                    ));
+                }
+                let length = frame["length"].as_u64().unwrap_or(0) as usize;
+                let patch = planhost::patch::Patch::from_json(
+                    &frame["pieces"],
+                    length,
+                    frame["check"].as_u64().unwrap_or(0) as u32,
+                )
+                .ok_or_else(|| format!("malformed pieces in {rev}"))?;
+                check.patches += 1;
+                patch.apply(&held).map_err(|e| format!("patch {rev}: {e}"))?
+            }
+            _ => frame["data"].as_str().unwrap_or_default().to_owned(),
+        };
+        held_rev = rev;
+        // Either client may have skipped a message (latest-wins): compare
+        // where both hold the same revision.
+        while expected["rev"].as_u64().unwrap_or(0) < rev {
+            let Some(newer) = next(&mut whole).await else { return Ok(()) };
+            expected = newer;
+        }
+        if expected["rev"].as_u64() == Some(rev) {
+            if expected["data"].as_str() != Some(held.as_str()) {
+                return Err(format!("rev {rev}: the patched data differs from the whole message"));
+            }
+            check.compared += 1;
+        }
+    }
 }
 
 // ---------------------------------------------------------------- report
@@ -880,6 +1008,7 @@ fn summarise(
         request_us,
         server_cpu_ms: cost.server_cpu_ms,
         bench_cpu_ms: cost.bench_cpu_ms,
+        patched: cost.patched,
         expected: clients * rounds,
     }
 }
@@ -905,13 +1034,13 @@ fn print_report(
     );
     println!();
     println!(
-        "| N | rounds | p50 per-client ms | p99 per-client ms | p50 all-clients ms | p99 all-clients ms | delivered | request p50 ms | message KiB | MiB per round | server CPU ms / round | bench CPU ms / round |"
+        "| N | rounds | p50 per-client ms | p99 per-client ms | p50 all-clients ms | p99 all-clients ms | delivered | request p50 ms | as patches | message KiB | MiB per round | server CPU ms / round | bench CPU ms / round |"
     );
-    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for case in results {
         for r in &case.phases {
             println!(
-                "| {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {}/{}{} | {:.1} | {:.0} | {:.1} | {:.0} | {:.0} |",
+                "| {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {}/{}{} | {:.1} | {} | {:.1} | {:.2} | {:.0} | {:.0} |",
                 case.clients,
                 r.phase.name(),
                 ms(&r.per_client_us, 50.0),
@@ -926,6 +1055,7 @@ fn print_report(
                     String::new()
                 },
                 ms(&r.request_us, 50.0),
+                r.patched,
                 r.message_bytes as f64 / 1024.0,
                 r.round_bytes / (1024.0 * 1024.0),
                 r.server_cpu_ms,
@@ -933,12 +1063,28 @@ fn print_report(
             );
         }
     }
+    for case in results {
+        println!(
+            "N={}: a client taking patches and one taking whole messages held the same data at {} revisions, {} of them rebuilt from patches.",
+            case.clients, case.check.compared, case.check.patches
+        );
+    }
     println!();
     println!(
         "Steps of one change in this process (plan.lua loaded in {:.0} ms; {} rounds; message frame {} bytes):",
         steps.load_ms,
         steps.total.len(),
         steps.frame_bytes
+    );
+    println!();
+    let sizes = &steps.patch_bytes;
+    let size = |p: f64| {
+        sizes.get(((sizes.len() as f64 * p / 100.0) as usize).min(sizes.len().saturating_sub(1)))
+    };
+    println!(
+        "Patch frames: p50 {} bytes, largest {} bytes (0: no patch, the message goes whole).",
+        size(50.0).copied().unwrap_or(0),
+        sizes.last().copied().unwrap_or(0)
     );
     println!();
     println!("| step | p50 ms | p99 ms |");
@@ -951,6 +1097,7 @@ fn print_report(
         ("view data as JSON text", &steps.view_text),
         ("render (table plugin, wasm)", &steps.render),
         ("view envelope (JSON)", &steps.envelope),
+        ("patch of the envelope against the previous one", &steps.diff),
         ("message frame (JSON)", &steps.frame),
         ("total", &steps.total),
     ] {

@@ -38,6 +38,36 @@ fn example_plan() -> TempDir {
     dir
 }
 
+/// Counts the types of the WebSocket frames the page receives in `__frames`.
+const RECORD_FRAME_TYPES: &str = "window.__frames = []; \
+    window.WebSocket = class extends WebSocket { constructor(...args) { super(...args); \
+    this.addEventListener('message', (e) => window.__frames.push(JSON.parse(e.data).type)); } };";
+
+fn frame_types(page: &planhost_tests::browser::Page) -> Vec<String> {
+    keys(page.eval("window.__frames"))
+}
+
+/// Moves the item at `from` (0-based) to rank `to` from the console and
+/// waits until the page shows the new order.
+fn move_item(
+    server: &Server,
+    page: &planhost_tests::browser::Page,
+    order: &mut Vec<String>,
+    from: usize,
+    to: usize,
+) {
+    let key = order.remove(from);
+    let id = key.trim_start_matches("item-");
+    let answer = server.console(&format!("rank({id}, {to})"));
+    assert_eq!(answer["status"], "ok", "{answer}");
+    order.insert(to - 1, key);
+    let asked = Instant::now();
+    while keys(page.eval(ROW_KEYS)) != *order {
+        assert!(asked.elapsed() < CHANGE_SHOWN_WITHIN, "the page never showed {order:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 fn keys(value: Value) -> Vec<String> {
     value.as_array().unwrap().iter().map(|k| k.as_str().unwrap().to_owned()).collect()
 }
@@ -47,6 +77,7 @@ fn moving_an_item_from_the_console_shows_in_the_browser() {
     let server = Server::start_in(example_plan(), &[]);
     let browser = Browser::launch();
     let page = browser.page();
+    page.before_each_load(RECORD_FRAME_TYPES);
     page.goto(&format!("http://{}/view/work?renderer=table", server.addr));
     page.wait_for(
         "the live connection",
@@ -85,6 +116,20 @@ fn moving_an_item_from_the_console_shows_in_the_browser() {
     assert_eq!(first_rank, "1");
     let shot = page.screenshot("example-plan-after-move");
     assert!(std::fs::metadata(&shot).unwrap().len() > 1000, "{}", shot.display());
+
+    // The next change comes as a patch of the message the page holds.
+    let mut order = expected;
+    move_item(&server, &page, &mut order, 30, 2);
+    let frames = frame_types(&page);
+    assert_eq!(frames.last().map(String::as_str), Some("patch"), "frames: {frames:?}");
+    // A page whose copy no longer matches refuses the patch (its checksum
+    // differs) and asks for the whole view again.
+    page.eval("state.data = 'x' + state.data.slice(1)");
+    move_item(&server, &page, &mut order, 40, 3);
+    let frames = frame_types(&page);
+    assert_eq!(frames[frames.len() - 2..], ["patch", "message"], "frames: {frames:?}");
+    move_item(&server, &page, &mut order, 50, 4);
+    assert_eq!(frame_types(&page).last().map(String::as_str), Some("patch"));
 
     // The other views of the plan render in the same page.
     for (view, probe) in [

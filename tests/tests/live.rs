@@ -6,8 +6,11 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use planhost_tests::{Server, TempDir, Ws, next_view, planhost_bin, stays_quiet, subscribe};
-use serde_json::Value;
+use planhost::patch::Patch;
+use planhost_tests::{
+    Server, TempDir, Ws, next_json, next_view, planhost_bin, send_json, stays_quiet, subscribe,
+};
+use serde_json::{Value, json};
 
 const PLAN: &str = r#"
 local function load_items()
@@ -238,6 +241,64 @@ fn lua_and_plugin_errors_reach_clients_while_the_last_good_view_stays() {
             next_view(&mut ws).await.1,
             serde_json::json!({"html": good["html"], "error": null})
         );
+    });
+}
+
+#[test]
+fn patch_frames_rebuild_exactly_the_views_whole_messages_carry() {
+    // Enough rows that a move changes a small part of the table.
+    let dir = plan_dir();
+    let items: String =
+        (1..=80).map(|i| format!("{i}\tWork item {i} café 🚀\t{}\n", i % 5 + 1)).collect();
+    std::fs::write(dir.path().join("items.txt"), items).unwrap();
+    let server = Server::start_in(dir, &[]);
+    smol::block_on(async {
+        let mut patched = server.ws().await;
+        let topic = "view/work/table";
+        send_json(&mut patched, json!({"type": "subscribe", "topic": topic, "patches": true}))
+            .await;
+        let mut whole = watchers(&server, 1).await.remove(0);
+        let first = next_json(&mut patched).await;
+        assert_eq!(first["type"], "message", "the first message is whole: {first}");
+        let (mut rev, mut data) =
+            (first["rev"].as_u64().unwrap(), first["data"].as_str().unwrap().to_owned());
+        next_view(&mut whole).await;
+        let mut patches = 0;
+        for command in [
+            "rank(70, 1)",
+            "rank(3, 40)",
+            "rank(70, 80)",
+            "items[5].name = '<b>x</b>'",
+            "rank(1, 2)",
+        ] {
+            assert_eq!(server.console(command)["status"], "ok", "{command}");
+            let frame = next_json(&mut patched).await;
+            let expected = next_json(&mut whole).await;
+            assert_eq!(frame["rev"], expected["rev"]);
+            assert!(frame["rev"].as_u64().unwrap() > rev);
+            data = match frame["type"].as_str() {
+                Some("patch") => {
+                    patches += 1;
+                    assert_eq!(frame["base"].as_u64(), Some(rev), "{command}");
+                    let length = frame["length"].as_u64().unwrap() as usize;
+                    let patch = Patch::from_json(
+                        &frame["pieces"],
+                        length,
+                        frame["check"].as_u64().unwrap_or(0) as u32,
+                    )
+                    .expect("pieces");
+                    let size = frame.to_string().len();
+                    assert!(size * 2 < data.len(), "{command}: a patch of {size} bytes");
+                    patch.apply(&data).unwrap_or_else(|e| panic!("{command}: {e}"))
+                }
+                _ => frame["data"].as_str().unwrap().to_owned(),
+            };
+            assert_eq!(data, expected["data"].as_str().unwrap(), "{command}");
+            rev = frame["rev"].as_u64().unwrap();
+        }
+        assert!(patches >= 4, "only {patches} of 5 changes came as patches");
+        // The page escaped the name in the rebuilt view too.
+        assert!(data.contains("&lt;b&gt;x&lt;/b&gt;"));
     });
 }
 

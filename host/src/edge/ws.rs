@@ -288,8 +288,8 @@ async fn write_loop(
             Event::Send(Outgoing::Frame(frame)) => {
                 writer.frame(frames::TEXT, frame.text.as_bytes()).await
             }
-            Event::Send(Outgoing::Latest(slot)) => match slot.take() {
-                Some(frame) => writer.frame(frames::TEXT, frame.text.as_bytes()).await,
+            Event::Send(Outgoing::Latest(slot)) => match slot.take_text() {
+                Some(text) => writer.frame(frames::TEXT, text.as_bytes()).await,
                 None => Ok(()),
             },
             Event::Tick => {
@@ -348,11 +348,13 @@ async fn handle_message(
         }
     };
     let command = match ClientFrame::parse(text.as_str()) {
-        Ok(ClientFrame::Subscribe { topic, since }) => Command::Subscribe { client, topic, since },
+        Ok(ClientFrame::Subscribe { topic, since, patches }) => {
+            Command::Subscribe { client, topic, since, patches }
+        }
         Ok(ClientFrame::Unsubscribe { topic }) => Command::Unsubscribe { client, topic },
         Err(reason) => {
             let error = ServerFrame::error(reason, None).to_json();
-            let frame = Frame { rev: 0, text: error.into() };
+            let frame = Frame::whole(0, error);
             return match replies.offer(frame) {
                 Offer::Queued => Ok(()),
                 Offer::Full | Offer::Gone => Err(End::Close(hub::CLOSE_TOO_SLOW)),

@@ -11,8 +11,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use async_tungstenite::tungstenite::protocol::frame::Utf8Bytes;
 use serde::Serialize;
 
-pub use outbox::{CloseRequest, Frame, LatestSlot, Offer, Outbox, OutboxSender, Outgoing, outbox};
+pub use outbox::{
+    CloseRequest, Frame, LatestSlot, Offer, Outbox, OutboxSender, Outgoing, PatchFrame, outbox,
+};
 
+use crate::patch::Patch;
 use crate::protocol::ServerFrame;
 
 /// Identifies one WebSocket client for the life of the process.
@@ -39,18 +42,34 @@ pub const CLOSE_SHUTDOWN: CloseRequest =
 pub enum Command {
     /// A WebSocket client connected.
     Register { client: ClientId, outbox: OutboxSender, max_subscriptions: usize },
-    /// Start sending `topic` to `client`, first its current message if newer than `since`.
-    Subscribe { client: ClientId, topic: String, since: Option<u64> },
+    /// Start sending `topic` to `client`, first its current message if
+    /// newer than `since`; on a latest-wins topic, as patches if `patches`.
+    Subscribe { client: ClientId, topic: String, since: Option<u64>, patches: bool },
     /// Stop sending `topic` to `client`.
     Unsubscribe { client: ClientId, topic: String },
     /// The client's connection is gone.
     Disconnect { client: ClientId },
-    /// Publish `data` on `topic` to every subscriber.
-    Publish { topic: String, data: String, delivery: Delivery, reply: flume::Sender<Published> },
+    /// Publish `data` on `topic` to every subscriber; `delta` writes it
+    /// against the topic's current message.
+    Publish {
+        topic: String,
+        data: String,
+        delivery: Delivery,
+        delta: Option<Delta>,
+        reply: flume::Sender<Published>,
+    },
     /// Describe every topic.
     ListTopics { reply: flume::Sender<Vec<TopicInfo>> },
     /// Close every client and refuse new ones.
     Shutdown,
+}
+
+/// A message written as a patch of the topic's message `base`. The hub
+/// keeps it only if `base` is still the topic's current message.
+#[derive(Debug, Clone)]
+pub struct Delta {
+    pub base: u64,
+    pub patch: Patch,
 }
 
 /// The outcome of a publish.
@@ -91,8 +110,21 @@ impl HubHandle {
         data: String,
         delivery: Delivery,
     ) -> Result<Published, HubClosed> {
+        self.publish_delta(topic, data, delivery, None).await
+    }
+
+    /// Publishes `data` on `topic`, with its patch against the current
+    /// message for subscribers that hold that one.
+    pub async fn publish_delta(
+        &self,
+        topic: &str,
+        data: String,
+        delivery: Delivery,
+        delta: Option<Delta>,
+    ) -> Result<Published, HubClosed> {
         let (reply, answer) = flume::bounded(1);
-        self.send(Command::Publish { topic: topic.to_owned(), data, delivery, reply }).await?;
+        self.send(Command::Publish { topic: topic.to_owned(), data, delivery, delta, reply })
+            .await?;
         answer.recv_async().await.map_err(|_| HubClosed)
     }
 
@@ -105,7 +137,8 @@ impl HubHandle {
         delivery: Delivery,
     ) -> Result<Published, HubClosed> {
         let (reply, answer) = flume::bounded(1);
-        let command = Command::Publish { topic: topic.to_owned(), data, delivery, reply };
+        let command =
+            Command::Publish { topic: topic.to_owned(), data, delivery, delta: None, reply };
         self.commands.send(command).map_err(|_| HubClosed)?;
         answer.recv().map_err(|_| HubClosed)
     }
@@ -217,11 +250,13 @@ impl Hub {
                 let state = Client { outbox, topics: HashSet::new(), max_subscriptions };
                 self.clients.insert(client, state);
             }
-            Command::Subscribe { client, topic, since } => self.subscribe(client, topic, since),
+            Command::Subscribe { client, topic, since, patches } => {
+                self.subscribe(client, topic, since, patches)
+            }
             Command::Unsubscribe { client, topic } => self.unsubscribe(client, &topic),
             Command::Disconnect { client } => self.disconnect(client),
-            Command::Publish { topic, data, delivery, reply } => {
-                let _ = reply.try_send(self.publish(topic, &data, delivery));
+            Command::Publish { topic, data, delivery, delta, reply } => {
+                let _ = reply.try_send(self.publish(topic, &data, delivery, delta));
             }
             Command::ListTopics { reply } => {
                 let _ = reply.try_send(self.list_topics());
@@ -235,7 +270,7 @@ impl Hub {
         }
     }
 
-    fn subscribe(&mut self, id: ClientId, topic: String, since: Option<u64>) {
+    fn subscribe(&mut self, id: ClientId, topic: String, since: Option<u64>, patches: bool) {
         let Some(client) = self.clients.get_mut(&id) else { return };
         if client.topics.contains(&topic) {
             return;
@@ -244,7 +279,7 @@ impl Hub {
             let limit = client.max_subscriptions;
             let error =
                 ServerFrame::error(format!("too many subscriptions (limit {limit})"), Some(&topic));
-            let frame = Frame { rev: 0, text: Utf8Bytes::from(error.to_json()) };
+            let frame = Frame::whole(0, error.to_json());
             if client.outbox.offer(frame) != Offer::Queued {
                 self.drop_client(id, CLOSE_TOO_SLOW);
             }
@@ -257,7 +292,7 @@ impl Hub {
             delivery: Delivery::Every,
             subscribers: HashMap::new(),
         });
-        let slot = Arc::new(LatestSlot::default());
+        let slot = Arc::new(LatestSlot::new(patches));
         entry.subscribers.insert(id, slot.clone());
         if entry.subscribers.len() == 1
             && let Some(watcher) = &self.watcher
@@ -315,17 +350,33 @@ impl Hub {
         self.disconnect(id);
     }
 
-    fn publish(&mut self, topic: String, data: &str, delivery: Delivery) -> Published {
+    fn publish(
+        &mut self,
+        topic: String,
+        data: &str,
+        delivery: Delivery,
+        delta: Option<Delta>,
+    ) -> Published {
         self.last_rev += 1;
         let rev = self.last_rev;
-        let frame = Frame { rev, text: Utf8Bytes::from(encode_message(&topic, rev, data)) };
+        let mut frame = Frame::whole(rev, encode_message(&topic, rev, data));
         let entry = self.topics.entry(topic.clone()).or_insert_with(|| Topic {
             current: None,
             delivery,
             subscribers: HashMap::new(),
         });
+        // Only subscribers of a latest-wins topic are sent patches; a patch
+        // against anything but the current message would not fit.
+        let current_rev = entry.current.as_ref().map(|current| current.rev);
+        if let Some(delta) = delta
+            && delivery == Delivery::LatestWins
+            && current_rev == Some(delta.base)
+        {
+            let text = encode_patch(&topic, rev, &delta);
+            frame.patch = Some(PatchFrame { base: delta.base, text: Utf8Bytes::from(text) });
+        }
         entry.delivery = delivery;
-        entry.current = Some(frame.clone());
+        entry.current = Some(Frame { patch: None, ..frame.clone() });
         let mut lagging = Vec::new();
         for (id, slot) in &entry.subscribers {
             let Some(client) = self.clients.get(id) else { continue };
@@ -372,6 +423,16 @@ fn encode_message(topic: &str, rev: u64, data: &str) -> String {
     serde_json::to_string(&Message { r#type: "message", topic, rev, data }).unwrap_or_default()
 }
 
+/// Encodes a patch frame (docs/PROTOCOL.md, "Patches").
+fn encode_patch(topic: &str, rev: u64, delta: &Delta) -> String {
+    let topic = serde_json::to_string(topic).unwrap_or_default();
+    let Delta { base, patch } = delta;
+    let (length, check, pieces) = (patch.length, patch.check, patch.pieces_json());
+    format!(
+        r#"{{"type":"patch","topic":{topic},"rev":{rev},"base":{base},"length":{length},"check":{check},"pieces":{pieces}}}"#
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -383,7 +444,7 @@ mod tests {
     }
 
     fn publish(hub: &mut Hub, topic: &str, data: &str, delivery: Delivery) -> Published {
-        hub.publish(topic.to_owned(), data, delivery)
+        hub.publish(topic.to_owned(), data, delivery, None)
     }
 
     fn received(rx: &Outbox) -> Vec<ServerFrame> {
@@ -405,7 +466,12 @@ mod tests {
         let _a = client(&mut hub, 1, 8);
         let _b = client(&mut hub, 2, 8);
         let subscribe = |hub: &mut Hub, client, topic: &str| {
-            hub.handle(Command::Subscribe { client, topic: topic.into(), since: None })
+            hub.handle(Command::Subscribe {
+                client,
+                topic: topic.into(),
+                since: None,
+                patches: false,
+            })
         };
         subscribe(&mut hub, 1, "view/work/table");
         subscribe(&mut hub, 2, "view/work/table");
@@ -429,7 +495,7 @@ mod tests {
         let a = client(&mut hub, 1, 8);
         let b = client(&mut hub, 2, 8);
         for id in [1, 2] {
-            hub.subscribe(id, "t".into(), None);
+            hub.subscribe(id, "t".into(), None, false);
         }
         let first = publish(&mut hub, "t", "one", Delivery::Every);
         let second = publish(&mut hub, "t", "two", Delivery::Every);
@@ -450,10 +516,10 @@ mod tests {
         let mut hub = Hub::new();
         let rx = client(&mut hub, 1, 8);
         let p = publish(&mut hub, "t", "x", Delivery::Every);
-        hub.subscribe(1, "t".into(), Some(p.rev));
+        hub.subscribe(1, "t".into(), Some(p.rev), false);
         assert!(received(&rx).is_empty());
         hub.unsubscribe(1, "t");
-        hub.subscribe(1, "t".into(), Some(p.rev - 1));
+        hub.subscribe(1, "t".into(), Some(p.rev - 1), false);
         assert_eq!(
             received(&rx),
             vec![ServerFrame::Message { topic: "t".into(), rev: p.rev, data: "x".into() }]
@@ -464,7 +530,7 @@ mod tests {
     fn lagging_client_skips_to_newest_on_latest_wins_topic() {
         let mut hub = Hub::new();
         let rx = client(&mut hub, 1, 2);
-        hub.subscribe(1, "view".into(), None);
+        hub.subscribe(1, "view".into(), None, false);
         for i in 0..100 {
             publish(&mut hub, "view", &format!("v{i}"), Delivery::LatestWins);
         }
@@ -475,10 +541,42 @@ mod tests {
     }
 
     #[test]
+    fn a_delta_becomes_a_patch_frame_only_against_the_current_message() {
+        let mut hub = Hub::new();
+        let rx = client(&mut hub, 1, 8);
+        hub.subscribe(1, "view".into(), None, true);
+        let old = "<ul><li data-key=a>one</li><li data-key=b>two</li></ul>".repeat(8);
+        let new = old.replacen("two", "deux", 1);
+        let delta = |base| Some(Delta { base, patch: crate::patch::diff(&old, &new).unwrap() });
+        let first = publish(&mut hub, "view", &old, Delivery::LatestWins);
+        let taken = |rx: &Outbox| match rx.frames.try_recv() {
+            Ok(Outgoing::Latest(slot)) => slot.take_text().map(|t| t.as_str().to_owned()),
+            other => panic!("expected a latest-wins notice, got {other:?}"),
+        };
+        assert!(taken(&rx).unwrap().starts_with(r#"{"type":"message""#));
+        let second = hub.publish("view".into(), &new, Delivery::LatestWins, delta(first.rev));
+        let text = taken(&rx).unwrap();
+        let frame: ServerFrame = serde_json::from_str(&text).unwrap();
+        let ServerFrame::Patch { rev, base, length, .. } = frame else { panic!("{text}") };
+        assert_eq!((rev, base, length), (second.rev, first.rev, new.len()));
+        // A delta against an older message than the current one is dropped.
+        let third = hub.publish("view".into(), &old, Delivery::LatestWins, delta(first.rev));
+        let text = taken(&rx).unwrap();
+        assert!(matches!(
+            serde_json::from_str(&text).unwrap(),
+            ServerFrame::Message { rev, .. } if rev == third.rev
+        ));
+        // Late subscribers get the whole message, never a patch.
+        let late = client(&mut hub, 2, 8);
+        hub.subscribe(2, "view".into(), None, true);
+        assert!(taken(&late).unwrap().starts_with(r#"{"type":"message""#));
+    }
+
+    #[test]
     fn overflowing_client_is_closed_and_removed() {
         let mut hub = Hub::new();
         let rx = client(&mut hub, 1, 2);
-        hub.subscribe(1, "t".into(), None);
+        hub.subscribe(1, "t".into(), None, false);
         for i in 0..3 {
             publish(&mut hub, "t", &format!("{i}"), Delivery::Every);
         }
@@ -491,8 +589,8 @@ mod tests {
     fn disconnect_removes_subscriptions_and_empty_topics() {
         let mut hub = Hub::new();
         let _rx = client(&mut hub, 1, 8);
-        hub.subscribe(1, "a".into(), None);
-        hub.subscribe(1, "b".into(), None);
+        hub.subscribe(1, "a".into(), None, false);
+        hub.subscribe(1, "b".into(), None, false);
         publish(&mut hub, "b", "kept", Delivery::Every);
         hub.handle(Command::Disconnect { client: 1 });
         let topics = hub.list_topics();
@@ -506,7 +604,7 @@ mod tests {
         let mut hub = Hub::new();
         let rx = client(&mut hub, 1, 8);
         for i in 0..5 {
-            hub.subscribe(1, format!("t{i}"), None);
+            hub.subscribe(1, format!("t{i}"), None, false);
         }
         let got = received(&rx);
         assert!(matches!(&got[..], [ServerFrame::Error { topic: Some(t), .. }] if t == "t4"));

@@ -1,6 +1,7 @@
 //! A client's outgoing queue: bounded, filled by the hub without ever
 //! waiting, drained by the client's session.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_tungstenite::tungstenite::protocol::frame::Utf8Bytes;
@@ -12,6 +13,25 @@ pub struct Frame {
     /// The topic's revision this frame carries.
     pub rev: u64,
     /// The JSON text of the frame.
+    pub text: Utf8Bytes,
+    /// The same message as a patch of the topic's previous one, for
+    /// subscribers that hold that one.
+    pub patch: Option<PatchFrame>,
+}
+
+impl Frame {
+    /// A frame without a patch form.
+    pub fn whole(rev: u64, text: impl Into<Utf8Bytes>) -> Frame {
+        Frame { rev, text: text.into(), patch: None }
+    }
+}
+
+/// A message as a patch frame (see [`crate::patch`]).
+#[derive(Debug, Clone)]
+pub struct PatchFrame {
+    /// The revision the patch applies to.
+    pub base: u64,
+    /// The JSON text of the patch frame.
     pub text: Utf8Bytes,
 }
 
@@ -40,9 +60,19 @@ pub struct CloseRequest {
 #[derive(Debug, Default)]
 pub struct LatestSlot {
     pending: Mutex<Option<Frame>>,
+    /// The subscriber applies patch frames.
+    patches: bool,
+    /// The revision of the last frame taken for sending on this
+    /// subscription (0 before the first).
+    sent: AtomicU64,
 }
 
 impl LatestSlot {
+    /// A slot for a subscriber that does (or does not) apply patches.
+    pub fn new(patches: bool) -> LatestSlot {
+        LatestSlot { patches, ..LatestSlot::default() }
+    }
+
     /// Stores `frame`, returning true if the slot was empty (so a notice
     /// must be queued).
     fn put(&self, frame: Frame) -> bool {
@@ -53,6 +83,18 @@ impl LatestSlot {
     /// Takes the waiting frame, if any.
     pub fn take(&self) -> Option<Frame> {
         self.pending.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    /// Takes the waiting frame as the text to send: its patch form when
+    /// the subscriber applies patches and was last sent the patch's base,
+    /// else the whole message.
+    pub fn take_text(&self) -> Option<Utf8Bytes> {
+        let frame = self.take()?;
+        let sent = self.sent.swap(frame.rev, Ordering::Relaxed);
+        match frame.patch {
+            Some(patch) if self.patches && sent != 0 && patch.base == sent => Some(patch.text),
+            _ => Some(frame.text),
+        }
     }
 }
 
@@ -124,7 +166,37 @@ mod tests {
     use super::*;
 
     fn frame(rev: u64) -> Frame {
-        Frame { rev, text: Utf8Bytes::from(format!("{rev}")) }
+        Frame::whole(rev, format!("{rev}"))
+    }
+
+    fn patched(rev: u64, base: u64) -> Frame {
+        let patch = PatchFrame { base, text: format!("patch {base}->{rev}").into() };
+        Frame { patch: Some(patch), ..frame(rev) }
+    }
+
+    #[test]
+    fn a_patch_goes_only_to_a_subscriber_holding_its_base() {
+        let (tx, rx) = outbox(4);
+        let taken = |slot: &LatestSlot| slot.take_text().map(|t| t.as_str().to_owned());
+        let slot = Arc::new(LatestSlot::new(true));
+        tx.offer_latest(&slot, patched(1, 0));
+        assert_eq!(taken(&slot).as_deref(), Some("1"), "nothing sent yet: the whole message");
+        tx.offer_latest(&slot, patched(2, 1));
+        assert_eq!(taken(&slot).as_deref(), Some("patch 1->2"));
+        // 3 is skipped by a lagging client: 4's patch is against 3, not 2.
+        tx.offer_latest(&slot, patched(3, 2));
+        tx.offer_latest(&slot, patched(4, 3));
+        assert_eq!(taken(&slot).as_deref(), Some("4"));
+        tx.offer_latest(&slot, frame(5));
+        assert_eq!(taken(&slot).as_deref(), Some("5"));
+        tx.offer_latest(&slot, patched(6, 5));
+        assert_eq!(taken(&slot).as_deref(), Some("patch 5->6"));
+        let plain = Arc::new(LatestSlot::new(false));
+        tx.offer_latest(&plain, frame(1));
+        assert_eq!(taken(&plain).as_deref(), Some("1"));
+        tx.offer_latest(&plain, patched(2, 1));
+        assert_eq!(taken(&plain).as_deref(), Some("2"), "a subscriber that did not ask");
+        drop(rx);
     }
 
     #[test]

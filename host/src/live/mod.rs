@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::hub::{Delivery, HubHandle, WatchEvent};
+use crate::hub::{Delivery, Delta, HubHandle, WatchEvent};
 use crate::lua::api::valid_view_name;
 use crate::lua::thread::LuaHandle;
 use crate::render::Renderers;
@@ -136,6 +136,8 @@ pub struct Live {
     entry: PathBuf,
     watched: BTreeSet<Pair>,
     shown: HashMap<Pair, Shown>,
+    /// The text each pair was last published with, for writing the next as a patch.
+    published: HashMap<Pair, Arc<str>>,
     /// The view data each pair was last rendered from.
     rendered_from: HashMap<Pair, Arc<str>>,
     /// Why the last run of the entry point failed, while it stays failed.
@@ -159,6 +161,7 @@ impl Live {
             entry,
             watched: BTreeSet::new(),
             shown: HashMap::new(),
+            published: HashMap::new(),
             rendered_from: HashMap::new(),
             plan_error,
         }
@@ -302,10 +305,19 @@ impl Live {
             return;
         }
         let topic = view_topic(&pair.view, &pair.renderer);
-        let text = serde_json::to_string(&envelope).unwrap_or_default();
-        match self.hub.publish(&topic, text, Delivery::LatestWins).await {
+        let text: Arc<str> = serde_json::to_string(&envelope).unwrap_or_default().into();
+        let delta = match (self.shown.get(&pair), self.published.get(&pair)) {
+            (Some(shown), Some(before)) => {
+                let (base, before, after) = (shown.rev, before.clone(), text.clone());
+                let patch = smol::unblock(move || crate::patch::diff(&before, &after)).await;
+                patch.map(|patch| Delta { base, patch })
+            }
+            _ => None,
+        };
+        match self.hub.publish_delta(&topic, text.to_string(), Delivery::LatestWins, delta).await {
             Ok(published) => {
-                self.shown.insert(pair, Shown { envelope, rev: published.rev });
+                self.shown.insert(pair.clone(), Shown { envelope, rev: published.rev });
+                self.published.insert(pair, text);
             }
             Err(error) => tracing::warn!("publishing {topic}: {error}"),
         }

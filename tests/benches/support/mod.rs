@@ -162,7 +162,11 @@ fn parse_response(bytes: &[u8]) -> Option<(u16, Vec<u8>)> {
 /// socket. The server answers a subscribe only after reading it, and the
 /// subscribe is the last thing sent here, so no frame of the server is
 /// left behind in tungstenite's buffer.
-pub async fn connect_raw(addr: SocketAddr, topic: &str) -> Result<TcpStream, String> {
+pub async fn connect_raw(
+    addr: SocketAddr,
+    topic: &str,
+    patches: bool,
+) -> Result<TcpStream, String> {
     let stream = TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
     let _ = stream.set_nodelay(true);
     let config = WebSocketConfig::default().read_buffer_size(1 << 10);
@@ -173,8 +177,8 @@ pub async fn connect_raw(addr: SocketAddr, topic: &str) -> Result<TcpStream, Str
     )
     .await
     .map_err(|e| format!("handshake: {e}"))?;
-    let subscribe = format!(r#"{{"type":"subscribe","topic":{}}}"#, serde_json::Value::from(topic));
-    ws.send(Message::text(subscribe)).await.map_err(|e| format!("subscribe: {e}"))?;
+    let subscribe = serde_json::json!({"type": "subscribe", "topic": topic, "patches": patches});
+    ws.send(Message::text(subscribe.to_string())).await.map_err(|e| format!("subscribe: {e}"))?;
     Ok(ws.into_inner())
 }
 

@@ -1,0 +1,522 @@
+//! Patches: a topic's new text written as pieces of its previous text and
+//! new text, so a small change to a large view travels as a small frame.
+//!
+//! Texts are cut into chunks at every tag carrying a `data-key` attribute
+//! (renderers put one on each row or item), chunks are matched by key, and
+//! a changed chunk is compared tag by tag. Offsets and lengths count UTF-16
+//! code units, as JavaScript strings do, so a browser applies a patch with
+//! `substring` alone.
+
+use memchr::memmem;
+use serde::Serialize;
+use serde::ser::{SerializeSeq, Serializer};
+
+/// What marks the start of a keyed chunk.
+const KEY_ATTRIBUTE: &[u8] = b"data-key=";
+/// Longest key compared; longer keys are cut (only matching suffers).
+const MAX_KEY_BYTES: usize = 256;
+/// A patch is worth sending only below this share of the new text's size.
+const WORTH_SENDING: f64 = 0.5;
+
+/// One piece of the new text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    /// `len` UTF-16 units of the previous text, from `start`.
+    Copy { start: usize, len: usize },
+    /// Text of its own.
+    Text(String),
+}
+
+/// A new text written against the previous one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Patch {
+    pub pieces: Vec<Piece>,
+    /// Length of the new text in UTF-16 units, for the receiver to check.
+    pub length: usize,
+    /// [`checksum`] of the new text, for the receiver to check.
+    pub check: u32,
+}
+
+impl Patch {
+    /// The pieces as a JSON array: `[start, len]` for a copy, a string for text.
+    pub fn pieces_json(&self) -> String {
+        serde_json::to_string(&PiecesJson(&self.pieces)).unwrap_or_default()
+    }
+
+    /// A patch as a patch frame carries it (`pieces` and `length`), if
+    /// the pieces are well formed.
+    pub fn from_json(pieces: &serde_json::Value, length: usize, check: u32) -> Option<Patch> {
+        let piece = |value: &serde_json::Value| match value {
+            serde_json::Value::String(text) => Some(Piece::Text(text.clone())),
+            serde_json::Value::Array(pair) => match pair.as_slice() {
+                [start, len] => Some(Piece::Copy {
+                    start: usize::try_from(start.as_u64()?).ok()?,
+                    len: usize::try_from(len.as_u64()?).ok()?,
+                }),
+                _ => None,
+            },
+            _ => None,
+        };
+        let pieces = pieces.as_array()?.iter().map(piece).collect::<Option<Vec<_>>>()?;
+        Some(Patch { pieces, length, check })
+    }
+
+    /// Rebuilds the new text from `old`; fails if the patch does not fit it.
+    pub fn apply(&self, old: &str) -> Result<String, PatchError> {
+        let units = Utf16Offsets::new(old);
+        let mut out = String::with_capacity(old.len());
+        for piece in &self.pieces {
+            match piece {
+                Piece::Text(text) => out.push_str(text),
+                Piece::Copy { start, len } => {
+                    let from = units.to_byte(*start).ok_or(PatchError::OutOfRange)?;
+                    let to = start
+                        .checked_add(*len)
+                        .and_then(|end| units.to_byte(end))
+                        .ok_or(PatchError::OutOfRange)?;
+                    out.push_str(old.get(from..to).ok_or(PatchError::OutOfRange)?);
+                }
+            }
+        }
+        if utf16_len(&out) != self.length {
+            return Err(PatchError::Length);
+        }
+        if checksum(&out) != self.check {
+            return Err(PatchError::Checksum);
+        }
+        Ok(out)
+    }
+}
+
+/// Why a patch could not be applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PatchError {
+    #[error("a copy reaches outside the previous text or splits a character")]
+    OutOfRange,
+    #[error("the result does not have the announced length")]
+    Length,
+    #[error("the result does not have the announced checksum")]
+    Checksum,
+}
+
+struct PiecesJson<'a>(&'a [Piece]);
+
+impl Serialize for PiecesJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for piece in self.0 {
+            match piece {
+                Piece::Copy { start, len } => seq.serialize_element(&[start, len])?,
+                Piece::Text(text) => seq.serialize_element(text)?,
+            }
+        }
+        seq.end()
+    }
+}
+
+/// Writes `new` against `old`, or `None` when the patch would not be much
+/// smaller than `new` itself.
+pub fn diff(old: &str, new: &str) -> Option<Patch> {
+    let old_chunks = chunks(old);
+    let mut by_key = std::collections::HashMap::with_capacity(old_chunks.len());
+    for chunk in &old_chunks {
+        by_key.entry(chunk.key).or_insert_with(|| chunk.range.clone());
+    }
+    let mut out = Builder::new(old, new);
+    for chunk in chunks(new) {
+        match by_key.get(chunk.key) {
+            Some(before) => out.chunk(before.clone(), chunk.range),
+            None => out.text(chunk.range),
+        }
+    }
+    let patch = out.finish();
+    let size: usize = patch
+        .pieces
+        .iter()
+        .map(|piece| match piece {
+            Piece::Copy { .. } => 16,
+            Piece::Text(text) => text.len() + 4,
+        })
+        .sum();
+    ((size as f64) < new.len() as f64 * WORTH_SENDING).then_some(patch)
+}
+
+#[derive(Debug, Clone)]
+struct Chunk<'a> {
+    /// The key of the tag opening the chunk; empty for the text before the first.
+    key: &'a [u8],
+    range: std::ops::Range<usize>,
+}
+
+/// Cuts `text` at the `<` of every tag that carries a `data-key`.
+fn chunks(text: &str) -> Vec<Chunk<'_>> {
+    let bytes = text.as_bytes();
+    let mut cuts: Vec<(usize, &[u8])> = Vec::new();
+    let mut last = 0;
+    for at in memmem::find_iter(bytes, KEY_ATTRIBUTE) {
+        let Some(open) = memchr::memrchr(b'<', &bytes[last..at]).map(|i| last + i) else {
+            continue;
+        };
+        if bytes[open..at].contains(&b'>') {
+            continue; // the attribute is text, not inside a tag
+        }
+        let key_start = at + KEY_ATTRIBUTE.len();
+        let key_end = bytes[key_start..]
+            .iter()
+            .take(MAX_KEY_BYTES)
+            .position(|b| matches!(b, b' ' | b'>' | b'\t' | b'\n'))
+            .map_or((key_start + MAX_KEY_BYTES).min(bytes.len()), |i| key_start + i);
+        cuts.push((open, &bytes[key_start..key_end]));
+        last = key_end;
+    }
+    let mut out = Vec::with_capacity(cuts.len() + 1);
+    let mut start = 0;
+    let mut key: &[u8] = b"";
+    for (cut, next_key) in cuts {
+        out.push(Chunk { key, range: start..cut });
+        start = cut;
+        key = next_key;
+    }
+    out.push(Chunk { key, range: start..text.len() });
+    out
+}
+
+/// Collects pieces, merging neighbours, with offsets in bytes until the end.
+struct Builder<'a> {
+    old: &'a str,
+    new: &'a str,
+    /// Copies as byte ranges of `old`, texts as byte ranges of `new`.
+    pieces: Vec<BytePiece>,
+}
+
+#[derive(Debug, Clone)]
+enum BytePiece {
+    Copy(std::ops::Range<usize>),
+    Text(std::ops::Range<usize>),
+}
+
+impl<'a> Builder<'a> {
+    fn new(old: &'a str, new: &'a str) -> Builder<'a> {
+        Builder { old, new, pieces: Vec::new() }
+    }
+
+    fn copy(&mut self, range: std::ops::Range<usize>) {
+        if range.is_empty() {
+            return;
+        }
+        if let Some(BytePiece::Copy(last)) = self.pieces.last_mut()
+            && last.end == range.start
+        {
+            last.end = range.end;
+            return;
+        }
+        self.pieces.push(BytePiece::Copy(range));
+    }
+
+    fn text(&mut self, range: std::ops::Range<usize>) {
+        if range.is_empty() {
+            return;
+        }
+        if let Some(BytePiece::Text(last)) = self.pieces.last_mut()
+            && last.end == range.start
+        {
+            last.end = range.end;
+            return;
+        }
+        self.pieces.push(BytePiece::Text(range));
+    }
+
+    /// A chunk of `new` that replaces a chunk of `old` with the same key.
+    fn chunk(&mut self, old: std::ops::Range<usize>, new: std::ops::Range<usize>) {
+        let (a, b) = (&self.old[old.clone()], &self.new[new.clone()]);
+        if a == b {
+            return self.copy(old);
+        }
+        let (old_tags, new_tags) = (tags(a), tags(b));
+        if old_tags.len() != new_tags.len() {
+            return self.changed(old, new);
+        }
+        // The same structure with some contents changed: compare tag by tag.
+        for (x, y) in old_tags.iter().zip(&new_tags) {
+            let x = old.start + x.start..old.start + x.end;
+            let y = new.start + y.start..new.start + y.end;
+            self.changed(x, y);
+        }
+    }
+
+    /// Copies the common start and end of two ranges, and the middle as text.
+    fn changed(&mut self, old: std::ops::Range<usize>, new: std::ops::Range<usize>) {
+        let (a, b) = (&self.old[old.clone()], &self.new[new.clone()]);
+        let mut prefix = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+        while !a.is_char_boundary(prefix) || !b.is_char_boundary(prefix) {
+            prefix -= 1;
+        }
+        let (a_rest, b_rest) = (&a[prefix..], &b[prefix..]);
+        let mut suffix =
+            a_rest.bytes().rev().zip(b_rest.bytes().rev()).take_while(|(x, y)| x == y).count();
+        while !a_rest.is_char_boundary(a_rest.len() - suffix)
+            || !b_rest.is_char_boundary(b_rest.len() - suffix)
+        {
+            suffix -= 1;
+        }
+        self.copy(old.start..old.start + prefix);
+        self.text(new.start + prefix..new.end - suffix);
+        self.copy(old.end - suffix..old.end);
+    }
+
+    fn finish(self) -> Patch {
+        let units = Utf16Offsets::new(self.old);
+        let pieces = self
+            .pieces
+            .into_iter()
+            .map(|piece| match piece {
+                BytePiece::Copy(range) => {
+                    let start = units.to_unit(range.start);
+                    Piece::Copy { start, len: units.to_unit(range.end) - start }
+                }
+                BytePiece::Text(range) => Piece::Text(self.new[range].to_owned()),
+            })
+            .collect();
+        Patch { pieces, length: utf16_len(self.new), check: checksum(self.new) }
+    }
+}
+
+/// Cuts a chunk at every `<`: a tag with the text after it.
+fn tags(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for at in memchr::memchr_iter(b'<', text.as_bytes()) {
+        if at > start {
+            out.push(start..at);
+        }
+        start = at;
+    }
+    out.push(start..text.len());
+    out
+}
+
+/// 32-bit FNV-1a over the text's UTF-16 code units: what a browser can
+/// compute on a string cheaply, to catch a patch applied to the wrong text.
+pub fn checksum(text: &str) -> u32 {
+    text.encode_utf16()
+        .fold(0x811c_9dc5_u32, |hash, unit| (hash ^ u32::from(unit)).wrapping_mul(0x0100_0193))
+}
+
+fn utf16_len(text: &str) -> usize {
+    if text.is_ascii() { text.len() } else { text.chars().map(char::len_utf16).sum() }
+}
+
+/// Converts between byte offsets and UTF-16 offsets of one text.
+struct Utf16Offsets<'a> {
+    text: &'a str,
+    /// For every character longer in UTF-8 than in UTF-16: the byte offset
+    /// just after it and how many bytes more than units the text has there.
+    steps: Vec<(usize, usize)>,
+}
+
+impl<'a> Utf16Offsets<'a> {
+    fn new(text: &'a str) -> Utf16Offsets<'a> {
+        let mut steps = Vec::new();
+        if !text.is_ascii() {
+            let mut extra = 0;
+            for (at, c) in text.char_indices() {
+                if c.len_utf8() > c.len_utf16() {
+                    extra += c.len_utf8() - c.len_utf16();
+                    steps.push((at + c.len_utf8(), extra));
+                }
+            }
+        }
+        Utf16Offsets { text, steps }
+    }
+
+    /// The UTF-16 offset of a byte offset on a character boundary.
+    fn to_unit(&self, byte: usize) -> usize {
+        let passed = self.steps.partition_point(|(end, _)| *end <= byte);
+        byte - passed.checked_sub(1).map_or(0, |i| self.steps[i].1)
+    }
+
+    /// The byte offset of a UTF-16 offset, if it falls on a character
+    /// boundary within the text.
+    fn to_byte(&self, unit: usize) -> Option<usize> {
+        // Steps are ordered by both byte and unit offset.
+        let passed = self.steps.partition_point(|(end, extra)| end - extra <= unit);
+        let byte = unit + passed.checked_sub(1).map_or(0, |i| self.steps[i].1);
+        (byte <= self.text.len() && self.text.is_char_boundary(byte)).then_some(byte)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(key: &str, rank: u32, name: &str, short: &str) -> String {
+        format!(
+            "<tr data-key=\"{key}\"><td class=\"rank\">{rank}</td><td class=\"name\">{name}</td>\
+             <td class=\"estimate\">3w</td><td class=\"shortfall\">{short}</td></tr>"
+        )
+    }
+
+    fn table(rows: &[(&str, &str)]) -> String {
+        let mut html = String::from("<table id=\"work\"><caption>Work</caption><tbody>");
+        for (rank, (key, name)) in rows.iter().enumerate() {
+            html.push_str(&row(key, rank as u32 + 1, name, ""));
+        }
+        html.push_str("</tbody></table>");
+        html
+    }
+
+    fn round_trip(old: &str, new: &str) -> Option<Patch> {
+        let patch = diff(old, new)?;
+        assert_eq!(patch.apply(old).as_deref(), Ok(new), "{old:?} -> {new:?}");
+        let json: serde_json::Value = serde_json::from_str(&patch.pieces_json()).unwrap();
+        assert_eq!(Patch::from_json(&json, patch.length, patch.check).as_ref(), Some(&patch));
+        Some(patch)
+    }
+
+    #[test]
+    fn a_moved_row_costs_its_own_text_and_the_changed_ranks() {
+        let names: Vec<String> = (0..200).map(|i| format!("Item number {i}")).collect();
+        let keys: Vec<String> = (0..200).map(|i| format!("item-{i}")).collect();
+        let rows: Vec<(&str, &str)> =
+            keys.iter().map(String::as_str).zip(names.iter().map(String::as_str)).collect();
+        let old = table(&rows);
+        let mut moved = rows.clone();
+        let item = moved.remove(150);
+        moved.insert(0, item);
+        let new = table(&moved);
+        let patch = round_trip(&old, &new).expect("a patch is worth sending");
+        let size = patch.pieces_json().len();
+        // 151 ranks change: a few bytes each, far below the whole table.
+        assert!(size < new.len() / 5, "patch {size} bytes for a table of {}", new.len());
+    }
+
+    #[test]
+    fn unchanged_text_is_one_copy() {
+        let old = table(&[("a", "A"), ("b", "B")]);
+        let patch = round_trip(&old, &old).unwrap();
+        assert_eq!(patch.pieces, [Piece::Copy { start: 0, len: old.len() }]);
+    }
+
+    #[test]
+    fn offsets_count_utf16_units() {
+        // é is 2 bytes and 1 unit; 😀 is 4 bytes and 2 units.
+        let old = table(&[("a", "Café 😀 plan"), ("b", "Zürich"), ("c", "naïve")]);
+        let new = table(&[("a", "Café 😀 plan"), ("b", "Zürich 🚀"), ("c", "naïve")]);
+        let patch = round_trip(&old, &new).unwrap();
+        let units: Vec<u16> = old.encode_utf16().collect();
+        let mut rebuilt = Vec::new();
+        for piece in &patch.pieces {
+            match piece {
+                Piece::Copy { start, len } => {
+                    rebuilt.extend_from_slice(&units[*start..start + len])
+                }
+                Piece::Text(text) => rebuilt.extend(text.encode_utf16()),
+            }
+        }
+        assert_eq!(String::from_utf16(&rebuilt).unwrap(), new);
+        assert_eq!(patch.length, new.encode_utf16().count());
+    }
+
+    #[test]
+    fn a_patch_that_saves_little_is_not_offered() {
+        assert_eq!(diff("<p>one</p>", "<div>something else entirely</div>"), None);
+        assert_eq!(diff("", ""), None);
+        let old = table(&[("a", "A")]);
+        assert_eq!(diff(&old, ""), None);
+    }
+
+    #[test]
+    fn keys_in_text_and_unkeyed_html_still_round_trip() {
+        let old = "<p>data-key=\"x\" is text</p><ul><li data-key=k1>one</li><li data-key=k2>two</li></ul>"
+            .repeat(20);
+        let new = old.replacen("two", "deux", 3).replace("<p>", "<p class=\"n\">");
+        round_trip(&old, &new);
+        // Keys that repeat and quotes escaped as in JSON text.
+        let mut rows = vec![("x", "1"), ("x", "2"), ("y", "3")];
+        rows.extend(std::iter::repeat_n(("z", "same"), 40));
+        let json_old = serde_json::to_string(&table(&rows)).unwrap();
+        rows.swap(0, 2);
+        let json_new = serde_json::to_string(&table(&rows)).unwrap();
+        let patch = diff(&json_old, &json_new).expect("most rows are unchanged");
+        assert_eq!(patch.apply(&json_old).as_deref(), Ok(json_new.as_str()));
+    }
+
+    #[test]
+    fn random_edits_round_trip() {
+        // A small deterministic generator: edits of every kind at random places.
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let words = ["Ω", "a", "<b>", "é", "🚀", "data-key=", "\"", ">", "<", " ", "42", "\\\""];
+        let keys: Vec<String> = (0..60).map(|i| format!("k{i}")).collect();
+        let mut rows: Vec<(String, String)> =
+            keys.iter().map(|k| (k.clone(), format!("name {k}"))).collect();
+        let mut patched = 0;
+        for _ in 0..300 {
+            let view = |rows: &[(String, String)]| {
+                let pairs: Vec<(&str, &str)> =
+                    rows.iter().map(|(k, n)| (k.as_str(), n.as_str())).collect();
+                table(&pairs)
+            };
+            let old = view(&rows);
+            for _ in 0..=next(4) {
+                let at = next(rows.len());
+                match next(4) {
+                    0 => {
+                        let row = rows.remove(at);
+                        rows.insert(next(rows.len() + 1), row);
+                    }
+                    1 => rows[at].1.push_str(words[next(words.len())]),
+                    2 => rows[at].1 = words[next(words.len())].repeat(next(3)),
+                    _ => rows.insert(at, (format!("n{}", next(1000)), words[next(12)].into())),
+                }
+            }
+            let new = view(&rows);
+            if let Some(patch) = diff(&old, &new) {
+                assert_eq!(patch.apply(&old).as_deref(), Ok(new.as_str()));
+                patched += 1;
+            }
+        }
+        assert!(patched > 250, "only {patched} of 300 edits were worth a patch");
+    }
+
+    #[test]
+    fn checksum_is_fnv1a_over_utf16_units() {
+        assert_eq!(checksum(""), 0x811c_9dc5);
+        // FNV-1a of the single unit 0x61 ('a'), as in JavaScript.
+        assert_eq!(checksum("a"), 0xe40c_292c);
+        assert_ne!(checksum("ab"), checksum("ba"));
+        // A character outside the BMP counts as its two surrogates.
+        assert_eq!(checksum("😀"), 0xcb31_c4b8);
+    }
+
+    #[test]
+    fn malformed_pieces_are_refused() {
+        for bad in
+            ["{}", "[1]", "[[1]]", "[[1,2,3]]", "[[-1,2]]", "[[1.5,2]]", "[null]", "[[\"a\",1]]"]
+        {
+            let json: serde_json::Value = serde_json::from_str(bad).unwrap();
+            assert_eq!(Patch::from_json(&json, 0, 0), None, "{bad}");
+        }
+        let huge: serde_json::Value = serde_json::from_str("[[18446744073709551615, 1]]").unwrap();
+        let patch = Patch::from_json(&huge, 1, 0).unwrap();
+        assert_eq!(patch.apply("abc"), Err(PatchError::OutOfRange));
+    }
+
+    #[test]
+    fn a_patch_for_another_text_is_refused() {
+        let old = table(&[("a", "A"), ("b", "B"), ("c", "C")]);
+        let new = table(&[("a", "A"), ("b", "Bee"), ("c", "C")]);
+        let patch = diff(&old, &new).unwrap();
+        assert_eq!(patch.apply("short"), Err(PatchError::OutOfRange));
+        // Same length, other text: the checksum tells.
+        let other = old.replace("A", "Z");
+        assert_eq!(patch.apply(&other), Err(PatchError::Checksum));
+        let cut = &old[..old.len() - 10];
+        assert!(patch.apply(cut).is_err());
+    }
+}
