@@ -31,8 +31,19 @@ function M.weeks(size)
 end
 
 -- Whether `skill` can name a skill: a letter, then letters, digits or `_`.
+-- Answers are remembered: a plan names few skills, and the analysis asks
+-- about every estimate each time.
+local valid_skills = {}
 function M.valid_skill(skill)
-  return type(skill) == "string" and skill:match("^%a[%w_]*$") ~= nil
+  if type(skill) ~= "string" then
+    return false
+  end
+  local valid = valid_skills[skill]
+  if valid == nil then
+    valid = skill:match("^%a[%w_]*$") ~= nil
+    valid_skills[skill] = valid
+  end
+  return valid
 end
 
 -- Parses an estimate list (`Native:L,Web:M,Apps:2S`). Each entry gets

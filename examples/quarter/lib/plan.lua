@@ -208,14 +208,16 @@ function Plan:supply()
   return people.supply(self.people, self.plan.weeks)
 end
 
--- Every skill in supply or in any estimate, in display order.
-function Plan:skills()
+-- Every skill in supply or in any estimate, in display order. `supply`
+-- and `weeks_of` (item -> weeks per skill) spare computing them again.
+function Plan:skills(supply, weeks_of)
   local present = {}
-  for skill in pairs(self:supply()) do
+  for skill in pairs(supply or self:supply()) do
     present[skill] = true
   end
   for _, item in ipairs(self.work.items) do
-    for skill in pairs(work.weeks(item)) do
+    local weeks = weeks_of and weeks_of[item] or work.weeks(item)
+    for skill in pairs(weeks) do
       present[skill] = true
     end
   end
@@ -249,20 +251,28 @@ end
 -- `short` is filled for items at or above the cutline and below the
 -- feasible line.
 function Plan:analyze()
-  local skills, supply = self:skills(), self:supply()
+  local weeks_of = {}
+  for _, item in ipairs(self.work.items) do
+    weeks_of[item] = work.weeks(item)
+  end
+  local supply = self:supply()
+  local skills = self:skills(supply, weeks_of)
   local cutline = self.plan.cutline
   local result = { skills = skills, supply = supply, cutline = cutline, rows = {} }
   local running, feasible = {}, nil
   for rank, item in ipairs(self:ranked()) do
-    local weeks = work.weeks(item)
+    local weeks = weeks_of[item] or work.weeks(item)
     local snapshot, over = {}, {}
-    for _, skill in ipairs(skills) do
+    for s = 1, #skills do
+      local skill = skills[s]
+      local total = running[skill]
       if weeks[skill] then
-        running[skill] = (running[skill] or 0) + weeks[skill]
+        total = (total or 0) + weeks[skill]
+        running[skill] = total
       end
-      if running[skill] then
-        snapshot[skill] = running[skill]
-        local excess = running[skill] - (supply[skill] or 0)
+      if total then
+        snapshot[skill] = total
+        local excess = total - (supply[skill] or 0)
         if excess > EPSILON then
           over[#over + 1] = { skill = skill, weeks = num.round(excess) }
         end

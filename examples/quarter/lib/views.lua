@@ -25,21 +25,36 @@ local function plan_info(plan, analysis)
 end
 
 -- A skill -> weeks map with only the given skills, rounded.
+-- (Views run after every change: numeric loops, and integers, which need
+-- no rounding, passed as they are.)
+local math_type, round = math.type, num.round
 local function weeks_map(skills, weeks)
   local map = {}
-  for _, skill in ipairs(skills) do
-    if weeks[skill] ~= nil then
-      map[skill] = num.round(weeks[skill])
+  for i = 1, #skills do
+    local skill = skills[i]
+    local value = weeks[skill]
+    if value ~= nil then
+      map[skill] = math_type(value) == "integer" and value or round(value)
     end
   end
   return map
 end
 
+-- Whether any estimate of the list could not be parsed.
+local function any_unparsed(entries)
+  for i = 1, #entries do
+    if entries[i].bad then
+      return true
+    end
+  end
+  return false
+end
+
 local function item_data(row, skills)
   local item = row.item
-  local short = {}
-  for i, s in ipairs(row.short) do
-    short[i] = { skill = s.skill, weeks = s.weeks }
+  local short, over = {}, row.short
+  for i = 1, #over do
+    short[i] = { skill = over[i].skill, weeks = over[i].weeks }
   end
   local data = {
     id = item.id,
@@ -51,8 +66,8 @@ local function item_data(row, skills)
     short = short,
     running = weeks_map(skills, row.running),
   }
-  local unparsed = estimates.problems(item.estimates)
-  if #unparsed > 0 then
+  if any_unparsed(item.estimates) then
+    local unparsed = estimates.problems(item.estimates)
     data.unparsed = {}
     for i, problem in ipairs(unparsed) do
       data.unparsed[i] = problem.text

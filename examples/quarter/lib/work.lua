@@ -15,8 +15,15 @@ M.COLUMNS = { "ID", "Name", "Estimate", "Tags" }
 M.TRIAGE = "Triage"
 
 -- Whether a tag key is a group's triage value (`ProdTriage`, `EngTriage`).
+-- (Remembered per tag key, as `estimates.valid_skill` is.)
+local group_triage = {}
 function M.is_group_triage(key)
-  return key ~= M.TRIAGE and key:match("^%a+Triage$") ~= nil
+  local answer = group_triage[key]
+  if answer == nil then
+    answer = key ~= M.TRIAGE and key:match("^%a+Triage$") ~= nil
+    group_triage[key] = answer
+  end
+  return answer
 end
 
 function M.check_name(name)
@@ -105,8 +112,9 @@ end
 -- (lowest) group value; nil when untriaged.
 function M.triage(item)
   local explicit = kvlist.get(item.tags, M.TRIAGE)
-  if explicit ~= nil and level(explicit) then
-    return level(explicit)
+  local explicit_level = explicit ~= nil and level(explicit)
+  if explicit_level then
+    return explicit_level
   end
   local best = nil
   for _, tag in ipairs(item.tags) do

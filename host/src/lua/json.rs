@@ -6,6 +6,33 @@
 use piccolo::{Context, Table, Value};
 use serde_json::{Map, Number};
 
+/// One step of the way into a value, written out only for an error.
+#[derive(Clone, Copy)]
+enum Step<'gc> {
+    Index(i64),
+    Key(piccolo::String<'gc>),
+}
+
+/// Where in the value a problem is: `items[3].owner`.
+fn at(path: &[Step<'_>]) -> String {
+    if path.is_empty() {
+        return "the value".to_owned();
+    }
+    let mut text = String::new();
+    for (i, step) in path.iter().enumerate() {
+        match step {
+            Step::Index(index) => text.push_str(&format!("[{index}]")),
+            Step::Key(key) => {
+                if i > 0 {
+                    text.push('.');
+                }
+                text.push_str(&key.to_str_lossy());
+            }
+        }
+    }
+    text
+}
+
 /// Tables nested deeper than this are refused (a guard against runaway
 /// structures that are not cycles).
 const MAX_DEPTH: usize = 200;
@@ -20,10 +47,9 @@ pub fn to_json<'gc>(ctx: Context<'gc>, value: Value<'gc>) -> Result<serde_json::
 fn convert<'gc>(
     ctx: Context<'gc>,
     value: Value<'gc>,
-    path: &mut Vec<String>,
+    path: &mut Vec<Step<'gc>>,
     open: &mut Vec<Table<'gc>>,
 ) -> Result<serde_json::Value, String> {
-    let at = |path: &[String]| if path.is_empty() { "the value".to_owned() } else { path.concat() };
     Ok(match value {
         Value::Nil => serde_json::Value::Null,
         Value::Boolean(b) => serde_json::Value::Bool(b),
@@ -58,7 +84,7 @@ fn convert<'gc>(
 fn convert_table<'gc>(
     ctx: Context<'gc>,
     table: Table<'gc>,
-    path: &mut Vec<String>,
+    path: &mut Vec<Step<'gc>>,
     open: &mut Vec<Table<'gc>>,
 ) -> Result<serde_json::Value, String> {
     let length = table.length();
@@ -67,7 +93,7 @@ fn convert_table<'gc>(
         // A sequence 1..n (an empty table counts as an empty array).
         let mut items = Vec::with_capacity(length as usize);
         for index in 1..=length {
-            path.push(format!("[{index}]"));
+            path.push(Step::Index(index));
             let item = convert(ctx, table.get(ctx, index), path, open);
             path.pop();
             items.push(item?);
@@ -86,7 +112,7 @@ fn convert_table<'gc>(
         })
         .min_by(|a, b| (a.0, a.1).partial_cmp(&(b.0, b.1)).unwrap_or(std::cmp::Ordering::Equal));
     if let Some((_, _, shown)) = offending {
-        let at = if path.is_empty() { "the value".to_owned() } else { path.concat() };
+        let at = at(path);
         return Err(format!(
             "{at}: key {shown} in a table that is not a sequence (JSON object keys are strings)"
         ));
@@ -94,11 +120,10 @@ fn convert_table<'gc>(
     let mut object = Map::new();
     for (key, value) in table.iter() {
         let Value::String(key) = key else { continue };
-        let key = key.to_str_lossy().into_owned();
-        path.push(if path.is_empty() { key.clone() } else { format!(".{key}") });
+        path.push(Step::Key(key));
         let converted = convert(ctx, value, path, open);
         path.pop();
-        object.insert(key, converted?);
+        object.insert(key.to_str_lossy().into_owned(), converted?);
     }
     Ok(serde_json::Value::Object(object))
 }
