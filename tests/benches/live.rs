@@ -334,7 +334,6 @@ struct Steps {
     /// view function without the conversion of its table to JSON.
     analyze: Vec<u32>,
     view_function: Vec<u32>,
-    view_text: Vec<u32>,
     render: Vec<u32>,
     envelope: Vec<u32>,
     /// The envelope as a patch of the previous one, and that patch's frame size.
@@ -366,7 +365,6 @@ fn breakdown(dir: &Path, commands: &[String]) -> Steps {
             view_data: Vec::new(),
             analyze: Vec::new(),
             view_function: Vec::new(),
-            view_text: Vec::new(),
             render: Vec::new(),
             envelope: Vec::new(),
             diff: Vec::new(),
@@ -377,7 +375,7 @@ fn breakdown(dir: &Path, commands: &[String]) -> Steps {
             envelope_text: String::new(),
         };
         // The server renders once before any change (for the first subscriber).
-        let first = lua.view_data(VIEW).await.expect("the work view").to_string();
+        let first = lua.view_data(VIEW).await.expect("the work view");
         let html = registry.render(RENDERER, VIEW, &first, &[]).expect("rendering the work view");
         let mut previous = serde_json::to_string(&Envelope { html: Some(html), error: None })
             .expect("an envelope");
@@ -391,9 +389,6 @@ fn breakdown(dir: &Path, commands: &[String]) -> Steps {
             let at = Instant::now();
             let data = lua.view_data(VIEW).await.expect("the work view");
             steps.view_data.push(us(at));
-            let at = Instant::now();
-            let data = data.to_string();
-            steps.view_text.push(us(at));
             let at = Instant::now();
             let html = registry.render(RENDERER, VIEW, &data, &[]).expect("rendering");
             steps.render.push(us(at));
@@ -416,7 +411,6 @@ fn breakdown(dir: &Path, commands: &[String]) -> Steps {
             let total = [
                 &steps.console,
                 &steps.view_data,
-                &steps.view_text,
                 &steps.render,
                 &steps.envelope,
                 &steps.diff,
@@ -444,7 +438,6 @@ fn breakdown(dir: &Path, commands: &[String]) -> Steps {
             &mut steps.view_data,
             &mut steps.analyze,
             &mut steps.view_function,
-            &mut steps.view_text,
             &mut steps.render,
             &mut steps.envelope,
             &mut steps.diff,
@@ -1091,10 +1084,9 @@ fn print_report(
     println!("|---|---:|---:|");
     for (name, sorted) in [
         ("console command (Lua)", &steps.console),
-        ("view data (Lua view function to JSON value)", &steps.view_data),
+        ("view data (Lua view function to JSON text)", &steps.view_data),
         ("(part of it) the view function alone (Lua)", &steps.view_function),
         ("(part of both Lua steps) one analysis of the plan", &steps.analyze),
-        ("view data as JSON text", &steps.view_text),
         ("render (table plugin, wasm)", &steps.render),
         ("view envelope (JSON)", &steps.envelope),
         ("patch of the envelope against the previous one", &steps.diff),

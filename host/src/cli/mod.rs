@@ -261,8 +261,7 @@ fn plan_view_data(plan_dir: &std::path::Path, view: &str) -> Result<String, (Str
     smol::block_on(async {
         let printed = lua.run_file(entry).await.map_err(|e| (e.message, 1))?;
         eprint!("{printed}");
-        let data = lua.view_data(view).await.map_err(|e| (e.message, 1))?;
-        Ok(data.to_string())
+        lua.view_data(view).await.map_err(|e| (e.message, 1))
     })
 }
 

@@ -254,8 +254,7 @@ impl Live {
             by_view.entry(pair.view.clone()).or_default().push(pair);
         }
         for (view, pairs) in by_view {
-            let data =
-                self.lua.view_data(&view).await.map(|json| Arc::<str>::from(json.to_string()));
+            let data = self.lua.view_data(&view).await.map(Arc::<str>::from);
             for pair in pairs {
                 self.update(pair, &data, round.plugins_swapped).await;
             }

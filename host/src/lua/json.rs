@@ -4,7 +4,7 @@
 //! functions, non-string keys in objects, NaN) is an error naming where.
 
 use piccolo::{Context, Table, Value};
-use serde_json::{Map, Number};
+use serde_json::Number;
 
 /// One step of the way into a value, written out only for an error.
 #[derive(Clone, Copy)]
@@ -40,92 +40,136 @@ const MAX_DEPTH: usize = 200;
 /// Converts a Lua value; errors say where in the value the problem is
 /// (`items[3].owner`).
 pub fn to_json<'gc>(ctx: Context<'gc>, value: Value<'gc>) -> Result<serde_json::Value, String> {
-    let mut path = Vec::new();
-    convert(ctx, value, &mut path, &mut Vec::new())
+    let text = to_json_text(ctx, value)?;
+    serde_json::from_str(&text).map_err(|e| format!("the value's JSON text: {e}"))
 }
 
-fn convert<'gc>(
+/// Writes a Lua value as JSON text, object keys sorted, without building
+/// a JSON tree first (a view of thousands of rows is written once per
+/// change); errors as [`to_json`].
+pub fn to_json_text<'gc>(ctx: Context<'gc>, value: Value<'gc>) -> Result<String, String> {
+    let mut writer =
+        Writer { ctx, out: Vec::with_capacity(4096), path: Vec::new(), open: Vec::new() };
+    writer.value(value)?;
+    // Every piece written is UTF-8: strings go through a lossy conversion.
+    String::from_utf8(writer.out).map_err(|e| format!("the value's JSON text: {e}"))
+}
+
+struct Writer<'gc> {
     ctx: Context<'gc>,
-    value: Value<'gc>,
-    path: &mut Vec<Step<'gc>>,
-    open: &mut Vec<Table<'gc>>,
-) -> Result<serde_json::Value, String> {
-    Ok(match value {
-        Value::Nil => serde_json::Value::Null,
-        Value::Boolean(b) => serde_json::Value::Bool(b),
-        Value::Integer(i) => serde_json::Value::Number(i.into()),
-        Value::Number(n) => match Number::from_f64(n) {
-            Some(number) => serde_json::Value::Number(number),
-            None => return Err(format!("{}: {n} has no JSON form", at(path))),
-        },
-        Value::String(s) => serde_json::Value::String(s.to_str_lossy().into_owned()),
-        Value::Table(table) => {
-            if open.contains(&table) {
-                return Err(format!("{}: the table contains itself (a cycle)", at(path)));
+    out: Vec<u8>,
+    /// Where the writer is, for errors.
+    path: Vec<Step<'gc>>,
+    /// The tables being written, outermost first, to find cycles.
+    open: Vec<Table<'gc>>,
+}
+
+impl<'gc> Writer<'gc> {
+    fn value(&mut self, value: Value<'gc>) -> Result<(), String> {
+        match value {
+            Value::Nil => self.out.extend_from_slice(b"null"),
+            Value::Boolean(b) => self.out.extend_from_slice(if b { b"true" } else { b"false" }),
+            Value::Integer(i) => self.raw(&Number::from(i)),
+            Value::Number(n) => match Number::from_f64(n) {
+                Some(number) => self.raw(&number),
+                None => return Err(format!("{}: {n} has no JSON form", at(&self.path))),
+            },
+            Value::String(s) => self.string(&s.to_str_lossy()),
+            Value::Table(table) => {
+                if self.open.contains(&table) {
+                    return Err(format!("{}: the table contains itself (a cycle)", at(&self.path)));
+                }
+                if self.open.len() >= MAX_DEPTH {
+                    return Err(format!(
+                        "{}: nested deeper than {MAX_DEPTH} tables",
+                        at(&self.path)
+                    ));
+                }
+                self.open.push(table);
+                let written = self.table(table);
+                self.open.pop();
+                written?;
             }
-            if open.len() >= MAX_DEPTH {
-                return Err(format!("{}: nested deeper than {MAX_DEPTH} tables", at(path)));
+            other => {
+                return Err(format!(
+                    "{}: a {} cannot be converted to JSON",
+                    at(&self.path),
+                    other.type_name()
+                ));
             }
-            open.push(table);
-            let converted = convert_table(ctx, table, path, open);
-            open.pop();
-            converted?
         }
-        other => {
+        Ok(())
+    }
+
+    fn raw(&mut self, number: &Number) {
+        // Writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut self.out, number);
+    }
+
+    fn string(&mut self, text: &str) {
+        let _ = serde_json::to_writer(&mut self.out, text);
+    }
+
+    fn table(&mut self, table: Table<'gc>) -> Result<(), String> {
+        let length = table.length();
+        let count = table.iter().count() as i64;
+        if count == length {
+            // A sequence 1..n (an empty table counts as an empty array).
+            self.out.push(b'[');
+            for index in 1..=length {
+                if index > 1 {
+                    self.out.push(b',');
+                }
+                self.path.push(Step::Index(index));
+                let written = self.value(table.get(self.ctx, index));
+                self.path.pop();
+                written?;
+            }
+            self.out.push(b']');
+            return Ok(());
+        }
+        // Name the smallest offending key, so the message does not depend
+        // on the table's internal order.
+        let offending = table
+            .iter()
+            .filter_map(|(key, _)| match key {
+                Value::String(_) => None,
+                Value::Integer(i) => Some((0, i as f64, i.to_string())),
+                Value::Number(n) => Some((0, n, n.to_string())),
+                other => Some((1, 0.0, other.type_name().to_owned())),
+            })
+            .min_by(|a, b| {
+                (a.0, a.1).partial_cmp(&(b.0, b.1)).unwrap_or(std::cmp::Ordering::Equal)
+            });
+        if let Some((_, _, shown)) = offending {
             return Err(format!(
-                "{}: a {} cannot be converted to JSON",
-                at(path),
-                other.type_name()
+                "{}: key {shown} in a table that is not a sequence (JSON object keys are strings)",
+                at(&self.path)
             ));
         }
-    })
-}
-
-fn convert_table<'gc>(
-    ctx: Context<'gc>,
-    table: Table<'gc>,
-    path: &mut Vec<Step<'gc>>,
-    open: &mut Vec<Table<'gc>>,
-) -> Result<serde_json::Value, String> {
-    let length = table.length();
-    let count = table.iter().count() as i64;
-    if count == length {
-        // A sequence 1..n (an empty table counts as an empty array).
-        let mut items = Vec::with_capacity(length as usize);
-        for index in 1..=length {
-            path.push(Step::Index(index));
-            let item = convert(ctx, table.get(ctx, index), path, open);
-            path.pop();
-            items.push(item?);
+        let mut fields: Vec<(piccolo::String<'gc>, Value<'gc>)> = table
+            .iter()
+            .filter_map(|(key, value)| match key {
+                Value::String(key) => Some((key, value)),
+                _ => None,
+            })
+            .collect();
+        fields.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        self.out.push(b'{');
+        for (i, (key, value)) in fields.into_iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            self.string(&key.to_str_lossy());
+            self.out.push(b':');
+            self.path.push(Step::Key(key));
+            let written = self.value(value);
+            self.path.pop();
+            written?;
         }
-        return Ok(serde_json::Value::Array(items));
+        self.out.push(b'}');
+        Ok(())
     }
-    // Name the smallest offending key, so the message does not depend on
-    // the table's internal order.
-    let offending = table
-        .iter()
-        .filter_map(|(key, _)| match key {
-            Value::String(_) => None,
-            Value::Integer(i) => Some((0, i as f64, i.to_string())),
-            Value::Number(n) => Some((0, n, n.to_string())),
-            other => Some((1, 0.0, other.type_name().to_owned())),
-        })
-        .min_by(|a, b| (a.0, a.1).partial_cmp(&(b.0, b.1)).unwrap_or(std::cmp::Ordering::Equal));
-    if let Some((_, _, shown)) = offending {
-        let at = at(path);
-        return Err(format!(
-            "{at}: key {shown} in a table that is not a sequence (JSON object keys are strings)"
-        ));
-    }
-    let mut object = Map::new();
-    for (key, value) in table.iter() {
-        let Value::String(key) = key else { continue };
-        path.push(Step::Key(key));
-        let converted = convert(ctx, value, path, open);
-        path.pop();
-        object.insert(key.to_str_lossy().into_owned(), converted?);
-    }
-    Ok(serde_json::Value::Object(object))
 }
 
 /// Converts JSON into a Lua value: objects and arrays become tables,

@@ -198,6 +198,16 @@ impl Runtime {
         path: &str,
         args: &[serde_json::Value],
     ) -> Result<serde_json::Value, LuaError> {
+        let text = self.call_json_text(path, args)?;
+        serde_json::from_str(&text).map_err(|e| LuaError::new(format!("{path}: {e}")))
+    }
+
+    /// As [`Runtime::call_json`], the result as JSON text (object keys sorted).
+    pub fn call_json_text(
+        &mut self,
+        path: &str,
+        args: &[serde_json::Value],
+    ) -> Result<String, LuaError> {
         let executor = self.enter(|ctx| {
             let mut value = Value::Table(ctx.globals());
             for part in path.split('.') {
@@ -216,7 +226,7 @@ impl Runtime {
         self.enter(|ctx| match ctx.fetch(&executor).take_result::<Variadic<Vec<Value>>>(ctx) {
             Ok(Ok(values)) => {
                 let first = values.first().copied().unwrap_or(Value::Nil);
-                json::to_json(ctx, first).map_err(|e| LuaError::new(format!("{path}: {e}")))
+                json::to_json_text(ctx, first).map_err(|e| LuaError::new(format!("{path}: {e}")))
             }
             Ok(Err(error)) => Err(LuaError::new(stdlib::error_text(ctx, &error))),
             Err(mode) => Err(LuaError::new(mode.to_string())),
@@ -390,6 +400,27 @@ mod tests {
         let error = lua.call_json("holds_function", &[]).unwrap_err();
         assert!(error.message.contains("items[1].f: a function cannot be converted"), "{error}");
         assert!(lua.call_json("missing.function", &[]).is_err());
+    }
+
+    #[test]
+    fn json_text_has_sorted_keys_lua_numbers_and_escapes() {
+        let (mut lua, _) = runtime(Budget::default());
+        let script = r#"
+            function view()
+                return {zeta = 1, alpha = 3.0, mid = {2.5, -0, "a\"b<\n", true}, empty = {},
+                        ["é"] = "ü", nested = {b = {c = {}}, a = false}}
+            end
+        "#;
+        lua.exec("view.lua", script.as_bytes(), &[]).unwrap();
+        assert_eq!(
+            lua.call_json_text("view", &[]).unwrap(),
+            r#"{"alpha":3.0,"empty":[],"mid":[2.5,0,"a\"b<\n",true],"nested":{"a":false,"b":{"c":[]}},"zeta":1,"é":"ü"}"#
+        );
+        assert_eq!(
+            lua.call_json("view", &[]).unwrap(),
+            serde_json::from_str::<serde_json::Value>(&lua.call_json_text("view", &[]).unwrap())
+                .unwrap()
+        );
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub enum LuaInstruction {
     /// List the views the plan declared with `planhost.view`.
     Views { reply: flume::Sender<Vec<String>> },
     /// Compute a view: call its function and convert the result to JSON.
-    ViewData { name: String, reply: flume::Sender<Result<serde_json::Value, LuaError>> },
+    ViewData { name: String, reply: flume::Sender<Result<String, LuaError>> },
 }
 
 /// The answer to a console line.
@@ -125,8 +125,8 @@ impl LuaHandle {
         answer.recv_async().await.unwrap_or_default()
     }
 
-    /// Computes the data of view `name`.
-    pub async fn view_data(&self, name: &str) -> Result<serde_json::Value, LuaError> {
+    /// Computes the data of view `name`, as JSON text.
+    pub async fn view_data(&self, name: &str) -> Result<String, LuaError> {
         let (reply, answer) = flume::bounded(1);
         self.ask(LuaInstruction::ViewData { name: name.to_owned(), reply }, answer).await
     }
@@ -262,7 +262,7 @@ fn unfinished(message: &str) -> bool {
     message.contains("unexpected end of token stream") || message.contains("unfinished long")
 }
 
-fn view_data(runtime: &mut Runtime, name: &str) -> Result<serde_json::Value, LuaError> {
+fn view_data(runtime: &mut Runtime, name: &str) -> Result<String, LuaError> {
     if !api::valid_view_name(name) {
         return Err(LuaError { message: format!("no view named '{name}'") });
     }
@@ -271,7 +271,7 @@ fn view_data(runtime: &mut Runtime, name: &str) -> Result<serde_json::Value, Lua
     if !declared {
         return Err(LuaError { message: format!("no view named '{name}'") });
     }
-    runtime.call_json(&format!("planhost.views.{name}"), &[]).map_err(|error| {
+    runtime.call_json_text(&format!("planhost.views.{name}"), &[]).map_err(|error| {
         let detail = error.message.strip_prefix(&format!("planhost.views.{name}: ")).map_or_else(
             || error.message.clone(),
             |rest| format!("its data cannot be sent: {rest}"),
@@ -283,6 +283,10 @@ fn view_data(runtime: &mut Runtime, name: &str) -> Result<serde_json::Value, Lua
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn json(text: String) -> serde_json::Value {
+        serde_json::from_str(&text).expect("view data is JSON")
+    }
 
     #[test]
     fn instructions_run_in_order_on_the_lua_thread() {
@@ -329,7 +333,7 @@ mod tests {
         smol::block_on(async {
             lua.reload(plan.clone()).await.unwrap();
             assert_eq!(lua.views().await, ["work"]);
-            assert_eq!(lua.view_data("work").await.unwrap(), serde_json::json!({"n": 2}));
+            assert_eq!(json(lua.view_data("work").await.unwrap()), serde_json::json!({"n": 2}));
             let done = |printed: &str| ConsoleReply {
                 printed: printed.into(),
                 outcome: ConsoleOutcome::Done,
@@ -342,7 +346,7 @@ mod tests {
             let failed = lua.console("print('before') error('boom')").await;
             assert_eq!(failed.printed, "before\n");
             assert_eq!(failed.outcome, ConsoleOutcome::Failed("console:1: boom".into()));
-            assert_eq!(lua.view_data("work").await.unwrap(), serde_json::json!({"n": 5}));
+            assert_eq!(json(lua.view_data("work").await.unwrap()), serde_json::json!({"n": 5}));
 
             // View errors name the view.
             lua.console("planhost.view('bad', function() return {f = print} end)").await;
@@ -361,7 +365,7 @@ mod tests {
             // A broken reload keeps the working state; a good one replaces it.
             std::fs::write(&plan, "n = 1 error('broken')").unwrap();
             assert!(lua.reload(plan.clone()).await.unwrap_err().message.contains("broken"));
-            assert_eq!(lua.view_data("work").await.unwrap(), serde_json::json!({"n": 5}));
+            assert_eq!(json(lua.view_data("work").await.unwrap()), serde_json::json!({"n": 5}));
             std::fs::write(&plan, "planhost.view('other', function() return {} end)").unwrap();
             lua.reload(plan.clone()).await.unwrap();
             assert_eq!(lua.views().await, ["other"]);
