@@ -55,6 +55,11 @@ fn lua_tests() -> Vec<PathBuf> {
 /// use no planhost API, so Debian's `lua5.4`, run from the plan directory,
 /// prints exactly the same. One test runs them all in turn: some save
 /// into the plan's `tests/tmp/` scratch folders.
+/// View data as the Lua thread writes it, parsed.
+fn parsed(text: String) -> serde_json::Value {
+    serde_json::from_str(&text).expect("view data is JSON")
+}
+
 #[test]
 fn lua_tests_pass_and_match_lua54() {
     let lua = Path::new("/usr/bin/lua5.4");
@@ -215,7 +220,7 @@ fn the_plan_serves_its_views_in_the_renderers_shapes() {
         let plan = json!({"name": "2026Q1", "weeks": 13, "cutline": 42, "feasible_line": 32});
 
         for name in ["work", "chart"] {
-            let view = lua.view_data(name).await.unwrap();
+            let view = parsed(lua.view_data(name).await.unwrap());
             assert_eq!(view["plan"], plan, "{name}");
             assert_eq!(view["skills"], json!(SKILLS), "{name}");
             assert_eq!(
@@ -236,7 +241,7 @@ fn the_plan_serves_its_views_in_the_renderers_shapes() {
             );
         }
 
-        let tracks = lua.view_data("tracks").await.unwrap();
+        let tracks = parsed(lua.view_data("tracks").await.unwrap());
         assert_eq!(tracks["plan"], plan);
         let names: Vec<&str> = tracks["tracks"]
             .as_array()
@@ -257,7 +262,7 @@ fn the_plan_serves_its_views_in_the_renderers_shapes() {
             }
         }
 
-        let staff = lua.view_data("staff").await.unwrap();
+        let staff = parsed(lua.view_data("staff").await.unwrap());
         assert_eq!(staff["plan"], plan);
         assert_eq!(staff["skills"], json!(SKILLS));
         let people = staff["people"].as_array().unwrap();
@@ -310,7 +315,7 @@ fn a_planning_meeting_at_the_console() {
             lua.console("feasible()").await,
             done("feasible line 33 (cutline 33): every committed item can be staffed\n")
         );
-        let work = lua.view_data("work").await.unwrap();
+        let work = parsed(lua.view_data("work").await.unwrap());
         assert_eq!(work["plan"]["cutline"], json!(33));
         assert_eq!(work["items"][0]["name"], json!("Card freeze"));
         assert_eq!(work["items"][0]["triage"], json!(1));
@@ -333,7 +338,7 @@ fn a_planning_meeting_at_the_console() {
         // A fresh state reproduces the saved plan; a broken file keeps the
         // working one.
         lua.reload(dir.path().join("plan.lua")).await.unwrap();
-        assert_eq!(lua.view_data("work").await.unwrap(), work);
+        assert_eq!(parsed(lua.view_data("work").await.unwrap()), work);
         std::fs::write(dir.path().join("plan.tsv"), "ID\tName\n").unwrap();
         let error = lua.reload(dir.path().join("plan.lua")).await.unwrap_err();
         assert!(
@@ -341,7 +346,7 @@ fn a_planning_meeting_at_the_console() {
             "{}",
             error.message
         );
-        assert_eq!(lua.view_data("work").await.unwrap(), work);
+        assert_eq!(parsed(lua.view_data("work").await.unwrap()), work);
     });
 }
 
@@ -368,7 +373,7 @@ fn the_built_in_renderers_render_the_views() {
             let Some(renderer) = renderer_of(view) else { continue };
             let data = lua.view_data(view).await.unwrap();
             let file = dir.path().join(format!("{view}.json"));
-            std::fs::write(&file, data.to_string()).unwrap();
+            std::fs::write(&file, &data).unwrap();
             let output = Command::new(planhost_bin())
                 .args(["render", "--renderer", &renderer, "--view", view, "--data"])
                 .arg(&file)
