@@ -10,6 +10,13 @@ use serde_path_to_error::Segment;
 use crate::{RenderError, RenderRequest};
 
 impl RenderRequest {
+    /// A request as the host sends it, e.g. for a plugin's own tests:
+    /// `RenderRequest::new("work", r#"{"plan": ...}"#, &[("units", "people")])`.
+    pub fn new(view: &str, data: &str, options: &[(&str, &str)]) -> RenderRequest {
+        let options = options.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        RenderRequest { view: view.to_owned(), data: data.to_owned(), options }
+    }
+
     /// Parses the view's JSON data as `T` (e.g. [`crate::model::WorkView`]).
     ///
     /// On failure the error is [`RenderError::InvalidData`] naming where in

@@ -42,14 +42,6 @@ mod tests {
 
     use super::Chart;
 
-    fn request(view: &str, data: &str, options: &[(&str, &str)]) -> RenderRequest {
-        RenderRequest {
-            view: view.into(),
-            data: data.into(),
-            options: options.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        }
-    }
-
     const MINIMAL: &str = r#"{"plan": {"name": "p", "weeks": 13, "cutline": 0}}"#;
 
     #[test]
@@ -63,32 +55,33 @@ mod tests {
 
     #[test]
     fn renders_the_chart_view() {
-        let html = Chart::render(request("chart", MINIMAL, &[])).unwrap();
+        let html = Chart::render(RenderRequest::new("chart", MINIMAL, &[])).unwrap();
         assert!(html.starts_with(r#"<figure id="chart" class="chart"><svg"#), "{html}");
-        let html = Chart::render(request("chart", MINIMAL, &[("units", "people")])).unwrap();
+        let html =
+            Chart::render(RenderRequest::new("chart", MINIMAL, &[("units", "people")])).unwrap();
         assert!(html.contains("per skill in people"), "{html}");
     }
 
     #[test]
     fn unknown_view() {
         assert_eq!(
-            Chart::render(request("work", MINIMAL, &[])),
+            Chart::render(RenderRequest::new("work", MINIMAL, &[])),
             Err(RenderError::UnknownView("work".into()))
         );
     }
 
     #[test]
     fn invalid_data_and_options() {
-        let result = Chart::render(request("chart", r#"{"plan": {}}"#, &[]));
+        let result = Chart::render(RenderRequest::new("chart", r#"{"plan": {}}"#, &[]));
         assert!(matches!(result, Err(RenderError::InvalidData(ref t)) if t.contains("plan")));
         let data = r#"{"plan": {"name": "p", "weeks": 13, "cutline": 0},
                        "items": [{"id": 1, "name": "A", "rank": 1, "running": {"Web": "x"}}]}"#;
-        let result = Chart::render(request("chart", data, &[]));
+        let result = Chart::render(RenderRequest::new("chart", data, &[]));
         assert!(
             matches!(result, Err(RenderError::InvalidData(ref t)) if t.contains("items[1].running.Web")),
             "{result:?}"
         );
-        let result = Chart::render(request("chart", MINIMAL, &[("units", "days")]));
+        let result = Chart::render(RenderRequest::new("chart", MINIMAL, &[("units", "days")]));
         assert!(matches!(result, Err(RenderError::InvalidData(ref t)) if t.contains("units")));
     }
 }

@@ -42,14 +42,6 @@ mod tests {
 
     use super::Staff;
 
-    fn request(view: &str, data: &str, options: &[(&str, &str)]) -> RenderRequest {
-        RenderRequest {
-            view: view.into(),
-            data: data.into(),
-            options: options.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        }
-    }
-
     const MINIMAL: &str = r#"{"plan": {"name": "p", "weeks": 13, "cutline": 0}}"#;
 
     #[test]
@@ -63,32 +55,33 @@ mod tests {
 
     #[test]
     fn renders_the_staff_view() {
-        let html = Staff::render(request("staff", MINIMAL, &[])).unwrap();
+        let html = Staff::render(RenderRequest::new("staff", MINIMAL, &[])).unwrap();
         assert!(html.starts_with(r#"<table id="staff-summary""#), "{html}");
-        let html = Staff::render(request("staff", MINIMAL, &[("units", "people")])).unwrap();
+        let html =
+            Staff::render(RenderRequest::new("staff", MINIMAL, &[("units", "people")])).unwrap();
         assert!(html.contains("in people"), "{html}");
     }
 
     #[test]
     fn unknown_view() {
         assert_eq!(
-            Staff::render(request("tracks", MINIMAL, &[])),
+            Staff::render(RenderRequest::new("tracks", MINIMAL, &[])),
             Err(RenderError::UnknownView("tracks".into()))
         );
     }
 
     #[test]
     fn invalid_data_and_options() {
-        let result = Staff::render(request("staff", r#"{"plan": {}}"#, &[]));
+        let result = Staff::render(RenderRequest::new("staff", r#"{"plan": {}}"#, &[]));
         assert!(matches!(result, Err(RenderError::InvalidData(ref t)) if t.contains("plan")));
         let data = r#"{"plan": {"name": "p", "weeks": 13, "cutline": 0},
                        "people": [{"id": 1, "name": "Ann", "skills": {"Web": "half"}}]}"#;
-        let result = Staff::render(request("staff", data, &[]));
+        let result = Staff::render(RenderRequest::new("staff", data, &[]));
         assert!(
             matches!(result, Err(RenderError::InvalidData(ref t)) if t.contains("people[1].skills.Web")),
             "{result:?}"
         );
-        let result = Staff::render(request("staff", MINIMAL, &[("units", "days")]));
+        let result = Staff::render(RenderRequest::new("staff", MINIMAL, &[("units", "days")]));
         assert!(matches!(result, Err(RenderError::InvalidData(ref t)) if t.contains("units")));
     }
 }

@@ -54,14 +54,6 @@ mod tests {
 
     use super::Table;
 
-    fn request(view: &str, data: &str, options: &[(&str, &str)]) -> RenderRequest {
-        RenderRequest {
-            view: view.into(),
-            data: data.into(),
-            options: options.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        }
-    }
-
     const MINIMAL: &str = r#"{"plan": {"name": "p", "weeks": 13, "cutline": 0}}"#;
 
     #[test]
@@ -73,23 +65,23 @@ mod tests {
 
     #[test]
     fn renders_the_work_view() {
-        let html = Table::render(request("work", MINIMAL, &[])).unwrap();
+        let html = Table::render(RenderRequest::new("work", MINIMAL, &[])).unwrap();
         assert!(html.starts_with(r#"<table id="work-table""#), "{html}");
     }
 
     #[test]
     fn unknown_view() {
         assert_eq!(
-            Table::render(request("staff", MINIMAL, &[])),
+            Table::render(RenderRequest::new("staff", MINIMAL, &[])),
             Err(RenderError::UnknownView("staff".into()))
         );
     }
 
     #[test]
     fn invalid_data_and_options() {
-        let result = Table::render(request("work", r#"{"plan": {}}"#, &[]));
+        let result = Table::render(RenderRequest::new("work", r#"{"plan": {}}"#, &[]));
         assert!(matches!(result, Err(RenderError::InvalidData(ref t)) if t.contains("plan")));
-        let result = Table::render(request("work", MINIMAL, &[("units", "days")]));
+        let result = Table::render(RenderRequest::new("work", MINIMAL, &[("units", "days")]));
         assert!(matches!(result, Err(RenderError::InvalidData(ref t)) if t.contains("units")));
     }
 }

@@ -44,14 +44,6 @@ mod tests {
 
     use super::Tracks;
 
-    fn request(view: &str, data: &str, options: &[(&str, &str)]) -> RenderRequest {
-        RenderRequest {
-            view: view.into(),
-            data: data.into(),
-            options: options.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        }
-    }
-
     const MINIMAL: &str = r#"{"plan": {"name": "p", "weeks": 13, "cutline": 0}}"#;
 
     #[test]
@@ -65,32 +57,33 @@ mod tests {
 
     #[test]
     fn renders_the_tracks_view() {
-        let html = Tracks::render(request("tracks", MINIMAL, &[])).unwrap();
+        let html = Tracks::render(RenderRequest::new("tracks", MINIMAL, &[])).unwrap();
         assert!(html.starts_with(r#"<table id="tracks-table""#), "{html}");
-        let html = Tracks::render(request("tracks", MINIMAL, &[("units", "people")])).unwrap();
+        let html =
+            Tracks::render(RenderRequest::new("tracks", MINIMAL, &[("units", "people")])).unwrap();
         assert!(html.contains("in people"), "{html}");
     }
 
     #[test]
     fn unknown_view() {
         assert_eq!(
-            Tracks::render(request("work", MINIMAL, &[])),
+            Tracks::render(RenderRequest::new("work", MINIMAL, &[])),
             Err(RenderError::UnknownView("work".into()))
         );
     }
 
     #[test]
     fn invalid_data_and_options() {
-        let result = Tracks::render(request("tracks", r#"{"plan": {}}"#, &[]));
+        let result = Tracks::render(RenderRequest::new("tracks", r#"{"plan": {}}"#, &[]));
         assert!(matches!(result, Err(RenderError::InvalidData(ref t)) if t.contains("plan")));
         let data = r#"{"plan": {"name": "p", "weeks": 13, "cutline": 0},
                        "tracks": [{"name": "Core", "triage": [{"triage": 1, "count": "x"}]}]}"#;
-        let result = Tracks::render(request("tracks", data, &[]));
+        let result = Tracks::render(RenderRequest::new("tracks", data, &[]));
         assert!(
             matches!(result, Err(RenderError::InvalidData(ref t)) if t.contains("tracks[1].triage[1].count")),
             "{result:?}"
         );
-        let result = Tracks::render(request("tracks", MINIMAL, &[("units", "days")]));
+        let result = Tracks::render(RenderRequest::new("tracks", MINIMAL, &[("units", "days")]));
         assert!(matches!(result, Err(RenderError::InvalidData(ref t)) if t.contains("units")));
     }
 }

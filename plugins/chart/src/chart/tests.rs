@@ -32,7 +32,7 @@ const PLAN: &str = r#"{
 }"#;
 
 fn parse(data: &str) -> ChartView {
-    RenderRequest { view: "chart".into(), data: data.into(), options: vec![] }.data().unwrap()
+    RenderRequest::new("chart", data, &[]).data().unwrap()
 }
 
 fn render(data: &str) -> String {

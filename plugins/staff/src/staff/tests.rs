@@ -25,7 +25,7 @@ const TEAM: &str = r#"{
 }"#;
 
 fn parse(data: &str) -> StaffView {
-    RenderRequest { view: "staff".into(), data: data.into(), options: vec![] }.data().unwrap()
+    RenderRequest::new("staff", data, &[]).data().unwrap()
 }
 
 fn render(data: &str) -> String {

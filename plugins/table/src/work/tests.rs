@@ -23,7 +23,7 @@ const SMALL_PLAN: &str = r#"{
 }"#;
 
 fn parse(data: &str) -> WorkView {
-    RenderRequest { view: "work".into(), data: data.into(), options: vec![] }.data().unwrap()
+    RenderRequest::new("work", data, &[]).data().unwrap()
 }
 
 fn render(data: &str) -> String {

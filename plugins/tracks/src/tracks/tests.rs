@@ -43,7 +43,7 @@ const PLAN: &str = r#"{
 }"#;
 
 fn parse(data: &str) -> TracksView {
-    RenderRequest { view: "tracks".into(), data: data.into(), options: vec![] }.data().unwrap()
+    RenderRequest::new("tracks", data, &[]).data().unwrap()
 }
 
 fn render(data: &str) -> String {
