@@ -293,9 +293,23 @@ function Plan:analyze()
   return result
 end
 
--- The feasible line alone.
+-- The feasible line alone, as `analyze` finds it, without the rows: the
+-- walk stops at the first item whose estimate takes a skill past its
+-- supply (running demand only grows, so only the skills an item adds to
+-- can cross the line there).
 function Plan:feasible()
-  return self:analyze().feasible
+  local supply, running = self:supply(), {}
+  local ranking, by_id = self.plan.ranking, self.work.by_id
+  for rank = 1, #ranking do
+    for skill, weeks in pairs(work.weeks(by_id[ranking[rank]])) do
+      local total = (running[skill] or 0) + weeks
+      running[skill] = total
+      if total - (supply[skill] or 0) > EPSILON then
+        return rank - 1
+      end
+    end
+  end
+  return #ranking
 end
 
 -- Everything the data files say that the plan cannot use.

@@ -75,8 +75,7 @@ function M.commands(session, out)
     return session.plan
   end
   local function lines_where(p)
-    local a = p:analyze()
-    return string.format("cutline %d, feasible line %d", a.cutline, a.feasible), a
+    return string.format("cutline %d, feasible line %d", p.plan.cutline, p:feasible())
   end
 
   function c.help()

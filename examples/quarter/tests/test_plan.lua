@@ -106,6 +106,19 @@ t.case("the quarter: supply per skill", function()
   check.eq(p:supply(), { Native = 101.4, Web = 97.5, Apps = 39, Server = 93.6, QA = 58.5 })
 end)
 
+t.case("feasible() finds the analysis's feasible line without the rows", function()
+  check.eq(small():feasible(), small():analyze().feasible)
+  local p = Plan.load(".")
+  -- Every item moved to the top, then back: the two must agree each time.
+  for _, id in ipairs({ table.unpack(p.plan.ranking) }) do
+    local from = p:rank_of(id)
+    p:move(id, 1)
+    check.eq(p:feasible(), p:analyze().feasible, "item " .. id .. " at the top")
+    p:move(id, from)
+  end
+  check.eq(p:feasible(), 32)
+end)
+
 t.case("the quarter: the feasible line lands above the cutline", function()
   local a = Plan.load("."):analyze()
   check.eq(a.cutline, 42)
