@@ -12,6 +12,23 @@ local M = {}
 
 M.NAMES = { "work", "tracks", "staff", "chart" }
 
+-- The plan's analysis. The views the host computes one after another
+-- after a change share one (`planhost.view_round()` names that round; it
+-- is nil at any other time, and there is no `planhost` under plain Lua),
+-- so watching all four views costs one analysis, never an old one. Views
+-- only read it.
+local shared = {}
+function M.analysis(plan)
+  local round = planhost and planhost.view_round and planhost.view_round()
+  if round == nil then
+    return plan:analyze()
+  end
+  if shared.round ~= round or shared.plan ~= plan then
+    shared.round, shared.plan, shared.analysis = round, plan, plan:analyze()
+  end
+  return shared.analysis
+end
+
 -- Work without a track is gathered under this name in the tracks view.
 M.NO_TRACK = "(none)"
 
@@ -79,7 +96,7 @@ end
 -- The ranked list with supply and running demand: the `work` view, and
 -- the `chart` view, which reads `supply` and each item's `running`.
 function M.work(plan, analysis)
-  analysis = analysis or plan:analyze()
+  analysis = analysis or M.analysis(plan)
   local items = {}
   for rank, row in ipairs(analysis.rows) do
     items[rank] = item_data(row, analysis.skills)
@@ -104,7 +121,7 @@ end
 -- demand per track and per triage level (most important first, untriaged
 -- last).
 function M.tracks(plan, analysis)
-  analysis = analysis or plan:analyze()
+  analysis = analysis or M.analysis(plan)
   local skills, cutline = analysis.skills, analysis.cutline
   local by_name, names = {}, {}
   for _, row in ipairs(analysis.rows) do
@@ -161,7 +178,7 @@ end
 -- People and their skills, supply against committed demand (plus the
 -- net left per skill, which renderers may compute themselves).
 function M.staff(plan, analysis)
-  analysis = analysis or plan:analyze()
+  analysis = analysis or M.analysis(plan)
   local skills = analysis.skills
   local list = {}
   for i, person in ipairs(plan.people.list) do

@@ -203,4 +203,26 @@ t.case("views follow edits", function()
   check.eq(views.staff(p).demand.Server, 88, "rank 31 had 82, item 42 adds 6")
 end)
 
+t.case("views the host computes in one round share one analysis", function()
+  local saved = planhost
+  local round = nil
+  planhost = { view_round = function() return round end }
+  local ok, problem = pcall(function()
+    local p = Plan.load(".")
+    check.truthy(views.analysis(p) ~= views.analysis(p), "no round: an analysis each time")
+    round = 1
+    local shared = views.analysis(p)
+    check.truthy(views.analysis(p) == shared, "the same round shares it")
+    check.truthy(views.analysis(Plan.load(".")) ~= shared, "another plan has its own")
+    p:move(p.plan.ranking[60], 1)
+    round = 2
+    local after = views.analysis(p)
+    check.truthy(after ~= shared, "a new round analyses again")
+    check.eq(views.work(p).items[1].id, p.plan.ranking[1])
+    check.eq(after.rows[1].item.id, p.plan.ranking[1])
+  end)
+  planhost = saved
+  assert(ok, problem)
+end)
+
 t.done()

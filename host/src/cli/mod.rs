@@ -289,7 +289,7 @@ fn run_script(args: &RunArgs) -> ExitCode {
     };
     let output: Output = Arc::new(Mutex::new(std::io::stdout()));
     let mut runtime = Runtime::new(Budget::default(), &sandbox, output);
-    runtime.with_context(|ctx| api::load_planhost(ctx, sandbox.clone(), None));
+    runtime.with_context(|ctx| api::load_planhost(ctx, sandbox.clone(), None, None));
     let mut arg = vec![(0, name.clone())];
     arg.extend(args.args.iter().enumerate().map(|(i, a)| (i as i64 + 1, a.clone())));
     runtime.set_global_strings("arg", &arg);

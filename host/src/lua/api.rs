@@ -4,6 +4,8 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use piccolo::{Callback, CallbackReturn, Context, Table, Value};
@@ -22,9 +24,50 @@ pub fn valid_view_name(name: &str) -> bool {
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
+/// What `planhost.view_round()` answers: while the host computes views
+/// after a change, a number shared by every view it computes before any
+/// other Lua runs; outside that, nothing. Views use it to share work (one
+/// analysis of the plan for all of them) without ever reusing it across a
+/// change.
+#[derive(Debug, Clone, Default)]
+pub struct ViewRound(Arc<ViewRoundState>);
+
+#[derive(Debug, Default)]
+struct ViewRoundState {
+    number: AtomicU64,
+    open: AtomicBool,
+}
+
+impl ViewRound {
+    /// Other Lua is about to run: the next views form a new round.
+    pub fn end(&self) {
+        self.0.open.store(false, Ordering::Relaxed);
+    }
+
+    /// The host computes a view: within the current round, or a new one if
+    /// other Lua ran since the last view.
+    pub fn enter(&self) {
+        if !self.0.open.swap(true, Ordering::Relaxed) {
+            self.0.number.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The round's number, while views are being computed.
+    fn current(&self) -> Option<i64> {
+        let number = self.0.number.load(Ordering::Relaxed);
+        self.0.open.load(Ordering::Relaxed).then(|| i64::try_from(number).unwrap_or(i64::MAX))
+    }
+}
+
 /// Registers the `planhost` global. Without a hub (`planhost run`),
-/// `broadcast` publishes nothing and returns nil.
-pub fn load_planhost(ctx: Context<'_>, sandbox: Sandbox, hub: Option<HubHandle>) {
+/// `broadcast` publishes nothing and returns nil; without a round (ditto),
+/// `view_round` always returns nil.
+pub fn load_planhost(
+    ctx: Context<'_>,
+    sandbox: Sandbox,
+    hub: Option<HubHandle>,
+    round: Option<ViewRound>,
+) {
     let planhost = Table::new(&ctx);
     let _ = planhost.set(ctx, "views", Table::new(&ctx));
 
@@ -116,6 +159,13 @@ pub fn load_planhost(ctx: Context<'_>, sandbox: Sandbox, hub: Option<HubHandle>)
         Ok(CallbackReturn::Return)
     });
     let _ = planhost.set(ctx, "now", now);
+
+    let view_round = Callback::from_fn(&ctx, move |ctx, _, mut stack| {
+        let number = round.as_ref().and_then(ViewRound::current);
+        stack.replace(ctx, number.map_or(Value::Nil, Value::Integer));
+        Ok(CallbackReturn::Return)
+    });
+    let _ = planhost.set(ctx, "view_round", view_round);
 
     let _ = ctx.set_global("planhost", planhost);
 }

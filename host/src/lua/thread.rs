@@ -162,9 +162,10 @@ fn lua_main(
     inbox: flume::Receiver<LuaInstruction>,
 ) {
     let printed = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let round = api::ViewRound::default();
     let register = |runtime: &mut Runtime| {
-        let (sandbox, hub) = (sandbox.clone(), hub.clone());
-        runtime.with_context(|ctx| api::load_planhost(ctx, sandbox, hub));
+        let (sandbox, hub, round) = (sandbox.clone(), hub.clone(), round.clone());
+        runtime.with_context(|ctx| api::load_planhost(ctx, sandbox, hub, Some(round)));
     };
     let fresh = || {
         let mut runtime = Runtime::new(budget, &sandbox, printed.clone());
@@ -178,6 +179,13 @@ fn lua_main(
     };
     // Blocking receive: this thread does nothing but Lua.
     while let Ok(instruction) = inbox.recv() {
+        // Views computed one after another share a round; anything else
+        // may change the plan.
+        match instruction {
+            LuaInstruction::ViewData { .. } => round.enter(),
+            LuaInstruction::Views { .. } => {}
+            _ => round.end(),
+        }
         match instruction {
             LuaInstruction::Exec { chunk, source, reply } => {
                 let result = runtime.exec(&chunk, source.as_bytes(), &[]);
@@ -318,6 +326,33 @@ mod tests {
         });
         drop(lua);
         drop(hub_thread);
+    }
+
+    #[test]
+    fn views_computed_together_share_a_round_that_any_other_lua_ends() {
+        let sandbox = Sandbox::new(&std::env::temp_dir(), false).unwrap();
+        let lua = spawn(Budget::default(), sandbox, None).unwrap();
+        smol::block_on(async {
+            let setup = "planhost.view('a', function() return {round = planhost.view_round()} end) \
+                         planhost.view('b', function() return {round = planhost.view_round()} end)";
+            lua.console(setup).await;
+            let round = |view: &'static str| {
+                let lua = lua.clone();
+                async move { json(lua.view_data(view).await.unwrap())["round"].as_i64() }
+            };
+            let first = round("a").await.expect("a round while views are computed");
+            assert_eq!(round("b").await, Some(first));
+            assert_eq!(lua.views().await, ["a", "b"], "listing views runs no Lua");
+            assert_eq!(round("a").await, Some(first));
+            // A console command ends the round, even one that changes nothing;
+            // outside views there is no round.
+            assert_eq!(lua.console("print(planhost.view_round())").await.printed, "nil\n");
+            let second = round("b").await.unwrap();
+            assert!(second > first);
+            assert_eq!(round("a").await, Some(second));
+            lua.exec("x.lua", "x = 1").await.unwrap();
+            assert!(round("a").await.unwrap() > second);
+        });
     }
 
     #[test]
