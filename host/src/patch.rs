@@ -201,29 +201,29 @@ impl<'a> Builder<'a> {
     }
 
     fn copy(&mut self, range: std::ops::Range<usize>) {
-        if range.is_empty() {
-            return;
-        }
-        if let Some(BytePiece::Copy(last)) = self.pieces.last_mut()
-            && last.end == range.start
-        {
-            last.end = range.end;
-            return;
-        }
-        self.pieces.push(BytePiece::Copy(range));
+        self.push(BytePiece::Copy(range));
     }
 
     fn text(&mut self, range: std::ops::Range<usize>) {
+        self.push(BytePiece::Text(range));
+    }
+
+    /// Adds a piece, extending the last one instead when it is of the same
+    /// kind and ends where this one starts; empty pieces are dropped.
+    fn push(&mut self, piece: BytePiece) {
+        let (BytePiece::Copy(range) | BytePiece::Text(range)) = &piece;
         if range.is_empty() {
             return;
         }
-        if let Some(BytePiece::Text(last)) = self.pieces.last_mut()
-            && last.end == range.start
-        {
-            last.end = range.end;
-            return;
+        match (self.pieces.last_mut(), &piece) {
+            (Some(BytePiece::Copy(last)), BytePiece::Copy(range))
+            | (Some(BytePiece::Text(last)), BytePiece::Text(range))
+                if last.end == range.start =>
+            {
+                last.end = range.end;
+            }
+            _ => self.pieces.push(piece),
         }
-        self.pieces.push(BytePiece::Text(range));
     }
 
     /// A chunk of `new` that replaces a chunk of `old` with the same key.
