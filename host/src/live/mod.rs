@@ -77,6 +77,9 @@ pub struct Shown {
     pub envelope: Envelope,
     /// The revision it was published with.
     pub rev: u64,
+    /// The envelope as the message's data, which the next one is written
+    /// against as a patch.
+    pub text: Arc<str>,
 }
 
 /// What the live loop is told.
@@ -136,8 +139,6 @@ pub struct Live {
     entry: PathBuf,
     watched: BTreeSet<Pair>,
     shown: HashMap<Pair, Shown>,
-    /// The text each pair was last published with, for writing the next as a patch.
-    published: HashMap<Pair, Arc<str>>,
     /// The view data each pair was last rendered from.
     rendered_from: HashMap<Pair, Arc<str>>,
     /// Why the last run of the entry point failed, while it stays failed.
@@ -161,7 +162,6 @@ impl Live {
             entry,
             watched: BTreeSet::new(),
             shown: HashMap::new(),
-            published: HashMap::new(),
             rendered_from: HashMap::new(),
             plan_error,
         }
@@ -305,18 +305,17 @@ impl Live {
         }
         let topic = view_topic(&pair.view, &pair.renderer);
         let text: Arc<str> = serde_json::to_string(&envelope).unwrap_or_default().into();
-        let delta = match (self.shown.get(&pair), self.published.get(&pair)) {
-            (Some(shown), Some(before)) => {
-                let (base, before, after) = (shown.rev, before.clone(), text.clone());
+        let delta = match self.shown.get(&pair) {
+            Some(shown) => {
+                let (base, before, after) = (shown.rev, shown.text.clone(), text.clone());
                 let patch = smol::unblock(move || crate::patch::diff(&before, &after)).await;
                 patch.map(|patch| Delta { base, patch })
             }
-            _ => None,
+            None => None,
         };
         match self.hub.publish_delta(&topic, text.to_string(), Delivery::LatestWins, delta).await {
             Ok(published) => {
-                self.shown.insert(pair.clone(), Shown { envelope, rev: published.rev });
-                self.published.insert(pair, text);
+                self.shown.insert(pair, Shown { envelope, rev: published.rev, text });
             }
             Err(error) => tracing::warn!("publishing {topic}: {error}"),
         }
