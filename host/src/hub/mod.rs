@@ -570,6 +570,13 @@ mod tests {
         let late = client(&mut hub, 2, 8);
         hub.subscribe(2, "view".into(), None, true);
         assert!(taken(&late).unwrap().starts_with(r#"{"type":"message""#));
+        // A topic where every message counts carries no patches.
+        hub.subscribe(1, "log".into(), None, true);
+        let base = publish(&mut hub, "log", &old, Delivery::Every);
+        hub.publish("log".into(), &new, Delivery::Every, delta(base.rev));
+        let frames: Vec<_> = received(&rx).into_iter().collect();
+        assert_eq!(frames.len(), 2);
+        assert!(frames.iter().all(|f| matches!(f, ServerFrame::Message { .. })), "{frames:?}");
     }
 
     #[test]
