@@ -4,6 +4,8 @@
 //! (position, argument check), `pcall` (a non-function is a caught error),
 //! `collectgarbage` (Lua's options).
 
+use std::cell::Cell;
+
 use piccolo::{Callback, CallbackReturn, Context, Execution, Function, Stack, Table, Value};
 
 use super::args::{Args, CallResult, Failure, library, library_with, metafield};
@@ -89,34 +91,27 @@ fn pairs<'gc>(
         return Ok(CallbackReturn::Call { function: method, then: None });
     }
     let table = args.table(0)?;
-    let keys = Table::new(&ctx);
-    let mut count = 0;
-    for (key, _) in table.iter() {
-        count += 1;
-        let _ = keys.set(ctx, count, key);
-    }
-    // Slot 0 holds how far the loop has got.
-    let _ = keys.set(ctx, 0, 0);
+    let keys: Vec<Value<'gc>> = table.iter().map(|(key, _)| key).collect();
+    // The keys and how far the loop has got live in the step function itself:
+    // one allocation per loop, no table lookups to advance.
     let step = Callback::from_fn_with(
         &ctx,
-        (table, keys, count),
-        |&(table, keys, count), ctx, _, mut stack| {
-            let Value::Integer(mut at) = keys.get(ctx, 0) else {
-                return Ok(CallbackReturn::Return);
-            };
+        (table, keys, Cell::new(0usize)),
+        |(table, keys, at), _, _, mut stack| {
             stack.clear();
-            while at < count {
-                at += 1;
-                let key = keys.get(ctx, at);
+            let mut next = at.get();
+            while next < keys.len() {
+                let key = keys[next];
+                next += 1;
                 let value = table.get_value(key);
                 if !value.is_nil() {
-                    let _ = keys.set(ctx, 0, at);
+                    at.set(next);
                     stack.push_back(key);
                     stack.push_back(value);
                     return Ok(CallbackReturn::Return);
                 }
             }
-            let _ = keys.set(ctx, 0, at);
+            at.set(next);
             stack.push_back(Value::Nil);
             Ok(CallbackReturn::Return)
         },
