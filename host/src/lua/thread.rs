@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use super::api;
 use super::runtime::{Budget, LuaError, Runtime};
@@ -155,6 +156,11 @@ pub fn spawn(
     Ok(LuaHandle { instructions })
 }
 
+/// Quiet time after which the Lua thread finishes a collection cycle. Short
+/// enough to fall between the commands of a meeting, long enough not to fall
+/// between a change and the views it triggers.
+const COLLECT_WHEN_IDLE_FOR: Duration = Duration::from_millis(30);
+
 fn lua_main(
     budget: Budget,
     sandbox: Sandbox,
@@ -177,8 +183,27 @@ fn lua_main(
         let output = std::mem::take(&mut *printed.lock().unwrap_or_else(|e| e.into_inner()));
         String::from_utf8_lossy(&output).into_owned()
     };
-    // Blocking receive: this thread does nothing but Lua.
-    while let Ok(instruction) = inbox.recv() {
+    // This thread does nothing but Lua: it blocks until an instruction
+    // comes, and collects garbage once instructions stop coming for a while.
+    let mut garbage = false;
+    loop {
+        let instruction = if garbage {
+            match inbox.recv_timeout(COLLECT_WHEN_IDLE_FOR) {
+                Ok(instruction) => instruction,
+                Err(flume::RecvTimeoutError::Timeout) => {
+                    runtime.collect_garbage();
+                    garbage = false;
+                    continue;
+                }
+                Err(flume::RecvTimeoutError::Disconnected) => break,
+            }
+        } else {
+            match inbox.recv() {
+                Ok(instruction) => instruction,
+                Err(_) => break,
+            }
+        };
+        garbage = true;
         // Views computed one after another share a round; anything else
         // may change the plan.
         match instruction {
