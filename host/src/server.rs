@@ -143,7 +143,7 @@ async fn load_plan(lua: &LuaHandle, entry: &Path) -> Option<String> {
         tracing::info!("no {}: serving an empty plan", entry.display());
         return None;
     }
-    match lua.run_file(entry.to_path_buf()).await {
+    match lua.reload(entry.to_path_buf()).await {
         Ok(printed) => {
             for line in printed.lines() {
                 tracing::info!(target: "planhost::lua", "{line}");

@@ -440,3 +440,32 @@ fn hostile_console_commands_leave_the_server_and_the_plan_running() {
     });
     assert!(!server.plan_dir.path().parent().unwrap().join("escape.txt").exists());
 }
+
+/// A table that loses keys and then grows: piccolo 0.3.3 panics while
+/// rehashing it (docs/LUA.md), which forces a fresh Lua state.
+const VM_PANIC: &str = "local t = {} for i = 1, 100 do t['k' .. i] = i t['k' .. i] = nil end";
+
+#[test]
+fn after_a_vm_panic_the_plan_is_loaded_again_and_the_views_go_on() {
+    let server = Server::start_in(plan_dir(), &[]);
+    smol::block_on(async {
+        let mut ws = watchers(&server, 1).await.remove(0);
+        next_view(&mut ws).await;
+        assert_eq!(server.console("rank(2, 1)")["status"], "ok");
+        assert_eq!(order(html(&next_view(&mut ws).await.1)), ["2", "1", "3"]);
+
+        let answer = server.console(VM_PANIC);
+        assert_eq!(answer["status"], "error", "{answer}");
+        let error = answer["error"].as_str().unwrap();
+        assert!(error.contains("internal error in the Lua VM"), "{error}");
+        assert!(error.contains("plan.lua was loaded again"), "{error}");
+
+        // The plan is back as saved (the unsaved move is gone), and a
+        // change reaches the watcher as before.
+        assert_eq!(server.console("#items")["output"], "3\n");
+        assert_eq!(server.console("rank(3, 1)")["status"], "ok");
+        let (_, envelope) = next_view(&mut ws).await;
+        assert_eq!(order(html(&envelope)), ["3", "1", "2"]);
+        assert_eq!(server.get("/healthz").status, 200);
+    });
+}

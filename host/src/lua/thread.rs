@@ -97,7 +97,10 @@ impl LuaHandle {
         self.ask(LuaInstruction::Reset { reply }, answer).await
     }
 
-    /// Runs `path` in a fresh state, kept only if it succeeds.
+    /// Runs the plan's entry file `path` in a fresh state, kept only if it
+    /// succeeds. The path is remembered: should a VM panic force a fresh
+    /// state later, the file runs again before the failed instruction is
+    /// answered.
     pub async fn reload(&self, path: PathBuf) -> Result<String, LuaError> {
         let (reply, answer) = flume::bounded(1);
         self.ask(LuaInstruction::Reload { path, reply }, answer).await
@@ -179,6 +182,9 @@ fn lua_main(
         runtime
     };
     let mut runtime = fresh();
+    // The plan's entry file, once one was loaded: run again if a VM panic
+    // forces a fresh state.
+    let mut plan: Option<PathBuf> = None;
     let take_printed = || {
         let output = std::mem::take(&mut *printed.lock().unwrap_or_else(|e| e.into_inner()));
         String::from_utf8_lossy(&output).into_owned()
@@ -211,14 +217,39 @@ fn lua_main(
             LuaInstruction::Views { .. } => {}
             _ => round.end(),
         }
+        // After a VM panic replaced the state, the host API and the plan come
+        // back before the instruction is answered; its error says so.
+        let recover = |runtime: &mut Runtime| -> Option<String> {
+            if !runtime.take_reset() {
+                return None;
+            }
+            register(runtime);
+            let plan = plan.as_deref()?;
+            let outcome = run_file(runtime, plan);
+            take_printed();
+            Some(match outcome {
+                Ok(()) if !runtime.take_reset() => {
+                    tracing::warn!("Lua state reset; {} loaded again", plan.display());
+                    format!(
+                        "; {} was loaded again (changes not saved since are lost)",
+                        plan.display()
+                    )
+                }
+                Ok(()) => format!("; loading {} again failed the same way", plan.display()),
+                Err(error) => {
+                    tracing::error!("Lua state reset; loading {} again: {error}", plan.display());
+                    format!("; loading {} again failed: {error}", plan.display())
+                }
+            })
+        };
         match instruction {
             LuaInstruction::Exec { chunk, source, reply } => {
-                let result = runtime.exec(&chunk, source.as_bytes(), &[]);
-                let _ = reply.send(result.map(|()| take_printed()));
+                let result = runtime.exec(&chunk, source.as_bytes(), &[]).map(|()| take_printed());
+                let _ = reply.send(noted(result, recover(&mut runtime)));
             }
             LuaInstruction::RunFile { path, reply } => {
-                let result = run_file(&mut runtime, &path);
-                let _ = reply.send(result.map(|()| take_printed()));
+                let result = run_file(&mut runtime, &path).map(|()| take_printed());
+                let _ = reply.send(noted(result, recover(&mut runtime)));
             }
             LuaInstruction::Reload { path, reply } => {
                 let mut candidate = fresh();
@@ -226,33 +257,47 @@ fn lua_main(
                 if result.is_ok() && !candidate.take_reset() {
                     runtime = candidate;
                 }
+                plan = Some(path);
                 let _ = reply.send(result.map(|()| take_printed()));
             }
             LuaInstruction::Console { chunk, reply } => {
-                let outcome = console(&mut runtime, &chunk);
-                let _ = reply.send(ConsoleReply { printed: take_printed(), outcome });
+                let mut outcome = console(&mut runtime, &chunk);
+                let printed = take_printed();
+                if let (Some(note), ConsoleOutcome::Failed(message)) =
+                    (recover(&mut runtime), &mut outcome)
+                {
+                    message.push_str(&note);
+                }
+                let _ = reply.send(ConsoleReply { printed, outcome });
             }
             LuaInstruction::Views { reply } => {
                 let mut names = Vec::new();
                 runtime.with_context(|ctx| names = api::view_names(ctx));
+                recover(&mut runtime);
                 let _ = reply.send(names);
             }
             LuaInstruction::ViewData { name, reply } => {
-                let _ = reply.send(view_data(&mut runtime, &name));
+                let result = view_data(&mut runtime, &name);
                 take_printed();
+                let _ = reply.send(noted(result, recover(&mut runtime)));
             }
             LuaInstruction::Call { function, args, reply } => {
-                let _ = reply.send(runtime.call_json(&function, &args));
+                let result = runtime.call_json(&function, &args);
+                let _ = reply.send(noted(result, recover(&mut runtime)));
             }
             LuaInstruction::Reset { reply } => {
                 runtime = fresh();
                 let _ = reply.send(Ok(()));
             }
         }
-        // A VM panic replaced the state: the host API must come back too.
-        if runtime.take_reset() {
-            register(&mut runtime);
-        }
+    }
+}
+
+/// `result` with `note` added to its error.
+fn noted<T>(result: Result<T, LuaError>, note: Option<String>) -> Result<T, LuaError> {
+    match note {
+        Some(note) => result.map_err(|error| LuaError { message: error.message + &note }),
+        None => result,
     }
 }
 
@@ -432,4 +477,59 @@ mod tests {
         });
         std::fs::remove_dir_all(folder).unwrap();
     }
+
+    /// A table that loses keys and then grows: piccolo 0.3.3 panics while
+    /// rehashing it (docs/LUA.md), which forces a fresh state.
+    const VM_PANIC: &str = "local t = {} for i = 1, 100 do t['k' .. i] = i t['k' .. i] = nil end";
+
+    #[test]
+    fn a_vm_panic_loads_the_plan_again_before_the_error_is_answered() {
+        let dir = std::env::temp_dir().join(format!("planhost-reload-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let plan = dir.join("plan.lua");
+        std::fs::write(&plan, "greeting = 'hello'").unwrap();
+        let sandbox = Sandbox::new(&dir, false).unwrap();
+        let lua = spawn(Budget::default(), sandbox, None).unwrap();
+        smol::block_on(async {
+            lua.reload(plan.clone()).await.unwrap();
+            lua.exec("edit", "greeting = 'changed'").await.unwrap();
+            let ConsoleOutcome::Failed(error) = lua.console(VM_PANIC).await.outcome else {
+                panic!("the command must fail");
+            };
+            assert!(error.contains("internal error in the Lua VM"), "{error}");
+            assert!(error.ends_with("plan.lua was loaded again (changes not saved since are lost)"));
+            assert_eq!(lua.console("greeting").await.printed, "hello\n");
+            // The same through other instructions, and the host API is back.
+            let error = lua.exec("again", VM_PANIC).await.unwrap_err();
+            assert!(error.message.contains("was loaded again"), "{}", error.message);
+            assert_eq!(lua.console("print(type(planhost.now))").await.printed, "function\n");
+        });
+    }
+
+    #[test]
+    fn without_a_plan_a_vm_panic_leaves_a_fresh_state() {
+        let sandbox = Sandbox::new(&std::env::temp_dir(), false).unwrap();
+        let lua = spawn(Budget::default(), sandbox, None).unwrap();
+        smol::block_on(async {
+            lua.exec("setup", "kept = 1").await.unwrap();
+            let error = lua.exec("panic", VM_PANIC).await.unwrap_err();
+            assert!(error.message.ends_with("the Lua state was reset"), "{}", error.message);
+            assert_eq!(lua.console("kept").await.printed, "nil\n");
+        });
+    }
+
+    #[test]
+    fn garbage_is_collected_once_instructions_stop_coming() {
+        let sandbox = Sandbox::new(&std::env::temp_dir(), false).unwrap();
+        let lua = spawn(Budget::default(), sandbox, None).unwrap();
+        let kib = |text: String| text.trim().parse::<f64>().expect("a number of KiB");
+        smol::block_on(async {
+            lua.exec("fill", "junk = {} for i = 1, 200000 do junk[i] = {i} end").await.unwrap();
+            let before = kib(lua.exec("drop", "junk = nil print(collectgarbage('count'))").await.unwrap());
+            smol::Timer::after(COLLECT_WHEN_IDLE_FOR * 5).await;
+            let after = kib(lua.exec("count", "print(collectgarbage('count'))").await.unwrap());
+            assert!(after < before - 8.0 * 1024.0, "{before} KiB before, {after} KiB after");
+        });
+    }
+
 }
