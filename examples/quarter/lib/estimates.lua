@@ -34,7 +34,7 @@ end
 -- Answers are remembered: a plan names few skills, and the analysis asks
 -- about every estimate each time.
 local valid_skills = {}
-function M.valid_skill(skill)
+local function valid_skill(skill)
   if type(skill) ~= "string" then
     return false
   end
@@ -45,6 +45,7 @@ function M.valid_skill(skill)
   end
   return valid
 end
+M.valid_skill = valid_skill
 
 -- Parses an estimate list (`Native:L,Web:M,Apps:2S`). Each entry gets
 -- `weeks` (0 when unparsable) and `bad` (a reason) when unparsable.
@@ -72,11 +73,22 @@ function M.check(entry)
 end
 
 -- Weeks per skill (entries of one skill add up; unparsable ones count 0).
+-- (The analysis asks for every item after every change: a numeric loop,
+-- and the remembered answer read without a call when there is one.)
 function M.totals(entries)
   local weeks = {}
-  for _, entry in ipairs(entries) do
-    if M.valid_skill(entry.key) then
-      weeks[entry.key] = (weeks[entry.key] or 0) + entry.weeks
+  for i = 1, #entries do
+    local entry = entries[i]
+    if entry == nil then
+      break -- where ipairs would stop
+    end
+    local key = entry.key
+    local valid = valid_skills[key]
+    if valid == nil then
+      valid = valid_skill(key)
+    end
+    if valid then
+      weeks[key] = (weeks[key] or 0) + entry.weeks
     end
   end
   return weeks

@@ -47,7 +47,11 @@ end
 
 -- The value of the first entry named `key`, or nil.
 function M.get(entries, key)
-  for _, entry in ipairs(entries) do
+  for i = 1, #entries do
+    local entry = entries[i]
+    if entry == nil then
+      return nil -- where ipairs would stop
+    end
     if entry.key == key then
       return entry.value
     end

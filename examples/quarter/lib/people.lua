@@ -67,7 +67,7 @@ end
 function M.supply(people, weeks)
   local supply = {}
   for _, person in ipairs(people.list) do
-    for skill, share in pairs(M.fractions(person)) do
+    for skill, share in next, M.fractions(person) do -- (`next`: nothing changes it)
       supply[skill] = (supply[skill] or 0) + share * weeks
     end
   end

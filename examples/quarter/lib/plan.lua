@@ -172,9 +172,13 @@ end
 
 -- The rank of item `id`, or nil if the plan does not rank it.
 function Plan:rank_of(id)
-  for rank, ranked in ipairs(self.plan.ranking) do
+  local ranking = self.plan.ranking
+  for rank = 1, #ranking do
+    local ranked = ranking[rank]
     if ranked == id then
       return rank
+    elseif ranked == nil then
+      return nil -- where ipairs would stop
     end
   end
   return nil
@@ -186,9 +190,13 @@ end
 
 -- The ranked items, in rank order.
 function Plan:ranked()
-  local list = {}
-  for rank, id in ipairs(self.plan.ranking) do
-    list[rank] = self.work.by_id[id]
+  local list, ranking, by_id = {}, self.plan.ranking, self.work.by_id
+  for rank = 1, #ranking do
+    local id = ranking[rank]
+    if id == nil then
+      break -- where ipairs would stop
+    end
+    list[rank] = by_id[id]
   end
   return list
 end
@@ -217,7 +225,7 @@ function Plan:skills(supply, weeks_of)
   end
   for _, item in ipairs(self.work.items) do
     local weeks = weeks_of and weeks_of[item] or work.weeks(item)
-    for skill in pairs(weeks) do
+    for skill in next, weeks do -- (`next` directly: nothing changes `weeks`)
       present[skill] = true
     end
   end
@@ -259,33 +267,39 @@ function Plan:analyze()
   local skills = self:skills(supply, weeks_of)
   local cutline = self.plan.cutline
   local result = { skills = skills, supply = supply, cutline = cutline, rows = {} }
-  local running, feasible = {}, nil
-  for rank, item in ipairs(self:ranked()) do
+  -- (Runs after every change: numeric loops, each value read once, and
+  -- the list of shortfalls made only for an item that has some.)
+  local running, feasible, rows, round = {}, nil, result.rows, num.round
+  local ranked, skill_count = self:ranked(), #skills
+  for rank = 1, #ranked do
+    local item = ranked[rank]
+    if item == nil then
+      break -- where ipairs would stop
+    end
     local weeks = weeks_of[item] or work.weeks(item)
-    local snapshot, over = {}, {}
-    for s = 1, #skills do
+    local snapshot, over = {}, nil
+    for s = 1, skill_count do
       local skill = skills[s]
       local total = running[skill]
-      if weeks[skill] then
-        total = (total or 0) + weeks[skill]
+      local more = weeks[skill]
+      if more then
+        total = (total or 0) + more
         running[skill] = total
       end
       if total then
         snapshot[skill] = total
         local excess = total - (supply[skill] or 0)
         if excess > EPSILON then
-          over[#over + 1] = { skill = skill, weeks = num.round(excess) }
+          over = over or {}
+          over[#over + 1] = { skill = skill, weeks = round(excess) }
         end
       end
     end
-    if feasible == nil and #over > 0 then
+    if feasible == nil and over then
       feasible = rank - 1
     end
-    local row = { item = item, rank = rank, weeks = weeks, running = snapshot, short = {} }
-    if feasible ~= nil and rank <= cutline then
-      row.short = over
-    end
-    result.rows[rank] = row
+    local short = feasible ~= nil and rank <= cutline and over or {}
+    rows[rank] = { item = item, rank = rank, weeks = weeks, running = snapshot, short = short }
   end
   result.feasible = feasible or #result.rows
   local committed = result.rows[cutline]
@@ -301,7 +315,9 @@ function Plan:feasible()
   local supply, running = self:supply(), {}
   local ranking, by_id = self.plan.ranking, self.work.by_id
   for rank = 1, #ranking do
-    for skill, weeks in pairs(work.weeks(by_id[ranking[rank]])) do
+    -- (`next` directly: the loop changes nothing it walks, and each
+    -- console move asks this.)
+    for skill, weeks in next, work.weeks(by_id[ranking[rank]]) do
       local total = (running[skill] or 0) + weeks
       running[skill] = total
       if total - (supply[skill] or 0) > EPSILON then

@@ -57,6 +57,20 @@ local function weeks_map(skills, weeks)
   return map
 end
 
+-- A map of the analysis (keys among its skills) as a view sends it: the
+-- map itself when every value is an integer, as T-shirt sizes give, else a
+-- rounded copy. (Saves building two maps for every row after every change;
+-- views only read analyses, and each analysis is built afresh.)
+local function analysis_map(skills, weeks)
+  for i = 1, #skills do
+    local value = weeks[skills[i]]
+    if value ~= nil and math_type(value) ~= "integer" then
+      return weeks_map(skills, weeks)
+    end
+  end
+  return weeks
+end
+
 -- Whether any estimate of the list could not be parsed.
 local function any_unparsed(entries)
   for i = 1, #entries do
@@ -69,19 +83,15 @@ end
 
 local function item_data(row, skills)
   local item = row.item
-  local short, over = {}, row.short
-  for i = 1, #over do
-    short[i] = { skill = over[i].skill, weeks = over[i].weeks }
-  end
   local data = {
     id = item.id,
     name = item.name,
     rank = row.rank,
-    estimates = weeks_map(skills, row.weeks),
+    estimates = analysis_map(skills, row.weeks),
     track = work.track(item),
     triage = work.triage(item),
-    short = short,
-    running = weeks_map(skills, row.running),
+    short = row.short, -- { {skill, weeks}, ... }, as the view model has it
+    running = analysis_map(skills, row.running),
   }
   if any_unparsed(item.estimates) then
     local unparsed = estimates.problems(item.estimates)

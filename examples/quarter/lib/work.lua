@@ -17,7 +17,7 @@ M.TRIAGE = "Triage"
 -- Whether a tag key is a group's triage value (`ProdTriage`, `EngTriage`).
 -- (Remembered per tag key, as `estimates.valid_skill` is.)
 local group_triage = {}
-function M.is_group_triage(key)
+local function is_group_triage(key)
   local answer = group_triage[key]
   if answer == nil then
     answer = key ~= M.TRIAGE and key:match("^%a+Triage$") ~= nil
@@ -25,6 +25,7 @@ function M.is_group_triage(key)
   end
   return answer
 end
+M.is_group_triage = is_group_triage
 
 function M.check_name(name)
   if type(name) ~= "string" or tsv.trim(name) == "" then
@@ -110,18 +111,28 @@ end
 
 -- Merged triage: an explicit `Triage` wins, otherwise the most important
 -- (lowest) group value; nil when untriaged.
+-- (One pass over the tags: every view row asks.)
 function M.triage(item)
-  local explicit = kvlist.get(item.tags, M.TRIAGE)
-  local explicit_level = explicit ~= nil and level(explicit)
-  if explicit_level then
-    return explicit_level
-  end
-  local best = nil
-  for _, tag in ipairs(item.tags) do
-    if tag.value and M.is_group_triage(tag.key) then
-      local value = level(tag.value)
-      if value and (best == nil or value < best) then
-        best = value
+  local tags, explicit_seen, best = item.tags, false, nil
+  for i = 1, #tags do
+    local tag = tags[i]
+    if tag == nil then
+      break -- where ipairs would stop
+    end
+    local key, value = tag.key, tag.value
+    if key == M.TRIAGE then
+      -- Only the first `Triage` tag counts, as kvlist.get reads it.
+      if not explicit_seen then
+        explicit_seen = true
+        local explicit_level = value ~= nil and level(value)
+        if explicit_level then
+          return explicit_level
+        end
+      end
+    elseif value and is_group_triage(key) then
+      local group_level = level(value)
+      if group_level and (best == nil or group_level < best) then
+        best = group_level
       end
     end
   end

@@ -95,6 +95,19 @@ t.case("triage: an explicit Triage wins, else the lowest group value", function(
   check.eq(untriaged, { 4, 5 })
 end)
 
+t.case("triage: only the first Triage tag counts, and a bad one gives way to the groups", function()
+  local function triage(tag_text)
+    return work.triage(work.new(1, "x", "", tag_text))
+  end
+  check.eq(triage("Triage,Triage:2,EngTriage:3"), 3, "the first Triage has no value")
+  check.eq(triage("EngTriage:3,Triage:2"), 2, "explicit wins wherever it stands")
+  check.eq(triage("Triage:soon,ProdTriage:2,EngTriage:1.5"), 1.5, "a bad explicit level")
+  check.eq(triage("ProdTriage:x,Triage:0"), nil)
+  local item = work.new(1, "x", "", "EngTriage:2,ProdTriage:1")
+  item.tags[1] = nil -- a hole: the tags after it are not read, as ipairs stops
+  check.eq(work.triage(item), nil)
+end)
+
 t.case("the quarter: supply per skill", function()
   local p = Plan.load(".")
   check.eq(p.plan.name, "2026Q1")

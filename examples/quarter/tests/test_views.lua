@@ -113,6 +113,16 @@ t.case("work: unparsable estimates count 0 and are listed", function()
   check.eq(views.work(plan).items[1].unparsed, nil)
 end)
 
+t.case("work: weeks that are not whole are rounded in the view, not in the plan", function()
+  local p = Plan.load(".")
+  local item = p:item(1)
+  item.estimates[1].weeks = 4.333 -- set from the console: no size gives this
+  local view = views.work(p)
+  check.eq(view.items[1].estimates, { Native = 4.33, Web = 2, Server = 2, QA = 2 })
+  check.eq(view.items[1].running, { Native = 4.33, Web = 2, Server = 2, QA = 2 })
+  check.eq(p:analyze().rows[1].weeks.Native, 4.333)
+end)
+
 t.case("chart: supply and each item's running demand", function()
   local view = views.chart(plan)
   check_plan_info(view.plan)
