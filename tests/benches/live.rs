@@ -20,7 +20,8 @@
 //! 3. For each client count N: start `planhost serve DIR` (release build),
 //!    connect N clients (one smol task each, all on one thread) subscribed
 //!    to `view/work/table`, wait until each holds the first message, then
-//!    for `--rounds` rounds run a planning command (alternately `rank(ID,
+//!    (after 5 warm-up changes with one client watching, not measured, here
+//!    and in step 2) for `--rounds` rounds run a planning command (alternately `rank(ID,
 //!    1)` pulling an item from below the cutline to the top and `up(ID)`
 //!    moving an item near the cutline up a place) with `POST /api/console`
 //!    and time from just before the request to when each client has a
@@ -57,6 +58,17 @@ use smol::{Executor, Task, Timer};
 
 use support::{FrameReader, cpu_ms, http, machine_summary, number_after, percentile_ms};
 
+// The allocator the planhost binary runs with (host/src/main.rs), so the
+// steps measured in this process cost what they cost in the server.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Changes made before the measured rounds of each case, with one client
+/// watching: a meeting's server has long done its first renders (plugin
+/// instances, allocator pages, the collector's pace) when a change counts.
+const WARM_UP_ROUNDS: usize = 5;
+
 /// The view and renderer every client watches.
 const VIEW: &str = "work";
 const RENDERER: &str = "table";
@@ -78,6 +90,8 @@ const CONCURRENT_CONNECTS: usize = 128;
 const MISSING: u32 = u32::MAX;
 
 fn main() {
+    // SAFETY: setting an option has no preconditions.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
     let options = Options::parse();
     let machine = machine_summary();
     support::raise_open_file_limit("live");
@@ -92,13 +106,14 @@ fn main() {
         dir.path().display()
     );
     let check = check_render(&planhost, dir.path());
-    let commands = plan.commands(options.rounds);
-    let steps = breakdown(dir.path(), &commands);
+    let all_commands = plan.commands(WARM_UP_ROUNDS + options.rounds);
+    let (warm_up, commands) = all_commands.split_at(WARM_UP_ROUNDS);
+    let steps = breakdown(dir.path(), warm_up, commands);
     let mut results = Vec::new();
     for &clients in &options.clients {
         eprintln!("live: {clients} clients, {} rounds", options.rounds);
         let server = Server::start(&planhost, dir.path());
-        match run_case(server, clients, &commands, &steps.envelope_text) {
+        match run_case(server, clients, warm_up, commands, &steps.envelope_text) {
             Ok(result) => results.push(result),
             Err(error) => eprintln!("live: {clients} clients failed: {error}"),
         }
@@ -347,8 +362,8 @@ struct Steps {
 }
 
 /// Runs the rounds' commands on planhost's Lua thread and renders the way
-/// the live loop does, timing each step.
-fn breakdown(dir: &Path, commands: &[String]) -> Steps {
+/// the live loop does, timing each step (after the warm-up's, not timed).
+fn breakdown(dir: &Path, warm_up: &[String], commands: &[String]) -> Steps {
     let sandbox = Sandbox::new(dir, false).expect("opening the plan directory");
     let entry = sandbox.root().join(planhost::server::PLAN_ENTRY);
     let lua = lua_thread::spawn(Budget::default(), sandbox, None).expect("starting Lua");
@@ -379,7 +394,7 @@ fn breakdown(dir: &Path, commands: &[String]) -> Steps {
         let html = registry.render(RENDERER, VIEW, &first, &[]).expect("rendering the work view");
         let mut previous = serde_json::to_string(&Envelope { html: Some(html), error: None })
             .expect("an envelope");
-        for command in commands {
+        for command in warm_up.iter().chain(commands) {
             let start = Instant::now();
             let reply = lua.console(command).await;
             steps.console.push(us(start));
@@ -445,6 +460,7 @@ fn breakdown(dir: &Path, commands: &[String]) -> Steps {
             &mut steps.frame,
             &mut steps.total,
         ] {
+            list.drain(..warm_up.len());
             list.sort_unstable();
         }
         eprintln!(
@@ -597,11 +613,39 @@ struct CaseResult {
 fn run_case(
     mut server: Server,
     clients: usize,
+    warm_up: &[String],
     commands: &[String],
     envelope: &str,
 ) -> Result<CaseResult, String> {
     let executor = Executor::new();
-    smol::block_on(executor.run(measure(&executor, &mut server, clients, commands, envelope)))
+    smol::block_on(executor.run(async {
+        warm(&server, warm_up).await?;
+        measure(&executor, &mut server, clients, commands, envelope).await
+    }))
+}
+
+/// Runs the warm-up commands with one client watching, each until its
+/// update arrived.
+async fn warm(server: &Server, commands: &[String]) -> Result<(), String> {
+    let mut stream = support::connect_raw(server.addr, TOPIC, true).await?;
+    let mut frames = FrameReader::new();
+    let mut update = async || loop {
+        let frame = frames.next(&mut stream, 0, |_| ()).await?;
+        if frame.opcode == 1 {
+            return Ok::<(), String>(());
+        }
+    };
+    update().await?;
+    let auth = format!("Authorization: Bearer {}\r\n", server.token);
+    for command in commands {
+        let (status, answer) =
+            http(server.addr, "POST", "/api/console", &auth, command.as_bytes()).await?;
+        if status != 200 {
+            return Err(format!("warm-up {command} answered {status}: {answer:?}"));
+        }
+        update().await?;
+    }
+    Ok(())
 }
 
 /// Server and load generator CPU per round, and the requests' own times.
