@@ -61,8 +61,7 @@ use support::{FrameReader, cpu_ms, http, machine_summary, number_after, percenti
 // The allocator the planhost binary runs with (host/src/main.rs), so the
 // steps measured in this process cost what they cost in the server.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+static ALLOCATOR: planhost::heap::SplitAllocator = planhost::heap::SplitAllocator;
 
 /// Changes made before the measured rounds of each case, with one client
 /// watching: a meeting's server has long done its first renders (plugin
@@ -90,8 +89,7 @@ const CONCURRENT_CONNECTS: usize = 128;
 const MISSING: u32 = u32::MAX;
 
 fn main() {
-    // SAFETY: setting an option has no preconditions.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    planhost::heap::keep_freed_pages();
     let options = Options::parse();
     let machine = machine_summary();
     support::raise_open_file_limit("live");

@@ -287,6 +287,8 @@ fn run_script(args: &RunArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // This thread runs the script's Lua from here on.
+    crate::heap::this_thread_runs_lua();
     let output: Output = Arc::new(Mutex::new(std::io::stdout()));
     let mut runtime = Runtime::new(Budget::default(), &sandbox, output);
     runtime.with_context(|ctx| api::load_planhost(ctx, sandbox.clone(), None, None));

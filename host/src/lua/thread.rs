@@ -170,6 +170,7 @@ fn lua_main(
     hub: Option<HubHandle>,
     inbox: flume::Receiver<LuaInstruction>,
 ) {
+    crate::heap::this_thread_runs_lua();
     let printed = Arc::new(Mutex::new(Vec::<u8>::new()));
     let round = api::ViewRound::default();
     let register = |runtime: &mut Runtime| {
