@@ -1,6 +1,7 @@
 //! The differential Lua corpus: every script under `tests/lua/` runs under
-//! Debian's `lua5.4` and under `planhost run`; standard output, exit status
-//! and the first line of an uncaught error must be the same.
+//! Debian's `lua5.4` and under `planhost run`; standard output, exit status,
+//! the first line of an uncaught error and the `warn` lines on standard
+//! error must be the same.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -22,6 +23,12 @@ fn run(program: &Path, prefix: &[&str], script: &str) -> Output {
         .current_dir(corpus_dir())
         .output()
         .unwrap_or_else(|e| panic!("running {}: {e}", program.display()))
+}
+
+/// The lines `warn` wrote to standard error.
+fn warnings(output: &Output) -> Vec<String> {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    stderr.lines().filter(|line| line.starts_with("Lua warning: ")).map(str::to_owned).collect()
 }
 
 /// The uncaught error's message without the interpreter's own prefix.
@@ -51,6 +58,13 @@ fn corpus_matches_lua_5_4() {
                 "{script}: stdout differs\n--- lua5.4\n{}--- planhost\n{}",
                 String::from_utf8_lossy(&expected.stdout),
                 String::from_utf8_lossy(&actual.stdout)
+            ));
+        }
+        if warnings(&expected) != warnings(&actual) {
+            failures.push(format!(
+                "{script}: warnings differ\n--- lua5.4\n{:?}\n--- planhost\n{:?}",
+                warnings(&expected),
+                warnings(&actual)
             ));
         }
         if expected.status.code() != actual.status.code() {

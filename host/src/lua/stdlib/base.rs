@@ -1,6 +1,6 @@
 //! The base library: piccolo 0.3.3's, with Lua 5.4's behaviour where it
 //! differs (`print`, `tostring`, `error`) and what it lacks (`tonumber`,
-//! `rawlen`, `rawequal`, `xpcall`, `_G`).
+//! `rawlen`, `rawequal`, `xpcall`, `warn`, `_G`).
 
 use gc_arena::Collect;
 use piccolo::{
@@ -8,13 +8,14 @@ use piccolo::{
     SequencePoll, Stack, Table, Value,
 };
 
-use super::args::{Args, CallResult, Failure, library, metafield};
+use super::args::{Args, CallResult, Failure, library, library_with, metafield};
 use super::located;
 use crate::lua::format::{Number, number_to_lua_string, str_to_number};
 use crate::lua::runtime::Output;
 
-pub fn load_base(ctx: Context<'_>, output: Output) {
+pub fn load_base(ctx: Context<'_>, output: Output, warnings: Warnings) {
     set(ctx, ctx.globals(), "print", print(ctx, output));
+    set(ctx, ctx.globals(), "warn", warn(ctx, warnings));
     set(ctx, ctx.globals(), "tostring", library(ctx, tostring));
     set(ctx, ctx.globals(), "error", Callback::from_fn(&ctx, error));
     set(ctx, ctx.globals(), "tonumber", library(ctx, tonumber));
@@ -24,6 +25,48 @@ pub fn load_base(ctx: Context<'_>, output: Output) {
     set(ctx, ctx.globals(), "next", library(ctx, next));
     let _ = ctx.set_global("_G", ctx.globals());
     let _ = ctx.set_global("_VERSION", "Lua 5.4");
+}
+
+/// Where `warn` writes once warnings are on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Warnings {
+    /// Standard error, as the `lua` program does (`planhost run`).
+    Stderr,
+    /// The server log, at warning level (a plan under `planhost serve`).
+    Log,
+}
+
+/// `warn(msg1, ...)`: as the `lua` program's warning function, warnings
+/// start off; a single argument `"@on"` or `"@off"` turns them on or off
+/// (other `@` messages are ignored); when on, the arguments are written
+/// together as one `Lua warning: ...` line.
+fn warn(ctx: Context<'_>, warnings: Warnings) -> Callback<'_> {
+    library_with(ctx, std::cell::Cell::new(false), move |on, ctx, _, mut stack| {
+        let args = Args::new(ctx, &stack[..], "warn");
+        args.string(0)?;
+        let mut text = Vec::new();
+        for i in 0..stack.len() {
+            text.extend_from_slice(args.string(i)?.as_bytes());
+        }
+        if stack.len() == 1 && text.first() == Some(&b'@') {
+            match &text[1..] {
+                b"on" => on.set(true),
+                b"off" => on.set(false),
+                _ => {}
+            }
+        } else if on.get() {
+            let text = String::from_utf8_lossy(&text);
+            match warnings {
+                Warnings::Stderr => {
+                    use std::io::Write;
+                    let _ = writeln!(std::io::stderr().lock(), "Lua warning: {text}");
+                }
+                Warnings::Log => tracing::warn!(target: "planhost::lua", "Lua warning: {text}"),
+            }
+        }
+        stack.clear();
+        Ok(CallbackReturn::Return)
+    })
 }
 
 fn set<'gc>(ctx: Context<'gc>, table: Table<'gc>, name: &'static str, callback: Callback<'gc>) {

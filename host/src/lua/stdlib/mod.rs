@@ -30,7 +30,11 @@ use super::sandbox::Sandbox;
 
 /// Loads everything into the globals of `ctx`.
 pub fn load(ctx: Context<'_>, sandbox: &Sandbox, output: Output) {
-    base::load_base(ctx, output.clone());
+    // A script run as `lua` would (`planhost run`) warns on standard error;
+    // a served plan, in the server log.
+    let warnings =
+        if sandbox.allow_exit() { base::Warnings::Stderr } else { base::Warnings::Log };
+    base::load_base(ctx, output.clone(), warnings);
     builtins::load_builtins(ctx);
     math::load_math(ctx);
     coroutine::load_coroutine(ctx);
