@@ -72,9 +72,58 @@ pub fn method_helper(ctx: Context<'_>) -> Callback<'_> {
                 }
             },
         };
-        callable(ctx, &exec, method, name)
-            .map(|function| CallbackReturn::Call { function, then: None })
+        let function = callable(ctx, &exec, method, name)?;
+        match (object, function) {
+            // A library function (a host callback) on a string runs right
+            // here, as if it were this call, so its argument errors can be
+            // numbered as Lua numbers them for methods.
+            (Value::String(_), Function::Callback(callback)) => {
+                callback.call(ctx, exec, stack).map_err(|error| method_argument_error(ctx, error, name))
+            }
+            _ => Ok(CallbackReturn::Call { function, then: None }),
+        }
     })
+}
+
+/// Lua's numbering of argument errors for a library function called as a
+/// method (`("x"):rep()`): `self` does not count, so `bad argument #2 to
+/// 'rep'` becomes `#1`, and an error in `self` reads `calling 'char' on bad
+/// self (...)`.
+fn method_argument_error<'gc>(ctx: Context<'gc>, error: Error<'gc>, name: Value<'gc>) -> Error<'gc> {
+    let (Error::Lua(piccolo::error::LuaError(Value::String(message))), Value::String(name)) =
+        (&error, name)
+    else {
+        return error;
+    };
+    match renumber_method_argument(message.as_bytes(), name.as_bytes()) {
+        Some(text) => Value::String(ctx.intern(&text)).into(),
+        None => error,
+    }
+}
+
+/// `prefix bad argument #N to 'name' (why)` with `self` not counted, or
+/// `None` if `message` is not an argument error of `name`.
+fn renumber_method_argument(message: &[u8], name: &[u8]) -> Option<Vec<u8>> {
+    const BAD: &[u8] = b"bad argument #";
+    let at = memchr::memmem::find(message, BAD)?;
+    let after = &message[at + BAD.len()..];
+    let digits = after.iter().take_while(|b| b.is_ascii_digit()).count();
+    let number: u64 = std::str::from_utf8(&after[..digits]).ok()?.parse().ok()?;
+    let why = after[digits..].strip_prefix(b" to '")?.strip_prefix(name)?.strip_prefix(b"' ")?;
+    let mut text = message[..at].to_vec();
+    if number <= 1 {
+        text.extend_from_slice(b"calling '");
+        text.extend_from_slice(name);
+        text.extend_from_slice(b"' on bad self ");
+    } else {
+        text.extend_from_slice(BAD);
+        text.extend_from_slice((number - 1).to_string().as_bytes());
+        text.extend_from_slice(b" to '");
+        text.extend_from_slice(name);
+        text.extend_from_slice(b"' ");
+    }
+    text.extend_from_slice(why);
+    Some(text)
 }
 
 /// `(index)(object, key, description)`: Lua's `object.key` for the names
