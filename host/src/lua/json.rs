@@ -37,26 +37,18 @@ fn at(path: &[Step<'_>]) -> String {
 /// structures that are not cycles).
 const MAX_DEPTH: usize = 200;
 
-/// Converts a Lua value; errors say where in the value the problem is
-/// (`items[3].owner`).
-pub fn to_json<'gc>(ctx: Context<'gc>, value: Value<'gc>) -> Result<serde_json::Value, String> {
-    let text = to_json_text(ctx, value)?;
-    serde_json::from_str(&text).map_err(|e| format!("the value's JSON text: {e}"))
-}
-
 /// Writes a Lua value as JSON text, object keys sorted, without building
 /// a JSON tree first (a view of thousands of rows is written once per
-/// change); errors as [`to_json`].
-pub fn to_json_text<'gc>(ctx: Context<'gc>, value: Value<'gc>) -> Result<String, String> {
+/// change). Errors say where in the value the problem is (`items[3].owner`).
+pub fn to_json_text(value: Value<'_>) -> Result<String, String> {
     let mut writer =
-        Writer { ctx, out: Vec::with_capacity(4096), path: Vec::new(), open: Vec::new() };
+        Writer { out: Vec::with_capacity(4096), path: Vec::new(), open: Vec::new() };
     writer.value(value)?;
     // Every piece written is UTF-8: strings go through a lossy conversion.
     String::from_utf8(writer.out).map_err(|e| format!("the value's JSON text: {e}"))
 }
 
 struct Writer<'gc> {
-    ctx: Context<'gc>,
     out: Vec<u8>,
     /// Where the writer is, for errors.
     path: Vec<Step<'gc>>,
@@ -111,17 +103,25 @@ impl<'gc> Writer<'gc> {
     }
 
     fn table(&mut self, table: Table<'gc>) -> Result<(), String> {
-        let length = table.length();
-        let count = table.iter().count() as i64;
-        if count == length {
-            // A sequence 1..n (an empty table counts as an empty array).
+        // One walk over the table: a view writes thousands of them per change.
+        let mut entries: Vec<(Value<'gc>, Value<'gc>)> = table.iter().collect();
+        let count = entries.len();
+        // Keys are distinct, so integer keys all within 1..=count are 1..count:
+        // a sequence (an empty table counts as an empty array).
+        let in_sequence =
+            |key: &Value<'gc>| matches!(*key, Value::Integer(i) if i >= 1 && i as usize <= count);
+        if entries.iter().all(|(key, _)| in_sequence(key)) {
+            entries.sort_unstable_by_key(|(key, _)| match *key {
+                Value::Integer(i) => i,
+                _ => 0,
+            });
             self.out.push(b'[');
-            for index in 1..=length {
-                if index > 1 {
+            for (index, (_, value)) in entries.into_iter().enumerate() {
+                if index > 0 {
                     self.out.push(b',');
                 }
-                self.path.push(Step::Index(index));
-                let written = self.value(table.get(self.ctx, index));
+                self.path.push(Step::Index(index as i64 + 1));
+                let written = self.value(value);
                 self.path.pop();
                 written?;
             }
@@ -130,9 +130,9 @@ impl<'gc> Writer<'gc> {
         }
         // Name the smallest offending key, so the message does not depend
         // on the table's internal order.
-        let offending = table
+        let offending = entries
             .iter()
-            .filter_map(|(key, _)| match key {
+            .filter_map(|(key, _)| match *key {
                 Value::String(_) => None,
                 Value::Integer(i) => Some((0, i as f64, i.to_string())),
                 Value::Number(n) => Some((0, n, n.to_string())),
@@ -147,14 +147,14 @@ impl<'gc> Writer<'gc> {
                 at(&self.path)
             ));
         }
-        let mut fields: Vec<(piccolo::String<'gc>, Value<'gc>)> = table
-            .iter()
+        let mut fields: Vec<(piccolo::String<'gc>, Value<'gc>)> = entries
+            .into_iter()
             .filter_map(|(key, value)| match key {
                 Value::String(key) => Some((key, value)),
                 _ => None,
             })
             .collect();
-        fields.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        fields.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
         self.out.push(b'{');
         for (i, (key, value)) in fields.into_iter().enumerate() {
             if i > 0 {

@@ -234,7 +234,7 @@ impl Runtime {
         self.enter(|ctx| match ctx.fetch(&executor).take_result::<Variadic<Vec<Value>>>(ctx) {
             Ok(Ok(values)) => {
                 let first = values.first().copied().unwrap_or(Value::Nil);
-                json::to_json_text(ctx, first).map_err(|e| LuaError::new(format!("{path}: {e}")))
+                json::to_json_text(first).map_err(|e| LuaError::new(format!("{path}: {e}")))
             }
             Ok(Err(error)) => Err(LuaError::new(stdlib::error_text(ctx, &error))),
             Err(mode) => Err(LuaError::new(mode.to_string())),
