@@ -41,8 +41,7 @@ const MAX_DEPTH: usize = 200;
 /// a JSON tree first (a view of thousands of rows is written once per
 /// change). Errors say where in the value the problem is (`items[3].owner`).
 pub fn to_json_text(value: Value<'_>) -> Result<String, String> {
-    let mut writer =
-        Writer { out: Vec::with_capacity(4096), path: Vec::new(), open: Vec::new() };
+    let mut writer = Writer { out: Vec::with_capacity(4096), path: Vec::new(), open: Vec::new() };
     writer.value(value)?;
     // Every piece written is UTF-8: strings go through a lossy conversion.
     String::from_utf8(writer.out).map_err(|e| format!("the value's JSON text: {e}"))

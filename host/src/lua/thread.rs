@@ -498,7 +498,9 @@ mod tests {
                 panic!("the command must fail");
             };
             assert!(error.contains("internal error in the Lua VM"), "{error}");
-            assert!(error.ends_with("plan.lua was loaded again (changes not saved since are lost)"));
+            assert!(
+                error.ends_with("plan.lua was loaded again (changes not saved since are lost)")
+            );
             assert_eq!(lua.console("greeting").await.printed, "hello\n");
             // The same through other instructions, and the host API is back.
             let error = lua.exec("again", VM_PANIC).await.unwrap_err();
@@ -526,11 +528,11 @@ mod tests {
         let kib = |text: String| text.trim().parse::<f64>().expect("a number of KiB");
         smol::block_on(async {
             lua.exec("fill", "junk = {} for i = 1, 200000 do junk[i] = {i} end").await.unwrap();
-            let before = kib(lua.exec("drop", "junk = nil print(collectgarbage('count'))").await.unwrap());
+            let before =
+                kib(lua.exec("drop", "junk = nil print(collectgarbage('count'))").await.unwrap());
             smol::Timer::after(COLLECT_WHEN_IDLE_FOR * 5).await;
             let after = kib(lua.exec("count", "print(collectgarbage('count'))").await.unwrap());
             assert!(after < before - 8.0 * 1024.0, "{before} KiB before, {after} KiB after");
         });
     }
-
 }

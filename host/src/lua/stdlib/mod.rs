@@ -32,8 +32,7 @@ use super::sandbox::Sandbox;
 pub fn load(ctx: Context<'_>, sandbox: &Sandbox, output: Output) {
     // A script run as `lua` would (`planhost run`) warns on standard error;
     // a served plan, in the server log.
-    let warnings =
-        if sandbox.allow_exit() { base::Warnings::Stderr } else { base::Warnings::Log };
+    let warnings = if sandbox.allow_exit() { base::Warnings::Stderr } else { base::Warnings::Log };
     base::load_base(ctx, output.clone(), warnings);
     builtins::load_builtins(ctx);
     math::load_math(ctx);
@@ -77,9 +76,9 @@ pub fn method_helper(ctx: Context<'_>) -> Callback<'_> {
             // A library function (a host callback) on a string runs right
             // here, as if it were this call, so its argument errors can be
             // numbered as Lua numbers them for methods.
-            (Value::String(_), Function::Callback(callback)) => {
-                callback.call(ctx, exec, stack).map_err(|error| method_argument_error(ctx, error, name))
-            }
+            (Value::String(_), Function::Callback(callback)) => callback
+                .call(ctx, exec, stack)
+                .map_err(|error| method_argument_error(ctx, error, name)),
             _ => Ok(CallbackReturn::Call { function, then: None }),
         }
     })
@@ -89,7 +88,11 @@ pub fn method_helper(ctx: Context<'_>) -> Callback<'_> {
 /// method (`("x"):rep()`): `self` does not count, so `bad argument #2 to
 /// 'rep'` becomes `#1`, and an error in `self` reads `calling 'char' on bad
 /// self (...)`.
-fn method_argument_error<'gc>(ctx: Context<'gc>, error: Error<'gc>, name: Value<'gc>) -> Error<'gc> {
+fn method_argument_error<'gc>(
+    ctx: Context<'gc>,
+    error: Error<'gc>,
+    name: Value<'gc>,
+) -> Error<'gc> {
     let (Error::Lua(piccolo::error::LuaError(Value::String(message))), Value::String(name)) =
         (&error, name)
     else {
