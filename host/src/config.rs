@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::lua::runtime::Budget;
+
 /// Everything the server needs to start; built from the command line.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -22,6 +24,8 @@ pub struct ServerConfig {
     pub plugin_dirs: Vec<PathBuf>,
     /// Offer a Lua prompt when standard input is a terminal.
     pub console: bool,
+    /// Limits on each run of the plan's Lua.
+    pub lua_budget: Budget,
 }
 
 /// Limits on what a peer may send and how long it may take.

@@ -16,7 +16,6 @@ use crate::edge::{self, Edge, PlanParts, assets::Assets};
 use crate::hub::{self, Command, HubHandle};
 use crate::live::console::Console;
 use crate::live::{Live, LiveEvent, LiveHandle, VIEW_TOPIC_PREFIX, files, terminal};
-use crate::lua::runtime::Budget;
 use crate::lua::sandbox::Sandbox;
 use crate::lua::{self, thread::LuaHandle};
 use crate::plan_dir::PlanDir;
@@ -89,7 +88,7 @@ pub fn run(
         let (hub, hub_task, watched) = hub::hub_watching(VIEW_TOPIC_PREFIX);
         executor.spawn(hub_task).detach();
         let sandbox = Sandbox::new(plan.root(), false).context("opening the plan directory")?;
-        let lua = lua::thread::spawn(Budget::default(), sandbox, Some(hub.clone()))
+        let lua = lua::thread::spawn(config.lua_budget, sandbox, Some(hub.clone()))
             .context("starting the Lua thread")?;
         let entry = plan.root().join(PLAN_ENTRY);
         let plan_error = load_plan(&lua, &entry).await;

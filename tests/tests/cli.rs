@@ -107,3 +107,47 @@ fn prints_exactly_one_line_and_exits_zero_on_sigterm() {
     };
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn lua_limits_come_from_the_command_line() {
+    let dir = TempDir::new("cli-limits");
+    let script = |name: &str, source: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, source).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let spin = script("spin.lua", "while true do end");
+    let hoard =
+        script("hoard.lua", "local t = {} for i = 1, 1e8 do t[i] = ('x'):rep(100) .. i end");
+    let limited = [
+        (vec!["--lua-time", "300ms", &spin], "time budget exceeded (300 ms)"),
+        (
+            vec!["--lua-instructions", "100000", &spin],
+            "instruction budget exceeded (100000 instructions)",
+        ),
+        (vec!["--lua-memory", "16", &hoard], "memory limit exceeded (16 MiB)"),
+    ];
+    for (args, expected) in limited {
+        let output = run(&[&["run"][..], &args].concat());
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    for (flag, value) in
+        [("--lua-time", "0s"), ("--lua-memory", "0"), ("--lua-instructions", "many")]
+    {
+        let output = run(&["run", flag, value, &spin]);
+        assert_eq!(output.status.code(), Some(2), "{flag} {value}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains(flag), "{flag} {value}");
+    }
+}
+
+#[test]
+fn a_served_plan_runs_under_the_lua_limits_given() {
+    let server = Server::start(&["--lua-time", "250ms"]);
+    let answer = server.console("while true do end");
+    assert_eq!(answer["status"], "error", "{answer}");
+    let error = answer["error"].as_str().unwrap();
+    assert!(error.contains("time budget exceeded (250 ms)"), "{error}");
+    assert_eq!(server.console("1 + 1")["output"], "2\n", "the state stays usable");
+}

@@ -88,12 +88,51 @@ fn parse_option(text: &str) -> Result<(String, String), String> {
     Ok((key.to_owned(), value.to_owned()))
 }
 
+/// Limits on each thing the Lua thread runs: a chunk, a console line, a
+/// view's data. Past one, that run fails with a clear error and the Lua
+/// state stays usable.
+#[derive(Debug, Args)]
+pub struct LuaLimitArgs {
+    /// VM instructions one Lua run may take.
+    #[arg(long, value_name = "N", default_value_t = Budget::default().instructions,
+        value_parser = clap::value_parser!(u64).range(1..))]
+    pub lua_instructions: u64,
+    /// Wall-clock time one Lua run may take (e.g. 5s, 500ms).
+    #[arg(long, value_name = "TIME", default_value = "5s", value_parser = positive_duration)]
+    pub lua_time: Duration,
+    /// Memory the Lua state may hold, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = (Budget::default().memory_bytes >> 20) as u64,
+        value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
+    pub lua_memory: u64,
+}
+
+impl LuaLimitArgs {
+    /// The budget these arguments ask for.
+    pub fn budget(&self) -> Budget {
+        Budget {
+            instructions: self.lua_instructions,
+            time: self.lua_time,
+            memory_bytes: (self.lua_memory as usize) << 20,
+        }
+    }
+}
+
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text) {
+        Ok(duration) if duration.is_zero() => Err("must be more than zero".into()),
+        Ok(duration) => Ok(duration),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Run inside this plan directory (its files and modules are the
     /// sandbox) instead of the script's own folder; e.g. a plan's tests.
     #[arg(long, value_name = "PLAN_DIR")]
     pub plan: Option<PathBuf>,
+    #[command(flatten)]
+    pub lua_limits: LuaLimitArgs,
     /// The script to run.
     pub file: PathBuf,
     /// Arguments for the script (`...` and `arg[1..]`).
@@ -140,6 +179,8 @@ pub struct ServeArgs {
     /// No Lua prompt, even when standard input is a terminal.
     #[arg(long)]
     pub no_console: bool,
+    #[command(flatten)]
+    pub lua_limits: LuaLimitArgs,
 }
 
 impl ServeArgs {
@@ -162,6 +203,7 @@ impl ServeArgs {
             threads: self.threads,
             plugin_dirs: self.plugins.clone(),
             console: !self.no_console,
+            lua_budget: self.lua_limits.budget(),
         }
     }
 }
@@ -290,7 +332,7 @@ fn run_script(args: &RunArgs) -> ExitCode {
     // This thread runs the script's Lua from here on.
     crate::heap::this_thread_runs_lua();
     let output: Output = Arc::new(Mutex::new(std::io::stdout()));
-    let mut runtime = Runtime::new(Budget::default(), &sandbox, output);
+    let mut runtime = Runtime::new(args.lua_limits.budget(), &sandbox, output);
     runtime.with_context(|ctx| api::load_planhost(ctx, sandbox.clone(), None, None));
     let mut arg = vec![(0, name.clone())];
     arg.extend(args.args.iter().enumerate().map(|(i, a)| (i as i64 + 1, a.clone())));
