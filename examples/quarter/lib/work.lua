@@ -101,12 +101,28 @@ function M.track(item)
   return track
 end
 
-local function level(text)
+local function parse_level(text)
   local value = tonumber(text)
   if value and value > 0 then
     return num.round(value)
   end
   return nil
+end
+
+-- A triage level from a tag's text, or nil. Answers for texts are
+-- remembered (false for none): every view row asks after every change,
+-- and a plan uses a handful of levels.
+local levels = {}
+local function level(text)
+  if type(text) ~= "string" then
+    return parse_level(text)
+  end
+  local answer = levels[text]
+  if answer == nil then
+    answer = parse_level(text) or false
+    levels[text] = answer
+  end
+  return answer or nil
 end
 
 -- Merged triage: an explicit `Triage` wins, otherwise the most important
