@@ -460,8 +460,9 @@ fn after_a_vm_panic_the_plan_is_loaded_again_and_the_views_go_on() {
         assert!(error.contains("internal error in the Lua VM"), "{error}");
         assert!(error.contains("plan.lua was loaded again"), "{error}");
 
-        // The plan is back as saved (the unsaved move is gone), and a
-        // change reaches the watcher as before.
+        // The plan is back as saved: the watcher sees the unsaved move
+        // undone, and a change reaches it as before.
+        assert_eq!(order(html(&next_view(&mut ws).await.1)), ["1", "2", "3"]);
         assert_eq!(server.console("#items")["output"], "3\n");
         assert_eq!(server.console("rank(3, 1)")["status"], "ok");
         let (_, envelope) = next_view(&mut ws).await;
