@@ -228,15 +228,19 @@ fn lua_main(
             let plan = plan.as_deref()?;
             let outcome = run_file(runtime, plan);
             take_printed();
+            // The plan itself may make the VM panic: a fresh state again,
+            // with the host API, and no second try.
+            if runtime.take_reset() {
+                register(runtime);
+            }
             Some(match outcome {
-                Ok(()) if !runtime.take_reset() => {
+                Ok(()) => {
                     tracing::warn!("Lua state reset; {} loaded again", plan.display());
                     format!(
                         "; {} was loaded again (changes not saved since are lost)",
                         plan.display()
                     )
                 }
-                Ok(()) => format!("; loading {} again failed the same way", plan.display()),
                 Err(error) => {
                     tracing::error!("Lua state reset; loading {} again: {error}", plan.display());
                     format!("; loading {} again failed: {error}", plan.display())
@@ -507,6 +511,27 @@ mod tests {
             assert!(error.message.contains("was loaded again"), "{}", error.message);
             assert_eq!(lua.console("print(type(planhost.now))").await.printed, "function\n");
         });
+    }
+
+    #[test]
+    fn a_plan_that_panics_when_loaded_again_leaves_the_host_api() {
+        let dir =
+            std::env::temp_dir().join(format!("planhost-reload-panic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let plan = dir.join("plan.lua");
+        std::fs::write(&plan, "loaded = (loaded or 0) + 1").unwrap();
+        let sandbox = Sandbox::new(&dir, false).unwrap();
+        let lua = spawn(Budget::default(), sandbox, None).unwrap();
+        smol::block_on(async {
+            lua.reload(plan.clone()).await.unwrap();
+            // From now on the plan file itself makes the VM panic.
+            std::fs::write(&plan, VM_PANIC).unwrap();
+            let error = lua.exec("panic", VM_PANIC).await.unwrap_err();
+            assert!(error.message.contains("loading"), "{}", error.message);
+            assert!(error.message.contains("again failed"), "{}", error.message);
+            assert_eq!(lua.console("print(type(planhost.now))").await.printed, "function\n");
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
