@@ -341,6 +341,18 @@ mod tests {
     }
 
     #[test]
+    fn loops_held_open_count_against_the_memory_cap() {
+        // Each `pairs` loop keeps the table's keys; a script holding many
+        // loops open must hit the cap, not grow the process unchecked.
+        let budget = Budget { memory_bytes: 64 << 20, ..Budget::default() };
+        let (mut lua, _) = runtime(budget);
+        let script = b"local t = {} for i = 1, 100000 do t[i] = i end \
+                       local held = {} for j = 1, 400 do held[j] = pairs(t) end";
+        let error = lua.exec("loops", script, &[]).unwrap_err();
+        assert!(error.message.contains("memory limit exceeded"), "{error}");
+    }
+
+    #[test]
     fn syntax_and_runtime_errors_name_chunk_and_line() {
         let (mut lua, _) = runtime(Budget::default());
         let error = lua.exec("plan.lua", b"local x = 1\nlocal = 2", &[]).unwrap_err();

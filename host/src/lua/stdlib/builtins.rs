@@ -6,6 +6,7 @@
 
 use std::cell::Cell;
 
+use gc_arena::allocator_api::MetricsAlloc;
 use piccolo::{Callback, CallbackReturn, Context, Execution, Function, Stack, Table, Value};
 
 use super::args::{Args, CallResult, Failure, library, library_with, metafield};
@@ -91,9 +92,11 @@ fn pairs<'gc>(
         return Ok(CallbackReturn::Call { function: method, then: None });
     }
     let table = args.table(0)?;
-    let keys: Vec<Value<'gc>> = table.iter().map(|(key, _)| key).collect();
     // The keys and how far the loop has got live in the step function itself:
-    // one allocation per loop, no table lookups to advance.
+    // one allocation per loop, no table lookups to advance. The keys count
+    // toward the state's memory, as a table of them would.
+    let mut keys = allocator_api2::vec::Vec::new_in(MetricsAlloc::new(&ctx));
+    keys.extend(table.iter().map(|(key, _)| key));
     let step = Callback::from_fn_with(
         &ctx,
         (table, keys, Cell::new(0usize)),
