@@ -487,14 +487,20 @@ mod tests {
     /// rehashing it (docs/LUA.md), which forces a fresh state.
     const VM_PANIC: &str = "local t = {} for i = 1, 100 do t['k' .. i] = i t['k' .. i] = nil end";
 
-    #[test]
-    fn a_vm_panic_loads_the_plan_again_before_the_error_is_answered() {
-        let dir = std::env::temp_dir().join(format!("planhost-reload-{}", std::process::id()));
+    /// A Lua thread sandboxed in a fresh folder holding `plan.lua` with
+    /// `source`; returns the folder, the plan file and the thread.
+    fn with_plan(label: &str, source: &str) -> (PathBuf, PathBuf, LuaHandle) {
+        let dir = std::env::temp_dir().join(format!("planhost-{label}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let plan = dir.join("plan.lua");
-        std::fs::write(&plan, "greeting = 'hello'").unwrap();
+        std::fs::write(&plan, source).unwrap();
         let sandbox = Sandbox::new(&dir, false).unwrap();
-        let lua = spawn(Budget::default(), sandbox, None).unwrap();
+        (dir, plan, spawn(Budget::default(), sandbox, None).unwrap())
+    }
+
+    #[test]
+    fn a_vm_panic_loads_the_plan_again_before_the_error_is_answered() {
+        let (dir, plan, lua) = with_plan("reload", "greeting = 'hello'");
         smol::block_on(async {
             lua.reload(plan.clone()).await.unwrap();
             lua.exec("edit", "greeting = 'changed'").await.unwrap();
@@ -515,13 +521,7 @@ mod tests {
 
     #[test]
     fn a_plan_that_panics_when_loaded_again_leaves_the_host_api() {
-        let dir =
-            std::env::temp_dir().join(format!("planhost-reload-panic-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let plan = dir.join("plan.lua");
-        std::fs::write(&plan, "loaded = (loaded or 0) + 1").unwrap();
-        let sandbox = Sandbox::new(&dir, false).unwrap();
-        let lua = spawn(Budget::default(), sandbox, None).unwrap();
+        let (dir, plan, lua) = with_plan("reload-panic", "loaded = (loaded or 0) + 1");
         smol::block_on(async {
             lua.reload(plan.clone()).await.unwrap();
             // From now on the plan file itself makes the VM panic.
