@@ -43,9 +43,9 @@ pub enum Warnings {
 fn warn(ctx: Context<'_>, warnings: Warnings) -> Callback<'_> {
     library_with(ctx, std::cell::Cell::new(false), move |on, ctx, _, mut stack| {
         let args = Args::new(ctx, &stack[..], "warn");
-        args.string(0)?;
         let mut text = Vec::new();
-        for i in 0..stack.len() {
+        // At least one message: no argument is Lua's error for argument #1.
+        for i in 0..stack.len().max(1) {
             text.extend_from_slice(args.string(i)?.as_bytes());
         }
         if stack.len() == 1 && text.first() == Some(&b'@') {
