@@ -517,6 +517,7 @@ mod tests {
             assert!(error.message.contains("was loaded again"), "{}", error.message);
             assert_eq!(lua.console("print(type(planhost.now))").await.printed, "function\n");
         });
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
