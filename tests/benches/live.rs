@@ -20,10 +20,11 @@
 //! 3. For each client count N: start `planhost serve DIR` (release build),
 //!    connect N clients (one smol task each, all on one thread) subscribed
 //!    to `view/work/table`, wait until each holds the first message, then
-//!    (after 5 warm-up changes with one client watching, not measured, here
-//!    and in step 2) for `--rounds` rounds run a planning command (alternately `rank(ID,
-//!    1)` pulling an item from below the cutline to the top and `up(ID)`
-//!    moving an item near the cutline up a place) with `POST /api/console`
+//!    (after 5 warm-up changes with one client watching and 3 with all N
+//!    watching, not counted, here and in step 2) for `--rounds` rounds run
+//!    a planning command (alternately `rank(ID, 1)` pulling an item from
+//!    below the cutline to the top and `up(ID)` moving an item near the
+//!    cutline up a place) with `POST /api/console`
 //!    and time from just before the request to when each client has a
 //!    message with a higher `rev` than it held. Clients read frames by hand
 //!    (see `support::FrameReader`), looking only at the `rev` near the start.
@@ -68,6 +69,13 @@ static ALLOCATOR: planhost::heap::SplitAllocator = planhost::heap::SplitAllocato
 /// instances, allocator pages, the collector's pace) when a change counts.
 const WARM_UP_ROUNDS: usize = 5;
 
+/// Changes made next with all N clients watching, timed but not counted:
+/// the first messages to a thousand freshly connected sockets pay the
+/// kernel's first-use costs (socket buffers, pages), several times a
+/// round's cost per client, for any server (the fan-out bench's first
+/// round shows the same for Node). Their times are printed apart.
+const WARM_UP_AT_SCALE: usize = 3;
+
 /// The view and renderer every client watches.
 const VIEW: &str = "work";
 const RENDERER: &str = "table";
@@ -104,7 +112,7 @@ fn main() {
         dir.path().display()
     );
     let check = check_render(&planhost, dir.path());
-    let all_commands = plan.commands(WARM_UP_ROUNDS + options.rounds);
+    let all_commands = plan.commands(WARM_UP_ROUNDS + WARM_UP_AT_SCALE + options.rounds);
     let (warm_up, commands) = all_commands.split_at(WARM_UP_ROUNDS);
     let steps = breakdown(dir.path(), warm_up, commands);
     let mut results = Vec::new();
@@ -458,7 +466,8 @@ fn breakdown(dir: &Path, warm_up: &[String], commands: &[String]) -> Steps {
             &mut steps.frame,
             &mut steps.total,
         ] {
-            list.drain(..warm_up.len());
+            // (The server's warm-up at scale is not measured either.)
+            list.drain(..warm_up.len() + WARM_UP_AT_SCALE);
             list.sort_unstable();
         }
         eprintln!(
@@ -662,16 +671,23 @@ async fn measure(
     commands: &[String],
     envelope: &str,
 ) -> Result<CaseResult, String> {
-    let rounds = commands.len();
-    // Console rounds first, then as many publish-only rounds.
-    let phases = [(Phase::Console, 0..rounds), (Phase::Publish, rounds..2 * rounds)];
-    let shared = Arc::new(Shared::new(2 * rounds));
+    // Warm-up rounds at scale, then the console rounds, then as many
+    // publish-only rounds.
+    let warm = WARM_UP_AT_SCALE;
+    let rounds = commands.len() - warm;
+    let all = warm + 2 * rounds;
+    let phases = [(Phase::Console, warm..warm + rounds), (Phase::Publish, warm + rounds..all)];
+    let shared = Arc::new(Shared::new(all));
     let checker = executor.spawn(check_patches(server.addr));
-    let tasks: Vec<Task<Finished>> = (0..n)
-        .map(|_| executor.spawn(run_client(server.addr, shared.clone(), 2 * rounds)))
-        .collect();
+    let tasks: Vec<Task<Finished>> =
+        (0..n).map(|_| executor.spawn(run_client(server.addr, shared.clone(), all))).collect();
     wait_ready(&shared, n).await?;
     Timer::after(Duration::from_secs(1)).await;
+    for round in 0..warm {
+        console_round(server, &shared, round, &commands[round]).await?;
+        wait_round(&shared, round, n).await;
+        Timer::after(ROUND_PAUSE).await;
+    }
     let mut costs = Vec::new();
     for (phase, range) in phases.clone() {
         let (server_cpu, bench_cpu) = (server.cpu_ms(), cpu_ms("self"));
@@ -702,6 +718,13 @@ async fn measure(
     if let Some(error) = &check.mismatch {
         return Err(format!("patch check: {error}"));
     }
+    let cold: Vec<String> = (0..warm)
+        .map(|r| {
+            let got = finished.iter().map(|f| f.latencies[r]).filter(|&l| l != MISSING);
+            format!("{:.0}", f64::from(got.max().unwrap_or(MISSING)) / 1_000.0)
+        })
+        .collect();
+    eprintln!("live: N={n}, warm-up at scale: last client per round (ms): {}", cold.join(" "));
     let failed_clients = shared.failed.load(Ordering::Acquire);
     if failed_clients > 0 {
         eprintln!("live: {failed_clients} clients ended early; first: {}", shared.first_error());
