@@ -368,6 +368,17 @@ impl Rewriter<'_> {
             Statement::For(ForStatement::Generic { names, arguments, body }) => {
                 self.expressions(arguments);
                 self.block_with(names, body);
+                if arguments.len() == 2 && self.is_multiple_value(&arguments[1]) {
+                    let line = self.line;
+                    let empty =
+                        Block { statements: Vec::new(), return_statement: None, closed_on: line };
+                    let (names, body) = (std::mem::take(names), std::mem::replace(body, empty));
+                    return vec![self.generic_for_through_temporaries(
+                        names,
+                        std::mem::take(arguments),
+                        body,
+                    )];
+                }
             }
             Statement::Repeat(s) => {
                 self.block(&mut s.body);
@@ -484,6 +495,32 @@ impl Rewriter<'_> {
             }));
         }
         let line = self.line;
+        let statements = statements.into_iter().map(|s| LineAnnotated::new(line, s)).collect();
+        Statement::Do(Block { statements, return_statement: None, closed_on: line })
+    }
+
+    /// Stands in for a fix piccolo 0.3.3 lacks: its generic `for` takes the
+    /// iterator, state and control one expression each, so in
+    /// `for k, v in next, f()` the second value of `f()` is dropped (Lua
+    /// adjusts the list to three values, a last call giving the rest). A
+    /// `local` statement adjusts it right:
+    /// `do local (t1), (t2), (t3) = next, f() for k, v in (t1), (t2), (t3) do ... end end`.
+    fn generic_for_through_temporaries(
+        &mut self,
+        names: Vec<Str>,
+        arguments: Vec<Expression<Str>>,
+        body: Block<Str>,
+    ) -> Statement<Str> {
+        let temps: Vec<Str> = (0..3).map(|_| self.temp()).collect();
+        let line = self.line;
+        let statements = vec![
+            Statement::LocalStatement(LocalStatement { names: temps.clone(), values: arguments }),
+            Statement::For(ForStatement::Generic {
+                names,
+                arguments: temps.into_iter().map(name_expression).collect(),
+                body,
+            }),
+        ];
         let statements = statements.into_iter().map(|s| LineAnnotated::new(line, s)).collect();
         Statement::Do(Block { statements, return_statement: None, closed_on: line })
     }
