@@ -73,10 +73,13 @@ function M.check(entry)
 end
 
 -- Weeks per skill (entries of one skill add up; unparsable ones count 0).
+-- With `present` (a set), each skill is also marked there; the second
+-- result says whether every entry's weeks is an integer.
 -- (The analysis asks for every item after every change: a numeric loop,
 -- and the remembered answer read without a call when there is one.)
-function M.totals(entries)
-  local weeks = {}
+local math_type = math.type
+function M.totals(entries, present)
+  local weeks, integral = {}, true
   for i = 1, #entries do
     local entry = entries[i]
     if entry == nil then
@@ -88,10 +91,17 @@ function M.totals(entries)
       valid = valid_skill(key)
     end
     if valid then
-      weeks[key] = (weeks[key] or 0) + entry.weeks
+      local more = entry.weeks
+      weeks[key] = (weeks[key] or 0) + more
+      if present then
+        present[key] = true
+        if integral and math_type(more) ~= "integer" then
+          integral = false
+        end
+      end
     end
   end
-  return weeks
+  return weeks, integral
 end
 
 -- The unparsable entries: { {text = "Web:XL", reason = "..."}, ... }.

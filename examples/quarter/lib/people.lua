@@ -62,13 +62,68 @@ function M.problems(person)
   return found
 end
 
+-- A fraction's text read as `fraction` does; answers are remembered per
+-- text (false for none): supply is asked for after every change, and
+-- people share a handful of fractions.
+local fractions_read = {}
+local function fraction_of(text)
+  if type(text) ~= "string" then
+    return fraction(text)
+  end
+  local answer = fractions_read[text]
+  if answer == nil then
+    answer = fraction(text) or false
+    fractions_read[text] = answer
+  end
+  return answer or nil
+end
+
+-- Whether two usable entries of `entries` name the same skill.
+local function repeats_a_skill(entries)
+  for i = 2, #entries do
+    local entry = entries[i]
+    if entry == nil then
+      return false -- where ipairs would stop
+    end
+    local key = entry.key
+    for j = 1, i - 1 do
+      if entries[j].key == key then
+        return true
+      end
+    end
+  end
+  return false
+end
+
 -- Supply in weeks per skill: sum over people of fraction x weeks,
 -- rounded to two decimals.
+-- (Every change asks: a person whose entries name each skill once adds
+-- them as they are, which is what `fractions` would give, without a
+-- table per person.)
+local valid_skill = estimates.valid_skill
 function M.supply(people, weeks)
-  local supply = {}
-  for _, person in ipairs(people.list) do
-    for skill, share in next, M.fractions(person) do -- (`next`: nothing changes it)
-      supply[skill] = (supply[skill] or 0) + share * weeks
+  local supply, list = {}, people.list
+  for p = 1, #list do
+    local person = list[p]
+    if person == nil then
+      break -- where ipairs would stop
+    end
+    local entries = person.skills
+    if repeats_a_skill(entries) then
+      for skill, share in next, M.fractions(person) do -- (`next`: nothing changes it)
+        supply[skill] = (supply[skill] or 0) + share * weeks
+      end
+    else
+      for i = 1, #entries do
+        local entry = entries[i]
+        if entry == nil then
+          break -- where ipairs would stop
+        end
+        local key = entry.key
+        if valid_skill(key) then
+          supply[key] = (supply[key] or 0) + (fraction_of(entry.value) or 0) * weeks
+        end
+      end
     end
   end
   for skill, total in pairs(supply) do

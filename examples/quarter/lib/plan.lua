@@ -216,19 +216,8 @@ function Plan:supply()
   return people.supply(self.people, self.plan.weeks)
 end
 
--- Every skill in supply or in any estimate, in display order. `supply`
--- and `weeks_of` (item -> weeks per skill) spare computing them again.
-function Plan:skills(supply, weeks_of)
-  local present = {}
-  for skill in pairs(supply or self:supply()) do
-    present[skill] = true
-  end
-  for _, item in ipairs(self.work.items) do
-    local weeks = weeks_of and weeks_of[item] or work.weeks(item)
-    for skill in next, weeks do -- (`next` directly: nothing changes `weeks`)
-      present[skill] = true
-    end
-  end
+-- The skills of `present` (a set) in display order.
+local function display_order(present)
   local ordered, known = {}, {}
   for _, skill in ipairs(Plan.SKILL_ORDER) do
     known[skill] = true
@@ -249,49 +238,104 @@ function Plan:skills(supply, weeks_of)
   return ordered
 end
 
+-- Every skill in supply or in any estimate, in display order. `supply`
+-- and `weeks_of` (item -> weeks per skill) spare computing them again.
+function Plan:skills(supply, weeks_of)
+  local present = {}
+  for skill in pairs(supply or self:supply()) do
+    present[skill] = true
+  end
+  for _, item in ipairs(self.work.items) do
+    local weeks = weeks_of and weeks_of[item] or work.weeks(item)
+    for skill in next, weeks do -- (`next` directly: nothing changes `weeks`)
+      present[skill] = true
+    end
+  end
+  return display_order(present)
+end
+
 -- Analysis ------------------------------------------------------------------
 
 -- Walks the ranking top-down. Returns
 --   { skills, supply, cutline, feasible, rows = { {item, rank, weeks,
---     running, short = { {skill, weeks}, ... }}, ... }, demand (committed) }
+--     running, short = { {skill, weeks}, ... }}, ... }, demand (committed),
+--     integral }
 -- `feasible` is the rank of the last item before the first one whose
 -- running demand exceeds supply in some skill (every rank if none does);
 -- `short` is filled for items at or above the cutline and below the
--- feasible line.
+-- feasible line. `integral` is true when every estimate is a whole number
+-- of weeks, so every `weeks` and `running` value is an integer.
+-- (Runs after every change: numeric loops, each value read once, weeks
+-- kept by item id, running demand by skill position, only the skills an
+-- item estimates visited to add it, and the list of shortfalls made only
+-- for an item that has some and is shown short.)
+local math_type = math.type
 function Plan:analyze()
-  local weeks_of = {}
-  for _, item in ipairs(self.work.items) do
-    weeks_of[item] = work.weeks(item)
-  end
   local supply = self:supply()
-  local skills = self:skills(supply, weeks_of)
-  local cutline = self.plan.cutline
-  local result = { skills = skills, supply = supply, cutline = cutline, rows = {} }
-  -- (Runs after every change: numeric loops, each value read once, and
-  -- the list of shortfalls made only for an item that has some.)
-  local running, feasible, rows, round = {}, nil, result.rows, num.round
-  local ranked, skill_count = self:ranked(), #skills
-  for rank = 1, #ranked do
-    local item = ranked[rank]
+  local present, weeks_by_id, owner, integral = {}, {}, {}, true
+  for skill in pairs(supply) do
+    present[skill] = true
+  end
+  local items, totals = self.work.items, estimates.totals
+  for i = 1, #items do
+    local item = items[i]
     if item == nil then
       break -- where ipairs would stop
     end
-    local weeks = weeks_of[item] or work.weeks(item)
-    local snapshot, over = {}, nil
-    for s = 1, skill_count do
-      local skill = skills[s]
-      local total = running[skill]
-      local more = weeks[skill]
-      if more then
-        total = (total or 0) + more
-        running[skill] = total
+    local weeks, whole = totals(item.estimates, present)
+    integral = integral and whole
+    local id = item.id
+    if id ~= nil and id == id then -- (a key: not nil, not NaN)
+      weeks_by_id[id], owner[id] = weeks, item
+    end
+  end
+  local skills = display_order(present)
+  local cutline = self.plan.cutline
+  local result = { skills = skills, supply = supply, cutline = cutline, rows = {} }
+  local position, limit, running, skill_count = {}, {}, {}, #skills
+  for s = 1, skill_count do
+    local skill = skills[s]
+    position[skill] = s
+    limit[s] = supply[skill] or 0
+  end
+  local feasible, rows, round = nil, result.rows, num.round
+  local ranking, by_id = self.plan.ranking, self.work.by_id
+  for rank = 1, #ranking do
+    local id = ranking[rank]
+    local item = id ~= nil and by_id[id]
+    if not item then
+      break -- where ipairs over `ranked()` would stop
+    end
+    local weeks = owner[id] == item and weeks_by_id[id]
+    if not weeks then
+      -- Ranked but not in the work list: its estimates count all the same.
+      weeks = work.weeks(item)
+      for _, value in next, weeks do
+        if math_type(value) ~= "integer" then
+          integral = false
+        end
       end
+    end
+    for skill, more in next, weeks do
+      local s = position[skill]
+      if s then
+        running[s] = (running[s] or 0) + more
+      end
+    end
+    -- Past the feasible line and the cutline nothing is shown short: the
+    -- excess need not be worked out.
+    local snapshot, over, shown = {}, nil, feasible == nil or rank <= cutline
+    for s = 1, skill_count do
+      local total = running[s]
       if total then
+        local skill = skills[s]
         snapshot[skill] = total
-        local excess = total - (supply[skill] or 0)
-        if excess > EPSILON then
-          over = over or {}
-          over[#over + 1] = { skill = skill, weeks = round(excess) }
+        if shown then
+          local excess = total - limit[s]
+          if excess > EPSILON then
+            over = over or {}
+            over[#over + 1] = { skill = skill, weeks = round(excess) }
+          end
         end
       end
     end
@@ -304,6 +348,7 @@ function Plan:analyze()
   result.feasible = feasible or #result.rows
   local committed = result.rows[cutline]
   result.demand = committed and committed.running or {}
+  result.integral = integral
   return result
 end
 

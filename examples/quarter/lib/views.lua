@@ -81,17 +81,20 @@ local function any_unparsed(entries)
   return false
 end
 
-local function item_data(row, skills)
+-- A row of the analysis as views send it. When the analysis says every
+-- estimate is whole (`integral`), its maps go as they are, unchecked.
+local track_of, triage_of = work.track, work.triage
+local function item_data(row, skills, integral)
   local item = row.item
   local data = {
     id = item.id,
     name = item.name,
     rank = row.rank,
-    estimates = analysis_map(skills, row.weeks),
-    track = work.track(item),
-    triage = work.triage(item),
+    estimates = integral and row.weeks or analysis_map(skills, row.weeks),
+    track = track_of(item),
+    triage = triage_of(item),
     short = row.short, -- { {skill, weeks}, ... }, as the view model has it
-    running = analysis_map(skills, row.running),
+    running = integral and row.running or analysis_map(skills, row.running),
   }
   if any_unparsed(item.estimates) then
     local unparsed = estimates.problems(item.estimates)
@@ -107,9 +110,13 @@ end
 -- the `chart` view, which reads `supply` and each item's `running`.
 function M.work(plan, analysis)
   analysis = analysis or M.analysis(plan)
-  local items = {}
-  for rank, row in ipairs(analysis.rows) do
-    items[rank] = item_data(row, analysis.skills)
+  local items, rows, skills, integral = {}, analysis.rows, analysis.skills, analysis.integral
+  for rank = 1, #rows do
+    local row = rows[rank]
+    if row == nil then
+      break -- where ipairs would stop
+    end
+    items[rank] = item_data(row, skills, integral)
   end
   return {
     plan = plan_info(plan, analysis),
@@ -142,7 +149,7 @@ function M.tracks(plan, analysis)
       by_name[name] = track
       names[#names + 1] = name
     end
-    track.items[#track.items + 1] = item_data(row, skills)
+    track.items[#track.items + 1] = item_data(row, skills, analysis.integral)
     local level = work.triage(row.item)
     local key = level == nil and "none" or num.text(level)
     local group = track.levels[key]

@@ -82,7 +82,7 @@ end
 
 -- Weeks per skill.
 function M.weeks(item)
-  return estimates.totals(item.estimates)
+  return (estimates.totals(item.estimates))
 end
 
 function M.total_weeks(item)

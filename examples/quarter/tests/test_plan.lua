@@ -71,6 +71,45 @@ t.case("a plan that fits is feasible to the end", function()
   end
 end)
 
+t.case("the analysis says whether every estimate is whole", function()
+  local p = small()
+  check.eq(p:analyze().integral, true)
+  p:item(6).estimates[1].weeks = 2.5 -- unranked, set from the console
+  check.eq(p:analyze().integral, false, "any item's estimate counts")
+  check.eq(p:analyze().rows[5].running, { Native = 1, Web = 12, QA = 9 })
+end)
+
+t.case("items past the feasible line and the cutline are not short, however far over", function()
+  local p = small(1)
+  local a = p:analyze()
+  check.eq(a.feasible, 3)
+  for rank = 2, 5 do
+    check.eq(a.rows[rank].short, {}, "rank " .. rank)
+  end
+  check.eq(a.rows[5].running, { Native = 1, Web = 12, QA = 9 }, "running demand still walks on")
+end)
+
+t.case("an item ranked but missing from the work list still counts", function()
+  local p = small()
+  -- Removed from the list from the console, still ranked and looked up by id.
+  local gone = table.remove(p.work.items, 2)
+  check.eq(gone.id, 2)
+  local a = p:analyze()
+  check.eq(a.rows[2].item, gone)
+  check.eq(a.rows[2].weeks, { Web = 6 })
+  check.eq(a.rows[2].running, { Web = 8, QA = 1 })
+  check.eq(a.feasible, 3)
+end)
+
+t.case("two work items with one id: each row has its own estimates", function()
+  local p = small()
+  local twin = work.new(1, "Twin", "QA:L", "")
+  p.work.items[#p.work.items + 1] = twin -- by_id still names the first item 1
+  local a = p:analyze()
+  check.eq(a.rows[1].item.name, "Login")
+  check.eq(a.rows[1].weeks, { Web = 2, QA = 1 })
+end)
+
 t.case("nothing ranked, nothing committed", function()
   local p = small(0)
   p.plan.ranking = {}
@@ -222,6 +261,14 @@ t.case("people: fractions, hiring and assigning", function()
   check.eq(people.fractions(p:person(3)), { QA = 0.5, Native = 0.5 })
   check.eq(p:supply(), { Web = 15, QA = 10, Native = 5 })
   check.raises(function() p:assign(3, "QA", 2) end, "bad fraction '2' for QA")
+  -- A skill named twice adds up (people.tsv allows it), as `fractions` does.
+  p:person(2).skills[#p:person(2).skills + 1] = { key = "Web", value = "0.25" }
+  check.eq(people.fractions(p:person(2)), { Web = 0.75, QA = 0.5 })
+  check.eq(p:supply(), { Web = 17.5, QA = 10, Native = 5 })
+  -- Unusable entries count nothing.
+  p:person(1).skills[#p:person(1).skills + 1] = { key = "QA", value = "lots" }
+  p:person(1).skills[#p:person(1).skills + 1] = { key = "9x", value = "0.5" }
+  check.eq(p:supply(), { Web = 17.5, QA = 10, Native = 5 })
   check.raises(function() p:hire("Di", "Web:0.5") end, "skills add up to 0.5, not 1")
   check.raises(function() p:person(9) end, "no person 9")
 end)
