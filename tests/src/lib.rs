@@ -320,10 +320,16 @@ pub struct RawWs(pub TcpStream);
 impl RawWs {
     /// Connects and completes the handshake.
     pub fn connect(server: &Server) -> RawWs {
+        RawWs::connect_with(server, "").0
+    }
+
+    /// Connects with `extra` request headers (each ending in CRLF);
+    /// returns the 101 response's head too.
+    pub fn connect_with(server: &Server, extra: &str) -> (RawWs, String) {
         let mut stream = server.connect();
         let request = format!(
             "GET /ws HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n",
             server.addr
         );
         stream.write_all(request.as_bytes()).expect("handshake");
@@ -333,13 +339,20 @@ impl RawWs {
             stream.read_exact(&mut byte).expect("handshake response");
             head.push(byte[0]);
         }
-        assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
-        RawWs(stream)
+        let head = String::from_utf8_lossy(&head).into_owned();
+        assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+        (RawWs(stream), head)
     }
 
     /// Writes one final frame; `masked` as clients must (RFC 6455, 5.3).
+    /// `opcode` may carry RSV bits (`0x40`: compressed).
     pub fn write_frame(&mut self, opcode: u8, payload: &[u8], masked: bool) {
-        let mut frame = vec![0x80 | opcode];
+        self.write_fragment(0x80 | opcode, payload, masked);
+    }
+
+    /// Writes one frame with `first` as its first byte (FIN, RSV, opcode).
+    pub fn write_fragment(&mut self, first: u8, payload: &[u8], masked: bool) {
+        let mut frame = vec![first];
         let mask_bit = if masked { 0x80 } else { 0 };
         match payload.len() {
             n if n < 126 => frame.push(mask_bit | n as u8),
@@ -364,6 +377,11 @@ impl RawWs {
 
     /// Reads one frame: (opcode, payload), or `None` at end of stream.
     pub fn read_frame(&mut self) -> Option<(u8, Vec<u8>)> {
+        self.read_frame_whole().map(|(first, payload)| (first & 0x0f, payload))
+    }
+
+    /// Reads one frame: (first byte with FIN, RSV and opcode, payload).
+    pub fn read_frame_whole(&mut self) -> Option<(u8, Vec<u8>)> {
         let mut head = [0u8; 2];
         self.0.read_exact(&mut head).ok()?;
         let len = match head[1] & 0x7f {
@@ -381,7 +399,7 @@ impl RawWs {
         };
         let mut payload = vec![0u8; len];
         self.0.read_exact(&mut payload).ok()?;
-        Some((head[0] & 0x0f, payload))
+        Some((head[0], payload))
     }
 
     /// Reads frames until a close frame, returning its code.

@@ -359,3 +359,98 @@ fn client_pings_are_answered_and_client_close_is_echoed() {
     assert_eq!(payload.get(..2), Some(&1000u16.to_be_bytes()[..]));
     assert_eq!(raw.read_frame(), None, "the server closes the connection after the handshake");
 }
+
+/// A message's payload compressed as permessage-deflate sends it.
+fn deflated(payload: &[u8]) -> Vec<u8> {
+    use flate2::{Compress, Compression, FlushCompress};
+    let mut compressor = Compress::new(Compression::default(), false);
+    let mut out = Vec::with_capacity(payload.len() + 1024);
+    compressor.compress_vec(payload, &mut out, FlushCompress::Sync).unwrap();
+    assert_eq!(compressor.total_in() as usize, payload.len());
+    assert!(out.ends_with(&[0, 0, 0xff, 0xff]));
+    out.truncate(out.len() - 4);
+    out
+}
+
+/// A compressed message's payload inflated, as a client does.
+fn inflated(payload: &[u8]) -> Vec<u8> {
+    use flate2::{Decompress, FlushDecompress};
+    let data = [payload, &[0, 0, 0xff, 0xff]].concat();
+    let mut inflater = Decompress::new(false);
+    let mut out = Vec::with_capacity(payload.len() * 50 + 1024);
+    inflater.decompress_vec(&data, &mut out, FlushDecompress::Sync).unwrap();
+    assert_eq!(inflater.total_in() as usize, data.len(), "all inflated");
+    out
+}
+
+const DEFLATE_OFFER: &str =
+    "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n";
+
+#[test]
+fn permessage_deflate_is_negotiated_and_messages_go_compressed_both_ways() {
+    let server = Server::start(&[]);
+    let (mut compressed, head) = RawWs::connect_with(&server, DEFLATE_OFFER);
+    let agreed = "sec-websocket-extensions: permessage-deflate; server_no_context_takeover; \
+                  client_no_context_takeover";
+    assert!(head.to_ascii_lowercase().contains(agreed), "{head}");
+    let (mut plain, head) = RawWs::connect_with(&server, "");
+    assert!(!head.to_ascii_lowercase().contains("sec-websocket-extensions"), "{head}");
+    let declined = "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=9\r\n";
+    let (_, head) = RawWs::connect_with(&server, declined);
+    assert!(!head.to_ascii_lowercase().contains("sec-websocket-extensions"), "{head}");
+
+    // The subscribe goes compressed, in two fragments with a ping between.
+    let subscribe = deflated(br#"{"type":"subscribe","topic":"rows"}"#);
+    let (a, b) = subscribe.split_at(subscribe.len() / 2);
+    compressed.write_fragment(0x41, a, true);
+    compressed.write_fragment(0x89, b"between", true);
+    compressed.write_fragment(0x80, b, true);
+    let (first, pong) = compressed.read_frame_whole().unwrap();
+    assert_eq!((first, pong.as_slice()), (0x8a, &b"between"[..]), "pongs are never compressed");
+    plain.write_frame(0x1, br#"{"type":"subscribe","topic":"rows"}"#, true);
+    server.wait_subscribers("rows", 2);
+
+    let rows: String =
+        (0..2000).map(|i| format!("<tr data-key=\"{i}\"><td>item {i}</td></tr>")).collect();
+    server.publish("rows", &rows);
+    let (first, payload) = compressed.read_frame_whole().unwrap();
+    assert_eq!(first, 0xc1, "a final text frame with RSV1");
+    let (first, whole) = plain.read_frame_whole().unwrap();
+    assert_eq!(first, 0x81);
+    assert_eq!(inflated(&payload), whole, "the same message");
+    assert!(payload.len() * 4 < whole.len(), "{} of {} bytes", payload.len(), whole.len());
+
+    // Malformed JSON sent compressed gets an error frame, compressed too.
+    compressed.write_frame(0x41, &deflated(b"{not json"), true);
+    let (first, payload) = compressed.read_frame_whole().unwrap();
+    assert_eq!(first, 0xc1);
+    let error: serde_json::Value = serde_json::from_slice(&inflated(&payload)).unwrap();
+    assert_eq!(error["type"], "error");
+}
+
+#[test]
+fn compressed_frames_that_break_the_rules_close_with_the_right_code() {
+    let server = Server::start(&[]);
+    // 10 MiB of spaces: about 10 KiB compressed, far past the 64 KiB limit.
+    let (mut bomb, _) = RawWs::connect_with(&server, DEFLATE_OFFER);
+    bomb.write_frame(0x41, &deflated(&vec![b' '; 10 << 20]), true);
+    assert_eq!(bomb.close_code(), Some(1009));
+
+    let (mut broken, _) = RawWs::connect_with(&server, DEFLATE_OFFER);
+    broken.write_frame(0x41, &[0xff; 16], true);
+    assert_eq!(broken.close_code(), Some(1002));
+
+    let (mut rsv1_on_continuation, _) = RawWs::connect_with(&server, DEFLATE_OFFER);
+    rsv1_on_continuation.write_fragment(0x41, &deflated(b"{"), true);
+    rsv1_on_continuation.write_fragment(0xc0, &deflated(b"}"), true);
+    assert_eq!(rsv1_on_continuation.close_code(), Some(1002));
+
+    let mut not_negotiated = RawWs::connect(&server);
+    not_negotiated.write_frame(0x41, &deflated(br#"{"type":"subscribe","topic":"t"}"#), true);
+    assert_eq!(not_negotiated.close_code(), Some(1002));
+
+    let (mut fine, _) = RawWs::connect_with(&server, DEFLATE_OFFER);
+    fine.write_frame(0x41, &deflated(br#"{"type":"subscribe","topic":"t"}"#), true);
+    server.wait_subscribers("t", 1);
+    assert_eq!(server.get("/healthz").status, 200);
+}

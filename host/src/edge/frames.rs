@@ -14,8 +14,13 @@ use std::task::{Context, Poll};
 use futures_lite::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use smol::net::TcpStream;
 
+use super::deflate::Inflater;
+
 /// Frame opcodes (RFC 6455, section 5.2).
 pub const TEXT: u8 = 0x1;
+/// RSV1 on a message's first frame: its payload is compressed
+/// (permessage-deflate, see `deflate`). Goes with an opcode: `TEXT | COMPRESSED`.
+pub const COMPRESSED: u8 = 0x40;
 pub const CLOSE: u8 = 0x8;
 pub const PING: u8 = 0x9;
 
@@ -23,7 +28,7 @@ pub const PING: u8 = 0x9;
 /// client that makes it queue more (a ping flood) is disconnected.
 pub const CONTROL_QUEUE: usize = 16;
 
-/// Writes one final, unmasked frame.
+/// Writes one final, unmasked frame (`opcode` may carry `COMPRESSED`).
 pub async fn write_frame(stream: &mut TcpStream, opcode: u8, payload: &[u8]) -> io::Result<()> {
     let mut header = [0u8; 10];
     let header_len = encode_header(&mut header, opcode, payload.len());
@@ -72,28 +77,57 @@ fn encode_header(header: &mut [u8; 10], opcode: u8, len: usize) -> usize {
     }
 }
 
-/// The socket as tungstenite sees it: reads come from the connection,
-/// writes go to the session's writer.
+/// The socket as tungstenite sees it: reads come from the connection
+/// (compressed messages inflated on the way when the client negotiated
+/// permessage-deflate), writes go to the session's writer.
 pub struct ReadSide {
     stream: TcpStream,
     replies: flume::Sender<Vec<u8>>,
+    inflater: Option<Inflater>,
+    /// The connection reached its end (the inflater still hands on what
+    /// it holds).
+    ended: bool,
 }
 
 impl ReadSide {
-    /// Wraps `stream`; the writer drains the returned receiver.
-    pub fn new(stream: TcpStream) -> (ReadSide, flume::Receiver<Vec<u8>>) {
+    /// Wraps `stream`; the writer drains the returned receiver. With
+    /// `inflate_up_to`, compressed client messages are inflated, up to that
+    /// many bytes each.
+    pub fn new(
+        stream: TcpStream,
+        inflate_up_to: Option<usize>,
+    ) -> (ReadSide, flume::Receiver<Vec<u8>>) {
         let (replies, queued) = flume::bounded(CONTROL_QUEUE);
-        (ReadSide { stream, replies }, queued)
+        let inflater = inflate_up_to.map(Inflater::new);
+        (ReadSide { stream, replies, inflater, ended: false }, queued)
     }
 }
 
 impl AsyncRead for ReadSide {
     fn poll_read(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
+        let this = self.get_mut();
+        let Some(inflater) = this.inflater.as_mut() else {
+            return Pin::new(&mut this.stream).poll_read(cx, buf);
+        };
+        loop {
+            if inflater.has_ready() || this.ended {
+                return Poll::Ready(Ok(inflater.read(buf)));
+            }
+            let mut chunk = [0u8; 4096];
+            match Pin::new(&mut this.stream).poll_read(cx, &mut chunk) {
+                Poll::Ready(Ok(0)) => {
+                    inflater.finish();
+                    this.ended = true;
+                }
+                Poll::Ready(Ok(n)) => inflater.push(&chunk[..n]),
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
     }
 }
 

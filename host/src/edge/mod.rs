@@ -4,6 +4,7 @@
 //! statuses) and hands WebSocket upgrades to [`ws`].
 
 pub mod assets;
+pub mod deflate;
 pub mod frames;
 pub mod pages;
 pub mod routes;
@@ -117,11 +118,12 @@ pub async fn serve_connection(edge: Arc<Edge>, stream: TcpStream) {
         drop(request);
         match reply {
             Reply::Upgrade(response) => {
+                let deflate = response.header("Sec-WebSocket-Extensions").is_some();
                 if write_response(&edge, &stream, response, method, true).await.is_ok() {
                     // A task of its own: this connection task holds the HTTP
                     // parser's state, which an idle client should not keep.
                     let spawner = edge.spawner.clone();
-                    spawner.spawn(ws::run_session(edge, stream)).detach();
+                    spawner.spawn(ws::run_session(edge, stream, deflate)).detach();
                 }
                 return;
             }

@@ -17,8 +17,8 @@ use http_types::{Request, Response, StatusCode};
 use smol::net::TcpStream;
 use smol::{Task, Timer};
 
-use super::{Edge, Reply, frames, routes::error_response};
-use crate::hub::{self, CloseRequest, Command, Frame, Offer, Outbox, OutboxSender, Outgoing};
+use super::{Edge, Reply, deflate, frames, routes::error_response};
+use crate::hub::{self, CloseRequest, Command, Frame, Offer, Outbox, OutboxSender, Outgoing, Text};
 use crate::protocol::{ClientFrame, ServerFrame};
 
 /// Checks an upgrade request (RFC 6455, section 4.2.1) and answers 101, or
@@ -53,6 +53,10 @@ pub fn handshake(request: &Request) -> Reply {
     response.insert_header("Upgrade", "websocket");
     response.insert_header("Connection", "Upgrade");
     response.insert_header("Sec-WebSocket-Accept", derive_accept_key(key.as_bytes()));
+    let offers = request.header("Sec-WebSocket-Extensions");
+    if deflate::accepts_offer(offers.into_iter().flatten().map(|v| v.as_str())) {
+        response.insert_header("Sec-WebSocket-Extensions", deflate::RESPONSE);
+    }
     Reply::Upgrade(response)
 }
 
@@ -104,19 +108,21 @@ enum Event {
     Tick,
 }
 
-/// Runs a client's session on an upgraded connection until it ends.
+/// Runs a client's session on an upgraded connection until it ends;
+/// `deflate` says the handshake agreed on permessage-deflate.
 ///
 /// Reading and writing are two tasks: the writer wakes for the outbox, its
 /// ping timer and tungstenite's control replies; the reader only when the
 /// socket has bytes, so a busy outbox never costs a read attempt.
-pub async fn run_session(edge: Arc<Edge>, stream: TcpStream) {
+pub async fn run_session(edge: Arc<Edge>, stream: TcpStream, deflate: bool) {
     let _live = LiveSession::new(&edge);
     let limits = &edge.limits;
     let config = WebSocketConfig::default()
         .read_buffer_size(1 << 10)
         .max_message_size(Some(limits.max_client_message_bytes))
         .max_frame_size(Some(limits.max_client_message_bytes));
-    let (read_side, replies) = frames::ReadSide::new(stream.clone());
+    let inflate_up_to = deflate.then_some(limits.max_client_message_bytes);
+    let (read_side, replies) = frames::ReadSide::new(stream.clone(), inflate_up_to);
     let socket = WebSocketStream::from_raw_socket(read_side, Role::Server, Some(config)).await;
     let client = edge.next_client.fetch_add(1, Ordering::Relaxed);
     let (hub_sender, outbox) = hub::outbox(limits.client_queue_len);
@@ -137,7 +143,7 @@ pub async fn run_session(edge: Arc<Edge>, stream: TcpStream) {
         hub_sender,
         heard.clone(),
     )));
-    let mut writer = Writer { stream, stuck: limits.stuck_timeout };
+    let mut writer = Writer { stream, stuck: limits.stuck_timeout, deflate };
     let end = write_loop(&edge, &mut writer, &outbox, &replies, &mut reader, &heard).await;
     let _ = edge.hub.send(Command::Disconnect { client }).await;
     if let End::Close(request) = end {
@@ -164,9 +170,21 @@ struct Writer {
     stream: TcpStream,
     /// A write that makes no progress for this long ends the session.
     stuck: Duration,
+    /// Messages go compressed (permessage-deflate).
+    deflate: bool,
 }
 
 impl Writer {
+    /// Writes a message, compressed if the client agreed to that.
+    async fn text(&mut self, text: &Text) -> Result<(), End> {
+        if self.deflate {
+            let compressed = text.compressed_with(deflate::compress);
+            self.frame(frames::TEXT | frames::COMPRESSED, compressed).await
+        } else {
+            self.frame(frames::TEXT, text.as_bytes()).await
+        }
+    }
+
     /// Writes one frame; the stuck timer only starts if the write has to wait.
     async fn frame(&mut self, opcode: u8, payload: &[u8]) -> Result<(), End> {
         let stuck = self.stuck;
@@ -285,11 +303,9 @@ async fn write_loop(
                 return end;
             }
             Event::Reply(bytes) => writer.raw(&bytes).await,
-            Event::Send(Outgoing::Frame(frame)) => {
-                writer.frame(frames::TEXT, frame.text.as_bytes()).await
-            }
+            Event::Send(Outgoing::Frame(frame)) => writer.text(&frame.text).await,
             Event::Send(Outgoing::Latest(slot)) => match slot.take_text() {
-                Some(text) => writer.frame(frames::TEXT, text.as_bytes()).await,
+                Some(text) => writer.text(&text).await,
                 None => Ok(()),
             },
             Event::Tick => {

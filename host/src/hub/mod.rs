@@ -8,11 +8,11 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use async_tungstenite::tungstenite::protocol::frame::Utf8Bytes;
 use serde::Serialize;
 
 pub use outbox::{
-    CloseRequest, Frame, LatestSlot, Offer, Outbox, OutboxSender, Outgoing, PatchFrame, outbox,
+    CloseRequest, Frame, LatestSlot, Offer, Outbox, OutboxSender, Outgoing, PatchFrame, Text,
+    outbox,
 };
 
 use crate::patch::Patch;
@@ -373,7 +373,7 @@ impl Hub {
             && current_rev == Some(delta.base)
         {
             let text = encode_patch(&topic, rev, &delta);
-            frame.patch = Some(PatchFrame { base: delta.base, text: Utf8Bytes::from(text) });
+            frame.patch = Some(PatchFrame { base: delta.base, text: Text::new(text) });
         }
         entry.delivery = delivery;
         entry.current = Some(Frame { patch: None, ..frame.clone() });

@@ -2,9 +2,37 @@
 //! waiting, drained by the client's session.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use async_tungstenite::tungstenite::protocol::frame::Utf8Bytes;
+
+/// A frame's JSON text, shared by every recipient, with room for one
+/// compressed form of it (made by the first session that sends it
+/// compressed, then shared the same way).
+#[derive(Debug, Clone)]
+pub struct Text {
+    text: Utf8Bytes,
+    compressed: Arc<OnceLock<Box<[u8]>>>,
+}
+
+impl Text {
+    pub fn new(text: impl Into<Utf8Bytes>) -> Text {
+        Text { text: text.into(), compressed: Arc::default() }
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.text.as_str()
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        self.text.as_bytes()
+    }
+
+    /// The compressed form, made with `compress` by the first caller.
+    pub fn compressed_with(&self, compress: impl FnOnce(&[u8]) -> Vec<u8>) -> &[u8] {
+        self.compressed.get_or_init(|| compress(self.text.as_bytes()).into_boxed_slice())
+    }
+}
 
 /// An encoded server frame shared by every recipient: cloning it only bumps
 /// a reference count.
@@ -13,7 +41,7 @@ pub struct Frame {
     /// The topic's revision this frame carries.
     pub rev: u64,
     /// The JSON text of the frame.
-    pub text: Utf8Bytes,
+    pub text: Text,
     /// The same message as a patch of the topic's previous one, for
     /// subscribers that hold that one.
     pub patch: Option<PatchFrame>,
@@ -22,7 +50,7 @@ pub struct Frame {
 impl Frame {
     /// A frame without a patch form.
     pub fn whole(rev: u64, text: impl Into<Utf8Bytes>) -> Frame {
-        Frame { rev, text: text.into(), patch: None }
+        Frame { rev, text: Text::new(text), patch: None }
     }
 }
 
@@ -32,7 +60,7 @@ pub struct PatchFrame {
     /// The revision the patch applies to.
     pub base: u64,
     /// The JSON text of the patch frame.
-    pub text: Utf8Bytes,
+    pub text: Text,
 }
 
 /// One item in a client's queue.
@@ -88,7 +116,7 @@ impl LatestSlot {
     /// Takes the waiting frame as the text to send: its patch form when
     /// the subscriber applies patches and was last sent the patch's base,
     /// else the whole message.
-    pub fn take_text(&self) -> Option<Utf8Bytes> {
+    pub fn take_text(&self) -> Option<Text> {
         let frame = self.take()?;
         let sent = self.sent.swap(frame.rev, Ordering::Relaxed);
         match frame.patch {
@@ -170,7 +198,7 @@ mod tests {
     }
 
     fn patched(rev: u64, base: u64) -> Frame {
-        let patch = PatchFrame { base, text: format!("patch {base}->{rev}").into() };
+        let patch = PatchFrame { base, text: Text::new(format!("patch {base}->{rev}")) };
         Frame { patch: Some(patch), ..frame(rev) }
     }
 
