@@ -479,7 +479,7 @@ async fn run_client(addr: SocketAddr, shared: Arc<Shared>, rounds: usize) -> Fin
 /// Connects and subscribes to `bench`, at most `CONCURRENT_CONNECTS` at once.
 async fn connect(addr: SocketAddr, shared: &Shared) -> Result<TcpStream, String> {
     let _permit = shared.connect_gate.acquire().await;
-    support::connect_raw(addr, "bench", false).await
+    support::connect_raw(addr, "bench", false, false).await
 }
 
 /// Reads frames until every round arrived. Frames are parsed by hand from

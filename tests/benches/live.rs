@@ -19,7 +19,9 @@
 //!    render by the `table` plugin, the view envelope and the message frame.
 //! 3. For each client count N: start `planhost serve DIR` (release build),
 //!    connect N clients (one smol task each, all on one thread) subscribed
-//!    to `view/work/table`, wait until each holds the first message, then
+//!    to `view/work/table` and, as browsers do, offering permessage-deflate
+//!    (message sizes below are as sent), wait until each holds the first
+//!    message, then
 //!    (after 5 warm-up changes with one client watching and 3 with all N
 //!    watching, not counted, here and in step 2) for `--rounds` rounds run
 //!    a planning command (alternately `rank(ID, 1)` pulling an item from
@@ -634,7 +636,7 @@ fn run_case(
 /// Runs the warm-up commands with one client watching, each until its
 /// update arrived.
 async fn warm(server: &Server, commands: &[String]) -> Result<(), String> {
-    let mut stream = support::connect_raw(server.addr, TOPIC, true).await?;
+    let mut stream = support::connect_raw(server.addr, TOPIC, true, true).await?;
     let mut frames = FrameReader::new();
     let mut update = async || loop {
         let frame = frames.next(&mut stream, 0, |_| ()).await?;
@@ -683,8 +685,8 @@ async fn measure(
         (0..n).map(|_| executor.spawn(run_client(server.addr, shared.clone(), all))).collect();
     wait_ready(&shared, n).await?;
     Timer::after(Duration::from_secs(1)).await;
-    for round in 0..warm {
-        console_round(server, &shared, round, &commands[round]).await?;
+    for (round, command) in commands[..warm].iter().enumerate() {
+        console_round(server, &shared, round, command).await?;
         wait_round(&shared, round, n).await;
         Timer::after(ROUND_PAUSE).await;
     }
@@ -868,7 +870,7 @@ async fn run_client(addr: SocketAddr, shared: Arc<Shared>, rounds: usize) -> Fin
         Finished { latencies: vec![MISSING; rounds], bytes: vec![0; rounds], _socket: None };
     let connected = {
         let _permit = shared.connect_gate.acquire().await;
-        support::connect_raw(addr, TOPIC, true).await
+        support::connect_raw(addr, TOPIC, true, true).await
     };
     match connected {
         Ok(mut stream) => match receive(&mut stream, &shared, &mut finished).await {

@@ -161,22 +161,31 @@ fn parse_response(bytes: &[u8]) -> Option<(u16, Vec<u8>)> {
 /// Connects to `/ws`, subscribes to `topic`, and hands back the raw
 /// socket. The server answers a subscribe only after reading it, and the
 /// subscribe is the last thing sent here, so no frame of the server is
-/// left behind in tungstenite's buffer.
+/// left behind in tungstenite's buffer. With `deflate` the client offers
+/// permessage-deflate as browsers do (the server must agree; its messages
+/// then come compressed, which [`FrameReader`] reads).
 pub async fn connect_raw(
     addr: SocketAddr,
     topic: &str,
     patches: bool,
+    deflate: bool,
 ) -> Result<TcpStream, String> {
+    use async_tungstenite::tungstenite::client::IntoClientRequest;
     let stream = TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
     let _ = stream.set_nodelay(true);
     let config = WebSocketConfig::default().read_buffer_size(1 << 10);
-    let (mut ws, _) = async_tungstenite::client_async_with_config(
-        format!("ws://{addr}/ws"),
-        stream,
-        Some(config),
-    )
-    .await
-    .map_err(|e| format!("handshake: {e}"))?;
+    let mut request = format!("ws://{addr}/ws").into_client_request().map_err(|e| e.to_string())?;
+    if deflate {
+        let offer = "permessage-deflate; client_max_window_bits".parse().expect("a header value");
+        request.headers_mut().insert("Sec-WebSocket-Extensions", offer);
+    }
+    let (mut ws, response) =
+        async_tungstenite::client_async_with_config(request, stream, Some(config))
+            .await
+            .map_err(|e| format!("handshake: {e}"))?;
+    if deflate && !response.headers().contains_key("Sec-WebSocket-Extensions") {
+        return Err("the server did not agree to permessage-deflate".into());
+    }
     let subscribe = serde_json::json!({"type": "subscribe", "topic": topic, "patches": patches});
     ws.send(Message::text(subscribe.to_string())).await.map_err(|e| format!("subscribe: {e}"))?;
     Ok(ws.into_inner())
@@ -193,11 +202,14 @@ pub struct Frame<T> {
 
 /// Server frames (unmasked, final) read from one reused buffer: the caller
 /// looks at the first bytes of each payload, the rest is skipped, nothing is
-/// allocated per message.
+/// allocated per message. A compressed frame (RSV1, permessage-deflate
+/// without context takeover) is inflated only as far as the caller looks.
 pub struct FrameReader {
     buf: Vec<u8>,
     start: usize,
     end: usize,
+    /// For compressed frames: the inflater and the inflated head.
+    inflater: Option<(flate2::Decompress, Vec<u8>)>,
 }
 
 impl FrameReader {
@@ -205,7 +217,7 @@ impl FrameReader {
     pub const MAX_WINDOW: usize = 32 << 10;
 
     pub fn new() -> FrameReader {
-        FrameReader { buf: vec![0; Self::MAX_WINDOW], start: 0, end: 0 }
+        FrameReader { buf: vec![0; Self::MAX_WINDOW], start: 0, end: 0, inflater: None }
     }
 
     /// Makes at least `n` bytes (n <= buffer size) available at `start`.
@@ -239,6 +251,7 @@ impl FrameReader {
         assert!(window <= Self::MAX_WINDOW, "a frame head window of {window} bytes is too large");
         self.fill(stream, 2).await?;
         let (opcode, short) = (self.buf[self.start] & 0x0f, self.buf[self.start + 1] & 0x7f);
+        let compressed = self.buf[self.start] & 0x40 != 0;
         let (header, len) = match short {
             126 => {
                 self.fill(stream, 4).await?;
@@ -254,9 +267,36 @@ impl FrameReader {
             n => (2, usize::from(n)),
         };
         self.start += header;
-        let head = len.min(window);
-        self.fill(stream, head).await?;
-        let head = look(&self.buf[self.start..self.start + head]);
+        let head = if compressed {
+            // As much of the payload as the buffer holds is plenty to
+            // inflate the first `window` bytes.
+            let have = len.min(self.buf.len());
+            self.fill(stream, have).await?;
+            let (inflater, out) = self
+                .inflater
+                .get_or_insert_with(|| (flate2::Decompress::new(false), vec![0; Self::MAX_WINDOW]));
+            // Only the start of the input: the inflater decodes all the
+            // input it is given into its own window, whatever the output
+            // asked for, and a client must not spend a message's worth of
+            // CPU per message (a browser inflates its own messages).
+            let mut input_len = have.min(window * 4 + 256);
+            loop {
+                inflater.reset(false);
+                let input = &self.buf[self.start..self.start + input_len];
+                inflater
+                    .decompress(input, &mut out[..window], flate2::FlushDecompress::Sync)
+                    .map_err(|e| format!("inflate: {e}"))?;
+                if inflater.total_out() as usize == window || input_len == have {
+                    break;
+                }
+                input_len = have.min(input_len * 2);
+            }
+            look(&out[..inflater.total_out() as usize])
+        } else {
+            let head = len.min(window);
+            self.fill(stream, head).await?;
+            look(&self.buf[self.start..self.start + head])
+        };
         // Skip the payload, reading it through the buffer.
         let mut left = len;
         loop {
