@@ -40,6 +40,8 @@ local function parse_plans(text, name)
     if not cutline or cutline < 0 then
       error(where .. ": bad Cutline '" .. tostring(row.Cutline) .. "'", 0)
     end
+    -- (`seen` is keyed by the id's text: integer keys arriving out of
+    -- order can make piccolo 0.3.3 panic as the table grows; docs/LUA.md.)
     local ranking, seen = {}, {}
     for _, piece in ipairs(tsv.split(row.WorkItems or "", ",")) do
       local text = tsv.trim(piece)
@@ -48,10 +50,11 @@ local function parse_plans(text, name)
         if not id then
           error(where .. ": bad work item id '" .. text .. "' in WorkItems", 0)
         end
-        if seen[id] then
+        local key = string.format("%d", id)
+        if seen[key] then
           error(where .. ": work item " .. id .. " is ranked twice", 0)
         end
-        seen[id] = true
+        seen[key] = true
         ranking[#ranking + 1] = id
       end
     end
@@ -265,14 +268,14 @@ end
 -- `short` is filled for items at or above the cutline and below the
 -- feasible line. `integral` is true when every estimate is a whole number
 -- of weeks, so every `weeks` and `running` value is an integer.
--- (Runs after every change: numeric loops, each value read once, weeks
--- kept by item id, running demand by skill position, only the skills an
--- item estimates visited to add it, and the list of shortfalls made only
--- for an item that has some and is shown short.)
+-- (Runs after every change: numeric loops, each value read once, running
+-- demand kept by skill position, only the skills an item estimates
+-- visited to add it, and the list of shortfalls made only for an item
+-- that has some and is shown short.)
 local math_type = math.type
 function Plan:analyze()
   local supply = self:supply()
-  local present, weeks_by_id, owner, integral = {}, {}, {}, true
+  local present, weeks_of, integral = {}, {}, true
   for skill in pairs(supply) do
     present[skill] = true
   end
@@ -284,10 +287,7 @@ function Plan:analyze()
     end
     local weeks, whole = totals(item.estimates, present)
     integral = integral and whole
-    local id = item.id
-    if id ~= nil and id == id then -- (a key: not nil, not NaN)
-      weeks_by_id[id], owner[id] = weeks, item
-    end
+    weeks_of[item] = weeks
   end
   local skills = display_order(present)
   local cutline = self.plan.cutline
@@ -306,7 +306,7 @@ function Plan:analyze()
     if not item then
       break -- where ipairs over `ranked()` would stop
     end
-    local weeks = owner[id] == item and weeks_by_id[id]
+    local weeks = weeks_of[item]
     if not weeks then
       -- Ranked but not in the work list: its estimates count all the same.
       weeks = work.weeks(item)
