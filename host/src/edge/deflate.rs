@@ -69,7 +69,10 @@ fn window_bits(text: &str) -> Option<u8> {
 /// A message's payload compressed on its own, as a frame with RSV1 carries
 /// it.
 pub fn compress(payload: &[u8]) -> Vec<u8> {
-    let mut compressor = Compress::new(Compression::fast(), false);
+    // zlib-rs at the default level: 1.8 ms for a whole 660 KiB work view
+    // (24 KiB out), 0.1 ms for 40 KiB; level 1 saves little time and sends
+    // 60% more.
+    let mut compressor = Compress::new(Compression::default(), false);
     let mut out = Vec::with_capacity(payload.len() / 4 + 64);
     loop {
         let read = compressor.total_in() as usize;
