@@ -19,6 +19,24 @@ function M.text(x)
   return string.format("%.10g", x)
 end
 
+-- `read` (text -> value or nil) with its answers remembered per text
+-- (false for none): for texts a plan repeats and reads after every
+-- change. Other values go to `read` each time.
+function M.remembered(read)
+  local answers = {}
+  return function(text)
+    if type(text) ~= "string" then
+      return read(text)
+    end
+    local answer = answers[text]
+    if answer == nil then
+      answer = read(text) or false
+      answers[text] = answer
+    end
+    return answer or nil
+  end
+end
+
 -- An integer from a number or a numeric string (`12`, `"12"`, `12.0`).
 function M.integer(value)
   if type(value) == "string" then

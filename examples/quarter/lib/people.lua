@@ -63,20 +63,9 @@ function M.problems(person)
 end
 
 -- A fraction's text read as `fraction` does; answers are remembered per
--- text (false for none): supply is asked for after every change, and
--- people share a handful of fractions.
-local fractions_read = {}
-local function fraction_of(text)
-  if type(text) ~= "string" then
-    return fraction(text)
-  end
-  local answer = fractions_read[text]
-  if answer == nil then
-    answer = fraction(text) or false
-    fractions_read[text] = answer
-  end
-  return answer or nil
-end
+-- text: supply is asked for after every change, and people share a
+-- handful of fractions.
+local fraction_of = num.remembered(fraction)
 
 -- Whether two usable entries of `entries` name the same skill.
 local function repeats_a_skill(entries)

@@ -110,20 +110,9 @@ local function parse_level(text)
 end
 
 -- A triage level from a tag's text, or nil. Answers for texts are
--- remembered (false for none): every view row asks after every change,
--- and a plan uses a handful of levels.
-local levels = {}
-local function level(text)
-  if type(text) ~= "string" then
-    return parse_level(text)
-  end
-  local answer = levels[text]
-  if answer == nil then
-    answer = parse_level(text) or false
-    levels[text] = answer
-  end
-  return answer or nil
-end
+-- remembered: every view row asks after every change, and a plan uses a
+-- handful of levels.
+local level = num.remembered(parse_level)
 
 -- Merged triage: an explicit `Triage` wins, otherwise the most important
 -- (lowest) group value; nil when untriaged.
