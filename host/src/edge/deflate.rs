@@ -90,6 +90,10 @@ pub fn compress(payload: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Buffer room an idle connection keeps: a large message's is given back
+/// once it has been passed on.
+const KEEP: usize = 4 << 10;
+
 /// Why a compressed client message cannot be passed on.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Refusal {
@@ -161,6 +165,9 @@ impl Inflater {
             start = end;
         }
         self.pending.drain(..start);
+        if self.pending.is_empty() && self.pending.capacity() > KEEP {
+            self.pending = Vec::new();
+        }
     }
 
     /// Moves up to `buf.len()` bytes for tungstenite into `buf`.
@@ -168,6 +175,9 @@ impl Inflater {
         let n = buf.len().min(self.ready.len());
         for (slot, byte) in buf.iter_mut().zip(self.ready.drain(..n)) {
             *slot = byte;
+        }
+        if self.ready.is_empty() && self.ready.capacity() > KEEP {
+            self.ready = VecDeque::new();
         }
         n
     }
@@ -505,6 +515,14 @@ mod tests {
         let mut inflater = Inflater::new(LIMIT);
         inflater.push(&big);
         assert_eq!(drain(&mut inflater), big);
+    }
+
+    #[test]
+    fn buffers_a_large_message_needed_are_given_back() {
+        let mut inflater = Inflater::new(LIMIT);
+        inflater.push(&client_frame(0xc1, &compress(&text(60_000))));
+        assert_eq!(drain(&mut inflater).len(), 60_000 + 8);
+        assert!(inflater.pending.capacity() <= KEEP && inflater.ready.capacity() <= KEEP);
     }
 
     #[test]
