@@ -14,6 +14,8 @@ use std::collections::VecDeque;
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
+use super::frames;
+
 /// The extension as the server accepts it.
 pub const RESPONSE: &str =
     "permessage-deflate; server_no_context_takeover; client_no_context_takeover";
@@ -140,34 +142,34 @@ impl Inflater {
             return;
         }
         self.pending.extend_from_slice(bytes);
+        let mut pending = std::mem::take(&mut self.pending);
         let mut start = 0;
-        while let Some(frame) = FrameView::parse(&self.pending[start..], self.limit) {
-            let end = start + frame.len();
+        while let Some(frame) = FrameView::parse(&pending[start..], self.limit) {
             match frame {
                 FrameView::Whole { header_len, payload_len } => {
-                    let frame = self.pending[start..end].to_vec();
-                    if let Err(refusal) = self.frame(&frame, header_len, payload_len) {
+                    let end = start + header_len + payload_len;
+                    if let Err(refusal) = self.frame(&pending[start..end], header_len, payload_len)
+                    {
                         self.refuse(refusal);
-                        self.ready.extend(&self.pending[end..]);
-                        self.pending.clear();
+                        self.ready.extend(&pending[end..]);
                         return;
                     }
+                    start = end;
                 }
                 // A header that promises more than the limit (or is not
                 // masked): tungstenite refuses it as it is.
                 FrameView::PassOn => {
                     self.passing_through = true;
-                    self.ready.extend(&self.pending[start..]);
-                    self.pending.clear();
+                    self.ready.extend(&pending[start..]);
                     return;
                 }
             }
-            start = end;
         }
-        self.pending.drain(..start);
-        if self.pending.is_empty() && self.pending.capacity() > KEEP {
-            self.pending = Vec::new();
+        pending.drain(..start);
+        if pending.is_empty() && pending.capacity() > KEEP {
+            pending = Vec::new();
         }
+        self.pending = pending;
     }
 
     /// Moves up to `buf.len()` bytes for tungstenite into `buf`.
@@ -231,8 +233,7 @@ impl Inflater {
         };
         data.extend_from_slice(&TAIL);
         let message = inflate(&data, self.limit)?;
-        let mut header = [0u8; 14];
-        let len = write_masked_header(&mut header, opcode, message.len());
+        let (header, len) = masked_header(opcode, message.len());
         self.ready.extend(&header[..len]);
         self.ready.extend(&message);
         Ok(())
@@ -248,8 +249,7 @@ impl Inflater {
             Refusal::Protocol => self.ready.extend([0xc1, 0x80, 0, 0, 0, 0]),
             // A frame header promising more than the limit.
             Refusal::TooBig => {
-                let mut header = [0u8; 14];
-                let len = write_masked_header(&mut header, 0x1, self.limit + 1);
+                let (header, len) = masked_header(0x1, self.limit + 1);
                 self.ready.extend(&header[..len]);
             }
         }
@@ -294,28 +294,15 @@ fn unmask(frame: &[u8], header_len: usize, payload_len: usize) -> Vec<u8> {
     payload.iter().enumerate().map(|(i, byte)| byte ^ key[i % 4]).collect()
 }
 
-/// A final, masked frame header with a zero mask key (so the payload goes
-/// as it is); returns its length.
-fn write_masked_header(header: &mut [u8; 14], opcode: u8, len: usize) -> usize {
-    header[0] = 0x80 | opcode;
-    let at = match len {
-        0..=125 => {
-            header[1] = 0x80 | len as u8;
-            2
-        }
-        126..=0xffff => {
-            header[1] = 0x80 | 126;
-            header[2..4].copy_from_slice(&(len as u16).to_be_bytes());
-            4
-        }
-        _ => {
-            header[1] = 0x80 | 127;
-            header[2..10].copy_from_slice(&(len as u64).to_be_bytes());
-            10
-        }
-    };
-    header[at..at + 4].fill(0);
-    at + 4
+/// A final frame header as a client sends it, masked with a zero key (so
+/// the payload goes as it is), and its length.
+fn masked_header(opcode: u8, len: usize) -> ([u8; 14], usize) {
+    let mut plain = [0u8; 10];
+    let at = frames::encode_header(&mut plain, opcode, len);
+    let mut header = [0u8; 14];
+    header[..at].copy_from_slice(&plain[..at]);
+    header[1] |= 0x80;
+    (header, at + 4)
 }
 
 /// What the start of the pending bytes holds.
@@ -346,13 +333,6 @@ impl FrameView {
         let payload_len = len as usize;
         (bytes.len() >= header_len + payload_len)
             .then_some(FrameView::Whole { header_len, payload_len })
-    }
-
-    fn len(&self) -> usize {
-        match self {
-            FrameView::Whole { header_len, payload_len } => header_len + payload_len,
-            FrameView::PassOn => 0,
-        }
     }
 }
 
@@ -392,8 +372,7 @@ mod tests {
     /// What tungstenite is given for a message: one final masked frame
     /// with a zero key.
     fn plain_frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
-        let mut header = [0u8; 14];
-        let len = write_masked_header(&mut header, opcode, payload.len());
+        let (header, len) = masked_header(opcode, payload.len());
         [&header[..len], payload].concat()
     }
 

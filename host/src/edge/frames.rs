@@ -57,7 +57,7 @@ pub fn close_payload(code: u16, reason: &str) -> Vec<u8> {
 }
 
 /// Fills `header` for a frame of `len` bytes; returns the header's length.
-fn encode_header(header: &mut [u8; 10], opcode: u8, len: usize) -> usize {
+pub(super) fn encode_header(header: &mut [u8; 10], opcode: u8, len: usize) -> usize {
     header[0] = 0x80 | opcode;
     match len {
         0..=125 => {
