@@ -177,11 +177,9 @@ struct Writer {
 impl Writer {
     /// Writes a message, compressed if the client agreed to that.
     async fn text(&mut self, text: &Text) -> Result<(), End> {
-        if self.deflate {
-            let compressed = text.compressed_with(deflate::compress);
-            self.frame(frames::TEXT | frames::COMPRESSED, compressed).await
-        } else {
-            self.frame(frames::TEXT, text.as_bytes()).await
+        match self.deflate.then(|| text.compressed_with(deflate::compress)).flatten() {
+            Some(compressed) => self.frame(frames::TEXT | frames::COMPRESSED, compressed).await,
+            None => self.frame(frames::TEXT, text.as_bytes()).await,
         }
     }
 

@@ -8,11 +8,11 @@ use async_tungstenite::tungstenite::protocol::frame::Utf8Bytes;
 
 /// A frame's JSON text, shared by every recipient, with room for one
 /// compressed form of it (made by the first session that sends it
-/// compressed, then shared the same way).
+/// compressed, then shared the same way; None if compressing failed).
 #[derive(Debug, Clone)]
 pub struct Text {
     text: Utf8Bytes,
-    compressed: Arc<OnceLock<Box<[u8]>>>,
+    compressed: Arc<OnceLock<Option<Box<[u8]>>>>,
 }
 
 impl Text {
@@ -29,8 +29,14 @@ impl Text {
     }
 
     /// The compressed form, made with `compress` by the first caller.
-    pub fn compressed_with(&self, compress: impl FnOnce(&[u8]) -> Vec<u8>) -> &[u8] {
-        self.compressed.get_or_init(|| compress(self.text.as_bytes()).into_boxed_slice())
+    pub fn compressed_with(
+        &self,
+        compress: impl FnOnce(&[u8]) -> Option<Vec<u8>>,
+    ) -> Option<&[u8]> {
+        let made = self
+            .compressed
+            .get_or_init(|| compress(self.text.as_bytes()).map(Vec::into_boxed_slice));
+        made.as_deref()
     }
 }
 
