@@ -224,8 +224,10 @@ fn lua_main(
             if !runtime.take_reset() {
                 return None;
             }
-            register(runtime);
-            let plan = plan.as_deref()?;
+            let Some(plan) = plan.as_deref() else {
+                register(runtime);
+                return None;
+            };
             let (loaded, outcome, panicked) = run_plan(&fresh, plan, &|| drop(take_printed()));
             take_printed();
             // The plan itself may make the VM panic every time: a fresh
