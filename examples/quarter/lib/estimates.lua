@@ -74,11 +74,15 @@ end
 
 -- Weeks per skill (entries of one skill add up; unparsable ones count 0).
 -- With `present` (a set), each skill is also marked there; the second
--- result says whether every entry's weeks is an integer.
--- (The analysis asks for every item after every change: a numeric loop,
--- and the remembered answer read without a call when there is one.)
+-- result says whether every entry's weeks is an integer. The weeks table
+-- is shared: read it, do not change it.
+-- (The analysis asks for every item after every change, and the feasible
+-- line for every item above it, while estimates change rarely: the
+-- answer is remembered on the list, beside its entries, and `set` forgets
+-- it. Entries' weeks are worked out by `check`, which `parse` and `set`
+-- run, so a list changed any other way was never counted right.)
 local math_type = math.type
-function M.totals(entries, present)
+local function count(entries)
   local weeks, integral = {}, true
   for i = 1, #entries do
     local entry = entries[i]
@@ -86,22 +90,30 @@ function M.totals(entries, present)
       break -- where ipairs would stop
     end
     local key = entry.key
-    local valid = valid_skills[key]
-    if valid == nil then
-      valid = valid_skill(key)
-    end
-    if valid then
+    if valid_skill(key) then
       local more = entry.weeks
       weeks[key] = (weeks[key] or 0) + more
-      if present then
-        present[key] = true
-        if integral and math_type(more) ~= "integer" then
-          integral = false
-        end
+      if integral and math_type(more) ~= "integer" then
+        integral = false
       end
     end
   end
-  return weeks, integral
+  return { weeks = weeks, integral = integral }
+end
+
+function M.totals(entries, present)
+  local counted = entries.counted
+  if counted == nil then
+    counted = count(entries)
+    entries.counted = counted
+  end
+  local weeks = counted.weeks
+  if present then
+    for skill in next, weeks do -- (`next` directly: nothing changes `weeks`)
+      present[skill] = true
+    end
+  end
+  return weeks, counted.integral
 end
 
 -- The unparsable entries: { {text = "Web:XL", reason = "..."}, ... }.
@@ -122,12 +134,14 @@ function M.set(entries, skill, size)
   end
   if size == nil or size == "" or size == "-" then
     kvlist.set(entries, skill, nil)
+    entries.counted = nil
     return entries
   end
   if M.weeks(size) == nil then
     error("bad size '" .. tostring(size) .. "' for " .. skill .. ": " .. M.HELP, 0)
   end
   kvlist.set(entries, skill, size)
+  entries.counted = nil
   for _, entry in ipairs(entries) do
     M.check(entry)
   end

@@ -75,6 +75,24 @@ t.case("setting a size replaces, appends or removes", function()
   check.eq(estimates.totals(entries), { Native = 6 })
 end)
 
+t.case("totals are remembered until a size is set", function()
+  local entries = estimates.parse("Native:L,Web:M")
+  local first = estimates.totals(entries)
+  check.eq(first, { Native = 3, Web = 2 })
+  check.eq(rawequal(estimates.totals(entries), first), true, "the same table again")
+  estimates.set(entries, "Web", "2L")
+  check.eq(estimates.totals(entries), { Native = 3, Web = 6 })
+  estimates.set(entries, "Native", nil)
+  local present = {}
+  local weeks, integral = estimates.totals(entries, present)
+  check.eq(weeks, { Web = 6 })
+  check.eq(integral, true)
+  check.eq(present, { Web = true })
+  -- A list with weeks no size gives (made by hand) is not integral.
+  local made = { { key = "QA", value = "1.5w", weeks = 1.5 } }
+  check.eq(select(2, estimates.totals(made)), false)
+end)
+
 t.case("setting fixes an unparsable estimate", function()
   local entries = estimates.parse("Native:XL,Web:M")
   estimates.set(entries, "Native", "2L")

@@ -116,7 +116,7 @@ end)
 t.case("work: weeks that are not whole are rounded in the view, not in the plan", function()
   local p = Plan.load(".")
   local item = p:item(1)
-  item.estimates[1].weeks = 4.333 -- set from the console: no size gives this
+  item.estimates[1].weeks = 4.333 -- no size gives this (set before anything counted the list)
   local view = views.work(p)
   check.eq(view.items[1].estimates, { Native = 4.33, Web = 2, Server = 2, QA = 2 })
   check.eq(view.items[1].running, { Native = 4.33, Web = 2, Server = 2, QA = 2 })
