@@ -351,18 +351,21 @@ fn run_file(runtime: &mut Runtime, path: &std::path::Path) -> Result<(), LuaErro
 const CONSOLE_CHUNK: &str = "console";
 
 /// Runs a console line as the `lua` prompt does: first as an expression
-/// list whose values are printed, else as statements.
+/// list whose values are printed, else as statements, printing what they
+/// return.
 fn console(runtime: &mut Runtime, chunk: &str) -> ConsoleOutcome {
+    // The prefixes add no line, so error positions match what was typed.
+    const PRINT: &str = "if __values.n > 0 then print(table.unpack(__values, 1, __values.n)) end";
     let expression = format!("return {chunk}");
     let result = if runtime.load(CONSOLE_CHUNK, expression.as_bytes()).is_ok() {
-        // One line, so error positions match what was typed.
-        let printing = format!(
-            "local __values = table.pack({chunk}\n) \
-             if __values.n > 0 then print(table.unpack(__values, 1, __values.n)) end"
-        );
+        let printing = format!("local __values = table.pack({chunk}\n) {PRINT}");
         runtime.exec(CONSOLE_CHUNK, printing.as_bytes(), &[])
+    } else if let Err(error) = runtime.load(CONSOLE_CHUNK, chunk.as_bytes()) {
+        Err(error)
     } else {
-        runtime.exec(CONSOLE_CHUNK, chunk.as_bytes(), &[])
+        let printing =
+            format!("local __values = table.pack((function(...) {chunk}\nend)(...)) {PRINT}");
+        runtime.exec(CONSOLE_CHUNK, printing.as_bytes(), &[])
     };
     match result {
         Ok(()) => ConsoleOutcome::Done,
@@ -484,6 +487,16 @@ mod tests {
             assert_eq!(lua.console("print(n) -- five").await, done("5\n"));
             assert_eq!(lua.console("for i = 1, 2 do").await.outcome, ConsoleOutcome::Incomplete);
             assert_eq!(lua.console("for i = 1, 2 do\n print(i)\nend").await, done("1\n2\n"));
+            // What statements return is printed, as the `lua` prompt does.
+            assert_eq!(
+                lua.console("local m = n * 2 return m, nil -- ten").await,
+                done("10\tnil\n")
+            );
+            assert_eq!(lua.console("do return end").await, done(""));
+            let failed = lua.console("local a = 1\nerror('two')").await.outcome;
+            assert_eq!(failed, ConsoleOutcome::Failed("console:2: two".into()));
+            let bad = lua.console("local = 1").await.outcome;
+            assert!(matches!(bad, ConsoleOutcome::Failed(m) if m.starts_with("console:1:")));
             let failed = lua.console("print('before') error('boom')").await;
             assert_eq!(failed.printed, "before\n");
             assert_eq!(failed.outcome, ConsoleOutcome::Failed("console:1: boom".into()));
