@@ -198,6 +198,52 @@ fn an_edit_on_disk_rerenders_and_bursts_coalesce() {
 }
 
 #[test]
+fn console_commands_arriving_while_a_round_runs_are_rendered_together() {
+    let server = Server::start_in(plan_dir(), &[]);
+    smol::block_on(async {
+        let mut ws = watchers(&server, 1).await.remove(0);
+        let (first, _) = next_view(&mut ws).await;
+        // The view function now takes 300 ms and counts its runs, so the ten
+        // moves below queue up behind the round the first change starts.
+        let slow = "local view = planhost.views.work\n\
+                    runs = 0\n\
+                    planhost.view('work', function()\n\
+                    runs = runs + 1\n\
+                    local t = os.clock() while os.clock() - t < 0.3 do end\n\
+                    return view() end)";
+        assert_eq!(server.console(slow)["status"], "ok");
+        std::thread::scope(|scope| {
+            for k in 0..10 {
+                let server = &server;
+                scope.spawn(move || {
+                    let answer = server.console(&format!("rank({}, 1)", 1 + k % 3));
+                    assert_eq!(answer["status"], "ok", "{answer}");
+                });
+            }
+        });
+        let ids = "local ids = {} for i, item in ipairs(items) do ids[i] = item.id end \
+                   return table.concat(ids, ',')";
+        let last = server.console(ids)["output"].as_str().unwrap().trim().to_owned();
+        let expected: Vec<&str> = last.split(',').collect();
+        let mut renders = 0;
+        loop {
+            let (rev, envelope) = next_view(&mut ws).await;
+            assert!(rev > first);
+            renders += 1;
+            if order(html(&envelope)) == expected {
+                break;
+            }
+        }
+        assert!(stays_quiet(&mut ws, Duration::from_millis(800)).await);
+        // Eleven changes (and the `ids` line): the round the first starts,
+        // then one or two for the rest, not one each.
+        let runs: u32 = server.console("runs")["output"].as_str().unwrap().trim().parse().unwrap();
+        assert!((1..=3).contains(&runs), "eleven changes ran the view {runs} times");
+        assert!(renders <= runs, "{renders} renders from {runs} runs");
+    });
+}
+
+#[test]
 fn lua_and_plugin_errors_reach_clients_while_the_last_good_view_stays() {
     let server = Server::start_in(plan_dir(), &[]);
     smol::block_on(async {

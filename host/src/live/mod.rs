@@ -11,7 +11,7 @@ pub mod terminal;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -23,7 +23,9 @@ use crate::render::Renderers;
 /// Topics the live loop produces start with this.
 pub const VIEW_TOPIC_PREFIX: &str = "view/";
 
-/// How long the loop waits after a change for more changes to join it.
+/// How long the loop waits for more changes to join a round that starts
+/// within this time of the last one's end (a burst). A change that finds
+/// the loop idle starts a round at once.
 pub const COALESCE: Duration = Duration::from_millis(3);
 
 /// The topic of a (view, renderer) pair.
@@ -189,14 +191,21 @@ impl Live {
     }
 
     async fn run(mut self, inbox: flume::Receiver<LiveEvent>) {
+        // The first change after a quiet spell goes out at once; changes
+        // that arrive while a round runs, or right after, are one burst and
+        // join the next round together.
+        let mut last_round_end: Option<Instant> = None;
         while let Ok(event) = inbox.recv_async().await {
             let mut round = Round::default();
             self.note(event, &mut round);
-            smol::Timer::after(COALESCE).await;
+            if last_round_end.is_some_and(|end| end.elapsed() < COALESCE) {
+                smol::Timer::after(COALESCE).await;
+            }
             while let Ok(event) = inbox.try_recv() {
                 self.note(event, &mut round);
             }
             self.process(round).await;
+            last_round_end = Some(Instant::now());
         }
     }
 
