@@ -77,10 +77,8 @@ end
 -- result says whether every entry's weeks is an integer. The weeks table
 -- is shared: read it, do not change it.
 -- (The analysis asks for every item after every change, and the feasible
--- line for every item above it, while estimates change rarely: the
--- answer is remembered on the list, beside its entries, and `set` forgets
--- it. Entries' weeks are worked out by `check`, which `parse` and `set`
--- run, so a list changed any other way was never counted right.)
+-- line for every item above it, while estimates change rarely: the answer
+-- is remembered in the list's memo, which `set` forgets.)
 local math_type = math.type
 local function count(entries)
   local weeks, integral = {}, true
@@ -101,11 +99,13 @@ local function count(entries)
   return { weeks = weeks, integral = integral }
 end
 
+local memo_of = kvlist.memo
 function M.totals(entries, present)
-  local counted = entries.counted
+  local memo = entries.memo
+  local counted = memo and memo.totals
   if counted == nil then
     counted = count(entries)
-    entries.counted = counted
+    memo_of(entries).totals = counted
   end
   local weeks = counted.weeks
   if present then
@@ -134,14 +134,12 @@ function M.set(entries, skill, size)
   end
   if size == nil or size == "" or size == "-" then
     kvlist.set(entries, skill, nil)
-    entries.counted = nil
     return entries
   end
   if M.weeks(size) == nil then
     error("bad size '" .. tostring(size) .. "' for " .. skill .. ": " .. M.HELP, 0)
   end
   kvlist.set(entries, skill, size)
-  entries.counted = nil
   for _, entry in ipairs(entries) do
     M.check(entry)
   end

@@ -68,9 +68,24 @@ function M.has(entries, key)
   return false
 end
 
+-- What is worked out from a list (an item's weeks per skill, its track,
+-- its triage) can be remembered in `M.memo(entries)`, a table kept on the
+-- list beside its entries (which only ipairs and numeric loops read);
+-- `set` forgets it. So change lists through `set`, or replace them: an
+-- entry edited in place keeps the old answers.
+function M.memo(entries)
+  local memo = entries.memo
+  if memo == nil then
+    memo = {}
+    entries.memo = memo
+  end
+  return memo
+end
+
 -- Sets `key` to `value` in place of its first entry (dropping any later
 -- ones), or appends it; a nil `value` removes the key.
 function M.set(entries, key, value)
+  entries.memo = nil
   local kept, placed = {}, false
   for _, entry in ipairs(entries) do
     if entry.key ~= key then

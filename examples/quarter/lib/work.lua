@@ -93,12 +93,27 @@ function M.total_weeks(item)
   return total
 end
 
-function M.track(item)
-  local track = kvlist.get(item.tags, "track")
+-- (Track and triage are remembered in the tags' memo, which `kvlist.set`
+-- forgets: every view row asks for both after every change.)
+local memo_of = kvlist.memo
+
+local function track_of(tags)
+  local track = kvlist.get(tags, "track")
   if track == nil or track == "" then
     return nil
   end
   return track
+end
+
+function M.track(item)
+  local tags = item.tags
+  local memo = tags.memo
+  local track = memo and memo.track
+  if track == nil then
+    track = track_of(tags) or false
+    memo_of(tags).track = track
+  end
+  return track or nil
 end
 
 local function parse_level(text)
@@ -116,9 +131,8 @@ local level = num.remembered(parse_level)
 
 -- Merged triage: an explicit `Triage` wins, otherwise the most important
 -- (lowest) group value; nil when untriaged.
--- (One pass over the tags: every view row asks.)
-function M.triage(item)
-  local tags, explicit_seen, best = item.tags, false, nil
+local function triage_of(tags)
+  local explicit_seen, best = false, nil
   for i = 1, #tags do
     local tag = tags[i]
     if tag == nil then
@@ -142,6 +156,17 @@ function M.triage(item)
     end
   end
   return best
+end
+
+function M.triage(item)
+  local tags = item.tags
+  local memo = tags.memo
+  local triage = memo and memo.triage
+  if triage == nil then
+    triage = triage_of(tags) or false
+    memo_of(tags).triage = triage
+  end
+  return triage or nil
 end
 
 -- Sets the explicit triage (a positive number), or removes it (nil).

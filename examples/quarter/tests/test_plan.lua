@@ -5,6 +5,7 @@ local check = require("tests.lib.check")
 local Plan = require("lib.plan")
 local work = require("lib.work")
 local people = require("lib.people")
+local kvlist = require("lib.kvlist")
 
 local t = check.suite("test_plan")
 
@@ -232,6 +233,30 @@ t.case("estimates, triage and tags change in place", function()
   check.eq(work.track(p:item(5)), "Core")
   check.raises(function() p:item(99) end, "no work item 99")
   check.raises(function() p:estimate(99, "Web", "M") end, "no work item 99")
+end)
+
+t.case("edits are seen after weeks, track and triage were remembered", function()
+  local p = small()
+  local before = {}
+  for _, item in ipairs(p.work.items) do
+    before[item.id] = { weeks = work.weeks(item), track = work.track(item),
+      triage = work.triage(item) }
+  end
+  check.eq(work.track(p:item(5)), before[5].track, "asked twice, the same answer")
+  p:estimate(1, "Web", "2L")
+  check.eq(work.weeks(p:item(1)).Web, 6)
+  p:set_triage(4, 1.5)
+  check.eq(work.triage(p:item(4)), 1.5)
+  p:set_triage(3, nil)
+  check.eq(work.triage(p:item(3)), 1, "without Triage the group values count")
+  p:set_tag(5, "track", "Core")
+  check.eq(work.track(p:item(5)), "Core")
+  p:set_tag(5, "track", nil)
+  check.eq(work.track(p:item(5)), nil)
+  -- A list replaced from the console is read afresh.
+  p:item(2).tags = kvlist.parse("track:Ads,Triage:3")
+  check.eq({ work.track(p:item(2)), work.triage(p:item(2)) }, { "Ads", 3 })
+  check.eq(p:analyze().rows[1].weeks.Web, 6)
 end)
 
 t.case("moving items and the cutline", function()
