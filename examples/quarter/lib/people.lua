@@ -84,13 +84,12 @@ local function repeats_a_skill(entries)
   return false
 end
 
--- Supply in weeks per skill: sum over people of fraction x weeks,
--- rounded to two decimals.
--- (Every change asks: a person whose entries name each skill once adds
--- them as they are, which is what `fractions` would give, without a
+local valid_skill, memo_of = estimates.valid_skill, kvlist.memo
+
+-- Supply worked out afresh. (A person whose entries name each skill once
+-- adds them as they are, which is what `fractions` would give, without a
 -- table per person.)
-local valid_skill = estimates.valid_skill
-function M.supply(people, weeks)
+local function sum(people, weeks)
   local supply, list = {}, people.list
   for p = 1, #list do
     local person = list[p]
@@ -118,6 +117,48 @@ function M.supply(people, weeks)
   for skill, total in pairs(supply) do
     supply[skill] = num.round(total)
   end
+  return supply
+end
+
+local function still_valid(kept, weeks, list)
+  if kept == nil or kept.weeks ~= weeks or kept.count ~= #list then
+    return false
+  end
+  local persons, memos = kept.persons, kept.memos
+  for p = 1, kept.count do
+    local person = list[p]
+    if person ~= persons[p] or person.skills.memo ~= memos[p] then
+      return false
+    end
+  end
+  return true
+end
+
+-- Supply in weeks per skill: sum over people of fraction x weeks,
+-- rounded to two decimals. The table is shared: read it, do not change it.
+-- (Every change asks twice, for the feasible line a command prints and
+-- for the analysis, and the team changes rarely: the answer is kept on
+-- `people` with the weeks, each person and each skills list's memo it
+-- came from, and worked out again when any of them differs: a person
+-- added, removed or replaced, a skills list set (`kvlist.set` forgets its
+-- memo) or replaced.)
+function M.supply(people, weeks)
+  local list, kept = people.list, people.kept_supply
+  if still_valid(kept, weeks, list) then
+    return kept.supply
+  end
+  local persons, memos, count = {}, {}, #list
+  for p = 1, count do
+    local person = list[p]
+    if person == nil then
+      count = p - 1
+      break -- where ipairs would stop
+    end
+    persons[p], memos[p] = person, memo_of(person.skills)
+  end
+  local supply = sum(people, weeks)
+  people.kept_supply = { weeks = weeks, count = count, persons = persons, memos = memos,
+    supply = supply }
   return supply
 end
 

@@ -289,13 +289,25 @@ t.case("people: fractions, hiring and assigning", function()
   check.eq(p:supply(), { Web = 15, QA = 10, Native = 5 })
   check.raises(function() p:assign(3, "QA", 2) end, "bad fraction '2' for QA")
   -- A skill named twice adds up (people.tsv allows it), as `fractions` does.
-  p:person(2).skills[#p:person(2).skills + 1] = { key = "Web", value = "0.25" }
+  -- (Lists are replaced, not edited in place: see kvlist.memo.)
+  local function append(person, text)
+    person.skills = kvlist.parse(kvlist.format(person.skills) .. "," .. text)
+  end
+  append(p:person(2), "Web:0.25")
   check.eq(people.fractions(p:person(2)), { Web = 0.75, QA = 0.5 })
   check.eq(p:supply(), { Web = 17.5, QA = 10, Native = 5 })
   -- Unusable entries count nothing.
-  p:person(1).skills[#p:person(1).skills + 1] = { key = "QA", value = "lots" }
-  p:person(1).skills[#p:person(1).skills + 1] = { key = "9x", value = "0.5" }
+  append(p:person(1), "QA:lots,9x:0.5")
   check.eq(p:supply(), { Web = 17.5, QA = 10, Native = 5 })
+  -- The supply is worked out again when the plan's weeks or the team change.
+  p.plan.weeks = 26
+  check.eq(p:supply(), { Web = 45.5, QA = 26, Native = 13 })
+  local leaving = table.remove(p.people.list, 3)
+  check.eq(p:supply(), { Web = 45.5, QA = 13 })
+  p.people.list[2] = leaving
+  check.eq(p:supply(), { Web = 26, QA = 13, Native = 13 })
+  p:assign(3, "QA", 0.25, "Web", 0.25)
+  check.eq(p:supply(), { Web = 32.5, QA = 6.5, Native = 13 })
   check.raises(function() p:hire("Di", "Web:0.5") end, "skills add up to 0.5, not 1")
   check.raises(function() p:person(9) end, "no person 9")
 end)
