@@ -41,7 +41,12 @@ const MAX_DEPTH: usize = 200;
 /// a JSON tree first (a view of thousands of rows is written once per
 /// change). Errors say where in the value the problem is (`items[3].owner`).
 pub fn to_json_text(value: Value<'_>) -> Result<String, String> {
-    let mut writer = Writer { out: Vec::with_capacity(4096), path: Vec::new(), open: Vec::new() };
+    let mut writer = Writer {
+        out: Vec::with_capacity(4096),
+        path: Vec::new(),
+        open: Vec::new(),
+        spare: Vec::new(),
+    };
     writer.value(value)?;
     // Every piece written is UTF-8: strings go through a lossy conversion.
     String::from_utf8(writer.out).map_err(|e| format!("the value's JSON text: {e}"))
@@ -53,6 +58,8 @@ struct Writer<'gc> {
     path: Vec<Step<'gc>>,
     /// The tables being written, outermost first, to find cycles.
     open: Vec<Table<'gc>>,
+    /// Emptied entry lists, reused by the next tables (a view has thousands).
+    spare: Vec<Vec<(Value<'gc>, Value<'gc>)>>,
 }
 
 impl<'gc> Writer<'gc> {
@@ -102,8 +109,16 @@ impl<'gc> Writer<'gc> {
     }
 
     fn table(&mut self, table: Table<'gc>) -> Result<(), String> {
-        // One walk over the table: a view writes thousands of them per change.
-        let mut entries: Vec<(Value<'gc>, Value<'gc>)> = table.iter().collect();
+        // One walk over the table into a reused list.
+        let mut entries = self.spare.pop().unwrap_or_default();
+        entries.extend(table.iter());
+        let written = self.entries(&mut entries);
+        entries.clear();
+        self.spare.push(entries);
+        written
+    }
+
+    fn entries(&mut self, entries: &mut [(Value<'gc>, Value<'gc>)]) -> Result<(), String> {
         let count = entries.len();
         // Keys are distinct, so integer keys all within 1..=count are 1..count:
         // a sequence (an empty table counts as an empty array).
@@ -115,7 +130,7 @@ impl<'gc> Writer<'gc> {
                 _ => 0,
             });
             self.out.push(b'[');
-            for (index, (_, value)) in entries.into_iter().enumerate() {
+            for (index, &(_, value)) in entries.iter().enumerate() {
                 if index > 0 {
                     self.out.push(b',');
                 }
@@ -146,16 +161,15 @@ impl<'gc> Writer<'gc> {
                 at(&self.path)
             ));
         }
-        let mut fields: Vec<(piccolo::String<'gc>, Value<'gc>)> = entries
-            .into_iter()
-            .filter_map(|(key, value)| match key {
-                Value::String(key) => Some((key, value)),
-                _ => None,
-            })
-            .collect();
-        fields.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        // Every key is a string now.
+        let key_bytes = |key: &Value<'gc>| match *key {
+            Value::String(key) => key.as_bytes(),
+            _ => &[],
+        };
+        entries.sort_unstable_by(|a, b| key_bytes(&a.0).cmp(key_bytes(&b.0)));
         self.out.push(b'{');
-        for (i, (key, value)) in fields.into_iter().enumerate() {
+        for (i, &(key, value)) in entries.iter().enumerate() {
+            let Value::String(key) = key else { continue };
             if i > 0 {
                 self.out.push(b',');
             }
