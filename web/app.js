@@ -281,19 +281,25 @@ function handleFrame(text) {
 }
 
 /**
- * The data a patch frame describes: `pieces` are strings and `[start,
- * length]` copies of the data of rev `base`. Null if this page does not
- * hold that data or the result is not the announced length and checksum.
+ * The data a patch frame describes: `pieces` are strings and `[offset,
+ * length]` copies of the data of rev `base`, each starting `offset` after
+ * the end of the previous copy (the start of the data for the first). Null
+ * if this page does not hold that data or the result is not the announced
+ * length and checksum.
  */
 function patched(frame) {
   const base = state.data;
   if (base == null || frame.base !== state.rev || !Array.isArray(frame.pieces)) return null;
   const parts = [];
+  let end = 0;
   for (const piece of frame.pieces) {
     if (typeof piece === 'string') { parts.push(piece); continue; }
-    const [start, length] = Array.isArray(piece) ? piece : [];
-    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(length) || start < 0 || length < 0 || start + length > base.length) return null;
+    const [offset, length] = Array.isArray(piece) ? piece : [];
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length)) return null;
+    const start = end + offset;
+    if (start < 0 || length < 0 || start + length > base.length) return null;
     parts.push(base.substring(start, start + length));
+    end = start + length;
   }
   const data = parts.join('');
   return data.length === frame.length && checksum(data) === frame.check ? data : null;

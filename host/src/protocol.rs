@@ -40,9 +40,10 @@ pub enum ServerFrame {
     /// A topic's message; `rev` grows with every publish.
     Message { topic: String, rev: u64, data: String },
     /// A topic's message written against message `base`, which the client
-    /// was sent last: `pieces` are `[start, length]` copies of the base's
-    /// data and strings, `length` the new data's length (both in UTF-16
-    /// units), `check` its [`crate::patch::checksum`].
+    /// was sent last: `pieces` are strings and `[offset, length]` copies of
+    /// the base's data (`offset` from the end of the previous copy),
+    /// `length` the new data's length (all in UTF-16 units), `check` its
+    /// [`crate::patch::checksum`].
     Patch {
         topic: String,
         rev: u64,
