@@ -160,11 +160,12 @@ pub fn spawn(
 }
 
 /// Quiet time after which the Lua thread finishes a collection cycle (5-10
-/// ms for a 2,000-item plan). Short enough to fall between the commands of a
-/// meeting; long enough not to fall between a change and the views it
-/// triggers, nor to take a core while those views are rendered and sent
-/// (20-30 ms for a 2,000-item plan to 1,000 clients).
-const COLLECT_WHEN_IDLE_FOR: Duration = Duration::from_millis(100);
+/// ms for a 2,000-item plan, and a command arriving meanwhile waits). Short
+/// enough to fall between the commands of a meeting; long enough not to fall
+/// between a change and the views it triggers, nor to take a core while
+/// those views are rendered and sent (20-40 ms for a 2,000-item plan to
+/// 1,000 clients).
+const COLLECT_WHEN_IDLE_FOR: Duration = Duration::from_millis(60);
 
 fn lua_main(
     budget: Budget,
