@@ -16,7 +16,9 @@
 //! 2. Where the time of one change goes, in this process with planhost's
 //!    own Lua thread and plugin registry, the steps of the server's live
 //!    loop one by one: the console command, the `work` view's data, its
-//!    render by the `table` plugin, the view envelope and the message frame.
+//!    render by the `table` plugin, the view envelope and the message frame,
+//!    with the same pause between changes as the served rounds (the Lua
+//!    thread collects garbage when idle).
 //! 3. For each client count N: start `planhost serve DIR` (release build),
 //!    connect N clients (one smol task each, all on one thread) subscribed
 //!    to `view/work/table` and, as browsers do, offering permessage-deflate
@@ -403,6 +405,9 @@ fn breakdown(dir: &Path, warm_up: &[String], commands: &[String]) -> Steps {
         let mut previous = serde_json::to_string(&Envelope { html: Some(html), error: None })
             .expect("an envelope");
         for command in warm_up.iter().chain(commands) {
+            // Idle between changes, as the served rounds are (the Lua thread
+            // collects garbage when idle).
+            Timer::after(ROUND_PAUSE).await;
             let start = Instant::now();
             let reply = lua.console(command).await;
             steps.console.push(us(start));
