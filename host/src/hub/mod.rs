@@ -53,7 +53,7 @@ pub enum Command {
     /// against the topic's current message.
     Publish {
         topic: String,
-        data: String,
+        data: Arc<str>,
         delivery: Delivery,
         delta: Option<Delta>,
         reply: flume::Sender<Published>,
@@ -107,7 +107,7 @@ impl HubHandle {
     pub async fn publish(
         &self,
         topic: &str,
-        data: String,
+        data: impl Into<Arc<str>>,
         delivery: Delivery,
     ) -> Result<Published, HubClosed> {
         self.publish_delta(topic, data, delivery, None).await
@@ -118,11 +118,12 @@ impl HubHandle {
     pub async fn publish_delta(
         &self,
         topic: &str,
-        data: String,
+        data: impl Into<Arc<str>>,
         delivery: Delivery,
         delta: Option<Delta>,
     ) -> Result<Published, HubClosed> {
         let (reply, answer) = flume::bounded(1);
+        let data = data.into();
         self.send(Command::Publish { topic: topic.to_owned(), data, delivery, delta, reply })
             .await?;
         answer.recv_async().await.map_err(|_| HubClosed)
@@ -133,12 +134,12 @@ impl HubHandle {
     pub fn publish_blocking(
         &self,
         topic: &str,
-        data: String,
+        data: impl Into<Arc<str>>,
         delivery: Delivery,
     ) -> Result<Published, HubClosed> {
         let (reply, answer) = flume::bounded(1);
-        let command =
-            Command::Publish { topic: topic.to_owned(), data, delivery, delta: None, reply };
+        let (topic, data) = (topic.to_owned(), data.into());
+        let command = Command::Publish { topic, data, delivery, delta: None, reply };
         self.commands.send(command).map_err(|_| HubClosed)?;
         answer.recv().map_err(|_| HubClosed)
     }
@@ -256,7 +257,7 @@ impl Hub {
             Command::Unsubscribe { client, topic } => self.unsubscribe(client, &topic),
             Command::Disconnect { client } => self.disconnect(client),
             Command::Publish { topic, data, delivery, delta, reply } => {
-                let _ = reply.try_send(self.publish(topic, &data, delivery, delta));
+                let _ = reply.try_send(self.publish(topic, data, delivery, delta));
             }
             Command::ListTopics { reply } => {
                 let _ = reply.try_send(self.list_topics());
@@ -353,13 +354,19 @@ impl Hub {
     fn publish(
         &mut self,
         topic: String,
-        data: &str,
+        data: Arc<str>,
         delivery: Delivery,
         delta: Option<Delta>,
     ) -> Published {
         self.last_rev += 1;
         let rev = self.last_rev;
-        let mut frame = Frame::whole(rev, encode_message(&topic, rev, data));
+        // Written when a session first needs it: subscribers that take the
+        // patch need not wait for a large message to be encoded.
+        let whole = {
+            let (topic, data) = (topic.clone(), data.clone());
+            Text::later(move || encode_message(&topic, rev, &data))
+        };
+        let mut frame = Frame { rev, text: whole, patch: None };
         let entry = self.topics.entry(topic.clone()).or_insert_with(|| Topic {
             current: None,
             delivery,
@@ -444,7 +451,7 @@ mod tests {
     }
 
     fn publish(hub: &mut Hub, topic: &str, data: &str, delivery: Delivery) -> Published {
-        hub.publish(topic.to_owned(), data, delivery, None)
+        hub.publish(topic.to_owned(), data.into(), delivery, None)
     }
 
     fn received(rx: &Outbox) -> Vec<ServerFrame> {
@@ -554,13 +561,15 @@ mod tests {
             other => panic!("expected a latest-wins notice, got {other:?}"),
         };
         assert!(taken(&rx).unwrap().starts_with(r#"{"type":"message""#));
-        let second = hub.publish("view".into(), &new, Delivery::LatestWins, delta(first.rev));
+        let second =
+            hub.publish("view".into(), new.as_str().into(), Delivery::LatestWins, delta(first.rev));
         let text = taken(&rx).unwrap();
         let frame: ServerFrame = serde_json::from_str(&text).unwrap();
         let ServerFrame::Patch { rev, base, length, .. } = frame else { panic!("{text}") };
         assert_eq!((rev, base, length), (second.rev, first.rev, new.len()));
         // A delta against an older message than the current one is dropped.
-        let third = hub.publish("view".into(), &old, Delivery::LatestWins, delta(first.rev));
+        let third =
+            hub.publish("view".into(), old.as_str().into(), Delivery::LatestWins, delta(first.rev));
         let text = taken(&rx).unwrap();
         assert!(matches!(
             serde_json::from_str(&text).unwrap(),
@@ -573,7 +582,7 @@ mod tests {
         // A topic where every message counts carries no patches.
         hub.subscribe(1, "log".into(), None, true);
         let base = publish(&mut hub, "log", &old, Delivery::Every);
-        hub.publish("log".into(), &new, Delivery::Every, delta(base.rev));
+        hub.publish("log".into(), new.as_str().into(), Delivery::Every, delta(base.rev));
         let frames: Vec<_> = received(&rx).into_iter().collect();
         assert_eq!(frames.len(), 2);
         assert!(frames.iter().all(|f| matches!(f, ServerFrame::Message { .. })), "{frames:?}");

@@ -9,23 +9,62 @@ use async_tungstenite::tungstenite::protocol::frame::Utf8Bytes;
 /// A frame's JSON text, shared by every recipient, with room for one
 /// compressed form of it (made by the first session that sends it
 /// compressed, then shared the same way; None if compressing failed).
-#[derive(Debug, Clone)]
-pub struct Text {
-    text: Utf8Bytes,
-    compressed: Arc<OnceLock<Option<Box<[u8]>>>>,
+/// The text itself may be written only when a session first needs it
+/// ([`Text::later`]).
+#[derive(Clone)]
+pub struct Text(Arc<TextInner>);
+
+struct TextInner {
+    text: OnceLock<Utf8Bytes>,
+    /// Writes the text, for a text made with [`Text::later`].
+    write: Mutex<Option<Writing>>,
+    compressed: OnceLock<Option<Box<[u8]>>>,
+}
+
+type Writing = Box<dyn FnOnce() -> String + Send>;
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.text.get() {
+            Some(text) => f.debug_tuple("Text").field(&text.as_str()).finish(),
+            None => f.write_str("Text(not written yet)"),
+        }
+    }
 }
 
 impl Text {
     pub fn new(text: impl Into<Utf8Bytes>) -> Text {
-        Text { text: text.into(), compressed: Arc::default() }
+        Text(Arc::new(TextInner {
+            text: OnceLock::from(text.into()),
+            write: Mutex::new(None),
+            compressed: OnceLock::new(),
+        }))
+    }
+
+    /// A text `write` makes when it is first needed (by whichever thread
+    /// needs it first; the others wait for it). A large message that most
+    /// recipients get as a patch is then not written before the patches go.
+    pub fn later(write: impl FnOnce() -> String + Send + 'static) -> Text {
+        Text(Arc::new(TextInner {
+            text: OnceLock::new(),
+            write: Mutex::new(Some(Box::new(write))),
+            compressed: OnceLock::new(),
+        }))
+    }
+
+    fn text(&self) -> &Utf8Bytes {
+        self.0.text.get_or_init(|| {
+            let write = self.0.write.lock().unwrap_or_else(|e| e.into_inner()).take();
+            write.map_or_else(String::new, |write| write()).into()
+        })
     }
 
     pub fn as_str(&self) -> &str {
-        self.text.as_str()
+        self.text().as_str()
     }
 
     pub fn as_bytes(&self) -> &[u8] {
-        self.text.as_bytes()
+        self.text().as_bytes()
     }
 
     /// The compressed form, made with `compress` by the first caller.
@@ -33,9 +72,8 @@ impl Text {
         &self,
         compress: impl FnOnce(&[u8]) -> Option<Vec<u8>>,
     ) -> Option<&[u8]> {
-        let made = self
-            .compressed
-            .get_or_init(|| compress(self.text.as_bytes()).map(Vec::into_boxed_slice));
+        let made =
+            self.0.compressed.get_or_init(|| compress(self.as_bytes()).map(Vec::into_boxed_slice));
         made.as_deref()
     }
 }
@@ -231,6 +269,32 @@ mod tests {
         tx.offer_latest(&plain, patched(2, 1));
         assert_eq!(taken(&plain).as_deref(), Some("2"), "a subscriber that did not ask");
         drop(rx);
+    }
+
+    #[test]
+    fn a_later_text_is_written_once_when_first_needed() {
+        let writes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = writes.clone();
+        let text = Text::later(move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+            "written".to_owned()
+        });
+        let copy = text.clone();
+        assert_eq!(writes.load(Ordering::SeqCst), 0, "nothing needed it yet");
+        let readers: Vec<_> = (0..4)
+            .map(|_| {
+                std::thread::spawn({
+                    let copy = copy.clone();
+                    move || copy.as_str().to_owned()
+                })
+            })
+            .collect();
+        for reader in readers {
+            assert_eq!(reader.join().unwrap(), "written");
+        }
+        assert_eq!(text.as_bytes(), b"written");
+        assert_eq!(text.compressed_with(|bytes| Some(bytes.to_vec())), Some(&b"written"[..]));
+        assert_eq!(writes.load(Ordering::SeqCst), 1);
     }
 
     #[test]

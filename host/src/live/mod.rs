@@ -263,9 +263,13 @@ impl Live {
             by_view.entry(pair.view.clone()).or_default().push(pair);
         }
         for (view, pairs) in by_view {
+            let started = Instant::now();
             let data = self.lua.view_data(&view).await.map(Arc::<str>::from);
+            tracing::debug!(view, "view data in {:?}", started.elapsed());
             for pair in pairs {
+                let started = Instant::now();
                 self.update(pair, &data, round.plugins_swapped).await;
+                tracing::debug!(view, "rendered and published in {:?}", started.elapsed());
             }
         }
         for (pair, reply) in round.replies {
@@ -322,7 +326,7 @@ impl Live {
             }
             None => None,
         };
-        match self.hub.publish_delta(&topic, text.to_string(), Delivery::LatestWins, delta).await {
+        match self.hub.publish_delta(&topic, text.clone(), Delivery::LatestWins, delta).await {
             Ok(published) => {
                 self.shown.insert(pair, Shown { envelope, rev: published.rev, text });
             }
