@@ -31,7 +31,9 @@
 //!    cutline up a place) with `POST /api/console`
 //!    and time from just before the request to when each client has a
 //!    message with a higher `rev` than it held. Clients read frames by hand
-//!    (see `support::FrameReader`), looking only at the `rev` near the start.
+//!    (see `support::FrameReader`), looking only at the `rev` near the start;
+//!    a client whose compressed payload starts with the bytes another one
+//!    already inflated takes that head (`support::InflatedHeads`).
 //!    Then as many rounds publish the last envelope of step 2 on the same
 //!    topic with `POST /api/publish` (latest-wins): the fan-out of the same
 //!    bytes without the plan's work, so the two can be told apart.
@@ -61,7 +63,9 @@ use planhost_tests::TempDir;
 use smol::net::TcpStream;
 use smol::{Executor, Task, Timer};
 
-use support::{FrameReader, cpu_ms, http, machine_summary, number_after, percentile_ms};
+use support::{
+    FrameReader, InflatedHeads, cpu_ms, http, machine_summary, number_after, percentile_ms,
+};
 
 // The allocator the planhost binary runs with (host/src/main.rs), so the
 // steps measured in this process cost what they cost in the server.
@@ -546,6 +550,8 @@ struct Shared {
     failed: AtomicUsize,
     first_error: Mutex<Option<String>>,
     connect_gate: smol::lock::Semaphore,
+    /// Message heads the clients inflated, shared (see `InflatedHeads`).
+    heads: Arc<InflatedHeads>,
 }
 
 impl Shared {
@@ -560,6 +566,7 @@ impl Shared {
             failed: AtomicUsize::new(0),
             first_error: Mutex::new(None),
             connect_gate: smol::lock::Semaphore::new(CONCURRENT_CONNECTS),
+            heads: Arc::default(),
         }
     }
 
@@ -900,7 +907,7 @@ async fn receive(
     shared: &Shared,
     finished: &mut Finished,
 ) -> Result<(), String> {
-    let mut frames = FrameReader::new();
+    let mut frames = FrameReader::sharing(shared.heads.clone());
     let mut held = loop {
         let frame = frames.next(stream, REV_WINDOW, frame_rev).await?;
         if let Some((rev, _)) = frame.head.filter(|_| frame.opcode == 0x1) {

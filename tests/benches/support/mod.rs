@@ -5,10 +5,12 @@
 
 #![allow(dead_code)] // Each bench uses its own part of it.
 
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 
 use async_tungstenite::tungstenite::Message;
 use async_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -210,6 +212,50 @@ pub struct FrameReader {
     end: usize,
     /// For compressed frames: the inflater and the inflated head.
     inflater: Option<(flate2::Decompress, Vec<u8>)>,
+    /// Heads other readers inflated, if this reader shares theirs.
+    shared: Option<Arc<InflatedHeads>>,
+}
+
+/// The heads of the last few compressed payloads some reader inflated,
+/// each with the compressed bytes it came from. The server sends every
+/// client of a message the same compressed bytes; a reader whose payload
+/// starts with the same bytes that were inflated holds the same head, and
+/// takes it from here instead of inflating it again (1,000 simulated
+/// browsers share the load generator's core; each real one would inflate
+/// on its own machine).
+#[derive(Default)]
+pub struct InflatedHeads {
+    recent: Mutex<VecDeque<InflatedHead>>,
+}
+
+struct InflatedHead {
+    window: usize,
+    /// The compressed bytes inflated (a prefix of the payload).
+    input: Box<[u8]>,
+    head: Box<[u8]>,
+}
+
+impl InflatedHeads {
+    /// How many recent payloads are remembered.
+    const KEPT: usize = 4;
+
+    /// Copies the head of `payload` into `out` if it is known; its length.
+    fn find(&self, window: usize, payload: &[u8], out: &mut [u8]) -> Option<usize> {
+        let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        let known = recent
+            .iter()
+            .find(|known| known.window == window && payload.starts_with(&known.input))?;
+        out[..known.head.len()].copy_from_slice(&known.head);
+        Some(known.head.len())
+    }
+
+    fn remember(&self, window: usize, input: &[u8], head: &[u8]) {
+        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        if recent.len() == Self::KEPT {
+            recent.pop_front();
+        }
+        recent.push_back(InflatedHead { window, input: input.into(), head: head.into() });
+    }
 }
 
 impl FrameReader {
@@ -217,7 +263,18 @@ impl FrameReader {
     pub const MAX_WINDOW: usize = 32 << 10;
 
     pub fn new() -> FrameReader {
-        FrameReader { buf: vec![0; Self::MAX_WINDOW], start: 0, end: 0, inflater: None }
+        FrameReader {
+            buf: vec![0; Self::MAX_WINDOW],
+            start: 0,
+            end: 0,
+            inflater: None,
+            shared: None,
+        }
+    }
+
+    /// A reader that shares inflated heads with the others given `shared`.
+    pub fn sharing(shared: Arc<InflatedHeads>) -> FrameReader {
+        FrameReader { shared: Some(shared), ..FrameReader::new() }
     }
 
     /// Makes at least `n` bytes (n <= buffer size) available at `start`.
@@ -267,11 +324,39 @@ impl FrameReader {
             n => (2, usize::from(n)),
         };
         self.start += header;
-        let head = if compressed {
+        if compressed {
             // As much of the payload as the buffer holds is plenty to
             // inflate the first `window` bytes.
             let have = len.min(self.buf.len());
             self.fill(stream, have).await?;
+            let payload = &self.buf[self.start..self.start + have];
+            let (_, out) = self
+                .inflater
+                .get_or_insert_with(|| (flate2::Decompress::new(false), vec![0; Self::MAX_WINDOW]));
+            let known = self.shared.as_ref().and_then(|shared| shared.find(window, payload, out));
+            let head = match known {
+                Some(head_len) => look(&out[..head_len]),
+                None => self.inflate_head(have, window, look)?,
+            };
+            self.skip(stream, len).await?;
+            return Ok(Frame { opcode, len, head });
+        }
+        let head = len.min(window);
+        self.fill(stream, head).await?;
+        let head = look(&self.buf[self.start..self.start + head]);
+        self.skip(stream, len).await?;
+        Ok(Frame { opcode, len, head })
+    }
+
+    /// Inflates the first `window` bytes of the compressed payload whose
+    /// first `have` bytes are at `start`, and shows them to `look`.
+    fn inflate_head<T>(
+        &mut self,
+        have: usize,
+        window: usize,
+        look: impl FnOnce(&[u8]) -> T,
+    ) -> Result<T, String> {
+        {
             let (inflater, out) = self
                 .inflater
                 .get_or_insert_with(|| (flate2::Decompress::new(false), vec![0; Self::MAX_WINDOW]));
@@ -291,20 +376,23 @@ impl FrameReader {
                 }
                 input_len = have.min(input_len * 2);
             }
-            look(&out[..inflater.total_out() as usize])
-        } else {
-            let head = len.min(window);
-            self.fill(stream, head).await?;
-            look(&self.buf[self.start..self.start + head])
-        };
-        // Skip the payload, reading it through the buffer.
+            let head = &out[..inflater.total_out() as usize];
+            if let Some(shared) = &self.shared {
+                shared.remember(window, &self.buf[self.start..self.start + input_len], head);
+            }
+            Ok(look(head))
+        }
+    }
+
+    /// Skips a payload of `len` bytes at `start`, reading it through the buffer.
+    async fn skip(&mut self, stream: &mut TcpStream, len: usize) -> Result<(), String> {
         let mut left = len;
         loop {
             let here = left.min(self.end - self.start);
             self.start += here;
             left -= here;
             if left == 0 {
-                return Ok(Frame { opcode, len, head });
+                return Ok(());
             }
             self.fill(stream, left.min(self.buf.len())).await?;
         }
