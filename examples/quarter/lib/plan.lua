@@ -358,11 +358,13 @@ end
 -- can cross the line there).
 function Plan:feasible()
   local supply, running = self:supply(), {}
-  local ranking, by_id = self.plan.ranking, self.work.by_id
+  local ranking, by_id, totals = self.plan.ranking, self.work.by_id, estimates.totals
   for rank = 1, #ranking do
-    -- (`next` directly: the loop changes nothing it walks, and each
-    -- console move asks this.)
-    for skill, weeks in next, work.weeks(by_id[ranking[rank]]) do
+    -- (Each console move asks this: the item's remembered totals without
+    -- a second call, and `next` directly, as the loop changes nothing it
+    -- walks.)
+    local item_weeks = totals(by_id[ranking[rank]].estimates)
+    for skill, weeks in next, item_weeks do
       local total = (running[skill] or 0) + weeks
       running[skill] = total
       if total - (supply[skill] or 0) > EPSILON then
