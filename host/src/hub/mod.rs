@@ -360,13 +360,6 @@ impl Hub {
     ) -> Published {
         self.last_rev += 1;
         let rev = self.last_rev;
-        // Written when a session first needs it: subscribers that take the
-        // patch need not wait for a large message to be encoded.
-        let whole = {
-            let (topic, data) = (topic.clone(), data.clone());
-            Text::later(move || encode_message(&topic, rev, &data))
-        };
-        let mut frame = Frame { rev, text: whole, patch: None };
         let entry = self.topics.entry(topic.clone()).or_insert_with(|| Topic {
             current: None,
             delivery,
@@ -375,13 +368,22 @@ impl Hub {
         // Only subscribers of a latest-wins topic are sent patches; a patch
         // against anything but the current message would not fit.
         let current_rev = entry.current.as_ref().map(|current| current.rev);
-        if let Some(delta) = delta
-            && delivery == Delivery::LatestWins
-            && current_rev == Some(delta.base)
-        {
-            let text = encode_patch(&topic, rev, &delta);
-            frame.patch = Some(PatchFrame { base: delta.base, text: Text::new(text) });
-        }
+        let patch = delta
+            .filter(|delta| delivery == Delivery::LatestWins && current_rev == Some(delta.base))
+            .map(|delta| PatchFrame {
+                base: delta.base,
+                text: Text::new(encode_patch(&topic, rev, &delta)),
+            });
+        // With a patch, the whole message is written only when a session
+        // first needs it (a subscriber without patches, or behind): those
+        // that take the patch need not wait for a large message's encoding.
+        let whole = if patch.is_some() {
+            let (topic, data) = (topic.clone(), data.clone());
+            Text::later(move || encode_message(&topic, rev, &data))
+        } else {
+            Text::new(encode_message(&topic, rev, &data))
+        };
+        let frame = Frame { rev, text: whole, patch };
         entry.delivery = delivery;
         entry.current = Some(Frame { patch: None, ..frame.clone() });
         let mut lagging = Vec::new();
