@@ -33,7 +33,9 @@
 //!    message with a higher `rev` than it held. Clients read frames by hand
 //!    (see `support::FrameReader`), looking only at the `rev` near the start;
 //!    a client whose compressed payload starts with the bytes another one
-//!    already inflated takes that head (`support::InflatedHeads`).
+//!    already inflated takes that head (`support::InflatedHeads`), and a
+//!    client holding a round's message reads on only once the next round
+//!    starts (its socket re-armed between rounds).
 //!    Then as many rounds publish the last envelope of step 2 on the same
 //!    topic with `POST /api/publish` (latest-wins): the fan-out of the same
 //!    bytes without the plan's work, so the two can be told apart.
@@ -552,6 +554,11 @@ struct Shared {
     connect_gate: smol::lock::Semaphore,
     /// Message heads the clients inflated, shared (see `InflatedHeads`).
     heads: Arc<InflatedHeads>,
+    /// One gate per client, opened when a round after the first starts: a
+    /// client that has a round's message waits at its gate before reading
+    /// on, so its read that finds nothing and the socket's re-arming happen
+    /// between rounds, not while the other clients' messages arrive.
+    gates: Mutex<Vec<smol::channel::Sender<()>>>,
 }
 
 impl Shared {
@@ -567,7 +574,27 @@ impl Shared {
             first_error: Mutex::new(None),
             connect_gate: smol::lock::Semaphore::new(CONCURRENT_CONNECTS),
             heads: Arc::default(),
+            gates: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Lets the clients waiting for round `round` read on (the first
+    /// round finds them reading already). Before the round's clock starts.
+    fn open_round(&self, round: usize) {
+        if round > 0 {
+            for gate in self.gates.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+                // Full: that client has not reached its gate yet (it did not
+                // get the last round's message); it will pass at once.
+                let _ = gate.try_send(());
+            }
+        }
+    }
+
+    /// A new client's gate (see `gates`).
+    fn gate(&self) -> smol::channel::Receiver<()> {
+        let (open, gate) = smol::channel::bounded(1);
+        self.gates.lock().unwrap_or_else(|e| e.into_inner()).push(open);
+        gate
     }
 
     fn now_ns(&self) -> u64 {
@@ -731,7 +758,8 @@ async fn measure(
     // Clients still waiting for a lost message end when the server goes.
     server.stop();
     let finished = join_clients(tasks).await;
-    let check = smol::unblock(move || checker.join()).await.map_err(|_| "the patch check panicked")?;
+    let check =
+        smol::unblock(move || checker.join()).await.map_err(|_| "the patch check panicked")?;
     if let Some(error) = &check.mismatch {
         return Err(format!("patch check: {error}"));
     }
@@ -782,6 +810,7 @@ async fn console_round(
     command: &str,
 ) -> Result<u32, String> {
     let auth = format!("Authorization: Bearer {}\r\n", server.token);
+    shared.open_round(round);
     let start = Instant::now();
     shared.round_start[round].store(shared.now_ns(), Ordering::Release);
     shared.round.store(round, Ordering::Release);
@@ -816,6 +845,7 @@ async fn publish_round(
 ) -> Result<u32, String> {
     let auth = format!("Authorization: Bearer {}\r\n", server.token);
     let path = format!("/api/publish/{TOPIC}?delivery=latest-wins");
+    shared.open_round(round);
     let start = Instant::now();
     shared.round_start[round].store(shared.now_ns(), Ordering::Release);
     shared.round.store(round, Ordering::Release);
@@ -911,6 +941,7 @@ async fn receive(
     finished: &mut Finished,
 ) -> Result<(), String> {
     let mut frames = FrameReader::sharing(shared.heads.clone());
+    let gate = shared.gate();
     let mut held = loop {
         let frame = frames.next(stream, REV_WINDOW, frame_rev).await?;
         if let Some((rev, _)) = frame.head.filter(|_| frame.opcode == 0x1) {
@@ -941,6 +972,9 @@ async fn receive(
         }
         shared.delivered[round].fetch_add(1, Ordering::AcqRel);
         seen += 1;
+        if seen < rounds {
+            let _ = gate.recv().await;
+        }
     }
     Ok(())
 }
