@@ -397,6 +397,18 @@ mod tests {
         html
     }
 
+    /// Keys `item-0`.. and names `{name} 0`.. for `n` rows.
+    fn numbered(n: usize, name: &str) -> (Vec<String>, Vec<String>) {
+        (
+            (0..n).map(|i| format!("item-{i}")).collect(),
+            (0..n).map(|i| format!("{name} {i}")).collect(),
+        )
+    }
+
+    fn pairs<'a>(keys: &'a [String], names: &'a [String]) -> Vec<(&'a str, &'a str)> {
+        keys.iter().map(String::as_str).zip(names.iter().map(String::as_str)).collect()
+    }
+
     fn round_trip(old: &str, new: &str) -> Option<Patch> {
         let patch = diff(old, new)?;
         assert_eq!(patch.apply(old).as_deref(), Ok(new), "{old:?} -> {new:?}");
@@ -407,10 +419,8 @@ mod tests {
 
     #[test]
     fn a_moved_row_costs_its_own_text_and_the_changed_ranks() {
-        let names: Vec<String> = (0..200).map(|i| format!("Item number {i}")).collect();
-        let keys: Vec<String> = (0..200).map(|i| format!("item-{i}")).collect();
-        let rows: Vec<(&str, &str)> =
-            keys.iter().map(String::as_str).zip(names.iter().map(String::as_str)).collect();
+        let (keys, names) = numbered(200, "Item number");
+        let rows = pairs(&keys, &names);
         let old = table(&rows);
         let mut moved = rows.clone();
         let item = moved.remove(150);
@@ -424,10 +434,8 @@ mod tests {
 
     #[test]
     fn a_large_text_gets_the_same_checksum_beside_the_diff() {
-        let names: Vec<String> = (0..3000).map(|i| format!("Item número {i} 😀")).collect();
-        let keys: Vec<String> = (0..3000).map(|i| format!("item-{i}")).collect();
-        let rows: Vec<(&str, &str)> =
-            keys.iter().map(String::as_str).zip(names.iter().map(String::as_str)).collect();
+        let (keys, names) = numbered(3000, "Item número 😀");
+        let rows = pairs(&keys, &names);
         let old = table(&rows);
         let mut moved = rows.clone();
         let item = moved.remove(2500);

@@ -97,24 +97,29 @@ end
 -- forgets: every view row asks for both after every change.)
 local memo_of = kvlist.memo
 
-local function track_of(tags)
+-- `read(tags)` for an item, remembered in its tags' memo under `name`
+-- (false stands for nil).
+local function remembered(name, read)
+  return function(item)
+    local tags = item.tags
+    local memo = tags.memo
+    local answer = memo and memo[name]
+    if answer == nil then
+      answer = read(tags) or false
+      memo_of(tags)[name] = answer
+    end
+    return answer or nil
+  end
+end
+
+-- The item's track (its `track` tag), or nil.
+M.track = remembered("track", function(tags)
   local track = kvlist.get(tags, "track")
   if track == nil or track == "" then
     return nil
   end
   return track
-end
-
-function M.track(item)
-  local tags = item.tags
-  local memo = tags.memo
-  local track = memo and memo.track
-  if track == nil then
-    track = track_of(tags) or false
-    memo_of(tags).track = track
-  end
-  return track or nil
-end
+end)
 
 local function parse_level(text)
   local value = tonumber(text)
@@ -158,16 +163,7 @@ local function triage_of(tags)
   return best
 end
 
-function M.triage(item)
-  local tags = item.tags
-  local memo = tags.memo
-  local triage = memo and memo.triage
-  if triage == nil then
-    triage = triage_of(tags) or false
-    memo_of(tags).triage = triage
-  end
-  return triage or nil
-end
+M.triage = remembered("triage", triage_of)
 
 -- Sets the explicit triage (a positive number), or removes it (nil).
 function M.set_triage(item, value)
