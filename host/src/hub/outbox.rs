@@ -2,7 +2,7 @@
 //! waiting, drained by the client's session.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use async_tungstenite::tungstenite::protocol::frame::Utf8Bytes;
 
@@ -11,52 +11,44 @@ use async_tungstenite::tungstenite::protocol::frame::Utf8Bytes;
 /// compressed, then shared the same way; None if compressing failed).
 /// The text itself may be written only when a session first needs it
 /// ([`Text::later`]).
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Text(Arc<TextInner>);
 
+#[derive(Debug)]
 struct TextInner {
-    text: OnceLock<Utf8Bytes>,
-    /// Writes the text, for a text made with [`Text::later`].
-    write: Mutex<Option<Writing>>,
+    body: Body,
     compressed: OnceLock<Option<Box<[u8]>>>,
 }
 
-type Writing = Box<dyn FnOnce() -> String + Send>;
-
-impl std::fmt::Debug for Text {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0.text.get() {
-            Some(text) => f.debug_tuple("Text").field(&text.as_str()).finish(),
-            None => f.write_str("Text(not written yet)"),
-        }
-    }
+#[derive(Debug)]
+enum Body {
+    Ready(Utf8Bytes),
+    Later(LazyLock<Utf8Bytes, Writing>),
 }
+
+type Writing = Box<dyn FnOnce() -> Utf8Bytes + Send>;
 
 impl Text {
     pub fn new(text: impl Into<Utf8Bytes>) -> Text {
-        Text(Arc::new(TextInner {
-            text: OnceLock::from(text.into()),
-            write: Mutex::new(None),
-            compressed: OnceLock::new(),
-        }))
+        Text::with(Body::Ready(text.into()))
     }
 
     /// A text `write` makes when it is first needed (by whichever thread
     /// needs it first; the others wait for it). A large message that most
     /// recipients get as a patch is then not written before the patches go.
     pub fn later(write: impl FnOnce() -> String + Send + 'static) -> Text {
-        Text(Arc::new(TextInner {
-            text: OnceLock::new(),
-            write: Mutex::new(Some(Box::new(write))),
-            compressed: OnceLock::new(),
-        }))
+        Text::with(Body::Later(LazyLock::new(Box::new(move || write().into()))))
+    }
+
+    fn with(body: Body) -> Text {
+        Text(Arc::new(TextInner { body, compressed: OnceLock::new() }))
     }
 
     fn text(&self) -> &Utf8Bytes {
-        self.0.text.get_or_init(|| {
-            let write = self.0.write.lock().unwrap_or_else(|e| e.into_inner()).take();
-            write.map_or_else(String::new, |write| write()).into()
-        })
+        match &self.0.body {
+            Body::Ready(text) => text,
+            Body::Later(text) => text,
+        }
     }
 
     pub fn as_str(&self) -> &str {
