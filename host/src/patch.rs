@@ -136,19 +136,19 @@ pub fn diff(old: &str, new: &str) -> Option<Patch> {
     if new.len() >= PARALLEL_CHECKSUM_BYTES {
         return std::thread::scope(|scope| {
             let check = scope.spawn(|| checksum(new));
-            let patch = diff_with(old, new, None);
+            let patch = pieces(old, new);
             let check = check.join().unwrap_or_else(|_| checksum(new));
             patch.map(|patch| Patch { check, ..patch })
         });
     }
-    diff_with(old, new, Some(checksum(new)))
+    pieces(old, new).map(|patch| Patch { check: checksum(new), ..patch })
 }
 
 /// Texts this long have their checksum computed beside the diff.
 const PARALLEL_CHECKSUM_BYTES: usize = 64 << 10;
 
-/// [`diff`] with the new text's checksum, or 0 for the caller to fill in.
-fn diff_with(old: &str, new: &str, check: Option<u32>) -> Option<Patch> {
+/// [`diff`] without the checksum (0), which the caller fills in.
+fn pieces(old: &str, new: &str) -> Option<Patch> {
     let old_chunks = chunks(old);
     let mut by_key = std::collections::HashMap::with_capacity(old_chunks.len());
     for chunk in &old_chunks {
@@ -161,7 +161,7 @@ fn diff_with(old: &str, new: &str, check: Option<u32>) -> Option<Patch> {
             None => out.text(chunk.range),
         }
     }
-    let patch = out.finish(check.unwrap_or(0));
+    let patch = out.finish();
     let size: usize = patch
         .pieces
         .iter()
@@ -296,7 +296,7 @@ impl<'a> Builder<'a> {
         self.copy(old.end - suffix..old.end);
     }
 
-    fn finish(self, check: u32) -> Patch {
+    fn finish(self) -> Patch {
         let units = Utf16Offsets::new(self.old);
         let pieces = self
             .pieces
@@ -309,7 +309,7 @@ impl<'a> Builder<'a> {
                 BytePiece::Text(range) => Piece::Text(self.new[range].to_owned()),
             })
             .collect();
-        Patch { pieces, length: utf16_len(self.new), check }
+        Patch { pieces, length: utf16_len(self.new), check: 0 }
     }
 }
 
