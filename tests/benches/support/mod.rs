@@ -329,15 +329,7 @@ impl FrameReader {
             // inflate the first `window` bytes.
             let have = len.min(self.buf.len());
             self.fill(stream, have).await?;
-            let payload = &self.buf[self.start..self.start + have];
-            let (_, out) = self
-                .inflater
-                .get_or_insert_with(|| (flate2::Decompress::new(false), vec![0; Self::MAX_WINDOW]));
-            let known = self.shared.as_ref().and_then(|shared| shared.find(window, payload, out));
-            let head = match known {
-                Some(head_len) => look(&out[..head_len]),
-                None => self.inflate_head(have, window, look)?,
-            };
+            let head = self.inflate_head(have, window, look)?;
             self.skip(stream, len).await?;
             return Ok(Frame { opcode, len, head });
         }
@@ -349,39 +341,42 @@ impl FrameReader {
     }
 
     /// Inflates the first `window` bytes of the compressed payload whose
-    /// first `have` bytes are at `start`, and shows them to `look`.
+    /// first `have` bytes are at `start` (or takes them from the shared
+    /// heads), and shows them to `look`.
     fn inflate_head<T>(
         &mut self,
         have: usize,
         window: usize,
         look: impl FnOnce(&[u8]) -> T,
     ) -> Result<T, String> {
-        {
-            let (inflater, out) = self
-                .inflater
-                .get_or_insert_with(|| (flate2::Decompress::new(false), vec![0; Self::MAX_WINDOW]));
-            // Only the start of the input: the inflater decodes all the
-            // input it is given into its own window, whatever the output
-            // asked for, and a client must not spend a message's worth of
-            // CPU per message (a browser inflates its own messages).
-            let mut input_len = have.min(window * 4 + 256);
-            loop {
-                inflater.reset(false);
-                let input = &self.buf[self.start..self.start + input_len];
-                inflater
-                    .decompress(input, &mut out[..window], flate2::FlushDecompress::Sync)
-                    .map_err(|e| format!("inflate: {e}"))?;
-                if inflater.total_out() as usize == window || input_len == have {
-                    break;
-                }
-                input_len = have.min(input_len * 2);
-            }
-            let head = &out[..inflater.total_out() as usize];
-            if let Some(shared) = &self.shared {
-                shared.remember(window, &self.buf[self.start..self.start + input_len], head);
-            }
-            Ok(look(head))
+        let (inflater, out) = self
+            .inflater
+            .get_or_insert_with(|| (flate2::Decompress::new(false), vec![0; Self::MAX_WINDOW]));
+        let payload = &self.buf[self.start..self.start + have];
+        if let Some(head_len) = self.shared.as_ref().and_then(|s| s.find(window, payload, out)) {
+            return Ok(look(&out[..head_len]));
         }
+        // Only the start of the input: the inflater decodes all the
+        // input it is given into its own window, whatever the output
+        // asked for, and a client must not spend a message's worth of
+        // CPU per message (a browser inflates its own messages).
+        let mut input_len = have.min(window * 4 + 256);
+        loop {
+            inflater.reset(false);
+            let input = &self.buf[self.start..self.start + input_len];
+            inflater
+                .decompress(input, &mut out[..window], flate2::FlushDecompress::Sync)
+                .map_err(|e| format!("inflate: {e}"))?;
+            if inflater.total_out() as usize == window || input_len == have {
+                break;
+            }
+            input_len = have.min(input_len * 2);
+        }
+        let head = &out[..inflater.total_out() as usize];
+        if let Some(shared) = &self.shared {
+            shared.remember(window, &self.buf[self.start..self.start + input_len], head);
+        }
+        Ok(look(head))
     }
 
     /// Skips a payload of `len` bytes at `start`, reading it through the buffer.
