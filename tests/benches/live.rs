@@ -34,8 +34,11 @@
 //!    (see `support::FrameReader`), looking only at the `rev` near the start;
 //!    a client whose compressed payload starts with the bytes another one
 //!    already inflated takes that head (`support::InflatedHeads`), and a
-//!    client holding a round's message reads on only once the next round
-//!    starts (its socket re-armed between rounds).
+//!    client holding a round's message reads on only once every client has
+//!    it (its socket re-armed in the pause between rounds). Two more
+//!    clients check, between rounds, that patches rebuild the whole
+//!    messages (one takes patches, the other subscribes after each round
+//!    for the whole current message).
 //!    Then as many rounds publish the last envelope of step 2 on the same
 //!    topic with `POST /api/publish` (latest-wins): the fan-out of the same
 //!    bytes without the plan's work, so the two can be told apart.
@@ -49,7 +52,7 @@ mod support;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -554,11 +557,16 @@ struct Shared {
     connect_gate: smol::lock::Semaphore,
     /// Message heads the clients inflated, shared (see `InflatedHeads`).
     heads: Arc<InflatedHeads>,
-    /// One gate per client, opened when a round after the first starts: a
-    /// client that has a round's message waits at its gate before reading
-    /// on, so its read that finds nothing and the socket's re-arming happen
-    /// between rounds, not while the other clients' messages arrive.
+    /// One gate per client, opened when a round ends: a client that has a
+    /// round's message waits at its gate before reading on, so its read
+    /// that finds nothing and the socket's re-arming happen between rounds,
+    /// not while the other clients' messages arrive nor (on the same thread
+    /// as the console request) while the next round's request goes out.
     gates: Mutex<Vec<smol::channel::Sender<()>>>,
+    /// From a round's start until every client has its message: the patch
+    /// check waits for this to clear before it parses what it read, so its
+    /// work is not part of what the rounds measure.
+    in_round: AtomicBool,
 }
 
 impl Shared {
@@ -575,18 +583,24 @@ impl Shared {
             connect_gate: smol::lock::Semaphore::new(CONCURRENT_CONNECTS),
             heads: Arc::default(),
             gates: Mutex::new(Vec::new()),
+            in_round: AtomicBool::new(false),
         }
     }
 
-    /// Lets the clients waiting for round `round` read on (the first
-    /// round finds them reading already). Before the round's clock starts.
-    fn open_round(&self, round: usize) {
-        if round > 0 {
-            for gate in self.gates.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-                // Full: that client has not reached its gate yet (it did not
-                // get the last round's message); it will pass at once.
-                let _ = gate.try_send(());
-            }
+    /// A round's clock is about to start.
+    fn start_round(&self) {
+        self.in_round.store(true, Ordering::Release);
+    }
+
+    /// Every client has the round's message (or the round timed out): the
+    /// clients read on, and find nothing until the next round, while the
+    /// round pause runs rather than while the next round is timed.
+    fn end_round(&self) {
+        self.in_round.store(false, Ordering::Release);
+        for gate in self.gates.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            // Full: that client has not reached its gate yet (it did not
+            // get the round's message); it will pass at once.
+            let _ = gate.try_send(());
         }
     }
 
@@ -721,8 +735,8 @@ async fn measure(
     let shared = Arc::new(Shared::new(all));
     // The check reads and rebuilds whole views: on a thread of its own, so
     // the load clients' thread does not wait for it.
-    let addr = server.addr;
-    let checker = std::thread::spawn(move || smol::block_on(check_patches(addr)));
+    let (addr, between_rounds) = (server.addr, shared.clone());
+    let checker = std::thread::spawn(move || smol::block_on(check_patches(addr, &between_rounds)));
     let tasks: Vec<Task<Finished>> =
         (0..n).map(|_| executor.spawn(run_client(server.addr, shared.clone(), all))).collect();
     wait_ready(&shared, n).await?;
@@ -810,7 +824,7 @@ async fn console_round(
     command: &str,
 ) -> Result<u32, String> {
     let auth = format!("Authorization: Bearer {}\r\n", server.token);
-    shared.open_round(round);
+    shared.start_round();
     let start = Instant::now();
     shared.round_start[round].store(shared.now_ns(), Ordering::Release);
     shared.round.store(round, Ordering::Release);
@@ -845,7 +859,7 @@ async fn publish_round(
 ) -> Result<u32, String> {
     let auth = format!("Authorization: Bearer {}\r\n", server.token);
     let path = format!("/api/publish/{TOPIC}?delivery=latest-wins");
-    shared.open_round(round);
+    shared.start_round();
     let start = Instant::now();
     shared.round_start[round].store(shared.now_ns(), Ordering::Release);
     shared.round.store(round, Ordering::Release);
@@ -855,9 +869,12 @@ async fn publish_round(
     if status != 200 {
         return Err(format!("publish answered {status}: {answer}"));
     }
-    if answer["subscribers"].as_u64() != Some(n as u64) {
+    // The load clients and the patch check's patched client (its other
+    // client subscribes only between rounds).
+    let expected = n + 1;
+    if answer["subscribers"].as_u64() != Some(expected as u64) {
         eprintln!(
-            "live: round {round} reached {} subscribers, expected {n}",
+            "live: round {round} reached {} subscribers, expected {expected}",
             answer["subscribers"]
         );
     }
@@ -870,6 +887,7 @@ async fn wait_round(shared: &Shared, round: usize, n: usize) {
     while shared.delivered[round].load(Ordering::Acquire) < n && Instant::now() < deadline {
         Timer::after(Duration::from_millis(1)).await;
     }
+    shared.end_round();
     let got = shared.delivered[round].load(Ordering::Acquire);
     if got < n {
         eprintln!("live: round {round}: only {got}/{n} clients had new HTML after {ROUND_LIMIT:?}");
@@ -989,48 +1007,74 @@ struct PatchCheck {
     mismatch: Option<String>,
 }
 
-/// Two more clients, one asking for patches and one not: every patch must
-/// rebuild exactly the data the other client receives whole. Runs until
-/// the server closes the connections.
-async fn check_patches(addr: SocketAddr) -> PatchCheck {
+/// Two more clients, one taking patches and one subscribing between rounds
+/// for the whole current message: every patch must rebuild exactly that
+/// data. Runs until the server closes the connections.
+async fn check_patches(addr: SocketAddr, shared: &Shared) -> PatchCheck {
     let mut check = PatchCheck::default();
-    if let Err(error) = compare_patched_and_whole(addr, &mut check).await {
+    if let Err(error) = compare_patched_and_whole(addr, shared, &mut check).await {
         check.mismatch = Some(error);
     }
     check
 }
 
-async fn compare_patched_and_whole(addr: SocketAddr, check: &mut PatchCheck) -> Result<(), String> {
+async fn compare_patched_and_whole(
+    addr: SocketAddr,
+    shared: &Shared,
+    check: &mut PatchCheck,
+) -> Result<(), String> {
     use async_tungstenite::tungstenite::Message;
     use futures_lite::StreamExt;
     type Ws = async_tungstenite::WebSocketStream<TcpStream>;
-    async fn open(addr: SocketAddr, patches: bool) -> Result<Ws, String> {
+    async fn send(ws: &mut Ws, frame: serde_json::Value) -> Result<(), String> {
+        ws.send(Message::text(frame.to_string())).await.map_err(|e| format!("sending: {e}"))
+    }
+    async fn open(addr: SocketAddr) -> Result<Ws, String> {
         let stream = TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
-        let (mut ws, _) = async_tungstenite::client_async(format!("ws://{addr}/ws"), stream)
+        let (ws, _) = async_tungstenite::client_async(format!("ws://{addr}/ws"), stream)
             .await
             .map_err(|e| format!("handshake: {e}"))?;
-        let subscribe =
-            serde_json::json!({"type": "subscribe", "topic": TOPIC, "patches": patches});
-        ws.send(Message::text(subscribe.to_string()))
-            .await
-            .map_err(|e| format!("subscribe: {e}"))?;
         Ok(ws)
     }
-    /// The next message or patch frame; `None` once the server closed.
-    async fn next(ws: &mut Ws) -> Option<serde_json::Value> {
+    /// The next message or patch frame, parsed once no round is running;
+    /// `None` once the server closed.
+    async fn next(ws: &mut Ws, shared: &Shared) -> Option<serde_json::Value> {
         loop {
             match ws.next().await? {
-                Ok(Message::Text(text)) => return serde_json::from_str(text.as_str()).ok(),
+                Ok(Message::Text(text)) => {
+                    while shared.in_round.load(Ordering::Acquire) {
+                        Timer::after(Duration::from_millis(1)).await;
+                    }
+                    return serde_json::from_str(text.as_str()).ok();
+                }
                 Ok(_) => continue,
                 Err(_) => return None,
             }
         }
     }
-    let (mut patched, mut whole) = (open(addr, true).await?, open(addr, false).await?);
+    /// The topic's current message, whole, at `rev` or later: subscribed
+    /// for just that, between rounds, so the server writes whole messages
+    /// (700 KB) outside the rounds, as no browser taking patches needs them.
+    async fn current_whole(ws: &mut Ws, shared: &Shared, rev: u64) -> Option<serde_json::Value> {
+        let subscribe = serde_json::json!({"type": "subscribe", "topic": TOPIC, "patches": false});
+        send(ws, subscribe).await.ok()?;
+        let message = loop {
+            // Messages published before the last unsubscribe took effect
+            // come first: skipped.
+            let message = next(ws, shared).await?;
+            if message["rev"].as_u64().unwrap_or(0) >= rev {
+                break message;
+            }
+        };
+        send(ws, serde_json::json!({"type": "unsubscribe", "topic": TOPIC})).await.ok()?;
+        Some(message)
+    }
+    let (mut patched, mut whole) = (open(addr).await?, open(addr).await?);
+    send(&mut patched, serde_json::json!({"type": "subscribe", "topic": TOPIC, "patches": true}))
+        .await?;
     let (mut held, mut held_rev) = (String::new(), 0);
-    let Some(mut expected) = next(&mut whole).await else { return Ok(()) };
     loop {
-        let Some(frame) = next(&mut patched).await else { return Ok(()) };
+        let Some(frame) = next(&mut patched, shared).await else { return Ok(()) };
         let rev = frame["rev"].as_u64().unwrap_or(0);
         held = match frame["type"].as_str() {
             Some("patch") => {
@@ -1053,12 +1097,9 @@ async fn compare_patched_and_whole(addr: SocketAddr, check: &mut PatchCheck) -> 
             _ => frame["data"].as_str().unwrap_or_default().to_owned(),
         };
         held_rev = rev;
-        // Either client may have skipped a message (latest-wins): compare
-        // where both hold the same revision.
-        while expected["rev"].as_u64().unwrap_or(0) < rev {
-            let Some(newer) = next(&mut whole).await else { return Ok(()) };
-            expected = newer;
-        }
+        // A change published meanwhile makes the whole message newer: then
+        // this revision goes unchecked.
+        let Some(expected) = current_whole(&mut whole, shared, rev).await else { return Ok(()) };
         if expected["rev"].as_u64() == Some(rev) {
             if expected["data"].as_str() != Some(held.as_str()) {
                 return Err(format!("rev {rev}: the patched data differs from the whole message"));
@@ -1174,7 +1215,7 @@ fn print_report(
     }
     for case in results {
         println!(
-            "N={}: a client taking patches and one taking whole messages held the same data at {} revisions, {} of them rebuilt from patches.",
+            "N={}: a client taking patches and the whole messages fetched between rounds held the same data at {} revisions, {} of them rebuilt from patches.",
             case.clients, case.check.compared, case.check.patches
         );
     }
