@@ -81,10 +81,11 @@ local function any_unparsed(entries)
   return false
 end
 
--- A row of the analysis as views send it. When the analysis says every
--- estimate is whole (`integral`), its maps go as they are, unchecked.
+-- A row of the analysis as views send it, with its running demand if
+-- `with_running`. When the analysis says every estimate is whole
+-- (`integral`), its maps go as they are, unchecked.
 local track_of, triage_of = work.track, work.triage
-local function item_data(row, skills, integral)
+local function item_data(row, skills, integral, with_running)
   local item = row.item
   local data = {
     id = item.id,
@@ -94,8 +95,10 @@ local function item_data(row, skills, integral)
     track = track_of(item),
     triage = triage_of(item),
     short = row.short, -- { {skill, weeks}, ... }, as the view model has it
-    running = integral and row.running or analysis_map(skills, row.running),
   }
+  if with_running then
+    data.running = integral and row.running or analysis_map(skills, row.running)
+  end
   if any_unparsed(item.estimates) then
     local unparsed = estimates.problems(item.estimates)
     data.unparsed = {}
@@ -106,9 +109,9 @@ local function item_data(row, skills, integral)
   return data
 end
 
--- The ranked list with supply and running demand: the `work` view, and
--- the `chart` view, which reads `supply` and each item's `running`.
-function M.work(plan, analysis)
+-- The ranked list with supply, and each item's running demand if
+-- `with_running`.
+local function ranked_list(plan, analysis, with_running)
   analysis = analysis or M.analysis(plan)
   local items, rows, skills, integral = {}, analysis.rows, analysis.skills, analysis.integral
   for rank = 1, #rows do
@@ -116,7 +119,7 @@ function M.work(plan, analysis)
     if row == nil then
       break -- where ipairs would stop
     end
-    items[rank] = item_data(row, skills, integral)
+    items[rank] = item_data(row, skills, integral, with_running)
   end
   return {
     plan = plan_info(plan, analysis),
@@ -126,7 +129,16 @@ function M.work(plan, analysis)
   }
 end
 
-M.chart = M.work
+-- The `work` view: what the table shows, so no running demand per item
+-- (a fifth of the view's data, sent after every change).
+function M.work(plan, analysis)
+  return ranked_list(plan, analysis, false)
+end
+
+-- The `chart` view: the same list, with each item's running demand.
+function M.chart(plan, analysis)
+  return ranked_list(plan, analysis, true)
+end
 
 local function add_weeks(into, weeks)
   for skill, n in pairs(weeks) do
@@ -149,7 +161,7 @@ function M.tracks(plan, analysis)
       by_name[name] = track
       names[#names + 1] = name
     end
-    track.items[#track.items + 1] = item_data(row, skills, analysis.integral)
+    track.items[#track.items + 1] = item_data(row, skills, analysis.integral, false)
     local level = work.triage(row.item)
     local key = level == nil and "none" or num.text(level)
     local group = track.levels[key]
