@@ -361,6 +361,8 @@ struct StepOutcome {
     previous: Option<Shown>,
 }
 
+/// A pair's new envelope, as the message's text, and as a patch of the
+/// last one when the patch is worth sending.
 struct Made {
     envelope: Envelope,
     text: Arc<str>,
