@@ -375,7 +375,14 @@ impl Step {
         let last_good = || previous.as_ref().and_then(|shown| shown.envelope.html.clone());
         let (envelope, rendered) = match (lua_error, render) {
             (Some(error), _) => (Envelope { html: last_good(), error: Some(error) }, None),
-            (None, None) => (Envelope { html: last_good(), error: plan_error }, None),
+            (None, None) => {
+                // The HTML shown stays: only a changed plan error is news
+                // (checked before copying that HTML into a new envelope).
+                if previous.as_ref().is_some_and(|shown| shown.envelope.error == plan_error) {
+                    return StepOutcome { rendered: None, changed: None, previous };
+                }
+                (Envelope { html: last_good(), error: plan_error }, None)
+            }
             (None, Some(input)) => match registry.render(&pair.renderer, &pair.view, &input, &[]) {
                 Ok(html) => (Envelope { html: Some(html), error: plan_error }, Some(Ok(input))),
                 Err(failure) => {
