@@ -74,14 +74,15 @@ end
 
 -- Weeks per skill (entries of one skill add up; unparsable ones count 0).
 -- With `present` (a set), each skill is also marked there; the second
--- result says whether every entry's weeks is an integer. The weeks table
--- is shared: read it, do not change it.
+-- result says whether every entry's weeks is an integer, the third
+-- whether any entry could not be parsed. The weeks table is shared: read
+-- it, do not change it.
 -- (The analysis asks for every item after every change, and the feasible
 -- line for every item above it, while estimates change rarely: the answer
 -- is remembered in the list's memo, which `set` forgets.)
 local math_type = math.type
 local function count(entries)
-  local weeks, integral = {}, true
+  local weeks, integral, unparsed = {}, true, false
   for i = 1, #entries do
     local entry = entries[i]
     if entry == nil then
@@ -95,8 +96,11 @@ local function count(entries)
         integral = false
       end
     end
+    if entry.bad then
+      unparsed = true
+    end
   end
-  return { weeks = weeks, integral = integral }
+  return { weeks = weeks, integral = integral, unparsed = unparsed }
 end
 
 local memo_of = kvlist.memo
@@ -113,7 +117,7 @@ function M.totals(entries, present)
       present[skill] = true
     end
   end
-  return weeks, counted.integral
+  return weeks, counted.integral, counted.unparsed
 end
 
 -- The unparsable entries: { {text = "Web:XL", reason = "..."}, ... }.

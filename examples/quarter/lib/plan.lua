@@ -241,64 +241,147 @@ local function display_order(present)
   return ordered
 end
 
+-- Every work item's weeks per skill (`weeks[item]`), the skills they
+-- name (`named`, a set), whether all are whole weeks (`integral`) and
+-- the items with estimates that could not be parsed (`unparsed[item]`),
+-- remembered on the work list for as long as each item's estimates keep
+-- the totals they had: `estimates.totals` remembers those on each list
+-- and `kvlist.set` forgets them, so an edit or a replaced list or item is
+-- seen (each list's memo is a new table). After a move nothing is counted
+-- again, only every item's memo compared with the one seen.
+local function estimated(list)
+  local items, kept = list.items, list.estimated
+  local count = #items
+  if kept and kept.count == count then
+    local seen = kept.seen
+    for i = 1, count do
+      if items[i].estimates.memo ~= seen[i] then
+        kept = nil
+        break
+      end
+    end
+    if kept then
+      return kept
+    end
+  end
+  local weeks, named, seen, unparsed, integral = {}, {}, {}, {}, true
+  local totals = estimates.totals
+  for i = 1, count do
+    local item = items[i]
+    if item == nil then
+      break -- where ipairs would stop
+    end
+    local entries = item.estimates
+    local item_weeks, whole, any_unparsed = totals(entries, named)
+    integral = integral and whole
+    weeks[item] = item_weeks
+    if any_unparsed then
+      unparsed[item] = true
+    end
+    seen[i] = entries.memo
+  end
+  kept = { count = count, seen = seen, weeks = weeks, named = named, integral = integral,
+    unparsed = unparsed }
+  list.estimated = kept
+  return kept
+end
+
 -- Every skill in supply or in any estimate, in display order. `supply`
--- and `weeks_of` (item -> weeks per skill) spare computing them again.
-function Plan:skills(supply, weeks_of)
+-- spares computing it again.
+function Plan:skills(supply)
   local present = {}
   for skill in pairs(supply or self:supply()) do
     present[skill] = true
   end
-  for _, item in ipairs(self.work.items) do
-    local weeks = weeks_of and weeks_of[item] or work.weeks(item)
-    for skill in next, weeks do -- (`next` directly: nothing changes `weeks`)
-      present[skill] = true
-    end
+  for skill in pairs(estimated(self.work).named) do
+    present[skill] = true
   end
   return display_order(present)
 end
 
 -- Analysis ------------------------------------------------------------------
 
--- Walks the ranking top-down. Returns
+-- What `analyze` returns; `running` is its one method.
+local Analysis = {}
+Analysis.__index = Analysis
+
+-- Running demand kept by skill position as a skill -> weeks map (skills
+-- no item so far estimates are left out).
+local function by_skill(skills, running)
+  local map = {}
+  for s = 1, #skills do
+    local total = running[s]
+    if total then
+      map[skills[s]] = total
+    end
+  end
+  return map
+end
+
+-- The running demand at `rank`: weeks per skill of that item and every
+-- item ranked above it. Worked out for every row the first time one is
+-- asked for (the chart view and the console's `totals` and `show` read
+-- it; the other views do not, so `analyze` leaves it).
+function Analysis:running(rank)
+  local all = self.running_by_rank
+  if all == nil then
+    all = {}
+    local skills, rows, position, running = self.skills, self.rows, {}, {}
+    for s = 1, #skills do
+      position[skills[s]] = s
+    end
+    for r = 1, #rows do
+      for skill, more in next, rows[r].weeks do
+        local s = position[skill]
+        if s then
+          running[s] = (running[s] or 0) + more
+        end
+      end
+      all[r] = by_skill(skills, running)
+    end
+    self.running_by_rank = all
+  end
+  return all[rank]
+end
+
+-- Walks the ranking top-down. Returns an analysis
 --   { skills, supply, cutline, feasible, rows = { {item, rank, weeks,
---     running, short = { {skill, weeks}, ... }}, ... }, demand (committed),
---     integral }
--- `feasible` is the rank of the last item before the first one whose
+--     short = { {skill, weeks}, ... }}, ... }, demand (committed),
+--     integral, unparsed = { [item] = true, ... } }
+-- with `analysis:running(rank)` the running demand at a rank.
+-- `unparsed` holds the work items with estimates that could not be
+-- parsed. `feasible` is the rank of the last item before the first one whose
 -- running demand exceeds supply in some skill (every rank if none does);
 -- `short` is filled for items at or above the cutline and below the
 -- feasible line. `integral` is true when every estimate is a whole number
--- of weeks, so every `weeks` and `running` value is an integer.
+-- of weeks, so every `weeks` and running value is an integer.
 -- (Runs after every change: numeric loops, each value read once, running
 -- demand kept by skill position, only the skills an item estimates
--- visited to add it, and the list of shortfalls made only for an item
--- that has some and is shown short.)
-local math_type = math.type
+-- visited to add it, the list of shortfalls made only for an item that
+-- has some and is shown short, and the running demand of each row left
+-- for the views that show it.)
 function Plan:analyze()
   local supply = self:supply()
-  local present, weeks_of, integral = {}, {}, true
+  local known = estimated(self.work)
+  local weeks_of, integral, unparsed = known.weeks, known.integral, known.unparsed
+  local present = {}
   for skill in pairs(supply) do
     present[skill] = true
   end
-  local items, totals = self.work.items, estimates.totals
-  for i = 1, #items do
-    local item = items[i]
-    if item == nil then
-      break -- where ipairs would stop
-    end
-    local weeks, whole = totals(item.estimates, present)
-    integral = integral and whole
-    weeks_of[item] = weeks
+  for skill in next, known.named do
+    present[skill] = true
   end
   local skills = display_order(present)
   local cutline = self.plan.cutline
-  local result = { skills = skills, supply = supply, cutline = cutline, rows = {} }
+  local result = setmetatable({ skills = skills, supply = supply, cutline = cutline, rows = {} },
+    Analysis)
   local position, limit, running, skill_count = {}, {}, {}, #skills
   for s = 1, skill_count do
     local skill = skills[s]
     position[skill] = s
     limit[s] = supply[skill] or 0
   end
-  local feasible, rows, round = nil, result.rows, num.round
+  local feasible, rows, round, none = nil, result.rows, num.round, {}
   local ranking, by_id = self.plan.ranking, self.work.by_id
   for rank = 1, #ranking do
     local id = ranking[rank]
@@ -309,11 +392,19 @@ function Plan:analyze()
     local weeks = weeks_of[item]
     if not weeks then
       -- Ranked but not in the work list: its estimates count all the same.
-      weeks = work.weeks(item)
-      for _, value in next, weeks do
-        if math_type(value) ~= "integer" then
-          integral = false
+      local whole, any_unparsed
+      weeks, whole, any_unparsed = estimates.totals(item.estimates)
+      integral = integral and whole
+      if any_unparsed then
+        if unparsed == known.unparsed then
+          -- (The remembered set stays as the work list has it.)
+          local copy = {}
+          for unparsed_item in next, unparsed do
+            copy[unparsed_item] = true
+          end
+          unparsed = copy
         end
+        unparsed[item] = true
       end
     end
     for skill, more in next, weeks do
@@ -324,31 +415,28 @@ function Plan:analyze()
     end
     -- Past the feasible line and the cutline nothing is shown short: the
     -- excess need not be worked out.
-    local snapshot, over, shown = {}, nil, feasible == nil or rank <= cutline
-    for s = 1, skill_count do
-      local total = running[s]
-      if total then
-        local skill = skills[s]
-        snapshot[skill] = total
-        if shown then
-          local excess = total - limit[s]
-          if excess > EPSILON then
-            over = over or {}
-            over[#over + 1] = { skill = skill, weeks = round(excess) }
-          end
+    local over = nil
+    if feasible == nil or rank <= cutline then
+      for s = 1, skill_count do
+        local total = running[s]
+        if total and total - limit[s] > EPSILON then
+          over = over or {}
+          over[#over + 1] = { skill = skills[s], weeks = round(total - limit[s]) }
         end
       end
     end
     if feasible == nil and over then
       feasible = rank - 1
     end
-    local short = feasible ~= nil and rank <= cutline and over or {}
-    rows[rank] = { item = item, rank = rank, weeks = weeks, running = snapshot, short = short }
+    if rank == cutline then
+      result.demand = by_skill(skills, running)
+    end
+    local short = feasible ~= nil and rank <= cutline and over or none
+    rows[rank] = { item = item, rank = rank, weeks = weeks, short = short }
   end
-  result.feasible = feasible or #result.rows
-  local committed = result.rows[cutline]
-  result.demand = committed and committed.running or {}
-  result.integral = integral
+  result.feasible = feasible or #rows
+  result.demand = result.demand or {}
+  result.integral, result.unparsed = integral, unparsed
   return result
 end
 

@@ -178,7 +178,7 @@ function M.commands(session, out)
     if not at or at < 0 or at > #a.rows then
       error("rank " .. tostring(rank) .. " is out of range 0.." .. #a.rows, 0)
     end
-    local running = at > 0 and a.rows[at].running or {}
+    local running = at > 0 and a:running(at) or {}
     local weeks = p.plan.weeks
     out(string.format("running demand at rank %d of %d (cutline %d, feasible line %d), %d weeks",
       at, #a.rows, a.cutline, a.feasible, weeks))
@@ -206,7 +206,7 @@ function M.commands(session, out)
     out("  tags: " .. (kvlist.format(item.tags) ~= "" and kvlist.format(item.tags) or "none"))
     if rank then
       local row = a.rows[rank]
-      out("  running: " .. weeks_text(a.skills, row.running))
+      out("  running: " .. weeks_text(a.skills, a:running(rank)))
       if #row.short > 0 then
         out("  SHORT: " .. short_text(row.short))
       elseif rank > a.cutline then

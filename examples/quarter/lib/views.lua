@@ -71,38 +71,30 @@ local function analysis_map(skills, weeks)
   return weeks
 end
 
--- Whether any estimate of the list could not be parsed.
-local function any_unparsed(entries)
-  for i = 1, #entries do
-    if entries[i].bad then
-      return true
-    end
-  end
-  return false
-end
-
--- A row of the analysis as views send it, with its running demand if
--- `with_running`. When the analysis says every estimate is whole
--- (`integral`), its maps go as they are, unchecked.
-local track_of, triage_of = work.track, work.triage
-local function item_data(row, skills, integral, with_running)
+-- A row of the analysis as views send it, with `running` (its running
+-- demand) if given. When the analysis says every estimate is whole
+-- (`integral`), its maps go as they are, unchecked; `unparsed` is the
+-- analysis' set of items with estimates that could not be parsed.
+local track_and_triage = work.track_and_triage
+local function item_data(row, skills, integral, unparsed, running)
   local item = row.item
+  local track, triage = track_and_triage(item)
   local data = {
     id = item.id,
     name = item.name,
     rank = row.rank,
     estimates = integral and row.weeks or analysis_map(skills, row.weeks),
-    track = track_of(item),
-    triage = triage_of(item),
+    track = track,
+    triage = triage,
     short = row.short, -- { {skill, weeks}, ... }, as the view model has it
   }
-  if with_running then
-    data.running = integral and row.running or analysis_map(skills, row.running)
+  if running then
+    data.running = integral and running or analysis_map(skills, running)
   end
-  if any_unparsed(item.estimates) then
-    local unparsed = estimates.problems(item.estimates)
+  if unparsed[item] then
+    local problems = estimates.problems(item.estimates)
     data.unparsed = {}
-    for i, problem in ipairs(unparsed) do
+    for i, problem in ipairs(problems) do
       data.unparsed[i] = problem.text
     end
   end
@@ -113,13 +105,15 @@ end
 -- `with_running`.
 local function ranked_list(plan, analysis, with_running)
   analysis = analysis or M.analysis(plan)
-  local items, rows, skills, integral = {}, analysis.rows, analysis.skills, analysis.integral
+  local items, rows, skills = {}, analysis.rows, analysis.skills
+  local integral, unparsed = analysis.integral, analysis.unparsed
   for rank = 1, #rows do
     local row = rows[rank]
     if row == nil then
       break -- where ipairs would stop
     end
-    items[rank] = item_data(row, skills, integral, with_running)
+    items[rank] = item_data(row, skills, integral, unparsed,
+      with_running and analysis:running(rank))
   end
   return {
     plan = plan_info(plan, analysis),
@@ -161,7 +155,8 @@ function M.tracks(plan, analysis)
       by_name[name] = track
       names[#names + 1] = name
     end
-    track.items[#track.items + 1] = item_data(row, skills, analysis.integral, false)
+    track.items[#track.items + 1] = item_data(row, skills, analysis.integral, analysis.unparsed,
+      nil)
     local level = work.triage(row.item)
     local key = level == nil and "none" or num.text(level)
     local group = track.levels[key]

@@ -165,6 +165,19 @@ end
 
 M.triage = remembered("triage", triage_of)
 
+-- The item's track and triage, with one look at its tags' memo once both
+-- are remembered.
+function M.track_and_triage(item)
+  local memo = item.tags.memo
+  if memo then
+    local track, triage = memo.track, memo.triage
+    if track ~= nil and triage ~= nil then
+      return track or nil, triage or nil
+    end
+  end
+  return M.track(item), M.triage(item)
+end
+
 -- Sets the explicit triage (a positive number), or removes it (nil).
 function M.set_triage(item, value)
   if value ~= nil then

@@ -6,6 +6,7 @@ local Plan = require("lib.plan")
 local work = require("lib.work")
 local people = require("lib.people")
 local kvlist = require("lib.kvlist")
+local estimates = require("lib.estimates")
 
 local t = check.suite("test_plan")
 
@@ -36,11 +37,11 @@ end)
 
 t.case("running demand walks the ranking", function()
   local a = small():analyze()
-  check.eq(a.rows[1].running, { Web = 2, QA = 1 })
-  check.eq(a.rows[2].running, { Web = 8, QA = 1 })
-  check.eq(a.rows[3].running, { Web = 10, QA = 3 })
-  check.eq(a.rows[4].running, { Web = 11, QA = 9 })
-  check.eq(a.rows[5].running, { Native = 1, Web = 12, QA = 9 })
+  check.eq(a:running(1), { Web = 2, QA = 1 })
+  check.eq(a:running(2), { Web = 8, QA = 1 })
+  check.eq(a:running(3), { Web = 10, QA = 3 })
+  check.eq(a:running(4), { Web = 11, QA = 9 })
+  check.eq(a:running(5), { Native = 1, Web = 12, QA = 9 })
   check.eq(a.demand, { Web = 11, QA = 9 }, "committed demand at the cutline")
 end)
 
@@ -79,7 +80,7 @@ t.case("the analysis says whether every estimate is whole", function()
   -- console) may not be. Item 6 is unranked.
   p:item(6).estimates = { { key = "Web", value = "2.5w", weeks = 2.5 } }
   check.eq(p:analyze().integral, false, "any item's estimate counts")
-  check.eq(p:analyze().rows[5].running, { Native = 1, Web = 12, QA = 9 })
+  check.eq(p:analyze():running(5), { Native = 1, Web = 12, QA = 9 })
 end)
 
 t.case("items past the feasible line and the cutline are not short, however far over", function()
@@ -89,7 +90,7 @@ t.case("items past the feasible line and the cutline are not short, however far 
   for rank = 2, 5 do
     check.eq(a.rows[rank].short, {}, "rank " .. rank)
   end
-  check.eq(a.rows[5].running, { Native = 1, Web = 12, QA = 9 }, "running demand still walks on")
+  check.eq(a:running(5), { Native = 1, Web = 12, QA = 9 }, "running demand still walks on")
 end)
 
 t.case("an item ranked but missing from the work list still counts", function()
@@ -100,7 +101,7 @@ t.case("an item ranked but missing from the work list still counts", function()
   local a = p:analyze()
   check.eq(a.rows[2].item, gone)
   check.eq(a.rows[2].weeks, { Web = 6 })
-  check.eq(a.rows[2].running, { Web = 8, QA = 1 })
+  check.eq(a:running(2), { Web = 8, QA = 1 })
   check.eq(a.feasible, 3)
 end)
 
@@ -190,7 +191,7 @@ t.case("the quarter: the feasible line lands above the cutline", function()
   end
   check.eq(short, 10)
   check.eq(a.demand, { Native = 67, Web = 66, Apps = 25, Server = 106, QA = 59 })
-  check.eq(a.rows[60].running, { Native = 107, Web = 93, Apps = 39, Server = 142, QA = 79 })
+  check.eq(a:running(60), { Native = 107, Web = 93, Apps = 39, Server = 142, QA = 79 })
 end)
 
 t.case("the quarter: unparsable estimates and untriaged work are reported", function()
@@ -257,6 +258,61 @@ t.case("edits are seen after weeks, track and triage were remembered", function(
   p:item(2).tags = kvlist.parse("track:Ads,Triage:3")
   check.eq({ work.track(p:item(2)), work.triage(p:item(2)) }, { "Ads", 3 })
   check.eq(p:analyze().rows[1].weeks.Web, 6)
+end)
+
+t.case("the work list's weeks are remembered until an item or its estimates change", function()
+  local p = small()
+  local first = p:analyze()
+  check.truthy(p:analyze().rows[1].weeks == first.rows[1].weeks, "nothing counted again")
+  p:move(5, 1)
+  check.eq(p:analyze().rows[1].weeks, { Web = 1, Native = 1 }, "a move needs no counting")
+  p:estimate(1, "Apps", "M")
+  local a = p:analyze()
+  check.eq(a.rows[2].weeks, { Web = 2, QA = 1, Apps = 2 }, "an estimate set")
+  check.eq(a.skills, { "Native", "Web", "Apps", "QA" }, "its new skill")
+  p:item(3).estimates = estimates.parse("QA:L")
+  check.eq(p:analyze().rows[4].weeks, { QA = 3 }, "a list replaced")
+  local id = p:add("Reports", "Server:S")
+  a = p:analyze()
+  check.eq(a.rows[6].weeks, { Server = 1 }, "an item added")
+  check.eq(a.skills, { "Native", "Web", "Apps", "Server", "QA" })
+  local replaced = work.new(4, "Sharing", "Web:L", "")
+  p.work.items[4], p.work.by_id[4] = replaced, replaced
+  a = p:analyze()
+  check.eq(a.rows[5].item, replaced)
+  check.eq(a.rows[5].weeks, { Web = 3 }, "an item replaced")
+  p:item(id).estimates = { { key = "Server", value = "1.5w", weeks = 1.5 } }
+  check.eq(p:analyze().integral, false, "weeks that are not whole")
+  check.eq(p:feasible(), p:analyze().feasible)
+end)
+
+t.case("the analysis names the items with estimates that could not be parsed", function()
+  local p = small()
+  check.eq(next(p:analyze().unparsed), nil)
+  p:item(4).estimates = estimates.parse("Web:XL,QA:S")
+  local a = p:analyze()
+  check.eq(a.unparsed, { [p:item(4)] = true })
+  check.eq(a.rows[4].weeks, { Web = 0, QA = 1 }, "unparsable entries count 0")
+  p:estimate(4, "Web", "M")
+  check.eq(next(p:analyze().unparsed), nil, "fixed")
+  -- An item ranked but missing from the work list is named in its own
+  -- analysis, not remembered for the list.
+  local gone = table.remove(p.work.items, 2)
+  gone.estimates = estimates.parse("Web:XXL")
+  a = p:analyze()
+  check.eq(a.unparsed, { [gone] = true })
+  p.plan.ranking = { 1, 3, 4, 5 }
+  check.eq(next(p:analyze().unparsed), nil, "once it is not ranked")
+end)
+
+t.case("running demand is worked out when first asked for", function()
+  local p = small()
+  local a = p:analyze()
+  check.eq(a.rows[3].running, nil, "the rows do not carry it")
+  check.eq(a:running(3), { Web = 10, QA = 3 })
+  check.truthy(a:running(3) == a:running(3), "worked out once")
+  check.eq(a:running(a.cutline), a.demand)
+  check.eq(a:running(0), nil)
 end)
 
 t.case("moving items and the cutline", function()
