@@ -357,9 +357,9 @@ end
 -- of weeks, so every `weeks` and running value is an integer.
 -- (Runs after every change: numeric loops, each value read once, running
 -- demand kept by skill position, only the skills an item estimates
--- visited to add it, the list of shortfalls made only for an item that
--- has some and is shown short, and the running demand of each row left
--- for the views that show it.)
+-- visited to add it and, above the feasible line, to check it, the list
+-- of shortfalls made only for an item that has some and is shown short,
+-- and the running demand of each row left for the views that show it.)
 function Plan:analyze()
   local supply = self:supply()
   local known = estimated(self.work)
@@ -407,16 +407,23 @@ function Plan:analyze()
         unparsed[item] = true
       end
     end
+    local crossed = false
     for skill, more in next, weeks do
       local s = position[skill]
       if s then
-        running[s] = (running[s] or 0) + more
+        local total = (running[s] or 0) + more
+        running[s] = total
+        if total - limit[s] > EPSILON then
+          crossed = true
+        end
       end
     end
-    -- Past the feasible line and the cutline nothing is shown short: the
-    -- excess need not be worked out.
+    -- Above the feasible line no skill was over before this item, so only
+    -- one it estimates can be over now; past the feasible line and the
+    -- cutline nothing is shown short. Otherwise every skill's excess is
+    -- worked out.
     local over = nil
-    if feasible == nil or rank <= cutline then
+    if (feasible == nil and crossed) or (feasible ~= nil and rank <= cutline) then
       for s = 1, skill_count do
         local total = running[s]
         if total and total - limit[s] > EPSILON then
