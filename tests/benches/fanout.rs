@@ -7,9 +7,9 @@
 //! ```
 //!
 //! For each N and each server: start the server on 127.0.0.1 port 0, read
-//! its RSS, connect N clients (one smol task each, all on one thread)
-//! subscribed to `bench`, wait until `GET /api/topics` counts N subscribers,
-//! read the RSS again, then publish `--rounds` 20 KB messages through
+//! its RSS once it stops changing, connect N clients (one smol task each,
+//! all on one thread) subscribed to `bench`, wait until `GET /api/topics`
+//! counts N subscribers, read the settled RSS again, then publish `--rounds` 20 KB messages through
 //! `POST /api/publish/bench` and time when each client gets each one.
 //!
 //! The planhost binary is built with `cargo build --release -p planhost`,
@@ -326,13 +326,13 @@ async fn measure(
     n: usize,
     rounds: usize,
 ) -> Result<CaseResult, String> {
-    let rss_empty = peer.rss_kib();
+    let rss_empty = settled_rss_kib(peer).await;
     let shared = Arc::new(Shared::new(rounds));
     let tasks: Vec<Task<Finished>> =
         (0..n).map(|_| executor.spawn(run_client(peer.addr, shared.clone(), rounds))).collect();
     wait_subscribers(peer, &shared, n).await?;
     Timer::after(Duration::from_secs(1)).await;
-    let rss_idle = peer.rss_kib();
+    let rss_idle = settled_rss_kib(peer).await;
     let (server_cpu, bench_cpu) = (peer.cpu_ms(), cpu_ms("self"));
     for round in 0..rounds {
         publish_round(peer, &shared, round, n).await?;
@@ -357,6 +357,22 @@ async fn measure(
         );
     }
     Ok(summarise(peer.kind, n, rounds, &latencies, &shared, costs))
+}
+
+/// Resident memory once it stops changing: a server that has said it
+/// listens may still be setting up, and memory it takes then is not the
+/// connections'. Readings 100 ms apart until two agree, for at most 3 s.
+async fn settled_rss_kib(peer: &Peer) -> u64 {
+    let mut last = peer.rss_kib();
+    for _ in 0..30 {
+        Timer::after(Duration::from_millis(100)).await;
+        let now = peer.rss_kib();
+        if now == last {
+            break;
+        }
+        last = now;
+    }
+    last
 }
 
 /// Polls `GET /api/topics` until `bench` has `n` subscribers.
