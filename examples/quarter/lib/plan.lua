@@ -255,7 +255,10 @@ local function estimated(list)
   if kept and kept.count == count then
     local seen = kept.seen
     for i = 1, count do
-      if items[i].estimates.memo ~= seen[i] then
+      local item = items[i]
+      if item == nil then
+        break -- where the counting stopped
+      elseif item.estimates.memo ~= seen[i] then
         kept = nil
         break
       end
@@ -353,7 +356,8 @@ end
 -- parsed. `feasible` is the rank of the last item before the first one whose
 -- running demand exceeds supply in some skill (every rank if none does);
 -- `short` is filled for items at or above the cutline and below the
--- feasible line. `integral` is true when every estimate is a whole number
+-- feasible line (the rows short of nothing share one empty table: read
+-- it, do not change it). `integral` is true when every estimate is a whole number
 -- of weeks, so every `weeks` and running value is an integer.
 -- (Runs after every change: numeric loops, each value read once, running
 -- demand kept by skill position, only the skills an item estimates

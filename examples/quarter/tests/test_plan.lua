@@ -286,6 +286,16 @@ t.case("the work list's weeks are remembered until an item or its estimates chan
   check.eq(p:feasible(), p:analyze().feasible)
 end)
 
+t.case("a work list with a hole is counted up to it, every time", function()
+  local p = small()
+  p.work.items[3] = nil -- from the console; item 3 stays ranked
+  local first = p:analyze()
+  local again = p:analyze()
+  check.eq(again.feasible, first.feasible)
+  check.eq(again.rows[3].weeks, { Web = 2, QA = 2 }, "still ranked, still counted")
+  check.eq(p:feasible(), again.feasible)
+end)
+
 t.case("the analysis names the items with estimates that could not be parsed", function()
   local p = small()
   check.eq(next(p:analyze().unparsed), nil)
