@@ -455,23 +455,50 @@ end
 -- walk stops at the first item whose estimate takes a skill past its
 -- supply (running demand only grows, so only the skills an item adds to
 -- can cross the line there).
+-- (Each console command prints it. The answer is remembered with what it
+-- was found from: the estimates memo of each rank down to the first item
+-- over, and the supply; while those are the same, so are the weeks walked
+-- and the line. A move below that item keeps it, with one look at each
+-- rank above; a move above it or into its place, an estimate or a person
+-- edited, walks again.)
 function Plan:feasible()
   local supply, running = self:supply(), {}
   local ranking, by_id, totals = self.plan.ranking, self.work.by_id, estimates.totals
+  local kept = self.kept_feasible
+  if kept and kept.supply == supply and (not kept.all or kept.count == #ranking) then
+    local memos, same = kept.memos, true
+    for rank = 1, #memos do
+      local item = by_id[ranking[rank]]
+      if item == nil or item.estimates.memo ~= memos[rank] then
+        same = false
+        break
+      end
+    end
+    if same then
+      return kept.line
+    end
+  end
+  local memos = {}
+  local function remember(line, all)
+    self.kept_feasible = { supply = supply, memos = memos, line = line, all = all,
+      count = #ranking }
+    return line
+  end
   for rank = 1, #ranking do
-    -- (Each console move asks this: the item's remembered totals without
-    -- a second call, and `next` directly, as the loop changes nothing it
-    -- walks.)
-    local item_weeks = totals(by_id[ranking[rank]].estimates)
+    -- (The item's remembered totals without a second call, and `next`
+    -- directly, as the loop changes nothing it walks.)
+    local entries = by_id[ranking[rank]].estimates
+    local item_weeks = totals(entries)
+    memos[rank] = entries.memo
     for skill, weeks in next, item_weeks do
       local total = (running[skill] or 0) + weeks
       running[skill] = total
       if total - (supply[skill] or 0) > EPSILON then
-        return rank - 1
+        return remember(rank - 1, false)
       end
     end
   end
-  return #ranking
+  return remember(#ranking, true)
 end
 
 -- Everything the data files say that the plan cannot use.

@@ -175,6 +175,40 @@ t.case("feasible() finds the analysis's feasible line without the rows", functio
   check.eq(p:feasible(), 32)
 end)
 
+t.case("the feasible line is remembered until something above it or the supply changes", function()
+  local p = Plan.load(".")
+  -- Each edit must give the analysis's line; `moves` says whether it
+  -- moves it (so that a remembered answer would be wrong).
+  local function after(what, edit, moves)
+    local before = p:feasible()
+    edit()
+    local line = p:feasible()
+    check.eq(line, p:analyze().feasible, what)
+    check.eq(line ~= before, moves, what .. ": the line moved")
+  end
+  check.eq(p:feasible(), 32)
+  after("a move below the first item over", function() p:move(p.plan.ranking[50], 40) end, false)
+  after("the first item over moved away", function() p:move(p.plan.ranking[33], 60) end, true)
+  after("an estimate above the line", function() p:estimate(p.plan.ranking[1], "Server", "9L") end,
+    true)
+  after("a list replaced above the line", function()
+    p:item(p.plan.ranking[1]).estimates = estimates.parse("QA:S")
+  end, true)
+  after("an item replaced", function()
+    local twin = work.new(p.plan.ranking[2], "Twin", "Server:9L", "")
+    p.work.by_id[twin.id] = twin
+  end, true)
+  after("a person's skills", function() p:assign(1, "Server", 1) end, true)
+  after("a person hired", function() p:hire("Sam", "Server:1", "") end, true)
+  after("every rank fits", function() p.plan.weeks = 40 end, true)
+  check.eq(p:feasible(), #p.plan.ranking)
+  after("an item ranked last when everything fitted", function() p:add("New", "Server:S") end,
+    true)
+  after("a shorter ranking", function()
+    p.plan.ranking = { table.unpack(p.plan.ranking, 1, 10) }
+  end, true)
+end)
+
 t.case("the quarter: the feasible line lands above the cutline", function()
   local a = Plan.load("."):analyze()
   check.eq(a.cutline, 42)
