@@ -359,6 +359,25 @@ t.case("running demand is worked out when first asked for", function()
   check.eq(a:running(0), nil)
 end)
 
+t.case("track and triage read together follow every edit", function()
+  local p = small()
+  local function both(id)
+    return { work.track_and_triage(p:item(id)) }
+  end
+  check.eq(both(1), { "Core", 1 }, "nothing remembered yet")
+  check.eq(both(1), { "Core", 1 }, "both remembered")
+  check.eq(both(5), {}, "no track, untriaged (remembered as false)")
+  check.eq(both(5), {})
+  work.track(p:item(4)) -- only the track remembered
+  check.eq(both(4), { "Data" })
+  p:set_triage(1, 2)
+  check.eq(both(1), { "Core", 2 }, "triage set")
+  p:set_tag(1, "track", "Ads")
+  check.eq(both(1), { "Ads", 2 }, "track set")
+  p:item(1).tags = kvlist.parse("track:Ops")
+  check.eq(both(1), { "Ops" }, "list replaced")
+end)
+
 t.case("moving items and the cutline", function()
   local p = small()
   check.eq({ p:move(4, 1) }, { 4, 1 })
