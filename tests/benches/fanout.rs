@@ -9,8 +9,9 @@
 //! For each N and each server: start the server on 127.0.0.1 port 0, read
 //! its RSS once it stops changing, connect N clients (one smol task each,
 //! all on one thread) subscribed to `bench`, wait until `GET /api/topics`
-//! counts N subscribers, read the settled RSS again, then publish `--rounds` 20 KB messages through
-//! `POST /api/publish/bench` and time when each client gets each one.
+//! counts N subscribers, read the settled RSS again, then publish
+//! `--rounds` 20 KB messages through `POST /api/publish/bench` and time
+//! when each client gets each one.
 //!
 //! The planhost binary is built with `cargo build --release -p planhost`,
 //! unless `PLANHOST_BIN=/path/to/planhost` names one to use instead.
