@@ -363,7 +363,8 @@ end
 -- demand kept by skill position, only the skills an item estimates
 -- visited to add it and, above the feasible line, to check it, the list
 -- of shortfalls made only for an item that has some and is shown short,
--- and the running demand of each row left for the views that show it.)
+-- no adding at all past both the cutline and the feasible line, and the
+-- running demand of each row left for the views that show it.)
 function Plan:analyze()
   local supply = self:supply()
   local known = estimated(self.work)
@@ -385,7 +386,7 @@ function Plan:analyze()
     position[skill] = s
     limit[s] = supply[skill] or 0
   end
-  local feasible, rows, round, none = nil, result.rows, num.round, {}
+  local feasible, rows, round, none, adding = nil, result.rows, num.round, {}, true
   local ranking, by_id = self.plan.ranking, self.work.by_id
   for rank = 1, #ranking do
     local id = ranking[rank]
@@ -411,38 +412,45 @@ function Plan:analyze()
         unparsed[item] = true
       end
     end
-    local crossed = false
-    for skill, more in next, weeks do
-      local s = position[skill]
-      if s then
-        local total = (running[s] or 0) + more
-        running[s] = total
-        if total - limit[s] > EPSILON then
-          crossed = true
+    local short = none
+    if adding then
+      local crossed = false
+      for skill, more in next, weeks do
+        local s = position[skill]
+        if s then
+          local total = (running[s] or 0) + more
+          running[s] = total
+          if total - limit[s] > EPSILON then
+            crossed = true
+          end
         end
       end
-    end
-    -- Above the feasible line no skill was over before this item, so only
-    -- one it estimates can be over now; past the feasible line and the
-    -- cutline nothing is shown short. Otherwise every skill's excess is
-    -- worked out.
-    local over = nil
-    if (feasible == nil and crossed) or (feasible ~= nil and rank <= cutline) then
-      for s = 1, skill_count do
-        local total = running[s]
-        if total and total - limit[s] > EPSILON then
-          over = over or {}
-          over[#over + 1] = { skill = skills[s], weeks = round(total - limit[s]) }
+      -- Above the feasible line no skill was over before this item, so
+      -- only one it estimates can be over now; past the feasible line and
+      -- the cutline nothing is shown short. Otherwise every skill's excess
+      -- is worked out.
+      local over = nil
+      if (feasible == nil and crossed) or (feasible ~= nil and rank <= cutline) then
+        for s = 1, skill_count do
+          local total = running[s]
+          if total and total - limit[s] > EPSILON then
+            over = over or {}
+            over[#over + 1] = { skill = skills[s], weeks = round(total - limit[s]) }
+          end
         end
       end
+      if feasible == nil and over then
+        feasible = rank - 1
+      end
+      if rank == cutline then
+        result.demand = by_skill(skills, running)
+      end
+      if feasible ~= nil and rank <= cutline and over then
+        short = over
+      end
+      -- Past both lines the running demand changes nothing shown.
+      adding = feasible == nil or rank < cutline
     end
-    if feasible == nil and over then
-      feasible = rank - 1
-    end
-    if rank == cutline then
-      result.demand = by_skill(skills, running)
-    end
-    local short = feasible ~= nil and rank <= cutline and over or none
     rows[rank] = { item = item, rank = rank, weeks = weeks, short = short }
   end
   result.feasible = feasible or #rows

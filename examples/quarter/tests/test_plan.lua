@@ -63,6 +63,20 @@ t.case("items at or above the cutline and below the feasible line are short", fu
   check.eq(deeper.rows[5].short, { { skill = "Native", weeks = 1 }, { skill = "QA", weeks = 4 } })
 end)
 
+t.case("past both lines the rows keep their weeks and nothing is short", function()
+  -- The cutline (2) above the feasible line (3): the walk adds on until it
+  -- finds the line, then stops adding.
+  local a = small(2):analyze()
+  check.eq(a.feasible, 3)
+  check.eq(a.demand, { Web = 8, QA = 1 })
+  check.eq(a.rows[4].short, {})
+  check.eq(a.rows[5].short, {})
+  check.eq(a.rows[5].weeks, { Web = 1, Native = 1 })
+  check.eq(a:running(5), { Native = 1, Web = 12, QA = 9 })
+  -- Without a cutline the line is still found.
+  check.eq(small(0):analyze().feasible, 3)
+end)
+
 t.case("a plan that fits is feasible to the end", function()
   local p = small(2)
   p.plan.ranking = { 1, 2, 3 }
