@@ -10,6 +10,33 @@ function M.round(x)
   return math.tointeger(r) or r
 end
 
+-- A skill -> number map as views send it, with only `skills` (a list):
+-- rounded, in a new map.
+function M.rounded(skills, map)
+  local copy = {}
+  for i = 1, #skills do
+    local skill = skills[i]
+    local value = map[skill]
+    if value ~= nil then
+      copy[skill] = math.type(value) == "integer" and value or M.round(value)
+    end
+  end
+  return copy
+end
+
+-- The same, sparing the copy when every value among `skills` is an
+-- integer (as T-shirt sizes give): then `map` itself. (Views run after
+-- every change, and share the maps they only read.)
+function M.shown(skills, map)
+  for i = 1, #skills do
+    local value = map[skills[i]]
+    if value ~= nil and math.type(value) ~= "integer" then
+      return M.rounded(skills, map)
+    end
+  end
+  return map
+end
+
 -- Text for a data file or a message: `2`, `1.5`, `6.5`.
 function M.text(x)
   x = M.round(x)

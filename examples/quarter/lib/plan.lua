@@ -329,12 +329,12 @@ function Analysis:running(rank)
   local all = self.running_by_rank
   if all == nil then
     all = {}
-    local skills, rows, position, running = self.skills, self.rows, {}, {}
+    local skills, weeks, position, running = self.skills, self.weeks, {}, {}
     for s = 1, #skills do
       position[skills[s]] = s
     end
-    for r = 1, #rows do
-      for skill, more in next, rows[r].weeks do
+    for r = 1, #weeks do
+      for skill, more in next, weeks[r] do
         local s = position[skill]
         if s then
           running[s] = (running[s] or 0) + more
@@ -348,23 +348,30 @@ function Analysis:running(rank)
 end
 
 -- Walks the ranking top-down. Returns an analysis
---   { skills, supply, cutline, feasible, rows = { {item, rank, weeks,
---     short = { {skill, weeks}, ... }}, ... }, demand (committed),
---     integral, unparsed = { [item] = true, ... } }
--- with `analysis:running(rank)` the running demand at a rank.
--- `unparsed` holds the work items with estimates that could not be
--- parsed. `feasible` is the rank of the last item before the first one whose
--- running demand exceeds supply in some skill (every rank if none does);
--- `short` is filled for items at or above the cutline and below the
--- feasible line (the rows short of nothing share one empty table: read
--- it, do not change it). `integral` is true when every estimate is a whole number
--- of weeks, so every `weeks` and running value is an integer.
+--   { skills, supply, cutline, feasible, demand (committed), integral,
+--     unparsed = { [item] = true, ... },
+--     items = { item, ... }, weeks = { {skill = weeks, ...}, ... },
+--     rows = { {id, name, rank, estimates, track, triage,
+--               short = { {skill, weeks}, ... }, unparsed?}, ... } }
+-- with `analysis:running(rank)` the running demand at a rank. `items`,
+-- `weeks` and `rows` are in rank order: the work items, their weeks per
+-- skill, and each one as views send it (the guest SDK's `WorkItem`:
+-- estimates rounded, the texts of unparsable estimates in `unparsed`), so
+-- the work view sends the rows as they are. `unparsed` holds the work
+-- items with estimates that could not be parsed. `feasible` is the rank
+-- of the last item before the first one whose running demand exceeds
+-- supply in some skill (every rank if none does); `short` is filled for
+-- items at or above the cutline and below the feasible line (the rows
+-- short of nothing share one empty table). `integral` is true when every
+-- estimate is a whole number of weeks, so every `weeks` and running value
+-- is an integer. Views share analyses: read them, do not change them.
 -- (Runs after every change: numeric loops, each value read once, running
 -- demand kept by skill position, only the skills an item estimates
 -- visited to add it and, above the feasible line, to check it, the list
 -- of shortfalls made only for an item that has some and is shown short,
--- no adding at all past both the cutline and the feasible line, and the
--- running demand of each row left for the views that show it.)
+-- no adding at all past both the cutline and the feasible line, the
+-- running demand of each row left for the views that show it, and each
+-- row built once, in the shape it is sent in.)
 function Plan:analyze()
   local supply = self:supply()
   local known = estimated(self.work)
@@ -378,16 +385,18 @@ function Plan:analyze()
   end
   local skills = display_order(present)
   local cutline = self.plan.cutline
-  local result = setmetatable({ skills = skills, supply = supply, cutline = cutline, rows = {} },
-    Analysis)
+  local items, weeks_by_rank, rows = {}, {}, {}
+  local result = setmetatable({ skills = skills, supply = supply, cutline = cutline,
+    items = items, weeks = weeks_by_rank, rows = rows }, Analysis)
   local position, limit, running, skill_count = {}, {}, {}, #skills
   for s = 1, skill_count do
     local skill = skills[s]
     position[skill] = s
     limit[s] = supply[skill] or 0
   end
-  local feasible, rows, round, none, adding = nil, result.rows, num.round, {}, true
+  local feasible, round, none, adding = nil, num.round, {}, true
   local ranking, by_id = self.plan.ranking, self.work.by_id
+  local shown, track_and_triage = num.shown, work.track_and_triage
   for rank = 1, #ranking do
     local id = ranking[rank]
     local item = id ~= nil and by_id[id]
@@ -451,7 +460,20 @@ function Plan:analyze()
       -- Past both lines the running demand changes nothing shown.
       adding = feasible == nil or rank < cutline
     end
-    rows[rank] = { item = item, rank = rank, weeks = weeks, short = short }
+    local track, triage = track_and_triage(item)
+    -- (Whole weeks so far: this item's map goes as it is.)
+    local row = { id = item.id, name = item.name, rank = rank,
+      estimates = integral and weeks or shown(skills, weeks), track = track, triage = triage,
+      short = short }
+    if unparsed[item] then
+      local problems = estimates.problems(item.estimates)
+      local texts = {}
+      for i = 1, #problems do
+        texts[i] = problems[i].text
+      end
+      row.unparsed = texts
+    end
+    items[rank], weeks_by_rank[rank], rows[rank] = item, weeks, row
   end
   result.feasible = feasible or #rows
   result.demand = result.demand or {}

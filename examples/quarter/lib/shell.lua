@@ -164,9 +164,9 @@ function M.commands(session, out)
     end
     out(string.format("feasible line %d (cutline %d): %d committed items short of staff",
       a.feasible, a.cutline, short))
-    local first = a.rows[a.feasible + 1]
-    out(string.format("  first short: rank %d %s: %s", first.rank, label(first.item),
-      short_text(first.short)))
+    local first = a.feasible + 1
+    out(string.format("  first short: rank %d %s: %s", first, label(a.items[first]),
+      short_text(a.rows[first].short)))
     local last = a.rows[a.cutline]
     out(string.format("  at the cutline: %s", short_text(last.short)))
   end
@@ -224,12 +224,11 @@ function M.commands(session, out)
     from = num.integer(from or 1) or 1
     to = num.integer(to or #a.rows) or #a.rows
     for rank = math.max(1, from), math.min(to, #a.rows) do
-      local row = a.rows[rank]
-      local merged = work.triage(row.item)
+      local row, item = a.rows[rank], a.items[rank]
       local mark = #row.short > 0 and "!" or " "
-      out(string.format("%3d %s %4d  %-38s %-10s %-4s %s", rank, mark, row.item.id,
-        row.item.name:sub(1, 38), work.track(row.item) or "-",
-        merged and num.text(merged) or "-", estimates.format(row.item.estimates)))
+      out(string.format("%3d %s %4d  %-38s %-10s %-4s %s", rank, mark, item.id,
+        item.name:sub(1, 38), row.track or "-",
+        row.triage and num.text(row.triage) or "-", estimates.format(item.estimates)))
       if rank == a.feasible and rank ~= a.cutline then
         out("    ---------- feasible line ----------")
       end
