@@ -144,8 +144,7 @@ function M.commands(session, out)
   function c.cut(n)
     local p = plan()
     local old = p:cut(n)
-    local a = p:analyze()
-    out(string.format("cutline %d -> %d (feasible line %d)", old, a.cutline, a.feasible))
+    out(string.format("cutline %d -> %d (feasible line %d)", old, p.plan.cutline, p:feasible()))
   end
 
   function c.feasible()

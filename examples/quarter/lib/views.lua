@@ -57,13 +57,14 @@ end
 -- The `chart` view: the same list, each item with its running demand.
 function M.chart(plan, analysis)
   analysis = analysis or M.analysis(plan)
-  local skills, rows, items = analysis.skills, analysis.rows, {}
+  local skills, rows, integral, items = analysis.skills, analysis.rows, analysis.integral, {}
   for rank = 1, #rows do
     local item = {}
     for key, value in next, rows[rank] do
       item[key] = value
     end
-    item.running = shown(skills, analysis:running(rank))
+    local running = analysis:running(rank)
+    item.running = integral and running or shown(skills, running)
     items[rank] = item
   end
   return {
