@@ -67,12 +67,14 @@ impl<'gc> Writer<'gc> {
         match value {
             Value::Nil => self.out.extend_from_slice(b"null"),
             Value::Boolean(b) => self.out.extend_from_slice(if b { b"true" } else { b"false" }),
-            Value::Integer(i) => self.raw(&Number::from(i)),
+            Value::Integer(i) => {
+                self.out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes())
+            }
             Value::Number(n) => match Number::from_f64(n) {
                 Some(number) => self.raw(&number),
                 None => return Err(format!("{}: {n} has no JSON form", at(&self.path))),
             },
-            Value::String(s) => self.string(&s.to_str_lossy()),
+            Value::String(s) => self.lua_string(s),
             Value::Table(table) => {
                 if self.open.contains(&table) {
                     return Err(format!("{}: the table contains itself (a cycle)", at(&self.path)));
@@ -106,6 +108,23 @@ impl<'gc> Writer<'gc> {
 
     fn string(&mut self, text: &str) {
         let _ = serde_json::to_writer(&mut self.out, text);
+    }
+
+    /// A Lua string as a JSON string. Most strings of a view (keys, ids,
+    /// names) need no escaping: they are copied as they are, which is what
+    /// serde_json writes for them, without its per-string setup (a view
+    /// has tens of thousands); the rest take the general path.
+    fn lua_string(&mut self, s: piccolo::String<'gc>) {
+        let bytes = s.as_bytes();
+        let plain = !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
+        if plain && std::str::from_utf8(bytes).is_ok() {
+            self.out.reserve(bytes.len() + 2);
+            self.out.push(b'"');
+            self.out.extend_from_slice(bytes);
+            self.out.push(b'"');
+        } else {
+            self.string(&s.to_str_lossy());
+        }
     }
 
     fn table(&mut self, table: Table<'gc>) -> Result<(), String> {
@@ -173,7 +192,7 @@ impl<'gc> Writer<'gc> {
             if i > 0 {
                 self.out.push(b',');
             }
-            self.string(&key.to_str_lossy());
+            self.lua_string(key);
             self.out.push(b':');
             self.path.push(Step::Key(key));
             let written = self.value(value);
@@ -210,5 +229,67 @@ pub fn from_json<'gc>(ctx: Context<'gc>, value: &serde_json::Value) -> Value<'gc
             }
             Value::Table(table)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use piccolo::{Lua, Table, Value};
+
+    use super::to_json_text;
+
+    /// The JSON text of a Lua string made of `bytes`.
+    fn string_text(bytes: &[u8]) -> String {
+        Lua::core().enter(|ctx| to_json_text(Value::String(ctx.intern(bytes))).unwrap())
+    }
+
+    #[test]
+    fn strings_are_written_as_serde_json_writes_them() {
+        let texts = [
+            "",
+            "item-12",
+            "Checkout: \"fast\" path",
+            "back\\slash",
+            "tab\there, newline\nthere, bell\u{7}",
+            "del\u{7f} stays",
+            "naïve café, 東京, emoji 🎉",
+            "slash / stays",
+            "</script>",
+        ];
+        for text in texts {
+            let expected = serde_json::to_string(text).unwrap();
+            assert_eq!(string_text(text.as_bytes()), expected, "{text:?}");
+            let parsed: String = serde_json::from_str(&string_text(text.as_bytes())).unwrap();
+            assert_eq!(parsed, text);
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_not_copied() {
+        let written = string_text(b"ok \xff\xfe end");
+        assert_eq!(written, "\"ok \u{fffd}\u{fffd} end\"");
+        // A cut multi-byte sequence at the end, with a quote before it.
+        let written = string_text(b"q\"\xe6\x9d");
+        assert_eq!(written, "\"q\\\"\u{fffd}\"");
+    }
+
+    #[test]
+    fn integers_and_keys_keep_their_exact_form() {
+        let written = Lua::core().enter(|ctx| {
+            let table = Table::new(&ctx);
+            for (key, value) in [("min", i64::MIN), ("max", i64::MAX), ("zero", 0), ("neg", -42)] {
+                table.set(ctx, key, value).unwrap();
+            }
+            table.set(ctx, "quote\"key", 1.5).unwrap();
+            to_json_text(Value::Table(table)).unwrap()
+        });
+        assert_eq!(
+            written,
+            format!(
+                r#"{{"max":{},"min":{},"neg":-42,"quote\"key":1.5,"zero":0}}"#,
+                i64::MAX,
+                i64::MIN
+            )
+        );
     }
 }
