@@ -1,7 +1,8 @@
 //! The `work` view: the ranked work list as `<table id="work-table">`.
 //!
 //! One row per item (`<tr data-key="item-ID">`) in rank order with rank,
-//! name, one estimate column per skill, track, triage and shortfall; a
+//! name, one estimate column per skill, track, triage and shortfall (the
+//! head's cells name the columns with a class each; body cells have none); a
 //! `<tr class="cutline" data-key="cutline">` after the last committed item
 //! and a `<tr class="feasible-line" data-key="feasible-line">` after the
 //! last item the team can staff. Committed items below the feasible line
@@ -153,22 +154,25 @@ fn item_row(html: &mut Html, item: &WorkItem, layout: &Layout, text: &mut Buffer
         &attrs[..1]
     };
     html.open("tr", attrs);
+    // Body cells carry no class: the head names the columns, and a class
+    // on each of a 2,000-row table's 20,000 cells would be half its HTML
+    // (the client's style sheet finds the columns by position).
     cell.clear();
     push_number(cell, f64::from(item.rank));
-    html.element("td", &[("class", "rank")], cell);
-    html.element("td", &[("class", "name")], &item.name);
+    html.element("td", &[], cell);
+    html.element("td", &[], &item.name);
     for skill in &layout.skills {
         cell.clear();
         layout.push_estimate(cell, item, skill);
-        html.element("td", &[("class", "estimate")], cell);
+        html.element("td", &[], cell);
     }
-    html.element("td", &[("class", "track")], item.track.as_deref().unwrap_or(""));
+    html.element("td", &[], item.track.as_deref().unwrap_or(""));
     cell.clear();
     if let Some(triage) = item.triage {
         push_number(cell, triage);
     }
-    html.element("td", &[("class", "triage")], cell);
-    html.element("td", &[("class", "shortfall")], shortfall);
+    html.element("td", &[], cell);
+    html.element("td", &[], shortfall);
     html.close("tr");
 }
 

@@ -67,26 +67,26 @@ fn golden_small_plan() {
         r#"<th scope="col" class="estimate">QA</th><th scope="col" class="track">Track</th>"#,
         r#"<th scope="col" class="triage">Triage</th><th scope="col" class="shortfall">Short</th>"#,
         r#"</tr></thead><tbody>"#,
-        r#"<tr data-key="item-1"><td class="rank">1</td><td class="name">Login</td>"#,
-        r#"<td class="estimate">6</td><td class="estimate">2</td><td class="estimate"></td>"#,
-        r#"<td class="track">Core</td><td class="triage">1</td><td class="shortfall"></td></tr>"#,
-        r#"<tr data-key="item-2"><td class="rank">2</td>"#,
-        r#"<td class="name">&lt;script&gt;alert(1)&lt;/script&gt;</td>"#,
-        r#"<td class="estimate"></td><td class="estimate">1</td><td class="estimate"></td>"#,
-        r#"<td class="track"></td><td class="triage">1.5</td><td class="shortfall"></td></tr>"#,
+        r#"<tr data-key="item-1"><td>1</td><td>Login</td>"#,
+        r#"<td>6</td><td>2</td><td></td>"#,
+        r#"<td>Core</td><td>1</td><td></td></tr>"#,
+        r#"<tr data-key="item-2"><td>2</td>"#,
+        r#"<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>"#,
+        r#"<td></td><td>1</td><td></td>"#,
+        r#"<td></td><td>1.5</td><td></td></tr>"#,
         r#"<tr class="feasible-line" data-key="feasible-line">"#,
         r#"<td colspan="8">feasible line: items above can be staffed</td></tr>"#,
         r#"<tr data-key="item-3" class="short" title="short: Web 3w">"#,
-        r#"<td class="rank">3</td><td class="name">Sync</td>"#,
-        r#"<td class="estimate">3</td><td class="estimate">4</td><td class="estimate"></td>"#,
-        r#"<td class="track">Core</td><td class="triage"></td>"#,
-        r#"<td class="shortfall">short: Web 3w</td></tr>"#,
+        r#"<td>3</td><td>Sync</td>"#,
+        r#"<td>3</td><td>4</td><td></td>"#,
+        r#"<td>Core</td><td></td>"#,
+        r#"<td>short: Web 3w</td></tr>"#,
         r#"<tr class="cutline" data-key="cutline">"#,
         r#"<td colspan="8">cutline: items above are committed</td></tr>"#,
-        r#"<tr data-key="item-4" class="below-cutline"><td class="rank">4</td>"#,
-        r#"<td class="name">Offline</td>"#,
-        r#"<td class="estimate"></td><td class="estimate"></td><td class="estimate">2</td>"#,
-        r#"<td class="track"></td><td class="triage">2</td><td class="shortfall"></td></tr>"#,
+        r#"<tr data-key="item-4" class="below-cutline"><td>4</td>"#,
+        r#"<td>Offline</td>"#,
+        r#"<td></td><td></td><td>2</td>"#,
+        r#"<td></td><td>2</td><td></td></tr>"#,
         r#"</tbody></table>"#,
     ]
     .concat();
@@ -153,7 +153,7 @@ fn people_units() {
     let html = render_work(&parse(SMALL_PLAN), Units::People).unwrap();
     assert!(html.contains("estimates in people"));
     // Login: 6 Native weeks over 13 weeks.
-    assert!(html.contains(r#"<td class="estimate">0.46</td>"#), "{html}");
+    assert!(html.contains(r#"<td>0.46</td>"#), "{html}");
     assert!(html.contains(r#"title="short: Web 0.23p""#), "{html}");
 
     let mut view = parse(SMALL_PLAN);
