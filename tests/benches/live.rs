@@ -1132,12 +1132,25 @@ fn summarise(
             got.max().unwrap_or(MISSING)
         })
         .collect();
-    let by_round: Vec<String> =
-        all_clients_us.iter().map(|&us| format!("{:.0}", f64::from(us) / 1_000.0)).collect();
+    let ms = |us: u32| format!("{:.0}", f64::from(us) / 1_000.0);
+    let by_round: Vec<String> = all_clients_us.iter().map(|&us| ms(us)).collect();
     eprintln!(
         "live: N={clients}, {}: last client per round (ms): {}",
         phase.name(),
         by_round.join(" ")
+    );
+    // Where the fan-out starts: the first client of each round.
+    let first_by_round: Vec<String> = range
+        .clone()
+        .map(|r| {
+            let got = finished.iter().map(|f| f.latencies[r]).filter(|&l| l != MISSING);
+            ms(got.min().unwrap_or(MISSING))
+        })
+        .collect();
+    eprintln!(
+        "live: N={clients}, {}: first client per round (ms): {}",
+        phase.name(),
+        first_by_round.join(" ")
     );
     all_clients_us.sort_unstable();
     let mut request_us = cost.request_us;
