@@ -372,7 +372,10 @@ end
 -- no adding at all past both the cutline and the feasible line, the
 -- running demand of each row left for the views that show it, and each
 -- row built once, in the shape it is sent in.)
-function Plan:analyze()
+-- (`extra`: skills that only items ranked but missing from the work list
+-- name; the walk meets them and starts again with them, so that their
+-- demand counts against a supply of none, as `feasible` counts it.)
+local function analyze(self, extra)
   local supply = self:supply()
   local known = estimated(self.work)
   local weeks_of, integral, unparsed = known.weeks, known.integral, known.unparsed
@@ -383,6 +386,12 @@ function Plan:analyze()
   for skill in next, known.named do
     present[skill] = true
   end
+  if extra then
+    for skill in next, extra do
+      present[skill] = true
+    end
+  end
+  local unknown = nil
   local skills = display_order(present)
   local cutline = self.plan.cutline
   local items, weeks_by_rank, rows = {}, {}, {}
@@ -409,6 +418,12 @@ function Plan:analyze()
       local whole, any_unparsed
       weeks, whole, any_unparsed = estimates.totals(item.estimates)
       integral = integral and whole
+      for skill in next, weeks do
+        if position[skill] == nil then
+          unknown = unknown or {}
+          unknown[skill] = true
+        end
+      end
       if any_unparsed then
         if unparsed == known.unparsed then
           -- (The remembered set stays as the work list has it.)
@@ -475,10 +490,22 @@ function Plan:analyze()
     end
     items[rank], weeks_by_rank[rank], rows[rank] = item, weeks, row
   end
+  if unknown then
+    if extra then
+      for skill in next, extra do
+        unknown[skill] = true
+      end
+    end
+    return analyze(self, unknown)
+  end
   result.feasible = feasible or #rows
   result.demand = result.demand or {}
   result.integral, result.unparsed = integral, unparsed
   return result
+end
+
+function Plan:analyze()
+  return analyze(self)
 end
 
 -- The feasible line alone, as `analyze` finds it, without the rows: the
@@ -515,9 +542,14 @@ function Plan:feasible()
     return line
   end
   for rank = 1, #ranking do
+    local item = by_id[ranking[rank]]
+    if item == nil then
+      -- Where `analyze` stops; not remembered, as the item may come back.
+      return rank - 1
+    end
     -- (The item's remembered totals without a second call, and `next`
     -- directly, as the loop changes nothing it walks.)
-    local entries = by_id[ranking[rank]].estimates
+    local entries = item.estimates
     local item_weeks = totals(entries)
     memos[rank] = entries.memo
     for skill, weeks in next, item_weeks do

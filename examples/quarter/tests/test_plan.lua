@@ -65,7 +65,10 @@ end)
 
 t.case("past both lines the rows keep their weeks and nothing is short", function()
   -- The cutline (2) above the feasible line (3): the walk adds on until it
-  -- finds the line, then stops adding.
+  -- finds the line, then stops adding. (The stop itself shows in nothing
+  -- the analysis returns, by design: this checks that what it returns is
+  -- the same; stopping a rank early or at the feasible line alone is
+  -- caught here.)
   local a = small(2):analyze()
   check.eq(a.feasible, 3)
   check.eq(a.demand, { Web = 8, QA = 1 })
@@ -117,6 +120,30 @@ t.case("an item ranked but missing from the work list still counts", function()
   check.eq(a.weeks[2], { Web = 6 })
   check.eq(a:running(2), { Web = 8, QA = 1 })
   check.eq(a.feasible, 3)
+end)
+
+t.case("a skill only a missing item names counts against a supply of none", function()
+  local p = small()
+  local gone = table.remove(p.work.items, 2)
+  gone.estimates = estimates.parse("Web:S,Design:M")
+  local a = p:analyze()
+  check.eq(a.skills, { "Native", "Web", "QA", "Design" })
+  check.eq(a.feasible, 1)
+  check.eq(p:feasible(), 1, "the console's line agrees")
+  check.eq(a.rows[2].short, { { skill = "Design", weeks = 2 } })
+  check.eq(a:running(2), { Web = 3, QA = 1, Design = 2 })
+end)
+
+t.case("the feasible line stops where the analysis stops: at an id the list lacks", function()
+  local p = small()
+  check.eq(p:feasible(), 3)
+  local item = p.work.by_id[2]
+  p.work.by_id[2] = nil -- a console edit: ranked, gone from the list and its index
+  check.eq(p:feasible(), 1)
+  check.eq(p:analyze().feasible, 1)
+  check.eq(#p:analyze().rows, 1)
+  p.work.by_id[2] = item
+  check.eq(p:feasible(), 3, "not remembered while the item was missing")
 end)
 
 t.case("two work items with one id: each row has its own estimates", function()

@@ -241,6 +241,10 @@ t.case("views the host computes in one round share one analysis", function()
     check.truthy(after ~= shared, "a new round analyses again")
     check.eq(views.work(p).items[1].id, p.plan.ranking[1])
     check.eq(after.items[1].id, p.plan.ranking[1])
+    -- The chart adds running demand to copies, never to the shared rows.
+    check.truthy(views.chart(p).items[1].running ~= nil)
+    check.eq(views.work(p).items[1].running, nil)
+    check.eq(after.rows[1].running, nil)
   end)
   planhost = saved
   assert(ok, problem)
