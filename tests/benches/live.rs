@@ -1125,33 +1125,28 @@ fn summarise(
         .filter(|&l| l != MISSING)
         .collect();
     per_client_us.sort_unstable();
-    let mut all_clients_us: Vec<u32> = range
+    // The first and the last client of each round: where the fan-out
+    // starts and where it ends.
+    let (first_us, mut all_clients_us): (Vec<u32>, Vec<u32>) = range
         .clone()
         .map(|r| {
             let got = finished.iter().map(|f| f.latencies[r]).filter(|&l| l != MISSING);
-            got.max().unwrap_or(MISSING)
+            let seen = got.fold(None, |seen: Option<(u32, u32)>, l| {
+                Some(seen.map_or((l, l), |(first, last)| (first.min(l), last.max(l))))
+            });
+            seen.unwrap_or((MISSING, MISSING))
         })
-        .collect();
-    let ms = |us: u32| format!("{:.0}", f64::from(us) / 1_000.0);
-    let by_round: Vec<String> = all_clients_us.iter().map(|&us| ms(us)).collect();
-    eprintln!(
-        "live: N={clients}, {}: last client per round (ms): {}",
-        phase.name(),
-        by_round.join(" ")
-    );
-    // Where the fan-out starts: the first client of each round.
-    let first_by_round: Vec<String> = range
-        .clone()
-        .map(|r| {
-            let got = finished.iter().map(|f| f.latencies[r]).filter(|&l| l != MISSING);
-            ms(got.min().unwrap_or(MISSING))
-        })
-        .collect();
-    eprintln!(
-        "live: N={clients}, {}: first client per round (ms): {}",
-        phase.name(),
-        first_by_round.join(" ")
-    );
+        .unzip();
+    let shown = |us: &[u32]| {
+        us.iter().map(|&us| format!("{:.0}", f64::from(us) / 1_000.0)).collect::<Vec<_>>().join(" ")
+    };
+    for (which, us) in [("last", &all_clients_us), ("first", &first_us)] {
+        eprintln!(
+            "live: N={clients}, {}: {which} client per round (ms): {}",
+            phase.name(),
+            shown(us)
+        );
+    }
     all_clients_us.sort_unstable();
     let mut request_us = cost.request_us;
     request_us.sort_unstable();
