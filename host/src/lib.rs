@@ -4,7 +4,8 @@
 //!
 //! Data flows one way: the edge (HTTP and WebSocket connections) sends
 //! commands to the hub, the hub fans messages out to per-client outboxes,
-//! and each client session writes its outbox to its socket.
+//! and each client session writes its outbox to its socket (an idle
+//! client's frame the hub writes itself, see `hub::outbox`).
 
 // Only `heap` (the process allocator) may use unsafe code.
 #![deny(unsafe_code)]

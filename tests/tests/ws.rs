@@ -111,6 +111,48 @@ fn a_client_that_never_reads_does_not_delay_the_others() {
 }
 
 #[test]
+fn a_slow_reader_pinged_often_gets_every_large_message_whole_and_in_order() {
+    // The hub writes a frame straight to an idle client's socket; what the
+    // socket does not take the session finishes before its pings or any
+    // queued frame. A slow reader with frequent pings makes both happen.
+    let server = Server::start(&["--ping-interval", "15ms", "--client-queue", "256"]);
+    smol::block_on(async {
+        let mut slow = server.ws().await;
+        subscribe(&mut slow, "t", None).await;
+        server.wait_subscribers("t", 1);
+        let messages = 60;
+        let reading = smol::spawn(async move {
+            let (mut revs, mut pings) = (Vec::new(), 0);
+            while revs.len() < messages {
+                match slow.next().await {
+                    Some(Ok(Message::Text(text))) => {
+                        let frame: serde_json::Value = serde_json::from_str(text.as_str()).unwrap();
+                        let data = frame["data"].as_str().unwrap();
+                        let (n, body) = data.split_once(':').unwrap();
+                        assert_eq!(body.len(), 512 << 10);
+                        assert!(body.bytes().all(|b| b == b'a' + (n.parse::<u8>().unwrap() % 26)));
+                        revs.push(frame["rev"].as_u64().unwrap());
+                        smol::Timer::after(Duration::from_millis(10)).await;
+                    }
+                    Some(Ok(Message::Ping(_))) => pings += 1,
+                    other => panic!("unexpected {other:?} after {} messages", revs.len()),
+                }
+            }
+            (revs, pings, slow)
+        });
+        let mut published = Vec::new();
+        for i in 0..messages {
+            let body = char::from(b'a' + (i % 26) as u8).to_string().repeat(512 << 10);
+            published.push(server.publish("t", &format!("{i}:{body}"))["rev"].as_u64().unwrap());
+        }
+        let (revs, pings, _slow) = reading.await;
+        assert_eq!(revs, published, "every message, whole and in order");
+        assert!(pings > 0, "pings went out between the messages");
+        assert_eq!(server.subscribers("t"), 1);
+    });
+}
+
+#[test]
 fn a_lagging_client_skips_to_the_newest_on_a_latest_wins_topic() {
     let server = Server::start(&["--client-queue", "4"]);
     smol::block_on(async {

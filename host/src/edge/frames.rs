@@ -5,9 +5,10 @@
 //!
 //! tungstenite still writes its own control replies (pongs, the close
 //! answer). [`ReadSide`] hands those bytes to the session's writer over a
-//! channel, so only one task ever writes to the socket.
+//! channel, so that only the session writes to the socket, or the hub
+//! while the session has nothing to write (see `hub::outbox`).
 
-use std::io::{self, IoSlice};
+use std::io::{self, IoSlice, Write};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -30,10 +31,19 @@ pub const CONTROL_QUEUE: usize = 16;
 
 /// Writes one final, unmasked frame (`opcode` may carry `COMPRESSED`).
 pub async fn write_frame(stream: &mut TcpStream, opcode: u8, payload: &[u8]) -> io::Result<()> {
+    write_frame_from(stream, opcode, payload, 0).await
+}
+
+/// Writes what is left of a frame after its first `written` bytes.
+pub async fn write_frame_from(
+    stream: &mut TcpStream,
+    opcode: u8,
+    payload: &[u8],
+    mut written: usize,
+) -> io::Result<()> {
     let mut header = [0u8; 10];
     let header_len = encode_header(&mut header, opcode, payload.len());
     let total = header_len + payload.len();
-    let mut written = 0;
     while written < total {
         let n = if written < header_len {
             let parts = [IoSlice::new(&header[written..header_len]), IoSlice::new(payload)];
@@ -47,6 +57,19 @@ pub async fn write_frame(stream: &mut TcpStream, opcode: u8, payload: &[u8]) -> 
         written += n;
     }
     Ok(())
+}
+
+/// Writes as much of a frame as `stream` (non-blocking) takes now, in one
+/// vectored write; returns how many bytes and the frame's length.
+pub fn write_frame_now(
+    mut stream: &std::net::TcpStream,
+    opcode: u8,
+    payload: &[u8],
+) -> (io::Result<usize>, usize) {
+    let mut header = [0u8; 10];
+    let header_len = encode_header(&mut header, opcode, payload.len());
+    let parts = [IoSlice::new(&header[..header_len]), IoSlice::new(payload)];
+    (stream.write_vectored(&parts), header_len + payload.len())
 }
 
 /// A close frame's payload: the code, then the reason.

@@ -15,10 +15,12 @@ use async_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use futures_lite::{AsyncWriteExt, FutureExt, StreamExt, future};
 use http_types::{Request, Response, StatusCode};
 use smol::net::TcpStream;
-use smol::{Task, Timer};
+use smol::{Async, Task, Timer};
 
 use super::{Edge, Reply, deflate, frames, routes::error_response};
-use crate::hub::{self, CloseRequest, Command, Frame, Offer, Outbox, OutboxSender, Outgoing, Text};
+use crate::hub::{
+    self, CloseRequest, Command, Frame, Offer, Outbox, OutboxSender, Outgoing, Sent, Text, Wire,
+};
 use crate::protocol::{ClientFrame, ServerFrame};
 
 /// Checks an upgrade request (RFC 6455, section 4.2.1) and answers 101, or
@@ -113,7 +115,9 @@ enum Event {
 ///
 /// Reading and writing are two tasks: the writer wakes for the outbox, its
 /// ping timer and tungstenite's control replies; the reader only when the
-/// socket has bytes, so a busy outbox never costs a read attempt.
+/// socket has bytes, so a busy outbox never costs a read attempt. While
+/// the writer waits with nothing to write, the hub writes frames to the
+/// socket itself (see `hub::outbox`).
 pub async fn run_session(edge: Arc<Edge>, stream: TcpStream, deflate: bool) {
     let _live = LiveSession::new(&edge);
     let limits = &edge.limits;
@@ -125,7 +129,8 @@ pub async fn run_session(edge: Arc<Edge>, stream: TcpStream, deflate: bool) {
     let (read_side, replies) = frames::ReadSide::new(stream.clone(), inflate_up_to);
     let socket = WebSocketStream::from_raw_socket(read_side, Role::Server, Some(config)).await;
     let client = edge.next_client.fetch_add(1, Ordering::Relaxed);
-    let (hub_sender, outbox) = hub::outbox(limits.client_queue_len);
+    let wire = SocketWire { socket: Arc::from(stream.clone()), deflate };
+    let (hub_sender, outbox) = hub::direct_outbox(limits.client_queue_len, wire);
     let register = Command::Register {
         client,
         outbox: hub_sender.clone(),
@@ -165,7 +170,34 @@ pub async fn run_session(edge: Arc<Edge>, stream: TcpStream, deflate: bool) {
     tracing::debug!(client, "websocket session ended");
 }
 
-/// The only task that writes to a client's socket.
+/// The client's connection as the hub writes to it while the session has
+/// nothing to write.
+#[derive(Debug)]
+struct SocketWire {
+    socket: Arc<Async<std::net::TcpStream>>,
+    deflate: bool,
+}
+
+impl Wire for SocketWire {
+    fn send_now(&self, text: &Text) -> Sent {
+        let (opcode, payload) = message_frame(text, self.deflate);
+        match frames::write_frame_now(self.socket.get_ref(), opcode, payload) {
+            (Ok(n), len) if n == len => Sent::Whole,
+            (Ok(n), _) => Sent::Part(n),
+            (Err(_), _) => Sent::Part(0),
+        }
+    }
+}
+
+/// A message's opcode and payload: compressed if the client agreed to that.
+fn message_frame(text: &Text, deflate: bool) -> (u8, &[u8]) {
+    match deflate.then(|| text.compressed_with(deflate::compress)).flatten() {
+        Some(compressed) => (frames::TEXT | frames::COMPRESSED, compressed),
+        None => (frames::TEXT, text.as_bytes()),
+    }
+}
+
+/// The session's writing to its client's socket.
 struct Writer {
     stream: TcpStream,
     /// A write that makes no progress for this long ends the session.
@@ -177,10 +209,16 @@ struct Writer {
 impl Writer {
     /// Writes a message, compressed if the client agreed to that.
     async fn text(&mut self, text: &Text) -> Result<(), End> {
-        match self.deflate.then(|| text.compressed_with(deflate::compress)).flatten() {
-            Some(compressed) => self.frame(frames::TEXT | frames::COMPRESSED, compressed).await,
-            None => self.frame(frames::TEXT, text.as_bytes()).await,
-        }
+        self.text_from(text, 0).await
+    }
+
+    /// Writes what is left of a message's frame after its first `written` bytes.
+    async fn text_from(&mut self, text: &Text, written: usize) -> Result<(), End> {
+        let (opcode, payload) = message_frame(text, self.deflate);
+        let stuck = self.stuck;
+        let mut writing =
+            pin!(frames::write_frame_from(&mut self.stream, opcode, payload, written));
+        Self::finish(&mut writing, stuck).await
     }
 
     /// Writes one frame; the stuck timer only starts if the write has to wait.
@@ -261,6 +299,9 @@ async fn write_loop(
     let mut queued_replies = replies.stream();
     let mut frames = outbox.frames.stream();
     loop {
+        // The hub may write while this waits; it takes the socket back
+        // before writing anything, the rest of a frame the hub began first.
+        outbox.release();
         let event =
             async { Event::CloseRequested(control.next().await.unwrap_or(hub::CLOSE_SHUTDOWN)) }
                 .or(async {
@@ -287,6 +328,11 @@ async fn write_loop(
                     Event::Tick
                 })
                 .await;
+        if let Some(rest) = outbox.claim()
+            && let Err(end) = writer.text_from(&rest.text, rest.written).await
+        {
+            return end;
+        }
         let outcome = match event {
             Event::CloseRequested(request) => return End::Close(request),
             Event::ReaderEnded(end) => {
@@ -306,6 +352,8 @@ async fn write_loop(
                 Some(text) => writer.text(&text).await,
                 None => Ok(()),
             },
+            // Finished above.
+            Event::Send(Outgoing::Resume) => Ok(()),
             Event::Tick => {
                 if heard.silent_for() > limits.pong_timeout {
                     tracing::debug!("no pong: dropping client");

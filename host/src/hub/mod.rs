@@ -11,12 +11,19 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 pub use outbox::{
-    CloseRequest, Frame, LatestSlot, Offer, Outbox, OutboxSender, Outgoing, PatchFrame, Text,
-    outbox,
+    CloseRequest, Frame, LatestSlot, Offer, Outbox, OutboxSender, Outgoing, PatchFrame, Rest, Sent,
+    Text, Wire, direct_outbox, outbox,
 };
 
 use crate::patch::Patch;
 use crate::protocol::ServerFrame;
+
+/// Every this many subscribers of a publish, one is handed to its session
+/// to write (queued, for its own task on whichever executor thread is
+/// free) rather than written by the hub: on more than one thread those
+/// writes run alongside the hub's own. The hub's direct write costs less
+/// CPU; handing over none would leave a large fan-out to one thread.
+const HAND_OVER_EVERY: usize = 3;
 
 /// Identifies one WebSocket client for the life of the process.
 pub type ClientId = u64;
@@ -304,10 +311,8 @@ impl Hub {
         if since.is_some_and(|since| since >= current.rev) {
             return;
         }
-        let offer = match entry.delivery {
-            Delivery::Every => client.outbox.offer(current),
-            Delivery::LatestWins => client.outbox.offer_latest(&slot, current),
-        };
+        let slot = (entry.delivery == Delivery::LatestWins).then_some(&slot);
+        let offer = client.outbox.offer_to(current, slot);
         if offer != Offer::Queued {
             self.drop_client(id, CLOSE_TOO_SLOW);
         }
@@ -386,15 +391,24 @@ impl Hub {
         let frame = Frame { rev, text: whole, patch };
         entry.delivery = delivery;
         entry.current = Some(Frame { patch: None, ..frame.clone() });
+        // Hand-overs first, so other threads start writing while the hub
+        // writes to the rest.
         let mut lagging = Vec::new();
-        for (id, slot) in &entry.subscribers {
-            let Some(client) = self.clients.get(id) else { continue };
-            let offer = match delivery {
-                Delivery::Every => client.outbox.offer(frame.clone()),
-                Delivery::LatestWins => client.outbox.offer_latest(slot, frame.clone()),
-            };
-            if offer != Offer::Queued {
-                lagging.push(*id);
+        for hand_over in [true, false] {
+            for (n, (id, slot)) in entry.subscribers.iter().enumerate() {
+                if (n % HAND_OVER_EVERY == 0) != hand_over {
+                    continue;
+                }
+                let Some(client) = self.clients.get(id) else { continue };
+                let slot = (delivery == Delivery::LatestWins).then_some(slot);
+                let offer = if hand_over {
+                    client.outbox.hand_over(frame.clone(), slot)
+                } else {
+                    client.outbox.offer_to(frame.clone(), slot)
+                };
+                if offer != Offer::Queued {
+                    lagging.push(*id);
+                }
             }
         }
         let subscribers = entry.subscribers.len();
@@ -462,6 +476,7 @@ mod tests {
             .filter_map(|item| match item {
                 Outgoing::Frame(f) => Some(f),
                 Outgoing::Latest(slot) => slot.take(),
+                Outgoing::Resume => panic!("these outboxes have no wire to resume on"),
             })
             .map(|f| serde_json::from_str(f.text.as_str()).unwrap())
             .collect()

@@ -1,5 +1,13 @@
 //! A client's outgoing queue: bounded, filled by the hub without ever
 //! waiting, drained by the client's session.
+//!
+//! While the session has nothing to write, the hub writes a frame straight
+//! to the connection through its [`Wire`] instead of queueing it: a
+//! fan-out to many idle clients then costs one write each, not a queue
+//! entry, a task wake-up and a write. Whatever the connection does not
+//! take at once the session finishes before anything else, and while the
+//! session writes (or holds queued frames) the hub queues, so frames never
+//! interleave and keep their order.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
@@ -107,6 +115,9 @@ pub enum Outgoing {
     /// Send whatever is newest in this latest-wins slot (possibly nothing,
     /// if a later notice already took it).
     Latest(Arc<LatestSlot>),
+    /// The hub began a frame the connection did not take whole: see
+    /// [`Outbox::claim`].
+    Resume,
 }
 
 /// Why and how the hub wants a client closed.
@@ -167,6 +178,7 @@ impl LatestSlot {
 pub struct OutboxSender {
     frames: flume::Sender<Outgoing>,
     control: flume::Sender<CloseRequest>,
+    direct: Option<Arc<Direct>>,
 }
 
 /// The session's end of a client's queue.
@@ -176,6 +188,86 @@ pub struct Outbox {
     pub frames: flume::Receiver<Outgoing>,
     /// A request to close the connection, taking priority over frames.
     pub control: flume::Receiver<CloseRequest>,
+    direct: Option<Arc<Direct>>,
+}
+
+/// A client's connection as the hub may write to it, provided by the session.
+pub trait Wire: Send + Sync + std::fmt::Debug {
+    /// Writes `text` as this client's frame, as much of it as the
+    /// connection takes now, without waiting.
+    fn send_now(&self, text: &Text) -> Sent;
+}
+
+/// How much of a frame [`Wire::send_now`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// All of it.
+    Whole,
+    /// This many bytes of it (0 also when writing failed: the session then
+    /// meets the error when it goes on).
+    Part(usize),
+}
+
+/// A frame the hub began writing; the session writes the rest before
+/// anything else.
+#[derive(Debug)]
+pub struct Rest {
+    pub text: Text,
+    /// Bytes of the frame already written.
+    pub written: usize,
+}
+
+/// The connection's write side as the hub and the session share it.
+#[derive(Debug)]
+struct Direct {
+    wire: Box<dyn Wire>,
+    state: Mutex<DirectState>,
+}
+
+#[derive(Debug)]
+struct DirectState {
+    /// The session holds the connection (it is writing, or frames wait in
+    /// its queue): the hub queues. When it does not, queue and latest-wins
+    /// slots are empty.
+    session_holds: bool,
+    rest: Option<Rest>,
+}
+
+impl Direct {
+    fn state(&self) -> std::sync::MutexGuard<'_, DirectState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Outbox {
+    /// Lets the hub write to the connection directly, if nothing waits to
+    /// be written. The session calls it whenever it is about to wait.
+    pub fn release(&self) {
+        if let Some(direct) = &self.direct {
+            let mut state = direct.state();
+            if state.rest.is_none() && self.frames.is_empty() {
+                state.session_holds = false;
+            }
+        }
+    }
+
+    /// Takes the connection back before the session writes anything;
+    /// returns the frame the hub began, if any, which must be finished
+    /// first.
+    pub fn claim(&self) -> Option<Rest> {
+        let mut state = self.direct.as_ref()?.state();
+        state.session_holds = true;
+        state.rest.take()
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        // The session is gone: the hub must not write to its connection.
+        if let Some(direct) = &self.direct {
+            direct.state().session_holds = true;
+        }
+    }
 }
 
 /// What happened to an offered frame.
@@ -191,24 +283,83 @@ pub enum Offer {
 
 /// Creates a client queue holding at most `capacity` entries.
 pub fn outbox(capacity: usize) -> (OutboxSender, Outbox) {
+    outbox_with(capacity, None)
+}
+
+/// Creates a client queue holding at most `capacity` entries, whose frames
+/// the hub writes to `wire` itself while the session has nothing to write.
+/// The session holds the connection until its first [`Outbox::release`].
+pub fn direct_outbox(capacity: usize, wire: impl Wire + 'static) -> (OutboxSender, Outbox) {
+    let state = Mutex::new(DirectState { session_holds: true, rest: None });
+    outbox_with(capacity, Some(Arc::new(Direct { wire: Box::new(wire), state })))
+}
+
+fn outbox_with(capacity: usize, direct: Option<Arc<Direct>>) -> (OutboxSender, Outbox) {
     let (frames_tx, frames_rx) = flume::bounded(capacity.max(1));
     let (control_tx, control_rx) = flume::bounded(1);
     (
-        OutboxSender { frames: frames_tx, control: control_tx },
-        Outbox { frames: frames_rx, control: control_rx },
+        OutboxSender { frames: frames_tx, control: control_tx, direct: direct.clone() },
+        Outbox { frames: frames_rx, control: control_rx, direct },
     )
 }
 
 impl OutboxSender {
-    /// Queues a frame that every subscriber must see.
+    /// Sends or queues a frame that every subscriber must see.
     pub fn offer(&self, frame: Frame) -> Offer {
-        self.queue(Outgoing::Frame(frame))
+        self.offer_to(frame, None)
     }
 
-    /// Puts a frame in a latest-wins slot, queueing a notice only if the
-    /// slot was empty.
-    pub fn offer_latest(&self, slot: &Arc<LatestSlot>, frame: Frame) -> Offer {
-        if slot.put(frame) { self.queue(Outgoing::Latest(slot.clone())) } else { Offer::Queued }
+    /// Sends a frame to the client; a subscriber of a latest-wins topic
+    /// passes its `slot` (see [`LatestSlot`]). The hub writes it to the
+    /// connection at once while the session has nothing to write; else it
+    /// is queued (on a latest-wins topic it replaces the frame waiting in
+    /// the slot, and a notice is queued only if the slot was empty).
+    pub fn offer_to(&self, frame: Frame, slot: Option<&Arc<LatestSlot>>) -> Offer {
+        let Some(direct) = &self.direct else { return self.enqueue(frame, slot) };
+        // Held across the queueing too, so the session's `release` sees
+        // every frame queued before it lets go.
+        let mut state = direct.state();
+        if state.session_holds {
+            return self.enqueue(frame, slot);
+        }
+        let text = match slot {
+            None => frame.text,
+            Some(slot) => {
+                slot.put(frame);
+                match slot.take_text() {
+                    Some(text) => text,
+                    None => return Offer::Queued,
+                }
+            }
+        };
+        match direct.wire.send_now(&text) {
+            Sent::Whole => Offer::Queued,
+            Sent::Part(written) => {
+                state.session_holds = true;
+                state.rest = Some(Rest { text, written });
+                // The queue is empty while the session does not hold the
+                // connection, so this wakes it.
+                self.queue(Outgoing::Resume)
+            }
+        }
+    }
+
+    /// Like [`offer_to`](Self::offer_to), but always through the queue:
+    /// the session's own task writes the frame.
+    pub fn hand_over(&self, frame: Frame, slot: Option<&Arc<LatestSlot>>) -> Offer {
+        let Some(direct) = &self.direct else { return self.enqueue(frame, slot) };
+        let mut state = direct.state();
+        // Until the session has written this, the hub must not write past it.
+        state.session_holds = true;
+        self.enqueue(frame, slot)
+    }
+
+    fn enqueue(&self, frame: Frame, slot: Option<&Arc<LatestSlot>>) -> Offer {
+        match slot {
+            None => self.queue(Outgoing::Frame(frame)),
+            Some(slot) if slot.put(frame) => self.queue(Outgoing::Latest(slot.clone())),
+            Some(_) => Offer::Queued,
+        }
     }
 
     /// Asks the session to close; the first request wins.
@@ -243,22 +394,22 @@ mod tests {
         let (tx, rx) = outbox(4);
         let taken = |slot: &LatestSlot| slot.take_text().map(|t| t.as_str().to_owned());
         let slot = Arc::new(LatestSlot::new(true));
-        tx.offer_latest(&slot, patched(1, 0));
+        tx.offer_to(patched(1, 0), Some(&slot));
         assert_eq!(taken(&slot).as_deref(), Some("1"), "nothing sent yet: the whole message");
-        tx.offer_latest(&slot, patched(2, 1));
+        tx.offer_to(patched(2, 1), Some(&slot));
         assert_eq!(taken(&slot).as_deref(), Some("patch 1->2"));
         // 3 is skipped by a lagging client: 4's patch is against 3, not 2.
-        tx.offer_latest(&slot, patched(3, 2));
-        tx.offer_latest(&slot, patched(4, 3));
+        tx.offer_to(patched(3, 2), Some(&slot));
+        tx.offer_to(patched(4, 3), Some(&slot));
         assert_eq!(taken(&slot).as_deref(), Some("4"));
-        tx.offer_latest(&slot, frame(5));
+        tx.offer_to(frame(5), Some(&slot));
         assert_eq!(taken(&slot).as_deref(), Some("5"));
-        tx.offer_latest(&slot, patched(6, 5));
+        tx.offer_to(patched(6, 5), Some(&slot));
         assert_eq!(taken(&slot).as_deref(), Some("patch 5->6"));
         let plain = Arc::new(LatestSlot::new(false));
-        tx.offer_latest(&plain, frame(1));
+        tx.offer_to(frame(1), Some(&plain));
         assert_eq!(taken(&plain).as_deref(), Some("1"));
-        tx.offer_latest(&plain, patched(2, 1));
+        tx.offer_to(patched(2, 1), Some(&plain));
         assert_eq!(taken(&plain).as_deref(), Some("2"), "a subscriber that did not ask");
         drop(rx);
     }
@@ -294,7 +445,7 @@ mod tests {
         let (tx, rx) = outbox(4);
         let slot = Arc::new(LatestSlot::default());
         for rev in 1..=10 {
-            assert_eq!(tx.offer_latest(&slot, frame(rev)), Offer::Queued);
+            assert_eq!(tx.offer_to(frame(rev), Some(&slot)), Offer::Queued);
         }
         assert_eq!(rx.frames.len(), 1);
         let Ok(Outgoing::Latest(s)) = rx.frames.try_recv() else { panic!("expected a notice") };
@@ -310,5 +461,112 @@ mod tests {
         assert_eq!(tx.offer(frame(3)), Offer::Full);
         drop(rx);
         assert_eq!(tx.offer(frame(4)), Offer::Gone);
+    }
+
+    /// A wire writing a text's bytes as they are (no framing) to a real,
+    /// non-blocking TCP connection, and the connection's other end.
+    #[derive(Debug)]
+    struct RawWire(std::net::TcpStream);
+
+    impl Wire for RawWire {
+        fn send_now(&self, text: &Text) -> Sent {
+            use std::io::Write;
+            match (&self.0).write(text.as_bytes()) {
+                Ok(n) if n == text.as_bytes().len() => Sent::Whole,
+                Ok(n) => Sent::Part(n),
+                Err(_) => Sent::Part(0),
+            }
+        }
+    }
+
+    fn wired(capacity: usize) -> (OutboxSender, Outbox, std::net::TcpStream) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let sender = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (receiver, _) = listener.accept().unwrap();
+        sender.set_nonblocking(true).unwrap();
+        receiver.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+        let (tx, rx) = direct_outbox(capacity, RawWire(sender));
+        (tx, rx, receiver)
+    }
+
+    fn read_exactly(receiver: &mut std::net::TcpStream, n: usize) -> Vec<u8> {
+        use std::io::Read;
+        let mut bytes = vec![0; n];
+        receiver.read_exact(&mut bytes).unwrap();
+        bytes
+    }
+
+    fn is_resume(item: Result<Outgoing, flume::TryRecvError>) -> bool {
+        matches!(item, Ok(Outgoing::Resume))
+    }
+
+    #[test]
+    fn the_hub_writes_directly_only_while_the_session_lets_go() {
+        let (tx, rx, mut receiver) = wired(8);
+        assert_eq!(tx.offer(frame(1)), Offer::Queued);
+        assert_eq!(rx.frames.len(), 1, "the session holds the connection until it lets go");
+        rx.release();
+        assert_eq!(tx.offer(frame(2)), Offer::Queued);
+        assert_eq!(rx.frames.len(), 2, "frames wait behind what is queued");
+        assert!(matches!(rx.frames.try_recv(), Ok(Outgoing::Frame(f)) if f.rev == 1));
+        assert!(rx.claim().is_none());
+        assert!(matches!(rx.frames.try_recv(), Ok(Outgoing::Frame(f)) if f.rev == 2));
+        rx.release();
+        assert_eq!(tx.offer(frame(3)), Offer::Queued);
+        assert_eq!(tx.offer(frame(4)), Offer::Queued);
+        assert!(rx.frames.is_empty(), "written straight to the connection");
+        assert_eq!(read_exactly(&mut receiver, 2), b"34");
+        assert!(rx.claim().is_none());
+        assert_eq!(tx.offer(frame(5)), Offer::Queued);
+        assert_eq!(rx.frames.len(), 1, "claimed: the hub queues again");
+        drop(rx);
+        assert_eq!(tx.offer(frame(6)), Offer::Gone, "a gone session's connection is not written");
+    }
+
+    #[test]
+    fn what_the_connection_does_not_take_the_session_finishes_first() {
+        let (tx, rx, mut receiver) = wired(8);
+        rx.release();
+        // Far more than a socket buffer holds.
+        let big = "b".repeat(64 << 20);
+        assert_eq!(tx.offer(Frame::whole(1, big.clone())), Offer::Queued);
+        assert!(is_resume(rx.frames.try_recv()), "the session is woken to go on");
+        assert_eq!(tx.offer(frame(2)), Offer::Queued);
+        rx.release();
+        assert_eq!(rx.frames.len(), 1, "still held: the rest is not written yet");
+        let rest = rx.claim().expect("the rest of the big frame");
+        assert_eq!(rest.text.as_str().len(), big.len());
+        assert!(rest.written > 0 && rest.written < big.len(), "written {}", rest.written);
+        assert!(rx.claim().is_none(), "the rest is handed over once");
+        assert_eq!(read_exactly(&mut receiver, rest.written), big.as_bytes()[..rest.written]);
+        assert!(matches!(rx.frames.try_recv(), Ok(Outgoing::Frame(f)) if f.rev == 2));
+    }
+
+    #[test]
+    fn a_handed_over_frame_keeps_the_hub_from_writing_past_it() {
+        let (tx, rx, mut receiver) = wired(8);
+        rx.release();
+        assert_eq!(tx.hand_over(frame(1), None), Offer::Queued);
+        assert_eq!(tx.offer(frame(2)), Offer::Queued);
+        assert_eq!(rx.frames.len(), 2, "both wait for the session, in order");
+        rx.release();
+        assert_eq!(rx.frames.len(), 2);
+        for _ in 0..2 {
+            rx.frames.try_recv().unwrap();
+        }
+        rx.release();
+        assert_eq!(tx.offer(frame(3)), Offer::Queued);
+        assert_eq!(read_exactly(&mut receiver, 1), b"3");
+    }
+
+    #[test]
+    fn a_direct_write_on_a_latest_wins_topic_sends_the_patch_to_a_holder_of_its_base() {
+        let (tx, rx, mut receiver) = wired(8);
+        let slot = Arc::new(LatestSlot::new(true));
+        rx.release();
+        assert_eq!(tx.offer_to(patched(1, 0), Some(&slot)), Offer::Queued);
+        assert_eq!(tx.offer_to(patched(2, 1), Some(&slot)), Offer::Queued);
+        assert_eq!(read_exactly(&mut receiver, 1 + 10), b"1patch 1->2");
+        assert!(slot.take().is_none() && rx.frames.is_empty());
     }
 }
