@@ -15,6 +15,9 @@
 //!
 //! The planhost binary is built with `cargo build --release -p planhost`,
 //! unless `PLANHOST_BIN=/path/to/planhost` names one to use instead.
+//! `cargo test` runs this file as a check of the bench itself: 50 clients,
+//! 3 rounds, planhost's test build, failing unless every client got every
+//! round.
 //! The Node peer (`benches/node/ws-broadcast.js`) needs `node`; its
 //! `node_modules` is installed with `npm install` on first use. Without
 //! `node` the peer is skipped with a message.
@@ -52,12 +55,12 @@ const CONCURRENT_CONNECTS: usize = 128;
 const MISSING: u32 = u32::MAX;
 
 fn main() {
-    let options = Options::parse();
+    let options = if support::measuring() { Options::parse() } else { Options::check() };
     let machine = machine_summary();
     support::raise_open_file_limit("fanout");
     let planhost = options.wants(Kind::Planhost).then(|| support::build_planhost("fanout"));
     let node_dir = options.wants(Kind::Node).then(node_peer_dir).flatten();
-    let mut results = Vec::new();
+    let (mut results, mut failures) = (Vec::new(), Vec::new());
     for &clients in &options.clients {
         for kind in [Kind::Planhost, Kind::Node] {
             let peer = match kind {
@@ -69,12 +72,26 @@ fn main() {
             match run_case(peer, clients, options.rounds) {
                 Ok(result) => results.push(result),
                 Err(error) => {
-                    eprintln!("fanout: {} with {clients} clients failed: {error}", kind.name())
+                    failures.push(format!("{} with {clients} clients: {error}", kind.name()))
                 }
             }
         }
     }
     print_report(&machine, &results);
+    for r in results.iter().filter(|r| r.per_client_us.len() < r.expected || r.failed_clients > 0) {
+        failures.push(format!(
+            "{} with {} clients: {} of {} deliveries, {} clients dropped",
+            r.kind.name(),
+            r.clients,
+            r.per_client_us.len(),
+            r.expected,
+            r.failed_clients
+        ));
+    }
+    if !failures.is_empty() {
+        eprintln!("fanout: failed: {}", failures.join("; "));
+        std::process::exit(1);
+    }
 }
 
 // ---------------------------------------------------------------- options
@@ -142,6 +159,12 @@ impl Options {
             usage("--rounds and every --clients count must be at least 1");
         }
         options
+    }
+
+    /// The check `cargo test` runs: planhost only (Node may be missing),
+    /// a few clients and rounds.
+    fn check() -> Options {
+        Options { clients: vec![50], rounds: 3, servers: vec![Kind::Planhost] }
     }
 
     fn wants(&self, kind: Kind) -> bool {

@@ -45,6 +45,9 @@
 //!
 //! The planhost binary is built with `cargo build --release -p planhost`,
 //! unless `PLANHOST_BIN=/path/to/planhost` names one to use instead.
+//! `cargo test` runs this file as a check of the bench itself: a 200-item
+//! plan, 1 and 20 clients, 4 rounds, planhost's test build, failing unless
+//! every client got every round and patches rebuilt the whole messages.
 //! `RUST_LOG` is passed on to the server (default `warn`).
 
 mod support;
@@ -111,7 +114,7 @@ const MISSING: u32 = u32::MAX;
 
 fn main() {
     planhost::heap::keep_freed_pages();
-    let options = Options::parse();
+    let options = if support::measuring() { Options::parse() } else { Options::check() };
     let machine = machine_summary();
     support::raise_open_file_limit("live");
     let planhost = support::build_planhost("live");
@@ -128,16 +131,38 @@ fn main() {
     let all_commands = plan.commands(WARM_UP_ROUNDS + WARM_UP_AT_SCALE + options.rounds);
     let (warm_up, commands) = all_commands.split_at(WARM_UP_ROUNDS);
     let steps = breakdown(dir.path(), warm_up, commands);
-    let mut results = Vec::new();
+    let (mut results, mut failures) = (Vec::new(), Vec::new());
     for &clients in &options.clients {
         eprintln!("live: {clients} clients, {} rounds", options.rounds);
         let server = Server::start(&planhost, dir.path());
         match run_case(server, clients, warm_up, commands, &steps.envelope_text) {
             Ok(result) => results.push(result),
-            Err(error) => eprintln!("live: {clients} clients failed: {error}"),
+            Err(error) => failures.push(format!("{clients} clients: {error}")),
         }
     }
     print_report(&machine, &plan, &check, &steps, &results);
+    for case in &results {
+        let short = case.phases.iter().filter(|p| p.per_client_us.len() < p.expected);
+        for phase in short {
+            failures.push(format!(
+                "{} clients, {}: {} of {} deliveries",
+                case.clients,
+                phase.phase.name(),
+                phase.per_client_us.len(),
+                phase.expected
+            ));
+        }
+        if case.failed_clients > 0 || case.check.patches == 0 {
+            failures.push(format!(
+                "{} clients: {} dropped, {} messages rebuilt from patches",
+                case.clients, case.failed_clients, case.check.patches
+            ));
+        }
+    }
+    if !failures.is_empty() {
+        eprintln!("live: failed: {}", failures.join("; "));
+        std::process::exit(1);
+    }
 }
 
 // ---------------------------------------------------------------- options
@@ -149,6 +174,11 @@ struct Options {
 }
 
 impl Options {
+    /// The check `cargo test` runs: a small plan, few clients and rounds.
+    fn check() -> Options {
+        Options { clients: vec![1, 20], rounds: 4, items: 200 }
+    }
+
     fn parse() -> Options {
         let mut options = Options { clients: vec![1, 1000], rounds: 30, items: 2000 };
         let mut args = std::env::args().skip(1);

@@ -30,12 +30,24 @@ pub fn raise_open_file_limit(bench: &str) {
 
 // ---------------------------------------------------------------- servers
 
+/// Whether this run measures: `cargo bench` passes `--bench`. Run by
+/// `cargo test` instead, a bench checks that it still works: a small load
+/// on the test build, every delivery and every check required, and a
+/// failing exit status otherwise.
+pub fn measuring() -> bool {
+    std::env::args().skip(1).any(|arg| arg == "--bench")
+}
+
 /// The planhost binary: `$PLANHOST_BIN` if set, else the release build
-/// (`cargo build --release -p planhost`, a no-op when it is fresh).
+/// (`cargo build --release -p planhost`, a no-op when it is fresh), or the
+/// test build when not [`measuring`].
 pub fn build_planhost(bench: &str) -> PathBuf {
     if let Some(bin) = std::env::var_os("PLANHOST_BIN") {
         eprintln!("{bench}: using PLANHOST_BIN={}", bin.to_string_lossy());
         return PathBuf::from(bin);
+    }
+    if !measuring() {
+        return planhost_tests::planhost_bin().to_path_buf();
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
