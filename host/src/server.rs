@@ -85,7 +85,7 @@ pub fn run(
 
     let main = async {
         let listener = TcpListener::try_from(listener).context("registering the listener")?;
-        let (hub, hub_task, watched) = hub::hub_watching(VIEW_TOPIC_PREFIX);
+        let (hub, hub_task, watched) = hub::hub_watching(VIEW_TOPIC_PREFIX, threads);
         executor.spawn(hub_task).detach();
         let sandbox = Sandbox::new(plan.root(), false).context("opening the plan directory")?;
         let lua = lua::thread::spawn(config.lua_budget, sandbox, Some(hub.clone()))

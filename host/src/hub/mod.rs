@@ -18,11 +18,13 @@ pub use outbox::{
 use crate::patch::Patch;
 use crate::protocol::ServerFrame;
 
-/// Every this many subscribers of a publish, one is handed to its session
-/// to write (queued, for its own task on whichever executor thread is
-/// free) rather than written by the hub: on more than one thread those
-/// writes run alongside the hub's own. The hub's direct write costs less
-/// CPU; handing over none would leave a large fan-out to one thread.
+/// With more than one executor thread, every this many subscribers of a
+/// publish, one is handed to its session to write (queued, for its own
+/// task on whichever thread is free) rather than written by the hub, so
+/// those writes run alongside the hub's own. The hub's direct write costs
+/// less CPU; handing over none would leave a large fan-out to one thread.
+/// (Measured on two threads: a third did better than none or a half;
+/// docs/BENCHMARKS.md.)
 const HAND_OVER_EVERY: usize = 3;
 
 /// Identifies one WebSocket client for the life of the process.
@@ -174,24 +176,30 @@ pub enum WatchEvent {
 
 /// Creates a hub; run the returned future on the executor to serve commands.
 pub fn hub() -> (HubHandle, impl Future<Output = ()> + Send + 'static) {
-    hub_with(None)
+    hub_with(None, 1)
 }
 
 /// Creates a hub that reports when topics starting with `prefix` gain
 /// their first subscriber or lose their last one, so whoever produces
-/// those topics works only for topics someone watches.
+/// those topics works only for topics someone watches. `threads`: how many
+/// threads run the executor the hub and the sessions run on.
 pub fn hub_watching(
     prefix: &'static str,
+    threads: usize,
 ) -> (HubHandle, impl Future<Output = ()> + Send + 'static, flume::Receiver<WatchEvent>) {
     let (events, watch) = flume::unbounded();
-    let (handle, task) = hub_with(Some(Watcher { prefix, events }));
+    let (handle, task) = hub_with(Some(Watcher { prefix, events }), threads);
     (handle, task, watch)
 }
 
-fn hub_with(watcher: Option<Watcher>) -> (HubHandle, impl Future<Output = ()> + Send + 'static) {
+fn hub_with(
+    watcher: Option<Watcher>,
+    threads: usize,
+) -> (HubHandle, impl Future<Output = ()> + Send + 'static) {
     let (commands, inbox) = flume::bounded(4096);
     let mut hub = Hub::new();
     hub.watcher = watcher;
+    hub.hand_over_every = (threads > 1).then_some(HAND_OVER_EVERY);
     let task = async move {
         while let Ok(command) = inbox.recv_async().await {
             hub.handle(command);
@@ -234,6 +242,8 @@ struct Hub {
     /// growing across restarts and a reconnecting client's `since` stays meaningful.
     last_rev: u64,
     shutting_down: bool,
+    /// See [`HAND_OVER_EVERY`]; None: the hub writes to every idle client.
+    hand_over_every: Option<usize>,
 }
 
 impl Hub {
@@ -245,6 +255,7 @@ impl Hub {
             clients: HashMap::new(),
             last_rev: u64::try_from(micros).unwrap_or(0),
             shutting_down: false,
+            hand_over_every: None,
         }
     }
 
@@ -394,9 +405,11 @@ impl Hub {
         // Hand-overs first, so other threads start writing while the hub
         // writes to the rest.
         let mut lagging = Vec::new();
-        for hand_over in [true, false] {
+        let passes: &[bool] =
+            if self.hand_over_every.is_some() { &[true, false] } else { &[false] };
+        for &hand_over in passes {
             for (n, (id, slot)) in entry.subscribers.iter().enumerate() {
-                if (n % HAND_OVER_EVERY == 0) != hand_over {
+                if self.hand_over_every.is_some_and(|every| n % every == 0) != hand_over {
                     continue;
                 }
                 let Some(client) = self.clients.get(id) else { continue };
