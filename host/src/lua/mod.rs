@@ -6,6 +6,7 @@ pub mod attributes;
 pub mod close;
 pub mod format;
 pub mod frontend;
+pub mod journal;
 pub mod json;
 pub mod pattern;
 pub mod runtime;

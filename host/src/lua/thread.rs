@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::api;
+use super::journal::{Journal, NotReplayable};
 use super::runtime::{Budget, LuaError, Runtime};
 use super::sandbox::Sandbox;
 use crate::hub::HubHandle;
@@ -187,8 +188,9 @@ fn lua_main(
     };
     let mut runtime = fresh();
     // The plan's entry file, once one was loaded: run again if a VM panic
-    // forces a fresh state.
+    // forces a fresh state, and the console commands since with it.
     let mut plan: Option<PathBuf> = None;
+    let mut journal: Option<Journal> = None;
     let take_printed = || {
         let output = std::mem::take(&mut *printed.lock().unwrap_or_else(|e| e.into_inner()));
         String::from_utf8_lossy(&output).into_owned()
@@ -223,9 +225,10 @@ fn lua_main(
             LuaInstruction::Views { .. } => {}
             _ => round.end(),
         }
-        // After a VM panic replaced the state, the host API and the plan come
-        // back before the instruction is answered; its error says so.
-        let recover = |runtime: &mut Runtime| -> Option<String> {
+        // After a VM panic replaced the state, the host API, the plan and
+        // the console commands since it was loaded come back before the
+        // instruction is answered; its error says so.
+        let recover = |runtime: &mut Runtime, journal: &mut Option<Journal>| -> Option<String> {
             if !runtime.take_reset() {
                 return None;
             }
@@ -233,39 +236,52 @@ fn lua_main(
                 register(runtime);
                 return None;
             };
+            // Decided on the files as they are before the plan runs again
+            // (it may write files of its own as it loads).
+            let pending = journal.as_ref().map_or(Ok(Vec::new()), |journal| {
+                journal.replayable().map(<[String]>::to_vec).map_err(|why| (why, journal.count()))
+            });
             let (loaded, outcome, panicked) = run_plan(&fresh, plan, &|| drop(take_printed()));
             take_printed();
             // The plan itself may make the VM panic every time: a fresh
             // state again, with the host API.
             *runtime = if panicked { fresh() } else { loaded };
-            Some(match outcome {
-                Ok(()) => {
-                    tracing::warn!("Lua state reset; {} loaded again", plan.display());
-                    format!(
-                        "; {} was loaded again (changes not saved since are lost)",
-                        plan.display()
-                    )
+            if let Err(error) = outcome {
+                tracing::error!("Lua state reset; loading {} again: {error}", plan.display());
+                *journal = None;
+                return Some(format!("; loading {} again failed: {error}", plan.display()));
+            }
+            let replayed = replay(runtime, pending, &|| drop(take_printed()));
+            match replayed {
+                Replayed::All(_) => journal.as_mut().into_iter().for_each(Journal::loaded_again),
+                // From now on the plan is as its files have it.
+                Replayed::NotRun(..) => *journal = plan.parent().map(Journal::start),
+                Replayed::Failed(..) => {
+                    let (loaded, _, panicked) = run_plan(&fresh, plan, &|| drop(take_printed()));
+                    take_printed();
+                    *runtime = if panicked { fresh() } else { loaded };
+                    *journal = plan.parent().map(Journal::start);
                 }
-                Err(error) => {
-                    tracing::error!("Lua state reset; loading {} again: {error}", plan.display());
-                    format!("; loading {} again failed: {error}", plan.display())
-                }
-            })
+            }
+            let note = replayed.note();
+            tracing::warn!("Lua state reset; {} loaded again{note}", plan.display());
+            Some(format!("; {} was loaded again{note}", plan.display()))
         };
         match instruction {
             LuaInstruction::Exec { chunk, source, reply } => {
                 let result = runtime.exec(&chunk, source.as_bytes(), &[]).map(|()| take_printed());
-                let _ = reply.send(noted(result, recover(&mut runtime)));
+                let _ = reply.send(noted(result, recover(&mut runtime, &mut journal)));
             }
             LuaInstruction::RunFile { path, reply } => {
                 let result = run_file(&mut runtime, &path).map(|()| take_printed());
-                let _ = reply.send(noted(result, recover(&mut runtime)));
+                let _ = reply.send(noted(result, recover(&mut runtime, &mut journal)));
             }
             LuaInstruction::Reload { path, reply } => {
                 let (candidate, result, panicked) =
                     run_plan(&fresh, &path, &|| drop(take_printed()));
                 if result.is_ok() && !panicked {
                     runtime = candidate;
+                    journal = path.parent().map(Journal::start);
                 }
                 plan = Some(path);
                 let _ = reply.send(result.map(|()| take_printed()));
@@ -273,9 +289,16 @@ fn lua_main(
             LuaInstruction::Console { chunk, reply } => {
                 let mut outcome = console(&mut runtime, &chunk);
                 let printed = take_printed();
-                if let (Some(note), ConsoleOutcome::Failed(message)) =
-                    (recover(&mut runtime), &mut outcome)
+                let note = recover(&mut runtime, &mut journal);
+                // Kept to run again after a later panic, unless it panicked
+                // itself (or was only the start of a longer chunk).
+                if note.is_none()
+                    && outcome != ConsoleOutcome::Incomplete
+                    && let Some(journal) = journal.as_mut()
                 {
+                    journal.record(&chunk);
+                }
+                if let (Some(note), ConsoleOutcome::Failed(message)) = (note, &mut outcome) {
                     message.push_str(&note);
                 }
                 let _ = reply.send(ConsoleReply { printed, outcome });
@@ -283,17 +306,17 @@ fn lua_main(
             LuaInstruction::Views { reply } => {
                 let mut names = Vec::new();
                 runtime.with_context(|ctx| names = api::view_names(ctx));
-                recover(&mut runtime);
+                recover(&mut runtime, &mut journal);
                 let _ = reply.send(names);
             }
             LuaInstruction::ViewData { name, reply } => {
                 let result = view_data(&mut runtime, &name);
                 take_printed();
-                let _ = reply.send(noted(result, recover(&mut runtime)));
+                let _ = reply.send(noted(result, recover(&mut runtime, &mut journal)));
             }
             LuaInstruction::Call { function, args, reply } => {
                 let result = runtime.call_json(&function, &args);
-                let _ = reply.send(noted(result, recover(&mut runtime)));
+                let _ = reply.send(noted(result, recover(&mut runtime, &mut journal)));
             }
             LuaInstruction::Reset { reply } => {
                 runtime = fresh();
@@ -332,6 +355,67 @@ fn run_plan(
         discard();
         run += 1;
     }
+}
+
+/// What running the journal's commands again came to.
+enum Replayed {
+    /// This many ran (none if the journal was empty).
+    All(usize),
+    /// None ran, for this reason; this many were lost.
+    NotRun(NotReplayable, usize),
+    /// The VM panicked at this command (counting from 1) of that many.
+    Failed(usize, usize),
+}
+
+impl Replayed {
+    /// What the console is told after "PLAN was loaded again".
+    fn note(&self) -> String {
+        const LOST: &str = "changes not saved since are lost";
+        let since = |n: usize| match n {
+            1 => ("the console command since".to_owned(), "was"),
+            n => (format!("the {n} console commands since"), "were"),
+        };
+        match *self {
+            Replayed::All(0) => String::new(),
+            Replayed::All(n) => {
+                let (commands, were) = since(n);
+                format!(" and {commands} {were} run again")
+            }
+            Replayed::NotRun(NotReplayable::FilesChanged, n) => {
+                let (commands, were) = since(n);
+                format!("; its files changed since, so {commands} {were} not run again ({LOST})")
+            }
+            Replayed::NotRun(NotReplayable::TooMany, _) => {
+                format!("; too many console commands ran since to run them again ({LOST})")
+            }
+            Replayed::Failed(at, of) => format!(
+                "; running the console commands since again failed at command {at} of {of} \
+                 ({LOST})"
+            ),
+        }
+    }
+}
+
+/// Runs a journal's console commands again on the plan just loaded into
+/// `runtime` (or says why they cannot run: why, and how many there were),
+/// `discard` dropping what they print.
+fn replay(
+    runtime: &mut Runtime,
+    pending: Result<Vec<String>, (NotReplayable, usize)>,
+    discard: &dyn Fn(),
+) -> Replayed {
+    let commands = match pending {
+        Ok(commands) => commands,
+        Err((why, count)) => return Replayed::NotRun(why, count),
+    };
+    for (done, command) in commands.iter().enumerate() {
+        console(runtime, command);
+        discard();
+        if runtime.take_reset() {
+            return Replayed::Failed(done + 1, commands.len());
+        }
+    }
+    Replayed::All(commands.len())
 }
 
 /// `result` with `note` added to its error.
@@ -557,13 +641,111 @@ mod tests {
                 panic!("the command must fail");
             };
             assert!(error.contains("internal error in the Lua VM"), "{error}");
-            assert!(
-                error.ends_with("plan.lua was loaded again (changes not saved since are lost)")
-            );
+            assert!(error.ends_with("plan.lua was loaded again"), "{error}");
+            // Only console commands are run again; this was not one.
             assert_eq!(lua.console("greeting").await.printed, "hello\n");
             // The same through other instructions, and the host API is back.
             let error = lua.exec("again", VM_PANIC).await.unwrap_err();
             assert!(error.message.contains("was loaded again"), "{}", error.message);
+            assert_eq!(lua.console("print(type(planhost.now))").await.printed, "function\n");
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn after_a_vm_panic_the_console_commands_since_the_plan_was_loaded_run_again() {
+        let (dir, plan, lua) = with_plan("replay", "greeting = 'hello'");
+        smol::block_on(async {
+            lua.reload(plan.clone()).await.unwrap();
+            assert_eq!(
+                lua.console("greeting = greeting .. ' again'").await.outcome,
+                ConsoleOutcome::Done
+            );
+            lua.console("count = (count or 0) + 1").await;
+            // A command that failed part way changed the plan all the same.
+            let failed = lua.console("partial = true error('stopped')").await.outcome;
+            assert!(matches!(failed, ConsoleOutcome::Failed(_)));
+            assert_eq!(lua.console("for i = 1, 2 do").await.outcome, ConsoleOutcome::Incomplete);
+            let ConsoleOutcome::Failed(error) = lua.console(VM_PANIC).await.outcome else {
+                panic!("the command must fail");
+            };
+            assert!(error.contains("internal error in the Lua VM"), "{error}");
+            assert!(
+                error.ends_with(
+                    "plan.lua was loaded again and the 3 console commands since were run again"
+                ),
+                "{error}"
+            );
+            let state = lua.console("print(greeting, count, partial)").await.printed;
+            assert_eq!(state, "hello again\t1\ttrue\n");
+            // Run again on the plan as loaded, not on top of the state: once.
+            let error = lua.exec("again", VM_PANIC).await.unwrap_err();
+            assert!(
+                error.message.ends_with("the 4 console commands since were run again"),
+                "{}",
+                error.message
+            );
+            let state = lua.console("print(greeting, count, partial)").await.printed;
+            assert_eq!(state, "hello again\t1\ttrue\n");
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn commands_are_not_run_again_on_files_that_changed_since_the_plan_was_loaded() {
+        let (dir, plan, lua) = with_plan("replay-files", "greeting = 'hello'");
+        smol::block_on(async {
+            lua.reload(plan.clone()).await.unwrap();
+            lua.console("greeting = 'changed'").await;
+            // As a save() would: the files may now hold what the commands did.
+            std::fs::write(dir.join("work.tsv"), "ID\tName\n").unwrap();
+            let ConsoleOutcome::Failed(error) = lua.console(VM_PANIC).await.outcome else {
+                panic!("the command must fail");
+            };
+            assert!(
+                error.ends_with(
+                    "its files changed since, so the console command since was not run again \
+                     (changes not saved since are lost)"
+                ),
+                "{error}"
+            );
+            assert_eq!(lua.console("greeting").await.printed, "hello\n");
+            // The plan as loaded now is the new starting point.
+            lua.console("greeting = 'after'").await;
+            let error = lua.exec("again", VM_PANIC).await.unwrap_err();
+            // (`greeting` above was a console command too.)
+            assert!(
+                error.message.ends_with("the 2 console commands since were run again"),
+                "{}",
+                error.message
+            );
+            assert_eq!(lua.console("greeting").await.printed, "after\n");
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_command_that_panics_when_run_again_leaves_the_plan_as_its_files_have_it() {
+        let (dir, plan, lua) = with_plan("replay-panic", "greeting = 'hello'");
+        // Runs once; run again (its mark, a hidden file, is then there) it
+        // makes the VM panic.
+        let once = format!(
+            "greeting = 'changed' local f = io.open('.ran', 'r') \
+             if f then f:close() {VM_PANIC} else f = io.open('.ran', 'w') f:write('1') f:close() end"
+        );
+        smol::block_on(async {
+            lua.reload(plan.clone()).await.unwrap();
+            assert_eq!(lua.console(&once).await.outcome, ConsoleOutcome::Done);
+            let error = lua.exec("panic", VM_PANIC).await.unwrap_err();
+            assert!(
+                error.message.ends_with(
+                    "running the console commands since again failed at command 1 of 1 \
+                     (changes not saved since are lost)"
+                ),
+                "{}",
+                error.message
+            );
+            assert_eq!(lua.console("greeting").await.printed, "hello\n");
             assert_eq!(lua.console("print(type(planhost.now))").await.printed, "function\n");
         });
         std::fs::remove_dir_all(&dir).unwrap();
@@ -607,7 +789,13 @@ mod tests {
             std::fs::write(dir.join("runs"), "0").unwrap();
             lua.exec("edit", "loaded = false").await.unwrap();
             let error = lua.exec("panic", VM_PANIC).await.unwrap_err();
-            assert!(error.message.ends_with("was loaded again (changes not saved since are lost)"));
+            // The test changed a file of the plan (`runs`), so the console
+            // command since (`loaded`) is not run again.
+            assert!(
+                error.message.contains("plan.lua was loaded again; its files changed since"),
+                "{}",
+                error.message
+            );
             assert_eq!(lua.console("loaded").await.printed, "true\n");
         });
         std::fs::remove_dir_all(&dir).unwrap();

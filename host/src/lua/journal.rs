@@ -1,0 +1,190 @@
+//! The console commands run since the plan was last loaded, kept so that
+//! when a VM panic forces a fresh Lua state, the plan is loaded again and
+//! the commands are run again: edits not yet saved survive piccolo's
+//! panics (docs/LUA.md).
+//!
+//! Running them again is right only on the files they first ran on: a
+//! `save()` among them, or an edit on disk, may already hold some of them.
+//! So the journal notes the plan directory's files (names, sizes and
+//! modification times) as loading the plan left them, and offers its
+//! commands only while the files are unchanged. The watcher loads the plan again
+//! after any change to its files, which starts a new journal.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+/// Commands kept at most; past that a panic loses what was not saved.
+const MAX_COMMANDS: usize = 10_000;
+/// Bytes of command text kept at most.
+const MAX_BYTES: usize = 8 << 20;
+
+/// The console commands since the plan was loaded.
+#[derive(Debug)]
+pub struct Journal {
+    dir: PathBuf,
+    /// The plan directory's files when the plan was loaded (None if they
+    /// could not be read: then nothing is run again).
+    files: Option<u64>,
+    commands: Vec<String>,
+    bytes: usize,
+    /// More commands came than are kept.
+    overflowed: bool,
+}
+
+/// Why the commands cannot be run again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotReplayable {
+    /// The plan's files changed since it was loaded.
+    FilesChanged,
+    /// More commands ran than the journal keeps.
+    TooMany,
+}
+
+impl Journal {
+    /// A new journal for the plan in `dir`, just loaded.
+    pub fn start(dir: &Path) -> Journal {
+        Journal {
+            dir: dir.to_path_buf(),
+            files: fingerprint(dir),
+            commands: Vec::new(),
+            bytes: 0,
+            overflowed: false,
+        }
+    }
+
+    /// Notes a command that ran (whether it succeeded or not: a failed one
+    /// may have changed the plan before it failed).
+    pub fn record(&mut self, command: &str) {
+        if self.commands.len() >= MAX_COMMANDS || self.bytes + command.len() > MAX_BYTES {
+            self.overflowed = true;
+            return;
+        }
+        self.bytes += command.len();
+        self.commands.push(command.to_owned());
+    }
+
+    /// The plan was loaded again and the commands run again on it: the
+    /// files as this load left them are the ones to compare with now.
+    pub fn loaded_again(&mut self) {
+        self.files = fingerprint(&self.dir);
+    }
+
+    /// How many commands it holds.
+    pub fn count(&self) -> usize {
+        self.commands.len()
+    }
+
+    /// The commands to run again on the plan loaded from its files, if that
+    /// gives the state they first ran on.
+    pub fn replayable(&self) -> Result<&[String], NotReplayable> {
+        if self.overflowed {
+            return Err(NotReplayable::TooMany);
+        }
+        match (self.files, fingerprint(&self.dir)) {
+            (Some(then), Some(now)) if then == now => Ok(&self.commands),
+            _ => Err(NotReplayable::FilesChanged),
+        }
+    }
+}
+
+/// A hash of the names, sizes and modification times of the files under
+/// `dir`, hidden ones (such as `.planhost/`) left out.
+fn fingerprint(dir: &Path) -> Option<u64> {
+    let mut files = Vec::new();
+    collect(dir, Path::new(""), &mut files, 0)?;
+    files.sort();
+    let mut hasher = DefaultHasher::new();
+    files.hash(&mut hasher);
+    Some(hasher.finish())
+}
+
+/// Folders deeper than this are not looked into (a plan is a few levels).
+const MAX_DEPTH: usize = 16;
+
+type FileNote = (PathBuf, u64, Option<std::time::SystemTime>);
+
+fn collect(dir: &Path, relative: &Path, files: &mut Vec<FileNote>, depth: usize) -> Option<()> {
+    if depth > MAX_DEPTH {
+        return Some(());
+    }
+    for entry in std::fs::read_dir(dir).ok()? {
+        let entry = entry.ok()?;
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        // Not following symlinks: a link's own change counts, as the
+        // watcher sees it.
+        let meta = std::fs::symlink_metadata(entry.path()).ok()?;
+        let path = relative.join(&name);
+        if meta.is_dir() {
+            collect(&entry.path(), &path, files, depth + 1)?;
+        } else {
+            files.push((path, meta.len(), meta.modified().ok()));
+        }
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan_dir(label: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("planhost-journal-{label}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("lib")).unwrap();
+        std::fs::create_dir_all(dir.join(".planhost")).unwrap();
+        std::fs::write(dir.join("plan.lua"), "x = 1").unwrap();
+        std::fs::write(dir.join("lib/work.lua"), "return {}").unwrap();
+        dir
+    }
+
+    #[test]
+    fn commands_are_offered_while_the_files_are_as_loaded() {
+        let dir = plan_dir("same");
+        let mut journal = Journal::start(&dir);
+        assert_eq!(journal.count(), 0);
+        journal.record("rank(2, 1)");
+        journal.record("cut(3)");
+        // The server's own files do not count.
+        std::fs::write(dir.join(".planhost/token"), "secret").unwrap();
+        assert_eq!(journal.replayable().unwrap(), ["rank(2, 1)", "cut(3)"]);
+        assert_eq!(journal.count(), 2);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_changed_added_or_removed_file_stops_the_replay() {
+        for (label, change) in [
+            (
+                "edit",
+                (|dir: &Path| std::fs::write(dir.join("lib/work.lua"), "return {1}").unwrap())
+                    as fn(&Path),
+            ),
+            ("add", |dir: &Path| std::fs::write(dir.join("work.tsv"), "ID\n").unwrap()),
+            ("remove", |dir: &Path| std::fs::remove_file(dir.join("lib/work.lua")).unwrap()),
+        ] {
+            let dir = plan_dir(label);
+            let mut journal = Journal::start(&dir);
+            journal.record("save()");
+            change(&dir);
+            assert_eq!(journal.replayable(), Err(NotReplayable::FilesChanged), "{label}");
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+    }
+
+    #[test]
+    fn past_its_limits_the_journal_offers_nothing() {
+        let dir = plan_dir("full");
+        let mut journal = Journal::start(&dir);
+        let big = "x".repeat(MAX_BYTES / 2);
+        journal.record(&big);
+        journal.record(&big);
+        journal.record("one more");
+        assert_eq!(journal.replayable(), Err(NotReplayable::TooMany));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
