@@ -253,7 +253,10 @@ fn lua_main(
             }
             let replayed = replay(runtime, pending, &|| drop(take_printed()));
             match replayed {
-                Replayed::All(_) => journal.as_mut().into_iter().for_each(Journal::loaded_again),
+                Replayed::All(_) => match journal {
+                    Some(journal) => journal.loaded_again(),
+                    None => *journal = plan.parent().map(Journal::start),
+                },
                 // From now on the plan is as its files have it.
                 Replayed::NotRun(..) => *journal = plan.parent().map(Journal::start),
                 Replayed::Failed(..) => {
@@ -320,6 +323,7 @@ fn lua_main(
             }
             LuaInstruction::Reset { reply } => {
                 runtime = fresh();
+                journal = None;
                 let _ = reply.send(Ok(()));
             }
         }
