@@ -7,6 +7,9 @@
 //! ```text
 //! cargo bench -p planhost-tests --bench lua_plan [-- --items 10000 --rounds 5 --runs 5]
 //! ```
+//!
+//! `cargo test` runs it as a check of the bench itself: 200 items, one run,
+//! planhost's test build, and 1,000 iterations of each rewrite case.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,6 +21,14 @@ use planhost::lua::runtime::{Budget, Runtime};
 use planhost::lua::sandbox::Sandbox;
 
 fn main() {
+    if !measuring() {
+        // Run by `cargo test`: a check that the bench still works (both
+        // interpreters agree on a small plan, every rewrite case runs).
+        eprintln!("lua_plan: a check run (cargo test): figures of a test build, not measurements");
+        plan_benchmark(200, 1, 1, planhost_tests::planhost_bin());
+        rewrite_costs(1_000);
+        return;
+    }
     let mut items = 10_000;
     let mut rounds = 5;
     let mut runs = 5;
@@ -32,22 +43,24 @@ fn main() {
             _ => {} // cargo passes --bench
         }
     }
-    plan_benchmark(items, rounds, runs);
-    rewrite_costs();
+    plan_benchmark(items, rounds, runs, &build_planhost());
+    rewrite_costs(2_000_000);
+}
+
+/// Whether this run measures: `cargo bench` passes `--bench`.
+fn measuring() -> bool {
+    std::env::args().skip(1).any(|arg| arg == "--bench")
 }
 
 /// Runs the plan script under both interpreters, alternating, and reports
 /// medians.
-fn plan_benchmark(items: usize, rounds: usize, runs: usize) {
-    let planhost = build_planhost();
+fn plan_benchmark(items: usize, rounds: usize, runs: usize, planhost: &Path) {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/lua");
     let lua = Path::new("/usr/bin/lua5.4");
     let mut times = [Vec::new(), Vec::new()];
     let mut outputs = [String::new(), String::new()];
     for _ in 0..runs {
-        for (i, (program, prefix)) in
-            [(planhost.as_path(), vec!["run"]), (lua, vec![])].iter().enumerate()
-        {
+        for (i, (program, prefix)) in [(planhost, vec!["run"]), (lua, vec![])].iter().enumerate() {
             let started = Instant::now();
             let output = Command::new(program)
                 .args(prefix)
@@ -92,8 +105,7 @@ fn build_planhost() -> PathBuf {
 /// Micro-benchmarks: each loop runs on piccolo as-is and through the
 /// front end; the difference per iteration is what the rewrite costs.
 /// Only code piccolo 0.3.3 runs correctly is used (every argument given).
-fn rewrite_costs() {
-    const N: usize = 2_000_000;
+fn rewrite_costs(n: usize) {
     let cases = [
         (
             "call with parameters (missing-parameter rewrite)",
@@ -109,13 +121,13 @@ fn rewrite_costs() {
             "local a, b, c = 1, 2, 0 for i = 1, N do a, b = b, a c = c + a end",
         ),
     ];
-    println!("front-end rewrite cost, {N} iterations each (ns per iteration):");
+    println!("front-end rewrite cost, {n} iterations each (ns per iteration):");
     println!("| operation | piccolo as-is | through the front end | cost |\n|---|---:|---:|---:|");
     for (name, body) in cases {
-        let source = format!("local N = {N} {body}");
+        let source = format!("local N = {n} {body}");
         let raw = best_of(3, || time_raw(&source));
         let ours = best_of(3, || time_front_end(&source));
-        let per = |d: Duration| d.as_nanos() as f64 / N as f64;
+        let per = |d: Duration| d.as_nanos() as f64 / n as f64;
         println!("| {name} | {:.1} | {:.1} | {:+.1} |", per(raw), per(ours), per(ours) - per(raw));
     }
 }

@@ -12,6 +12,9 @@
 //! cargo bench -p planhost-tests --bench render [-- --items 10000 --runs 15 --calls 5000]
 //! ```
 //!
+//! `cargo test` runs it as a check of the bench itself: a 200-item plan,
+//! one run, 20 calls (wasm and native must still render the same HTML).
+//!
 //! `--parts big,start,calls` runs only some of the three (e.g. under
 //! `perf record`). `--plugins DIR` loads DIR's `*.wasm` over the built-ins, as
 //! `planhost serve --plugins` does (e.g. a `table.wasm` built with other
@@ -46,9 +49,14 @@ mod table;
 use table::{format, work};
 
 fn main() {
-    let mut items = 10_000;
-    let mut runs = 15;
-    let mut calls = 5_000;
+    // Run by `cargo test` (no `--bench`): a check that the bench still
+    // works, on a small plan and few calls.
+    let measuring = std::env::args().skip(1).any(|arg| arg == "--bench");
+    let (mut items, mut runs, mut calls) =
+        if measuring { (10_000, 15, 5_000) } else { (200, 1, 20) };
+    if !measuring {
+        eprintln!("render: a check run (cargo test): figures of a test build, not measurements");
+    }
     let mut folders = Vec::new();
     let mut parts = String::from("big,start,calls");
     let mut args = std::env::args().skip(1);

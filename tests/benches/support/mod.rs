@@ -47,6 +47,7 @@ pub fn build_planhost(bench: &str) -> PathBuf {
         return PathBuf::from(bin);
     }
     if !measuring() {
+        eprintln!("{bench}: a check run (cargo test): figures of a test build, not measurements");
         return planhost_tests::planhost_bin().to_path_buf();
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
