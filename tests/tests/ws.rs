@@ -153,6 +153,94 @@ fn a_slow_reader_pinged_often_gets_every_large_message_whole_and_in_order() {
 }
 
 #[test]
+fn clients_reading_at_their_own_pace_get_whole_frames_in_order_on_both_kinds_of_topic() {
+    // The hub writes to idle clients itself and hands the others to their
+    // sessions; fast and slow readers, frequent pings and messages from a
+    // few bytes to 100 KiB on an every-message topic and a latest-wins one
+    // exercise every way between the two.
+    let server = Server::start(&["--ping-interval", "10ms", "--client-queue", "512"]);
+    let publishes = 120;
+    let body = |i: usize| {
+        let fill = char::from(b'a' + (i % 26) as u8);
+        format!("{i}:{}", fill.to_string().repeat((i * 7919) % (100 << 10)))
+    };
+    smol::block_on(async {
+        let mut readers = Vec::new();
+        for _ in 0..16 {
+            let mut ws = server.ws().await;
+            subscribe(&mut ws, "every", None).await;
+            subscribe(&mut ws, "latest", None).await;
+            readers.push(ws);
+        }
+        server.wait_subscribers("every", 16);
+        server.wait_subscribers("latest", 16);
+        // The newest revision on the latest-wins topic, once all is published.
+        let newest = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let tasks: Vec<_> = readers
+            .into_iter()
+            .enumerate()
+            .map(|(client, mut ws)| {
+                let newest = newest.clone();
+                smol::spawn(async move {
+                    let (mut every, mut latest) = (Vec::new(), Vec::new());
+                    let finished = |every: &Vec<u64>, latest: &Vec<u64>| {
+                        let newest = newest.load(std::sync::atomic::Ordering::Acquire);
+                        every.len() == publishes / 2
+                            && newest != 0
+                            && latest.last() == Some(&newest)
+                    };
+                    while !finished(&every, &latest) {
+                        let message = next_message(&mut ws, Duration::from_secs(20)).await;
+                        let Some(message) = message else {
+                            panic!(
+                                "client {client}: nothing for 20 s after {every:?} / {latest:?}"
+                            );
+                        };
+                        let Message::Text(text) = message else { continue };
+                        let frame: serde_json::Value = serde_json::from_str(text.as_str()).unwrap();
+                        let data = frame["data"].as_str().unwrap();
+                        let (n, rest) = data.split_once(':').unwrap();
+                        let fill = b'a' + (n.parse::<usize>().unwrap() % 26) as u8;
+                        assert!(rest.bytes().all(|b| b == fill), "client {client}: a torn message");
+                        let rev = frame["rev"].as_u64().unwrap();
+                        match frame["topic"].as_str() {
+                            Some("every") => every.push(rev),
+                            Some("latest") => latest.push(rev),
+                            other => panic!("unexpected topic {other:?}"),
+                        }
+                        // A quarter of the clients read at once, the others
+                        // pause up to 3 ms after each message.
+                        if client % 4 != 0 {
+                            smol::Timer::after(Duration::from_millis((client % 4) as u64)).await;
+                        }
+                    }
+                    (client, every, latest, ws)
+                })
+            })
+            .collect();
+        let (mut every_revs, mut latest_revs) = (Vec::new(), Vec::new());
+        for i in 0..publishes {
+            if i % 2 == 0 {
+                every_revs.push(server.publish("every", &body(i))["rev"].as_u64().unwrap());
+            } else {
+                let answer = server.publish_with("latest", &body(i), "?delivery=latest-wins");
+                latest_revs.push(answer["rev"].as_u64().unwrap());
+            }
+        }
+        newest.store(*latest_revs.last().unwrap(), std::sync::atomic::Ordering::Release);
+        let mut kept = Vec::new();
+        for task in tasks {
+            let (client, every, latest, ws) = task.await;
+            assert_eq!(every, every_revs, "client {client}: every message, in order");
+            assert!(latest.windows(2).all(|w| w[0] < w[1]), "client {client}: {latest:?}");
+            assert!(latest.iter().all(|rev| latest_revs.contains(rev)), "client {client}");
+            kept.push(ws);
+        }
+        assert_eq!(server.subscribers("every"), 16);
+    });
+}
+
+#[test]
 fn a_lagging_client_skips_to_the_newest_on_a_latest_wins_topic() {
     let server = Server::start(&["--client-queue", "4"]);
     smol::block_on(async {
