@@ -37,6 +37,8 @@ pub struct Journal {
 pub enum NotReplayable {
     /// The plan's files changed since it was loaded.
     FilesChanged,
+    /// Its folder holds files that cannot be read, or too many, to tell.
+    FilesUnknown,
     /// More commands ran than the journal keeps.
     TooMany,
 }
@@ -83,16 +85,26 @@ impl Journal {
         }
         match (self.files, fingerprint(&self.dir)) {
             (Some(then), Some(now)) if then == now => Ok(&self.commands),
-            _ => Err(NotReplayable::FilesChanged),
+            (Some(_), Some(_)) => Err(NotReplayable::FilesChanged),
+            _ => Err(NotReplayable::FilesUnknown),
         }
     }
 }
 
+/// Files looked at most: a folder holding more is not a plan's (nothing is
+/// run again there rather than every reload walking it).
+const MAX_FILES: usize = 10_000;
+
 /// A hash of the names, sizes and modification times of the files under
-/// `dir`, hidden ones (such as `.planhost/`) left out.
+/// `dir`, hidden ones (such as `.planhost/`) left out; None if they cannot
+/// all be read or there are too many.
 fn fingerprint(dir: &Path) -> Option<u64> {
+    fingerprint_within(dir, MAX_FILES)
+}
+
+fn fingerprint_within(dir: &Path, max_files: usize) -> Option<u64> {
     let mut files = Vec::new();
-    collect(dir, Path::new(""), &mut files, 0)?;
+    collect(dir, Path::new(""), &mut files, 0, max_files)?;
     files.sort();
     let mut hasher = DefaultHasher::new();
     files.hash(&mut hasher);
@@ -104,7 +116,13 @@ const MAX_DEPTH: usize = 16;
 
 type FileNote = (PathBuf, u64, Option<std::time::SystemTime>);
 
-fn collect(dir: &Path, relative: &Path, files: &mut Vec<FileNote>, depth: usize) -> Option<()> {
+fn collect(
+    dir: &Path,
+    relative: &Path,
+    files: &mut Vec<FileNote>,
+    depth: usize,
+    max_files: usize,
+) -> Option<()> {
     if depth > MAX_DEPTH {
         return Some(());
     }
@@ -119,9 +137,12 @@ fn collect(dir: &Path, relative: &Path, files: &mut Vec<FileNote>, depth: usize)
         let meta = std::fs::symlink_metadata(entry.path()).ok()?;
         let path = relative.join(&name);
         if meta.is_dir() {
-            collect(&entry.path(), &path, files, depth + 1)?;
+            collect(&entry.path(), &path, files, depth + 1, max_files)?;
         } else {
             files.push((path, meta.len(), meta.modified().ok()));
+            if files.len() > max_files {
+                return None;
+            }
         }
     }
     Some(())
@@ -174,6 +195,15 @@ mod tests {
             assert_eq!(journal.replayable(), Err(NotReplayable::FilesChanged), "{label}");
             std::fs::remove_dir_all(&dir).unwrap();
         }
+    }
+
+    #[test]
+    fn a_folder_of_too_many_files_is_not_compared() {
+        let dir = plan_dir("many");
+        assert!(fingerprint_within(&dir, 2).is_some(), "plan.lua and lib/work.lua");
+        std::fs::write(dir.join("work.tsv"), "ID\n").unwrap();
+        assert!(fingerprint_within(&dir, 2).is_none());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -389,6 +389,13 @@ impl Replayed {
                 let (commands, were) = since(n);
                 format!("; its files changed since, so {commands} {were} not run again ({LOST})")
             }
+            Replayed::NotRun(NotReplayable::FilesUnknown, n) => {
+                let (commands, were) = since(n);
+                format!(
+                    "; its folder has too many files or unreadable ones to tell whether they \
+                     changed, so {commands} {were} not run again ({LOST})"
+                )
+            }
             Replayed::NotRun(NotReplayable::TooMany, _) => {
                 format!("; too many console commands ran since to run them again ({LOST})")
             }
