@@ -7,8 +7,8 @@
 //! `save()` among them, or an edit on disk, may already hold some of them.
 //! So the journal notes the plan directory's files (names, sizes and
 //! modification times) as loading the plan left them, and offers its
-//! commands only while the files are unchanged. The watcher loads the plan again
-//! after any change to its files, which starts a new journal.
+//! commands only while the files are unchanged. The watcher loads the plan
+//! again after any change to its files, which starts a new journal.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -82,6 +82,10 @@ impl Journal {
     pub fn replayable(&self) -> Result<&[String], NotReplayable> {
         if self.overflowed {
             return Err(NotReplayable::TooMany);
+        }
+        if self.commands.is_empty() {
+            // Nothing to lose, whatever the files say.
+            return Ok(&[]);
         }
         match (self.files, fingerprint(&self.dir)) {
             (Some(then), Some(now)) if then == now => Ok(&self.commands),
@@ -195,6 +199,15 @@ mod tests {
             assert_eq!(journal.replayable(), Err(NotReplayable::FilesChanged), "{label}");
             std::fs::remove_dir_all(&dir).unwrap();
         }
+    }
+
+    #[test]
+    fn an_empty_journal_has_nothing_to_lose_when_the_files_change() {
+        let dir = plan_dir("empty");
+        let journal = Journal::start(&dir);
+        std::fs::write(dir.join("work.tsv"), "ID\n").unwrap();
+        assert_eq!(journal.replayable(), Ok(&[][..]));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
