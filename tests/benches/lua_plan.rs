@@ -11,7 +11,9 @@
 //! `cargo test` runs it as a check of the bench itself: 200 items, one run,
 //! planhost's test build, and 1,000 iterations of each rewrite case.
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -21,11 +23,11 @@ use planhost::lua::runtime::{Budget, Runtime};
 use planhost::lua::sandbox::Sandbox;
 
 fn main() {
-    if !measuring() {
+    let planhost = support::build_planhost("lua_plan");
+    if !support::measuring() {
         // Run by `cargo test`: a check that the bench still works (both
         // interpreters agree on a small plan, every rewrite case runs).
-        eprintln!("lua_plan: a check run (cargo test): figures of a test build, not measurements");
-        plan_benchmark(200, 1, 1, planhost_tests::planhost_bin());
+        plan_benchmark(200, 1, 1, &planhost);
         rewrite_costs(1_000);
         return;
     }
@@ -43,13 +45,8 @@ fn main() {
             _ => {} // cargo passes --bench
         }
     }
-    plan_benchmark(items, rounds, runs, &build_planhost());
+    plan_benchmark(items, rounds, runs, &planhost);
     rewrite_costs(2_000_000);
-}
-
-/// Whether this run measures: `cargo bench` passes `--bench`.
-fn measuring() -> bool {
-    std::env::args().skip(1).any(|arg| arg == "--bench")
 }
 
 /// Runs the plan script under both interpreters, alternating, and reports
@@ -89,17 +86,6 @@ fn plan_benchmark(items: usize, rounds: usize, runs: usize, planhost: &Path) {
     println!("| planhost run | {:.3} |", ours.as_secs_f64());
     println!("| lua5.4 | {:.3} |", theirs.as_secs_f64());
     println!("ratio planhost/lua5.4: {:.2}\n", ours.as_secs_f64() / theirs.as_secs_f64());
-}
-
-fn build_planhost() -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "-p", "planhost", "--bin", "planhost"])
-        .status()
-        .expect("cargo build");
-    assert!(status.success());
-    let exe = std::env::current_exe().expect("bench path");
-    exe.parent().and_then(Path::parent).expect("target dir").join("planhost")
 }
 
 /// Micro-benchmarks: each loop runs on piccolo as-is and through the

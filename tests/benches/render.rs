@@ -20,6 +20,8 @@
 //! `planhost serve --plugins` does (e.g. a `table.wasm` built with other
 //! settings).
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -51,7 +53,7 @@ use table::{format, work};
 fn main() {
     // Run by `cargo test` (no `--bench`): a check that the bench still
     // works, on a small plan and few calls.
-    let measuring = std::env::args().skip(1).any(|arg| arg == "--bench");
+    let measuring = support::measuring();
     let (mut items, mut runs, mut calls) =
         if measuring { (10_000, 15, 5_000) } else { (200, 1, 20) };
     if !measuring {

@@ -1,7 +1,7 @@
-//! What the benches that drive a real `planhost serve` share: the release
-//! binary, starting a server and waiting for its ready line, CPU time and
-//! machine figures, percentiles, one-shot HTTP requests and a raw reader of
-//! server WebSocket frames. Each bench includes it with `mod support;`.
+//! What the benches share: whether a run measures, the planhost binary,
+//! starting a server and waiting for its ready line, CPU time and machine
+//! figures, percentiles, one-shot HTTP requests and a raw reader of server
+//! WebSocket frames. Each bench includes it with `mod support;`.
 
 #![allow(dead_code)] // Each bench uses its own part of it.
 
