@@ -438,7 +438,11 @@ pub async fn next_json(ws: &mut Ws) -> serde_json::Value {
 /// The next message on a view topic: its rev and its envelope
 /// (`{"html", "error"}`), failing after 10 s.
 pub async fn next_view(ws: &mut Ws) -> (u64, serde_json::Value) {
-    let frame = next_json(ws).await;
+    view_message(&next_json(ws).await)
+}
+
+/// The rev and the envelope of a message frame on a view topic.
+pub fn view_message(frame: &serde_json::Value) -> (u64, serde_json::Value) {
     assert_eq!(frame["type"], "message", "{frame}");
     let data = frame["data"].as_str().expect("message data");
     let envelope = serde_json::from_str(data).expect("view envelope JSON");
