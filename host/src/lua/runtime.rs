@@ -160,11 +160,6 @@ impl Runtime {
     }
 
     /// The budget applied to each instruction.
-    pub fn budget(&self) -> Budget {
-        self.budget
-    }
-
-    /// Sets the budget applied to each instruction.
     pub fn set_budget(&mut self, budget: Budget) {
         self.budget = budget;
     }

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::api;
 use super::journal::{Journal, NotReplayable};
@@ -259,7 +259,7 @@ fn lua_main(
                 },
                 // From now on the plan is as its files have it.
                 Replayed::NotRun(..) => *journal = plan.parent().map(Journal::start),
-                Replayed::Failed(..) | Replayed::OutOfTime(..) => {
+                Replayed::Failed(..) => {
                     let (loaded, _, panicked) = run_plan(&fresh, plan, &|| drop(take_printed()));
                     take_printed();
                     *runtime = if panicked { fresh() } else { loaded };
@@ -369,8 +369,6 @@ enum Replayed {
     NotRun(NotReplayable, usize),
     /// The VM panicked at this command (counting from 1) of that many.
     Failed(usize, usize),
-    /// This many of that many ran before the time for all of them was up.
-    OutOfTime(usize, usize, Duration),
 }
 
 impl Replayed {
@@ -405,11 +403,6 @@ impl Replayed {
                 "; running the console commands since again failed at command {at} of {of} \
                  ({LOST})"
             ),
-            Replayed::OutOfTime(ran, of, limit) => format!(
-                "; running the console commands since again took longer than {} ms \
-                 (stopped after command {ran} of {of}), so none of them was kept ({LOST})",
-                limit.as_millis()
-            ),
         }
     }
 }
@@ -417,10 +410,6 @@ impl Replayed {
 /// Runs a journal's console commands again on the plan just loaded into
 /// `runtime` (or says why they cannot run: why, and how many there were),
 /// `discard` dropping what they print.
-/// All of them together get one instruction's time budget: commands that
-/// each ran into the budget would otherwise hold the thread for as many
-/// budgets before the console hears back. A command cut short by that
-/// limit would leave a state the first run did not, so then none is kept.
 fn replay(
     runtime: &mut Runtime,
     pending: Result<Vec<String>, (NotReplayable, usize)>,
@@ -430,25 +419,14 @@ fn replay(
         Ok(commands) => commands,
         Err((why, count)) => return Replayed::NotRun(why, count),
     };
-    let budget = runtime.budget();
-    let deadline = Instant::now() + budget.time;
-    let mut outcome = Replayed::All(commands.len());
     for (done, command) in commands.iter().enumerate() {
-        let left = deadline.saturating_duration_since(Instant::now());
-        runtime.set_budget(Budget { time: left, ..budget });
         console(runtime, command);
         discard();
         if runtime.take_reset() {
-            outcome = Replayed::Failed(done + 1, commands.len());
-            break;
-        }
-        if Instant::now() >= deadline {
-            outcome = Replayed::OutOfTime(done + 1, commands.len(), budget.time);
-            break;
+            return Replayed::Failed(done + 1, commands.len());
         }
     }
-    runtime.set_budget(budget);
-    outcome
+    Replayed::All(commands.len())
 }
 
 /// `result` with `note` added to its error.
@@ -656,20 +634,12 @@ mod tests {
     /// A Lua thread sandboxed in a fresh folder holding `plan.lua` with
     /// `source`; returns the folder, the plan file and the thread.
     fn with_plan(label: &str, source: &str) -> (PathBuf, PathBuf, LuaHandle) {
-        with_plan_and_budget(label, source, Budget::default())
-    }
-
-    fn with_plan_and_budget(
-        label: &str,
-        source: &str,
-        budget: Budget,
-    ) -> (PathBuf, PathBuf, LuaHandle) {
         let dir = std::env::temp_dir().join(format!("planhost-{label}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let plan = dir.join("plan.lua");
         std::fs::write(&plan, source).unwrap();
         let sandbox = Sandbox::new(&dir, false).unwrap();
-        (dir, plan, spawn(budget, sandbox, None).unwrap())
+        (dir, plan, spawn(Budget::default(), sandbox, None).unwrap())
     }
 
     #[test]
@@ -788,35 +758,6 @@ mod tests {
             );
             assert_eq!(lua.console("greeting").await.printed, "hello\n");
             assert_eq!(lua.console("print(type(planhost.now))").await.printed, "function\n");
-        });
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn running_the_commands_again_takes_one_time_budget_at_most() {
-        // Each busy command holds the thread for 0.4 s of the 1 s budget
-        // (wall clock, as the budget counts): run again, the first ones use
-        // up the time of all of them.
-        let budget = Budget { time: Duration::from_millis(1000), ..Budget::default() };
-        let (dir, plan, lua) = with_plan_and_budget("replay-time", "greeting = 'hello'", budget);
-        let busy = "local t = planhost.now() while planhost.now() - t < 0.4 do end \
-                    runs = (runs or 0) + 1";
-        smol::block_on(async {
-            lua.reload(plan.clone()).await.unwrap();
-            lua.console("greeting = 'changed'").await;
-            for _ in 0..3 {
-                lua.console(busy).await;
-            }
-            let error = lua.exec("panic", VM_PANIC).await.unwrap_err().message;
-            assert!(error.contains("took longer than 1000 ms (stopped after command "), "{error}");
-            assert!(
-                error.ends_with(
-                    "of 4), so none of them was kept (changes not saved since are lost)"
-                ),
-                "{error}"
-            );
-            // The plan as its files have it, nothing of the commands.
-            assert_eq!(lua.console("print(greeting, runs)").await.printed, "hello\tnil\n");
         });
         std::fs::remove_dir_all(&dir).unwrap();
     }
