@@ -634,12 +634,20 @@ mod tests {
     /// A Lua thread sandboxed in a fresh folder holding `plan.lua` with
     /// `source`; returns the folder, the plan file and the thread.
     fn with_plan(label: &str, source: &str) -> (PathBuf, PathBuf, LuaHandle) {
+        with_plan_and_budget(label, source, Budget::default())
+    }
+
+    fn with_plan_and_budget(
+        label: &str,
+        source: &str,
+        budget: Budget,
+    ) -> (PathBuf, PathBuf, LuaHandle) {
         let dir = std::env::temp_dir().join(format!("planhost-{label}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let plan = dir.join("plan.lua");
         std::fs::write(&plan, source).unwrap();
         let sandbox = Sandbox::new(&dir, false).unwrap();
-        (dir, plan, spawn(Budget::default(), sandbox, None).unwrap())
+        (dir, plan, spawn(budget, sandbox, None).unwrap())
     }
 
     #[test]
@@ -758,6 +766,25 @@ mod tests {
             );
             assert_eq!(lua.console("greeting").await.printed, "hello\n");
             assert_eq!(lua.console("print(type(planhost.now))").await.printed, "function\n");
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_command_the_budget_stopped_does_not_cost_the_edits_around_it() {
+        // A loop typed by mistake runs into the budget again when the
+        // commands run again; the edits before and after it stay.
+        let budget = Budget { time: Duration::from_millis(300), ..Budget::default() };
+        let (dir, plan, lua) = with_plan_and_budget("replay-loop", "greeting = 'hello'", budget);
+        smol::block_on(async {
+            lua.reload(plan.clone()).await.unwrap();
+            lua.console("greeting = 'changed'").await;
+            let stopped = lua.console("while true do end").await.outcome;
+            assert!(matches!(stopped, ConsoleOutcome::Failed(m) if m.contains("budget")));
+            lua.console("count = 1").await;
+            let error = lua.exec("panic", VM_PANIC).await.unwrap_err().message;
+            assert!(error.ends_with("the 3 console commands since were run again"), "{error}");
+            assert_eq!(lua.console("print(greeting, count)").await.printed, "changed\t1\n");
         });
         std::fs::remove_dir_all(&dir).unwrap();
     }
