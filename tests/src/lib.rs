@@ -326,13 +326,19 @@ impl RawWs {
     /// Connects with `extra` request headers (each ending in CRLF);
     /// returns the 101 response's head too.
     pub fn connect_with(server: &Server, extra: &str) -> (RawWs, String) {
+        RawWs::connect_sending(server, extra, &[])
+    }
+
+    /// Connects with `extra` request headers, sending `early` (frames) in
+    /// the same write as the upgrade request, before its answer.
+    pub fn connect_sending(server: &Server, extra: &str, early: &[u8]) -> (RawWs, String) {
         let mut stream = server.connect();
         let request = format!(
             "GET /ws HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n",
             server.addr
         );
-        stream.write_all(request.as_bytes()).expect("handshake");
+        stream.write_all(&[request.as_bytes(), early].concat()).expect("handshake");
         let mut head = Vec::new();
         let mut byte = [0u8; 1];
         while !head.ends_with(b"\r\n\r\n") {
@@ -352,6 +358,11 @@ impl RawWs {
 
     /// Writes one frame with `first` as its first byte (FIN, RSV, opcode).
     pub fn write_fragment(&mut self, first: u8, payload: &[u8], masked: bool) {
+        let _ = self.0.write_all(&RawWs::frame(first, payload, masked));
+    }
+
+    /// The bytes of one frame with `first` as its first byte.
+    pub fn frame(first: u8, payload: &[u8], masked: bool) -> Vec<u8> {
         let mut frame = vec![first];
         let mask_bit = if masked { 0x80 } else { 0 };
         match payload.len() {
@@ -372,7 +383,7 @@ impl RawWs {
         } else {
             frame.extend_from_slice(payload);
         }
-        let _ = self.0.write_all(&frame);
+        frame
     }
 
     /// Reads one frame: (opcode, payload), or `None` at end of stream.

@@ -62,6 +62,96 @@ fn keep_alive_serves_several_requests_on_one_connection() {
     }
 }
 
+/// Four requests sent back to back: a GET, a publish with a body of known
+/// length, a chunked publish with trailers, and a GET that closes.
+fn pipelined_requests(server: &Server) -> Vec<u8> {
+    let (host, auth) = (server.addr, format!("Bearer {}", server.token));
+    let body = "p".repeat(20_000);
+    format!(
+        "GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n\
+         POST /api/publish/fixed HTTP/1.1\r\nHost: {host}\r\nAuthorization: {auth}\r\n\
+         Content-Length: {}\r\n\r\n{body}\
+         POST /api/publish/chunked HTTP/1.1\r\nHost: {host}\r\nAuthorization: {auth}\r\n\
+         Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\nX-Checked: yes\r\n\r\n\
+         GET /api/topics HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Reads until the server closes `stream`; returns the responses it sent
+/// (each with a Content-Length body).
+fn responses_until_closed(stream: &mut std::net::TcpStream) -> Vec<planhost_tests::Response> {
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).expect("the server closes the connection");
+    let mut responses = Vec::new();
+    let mut rest = &bytes[..];
+    while let Some(response) = planhost_tests::Response::parse(rest) {
+        let head = rest.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        rest = &rest[head + response.body.len()..];
+        responses.push(response);
+    }
+    responses
+}
+
+#[test]
+fn pipelined_requests_are_all_answered_in_order() {
+    let server = Server::start(&[]);
+    let requests = pipelined_requests(&server);
+    // In one write, then in small pieces that split heads, bodies, chunk
+    // sizes and trailers across reads.
+    for piece in [requests.len(), 13] {
+        let mut stream = server.connect();
+        stream.set_nodelay(true).unwrap();
+        for (n, bytes) in requests.chunks(piece).enumerate() {
+            stream.write_all(bytes).unwrap();
+            if n % 20 == 19 {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+        let responses = responses_until_closed(&mut stream);
+        let statuses: Vec<u16> = responses.iter().map(|r| r.status).collect();
+        assert_eq!(statuses, [200, 200, 200, 200], "pieces of {piece} bytes");
+        assert_eq!(responses[0].json()["status"], "ok");
+        assert_eq!(responses[1].json()["topic"], "fixed");
+        assert_eq!(responses[2].json()["topic"], "chunked");
+        let listed = responses[3].json();
+        let rev_of = |topic: &str| {
+            listed
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["topic"] == topic)
+                .map(|t| t["rev"].clone())
+        };
+        assert_eq!(rev_of("fixed"), Some(responses[1].json()["rev"].clone()));
+        assert_eq!(rev_of("chunked"), Some(responses[2].json()["rev"].clone()));
+    }
+    // The bodies arrived whole: subscribers get them as sent.
+    smol::block_on(async {
+        let mut ws = server.ws().await;
+        planhost_tests::subscribe(&mut ws, "chunked", None).await;
+        assert_eq!(planhost_tests::next_json(&mut ws).await["data"], "hello world");
+        planhost_tests::subscribe(&mut ws, "fixed", None).await;
+        assert_eq!(planhost_tests::next_json(&mut ws).await["data"], "p".repeat(20_000));
+    });
+}
+
+#[test]
+fn a_bad_request_in_a_pipeline_ends_it_after_the_good_ones() {
+    let server = Server::start(&[]);
+    let host = server.addr;
+    let requests = format!(
+        "GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\nNOT HTTP AT ALL\r\n\r\n\
+         GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n"
+    );
+    let mut stream = server.connect();
+    stream.write_all(requests.as_bytes()).unwrap();
+    let responses = responses_until_closed(&mut stream);
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 400], "and nothing after the 400");
+}
+
 /// A web directory holding `index.html`, next to a secret that must never be served.
 fn web_fixture() -> (TempDir, std::path::PathBuf) {
     let base = TempDir::new("web");

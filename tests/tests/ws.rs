@@ -584,3 +584,24 @@ fn compressed_frames_that_break_the_rules_close_with_the_right_code() {
     server.wait_subscribers("t", 1);
     assert_eq!(server.get("/healthz").status, 200);
 }
+
+#[test]
+fn frames_sent_right_behind_the_upgrade_request_are_read() {
+    let server = Server::start(&[]);
+    server.publish("early", "before the session");
+    let subscribe = br#"{"type":"subscribe","topic":"early"}"#;
+    let plain = RawWs::frame(0x81, subscribe, true);
+    let (mut ws, _) = RawWs::connect_sending(&server, "", &plain);
+    let (opcode, payload) = ws.read_frame().expect("the topic's message");
+    assert_eq!(opcode, 0x1);
+    let message: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(message["data"], "before the session");
+
+    let compressed = RawWs::frame(0xc1, &deflated(subscribe), true);
+    let (mut ws, head) = RawWs::connect_sending(&server, DEFLATE_OFFER, &compressed);
+    assert!(head.to_ascii_lowercase().contains("permessage-deflate"), "{head}");
+    let (first, payload) = ws.read_frame_whole().expect("the topic's message");
+    assert_eq!(first, 0xc1);
+    let message: serde_json::Value = serde_json::from_slice(&inflated(&payload)).unwrap();
+    assert_eq!(message["data"], "before the session");
+}

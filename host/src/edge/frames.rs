@@ -105,6 +105,8 @@ pub(super) fn encode_header(header: &mut [u8; 10], opcode: u8, len: usize) -> us
 /// permessage-deflate), writes go to the session's writer.
 pub struct ReadSide {
     stream: TcpStream,
+    /// Bytes that came before the session began, read before the socket.
+    early: Vec<u8>,
     replies: flume::Sender<Vec<u8>>,
     inflater: Option<Inflater>,
     /// The connection reached its end (the inflater still hands on what
@@ -113,16 +115,20 @@ pub struct ReadSide {
 }
 
 impl ReadSide {
-    /// Wraps `stream`; the writer drains the returned receiver. With
-    /// `inflate_up_to`, compressed client messages are inflated, up to that
-    /// many bytes each.
+    /// Wraps `stream`, whose first bytes were already read as `early`; the
+    /// writer drains the returned receiver. With `inflate_up_to`, compressed
+    /// client messages are inflated, up to that many bytes each.
     pub fn new(
         stream: TcpStream,
+        mut early: Vec<u8>,
         inflate_up_to: Option<usize>,
     ) -> (ReadSide, flume::Receiver<Vec<u8>>) {
         let (replies, queued) = flume::bounded(CONTROL_QUEUE);
-        let inflater = inflate_up_to.map(Inflater::new);
-        (ReadSide { stream, replies, inflater, ended: false }, queued)
+        let mut inflater = inflate_up_to.map(Inflater::new);
+        if let Some(inflater) = inflater.as_mut() {
+            inflater.push(&std::mem::take(&mut early));
+        }
+        (ReadSide { stream, early, replies, inflater, ended: false }, queued)
     }
 }
 
@@ -134,6 +140,12 @@ impl AsyncRead for ReadSide {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let Some(inflater) = this.inflater.as_mut() else {
+            if !this.early.is_empty() {
+                let n = buf.len().min(this.early.len());
+                buf[..n].copy_from_slice(&this.early[..n]);
+                this.early.drain(..n);
+                return Poll::Ready(Ok(n));
+            }
             return Pin::new(&mut this.stream).poll_read(cx, buf);
         };
         loop {

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod deflate;
 pub mod frames;
 pub mod pages;
+pub mod request_stream;
 pub mod routes;
 pub mod ws;
 
@@ -27,6 +28,7 @@ use crate::lua::thread::LuaHandle;
 use crate::plan_dir::Token;
 use crate::render::Renderers;
 use assets::Assets;
+use request_stream::RequestStream;
 
 /// Unread request body the server will skip to keep a connection alive.
 const MAX_BODY_TO_SKIP: u64 = 64 << 10;
@@ -93,8 +95,9 @@ pub enum Reply {
 /// Serves one TCP connection until it closes, times out or upgrades.
 pub async fn serve_connection(edge: Arc<Edge>, stream: TcpStream) {
     let _ = stream.set_nodelay(true);
+    let requests = RequestStream::new(stream.clone());
     loop {
-        let decoded = async_h1::server::decode(stream.clone())
+        let decoded = async_h1::server::decode(requests.clone())
             .or(async {
                 Timer::after(edge.limits.header_timeout).await;
                 Err(http_types::Error::from_str(StatusCode::RequestTimeout, "header timeout"))
@@ -112,6 +115,7 @@ pub async fn serve_connection(edge: Arc<Edge>, stream: TcpStream) {
                 return;
             }
         };
+        requests.body_follows(&request);
         let method = request.method();
         let mut keep_alive = !wants_close(&request);
         let reply = routes::route(&edge, &mut request).await;
@@ -123,7 +127,8 @@ pub async fn serve_connection(edge: Arc<Edge>, stream: TcpStream) {
                     // A task of its own: this connection task holds the HTTP
                     // parser's state, which an idle client should not keep.
                     let spawner = edge.spawner.clone();
-                    spawner.spawn(ws::run_session(edge, stream, deflate)).detach();
+                    let early = requests.take_buffered();
+                    spawner.spawn(ws::run_session(edge, stream, early, deflate)).detach();
                 }
                 return;
             }

@@ -111,6 +111,7 @@ enum Event {
 }
 
 /// Runs a client's session on an upgraded connection until it ends;
+/// `early` holds what the client sent right behind its upgrade request,
 /// `deflate` says the handshake agreed on permessage-deflate.
 ///
 /// Reading and writing are two tasks: the writer wakes for the outbox, its
@@ -118,7 +119,7 @@ enum Event {
 /// socket has bytes, so a busy outbox never costs a read attempt. While
 /// the writer waits with nothing to write, the hub writes frames to the
 /// socket itself (see `hub::outbox`).
-pub async fn run_session(edge: Arc<Edge>, stream: TcpStream, deflate: bool) {
+pub async fn run_session(edge: Arc<Edge>, stream: TcpStream, early: Vec<u8>, deflate: bool) {
     let _live = LiveSession::new(&edge);
     let limits = &edge.limits;
     let config = WebSocketConfig::default()
@@ -126,7 +127,7 @@ pub async fn run_session(edge: Arc<Edge>, stream: TcpStream, deflate: bool) {
         .max_message_size(Some(limits.max_client_message_bytes))
         .max_frame_size(Some(limits.max_client_message_bytes));
     let inflate_up_to = deflate.then_some(limits.max_client_message_bytes);
-    let (read_side, replies) = frames::ReadSide::new(stream.clone(), inflate_up_to);
+    let (read_side, replies) = frames::ReadSide::new(stream.clone(), early, inflate_up_to);
     let socket = WebSocketStream::from_raw_socket(read_side, Role::Server, Some(config)).await;
     let client = edge.next_client.fetch_add(1, Ordering::Relaxed);
     let wire = SocketWire { socket: Arc::from(stream.clone()), deflate };

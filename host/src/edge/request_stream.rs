@@ -1,0 +1,331 @@
+//! A connection's bytes as async-h1's decoder reads them. The decoder
+//! reads through a buffer of its own and drops it with the request, so
+//! bytes it read ahead are lost: a request sent right behind another
+//! (HTTP/1.1 pipelining) would vanish and its client wait for nothing.
+//! [`RequestStream`] never hands the decoder a byte past the part of the
+//! request it is reading (a head one line at a time, a body up to its
+//! length or, chunked, up to each chunk's end); what comes after waits
+//! here for the next request, or for the WebSocket session after an
+//! upgrade.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+
+use futures_lite::{AsyncRead, AsyncWrite};
+use http_types::Request;
+use http_types::content::ContentLength;
+use http_types::headers::TRANSFER_ENCODING;
+use smol::net::TcpStream;
+
+/// Bytes read from the socket at a time.
+const READ_SIZE: usize = 8 << 10;
+/// Longest chunk-size line (with extensions) followed; a longer one makes
+/// the decoder fail the body, which ends the connection.
+const MAX_CHUNK_LINE: usize = 4 << 10;
+
+/// The connection, shared by the decoder of each request in turn and the
+/// edge that tells it where a body begins.
+#[derive(Clone)]
+pub struct RequestStream {
+    stream: TcpStream,
+    state: Arc<Mutex<State>>,
+}
+
+struct State {
+    /// Bytes read from the socket and not handed on yet: `buffer[start..end]`.
+    buffer: Box<[u8]>,
+    start: usize,
+    end: usize,
+    part: Part,
+}
+
+/// What the decoder reads now, which decides how far it may read.
+#[derive(Debug, PartialEq)]
+enum Part {
+    /// Lines: a request head, the CRLF after a chunk. Handed on up to the
+    /// end of the line.
+    Lines,
+    /// A body of known length (or a trailer section, once its end is in
+    /// view): this many bytes are left, then lines.
+    Body(u64),
+    /// A chunked body's size line, as much of it as has gone by.
+    ChunkSize(Vec<u8>),
+    /// A chunk's data: this many bytes are left, then its CRLF.
+    ChunkData(u64),
+    /// The CRLF closing a chunk's data; the next size line follows.
+    ChunkEnd,
+    /// A chunked body's trailer section, up to its empty line: handed on
+    /// whole, as async-h1 parses it from one read.
+    Trailers,
+}
+
+impl RequestStream {
+    pub fn new(stream: TcpStream) -> RequestStream {
+        let state = State {
+            buffer: vec![0; READ_SIZE].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            part: Part::Lines,
+        };
+        RequestStream { stream, state: Arc::new(Mutex::new(state)) }
+    }
+
+    /// The decoder read `request`'s head: its body, if it has one, comes
+    /// next. Decided from the headers as async-h1 decides it.
+    pub fn body_follows(&self, request: &Request) {
+        let chunked = request
+            .header(TRANSFER_ENCODING)
+            .is_some_and(|te| te.as_str().eq_ignore_ascii_case("chunked"));
+        let length = ContentLength::from_headers(request).ok().flatten().map(|l| l.len());
+        self.state().part = match (chunked, length) {
+            (true, _) => Part::ChunkSize(Vec::new()),
+            (false, Some(length)) if length > 0 => Part::Body(length),
+            _ => Part::Lines,
+        };
+    }
+
+    /// The bytes received after the request the decoder read last (the
+    /// start of a WebSocket session's stream after an upgrade).
+    pub fn take_buffered(&self) -> Vec<u8> {
+        let mut state = self.state();
+        let bytes = state.buffer[state.start..state.end].to_vec();
+        state.start = state.end;
+        bytes
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Part {
+    /// How many of `available` may be handed on now; `None` while more
+    /// bytes must come first.
+    fn allowed(&mut self, available: &[u8]) -> Option<usize> {
+        match *self {
+            Part::Lines | Part::ChunkSize(_) | Part::ChunkEnd => {
+                Some(line_end(available).unwrap_or(available.len()))
+            }
+            Part::Body(left) | Part::ChunkData(left) => Some(clamp(available.len(), left)),
+            Part::Trailers => {
+                // Up to the first empty line, once it is here.
+                let mut end = 0;
+                loop {
+                    let line = line_end(&available[end..])?;
+                    end += line;
+                    if matches!(available[end - line..end], [b'\n'] | [b'\r', b'\n']) {
+                        *self = Part::Body(end as u64);
+                        return Some(end);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `bytes` were handed on: move along the request.
+    fn passed(&mut self, bytes: &[u8]) {
+        let line_ended = bytes.last() == Some(&b'\n');
+        match self {
+            Part::Lines | Part::Trailers => {}
+            Part::Body(left) => {
+                *left -= bytes.len() as u64;
+                if *left == 0 {
+                    *self = Part::Lines;
+                }
+            }
+            Part::ChunkSize(line) => {
+                if line.len() + bytes.len() > MAX_CHUNK_LINE {
+                    *self = Part::Lines;
+                    return;
+                }
+                line.extend_from_slice(bytes);
+                if line_ended {
+                    *self = match chunk_size(line) {
+                        Some(0) => Part::Trailers,
+                        Some(size) => Part::ChunkData(size),
+                        None => Part::Lines,
+                    };
+                }
+            }
+            Part::ChunkData(left) => {
+                *left -= bytes.len() as u64;
+                if *left == 0 {
+                    *self = Part::ChunkEnd;
+                }
+            }
+            Part::ChunkEnd => {
+                if line_ended {
+                    *self = Part::ChunkSize(Vec::new());
+                }
+            }
+        }
+    }
+}
+
+/// The size a chunk-size line gives (hex digits, then maybe extensions);
+/// `None` if it gives none the decoder would take.
+fn chunk_size(line: &[u8]) -> Option<u64> {
+    let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    let text = std::str::from_utf8(&line[..digits]).ok()?;
+    u64::from_str_radix(text, 16).ok()
+}
+
+/// The length of `bytes`' first line, with its LF.
+fn line_end(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'\n').map(|i| i + 1)
+}
+
+fn clamp(len: usize, left: u64) -> usize {
+    usize::try_from(left).map_or(len, |left| len.min(left))
+}
+
+impl AsyncRead for RequestStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        out: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let mut guard = this.state.lock().unwrap_or_else(|e| e.into_inner());
+        let state = &mut *guard;
+        loop {
+            let available = &state.buffer[state.start..state.end];
+            if !available.is_empty() {
+                if let Some(n) = state.part.allowed(available) {
+                    let n = n.min(out.len());
+                    out[..n].copy_from_slice(&available[..n]);
+                    state.part.passed(&available[..n]);
+                    state.start += n;
+                    return Poll::Ready(Ok(n));
+                }
+                // A trailer section still coming: keep what came so far.
+                if state.start == 0 && state.end == state.buffer.len() {
+                    let error = io::Error::new(io::ErrorKind::InvalidData, "trailers too long");
+                    return Poll::Ready(Err(error));
+                }
+                state.buffer.copy_within(state.start..state.end, 0);
+                (state.start, state.end) = (0, state.end - state.start);
+            } else if let Part::Body(left) = state.part {
+                // A body's bytes go straight to the reader when none wait here.
+                let limit = clamp(out.len(), left);
+                let read = Pin::new(&mut this.stream).poll_read(cx, &mut out[..limit]);
+                if let Poll::Ready(Ok(n)) = read {
+                    state.part.passed(&out[..n]);
+                }
+                return read;
+            } else {
+                (state.start, state.end) = (0, 0);
+            }
+            let end = state.end;
+            match Pin::new(&mut this.stream).poll_read(cx, &mut state.buffer[end..]) {
+                Poll::Ready(Ok(0)) if end > 0 => {
+                    // The peer stopped sending inside trailers: hand on
+                    // what there is, for the decoder to refuse.
+                    state.part = Part::Body(end as u64);
+                }
+                Poll::Ready(Ok(0)) => return Poll::Ready(Ok(0)),
+                Poll::Ready(Ok(n)) => state.end += n,
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
+impl AsyncWrite for RequestStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_close(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hands `input` on as a reader taking `chunk` bytes at a time would
+    /// get it, starting in `part`; returns the pieces and the part after.
+    fn pieces(mut part: Part, input: &[u8], chunk: usize) -> (Vec<Vec<u8>>, Part) {
+        let mut out = Vec::new();
+        let mut rest = input;
+        while !rest.is_empty() {
+            let Some(n) = part.allowed(rest) else { break };
+            let n = n.min(chunk);
+            part.passed(&rest[..n]);
+            out.push(rest[..n].to_vec());
+            rest = &rest[n..];
+        }
+        (out, part)
+    }
+
+    #[test]
+    fn a_head_goes_one_line_at_a_time() {
+        let (out, part) = pieces(Part::Lines, b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET", 100);
+        assert_eq!(out, [&b"GET / HTTP/1.1\r\n"[..], b"Host: a\r\n", b"\r\n", b"GET"]);
+        assert_eq!(part, Part::Lines);
+    }
+
+    #[test]
+    fn a_body_ends_at_its_length() {
+        let (out, part) = pieces(Part::Body(5), b"hello\nGET", 100);
+        assert_eq!(out[0], b"hello");
+        assert_eq!(part, Part::Lines);
+        let (out, part) = pieces(Part::Body(5), b"hel", 2);
+        assert_eq!(out, [&b"he"[..], b"l"]);
+        assert_eq!(part, Part::Body(2));
+    }
+
+    #[test]
+    fn a_chunked_body_ends_after_its_last_chunk() {
+        let body =
+            b"4;ext=1\r\nab\nc\r\n10\r\n0123456789abcdef\r\n0\r\nTrailer: x\r\nMore: y\r\n\r\nGET";
+        let (out, part) = pieces(Part::ChunkSize(Vec::new()), body, 100);
+        assert_eq!(out[0], b"4;ext=1\r\n");
+        assert_eq!(out[1], b"ab\nc", "a chunk's data goes by its size, not its lines");
+        assert_eq!(out[2], b"\r\n");
+        assert_eq!(out[3], b"10\r\n");
+        assert_eq!(out[4], b"0123456789abcdef");
+        assert_eq!(out[6], b"0\r\n");
+        assert_eq!(&out[7..], [&b"Trailer: x\r\nMore: y\r\n\r\n"[..], b"GET"]);
+        assert_eq!(part, Part::Lines);
+        let (out, part) = pieces(Part::ChunkSize(Vec::new()), b"0\r\n\r\nGET", 100);
+        assert_eq!(out, [&b"0\r\n"[..], b"\r\n", b"GET"]);
+        assert_eq!(part, Part::Lines);
+    }
+
+    #[test]
+    fn trailers_wait_for_their_empty_line() {
+        let (out, part) = pieces(Part::Trailers, b"Trailer: x\r\nMore", 100);
+        assert!(out.is_empty());
+        assert_eq!(part, Part::Trailers);
+    }
+
+    #[test]
+    fn a_size_line_split_across_reads_is_put_together() {
+        let (out, part) = pieces(Part::ChunkSize(Vec::new()), b"1f\r\n", 1);
+        assert_eq!(out.len(), 4);
+        assert_eq!(part, Part::ChunkData(31));
+    }
+
+    #[test]
+    fn a_broken_size_line_falls_back_to_lines() {
+        let (_, part) = pieces(Part::ChunkSize(Vec::new()), b"zz\r\n", 100);
+        assert_eq!(part, Part::Lines);
+        let long = vec![b'1'; MAX_CHUNK_LINE + 1];
+        let (_, part) = pieces(Part::ChunkSize(Vec::new()), &long, 100);
+        assert_eq!(part, Part::Lines);
+    }
+}
