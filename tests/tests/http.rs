@@ -152,6 +152,32 @@ fn a_bad_request_in_a_pipeline_ends_it_after_the_good_ones() {
     assert_eq!(statuses, [200, 400], "and nothing after the 400");
 }
 
+#[test]
+fn requests_whose_body_has_no_clear_end_are_refused_and_publish_nothing() {
+    let server = Server::start(&[]);
+    let (host, auth) = (server.addr, format!("Bearer {}", server.token));
+    let publish =
+        format!("POST /api/publish/smuggled HTTP/1.1\r\nHost: {host}\r\nAuthorization: {auth}\r\n");
+    let next = format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n");
+    let cases = [
+        ("Content-Length: 3\r\nContent-Length: 40\r\n", "abc", 400),
+        ("Transfer-Encoding: gzip, chunked\r\n", "3\r\nabc\r\n0\r\n\r\n", 501),
+        ("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n", 501),
+    ];
+    for (headers, body, status) in cases {
+        let mut stream = server.connect();
+        stream.write_all(format!("{publish}{headers}\r\n{body}{next}").as_bytes()).unwrap();
+        let responses = responses_until_closed(&mut stream);
+        let statuses: Vec<u16> = responses.iter().map(|r| r.status).collect();
+        assert_eq!(statuses, [status], "{headers}: answered, then the connection ends");
+    }
+    assert_eq!(published_topics(&server), Vec::<String>::new());
+    // The same length twice is one length.
+    let twice =
+        format!("{publish}Content-Length: 3\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc");
+    assert_eq!(server.raw(twice.as_bytes()).status, 200);
+}
+
 /// A web directory holding `index.html`, next to a secret that must never be served.
 fn web_fixture() -> (TempDir, std::path::PathBuf) {
     let base = TempDir::new("web");

@@ -115,6 +115,11 @@ pub async fn serve_connection(edge: Arc<Edge>, stream: TcpStream) {
                 return;
             }
         };
+        if let Some((status, message)) = framing_error(&request) {
+            let response = routes::error_response(status, message);
+            let _ = write_response(&edge, &stream, response, Method::Get, false).await;
+            return;
+        }
         requests.body_follows(&request);
         let method = request.method();
         let mut keep_alive = !wants_close(&request);
@@ -190,6 +195,21 @@ fn has_token(request: &http_types::Request, name: &str, token: &str) -> bool {
     request.header(name).is_some_and(|values| {
         values.iter().any(|v| v.as_str().split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
     })
+}
+
+/// Why a parsed request's body cannot be told from what follows it, as
+/// async-h1 does not check: Content-Length given twice with different
+/// values (async-h1 takes the last), or a transfer coding other than
+/// chunked alone (async-h1 would read the body as the next request).
+fn framing_error(request: &http_types::Request) -> Option<(StatusCode, &'static str)> {
+    if let Some(lengths) = request.header("Content-Length")
+        && lengths.iter().any(|l| l.as_str().trim() != lengths.last().as_str().trim())
+    {
+        return Some((StatusCode::BadRequest, "conflicting Content-Length headers"));
+    }
+    let codings = request.header("Transfer-Encoding")?;
+    (codings.iter().count() != 1 || !codings.as_str().eq_ignore_ascii_case("chunked"))
+        .then_some((StatusCode::NotImplemented, "only the chunked transfer coding is supported"))
 }
 
 /// The status to answer a request head that could not be parsed with, or
