@@ -138,6 +138,21 @@ fn pipelined_requests_are_all_answered_in_order() {
 }
 
 #[test]
+fn a_head_whose_lines_end_in_lf_alone_is_answered() {
+    // As `printf 'GET /healthz HTTP/1.1\nHost: x\n\n' | nc` sends it.
+    let server = Server::start(&[]);
+    let mut stream = server.connect();
+    let requests = "GET /healthz HTTP/1.1\nHost: x\n\nGET /api/topics HTTP/1.1\r\nHost: x\n\
+                    Connection: close\r\n\n";
+    stream.write_all(requests.as_bytes()).unwrap();
+    let responses = responses_until_closed(&mut stream);
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 200]);
+    assert_eq!(responses[0].json()["status"], "ok");
+    assert!(responses[1].json().is_array(), "{}", responses[1].text());
+}
+
+#[test]
 fn a_bad_request_in_a_pipeline_ends_it_after_the_good_ones() {
     let server = Server::start(&[]);
     let host = server.addr;

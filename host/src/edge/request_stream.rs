@@ -39,13 +39,15 @@ struct State {
     start: usize,
     end: usize,
     part: Part,
+    /// The last byte handed on.
+    last: u8,
 }
 
 /// What the decoder reads now, which decides how far it may read.
 #[derive(Debug, PartialEq)]
 enum Part {
-    /// Lines: a request head, the CRLF after a chunk. Handed on up to the
-    /// end of the line.
+    /// A request head's lines, each handed on up to its end. A line ended
+    /// by LF alone (typed by hand, say) gets the CR async-h1 needs.
     Lines,
     /// A body of known length (or a trailer section, once its end is in
     /// view): this many bytes are left, then lines.
@@ -68,6 +70,7 @@ impl RequestStream {
             start: 0,
             end: 0,
             part: Part::Lines,
+            last: 0,
         };
         RequestStream { stream, state: Arc::new(Mutex::new(state)) }
     }
@@ -105,7 +108,13 @@ impl Part {
     /// bytes must come first.
     fn allowed(&mut self, available: &[u8]) -> Option<usize> {
         match *self {
-            Part::Lines | Part::ChunkSize(_) | Part::ChunkEnd => {
+            Part::Lines => Some(match line_end(available) {
+                // Up to a bare LF, for the CR to go before it.
+                Some(end) if end > 1 && available[end - 2] != b'\r' => end - 1,
+                Some(end) => end,
+                None => available.len(),
+            }),
+            Part::ChunkSize(_) | Part::ChunkEnd => {
                 Some(line_end(available).unwrap_or(available.len()))
             }
             Part::Body(left) | Part::ChunkData(left) => Some(clamp(available.len(), left)),
@@ -187,17 +196,26 @@ impl AsyncRead for RequestStream {
         cx: &mut Context<'_>,
         out: &mut [u8],
     ) -> Poll<io::Result<usize>> {
+        if out.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
         let this = self.get_mut();
         let mut guard = this.state.lock().unwrap_or_else(|e| e.into_inner());
         let state = &mut *guard;
         loop {
             let available = &state.buffer[state.start..state.end];
             if !available.is_empty() {
+                if state.part == Part::Lines && available[0] == b'\n' && state.last != b'\r' {
+                    out[0] = b'\r';
+                    state.last = b'\r';
+                    return Poll::Ready(Ok(1));
+                }
                 if let Some(n) = state.part.allowed(available) {
                     let n = n.min(out.len());
                     out[..n].copy_from_slice(&available[..n]);
                     state.part.passed(&available[..n]);
                     state.start += n;
+                    state.last = out[n - 1];
                     return Poll::Ready(Ok(n));
                 }
                 // A trailer section still coming: keep what came so far.
@@ -211,8 +229,9 @@ impl AsyncRead for RequestStream {
                 // A body's bytes go straight to the reader when none wait here.
                 let limit = clamp(out.len(), left);
                 let read = Pin::new(&mut this.stream).poll_read(cx, &mut out[..limit]);
-                if let Poll::Ready(Ok(n)) = read {
+                if let Poll::Ready(Ok(n @ 1..)) = read {
                     state.part.passed(&out[..n]);
+                    state.last = out[n - 1];
                 }
                 return read;
             } else {
@@ -276,6 +295,14 @@ mod tests {
         let (out, part) = pieces(Part::Lines, b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET", 100);
         assert_eq!(out, [&b"GET / HTTP/1.1\r\n"[..], b"Host: a\r\n", b"\r\n", b"GET"]);
         assert_eq!(part, Part::Lines);
+    }
+
+    #[test]
+    fn a_head_line_ended_by_lf_alone_stops_before_it() {
+        let (out, _) = pieces(Part::Lines, b"GET / HTTP/1.1\nHost: a\r\n", 100);
+        assert_eq!(out[0], b"GET / HTTP/1.1", "the stream puts a CR here");
+        assert_eq!(out[1], b"\n");
+        assert_eq!(out[2], b"Host: a\r\n");
     }
 
     #[test]
