@@ -26,10 +26,19 @@ pub struct Journal {
     /// The plan directory's files when the plan was loaded (None if they
     /// could not be read: then nothing is run again).
     files: Option<u64>,
-    commands: Vec<String>,
+    commands: Vec<Entry>,
     bytes: usize,
     /// More commands came than are kept.
     overflowed: bool,
+}
+
+/// A console command as it ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub chunk: String,
+    /// The VM instructions it had used when a budget stopped it, if one
+    /// did: run again, it stops there too, with the same edits made.
+    pub stopped_after: Option<u64>,
 }
 
 /// Why the commands cannot be run again.
@@ -56,14 +65,15 @@ impl Journal {
     }
 
     /// Notes a command that ran (whether it succeeded or not: a failed one
-    /// may have changed the plan before it failed).
-    pub fn record(&mut self, command: &str) {
+    /// may have changed the plan before it failed), and where a budget
+    /// stopped it if one did.
+    pub fn record(&mut self, command: &str, stopped_after: Option<u64>) {
         if self.commands.len() >= MAX_COMMANDS || self.bytes + command.len() > MAX_BYTES {
             self.overflowed = true;
             return;
         }
         self.bytes += command.len();
-        self.commands.push(command.to_owned());
+        self.commands.push(Entry { chunk: command.to_owned(), stopped_after });
     }
 
     /// The plan was loaded again and the commands run again on it: the
@@ -79,7 +89,7 @@ impl Journal {
 
     /// The commands to run again on the plan loaded from its files, if that
     /// gives the state they first ran on.
-    pub fn replayable(&self) -> Result<&[String], NotReplayable> {
+    pub fn replayable(&self) -> Result<&[Entry], NotReplayable> {
         if self.overflowed {
             return Err(NotReplayable::TooMany);
         }
@@ -172,11 +182,13 @@ mod tests {
         let dir = plan_dir("same");
         let mut journal = Journal::start(&dir);
         assert_eq!(journal.count(), 0);
-        journal.record("rank(2, 1)");
-        journal.record("cut(3)");
+        journal.record("rank(2, 1)", None);
+        journal.record("cut(3)", None);
         // The server's own files do not count.
         std::fs::write(dir.join(".planhost/token"), "secret").unwrap();
-        assert_eq!(journal.replayable().unwrap(), ["rank(2, 1)", "cut(3)"]);
+        let chunks: Vec<&str> =
+            journal.replayable().unwrap().iter().map(|e| e.chunk.as_str()).collect();
+        assert_eq!(chunks, ["rank(2, 1)", "cut(3)"]);
         assert_eq!(journal.count(), 2);
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -194,7 +206,7 @@ mod tests {
         ] {
             let dir = plan_dir(label);
             let mut journal = Journal::start(&dir);
-            journal.record("save()");
+            journal.record("save()", None);
             change(&dir);
             assert_eq!(journal.replayable(), Err(NotReplayable::FilesChanged), "{label}");
             std::fs::remove_dir_all(&dir).unwrap();
@@ -224,9 +236,9 @@ mod tests {
         let dir = plan_dir("full");
         let mut journal = Journal::start(&dir);
         let big = "x".repeat(MAX_BYTES / 2);
-        journal.record(&big);
-        journal.record(&big);
-        journal.record("one more");
+        journal.record(&big, None);
+        journal.record(&big, None);
+        journal.record("one more", None);
         assert_eq!(journal.replayable(), Err(NotReplayable::TooMany));
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -60,6 +60,8 @@ pub struct Runtime {
     output: Output,
     /// Set when a panic replaced the state; see [`Runtime::take_reset`].
     was_reset: bool,
+    /// The VM instructions the last run had used when a budget stopped it.
+    stopped_after: Option<u64>,
 }
 
 /// The hidden helpers every compiled chunk receives, in `frontend::HELPERS` order.
@@ -115,6 +117,7 @@ impl Runtime {
             sandbox: kept_sandbox,
             output: kept_output,
             was_reset: false,
+            stopped_after: None,
         }
     }
 
@@ -160,12 +163,25 @@ impl Runtime {
     }
 
     /// The budget applied to each instruction.
+    pub fn budget(&self) -> Budget {
+        self.budget
+    }
+
+    /// Sets the budget applied to each instruction.
     pub fn set_budget(&mut self, budget: Budget) {
         self.budget = budget;
     }
 
+    /// If the instruction budget or the time budget stopped the last run,
+    /// the VM instructions it had used by then: a run of the same code on
+    /// the same state with one fewer allowed stops at the same point.
+    pub fn stopped_after(&self) -> Option<u64> {
+        self.stopped_after
+    }
+
     /// Compiles a chunk into a function, without running it.
     pub fn load(&mut self, chunk: &str, source: &[u8]) -> Result<StashedFunction, LuaError> {
+        self.stopped_after = None;
         let helpers = self.helpers.0.clone();
         let executor = self.enter(|ctx| {
             let wrapper = stdlib::chunks::compile(ctx, chunk, source, ctx.globals())
@@ -263,6 +279,7 @@ impl Runtime {
     fn finish(&mut self, executor: &StashedExecutor) -> Result<(), LuaError> {
         let started = Instant::now();
         let mut used: u64 = 0;
+        self.stopped_after = None;
         loop {
             let mut fuel = Fuel::with(SLICE);
             let done = self.enter(|ctx| ctx.fetch(executor).step(ctx, &mut fuel))?;
@@ -271,12 +288,14 @@ impl Runtime {
             }
             used += (SLICE - fuel.remaining().min(SLICE)).max(0) as u64;
             if used > self.budget.instructions {
+                self.stopped_after = Some(used);
                 return Err(LuaError::new(format!(
                     "instruction budget exceeded ({} instructions)",
                     self.budget.instructions
                 )));
             }
             if started.elapsed() > self.budget.time {
+                self.stopped_after = Some(used);
                 return Err(LuaError::new(format!(
                     "time budget exceeded ({} ms)",
                     self.budget.time.as_millis()

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::api;
-use super::journal::{Journal, NotReplayable};
+use super::journal::{Entry, Journal, NotReplayable};
 use super::runtime::{Budget, LuaError, Runtime};
 use super::sandbox::Sandbox;
 use crate::hub::HubHandle;
@@ -239,7 +239,7 @@ fn lua_main(
             // Decided on the files as they are before the plan runs again
             // (it may write files of its own as it loads).
             let pending = journal.as_ref().map_or(Ok(Vec::new()), |journal| {
-                journal.replayable().map(<[String]>::to_vec).map_err(|why| (why, journal.count()))
+                journal.replayable().map(<[Entry]>::to_vec).map_err(|why| (why, journal.count()))
             });
             let (loaded, outcome, panicked) = run_plan(&fresh, plan, &|| drop(take_printed()));
             take_printed();
@@ -291,6 +291,7 @@ fn lua_main(
             }
             LuaInstruction::Console { chunk, reply } => {
                 let mut outcome = console(&mut runtime, &chunk);
+                let stopped_after = runtime.stopped_after();
                 let printed = take_printed();
                 let note = recover(&mut runtime, &mut journal);
                 // Kept to run again after a later panic, unless it panicked
@@ -299,7 +300,7 @@ fn lua_main(
                     && outcome != ConsoleOutcome::Incomplete
                     && let Some(journal) = journal.as_mut()
                 {
-                    journal.record(&chunk);
+                    journal.record(&chunk, stopped_after);
                 }
                 if let (Some(note), ConsoleOutcome::Failed(message)) = (note, &mut outcome) {
                     message.push_str(&note);
@@ -412,7 +413,7 @@ impl Replayed {
 /// `discard` dropping what they print.
 fn replay(
     runtime: &mut Runtime,
-    pending: Result<Vec<String>, (NotReplayable, usize)>,
+    pending: Result<Vec<Entry>, (NotReplayable, usize)>,
     discard: &dyn Fn(),
 ) -> Replayed {
     let commands = match pending {
@@ -420,7 +421,24 @@ fn replay(
         Err((why, count)) => return Replayed::NotRun(why, count),
     };
     for (done, command) in commands.iter().enumerate() {
-        console(runtime, command);
+        match command.stopped_after {
+            // Stopped at the same instruction as the first time, whatever
+            // the clock says (the time budget only guards against a machine
+            // grown four times slower).
+            Some(used) => {
+                let budget = runtime.budget();
+                runtime.set_budget(Budget {
+                    instructions: used.saturating_sub(1),
+                    time: budget.time.saturating_mul(4),
+                    ..budget
+                });
+                console(runtime, &command.chunk);
+                runtime.set_budget(budget);
+            }
+            None => {
+                console(runtime, &command.chunk);
+            }
+        }
         discard();
         if runtime.take_reset() {
             return Replayed::Failed(done + 1, commands.len());
@@ -785,6 +803,28 @@ mod tests {
             let error = lua.exec("panic", VM_PANIC).await.unwrap_err().message;
             assert!(error.ends_with("the 3 console commands since were run again"), "{error}");
             assert_eq!(lua.console("print(greeting, count)").await.printed, "changed\t1\n");
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_command_the_time_budget_stopped_stops_at_the_same_point_when_run_again() {
+        let budget = Budget { time: Duration::from_millis(200), ..Budget::default() };
+        let (dir, plan, lua) = with_plan_and_budget("replay-same", "n = 0", budget);
+        smol::block_on(async {
+            lua.reload(plan.clone()).await.unwrap();
+            let stopped = lua.console("while true do n = n + 1 end").await.outcome;
+            assert!(matches!(stopped, ConsoleOutcome::Failed(m) if m.contains("time budget")));
+            let counted = lua.console("n").await.printed;
+            assert_ne!(counted, "0\n");
+            // Twice, so that the commands run again also on a state they
+            // were run again on.
+            for commands in [2, 3] {
+                let error = lua.exec("panic", VM_PANIC).await.unwrap_err().message;
+                let run_again = format!("the {commands} console commands since were run again");
+                assert!(error.ends_with(&run_again), "{error}");
+                assert_eq!(lua.console("n").await.printed, counted);
+            }
         });
         std::fs::remove_dir_all(&dir).unwrap();
     }
