@@ -84,8 +84,13 @@ fn pipelined_requests(server: &Server) -> Vec<u8> {
 fn responses_until_closed(stream: &mut std::net::TcpStream) -> Vec<planhost_tests::Response> {
     let mut bytes = Vec::new();
     stream.read_to_end(&mut bytes).expect("the server closes the connection");
+    responses_in(&bytes)
+}
+
+/// The responses in `bytes`, one after another.
+fn responses_in(bytes: &[u8]) -> Vec<planhost_tests::Response> {
     let mut responses = Vec::new();
-    let mut rest = &bytes[..];
+    let mut rest = bytes;
     while let Some(response) = planhost_tests::Response::parse(rest) {
         let head = rest.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
         rest = &rest[head + response.body.len()..];
@@ -150,6 +155,61 @@ fn a_head_whose_lines_end_in_lf_alone_is_answered() {
     assert_eq!(statuses, [200, 200]);
     assert_eq!(responses[0].json()["status"], "ok");
     assert!(responses[1].json().is_array(), "{}", responses[1].text());
+}
+
+const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+
+/// The names of the server process's threads.
+fn thread_names(server: &Server) -> Vec<String> {
+    let tasks = std::fs::read_dir(format!("/proc/{}/task", server.pid())).expect("/proc");
+    let comm = |task: std::fs::DirEntry| std::fs::read_to_string(task.path().join("comm"));
+    tasks.filter_map(|task| comm(task.ok()?).ok()).map(|name| name.trim().to_owned()).collect()
+}
+
+#[test]
+fn expect_100_continue_gets_the_go_ahead_only_when_the_body_is_wanted() {
+    let server = Server::start(&["--max-body", "1024"]);
+    let (host, auth) = (server.addr, format!("Bearer {}", server.token));
+    let head = |auth: &str, length: usize| {
+        format!(
+            "POST /api/publish/asked HTTP/1.1\r\nHost: {host}\r\nAuthorization: {auth}\r\n\
+             Expect: 100-continue\r\nContent-Length: {length}\r\n\r\n"
+        )
+    };
+    // The client waits for the go-ahead, then sends its body.
+    let mut stream = server.connect();
+    stream.write_all(head(&auth, 5).as_bytes()).unwrap();
+    let mut interim = [0u8; CONTINUE.len()];
+    stream.read_exact(&mut interim).unwrap();
+    assert_eq!(interim, CONTINUE);
+    stream.write_all(b"hello").unwrap();
+    let published = planhost_tests::Response::read_from(&mut stream).expect("the answer");
+    assert_eq!(published.status, 200, "{}", published.text());
+    // Refused without reading the body: no go-ahead, and the connection
+    // ends after the answer (a body may still come).
+    for (auth, length, status) in [("Bearer wrong", 5, 401), (auth.as_str(), 5000, 413)] {
+        let mut stream = server.connect();
+        stream.write_all(head(auth, length).as_bytes()).unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).expect("the server closes the connection");
+        let answer = planhost_tests::Response::parse(&answer).expect("an answer");
+        assert_eq!(answer.status, status, "{}", answer.text());
+    }
+    // A client that sends the body without waiting, and a request behind
+    // it: the go-ahead, then both answers, in order.
+    let mut stream = server.connect();
+    let next = format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(format!("{}hello{next}", head(&auth, 5)).as_bytes()).unwrap();
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).unwrap();
+    assert!(bytes.starts_with(CONTINUE), "{}", String::from_utf8_lossy(&bytes));
+    let answers = responses_in(&bytes[CONTINUE.len()..]);
+    assert_eq!(answers.len(), 2);
+    assert_eq!(answers[0].json()["topic"], "asked");
+    assert_eq!(answers[1].json()["status"], "ok");
+    // All of it on the server's own threads.
+    let names = thread_names(&server);
+    assert!(!names.iter().any(|n| n.starts_with("async-global")), "{names:?}");
 }
 
 #[test]

@@ -141,6 +141,7 @@ pub async fn serve_connection(edge: Arc<Edge>, stream: TcpStream) {
                 keep_alive &= !response
                     .header("Connection")
                     .is_some_and(|v| v.as_str().eq_ignore_ascii_case("close"));
+                keep_alive &= !requests.withhold_continue();
                 if write_response(&edge, &stream, response, method, keep_alive).await.is_err() {
                     return;
                 }

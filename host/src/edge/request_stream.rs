@@ -7,6 +7,10 @@
 //! length or, chunked, up to each chunk's end); what comes after waits
 //! here for the next request, or for the WebSocket session after an
 //! upgrade.
+//!
+//! It also answers `Expect: 100-continue` itself, in order with the
+//! responses: async-h1 would send the `100 Continue` from a task of another
+//! executor, even after a final answer that did not read the body.
 
 use std::io;
 use std::pin::Pin;
@@ -24,6 +28,11 @@ const READ_SIZE: usize = 8 << 10;
 /// Longest chunk-size line (with extensions) followed; a longer one makes
 /// the decoder fail the body, which ends the connection.
 const MAX_CHUNK_LINE: usize = 4 << 10;
+/// The go-ahead a client that sent `Expect: 100-continue` waits for.
+const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+/// Longest line looked at as a possible `Expect` field (longer ones go to
+/// async-h1 as they are).
+const MAX_EXPECT_LINE: usize = 256;
 
 /// The connection, shared by the decoder of each request in turn and the
 /// edge that tells it where a body begins.
@@ -41,6 +50,13 @@ struct State {
     part: Part,
     /// The last byte handed on.
     last: u8,
+    /// The head being read asks for `100 Continue` (that field is kept
+    /// from async-h1).
+    expects_continue: bool,
+    /// `CONTINUE` is to go out before the body is read; this much of it
+    /// has been written.
+    continue_owed: bool,
+    continue_written: usize,
 }
 
 /// What the decoder reads now, which decides how far it may read.
@@ -71,6 +87,9 @@ impl RequestStream {
             end: 0,
             part: Part::Lines,
             last: 0,
+            expects_continue: false,
+            continue_owed: false,
+            continue_written: 0,
         };
         RequestStream { stream, state: Arc::new(Mutex::new(state)) }
     }
@@ -82,11 +101,23 @@ impl RequestStream {
             .header(TRANSFER_ENCODING)
             .is_some_and(|te| te.as_str().eq_ignore_ascii_case("chunked"));
         let length = ContentLength::from_headers(request).ok().flatten().map(|l| l.len());
-        self.state().part = match (chunked, length) {
+        let mut state = self.state();
+        state.part = match (chunked, length) {
             (true, _) => Part::ChunkSize(Vec::new()),
             (false, Some(length)) if length > 0 => Part::Body(length),
             _ => Part::Lines,
         };
+        let expects_continue = std::mem::take(&mut state.expects_continue);
+        state.continue_owed = expects_continue && state.part != Part::Lines;
+        state.continue_written = 0;
+    }
+
+    /// The final answer to the request is about to be written: a client
+    /// still waiting for `100 Continue` is not sent it any more. Returns
+    /// whether one was waiting: its connection must end, as the body it
+    /// may yet send cannot be told from a next request.
+    pub fn withhold_continue(&self) -> bool {
+        std::mem::take(&mut self.state().continue_owed)
     }
 
     /// The bytes received after the request the decoder read last (the
@@ -108,13 +139,7 @@ impl Part {
     /// bytes must come first.
     fn allowed(&mut self, available: &[u8]) -> Option<usize> {
         match *self {
-            Part::Lines => Some(match line_end(available) {
-                // Up to a bare LF, for the CR to go before it.
-                Some(end) if end > 1 && available[end - 2] != b'\r' => end - 1,
-                Some(end) => end,
-                None => available.len(),
-            }),
-            Part::ChunkSize(_) | Part::ChunkEnd => {
+            Part::Lines | Part::ChunkSize(_) | Part::ChunkEnd => {
                 Some(line_end(available).unwrap_or(available.len()))
             }
             Part::Body(left) | Part::ChunkData(left) => Some(clamp(available.len(), left)),
@@ -173,6 +198,48 @@ impl Part {
     }
 }
 
+/// What to do with the start of `available` while a head is read.
+#[derive(Debug, PartialEq)]
+enum HeadStep {
+    /// Hand on this many bytes.
+    Hand(usize),
+    /// Hand on a CR first: the line ends in LF alone.
+    Cr,
+    /// Keep this line from the decoder: `Expect: 100-continue`.
+    Withhold(usize),
+    /// Wait for more bytes: the line may be that field.
+    Wait,
+}
+
+/// The next step through a head at `available`, `last` being the byte
+/// handed on before it.
+fn head_step(available: &[u8], last: u8) -> HeadStep {
+    if available[0] == b'\n' && last != b'\r' {
+        return HeadStep::Cr;
+    }
+    let end = line_end(available);
+    if last == b'\n' {
+        let line = &available[..end.unwrap_or(available.len())];
+        let field = b"expect:";
+        let prefix = line.len().min(field.len());
+        if line.len() <= MAX_EXPECT_LINE && line[..prefix].eq_ignore_ascii_case(&field[..prefix]) {
+            if end.is_none() {
+                return HeadStep::Wait;
+            }
+            let value = line[field.len().min(line.len())..].trim_ascii();
+            if value.eq_ignore_ascii_case(b"100-continue") {
+                return HeadStep::Withhold(line.len());
+            }
+        }
+    }
+    HeadStep::Hand(match end {
+        // Up to a bare LF, for the CR to go before it.
+        Some(end) if end > 1 && available[end - 2] != b'\r' => end - 1,
+        Some(end) => end,
+        None => available.len(),
+    })
+}
+
 /// The size a chunk-size line gives (hex digits, then maybe extensions);
 /// `None` if it gives none the decoder would take.
 fn chunk_size(line: &[u8]) -> Option<u64> {
@@ -202,23 +269,46 @@ impl AsyncRead for RequestStream {
         let this = self.get_mut();
         let mut guard = this.state.lock().unwrap_or_else(|e| e.into_inner());
         let state = &mut *guard;
+        // The body is being read: a client waiting for the go-ahead gets it.
+        while state.continue_owed {
+            let rest = &CONTINUE[state.continue_written..];
+            match Pin::new(&mut this.stream).poll_write(cx, rest) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => state.continue_written += n,
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                Poll::Pending => return Poll::Pending,
+            }
+            state.continue_owed = state.continue_written < CONTINUE.len();
+        }
         loop {
             let available = &state.buffer[state.start..state.end];
             if !available.is_empty() {
-                if state.part == Part::Lines && available[0] == b'\n' && state.last != b'\r' {
-                    out[0] = b'\r';
-                    state.last = b'\r';
-                    return Poll::Ready(Ok(1));
+                let step = match state.part {
+                    Part::Lines => head_step(available, state.last),
+                    _ => state.part.allowed(available).map_or(HeadStep::Wait, HeadStep::Hand),
+                };
+                match step {
+                    HeadStep::Hand(n) => {
+                        let n = n.min(out.len());
+                        out[..n].copy_from_slice(&available[..n]);
+                        state.part.passed(&available[..n]);
+                        state.start += n;
+                        state.last = out[n - 1];
+                        return Poll::Ready(Ok(n));
+                    }
+                    HeadStep::Cr => {
+                        out[0] = b'\r';
+                        state.last = b'\r';
+                        return Poll::Ready(Ok(1));
+                    }
+                    HeadStep::Withhold(n) => {
+                        state.start += n;
+                        state.expects_continue = true;
+                        continue;
+                    }
+                    HeadStep::Wait => {}
                 }
-                if let Some(n) = state.part.allowed(available) {
-                    let n = n.min(out.len());
-                    out[..n].copy_from_slice(&available[..n]);
-                    state.part.passed(&available[..n]);
-                    state.start += n;
-                    state.last = out[n - 1];
-                    return Poll::Ready(Ok(n));
-                }
-                // A trailer section still coming: keep what came so far.
+                // A line or trailer section still coming: keep what came.
                 if state.start == 0 && state.end == state.buffer.len() {
                     let error = io::Error::new(io::ErrorKind::InvalidData, "trailers too long");
                     return Poll::Ready(Err(error));
@@ -298,11 +388,27 @@ mod tests {
     }
 
     #[test]
-    fn a_head_line_ended_by_lf_alone_stops_before_it() {
-        let (out, _) = pieces(Part::Lines, b"GET / HTTP/1.1\nHost: a\r\n", 100);
-        assert_eq!(out[0], b"GET / HTTP/1.1", "the stream puts a CR here");
-        assert_eq!(out[1], b"\n");
-        assert_eq!(out[2], b"Host: a\r\n");
+    fn a_head_line_ended_by_lf_alone_gets_a_cr() {
+        assert_eq!(head_step(b"GET / HTTP/1.1\nHost: a", 0), HeadStep::Hand(14));
+        assert_eq!(head_step(b"\nHost: a", b'1'), HeadStep::Cr);
+        assert_eq!(head_step(b"\nHost: a", b'\r'), HeadStep::Hand(1));
+        assert_eq!(head_step(b"Host: a\r\n", b'\n'), HeadStep::Hand(9));
+    }
+
+    #[test]
+    fn expect_100_continue_is_kept_from_the_decoder() {
+        let line = b"expect:  100-Continue \r\nHost: a\r\n";
+        assert_eq!(head_step(line, b'\n'), HeadStep::Withhold(24));
+        assert_eq!(head_step(b"Expect: 100-continue\n", b'\n'), HeadStep::Withhold(21));
+        // Only at the start of a line, and only that value.
+        assert_eq!(head_step(line, b'x'), HeadStep::Hand(24));
+        assert_eq!(head_step(b"Expect: other\r\n", b'\n'), HeadStep::Hand(15));
+        // A line that may still become the field waits for its end.
+        assert_eq!(head_step(b"Exp", b'\n'), HeadStep::Wait);
+        assert_eq!(head_step(b"Expect: 100-", b'\n'), HeadStep::Wait);
+        assert_eq!(head_step(b"Host", b'\n'), HeadStep::Hand(4));
+        let long = [&b"Expect: "[..], &[b' '; MAX_EXPECT_LINE]].concat();
+        assert_eq!(head_step(&long, b'\n'), HeadStep::Hand(long.len()));
     }
 
     #[test]
