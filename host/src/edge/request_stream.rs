@@ -9,8 +9,8 @@
 //! upgrade.
 //!
 //! It also answers `Expect: 100-continue` itself, in order with the
-//! responses: async-h1 would send the `100 Continue` from a task of another
-//! executor, even after a final answer that did not read the body.
+//! responses: async-h1 would send the `100 Continue` from a task on
+//! another executor, which can race the final answer.
 
 use std::io;
 use std::pin::Pin;
