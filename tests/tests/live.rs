@@ -530,3 +530,31 @@ fn after_a_vm_panic_the_plan_and_the_console_commands_since_come_back() {
         assert_eq!(server.get("/healthz").status, 200);
     });
 }
+
+#[test]
+fn an_edit_of_the_plans_lua_keeps_the_console_edits_not_saved() {
+    let server = Server::start_in(plan_dir(), &[]);
+    smol::block_on(async {
+        let mut ws = watchers(&server, 1).await.remove(0);
+        next_view(&mut ws).await;
+        assert_eq!(server.console("rank(3, 1)")["status"], "ok");
+        assert_eq!(order(html(&next_view(&mut ws).await.1)), ["3", "1", "2"]);
+
+        // The plan's logic changes on disk (names in capitals): the new
+        // code shows the move, which is run again on it.
+        let upper = PLAN.replace("name = item.name,", "name = item.name:upper(),");
+        assert_ne!(upper, PLAN);
+        std::fs::write(server.plan_dir.path().join("plan.lua"), upper).unwrap();
+        let (_, envelope) = next_view(&mut ws).await;
+        assert!(html(&envelope).contains("SEARCH"), "{}", html(&envelope));
+        assert_eq!(order(html(&envelope)), ["3", "1", "2"]);
+        assert_eq!(server.console("#items")["output"], "3\n");
+
+        // A data file edited on disk: the plan comes back as its files
+        // have it (the move was never saved to them).
+        let items = server.plan_dir.path().join("items.txt");
+        std::fs::write(&items, format!("{ITEMS}4\tExport\t2\n")).unwrap();
+        let (_, envelope) = next_view(&mut ws).await;
+        assert_eq!(order(html(&envelope)), ["1", "2", "3", "4"]);
+    });
+}

@@ -3,12 +3,14 @@
 //! the commands are run again: edits not yet saved survive piccolo's
 //! panics (docs/LUA.md).
 //!
-//! Running them again is right only on the files they first ran on: a
+//! Running them again is right only on the data they first ran on: a
 //! `save()` among them, or an edit on disk, may already hold some of them.
 //! So the journal notes the plan directory's files (names, sizes and
 //! modification times) as loading the plan left them, and offers its
 //! commands only while the files are unchanged. The watcher loads the plan
-//! again after any change to its files, which starts a new journal.
+//! again after any change to its files: when only Lua files changed (the
+//! plan's logic was edited), the commands run again on the new code and
+//! the journal goes on, else a new journal starts.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -25,7 +27,7 @@ pub struct Journal {
     dir: PathBuf,
     /// The plan directory's files when the plan was loaded (None if they
     /// could not be read: then nothing is run again).
-    files: Option<u64>,
+    files: Option<Fingerprint>,
     commands: Vec<Entry>,
     bytes: usize,
     /// More commands came than are kept.
@@ -39,17 +41,24 @@ pub struct Entry {
     /// The VM instructions it had used when a budget stopped it, if one
     /// did: run again, it stops there too, with the same edits made.
     pub stopped_after: Option<u64>,
+    /// It went to change a file (open one for writing, remove or rename
+    /// one): run again on new code, it would change the plan's files again
+    /// and set off another load.
+    pub wrote_files: bool,
 }
 
 /// Why the commands cannot be run again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotReplayable {
-    /// The plan's files changed since it was loaded.
+    /// The plan's files (or, for new code, its data files) changed since
+    /// it was loaded.
     FilesChanged,
     /// Its folder holds files that cannot be read, or too many, to tell.
     FilesUnknown,
     /// More commands ran than the journal keeps.
     TooMany,
+    /// A command wrote files (only new code is then not offered them).
+    WroteFiles,
 }
 
 impl Journal {
@@ -65,21 +74,25 @@ impl Journal {
     }
 
     /// Notes a command that ran (whether it succeeded or not: a failed one
-    /// may have changed the plan before it failed), and where a budget
-    /// stopped it if one did.
-    pub fn record(&mut self, command: &str, stopped_after: Option<u64>) {
-        if self.commands.len() >= MAX_COMMANDS || self.bytes + command.len() > MAX_BYTES {
+    /// may have changed the plan before it failed): see [`Entry`].
+    pub fn record(&mut self, entry: Entry) {
+        if self.commands.len() >= MAX_COMMANDS || self.bytes + entry.chunk.len() > MAX_BYTES {
             self.overflowed = true;
             return;
         }
-        self.bytes += command.len();
-        self.commands.push(Entry { chunk: command.to_owned(), stopped_after });
+        self.bytes += entry.chunk.len();
+        self.commands.push(entry);
     }
 
     /// The plan was loaded again and the commands run again on it: the
     /// files as this load left them are the ones to compare with now.
     pub fn loaded_again(&mut self) {
         self.files = fingerprint(&self.dir);
+    }
+
+    /// Whether a command it holds wrote files (a `save()`, say).
+    pub fn wrote_files(&self) -> bool {
+        self.commands.iter().any(|entry| entry.wrote_files)
     }
 
     /// How many commands it holds.
@@ -90,6 +103,24 @@ impl Journal {
     /// The commands to run again on the plan loaded from its files, if that
     /// gives the state they first ran on.
     pub fn replayable(&self) -> Result<&[Entry], NotReplayable> {
+        self.offered(|then, now| then == now)
+    }
+
+    /// The commands to run again on the plan loaded from its files after
+    /// only its Lua files changed: the same data, new code. Not when one of
+    /// them wrote files: running it again would write them again, and the
+    /// watcher would load the plan again, and again.
+    pub fn replayable_on_new_code(&self) -> Result<&[Entry], NotReplayable> {
+        if self.wrote_files() {
+            return Err(NotReplayable::WroteFiles);
+        }
+        self.offered(|then, now| then.data == now.data)
+    }
+
+    fn offered(
+        &self,
+        same: impl Fn(Fingerprint, Fingerprint) -> bool,
+    ) -> Result<&[Entry], NotReplayable> {
         if self.overflowed {
             return Err(NotReplayable::TooMany);
         }
@@ -98,31 +129,44 @@ impl Journal {
             return Ok(&[]);
         }
         match (self.files, fingerprint(&self.dir)) {
-            (Some(then), Some(now)) if then == now => Ok(&self.commands),
+            (Some(then), Some(now)) if same(then, now) => Ok(&self.commands),
             (Some(_), Some(_)) => Err(NotReplayable::FilesChanged),
             _ => Err(NotReplayable::FilesUnknown),
         }
     }
 }
 
+/// Hashes of the names, sizes and modification times of a plan's files:
+/// all of them, and the data files alone (all but `.lua` files).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Fingerprint {
+    all: u64,
+    data: u64,
+}
+
 /// Files looked at most: a folder holding more is not a plan's (nothing is
 /// run again there rather than every reload walking it).
 const MAX_FILES: usize = 10_000;
 
-/// A hash of the names, sizes and modification times of the files under
-/// `dir`, hidden ones (such as `.planhost/`) left out; None if they cannot
-/// all be read or there are too many.
-fn fingerprint(dir: &Path) -> Option<u64> {
+/// The files under `dir`, hidden ones (such as `.planhost/`) left out;
+/// None if they cannot all be read or there are too many.
+fn fingerprint(dir: &Path) -> Option<Fingerprint> {
     fingerprint_within(dir, MAX_FILES)
 }
 
-fn fingerprint_within(dir: &Path, max_files: usize) -> Option<u64> {
+fn fingerprint_within(dir: &Path, max_files: usize) -> Option<Fingerprint> {
     let mut files = Vec::new();
     collect(dir, Path::new(""), &mut files, 0, max_files)?;
     files.sort();
-    let mut hasher = DefaultHasher::new();
-    files.hash(&mut hasher);
-    Some(hasher.finish())
+    let hash = |files: &[&FileNote]| {
+        let mut hasher = DefaultHasher::new();
+        files.hash(&mut hasher);
+        hasher.finish()
+    };
+    let all: Vec<&FileNote> = files.iter().collect();
+    let is_lua = |note: &&FileNote| note.0.extension().is_some_and(|e| e == "lua");
+    let data: Vec<&FileNote> = files.iter().filter(|note| !is_lua(note)).collect();
+    Some(Fingerprint { all: hash(&all), data: hash(&data) })
 }
 
 /// Folders deeper than this are not looked into (a plan is a few levels).
@@ -166,6 +210,10 @@ fn collect(
 mod tests {
     use super::*;
 
+    fn entry(chunk: &str) -> Entry {
+        Entry { chunk: chunk.to_owned(), stopped_after: None, wrote_files: false }
+    }
+
     fn plan_dir(label: &str) -> PathBuf {
         let dir =
             std::env::temp_dir().join(format!("planhost-journal-{label}-{}", std::process::id()));
@@ -182,8 +230,8 @@ mod tests {
         let dir = plan_dir("same");
         let mut journal = Journal::start(&dir);
         assert_eq!(journal.count(), 0);
-        journal.record("rank(2, 1)", None);
-        journal.record("cut(3)", None);
+        journal.record(entry("rank(2, 1)"));
+        journal.record(entry("cut(3)"));
         // The server's own files do not count.
         std::fs::write(dir.join(".planhost/token"), "secret").unwrap();
         let chunks: Vec<&str> =
@@ -206,11 +254,31 @@ mod tests {
         ] {
             let dir = plan_dir(label);
             let mut journal = Journal::start(&dir);
-            journal.record("save()", None);
+            journal.record(entry("save()"));
             change(&dir);
             assert_eq!(journal.replayable(), Err(NotReplayable::FilesChanged), "{label}");
             std::fs::remove_dir_all(&dir).unwrap();
         }
+    }
+
+    #[test]
+    fn new_code_on_the_same_data_takes_the_commands_other_data_does_not() {
+        let dir = plan_dir("new-code");
+        std::fs::write(dir.join("work.tsv"), "ID\n").unwrap();
+        let mut journal = Journal::start(&dir);
+        journal.record(entry("rank(2, 1)"));
+        std::fs::write(dir.join("lib/work.lua"), "return {1}").unwrap();
+        std::fs::write(dir.join("lib/new.lua"), "return {}").unwrap();
+        assert_eq!(journal.replayable_on_new_code().map(<[Entry]>::len), Ok(1));
+        assert_eq!(journal.replayable(), Err(NotReplayable::FilesChanged));
+        std::fs::write(dir.join("work.tsv"), "ID\n1\n").unwrap();
+        assert_eq!(journal.replayable_on_new_code(), Err(NotReplayable::FilesChanged));
+        // A command that wrote files is not run again on new code.
+        let mut journal = Journal::start(&dir);
+        journal.record(Entry { wrote_files: true, ..entry("save()") });
+        std::fs::write(dir.join("lib/work.lua"), "return {2}").unwrap();
+        assert_eq!(journal.replayable_on_new_code(), Err(NotReplayable::WroteFiles));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
@@ -236,9 +304,9 @@ mod tests {
         let dir = plan_dir("full");
         let mut journal = Journal::start(&dir);
         let big = "x".repeat(MAX_BYTES / 2);
-        journal.record(&big, None);
-        journal.record(&big, None);
-        journal.record("one more", None);
+        journal.record(entry(&big));
+        journal.record(entry(&big));
+        journal.record(entry("one more"));
         assert_eq!(journal.replayable(), Err(NotReplayable::TooMany));
         std::fs::remove_dir_all(&dir).unwrap();
     }

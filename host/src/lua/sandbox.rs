@@ -4,18 +4,34 @@
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Where a script may read and write, and what else it may do.
 #[derive(Debug, Clone)]
 pub struct Sandbox {
     root: PathBuf,
     allow_exit: bool,
+    /// Times scripts went to change a file, shared by every copy.
+    writes: Arc<AtomicU64>,
 }
 
 impl Sandbox {
     /// A sandbox rooted at `root`, which must exist.
     pub fn new(root: &Path, allow_exit: bool) -> io::Result<Sandbox> {
-        Ok(Sandbox { root: root.canonicalize()?, allow_exit })
+        Ok(Sandbox { root: root.canonicalize()?, allow_exit, writes: Arc::default() })
+    }
+
+    /// A script is about to change a file: open one for writing, remove or
+    /// rename one.
+    pub fn note_write(&self) {
+        self.writes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many times scripts in this sandbox (and its copies) went to
+    /// change a file.
+    pub fn writes(&self) -> u64 {
+        self.writes.load(Ordering::Relaxed)
     }
 
     /// The directory itself, canonical.

@@ -2,7 +2,7 @@
 //! `Send`), takes instructions over a flume channel and answers each on its
 //! own reply channel. The async side awaits replies and never blocks on Lua.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -251,21 +251,9 @@ fn lua_main(
                 *journal = None;
                 return Some(format!("; loading {} again failed: {error}", plan.display()));
             }
-            let replayed = replay(runtime, pending, &|| drop(take_printed()));
-            match replayed {
-                Replayed::All(_) => match journal {
-                    Some(journal) => journal.loaded_again(),
-                    None => *journal = plan.parent().map(Journal::start),
-                },
-                // From now on the plan is as its files have it.
-                Replayed::NotRun(..) => *journal = plan.parent().map(Journal::start),
-                Replayed::Failed(..) => {
-                    let (loaded, _, panicked) = run_plan(&fresh, plan, &|| drop(take_printed()));
-                    take_printed();
-                    *runtime = if panicked { fresh() } else { loaded };
-                    *journal = plan.parent().map(Journal::start);
-                }
-            }
+            let replayed;
+            (replayed, *journal) =
+                resume(runtime, journal.take(), pending, plan, &fresh, &|| drop(take_printed()));
             let note = replayed.note();
             tracing::warn!("Lua state reset; {} loaded again{note}", plan.display());
             Some(format!("; {} was loaded again{note}", plan.display()))
@@ -280,18 +268,58 @@ fn lua_main(
                 let _ = reply.send(noted(result, recover(&mut runtime, &mut journal)));
             }
             LuaInstruction::Reload { path, reply } => {
+                // The console commands since the same plan was last loaded
+                // run again on it when only its Lua files changed (decided
+                // before it runs: it may write files as it loads).
+                let same_plan = plan.as_deref() == Some(&path);
+                let previous = journal.take();
+                let wrote_files = previous.as_ref().is_some_and(Journal::wrote_files);
+                let pending =
+                    previous.as_ref().filter(|_| same_plan).map_or(Ok(Vec::new()), |journal| {
+                        journal
+                            .replayable_on_new_code()
+                            .map(<[Entry]>::to_vec)
+                            .map_err(|why| (why, journal.count()))
+                    });
                 let (candidate, result, panicked) =
                     run_plan(&fresh, &path, &|| drop(take_printed()));
+                let printed = take_printed();
                 if result.is_ok() && !panicked {
                     runtime = candidate;
-                    journal = path.parent().map(Journal::start);
+                    let replayed;
+                    let previous = previous.filter(|_| same_plan);
+                    (replayed, journal) =
+                        resume(&mut runtime, previous, pending, &path, &fresh, &|| {
+                            drop(take_printed())
+                        });
+                    match replayed {
+                        Replayed::All(0) | Replayed::NotRun(_, 0) => {}
+                        Replayed::All(_) => {
+                            tracing::info!("{} loaded{}", path.display(), replayed.note())
+                        }
+                        // After a `save()`, say: nothing to warn of.
+                        _ if wrote_files => tracing::info!(
+                            "{} loaded from its files, which console commands wrote",
+                            path.display()
+                        ),
+                        _ => tracing::warn!(
+                            "{} loaded from its files{}",
+                            path.display(),
+                            replayed.note()
+                        ),
+                    }
+                } else {
+                    // The state in use stays, and what it was made of.
+                    journal = previous;
                 }
                 plan = Some(path);
-                let _ = reply.send(result.map(|()| take_printed()));
+                let _ = reply.send(result.map(|()| printed));
             }
             LuaInstruction::Console { chunk, reply } => {
+                let writes = sandbox.writes();
                 let mut outcome = console(&mut runtime, &chunk);
                 let stopped_after = runtime.stopped_after();
+                let wrote_files = sandbox.writes() != writes;
                 let printed = take_printed();
                 let note = recover(&mut runtime, &mut journal);
                 // Kept to run again after a later panic, unless it panicked
@@ -300,7 +328,7 @@ fn lua_main(
                     && outcome != ConsoleOutcome::Incomplete
                     && let Some(journal) = journal.as_mut()
                 {
-                    journal.record(&chunk, stopped_after);
+                    journal.record(Entry { chunk, stopped_after, wrote_files });
                 }
                 if let (Some(note), ConsoleOutcome::Failed(message)) = (note, &mut outcome) {
                     message.push_str(&note);
@@ -400,6 +428,13 @@ impl Replayed {
             Replayed::NotRun(NotReplayable::TooMany, _) => {
                 format!("; too many console commands ran since to run them again ({LOST})")
             }
+            Replayed::NotRun(NotReplayable::WroteFiles, n) => {
+                let (commands, were) = since(n);
+                format!(
+                    "; console commands since wrote files, so {commands} {were} not run again \
+                     ({LOST})"
+                )
+            }
             Replayed::Failed(at, of) => format!(
                 "; running the console commands since again failed at command {at} of {of} \
                  ({LOST})"
@@ -445,6 +480,35 @@ fn replay(
         }
     }
     Replayed::All(commands.len())
+}
+
+/// Runs a journal's commands again on `runtime`, just loaded from `plan`
+/// (see [`replay`]). Returns what came of it and the journal from now on:
+/// `journal` going on if all ran, else a new one, the plan then coming
+/// back as its files have it.
+fn resume(
+    runtime: &mut Runtime,
+    journal: Option<Journal>,
+    pending: Result<Vec<Entry>, (NotReplayable, usize)>,
+    plan: &Path,
+    fresh: &dyn Fn() -> Runtime,
+    discard: &dyn Fn(),
+) -> (Replayed, Option<Journal>) {
+    let replayed = replay(runtime, pending, discard);
+    let journal = match (&replayed, journal) {
+        (Replayed::All(_), Some(mut journal)) => {
+            journal.loaded_again();
+            Some(journal)
+        }
+        (Replayed::Failed(..), _) => {
+            let (loaded, _, panicked) = run_plan(fresh, plan, discard);
+            discard();
+            *runtime = if panicked { fresh() } else { loaded };
+            plan.parent().map(Journal::start)
+        }
+        _ => plan.parent().map(Journal::start),
+    };
+    (replayed, journal)
 }
 
 /// `result` with `note` added to its error.
@@ -634,13 +698,15 @@ mod tests {
             let bad_name = lua.console("planhost.view('a/b', print)").await.outcome;
             assert!(matches!(bad_name, ConsoleOutcome::Failed(m) if m.contains("view name 'a/b'")));
 
-            // A broken reload keeps the working state; a good one replaces it.
+            // A broken reload keeps the working state; a good one replaces
+            // it, and the console commands since run again on it.
             std::fs::write(&plan, "n = 1 error('broken')").unwrap();
             assert!(lua.reload(plan.clone()).await.unwrap_err().message.contains("broken"));
             assert_eq!(json(lua.view_data("work").await.unwrap()), serde_json::json!({"n": 5}));
             std::fs::write(&plan, "planhost.view('other', function() return {} end)").unwrap();
             lua.reload(plan.clone()).await.unwrap();
-            assert_eq!(lua.views().await, ["other"]);
+            assert_eq!(lua.views().await, ["other", "bad", "boom"]);
+            assert_eq!(lua.console("n").await.printed, "5\n");
         });
         std::fs::remove_dir_all(folder).unwrap();
     }
@@ -825,6 +891,73 @@ mod tests {
                 assert!(error.ends_with(&run_again), "{error}");
                 assert_eq!(lua.console("n").await.printed, counted);
             }
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn after_an_edit_of_the_plans_lua_the_console_commands_since_run_again_on_it() {
+        let code =
+            |mark: &str| format!("greeting = 'hello' function shout(s) return s .. '{mark}' end");
+        let (dir, plan, lua) = with_plan("code-edit", &code("!"));
+        smol::block_on(async {
+            lua.reload(plan.clone()).await.unwrap();
+            lua.console("greeting = shout(greeting)").await;
+            // The logic changes on disk: the edit is made again with it.
+            std::fs::write(&plan, code("!!")).unwrap();
+            lua.reload(plan.clone()).await.unwrap();
+            assert_eq!(lua.console("greeting").await.printed, "hello!!\n");
+            // A plan that fails to load keeps the state and its commands,
+            // which run again once it loads.
+            std::fs::write(&plan, "error('half written')").unwrap();
+            assert!(lua.reload(plan.clone()).await.is_err());
+            assert_eq!(lua.console("greeting").await.printed, "hello!!\n");
+            std::fs::write(&plan, code("?")).unwrap();
+            lua.reload(plan.clone()).await.unwrap();
+            assert_eq!(lua.console("greeting").await.printed, "hello?\n");
+            // A data file that changed: the plan comes back as its files
+            // have it, and the commands are not run on other data.
+            std::fs::write(dir.join("work.tsv"), "new").unwrap();
+            lua.reload(plan.clone()).await.unwrap();
+            assert_eq!(lua.console("greeting").await.printed, "hello\n");
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn commands_that_saved_the_data_are_not_run_again_on_it() {
+        let load = "local f = io.open('n.txt') n = f and tonumber(f:read('a')) or 0 \
+                    if f then f:close() end";
+        let (dir, plan, lua) = with_plan("self-save", load);
+        smol::block_on(async {
+            lua.reload(plan.clone()).await.unwrap();
+            let save = "n = n + 1 local f = io.open('n.txt', 'w') f:write(tostring(n)) f:close()";
+            lua.console(save).await;
+            // The watcher loads the plan again after the write.
+            lua.reload(plan.clone()).await.unwrap();
+            assert_eq!(lua.console("n").await.printed, "1\n", "counted once");
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn commands_that_wrote_lua_files_are_not_run_again_on_new_code() {
+        // Run again, the command would write gen.lua again, the watcher
+        // would load the plan again, and so on.
+        let (dir, plan, lua) = with_plan("wrote-lua", "x = 0");
+        smol::block_on(async {
+            lua.reload(plan.clone()).await.unwrap();
+            lua.console(
+                "x = x + 1 local f = io.open('gen.lua', 'w') f:write('return 1') f:close()",
+            )
+            .await;
+            lua.reload(plan.clone()).await.unwrap();
+            assert_eq!(lua.console("x").await.printed, "0\n");
+            // Reading files is not writing them.
+            lua.console("x = 5 local f = io.open('gen.lua') f:close()").await;
+            std::fs::write(&plan, "x = 0 y = 1").unwrap();
+            lua.reload(plan.clone()).await.unwrap();
+            assert_eq!(lua.console("x, y").await.printed, "5\t1\n");
         });
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -327,6 +327,9 @@ fn valid_mode(mode: &[u8]) -> bool {
 fn open_stream(sandbox: &Sandbox, path: &[u8], mode: &[u8]) -> Result<io::Result<Stream>, Failure> {
     let plus = mode.contains(&b'+');
     let kind = mode.first().copied().unwrap_or(b'r');
+    if kind != b'r' || plus {
+        sandbox.note_write();
+    }
     let real = match resolve(sandbox, path, kind != b'r')? {
         Ok(real) => real,
         Err(error) => return Ok(Err(error)),
