@@ -1,11 +1,12 @@
-//! The plan directory and its `.planhost/` state folder: the publish token
-//! (mode 0600, new on every start) and the address the server listens on.
+//! The plan directory: which of its files make up the plan, and its
+//! `.planhost/` state folder with the publish token (mode 0600, new on
+//! every start) and the address the server listens on.
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 /// Name of the state folder inside a plan directory.
 pub const STATE_DIR: &str = ".planhost";
@@ -129,6 +130,29 @@ impl std::fmt::Debug for Token {
     }
 }
 
+/// Whether a change to `path` can change the plan: any file under `root`
+/// except hidden ones, ones in hidden folders, backups (`*.bak`, `*~`) and
+/// editors' swap files.
+pub fn is_plan_file(root: &Path, path: &Path) -> bool {
+    let Ok(relative) = path.strip_prefix(root) else { return false };
+    let hidden = relative.components().any(|component| match component {
+        Component::Normal(name) => name.to_string_lossy().starts_with('.'),
+        _ => false,
+    });
+    let name = relative.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    !name.is_empty() && !hidden && !is_scratch(&name)
+}
+
+/// Whether a file of this name is a backup (`*.bak`, `*~`) or an editor's
+/// swap or temporary file, not part of the plan.
+pub fn is_scratch(name: &str) -> bool {
+    name.ends_with(".bak")
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".tmp")
+        || name.starts_with('#')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,5 +194,25 @@ mod tests {
             Err(PlanDirError::NotADirectory { .. })
         ));
         fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn only_plan_files_count() {
+        let root = Path::new("/plans/q");
+        for yes in ["plan.lua", "lib/work.lua", "work.tsv", "data/people.tsv"] {
+            assert!(is_plan_file(root, &root.join(yes)), "{yes}");
+        }
+        for no in [
+            ".planhost/token",
+            ".work.tsv.42.tmp",
+            "work.tsv.bak",
+            "plan.lua~",
+            ".plan.lua.swp",
+            "lib/#work.lua#",
+            ".git/index",
+        ] {
+            assert!(!is_plan_file(root, &root.join(no)), "{no}");
+        }
+        assert!(!is_plan_file(root, Path::new("/elsewhere/plan.lua")));
     }
 }

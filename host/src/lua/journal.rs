@@ -148,8 +148,9 @@ struct Fingerprint {
 /// run again there rather than every reload walking it).
 const MAX_FILES: usize = 10_000;
 
-/// The files under `dir`, hidden ones (such as `.planhost/`) left out;
-/// None if they cannot all be read or there are too many.
+/// The files under `dir` that make up the plan, as the watcher counts them
+/// (hidden ones such as `.planhost/`, backups and editors' files left
+/// out); None if they cannot all be read or there are too many.
 fn fingerprint(dir: &Path) -> Option<Fingerprint> {
     fingerprint_within(dir, MAX_FILES)
 }
@@ -196,7 +197,7 @@ fn collect(
         let path = relative.join(&name);
         if meta.is_dir() {
             collect(&entry.path(), &path, files, depth + 1, max_files)?;
-        } else {
+        } else if !crate::plan_dir::is_scratch(&name.to_string_lossy()) {
             files.push((path, meta.len(), meta.modified().ok()));
             if files.len() > max_files {
                 return None;

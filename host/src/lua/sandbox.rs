@@ -23,7 +23,8 @@ impl Sandbox {
     }
 
     /// A script is about to change a file: open one for writing, remove or
-    /// rename one.
+    /// rename one, save one. Every function that lets a script change files
+    /// calls this (the Lua thread then knows which console commands did).
     pub fn note_write(&self) {
         self.writes.fetch_add(1, Ordering::Relaxed);
     }
