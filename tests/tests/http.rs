@@ -63,7 +63,8 @@ fn keep_alive_serves_several_requests_on_one_connection() {
 }
 
 /// Four requests sent back to back: a GET, a publish with a body of known
-/// length, a chunked publish with trailers, and a GET that closes.
+/// length, a chunked publish with an extension and trailers, and a GET
+/// that closes.
 fn pipelined_requests(server: &Server) -> Vec<u8> {
     let (host, auth) = (server.addr, format!("Bearer {}", server.token));
     let body = "p".repeat(20_000);
@@ -72,7 +73,7 @@ fn pipelined_requests(server: &Server) -> Vec<u8> {
          POST /api/publish/fixed HTTP/1.1\r\nHost: {host}\r\nAuthorization: {auth}\r\n\
          Content-Length: {}\r\n\r\n{body}\
          POST /api/publish/chunked HTTP/1.1\r\nHost: {host}\r\nAuthorization: {auth}\r\n\
-         Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\nX-Checked: yes\r\n\r\n\
+         Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;note=\"a;b\"\r\n world\r\n0\r\nX-Checked: yes\r\n\r\n\
          GET /api/topics HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n",
         body.len()
     )

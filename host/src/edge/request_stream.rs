@@ -207,6 +207,8 @@ enum HeadStep {
     Cr,
     /// Keep this line from the decoder: `Expect: 100-continue`.
     Withhold(usize),
+    /// Leave out this many bytes: a chunk's extensions.
+    Skip(usize),
     /// Wait for more bytes: the line may be that field.
     Wait,
 }
@@ -238,6 +240,29 @@ fn head_step(available: &[u8], last: u8) -> HeadStep {
         Some(end) => end,
         None => available.len(),
     })
+}
+
+/// The next step through a chunk-size line at `available`, `line` being
+/// what of it went by: the size's hex digits and the line's end go to the
+/// decoder, the extensions between them (`;name=value`, which RFC 9112
+/// lets a recipient ignore and async-h1 refuses) are left out. A line that
+/// starts with no digit goes as it is, for the decoder to refuse.
+fn chunk_size_step(line: &[u8], available: &[u8]) -> HeadStep {
+    let digits_before = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    if digits_before == line.len() {
+        let digits = available.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+        if digits > 0 {
+            return HeadStep::Hand(digits);
+        }
+        if digits_before == 0 {
+            return HeadStep::Hand(line_end(available).unwrap_or(available.len()));
+        }
+    }
+    match available.iter().position(|&b| b == b'\r' || b == b'\n') {
+        Some(0) => HeadStep::Hand(line_end(available).unwrap_or(1)),
+        Some(rest) => HeadStep::Skip(rest),
+        None => HeadStep::Skip(available.len()),
+    }
 }
 
 /// The size a chunk-size line gives (hex digits, then maybe extensions);
@@ -283,9 +308,12 @@ impl AsyncRead for RequestStream {
         loop {
             let available = &state.buffer[state.start..state.end];
             if !available.is_empty() {
-                let step = match state.part {
-                    Part::Lines => head_step(available, state.last),
-                    _ => state.part.allowed(available).map_or(HeadStep::Wait, HeadStep::Hand),
+                let step = if state.part == Part::Lines {
+                    head_step(available, state.last)
+                } else if let Part::ChunkSize(line) = &state.part {
+                    chunk_size_step(line, available)
+                } else {
+                    state.part.allowed(available).map_or(HeadStep::Wait, HeadStep::Hand)
                 };
                 match step {
                     HeadStep::Hand(n) => {
@@ -304,6 +332,12 @@ impl AsyncRead for RequestStream {
                     HeadStep::Withhold(n) => {
                         state.start += n;
                         state.expects_continue = true;
+                        continue;
+                    }
+                    HeadStep::Skip(n) => {
+                        // Counted against the line's length all the same.
+                        state.part.passed(&available[..n]);
+                        state.start += n;
                         continue;
                     }
                     HeadStep::Wait => {}
@@ -444,6 +478,38 @@ mod tests {
         let (out, part) = pieces(Part::Trailers, b"Trailer: x\r\nMore", 100);
         assert!(out.is_empty());
         assert_eq!(part, Part::Trailers);
+    }
+
+    #[test]
+    fn chunk_extensions_are_left_out() {
+        /// What the decoder gets of `text`, arriving in pieces of `chunk`.
+        fn handed(text: &[u8], chunk: usize) -> (Vec<u8>, Part) {
+            let (mut part, mut out, mut rest) = (Part::ChunkSize(Vec::new()), Vec::new(), text);
+            while !rest.is_empty() {
+                let window = &rest[..chunk.min(rest.len())];
+                let Part::ChunkSize(line) = &part else { break };
+                let n = match chunk_size_step(line, window) {
+                    HeadStep::Hand(n) => {
+                        out.extend_from_slice(&window[..n]);
+                        n
+                    }
+                    HeadStep::Skip(n) => n,
+                    other => panic!("{other:?}"),
+                };
+                part.passed(&window[..n]);
+                rest = &rest[n..];
+            }
+            (out, part)
+        }
+        for chunk in [1, 2, 100] {
+            let (out, part) = handed(b"1f ; name=\"a;b\";x\r\n", chunk);
+            assert_eq!(out, b"1f\r\n", "pieces of {chunk}");
+            assert_eq!(part, Part::ChunkData(31));
+            assert_eq!(handed(b"a\r\n", chunk).0, b"a\r\n");
+        }
+        // No size: the line goes as it is, for the decoder to refuse.
+        assert_eq!(handed(b";x\r\n", 100).0, b";x\r\n");
+        assert_eq!(handed(b"zz\r\n", 100).0, b"zz\r\n");
     }
 
     #[test]
