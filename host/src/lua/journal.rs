@@ -41,9 +41,9 @@ pub struct Entry {
     /// The VM instructions it had used when a budget stopped it, if one
     /// did: run again, it stops there too, with the same edits made.
     pub stopped_after: Option<u64>,
-    /// It went to change a file (open one for writing, remove or rename
-    /// one): run again on new code, it would change the plan's files again
-    /// and set off another load.
+    /// It went to change a file (open one for writing, remove, rename or
+    /// save one): run again on new code, it would change the plan's files
+    /// again and set off another load.
     pub wrote_files: bool,
 }
 
