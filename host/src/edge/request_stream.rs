@@ -198,9 +198,9 @@ impl Part {
     }
 }
 
-/// What to do with the start of `available` while a head is read.
+/// What to do with the start of the bytes waiting to be handed on.
 #[derive(Debug, PartialEq)]
-enum HeadStep {
+enum Step {
     /// Hand on this many bytes.
     Hand(usize),
     /// Hand on a CR first: the line ends in LF alone.
@@ -215,9 +215,9 @@ enum HeadStep {
 
 /// The next step through a head at `available`, `last` being the byte
 /// handed on before it.
-fn head_step(available: &[u8], last: u8) -> HeadStep {
+fn head_step(available: &[u8], last: u8) -> Step {
     if available[0] == b'\n' && last != b'\r' {
-        return HeadStep::Cr;
+        return Step::Cr;
     }
     let end = line_end(available);
     if last == b'\n' {
@@ -226,15 +226,15 @@ fn head_step(available: &[u8], last: u8) -> HeadStep {
         let prefix = line.len().min(field.len());
         if line.len() <= MAX_EXPECT_LINE && line[..prefix].eq_ignore_ascii_case(&field[..prefix]) {
             if end.is_none() {
-                return HeadStep::Wait;
+                return Step::Wait;
             }
             let value = line[field.len().min(line.len())..].trim_ascii();
             if value.eq_ignore_ascii_case(b"100-continue") {
-                return HeadStep::Withhold(line.len());
+                return Step::Withhold(line.len());
             }
         }
     }
-    HeadStep::Hand(match end {
+    Step::Hand(match end {
         // Up to a bare LF, for the CR to go before it.
         Some(end) if end > 1 && available[end - 2] != b'\r' => end - 1,
         Some(end) => end,
@@ -247,21 +247,21 @@ fn head_step(available: &[u8], last: u8) -> HeadStep {
 /// decoder, the extensions between them (`;name=value`, which RFC 9112
 /// lets a recipient ignore and async-h1 refuses) are left out. A line that
 /// starts with no digit goes as it is, for the decoder to refuse.
-fn chunk_size_step(line: &[u8], available: &[u8]) -> HeadStep {
+fn chunk_size_step(line: &[u8], available: &[u8]) -> Step {
     let digits_before = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
     if digits_before == line.len() {
         let digits = available.iter().take_while(|b| b.is_ascii_hexdigit()).count();
         if digits > 0 {
-            return HeadStep::Hand(digits);
+            return Step::Hand(digits);
         }
         if digits_before == 0 {
-            return HeadStep::Hand(line_end(available).unwrap_or(available.len()));
+            return Step::Hand(line_end(available).unwrap_or(available.len()));
         }
     }
     match available.iter().position(|&b| b == b'\r' || b == b'\n') {
-        Some(0) => HeadStep::Hand(line_end(available).unwrap_or(1)),
-        Some(rest) => HeadStep::Skip(rest),
-        None => HeadStep::Skip(available.len()),
+        Some(0) => Step::Hand(line_end(available).unwrap_or(1)),
+        Some(rest) => Step::Skip(rest),
+        None => Step::Skip(available.len()),
     }
 }
 
@@ -313,10 +313,10 @@ impl AsyncRead for RequestStream {
                 } else if let Part::ChunkSize(line) = &state.part {
                     chunk_size_step(line, available)
                 } else {
-                    state.part.allowed(available).map_or(HeadStep::Wait, HeadStep::Hand)
+                    state.part.allowed(available).map_or(Step::Wait, Step::Hand)
                 };
                 match step {
-                    HeadStep::Hand(n) => {
+                    Step::Hand(n) => {
                         let n = n.min(out.len());
                         out[..n].copy_from_slice(&available[..n]);
                         state.part.passed(&available[..n]);
@@ -324,23 +324,23 @@ impl AsyncRead for RequestStream {
                         state.last = out[n - 1];
                         return Poll::Ready(Ok(n));
                     }
-                    HeadStep::Cr => {
+                    Step::Cr => {
                         out[0] = b'\r';
                         state.last = b'\r';
                         return Poll::Ready(Ok(1));
                     }
-                    HeadStep::Withhold(n) => {
+                    Step::Withhold(n) => {
                         state.start += n;
                         state.expects_continue = true;
                         continue;
                     }
-                    HeadStep::Skip(n) => {
+                    Step::Skip(n) => {
                         // Counted against the line's length all the same.
                         state.part.passed(&available[..n]);
                         state.start += n;
                         continue;
                     }
-                    HeadStep::Wait => {}
+                    Step::Wait => {}
                 }
                 // A line or trailer section still coming: keep what came.
                 if state.start == 0 && state.end == state.buffer.len() {
@@ -423,26 +423,26 @@ mod tests {
 
     #[test]
     fn a_head_line_ended_by_lf_alone_gets_a_cr() {
-        assert_eq!(head_step(b"GET / HTTP/1.1\nHost: a", 0), HeadStep::Hand(14));
-        assert_eq!(head_step(b"\nHost: a", b'1'), HeadStep::Cr);
-        assert_eq!(head_step(b"\nHost: a", b'\r'), HeadStep::Hand(1));
-        assert_eq!(head_step(b"Host: a\r\n", b'\n'), HeadStep::Hand(9));
+        assert_eq!(head_step(b"GET / HTTP/1.1\nHost: a", 0), Step::Hand(14));
+        assert_eq!(head_step(b"\nHost: a", b'1'), Step::Cr);
+        assert_eq!(head_step(b"\nHost: a", b'\r'), Step::Hand(1));
+        assert_eq!(head_step(b"Host: a\r\n", b'\n'), Step::Hand(9));
     }
 
     #[test]
     fn expect_100_continue_is_kept_from_the_decoder() {
         let line = b"expect:  100-Continue \r\nHost: a\r\n";
-        assert_eq!(head_step(line, b'\n'), HeadStep::Withhold(24));
-        assert_eq!(head_step(b"Expect: 100-continue\n", b'\n'), HeadStep::Withhold(21));
+        assert_eq!(head_step(line, b'\n'), Step::Withhold(24));
+        assert_eq!(head_step(b"Expect: 100-continue\n", b'\n'), Step::Withhold(21));
         // Only at the start of a line, and only that value.
-        assert_eq!(head_step(line, b'x'), HeadStep::Hand(24));
-        assert_eq!(head_step(b"Expect: other\r\n", b'\n'), HeadStep::Hand(15));
+        assert_eq!(head_step(line, b'x'), Step::Hand(24));
+        assert_eq!(head_step(b"Expect: other\r\n", b'\n'), Step::Hand(15));
         // A line that may still become the field waits for its end.
-        assert_eq!(head_step(b"Exp", b'\n'), HeadStep::Wait);
-        assert_eq!(head_step(b"Expect: 100-", b'\n'), HeadStep::Wait);
-        assert_eq!(head_step(b"Host", b'\n'), HeadStep::Hand(4));
+        assert_eq!(head_step(b"Exp", b'\n'), Step::Wait);
+        assert_eq!(head_step(b"Expect: 100-", b'\n'), Step::Wait);
+        assert_eq!(head_step(b"Host", b'\n'), Step::Hand(4));
         let long = [&b"Expect: "[..], &[b' '; MAX_EXPECT_LINE]].concat();
-        assert_eq!(head_step(&long, b'\n'), HeadStep::Hand(long.len()));
+        assert_eq!(head_step(&long, b'\n'), Step::Hand(long.len()));
     }
 
     #[test]
@@ -489,11 +489,11 @@ mod tests {
                 let window = &rest[..chunk.min(rest.len())];
                 let Part::ChunkSize(line) = &part else { break };
                 let n = match chunk_size_step(line, window) {
-                    HeadStep::Hand(n) => {
+                    Step::Hand(n) => {
                         out.extend_from_slice(&window[..n]);
                         n
                     }
-                    HeadStep::Skip(n) => n,
+                    Step::Skip(n) => n,
                     other => panic!("{other:?}"),
                 };
                 part.passed(&window[..n]);
