@@ -159,15 +159,14 @@ fn fingerprint_within(dir: &Path, max_files: usize) -> Option<Fingerprint> {
     let mut files = Vec::new();
     collect(dir, Path::new(""), &mut files, 0, max_files)?;
     files.sort();
-    let hash = |files: &[&FileNote]| {
-        let mut hasher = DefaultHasher::new();
-        files.hash(&mut hasher);
-        hasher.finish()
-    };
-    let all: Vec<&FileNote> = files.iter().collect();
-    let is_lua = |note: &&FileNote| note.0.extension().is_some_and(|e| e == "lua");
-    let data: Vec<&FileNote> = files.iter().filter(|note| !is_lua(note)).collect();
-    Some(Fingerprint { all: hash(&all), data: hash(&data) })
+    let (mut all, mut data) = (DefaultHasher::new(), DefaultHasher::new());
+    for note in &files {
+        note.hash(&mut all);
+        if note.0.extension().is_none_or(|extension| extension != "lua") {
+            note.hash(&mut data);
+        }
+    }
+    Some(Fingerprint { all: all.finish(), data: data.finish() })
 }
 
 /// Folders deeper than this are not looked into (a plan is a few levels).

@@ -456,24 +456,19 @@ fn replay(
         Err((why, count)) => return Replayed::NotRun(why, count),
     };
     for (done, command) in commands.iter().enumerate() {
-        match command.stopped_after {
+        let budget = runtime.budget();
+        if let Some(used) = command.stopped_after {
             // Stopped at the same instruction as the first time, whatever
             // the clock says (the time budget only guards against a machine
             // grown four times slower).
-            Some(used) => {
-                let budget = runtime.budget();
-                runtime.set_budget(Budget {
-                    instructions: used.saturating_sub(1),
-                    time: budget.time.saturating_mul(4),
-                    ..budget
-                });
-                console(runtime, &command.chunk);
-                runtime.set_budget(budget);
-            }
-            None => {
-                console(runtime, &command.chunk);
-            }
+            runtime.set_budget(Budget {
+                instructions: used.saturating_sub(1),
+                time: budget.time.saturating_mul(4),
+                ..budget
+            });
         }
+        console(runtime, &command.chunk);
+        runtime.set_budget(budget);
         discard();
         if runtime.take_reset() {
             return Replayed::Failed(done + 1, commands.len());
