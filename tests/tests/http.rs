@@ -158,6 +158,29 @@ fn a_head_whose_lines_end_in_lf_alone_is_answered() {
     assert!(responses[1].json().is_array(), "{}", responses[1].text());
 }
 
+#[test]
+fn chunked_bodies_with_endless_extensions_or_trailers_are_refused() {
+    let server = Server::start(&[]);
+    let (host, auth) = (server.addr, format!("Bearer {}", server.token));
+    let head = format!(
+        "POST /api/publish/endless HTTP/1.1\r\nHost: {host}\r\nAuthorization: {auth}\r\n\
+         Transfer-Encoding: chunked\r\n\r\n"
+    );
+    let long = "x".repeat(20_000);
+    for body in
+        [format!("5;{long}\r\nhello\r\n0\r\n\r\n"), format!("5\r\nhello\r\n0\r\nX: {long}\r\n\r\n")]
+    {
+        let mut stream = server.connect();
+        // The server may answer before it has read it all.
+        let _ = stream.write_all(format!("{head}{body}").as_bytes());
+        let responses = responses_until_closed(&mut stream);
+        let statuses: Vec<u16> = responses.iter().map(|r| r.status).collect();
+        assert_eq!(statuses, [400], "{}", &body[..20]);
+    }
+    assert_eq!(published_topics(&server), Vec::<String>::new());
+    assert_eq!(server.get("/healthz").status, 200);
+}
+
 const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
 /// The names of the server process's threads.

@@ -92,9 +92,47 @@ pub enum Reply {
     Upgrade(Response),
 }
 
+/// How long a connection ended after an answer keeps reading (and
+/// dropping) what the client still sends; see [`linger`].
+const LINGER: Duration = Duration::from_secs(2);
+
+/// How a connection's requests came to an end.
+#[derive(PartialEq)]
+enum Ended {
+    /// The client went away, fell silent, or the session took the socket.
+    Done,
+    /// The server answered and ends the connection; the client may still
+    /// be sending (a body the server did not read).
+    AfterAnswer,
+}
+
 /// Serves one TCP connection until it closes, times out or upgrades.
 pub async fn serve_connection(edge: Arc<Edge>, stream: TcpStream) {
     let _ = stream.set_nodelay(true);
+    if serve_requests(edge, &stream).await == Ended::AfterAnswer {
+        linger(&stream).await;
+    }
+}
+
+/// Closing a socket with unread bytes makes the kernel reset the
+/// connection, and the client may lose the answer it was sent. So the
+/// write side is shut (the client sees the end of the answer) and what
+/// still arrives is read and dropped, until the client closes or for
+/// [`LINGER`] at most.
+async fn linger(stream: &TcpStream) {
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let drain = async {
+        let mut dropped = [0u8; 8192];
+        while matches!(stream.clone().read(&mut dropped).await, Ok(1..)) {}
+    };
+    drain
+        .or(async {
+            Timer::after(LINGER).await;
+        })
+        .await;
+}
+
+async fn serve_requests(edge: Arc<Edge>, stream: &TcpStream) -> Ended {
     let requests = RequestStream::new(stream.clone());
     loop {
         let decoded = async_h1::server::decode(requests.clone())
@@ -105,20 +143,19 @@ pub async fn serve_connection(edge: Arc<Edge>, stream: TcpStream) {
             .await;
         let (mut request, mut body) = match decoded {
             Ok(Some(parts)) => parts,
-            Ok(None) => return,
+            Ok(None) => return Ended::Done,
             Err(error) => {
-                if let Some(status) = status_for_decode_error(&error) {
-                    tracing::debug!(%error, "bad request head");
-                    let response = routes::error_response(status, &error.to_string());
-                    let _ = write_response(&edge, &stream, response, Method::Get, false).await;
-                }
-                return;
+                let Some(status) = status_for_decode_error(&error) else { return Ended::Done };
+                tracing::debug!(%error, "bad request head");
+                let response = routes::error_response(status, &error.to_string());
+                let _ = write_response(&edge, stream, response, Method::Get, false).await;
+                return Ended::AfterAnswer;
             }
         };
         if let Some((status, message)) = framing_error(&request) {
             let response = routes::error_response(status, message);
-            let _ = write_response(&edge, &stream, response, Method::Get, false).await;
-            return;
+            let _ = write_response(&edge, stream, response, Method::Get, false).await;
+            return Ended::AfterAnswer;
         }
         requests.body_follows(&request);
         let method = request.method();
@@ -128,27 +165,28 @@ pub async fn serve_connection(edge: Arc<Edge>, stream: TcpStream) {
         match reply {
             Reply::Upgrade(response) => {
                 let deflate = response.header("Sec-WebSocket-Extensions").is_some();
-                if write_response(&edge, &stream, response, method, true).await.is_ok() {
+                if write_response(&edge, stream, response, method, true).await.is_ok() {
                     // A task of its own: this connection task holds the HTTP
                     // parser's state, which an idle client should not keep.
                     let spawner = edge.spawner.clone();
                     let early = requests.take_buffered();
-                    spawner.spawn(ws::run_session(edge, stream, early, deflate)).detach();
+                    let session = ws::run_session(edge, stream.clone(), early, deflate);
+                    spawner.spawn(session).detach();
                 }
-                return;
+                return Ended::Done;
             }
             Reply::Http(response) => {
                 keep_alive &= !response
                     .header("Connection")
                     .is_some_and(|v| v.as_str().eq_ignore_ascii_case("close"));
                 keep_alive &= !requests.withhold_continue();
-                if write_response(&edge, &stream, response, method, keep_alive).await.is_err() {
-                    return;
+                if write_response(&edge, stream, response, method, keep_alive).await.is_err() {
+                    return Ended::Done;
                 }
             }
         }
         if !keep_alive {
-            return;
+            return Ended::AfterAnswer;
         }
         // Skip what the handler left of the body so the next request starts
         // at a request line; a large or slow remainder ends the connection.
@@ -159,7 +197,7 @@ pub async fn serve_connection(edge: Arc<Edge>, stream: TcpStream) {
             })
             .await;
         if !matches!(skipped, Ok(n) if n <= MAX_BODY_TO_SKIP) {
-            return;
+            return Ended::AfterAnswer;
         }
     }
 }
