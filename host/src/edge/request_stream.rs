@@ -135,25 +135,25 @@ impl RequestStream {
 }
 
 impl Part {
-    /// How many of `available` may be handed on now; `None` while more
-    /// bytes must come first.
-    fn allowed(&mut self, available: &[u8]) -> Option<usize> {
-        match *self {
-            Part::Lines | Part::ChunkSize(_) | Part::ChunkEnd => {
-                Some(line_end(available).unwrap_or(available.len()))
-            }
-            Part::Body(left) | Part::ChunkData(left) => Some(clamp(available.len(), left)),
+    /// What to do with `available`, the bytes waiting here (not empty),
+    /// `last` being the byte handed on before them.
+    fn step(&mut self, available: &[u8], last: u8) -> Step {
+        match self {
+            Part::Lines => head_step(available, last),
+            Part::ChunkSize(line) => chunk_size_step(line, available),
+            Part::ChunkEnd => Step::Hand(line_end(available).unwrap_or(available.len())),
+            Part::Body(left) | Part::ChunkData(left) => Step::Hand(clamp(available.len(), *left)),
             Part::Trailers => {
                 // Up to the first empty line, once it is here.
                 let mut end = 0;
-                loop {
-                    let line = line_end(&available[end..])?;
+                while let Some(line) = line_end(&available[end..]) {
                     end += line;
                     if matches!(available[end - line..end], [b'\n'] | [b'\r', b'\n']) {
                         *self = Part::Body(end as u64);
-                        return Some(end);
+                        return Step::Hand(end);
                     }
                 }
+                Step::Wait
             }
         }
     }
@@ -258,10 +258,12 @@ fn chunk_size_step(line: &[u8], available: &[u8]) -> Step {
             return Step::Hand(line_end(available).unwrap_or(available.len()));
         }
     }
-    match available.iter().position(|&b| b == b'\r' || b == b'\n') {
-        Some(0) => Step::Hand(line_end(available).unwrap_or(1)),
-        Some(rest) => Step::Skip(rest),
-        None => Step::Skip(available.len()),
+    let rest = available.iter().position(|&b| b == b'\r' || b == b'\n');
+    match rest.unwrap_or(available.len()) {
+        0 => Step::Hand(line_end(available).unwrap_or(1)),
+        // Past the longest line followed, the decoder gets it, to refuse.
+        rest if line.len() + rest > MAX_CHUNK_LINE => Step::Hand(rest),
+        rest => Step::Skip(rest),
     }
 }
 
@@ -308,14 +310,7 @@ impl AsyncRead for RequestStream {
         loop {
             let available = &state.buffer[state.start..state.end];
             if !available.is_empty() {
-                let step = if state.part == Part::Lines {
-                    head_step(available, state.last)
-                } else if let Part::ChunkSize(line) = &state.part {
-                    chunk_size_step(line, available)
-                } else {
-                    state.part.allowed(available).map_or(Step::Wait, Step::Hand)
-                };
-                match step {
+                match state.part.step(available, state.last) {
                     Step::Hand(n) => {
                         let n = n.min(out.len());
                         out[..n].copy_from_slice(&available[..n]);
@@ -399,16 +394,29 @@ impl AsyncWrite for RequestStream {
 mod tests {
     use super::*;
 
-    /// Hands `input` on as a reader taking `chunk` bytes at a time would
-    /// get it, starting in `part`; returns the pieces and the part after.
+    /// Hands `input` on as `poll_read` would with `chunk` bytes in view at
+    /// a time, starting in `part`; returns the pieces the decoder gets and
+    /// the part after (stopping where more bytes must come).
     fn pieces(mut part: Part, input: &[u8], chunk: usize) -> (Vec<Vec<u8>>, Part) {
-        let mut out = Vec::new();
-        let mut rest = input;
+        let (mut out, mut rest, mut last) = (Vec::new(), input, 0);
         while !rest.is_empty() {
-            let Some(n) = part.allowed(rest) else { break };
-            let n = n.min(chunk);
-            part.passed(&rest[..n]);
-            out.push(rest[..n].to_vec());
+            let window = &rest[..chunk.min(rest.len())];
+            let n = match part.step(window, last) {
+                Step::Hand(n) => {
+                    out.push(window[..n].to_vec());
+                    last = window[n - 1];
+                    n
+                }
+                Step::Cr => {
+                    out.push(b"\r".to_vec());
+                    last = b'\r';
+                    continue;
+                }
+                Step::Withhold(n) => n,
+                Step::Skip(n) => n,
+                Step::Wait => break,
+            };
+            part.passed(&window[..n]);
             rest = &rest[n..];
         }
         (out, part)
@@ -419,6 +427,8 @@ mod tests {
         let (out, part) = pieces(Part::Lines, b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET", 100);
         assert_eq!(out, [&b"GET / HTTP/1.1\r\n"[..], b"Host: a\r\n", b"\r\n", b"GET"]);
         assert_eq!(part, Part::Lines);
+        let (out, _) = pieces(Part::Lines, b"GET / HTTP/1.1\nHost: a\n\n", 100);
+        assert_eq!(out.concat(), b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
     }
 
     #[test]
@@ -457,19 +467,15 @@ mod tests {
 
     #[test]
     fn a_chunked_body_ends_after_its_last_chunk() {
-        let body =
-            b"4;ext=1\r\nab\nc\r\n10\r\n0123456789abcdef\r\n0\r\nTrailer: x\r\nMore: y\r\n\r\nGET";
+        let body = b"4\r\nab\nc\r\n10\r\n0123456789abcdef\r\n0\r\nTrailer: x\r\nMore: y\r\n\r\nGET";
         let (out, part) = pieces(Part::ChunkSize(Vec::new()), body, 100);
-        assert_eq!(out[0], b"4;ext=1\r\n");
-        assert_eq!(out[1], b"ab\nc", "a chunk's data goes by its size, not its lines");
-        assert_eq!(out[2], b"\r\n");
-        assert_eq!(out[3], b"10\r\n");
-        assert_eq!(out[4], b"0123456789abcdef");
-        assert_eq!(out[6], b"0\r\n");
-        assert_eq!(&out[7..], [&b"Trailer: x\r\nMore: y\r\n\r\n"[..], b"GET"]);
+        assert_eq!(out[..3], [&b"4"[..], b"\r\n", b"ab\nc"], "data goes by size, not lines");
+        assert_eq!(out[3..7], [&b"\r\n"[..], b"10", b"\r\n", b"0123456789abcdef"]);
+        assert_eq!(out[7..10], [&b"\r\n"[..], b"0", b"\r\n"]);
+        assert_eq!(out[10..], [&b"Trailer: x\r\nMore: y\r\n\r\n"[..], b"GET"]);
         assert_eq!(part, Part::Lines);
         let (out, part) = pieces(Part::ChunkSize(Vec::new()), b"0\r\n\r\nGET", 100);
-        assert_eq!(out, [&b"0\r\n"[..], b"\r\n", b"GET"]);
+        assert_eq!(out, [&b"0"[..], b"\r\n", b"\r\n", b"GET"]);
         assert_eq!(part, Part::Lines);
     }
 
@@ -482,25 +488,10 @@ mod tests {
 
     #[test]
     fn chunk_extensions_are_left_out() {
-        /// What the decoder gets of `text`, arriving in pieces of `chunk`.
-        fn handed(text: &[u8], chunk: usize) -> (Vec<u8>, Part) {
-            let (mut part, mut out, mut rest) = (Part::ChunkSize(Vec::new()), Vec::new(), text);
-            while !rest.is_empty() {
-                let window = &rest[..chunk.min(rest.len())];
-                let Part::ChunkSize(line) = &part else { break };
-                let n = match chunk_size_step(line, window) {
-                    Step::Hand(n) => {
-                        out.extend_from_slice(&window[..n]);
-                        n
-                    }
-                    Step::Skip(n) => n,
-                    other => panic!("{other:?}"),
-                };
-                part.passed(&window[..n]);
-                rest = &rest[n..];
-            }
-            (out, part)
-        }
+        let handed = |text: &[u8], chunk| {
+            let (out, part) = pieces(Part::ChunkSize(Vec::new()), text, chunk);
+            (out.concat(), part)
+        };
         for chunk in [1, 2, 100] {
             let (out, part) = handed(b"1f ; name=\"a;b\";x\r\n", chunk);
             assert_eq!(out, b"1f\r\n", "pieces of {chunk}");
@@ -510,6 +501,11 @@ mod tests {
         // No size: the line goes as it is, for the decoder to refuse.
         assert_eq!(handed(b";x\r\n", 100).0, b";x\r\n");
         assert_eq!(handed(b"zz\r\n", 100).0, b"zz\r\n");
+        // Past the longest line followed, the rest goes to the decoder,
+        // which refuses it.
+        let long = [&b"5;"[..], &[b'x'; MAX_CHUNK_LINE], b"\r\n"].concat();
+        let (out, _) = handed(&long, 100);
+        assert!(out.starts_with(b"5x") && out.ends_with(b"x\r\n"), "{out:?}");
     }
 
     #[test]
