@@ -13,6 +13,7 @@
 pub mod cli;
 pub mod config;
 pub mod edge;
+pub mod folder_watch;
 pub mod heap;
 pub mod hub;
 pub mod live;

@@ -1,12 +1,14 @@
 //! The plan directory: which of its files make up the plan, and its
-//! `.planhost/` state folder with the publish token (mode 0600, new on
-//! every start) and the address the server listens on.
+//! `.planhost/` state folder with the lock that keeps a second server out,
+//! the publish token (mode 0600, new on every start) and the address the
+//! server listens on.
 
-use std::fs::{self, OpenOptions};
+use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
 /// Name of the state folder inside a plan directory.
 pub const STATE_DIR: &str = ".planhost";
@@ -22,6 +24,8 @@ pub enum PlanDirError {
     Unreadable { path: PathBuf, source: std::io::Error },
     #[error("cannot write {path}: {source}")]
     StateUnwritable { path: PathBuf, source: std::io::Error },
+    #[error("another planhost is serving {path}{at}")]
+    Busy { path: PathBuf, at: String },
 }
 
 /// A plan directory that exists and can be read.
@@ -76,21 +80,58 @@ impl PlanDir {
         self.write_state_file("addr", &format!("{addr}\n"))
     }
 
+    /// Takes the directory for one server: locks `.planhost/lock` (held
+    /// until the claim is dropped or the process ends, however it ends) and
+    /// issues a token. A directory another server holds is refused, naming
+    /// its address, before its token and address are touched.
+    pub fn claim(&self) -> Result<Claim, PlanDirError> {
+        let lock = self.lock()?;
+        let token = self.issue_token()?;
+        Ok(Claim { plan: self.clone(), token, addr: Mutex::new(None), lock: Mutex::new(lock) })
+    }
+
+    fn lock(&self) -> Result<File, PlanDirError> {
+        let path = self.state_dir().join("lock");
+        let fail = |source| PlanDirError::StateUnwritable { path: path.clone(), source };
+        self.make_state_dir().map_err(fail)?;
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+            .map_err(fail)?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(fs::TryLockError::WouldBlock) => {
+                let at = fs::read_to_string(self.state_dir().join("addr"))
+                    .map(|addr| format!(" (at http://{})", addr.trim()))
+                    .unwrap_or_default();
+                Err(PlanDirError::Busy { path: self.root.clone(), at })
+            }
+            Err(fs::TryLockError::Error(source)) => Err(fail(source)),
+        }
+    }
+
+    /// `.planhost/`, made private if it is not there.
+    fn make_state_dir(&self) -> std::io::Result<()> {
+        let dir = self.state_dir();
+        match fs::symlink_metadata(&dir) {
+            Ok(meta) if meta.is_dir() => Ok(()),
+            Ok(_) => Err(std::io::Error::other(format!(
+                "{} exists and is not a directory",
+                dir.display()
+            ))),
+            Err(_) => fs::DirBuilder::new().mode(0o700).create(&dir),
+        }
+    }
+
     /// Writes a state file atomically: a private temporary file, then rename.
     fn write_state_file(&self, name: &str, contents: &str) -> Result<(), PlanDirError> {
         let dir = self.state_dir();
         let path = dir.join(name);
         let fail = |source| PlanDirError::StateUnwritable { path: path.clone(), source };
-        match fs::symlink_metadata(&dir) {
-            Ok(meta) if meta.is_dir() => {}
-            Ok(_) => {
-                return Err(fail(std::io::Error::other(format!(
-                    "{} exists and is not a directory",
-                    dir.display()
-                ))));
-            }
-            Err(_) => fs::DirBuilder::new().mode(0o700).create(&dir).map_err(fail)?,
-        }
+        self.make_state_dir().map_err(fail)?;
         let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
         let write = || -> std::io::Result<()> {
             let _ = fs::remove_file(&temp);
@@ -104,6 +145,69 @@ impl PlanDir {
             let _ = fs::remove_file(&temp);
             fail(e)
         })
+    }
+}
+
+/// A server's hold on its plan directory (see [`PlanDir::claim`]). Dropped
+/// at a clean exit, it removes the token and address it wrote, so tools
+/// see that no server runs instead of trying a stale address.
+pub struct Claim {
+    plan: PlanDir,
+    token: Token,
+    addr: Mutex<Option<SocketAddr>>,
+    lock: Mutex<File>,
+}
+
+impl Claim {
+    /// The token this server accepts.
+    pub fn token(&self) -> &Token {
+        &self.token
+    }
+
+    /// Records the listening address in `.planhost/addr`.
+    pub fn record_address(&self, addr: SocketAddr) -> Result<(), PlanDirError> {
+        *self.addr.lock().unwrap_or_else(|e| e.into_inner()) = Some(addr);
+        self.plan.record_address(addr)
+    }
+
+    /// Writes the lock, token and address again, after the directory was
+    /// deleted and made again (they went with it).
+    pub fn renew(&self) -> Result<(), PlanDirError> {
+        use std::os::unix::fs::MetadataExt;
+        let mut held = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let same = |a: &fs::Metadata, b: &fs::Metadata| (a.dev(), a.ino()) == (b.dev(), b.ino());
+        let path = self.plan.state_dir().join("lock");
+        // Moved away and back, the directory still has the file locked.
+        let still_held = held
+            .metadata()
+            .ok()
+            .zip(fs::metadata(&path).ok())
+            .is_some_and(|(held, found)| same(&held, &found));
+        if !still_held {
+            *held = self.plan.lock()?;
+        }
+        drop(held);
+        self.plan.write_state_file("token", &format!("{}\n", self.token.0))?;
+        match *self.addr.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some(addr) => self.plan.record_address(addr),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        let state = self.plan.state_dir();
+        let ours = |name: &str, text: String| {
+            let path = state.join(name);
+            if fs::read_to_string(&path).is_ok_and(|found| found.trim() == text) {
+                let _ = fs::remove_file(path);
+            }
+        };
+        ours("token", self.token.0.clone());
+        if let Some(addr) = *self.addr.lock().unwrap_or_else(|e| e.into_inner()) {
+            ours("addr", addr.to_string());
+        }
     }
 }
 
@@ -164,6 +268,41 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    #[test]
+    fn a_claimed_directory_is_refused_to_a_second_claim_until_let_go() {
+        let dir = temp_dir("claim");
+        let plan = PlanDir::open(&dir).unwrap();
+        let first = plan.claim().unwrap();
+        first.record_address("127.0.0.1:4321".parse().unwrap()).unwrap();
+        let refused = plan.claim().err().expect("a second claim");
+        assert_eq!(
+            refused.to_string(),
+            format!(
+                "another planhost is serving {} (at http://127.0.0.1:4321)",
+                plan.root().display()
+            )
+        );
+        // Refused before touching the first one's token.
+        let token = fs::read_to_string(dir.join(".planhost/token")).unwrap();
+        assert_eq!(token.trim(), first.token().as_str());
+
+        // The directory deleted and made again: renewed, all three are back.
+        fs::remove_dir_all(&dir).unwrap();
+        fs::create_dir(&dir).unwrap();
+        first.renew().unwrap();
+        assert_eq!(fs::read_to_string(dir.join(".planhost/token")).unwrap(), token);
+        assert_eq!(fs::read_to_string(dir.join(".planhost/addr")).unwrap(), "127.0.0.1:4321\n");
+        assert!(matches!(plan.claim(), Err(PlanDirError::Busy { .. })));
+        // Renewing a directory that did not change keeps the lock it holds.
+        first.renew().unwrap();
+
+        drop(first);
+        assert!(!dir.join(".planhost/token").exists() && !dir.join(".planhost/addr").exists());
+        let second = plan.claim().unwrap();
+        drop(second);
+        fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

@@ -42,6 +42,7 @@ pub fn run(
     on_ready: impl FnOnce(std::net::SocketAddr),
 ) -> Result<(), StartError> {
     let plan = PlanDir::open(&config.plan_dir).map_err(|e| StartError::Usage(e.to_string()))?;
+    let claim = Arc::new(plan.claim().map_err(|e| StartError::Usage(e.to_string()))?);
     let assets = match &config.web_dir {
         None => Assets::Embedded,
         Some(dir) => Assets::from_dir(dir)
@@ -58,8 +59,7 @@ pub fn run(
     let listener = StdListener::bind(config.addr)
         .with_context(|| format!("cannot listen on {}", config.addr))?;
     let addr = listener.local_addr().context("reading the bound address")?;
-    let token = plan.issue_token().map_err(|e| StartError::Usage(e.to_string()))?;
-    plan.record_address(addr).map_err(|e| StartError::Usage(e.to_string()))?;
+    claim.record_address(addr).map_err(|e| StartError::Usage(e.to_string()))?;
     // Ask for the signals before anything else can receive them.
     let signals =
         async_signal::Signals::new([async_signal::Signal::Term, async_signal::Signal::Int])
@@ -95,7 +95,15 @@ pub fn run(
         let live = Live::new(lua.clone(), renderers.clone(), hub.clone(), entry, plan_error);
         let (live, live_task) = live.start(watched);
         executor.spawn(live_task).detach();
-        if let Err(error) = files::watch(plan.root(), live.clone()) {
+        // (Weak: the claim ends with `run`, letting go of the directory.)
+        let renewed = Arc::downgrade(&claim);
+        let came_back = move || {
+            let Some(claim) = renewed.upgrade() else { return };
+            if let Err(error) = claim.renew() {
+                tracing::error!("the plan directory came back, but {error}");
+            }
+        };
+        if let Err(error) = files::watch(plan.root(), live.clone(), came_back) {
             tracing::warn!("plan files will not be watched: {error:#}");
         }
         start_plugin_watch(&renderers, &hub, &live).await;
@@ -103,7 +111,7 @@ pub fn run(
         let parts = PlanParts { lua, live, console: console.clone(), renderers };
         let edge = Arc::new(Edge::new(
             hub.clone(),
-            token,
+            claim.token().clone(),
             assets,
             config.limits.clone(),
             executor.clone(),

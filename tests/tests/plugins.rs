@@ -5,9 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use planhost::render::{Registry, RenderLimits};
-use planhost_tests::{Server, TempDir, next_json, next_view, planhost_bin, subscribe};
+use planhost_tests::{Server, TempDir, next_json, next_view, planhost_bin, stays_quiet, subscribe};
 
 /// Builds `tests/plugins/hostile` for wasm32-wasip2 once per test process.
 fn hostile_wasm() -> &'static Path {
@@ -220,5 +221,48 @@ fn plugins_swap_while_serving_and_a_broken_file_keeps_the_old_version() {
         assert_eq!(envelope["error"]["message"], "plugin 'hostile': no such renderer");
         assert_eq!(next_json(&mut errors).await["data"], "[]");
         wait_plugins(&server, "hostile gone", |list| list.iter().all(|p| p["name"] != "hostile"));
+    });
+}
+
+#[test]
+fn a_plugin_change_reloads_once_and_a_folder_made_again_is_watched_again() {
+    let plan = TempDir::new("again-plan");
+    std::fs::write(
+        plan.path().join("plan.lua"),
+        "n = 1 planhost.view('echo', function() return {n = n} end)",
+    )
+    .unwrap();
+    let folder = TempDir::new("again-plugins");
+    std::fs::copy(hostile_wasm(), folder.path().join("hostile.wasm")).unwrap();
+    let folder_arg = folder.path().to_str().unwrap().to_owned();
+    let server = Server::start_in(plan, &["--plugins", &folder_arg]);
+    smol::block_on(async {
+        let mut errors = server.ws().await;
+        subscribe(&mut errors, "plugins/errors", None).await;
+        assert_eq!(next_json(&mut errors).await["data"], "[]");
+
+        // One change, one reload: loading the plugins reads their files,
+        // and a read must not count as a change (it did: ten reloads a
+        // second, for ever).
+        let file =
+            std::fs::File::options().append(true).open(folder.path().join("hostile.wasm")).unwrap();
+        file.set_modified(std::time::SystemTime::now()).unwrap();
+        drop(file);
+        assert_eq!(next_json(&mut errors).await["data"], "[]");
+        assert!(stays_quiet(&mut errors, Duration::from_millis(1500)).await, "reloaded again");
+
+        // The folder deleted and made again (a clean build does that):
+        // deleted, the reload fails and the loaded plugins serve on; made
+        // again, it is watched again.
+        std::fs::remove_dir_all(folder.path()).unwrap();
+        next_json(&mut errors).await;
+        std::fs::create_dir(folder.path()).unwrap();
+        std::fs::copy(hostile_wasm(), folder.path().join("hostile.wasm")).unwrap();
+        assert_eq!(next_json(&mut errors).await["data"], "[]");
+        // And it is watched: a change in the new folder is seen.
+        std::fs::write(folder.path().join("broken.wasm"), b"\0asm not a component").unwrap();
+        let failures: serde_json::Value =
+            serde_json::from_str(next_json(&mut errors).await["data"].as_str().unwrap()).unwrap();
+        assert_eq!(failures[0]["name"], "broken", "{failures}");
     });
 }

@@ -6,38 +6,37 @@
 use std::path::Path;
 use std::time::Duration;
 
-use notify::{RecursiveMode, Watcher};
+use notify::RecursiveMode;
 
 use super::{LiveEvent, LiveHandle};
+use crate::folder_watch;
 use crate::plan_dir::is_plan_file;
 
 /// How long file events settle before the plan runs again (editors and
 /// saves write in several steps).
 pub const SETTLE: Duration = Duration::from_millis(50);
 
-/// Starts watching `root` for as long as the process lives.
-pub fn watch(root: &Path, live: LiveHandle) -> anyhow::Result<()> {
-    let (events, inbox) = flume::unbounded::<()>();
+/// Starts watching `root` for as long as the process lives. `came_back`
+/// runs when the directory was deleted and made again, or moved away and
+/// back, before the plan runs again.
+pub fn watch(
+    root: &Path,
+    live: LiveHandle,
+    came_back: impl Fn() + Send + 'static,
+) -> anyhow::Result<()> {
     let base = root.to_path_buf();
-    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        let Ok(event) = event else { return };
-        if event.kind.is_access() {
-            return;
-        }
-        if event.paths.iter().any(|path| is_plan_file(&base, path)) {
-            let _ = events.send(());
-        }
-    })?;
-    watcher
-        .watch(root, RecursiveMode::Recursive)
-        .map_err(|e| anyhow::anyhow!("watching {}: {e}", root.display()))?;
-    std::thread::Builder::new().name("planhost-files".into()).spawn(move || {
-        let _watcher = watcher;
-        while inbox.recv().is_ok() {
-            std::thread::sleep(SETTLE);
-            while inbox.try_recv().is_ok() {}
+    let wanted = move |path: &Path| is_plan_file(&base, path);
+    folder_watch::watch(
+        "planhost-files",
+        vec![root.to_path_buf()],
+        RecursiveMode::Recursive,
+        SETTLE,
+        wanted,
+        move |back| {
+            if !back.is_empty() {
+                came_back();
+            }
             live.tell(LiveEvent::FilesChanged);
-        }
-    })?;
-    Ok(())
+        },
+    )
 }

@@ -1,5 +1,5 @@
 //! Hot swap: watches the plugin folders and, when a `.wasm` file appears,
-//! changes or goes, reloads them on a thread of its own (compiling never
+//! changes or goes (or a folder comes back), reloads them on a thread of its own (compiling never
 //! runs on the async threads), swaps the registry in, reports load
 //! failures on the `plugins/errors` topic and tells the live loop.
 
@@ -7,9 +7,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use notify::{RecursiveMode, Watcher};
+use notify::RecursiveMode;
 
 use super::renderers::Renderers;
+use crate::folder_watch;
 use crate::hub::{Delivery, HubHandle};
 
 /// The topic that carries plugin load failures, as a JSON array of
@@ -41,24 +42,14 @@ pub fn watch(
     if renderers.folders().is_empty() {
         return Ok(());
     }
-    let (events, inbox) = flume::unbounded::<()>();
-    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        let touches_wasm = event.is_ok_and(|event| event.paths.iter().any(|p| is_wasm(p)));
-        if touches_wasm {
-            let _ = events.send(());
-        }
-    })?;
-    for folder in renderers.folders() {
-        watcher
-            .watch(folder, RecursiveMode::NonRecursive)
-            .map_err(|e| anyhow::anyhow!("watching {}: {e}", folder.display()))?;
-    }
-    std::thread::Builder::new().name("planhost-plugins".into()).spawn(move || {
-        let _watcher = watcher;
-        while inbox.recv().is_ok() {
-            // Let the burst settle, then take everything it queued.
-            std::thread::sleep(SETTLE);
-            while inbox.try_recv().is_ok() {}
+    let folders = renderers.folders().to_vec();
+    folder_watch::watch(
+        "planhost-plugins",
+        folders,
+        RecursiveMode::NonRecursive,
+        SETTLE,
+        is_wasm,
+        move |_| {
             // Each failure was logged as it happened.
             match renderers.reload() {
                 Ok(_) => tracing::info!("plugins reloaded"),
@@ -67,9 +58,8 @@ pub fn watch(
             let _ =
                 hub.publish_blocking(ERRORS_TOPIC, failures_text(&renderers), Delivery::LatestWins);
             let _ = swapped.send(());
-        }
-    })?;
-    Ok(())
+        },
+    )
 }
 
 fn is_wasm(path: &Path) -> bool {

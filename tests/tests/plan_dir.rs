@@ -1,0 +1,165 @@
+//! A served plan directory as the file system treats it: one server per
+//! directory, its state files, the directory deleted or moved and brought
+//! back, and symbolic links the watcher must not follow.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use planhost_tests::{Server, TempDir, next_view, planhost_bin, subscribe};
+use serde_json::Value;
+
+/// A plan whose one view shows the name in `name.txt` as a one-row table.
+const PLAN: &str = r#"
+local function name()
+  local file = assert(io.open("name.txt"))
+  local text = file:read("l")
+  file:close()
+  return text
+end
+planhost.view("work", function()
+  return {plan = {name = "Q", weeks = 13, cutline = 1}, skills = {"Web"},
+    items = {{id = 1, name = name(), rank = 1, estimates = {Web = 1}}}}
+end)
+"#;
+
+fn write_plan(dir: &Path, name: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("plan.lua"), PLAN).unwrap();
+    std::fs::write(dir.join("name.txt"), format!("{name}\n")).unwrap();
+}
+
+fn plan(name: &str) -> TempDir {
+    let dir = TempDir::new("plan-dir");
+    write_plan(dir.path(), name);
+    dir
+}
+
+/// Waits until the view's HTML shows `name`, reading every update.
+async fn wait_for_name(ws: &mut planhost_tests::Ws, name: &str) {
+    loop {
+        let (_, envelope) = next_view(ws).await;
+        if envelope["html"].as_str().is_some_and(|html| html.contains(name)) {
+            return;
+        }
+    }
+}
+
+/// `planhost shell DIR` with `input` piped in: (status, stdout, stderr).
+fn shell(dir: &Path, input: &str) -> (i32, String, String) {
+    let mut child = Command::new(planhost_bin())
+        .arg("shell")
+        .arg(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    (output.status.code().unwrap_or(-1), text(&output.stdout), text(&output.stderr))
+}
+
+#[test]
+fn a_second_server_of_a_directory_is_refused_and_the_first_keeps_it() {
+    let mut server = Server::start_in(plan("First"), &["--no-console"]);
+    let second = Command::new(planhost_bin())
+        .arg("serve")
+        .arg(server.plan_dir.path())
+        .args(["--addr", "127.0.0.1:0", "--no-console"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(2));
+    assert!(second.stdout.is_empty(), "it printed a ready line");
+    let error = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        error.contains("another planhost is serving")
+            && error.contains(&format!("(at http://{})", server.addr)),
+        "{error}"
+    );
+    // The first server's token and address are as it wrote them.
+    let state = server.plan_dir.path().join(".planhost");
+    assert_eq!(std::fs::read_to_string(state.join("token")).unwrap().trim(), server.token);
+    assert_eq!(
+        std::fs::read_to_string(state.join("addr")).unwrap().trim(),
+        server.addr.to_string()
+    );
+    let (status, out, err) = shell(server.plan_dir.path(), "print(1 + 1)\n");
+    assert_eq!((status, out.as_str()), (0, "2\n"), "{err}");
+
+    // A clean exit takes its token and address away: a tool then hears
+    // that no server runs, not of a stale address. A new server may start.
+    server.signal(rustix::process::Signal::TERM);
+    assert!(server.wait_exit(Duration::from_secs(10)).success());
+    assert!(!state.join("token").exists() && !state.join("addr").exists());
+    let (status, _, err) = shell(server.plan_dir.path(), "print(1)\n");
+    assert_eq!(status, 2, "{err}");
+    let dir = std::mem::replace(&mut server.plan_dir, TempDir::new("plan-dir-spare"));
+    let next = Server::start_in(dir, &["--no-console"]);
+    assert_eq!(next.get("/healthz").status, 200);
+}
+
+#[test]
+fn a_plan_directory_deleted_and_made_again_is_watched_again() {
+    let server = Server::start_in(plan("Before"), &["--no-console"]);
+    let dir = server.plan_dir.path().to_owned();
+    smol::block_on(async {
+        let mut ws = server.ws().await;
+        subscribe(&mut ws, "view/work/table", None).await;
+        wait_for_name(&mut ws, "Before").await;
+
+        // Deleted and made again, as `git clean` or a copy over it would.
+        std::fs::remove_dir_all(&dir).unwrap();
+        let (_, envelope) = next_view(&mut ws).await;
+        assert!(envelope["error"]["message"].as_str().unwrap().contains("plan.lua"), "{envelope}");
+        write_plan(&dir, "Again");
+        wait_for_name(&mut ws, "Again").await;
+        // Watched: a later edit is seen.
+        std::fs::write(dir.join("name.txt"), "Edited\n").unwrap();
+        wait_for_name(&mut ws, "Edited").await;
+        // The state files came back with it: the shell attaches.
+        let (status, out, err) = shell(&dir, "print('attached')\n");
+        assert_eq!((status, out.as_str()), (0, "attached\n"), "{err}");
+
+        // Moved away and back: the error it gave while away goes.
+        let away = dir.with_extension("away");
+        std::fs::rename(&dir, &away).unwrap();
+        let (_, envelope) = next_view(&mut ws).await;
+        assert!(envelope["error"]["message"].as_str().is_some(), "{envelope}");
+        std::thread::sleep(Duration::from_millis(1500));
+        std::fs::rename(&away, &dir).unwrap();
+        let (_, envelope) = next_view(&mut ws).await;
+        assert_eq!(envelope["error"], Value::Null, "{envelope}");
+        assert!(envelope["html"].as_str().unwrap().contains("Edited"));
+        std::fs::write(dir.join("name.txt"), "Last\n").unwrap();
+        wait_for_name(&mut ws, "Last").await;
+    });
+}
+
+/// The inotify watches a process holds.
+fn inotify_watches(pid: i32) -> usize {
+    let mut count = 0;
+    for fd in std::fs::read_dir(format!("/proc/{pid}/fdinfo")).unwrap() {
+        let info = std::fs::read_to_string(fd.unwrap().path()).unwrap_or_default();
+        count += info.lines().filter(|line| line.starts_with("inotify wd:")).count();
+    }
+    count
+}
+
+#[test]
+fn a_symbolic_link_in_the_plan_is_not_followed_by_the_watcher() {
+    let outside = TempDir::new("plan-dir-outside");
+    for i in 0..40 {
+        std::fs::create_dir_all(outside.path().join(format!("tree/{i}/deeper"))).unwrap();
+    }
+    let dir = plan("Linked");
+    std::fs::create_dir(dir.path().join("lib")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("elsewhere")).unwrap();
+    let server = Server::start_in(dir, &["--no-console"]);
+    // The plan directory and lib/ (plus .planhost/), not the 81 folders
+    // behind the link.
+    assert_eq!(inotify_watches(server.pid()), 3);
+}
