@@ -198,32 +198,46 @@ pub fn view_names(ctx: Context<'_>) -> Vec<String> {
 /// Writes `bytes` to `target` so that a crash at any moment leaves either
 /// the old or the new file whole: write a temporary file beside it, fsync,
 /// keep the old file as `NAME.bak`, rename the new one over it, fsync the
-/// folder.
+/// folder. The new file keeps the old one's permissions, and its owner and
+/// group where the process may set them (a private or shared file stays
+/// so). On failure the temporary file is gone and the target untouched.
 pub fn save_atomically(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let folder = target.parent().unwrap_or(Path::new("."));
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = (|| {
+    let previous = std::fs::metadata(target).ok();
+    let replaced = (|| {
         let mut file = std::fs::File::create(&temporary)?;
+        if let Some(previous) = &previous {
+            use std::os::unix::fs::MetadataExt;
+            // Owner and group before the mode: changing them clears set-id bits.
+            let _ = std::os::unix::fs::fchown(&file, Some(previous.uid()), Some(previous.gid()));
+            let _ = std::os::unix::fs::fchown(&file, None, Some(previous.gid()));
+            file.set_permissions(previous.permissions())?;
+        }
         file.write_all(bytes)?;
-        file.sync_all()
+        file.sync_all()?;
+        if previous.is_some() {
+            let backup = backup_path(target);
+            // A hard link keeps the old version without a moment where the
+            // target is missing; a copy where links are not possible.
+            let _ = std::fs::remove_file(&backup);
+            if std::fs::hard_link(target, &backup).is_err() {
+                std::fs::copy(target, &backup).map_err(|e| {
+                    let shown = backup.file_name().unwrap_or_default().to_string_lossy();
+                    std::io::Error::new(
+                        e.kind(),
+                        format!("keeping the old version as {shown}: {e}"),
+                    )
+                })?;
+            }
+        }
+        std::fs::rename(&temporary, target)
     })();
-    if let Err(error) = written {
+    if let Err(error) = replaced {
         let _ = std::fs::remove_file(&temporary);
         return Err(error);
     }
-    if target.exists() {
-        let backup = backup_path(target);
-        // A hard link keeps the old version without a moment where the
-        // target is missing; a copy where links are not possible.
-        let _ = std::fs::remove_file(&backup);
-        if std::fs::hard_link(target, &backup).is_err() {
-            std::fs::copy(target, &backup)?;
-        }
-    }
-    std::fs::rename(&temporary, target).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temporary);
-    })?;
     std::fs::File::open(folder)?.sync_all()
 }
 
@@ -267,6 +281,36 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty(), "no temporary file is left behind");
+        std::fs::remove_dir_all(folder).unwrap();
+    }
+
+    #[test]
+    fn a_saved_file_keeps_its_permissions_and_a_failed_save_leaves_no_trace() {
+        use std::os::unix::fs::PermissionsExt;
+        let folder =
+            std::env::temp_dir().join(format!("planhost-save-mode-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&folder);
+        std::fs::create_dir_all(&folder).unwrap();
+        let target = folder.join("people.tsv");
+        std::fs::write(&target, "one").unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o640)).unwrap();
+        save_atomically(&target, b"two").unwrap();
+        let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o640, "a private file stays private");
+
+        // The backup cannot be kept (a folder of that name): the save fails
+        // saying why, the file is as it was, no temporary file is left.
+        std::fs::remove_file(backup_path(&target)).unwrap();
+        std::fs::create_dir(backup_path(&target)).unwrap();
+        std::fs::write(backup_path(&target).join("x"), "").unwrap();
+        let error = save_atomically(&target, b"three").unwrap_err().to_string();
+        assert!(error.starts_with("keeping the old version as people.tsv.bak: "), "{error}");
+        assert_eq!(std::fs::read(&target).unwrap(), b"two");
+        let names: Vec<String> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|name| !name.ends_with(".tmp")), "{names:?}");
         std::fs::remove_dir_all(folder).unwrap();
     }
 }

@@ -5,15 +5,19 @@
 //!
 //! Running them again is right only on the data they first ran on: a
 //! `save()` among them, or an edit on disk, may already hold some of them.
-//! So the journal notes the plan directory's files (names, sizes and
-//! modification times) as loading the plan left them, and offers its
-//! commands only while the files are unchanged. The watcher loads the plan
-//! again after any change to its files: when only Lua files changed (the
-//! plan's logic was edited), the commands run again on the new code and
-//! the journal goes on, else a new journal starts.
+//! So the journal notes what the plan directory's files hold (a hash of
+//! each one's content) as loading the plan left them, and which of them
+//! the plan read as data (through `io`), and offers its commands only while
+//! those are unchanged. The watcher loads the plan again after a change to
+//! its files: when no file it read as data changed (its Lua code was
+//! edited, or a file it does not read), the commands run again on the new
+//! code and the journal goes on, else a new journal starts. Files whose
+//! content did not change (touched, or saved unchanged) count as unchanged.
 
 use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Commands kept at most; past that a panic loses what was not saved.
@@ -28,6 +32,8 @@ pub struct Journal {
     /// The plan directory's files when the plan was loaded (None if they
     /// could not be read: then nothing is run again).
     files: Option<Fingerprint>,
+    /// The files (relative to `dir`) the plan went to read as data since.
+    read: BTreeSet<PathBuf>,
     commands: Vec<Entry>,
     bytes: usize,
     /// More commands came than are kept.
@@ -50,8 +56,8 @@ pub struct Entry {
 /// Why the commands cannot be run again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotReplayable {
-    /// The plan's files (or, for new code, its data files) changed since
-    /// it was loaded.
+    /// The plan's files (or, for new code, the files it read as data)
+    /// changed since it was loaded.
     FilesChanged,
     /// Its folder holds files that cannot be read, or too many, to tell.
     FilesUnknown,
@@ -67,6 +73,7 @@ impl Journal {
         Journal {
             dir: dir.to_path_buf(),
             files: fingerprint(dir),
+            read: BTreeSet::new(),
             commands: Vec::new(),
             bytes: 0,
             overflowed: false,
@@ -84,10 +91,22 @@ impl Journal {
         self.commands.push(entry);
     }
 
-    /// The plan was loaded again and the commands run again on it: the
-    /// files as this load left them are the ones to compare with now.
+    /// Notes files the plan went to read as data.
+    pub fn note_reads(&mut self, read: BTreeSet<PathBuf>) {
+        self.read.extend(read);
+    }
+
+    /// The plan was loaded again and the commands run again on it (or a
+    /// command's writes are taken as part of the state): the files as they
+    /// are now are the ones to compare with.
     pub fn loaded_again(&mut self) {
         self.files = fingerprint(&self.dir);
+    }
+
+    /// Whether every file holds what it held when the plan was loaded: then
+    /// loading it again would give the state in use.
+    pub fn files_unchanged(&self) -> bool {
+        self.files.is_some() && self.files == fingerprint(&self.dir)
     }
 
     /// Whether a command it holds wrote files (a `save()`, say).
@@ -114,12 +133,12 @@ impl Journal {
         if self.wrote_files() {
             return Err(NotReplayable::WroteFiles);
         }
-        self.offered(|then, now| then.data == now.data)
+        self.offered(|then, now| self.read.iter().all(|path| then.get(path) == now.get(path)))
     }
 
     fn offered(
         &self,
-        same: impl Fn(Fingerprint, Fingerprint) -> bool,
+        same: impl Fn(&Fingerprint, &Fingerprint) -> bool,
     ) -> Result<&[Entry], NotReplayable> {
         if self.overflowed {
             return Err(NotReplayable::TooMany);
@@ -128,25 +147,26 @@ impl Journal {
             // Nothing to lose, whatever the files say.
             return Ok(&[]);
         }
-        match (self.files, fingerprint(&self.dir)) {
-            (Some(then), Some(now)) if same(then, now) => Ok(&self.commands),
+        match (&self.files, fingerprint(&self.dir)) {
+            (Some(then), Some(now)) if same(then, &now) => Ok(&self.commands),
             (Some(_), Some(_)) => Err(NotReplayable::FilesChanged),
             _ => Err(NotReplayable::FilesUnknown),
         }
     }
 }
 
-/// Hashes of the names, sizes and modification times of a plan's files:
-/// all of them, and the data files alone (all but `.lua` files).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Fingerprint {
-    all: u64,
-    data: u64,
-}
+/// What each of a plan's files holds: a hash of its content, by path
+/// relative to the plan directory.
+type Fingerprint = BTreeMap<PathBuf, u64>;
 
 /// Files looked at most: a folder holding more is not a plan's (nothing is
 /// run again there rather than every reload walking it).
 const MAX_FILES: usize = 10_000;
+
+/// Files larger than this are known by size and modification time instead
+/// of content (a plan's files are far smaller; hashing a stray video on
+/// every load would not be).
+const MAX_HASHED: u64 = 64 << 20;
 
 /// The files under `dir` that make up the plan, as the watcher counts them
 /// (hidden ones such as `.planhost/`, backups and editors' files left
@@ -158,21 +178,35 @@ fn fingerprint(dir: &Path) -> Option<Fingerprint> {
 fn fingerprint_within(dir: &Path, max_files: usize) -> Option<Fingerprint> {
     let mut files = Vec::new();
     collect(dir, Path::new(""), &mut files, 0, max_files)?;
-    files.sort();
-    let (mut all, mut data) = (DefaultHasher::new(), DefaultHasher::new());
-    for note in &files {
-        note.hash(&mut all);
-        if note.0.extension().is_none_or(|extension| extension != "lua") {
-            note.hash(&mut data);
+    files
+        .into_iter()
+        .map(|(path, meta)| Some((path.clone(), content_hash(&dir.join(&path), &meta)?)))
+        .collect()
+}
+
+fn content_hash(path: &Path, meta: &std::fs::Metadata) -> Option<u64> {
+    let mut hasher = DefaultHasher::new();
+    if meta.is_symlink() {
+        std::fs::read_link(path).ok()?.hash(&mut hasher);
+    } else if meta.len() > MAX_HASHED || !meta.is_file() {
+        (meta.len(), meta.modified().ok()).hash(&mut hasher);
+    } else {
+        let mut content = Vec::with_capacity(meta.len() as usize);
+        match std::fs::File::open(path).and_then(|mut file| file.read_to_end(&mut content)) {
+            Ok(_) => content.hash(&mut hasher),
+            // Unreadable (the plan cannot read it either): known as it looks.
+            Err(_) => {
+                (meta.len(), meta.modified().ok(), meta.permissions().readonly()).hash(&mut hasher)
+            }
         }
     }
-    Some(Fingerprint { all: all.finish(), data: data.finish() })
+    Some(hasher.finish())
 }
 
 /// Folders deeper than this are not looked into (a plan is a few levels).
 const MAX_DEPTH: usize = 16;
 
-type FileNote = (PathBuf, u64, Option<std::time::SystemTime>);
+type FileNote = (PathBuf, std::fs::Metadata);
 
 fn collect(
     dir: &Path,
@@ -197,7 +231,7 @@ fn collect(
         if meta.is_dir() {
             collect(&entry.path(), &path, files, depth + 1, max_files)?;
         } else if !crate::plan_dir::is_scratch(&name.to_string_lossy()) {
-            files.push((path, meta.len(), meta.modified().ok()));
+            files.push((path, meta));
             if files.len() > max_files {
                 return None;
             }
@@ -266,18 +300,45 @@ mod tests {
         let dir = plan_dir("new-code");
         std::fs::write(dir.join("work.tsv"), "ID\n").unwrap();
         let mut journal = Journal::start(&dir);
+        journal.note_reads(BTreeSet::from([PathBuf::from("work.tsv"), "extra.tsv".into()]));
         journal.record(entry("rank(2, 1)"));
         std::fs::write(dir.join("lib/work.lua"), "return {1}").unwrap();
         std::fs::write(dir.join("lib/new.lua"), "return {}").unwrap();
+        // Files the plan did not read are not its data; nor is a data file
+        // written back as it was.
+        std::fs::write(dir.join("notes.txt"), "agenda").unwrap();
+        std::fs::write(dir.join("work.tsv"), "ID\n").unwrap();
         assert_eq!(journal.replayable_on_new_code().map(<[Entry]>::len), Ok(1));
         assert_eq!(journal.replayable(), Err(NotReplayable::FilesChanged));
         std::fs::write(dir.join("work.tsv"), "ID\n1\n").unwrap();
         assert_eq!(journal.replayable_on_new_code(), Err(NotReplayable::FilesChanged));
+        // A file the plan looked for and did not find counts when it comes.
+        std::fs::write(dir.join("work.tsv"), "ID\n").unwrap();
+        assert_eq!(journal.replayable_on_new_code().map(<[Entry]>::len), Ok(1));
+        std::fs::write(dir.join("extra.tsv"), "more").unwrap();
+        assert_eq!(journal.replayable_on_new_code(), Err(NotReplayable::FilesChanged));
+        std::fs::remove_file(dir.join("extra.tsv")).unwrap();
         // A command that wrote files is not run again on new code.
         let mut journal = Journal::start(&dir);
         journal.record(Entry { wrote_files: true, ..entry("save()") });
         std::fs::write(dir.join("lib/work.lua"), "return {2}").unwrap();
         assert_eq!(journal.replayable_on_new_code(), Err(NotReplayable::WroteFiles));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn files_holding_what_they_held_are_unchanged_whatever_their_times() {
+        let dir = plan_dir("unchanged");
+        std::fs::write(dir.join("work.tsv"), "ID\n").unwrap();
+        let journal = Journal::start(&dir);
+        assert!(journal.files_unchanged());
+        let file = std::fs::File::options().append(true).open(dir.join("work.tsv")).unwrap();
+        file.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(9))
+            .unwrap();
+        std::fs::write(dir.join("plan.lua"), "x = 1").unwrap();
+        assert!(journal.files_unchanged());
+        std::fs::write(dir.join("plan.lua"), "x = 2").unwrap();
+        assert!(!journal.files_unchanged());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

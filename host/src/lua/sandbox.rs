@@ -2,10 +2,11 @@
 //! directory, or a script's own folder under `planhost run`), and whether
 //! the script may end the process.
 
+use std::collections::BTreeSet;
 use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Where a script may read and write, and what else it may do.
 #[derive(Debug, Clone)]
@@ -14,12 +15,36 @@ pub struct Sandbox {
     allow_exit: bool,
     /// Times scripts went to change a file, shared by every copy.
     writes: Arc<AtomicU64>,
+    /// The files scripts went to read as data since last asked, relative
+    /// to the root, shared by every copy.
+    reads: Arc<Mutex<BTreeSet<PathBuf>>>,
 }
 
 impl Sandbox {
     /// A sandbox rooted at `root`, which must exist.
     pub fn new(root: &Path, allow_exit: bool) -> io::Result<Sandbox> {
-        Ok(Sandbox { root: root.canonicalize()?, allow_exit, writes: Arc::default() })
+        Ok(Sandbox {
+            root: root.canonicalize()?,
+            allow_exit,
+            writes: Arc::default(),
+            reads: Arc::default(),
+        })
+    }
+
+    /// A script goes to read `path` as data (`io.open`, `io.lines`, ...),
+    /// whether or not it exists: the Lua thread then knows which of the
+    /// plan's files its state depends on. Paths outside are not noted.
+    pub fn note_read(&self, path: &str) {
+        let Ok(joined) = self.join(path) else { return };
+        let real = joined.canonicalize().unwrap_or(joined);
+        if let Ok(relative) = real.strip_prefix(&self.root) {
+            self.reads.lock().unwrap_or_else(|e| e.into_inner()).insert(relative.to_path_buf());
+        }
+    }
+
+    /// The files noted by [`Sandbox::note_read`] since the last call.
+    pub fn take_reads(&self) -> BTreeSet<PathBuf> {
+        std::mem::take(&mut *self.reads.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// A script is about to change a file: open one for writing, remove or

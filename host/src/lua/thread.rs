@@ -218,6 +218,11 @@ fn lua_main(
             }
         };
         garbage = true;
+        // The files the last instruction read belong to the state it left.
+        let read = sandbox.take_reads();
+        if let Some(journal) = journal.as_mut() {
+            journal.note_reads(read);
+        }
         // Views computed one after another share a round; anything else
         // may change the plan.
         match instruction {
@@ -272,6 +277,14 @@ fn lua_main(
                 // run again on it when only its Lua files changed (decided
                 // before it runs: it may write files as it loads).
                 let same_plan = plan.as_deref() == Some(&path);
+                // Files holding what they held when it was loaded (touched,
+                // or written back by the plan itself) would give the state
+                // in use: nothing to run.
+                if same_plan && journal.as_ref().is_some_and(Journal::files_unchanged) {
+                    tracing::debug!("{}: its files hold what they held", path.display());
+                    let _ = reply.send(Ok(String::new()));
+                    continue;
+                }
                 let previous = journal.take();
                 let wrote_files = previous.as_ref().is_some_and(Journal::wrote_files);
                 let pending =
@@ -321,7 +334,7 @@ fn lua_main(
                 let stopped_after = runtime.stopped_after();
                 let wrote_files = sandbox.writes() != writes;
                 let printed = take_printed();
-                let note = recover(&mut runtime, &mut journal);
+                let mut note = recover(&mut runtime, &mut journal);
                 // Kept to run again after a later panic, unless it panicked
                 // itself (or was only the start of a longer chunk).
                 if note.is_none()
@@ -329,6 +342,13 @@ fn lua_main(
                     && let Some(journal) = journal.as_mut()
                 {
                     journal.record(Entry { chunk, stopped_after, wrote_files });
+                    // A command that failed after writing files (a save
+                    // that ran out of disk half way) leaves them holding
+                    // part of the state: loading them would lose the rest.
+                    if wrote_files && matches!(outcome, ConsoleOutcome::Failed(_)) {
+                        journal.loaded_again();
+                        note = Some(KEPT_AFTER_FAILED_WRITE.to_owned());
+                    }
                 }
                 if let (Some(note), ConsoleOutcome::Failed(message)) = (note, &mut outcome) {
                     message.push_str(&note);
@@ -524,29 +544,38 @@ fn run_file(runtime: &mut Runtime, path: &std::path::Path) -> Result<(), LuaErro
     }
 }
 
+/// Said after the error of a console command that failed after writing
+/// files.
+const KEPT_AFTER_FAILED_WRITE: &str = "\n(the plan in memory is kept as it is: the files this \
+     command wrote before it failed are not loaded)";
+
 /// The chunk name console lines get in error messages (`console:1: ...`).
 const CONSOLE_CHUNK: &str = "console";
 
 /// Runs a console line as the `lua` prompt does: first as an expression
 /// list whose values are printed, else as statements, printing what they
-/// return.
+/// return. Only a chunk that does not compile for want of its end is
+/// incomplete; an error while it runs (one that a `load` inside it
+/// returned, say) is its outcome.
 fn console(runtime: &mut Runtime, chunk: &str) -> ConsoleOutcome {
     // The prefixes add no line, so error positions match what was typed.
     const PRINT: &str = "if __values.n > 0 then print(table.unpack(__values, 1, __values.n)) end";
-    let expression = format!("return {chunk}");
-    let result = if runtime.load(CONSOLE_CHUNK, expression.as_bytes()).is_ok() {
-        let printing = format!("local __values = table.pack({chunk}\n) {PRINT}");
-        runtime.exec(CONSOLE_CHUNK, printing.as_bytes(), &[])
-    } else if let Err(error) = runtime.load(CONSOLE_CHUNK, chunk.as_bytes()) {
-        Err(error)
+    // `f();` is a statement; as an expression list it loses the `;`.
+    let trimmed = chunk.trim_end();
+    let values = trimmed.strip_suffix(';').unwrap_or(trimmed);
+    let printing = if runtime.load(CONSOLE_CHUNK, format!("return {values}").as_bytes()).is_ok() {
+        format!("local __values = table.pack({values}\n) {PRINT}")
     } else {
-        let printing =
-            format!("local __values = table.pack((function(...) {chunk}\nend)(...)) {PRINT}");
-        runtime.exec(CONSOLE_CHUNK, printing.as_bytes(), &[])
+        match runtime.load(CONSOLE_CHUNK, chunk.as_bytes()) {
+            Err(error) if unfinished(&error.message) => return ConsoleOutcome::Incomplete,
+            Err(error) => return ConsoleOutcome::Failed(error.message),
+            Ok(_) => {
+                format!("local __values = table.pack((function(...) {chunk}\nend)(...)) {PRINT}")
+            }
+        }
     };
-    match result {
+    match runtime.exec(CONSOLE_CHUNK, printing.as_bytes(), &[]) {
         Ok(()) => ConsoleOutcome::Done,
-        Err(error) if unfinished(&error.message) => ConsoleOutcome::Incomplete,
         Err(error) => ConsoleOutcome::Failed(error.message),
     }
 }
@@ -678,6 +707,17 @@ mod tests {
             assert_eq!(failed.printed, "before\n");
             assert_eq!(failed.outcome, ConsoleOutcome::Failed("console:1: boom".into()));
             assert_eq!(json(lua.view_data("work").await.unwrap()), serde_json::json!({"n": 5}));
+            // A call ended by `;` is a statement, as in Lua.
+            assert_eq!(lua.console("print(n);").await, done("5\n"));
+            assert_eq!(lua.console("n ; ").await, done("5\n"));
+            // An error that arises while the chunk runs, whatever it says,
+            // ends it: it ran once and is not taken for a chunk to go on.
+            let failed = lua.console("runs = (runs or 0) + 1 assert(load('return 1 +'))").await;
+            assert!(
+                matches!(&failed.outcome, ConsoleOutcome::Failed(m) if m.contains("end of token stream")),
+                "{failed:?}"
+            );
+            assert_eq!(lua.console("runs").await, done("1\n"));
 
             // View errors name the view.
             lua.console("planhost.view('bad', function() return {f = print} end)").await;
@@ -892,9 +932,14 @@ mod tests {
 
     #[test]
     fn after_an_edit_of_the_plans_lua_the_console_commands_since_run_again_on_it() {
-        let code =
-            |mark: &str| format!("greeting = 'hello' function shout(s) return s .. '{mark}' end");
+        let code = |mark: &str| {
+            format!(
+                "local f = io.open('work.tsv') if f then f:close() end \
+                 greeting = 'hello' function shout(s) return s .. '{mark}' end"
+            )
+        };
         let (dir, plan, lua) = with_plan("code-edit", &code("!"));
+        std::fs::write(dir.join("work.tsv"), "old").unwrap();
         smol::block_on(async {
             lua.reload(plan.clone()).await.unwrap();
             lua.console("greeting = shout(greeting)").await;
@@ -908,6 +953,12 @@ mod tests {
             assert!(lua.reload(plan.clone()).await.is_err());
             assert_eq!(lua.console("greeting").await.printed, "hello!!\n");
             std::fs::write(&plan, code("?")).unwrap();
+            lua.reload(plan.clone()).await.unwrap();
+            assert_eq!(lua.console("greeting").await.printed, "hello?\n");
+            // A file the plan does not read, or a data file written back as
+            // it was: the commands run again.
+            std::fs::write(dir.join("README.md"), "notes").unwrap();
+            std::fs::write(dir.join("work.tsv"), "old").unwrap();
             lua.reload(plan.clone()).await.unwrap();
             assert_eq!(lua.console("greeting").await.printed, "hello?\n");
             // A data file that changed: the plan comes back as its files
@@ -931,13 +982,41 @@ mod tests {
             for (save, saved) in [
                 ("local f = io.open('n.lua', 'w') f:write('return ' .. n) f:close()", "1\n"),
                 ("planhost.save('n.lua', 'return ' .. n)", "2\n"),
-                ("os.rename('n.lua', 'm.lua') os.rename('m.lua', 'n.lua')", "2\n"),
+                // Moved away and back, the files hold what they held: the
+                // plan is not loaded again, and the edit in memory stays.
+                ("os.rename('n.lua', 'm.lua') os.rename('m.lua', 'n.lua')", "3\n"),
             ] {
                 lua.console(&format!("n = n + 1 {save}")).await;
                 // The watcher loads the plan again after the write.
                 lua.reload(plan.clone()).await.unwrap();
                 assert_eq!(lua.console("n").await.printed, saved, "{save}");
             }
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_command_that_fails_after_writing_files_keeps_the_plan_in_memory() {
+        // A save that runs out of disk half way: the files hold part of the
+        // state, and loading them would lose the rest.
+        let load = "local f = io.open('work.tsv') n = tonumber(f:read('a')) f:close()";
+        let (dir, plan, lua) = with_plan("failed-write", load);
+        std::fs::write(dir.join("work.tsv"), "1").unwrap();
+        smol::block_on(async {
+            lua.reload(plan.clone()).await.unwrap();
+            let save = "n = n + 10 local f = io.open('work.tsv', 'w') f:write(n) f:close() \
+                        error('cannot save plan.tsv: No space left on device')";
+            let ConsoleOutcome::Failed(error) = lua.console(save).await.outcome else {
+                panic!("the save failed")
+            };
+            assert!(error.ends_with(KEPT_AFTER_FAILED_WRITE), "{error}");
+            // The watcher's load after the write: the state stays.
+            lua.reload(plan.clone()).await.unwrap();
+            assert_eq!(lua.console("n = n + 100 return n").await.printed, "111\n");
+            // Edited by hand afterwards: loaded from the files as before.
+            std::fs::write(dir.join("work.tsv"), "7").unwrap();
+            lua.reload(plan.clone()).await.unwrap();
+            assert_eq!(lua.console("n").await.printed, "7\n");
         });
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -327,8 +327,8 @@ fn valid_mode(mode: &[u8]) -> bool {
 fn open_stream(sandbox: &Sandbox, path: &[u8], mode: &[u8]) -> Result<io::Result<Stream>, Failure> {
     let plus = mode.contains(&b'+');
     let kind = mode.first().copied().unwrap_or(b'r');
-    if kind != b'r' || plus {
-        sandbox.note_write();
+    if kind == b'r' {
+        sandbox.note_read(&String::from_utf8_lossy(path));
     }
     let real = match resolve(sandbox, path, kind != b'r')? {
         Ok(real) => real,
@@ -341,7 +341,12 @@ fn open_stream(sandbox: &Sandbox, path: &[u8], mode: &[u8]) -> Result<io::Result
         _ => options.append(true).create(true).read(plus),
     };
     let (readable, writable) = (kind == b'r' || plus, kind != b'r' || plus);
-    Ok(options.open(real).map(|file| Stream::new(Target::Disk(file), readable, writable)))
+    let opened = options.open(real);
+    // A file opened to be written may change; one that failed to open not.
+    if opened.is_ok() && writable {
+        sandbox.note_write();
+    }
+    Ok(opened.map(|file| Stream::new(Target::Disk(file), readable, writable)))
 }
 
 /// `io.open(path [, mode])`: a file, or `nil, "path: message", errno`.
