@@ -558,3 +558,47 @@ fn an_edit_of_the_plans_lua_keeps_the_console_edits_not_saved() {
         assert_eq!(order(html(&envelope)), ["1", "2", "3", "4"]);
     });
 }
+
+#[test]
+fn a_plan_that_fails_at_start_shows_its_error_until_it_is_fixed() {
+    let dir = plan_dir();
+    std::fs::write(dir.path().join("plan.lua"), format!("{PLAN}\nerror('boom <b>at start</b>')"))
+        .unwrap();
+    let server = Server::start_in(dir, &["--no-console"]);
+    smol::block_on(async {
+        // Its views were declared before the error, but a plan that failed
+        // is not run: the watchers hear why, not "no view named 'work'".
+        let mut ws = server.ws().await;
+        subscribe(&mut ws, "view/work/table", None).await;
+        let (_, envelope) = next_view(&mut ws).await;
+        assert_eq!(envelope["html"], Value::Null);
+        let message = envelope["error"]["message"].as_str().unwrap();
+        assert!(message.contains("boom <b>at start</b>"), "{envelope}");
+        assert!(message.starts_with("plan.lua:"), "{envelope}");
+        let mut names = server.ws().await;
+        subscribe(&mut names, "plan/views", None).await;
+        assert_eq!(next_json(&mut names).await["data"], "[]");
+        // The page says so too (escaped), and watches the view.
+        let page = server.get("/view/work?renderer=table");
+        assert_eq!(page.status, 503);
+        let text = page.text();
+        assert!(text.contains("boom &lt;b&gt;at start&lt;/b&gt;"), "{text}");
+        assert!(text.contains("data-topic=\"view/work/table\" data-rev=\"0\""), "{text}");
+        // Still 404 for what could never be a view.
+        assert_eq!(server.get("/view/a%20b?renderer=table").status, 404);
+
+        // Fixed: the view arrives, and the names with it.
+        std::fs::write(server.plan_dir.path().join("plan.lua"), PLAN).unwrap();
+        let (_, envelope) = next_view(&mut ws).await;
+        assert_eq!(envelope["error"], Value::Null, "{envelope}");
+        assert_eq!(order(html(&envelope)), ["1", "2", "3"]);
+        assert_eq!(next_json(&mut names).await["data"], "[\"work\"]");
+        assert_eq!(server.get("/view/work?renderer=table").status, 200);
+        // A view a console command declares is named too; nothing is
+        // published while the names stay the same.
+        server.console("x = 1");
+        assert!(stays_quiet(&mut names, Duration::from_millis(300)).await);
+        server.console("planhost.view('more', function() return {} end)");
+        assert_eq!(next_json(&mut names).await["data"], "[\"work\",\"more\"]");
+    });
+}

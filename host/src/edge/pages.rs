@@ -6,7 +6,7 @@ use http_types::{Request, Response, StatusCode};
 
 use super::Edge;
 use super::routes::error_response;
-use crate::live::{Pair, view_topic};
+use crate::live::{Envelope, Pair, Shown, ViewError, view_topic};
 use crate::lua::api::valid_view_name;
 
 /// In the client's `index.html`: replaced by a `<base>` so relative URLs
@@ -17,7 +17,11 @@ pub const VIEW_MARKER: &str = "<!--planhost:view-->";
 
 pub async fn view_page(edge: &Edge, request: &Request, path: &str) -> Response {
     let name = &path["/view/".len()..];
-    if !valid_view_name(name) || !edge.plan.lua.views().await.iter().any(|v| v == name) {
+    let declared = valid_view_name(name) && edge.plan.lua.views().await.iter().any(|v| v == name);
+    // A plan that failed to load may not have declared its views yet: the
+    // page shows why, and the view once the plan is fixed.
+    let plan_error = if declared { None } else { edge.plan.live.plan_error() };
+    if !declared && (plan_error.is_none() || !valid_view_name(name)) {
         return error_response(StatusCode::NotFound, &format!("no view named '{name}'"));
     }
     let asked = request.url().query_pairs().find(|(k, _)| k == "renderer").map(|(_, v)| v);
@@ -36,8 +40,18 @@ pub async fn view_page(edge: &Edge, request: &Request, path: &str) -> Response {
         return error_response(StatusCode::NotFound, &format!("no renderer named '{renderer}'"));
     }
     let pair = Pair { view: name.to_owned(), renderer };
-    let Some(shown) = edge.plan.live.show(pair.clone()).await else {
-        return error_response(StatusCode::ServiceUnavailable, "the view could not be published");
+    let (shown, status) = match plan_error {
+        Some(message) => {
+            let envelope = Envelope { html: None, error: Some(ViewError::lua(message)) };
+            (Shown { envelope, rev: 0, text: "".into() }, StatusCode::ServiceUnavailable)
+        }
+        None => match edge.plan.live.show(pair.clone()).await {
+            Some(shown) => (shown, StatusCode::Ok),
+            None => {
+                let message = "the view could not be published";
+                return error_response(StatusCode::ServiceUnavailable, message);
+            }
+        },
     };
     let Some(template) = edge.assets.get("/index.html") else {
         return error_response(StatusCode::NotFound, "the browser client is missing");
@@ -59,7 +73,7 @@ pub async fn view_page(edge: &Edge, request: &Request, path: &str) -> Response {
     );
     let page =
         template.replacen(BASE_MARKER, "<base href=\"../\">", 1).replacen(VIEW_MARKER, &view, 1);
-    let mut response = Response::new(StatusCode::Ok);
+    let mut response = Response::new(status);
     response.insert_header("Content-Type", "text/html; charset=utf-8");
     response.insert_header("Cache-Control", "no-store");
     response.insert_header("X-Content-Type-Options", "nosniff");

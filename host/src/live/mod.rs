@@ -10,7 +10,7 @@ pub mod terminal;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -22,6 +22,10 @@ use crate::render::Renderers;
 
 /// Topics the live loop produces start with this.
 pub const VIEW_TOPIC_PREFIX: &str = "view/";
+
+/// The topic that carries the names of the plan's views, as a JSON array
+/// in declaration order: published at start and whenever they change.
+pub const VIEWS_TOPIC: &str = "plan/views";
 
 /// How long the loop waits for more changes to join a round that starts
 /// within this time of the last one's end (a burst). A change that finds
@@ -64,7 +68,7 @@ pub struct ViewError {
 }
 
 impl ViewError {
-    fn lua(message: impl Into<String>) -> ViewError {
+    pub fn lua(message: impl Into<String>) -> ViewError {
         ViewError { source: "lua".into(), message: message.into() }
     }
 
@@ -103,9 +107,15 @@ pub enum LiveEvent {
 #[derive(Debug, Clone)]
 pub struct LiveHandle {
     events: flume::Sender<LiveEvent>,
+    plan_error: Arc<Mutex<Option<String>>>,
 }
 
 impl LiveHandle {
+    /// Why the plan's entry point last failed to run, while it stays failed.
+    pub fn plan_error(&self) -> Option<String> {
+        self.plan_error.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     /// Tells the loop something changed.
     pub fn tell(&self, event: LiveEvent) {
         let _ = self.events.send(event);
@@ -145,6 +155,10 @@ pub struct Live {
     rendered_from: HashMap<Pair, Arc<str>>,
     /// Why the last run of the entry point failed, while it stays failed.
     plan_error: Option<String>,
+    /// The same, for the handles.
+    shared_plan_error: Arc<Mutex<Option<String>>>,
+    /// The view names last published on [`VIEWS_TOPIC`].
+    views_published: Option<Vec<String>>,
 }
 
 impl Live {
@@ -165,7 +179,9 @@ impl Live {
             watched: BTreeSet::new(),
             shown: HashMap::new(),
             rendered_from: HashMap::new(),
+            shared_plan_error: Arc::new(Mutex::new(plan_error.clone())),
             plan_error,
+            views_published: None,
         }
     }
 
@@ -175,6 +191,7 @@ impl Live {
         watch: flume::Receiver<WatchEvent>,
     ) -> (LiveHandle, impl Future<Output = ()> + Send + 'static) {
         let (events, inbox) = flume::unbounded();
+        let plan_error = self.shared_plan_error.clone();
         let forward = events.clone();
         let watch_task = async move {
             while let Ok(event) = watch.recv_async().await {
@@ -187,7 +204,7 @@ impl Live {
             let main = self.run(inbox);
             futures_lite::future::zip(main, watch_task).await;
         };
-        (LiveHandle { events }, task)
+        (LiveHandle { events, plan_error }, task)
     }
 
     async fn run(mut self, inbox: flume::Receiver<LiveEvent>) {
@@ -195,6 +212,7 @@ impl Live {
         // that arrive while a round runs, or right after, are one burst and
         // join the next round together.
         let mut last_round_end: Option<Instant> = None;
+        self.publish_views().await;
         while let Ok(event) = inbox.recv_async().await {
             let mut round = Round::default();
             self.note(event, &mut round);
@@ -246,11 +264,11 @@ impl Live {
                         tracing::info!(target: "planhost::lua", "{line}");
                     }
                     tracing::info!("reloaded {}", self.entry.display());
-                    self.plan_error = None;
+                    self.set_plan_error(None);
                 }
                 Err(error) => {
                     tracing::error!("reloading {}: {error}", self.entry.display());
-                    self.plan_error = Some(error.message);
+                    self.set_plan_error(Some(error.message));
                 }
             }
         }
@@ -274,6 +292,28 @@ impl Live {
         }
         for (pair, reply) in round.replies {
             let _ = reply.send(self.shown.get(&pair).cloned());
+        }
+        // After the views: a console command may declare one.
+        if round.everything {
+            self.publish_views().await;
+        }
+    }
+
+    fn set_plan_error(&mut self, error: Option<String>) {
+        self.plan_error.clone_from(&error);
+        *self.shared_plan_error.lock().unwrap_or_else(|e| e.into_inner()) = error;
+    }
+
+    /// Publishes the plan's view names if they are not those last published.
+    async fn publish_views(&mut self) {
+        let names = self.lua.views().await;
+        if self.views_published.as_ref() == Some(&names) {
+            return;
+        }
+        let text = serde_json::to_string(&names).unwrap_or_default();
+        match self.hub.publish(VIEWS_TOPIC, text, Delivery::LatestWins).await {
+            Ok(_) => self.views_published = Some(names),
+            Err(error) => tracing::warn!("publishing {VIEWS_TOPIC}: {error}"),
         }
     }
 
@@ -374,7 +414,11 @@ impl Step {
         let Step { registry, pair, lua_error, plan_error, render, previous } = self;
         let last_good = || previous.as_ref().and_then(|shown| shown.envelope.html.clone());
         let (envelope, rendered) = match (lua_error, render) {
-            (Some(error), _) => (Envelope { html: last_good(), error: Some(error) }, None),
+            // A plan that failed to load is the cause to show (its views
+            // may not even be declared yet).
+            (Some(error), _) => {
+                (Envelope { html: last_good(), error: Some(plan_error.unwrap_or(error)) }, None)
+            }
             (None, None) => {
                 // The HTML shown stays: only a changed plan error is news
                 // (checked before copying that HTML into a new envelope).
