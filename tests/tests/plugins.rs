@@ -104,6 +104,31 @@ fn listing_shows_sources_and_load_errors() {
     let broken = line("broken");
     assert!(broken.contains("broken.wasm") && !broken.ends_with(" ok"), "{broken}");
     assert!(!text.contains("notes"), "{text}");
+    // One line per plugin, however long the load error.
+    assert_eq!(text.lines().count(), 7, "a header, four built-ins, two files:\n{text}");
+}
+
+#[test]
+fn a_second_file_of_a_plugins_name_and_a_pipe_are_refused_without_hanging() {
+    let folder = TempDir::new("plugins-same-name");
+    std::fs::copy(hostile_wasm(), folder.path().join("a.wasm")).unwrap();
+    std::fs::copy(hostile_wasm(), folder.path().join("b.wasm")).unwrap();
+    let pipe = folder.path().join("pipe.wasm");
+    let made = Command::new("mkfifo").arg(&pipe).status().unwrap();
+    assert!(made.success());
+    let registry = Registry::load(&[folder.path().to_owned()], RenderLimits::default(), None)
+        .expect("the folder loads");
+    let list = registry.list();
+    let of = |file: &str| {
+        list.iter()
+            .find(|p| p.source.ends_with(file))
+            .unwrap_or_else(|| panic!("{file} missing from {list:?}"))
+    };
+    assert_eq!(of("a.wasm").status, "ok");
+    let a = folder.path().join("a.wasm");
+    assert_eq!(of("b.wasm").name, "hostile");
+    assert_eq!(of("b.wasm").status, format!("the name 'hostile' is taken by {}", a.display()));
+    assert_eq!(of("pipe.wasm").status, "not a regular file");
 }
 
 #[test]

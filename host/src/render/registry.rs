@@ -125,6 +125,12 @@ impl Registry {
     fn load_file(&mut self, path: &Path, previous: Option<&Loaded>) {
         let stem = path.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
         let source = Source::File(path.to_owned());
+        // A pipe or device named `.wasm` would block the read for ever.
+        if let Ok(meta) = std::fs::metadata(path)
+            && !meta.is_file()
+        {
+            return self.fail_keeping(&stem, source, "not a regular file".into(), previous);
+        }
         let bytes = match std::fs::read(path) {
             Ok(bytes) => bytes,
             Err(error) => {
@@ -133,13 +139,28 @@ impl Registry {
         };
         let digest: [u8; 32] = Sha256::digest(&bytes).into();
         if let Some(previous) = previous.filter(|p| p.digest == Some(digest)) {
-            self.plugins.insert(previous.plugin.info().name.clone(), previous.clone());
-            return;
+            return self.insert_file(previous.clone());
         }
         match Plugin::load(&self.engine, &self.slots, &bytes, self.limits) {
-            Ok(plugin) => self.insert(Arc::new(plugin), source, Some(digest)),
-            Err(error) => self.fail_keeping(&stem, source, format!("{error:#}"), previous),
+            Ok(plugin) => {
+                self.insert_file(Loaded { plugin: Arc::new(plugin), source, digest: Some(digest) })
+            }
+            Err(error) => {
+                self.fail_keeping(&stem, source, one_line(&format!("{error:#}")), previous)
+            }
         }
+    }
+
+    /// Adds a plugin loaded from a file, unless another file of the folders
+    /// already gave a plugin that name (the first file in path order keeps
+    /// it; a file's plugin replaces a built-in one of its name).
+    fn insert_file(&mut self, loaded: Loaded) {
+        let name = loaded.plugin.info().name.clone();
+        if let Some(holder) = self.plugins.get(&name).filter(|l| l.source != Source::BuiltIn) {
+            let error = format!("the name '{name}' is taken by {}", holder.source);
+            return self.fail(&name, loaded.source, error);
+        }
+        self.plugins.insert(name, loaded);
     }
 
     fn fail_keeping(
@@ -151,7 +172,7 @@ impl Registry {
     ) {
         if let Some(previous) = previous {
             tracing::warn!("{source}: the version loaded before keeps serving");
-            self.plugins.insert(previous.plugin.info().name.clone(), previous.clone());
+            self.insert_file(previous.clone());
         }
         self.fail(name, source, error);
     }
@@ -228,6 +249,18 @@ impl Registry {
 }
 
 /// The `.wasm` files of a plugins folder, sorted.
+/// Error text on one line, at most 600 characters: wasmtime's errors
+/// spread byte arrays over dozens of lines, which broke the listing, the
+/// log line and the `plugins/errors` entries.
+fn one_line(text: &str) -> String {
+    const MAX: usize = 600;
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match joined.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}...", &joined[..cut]),
+        None => joined,
+    }
+}
+
 fn wasm_files(folder: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
         .map_err(|e| anyhow::anyhow!("plugins folder {}: {e}", folder.display()))?
