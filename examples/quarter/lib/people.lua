@@ -180,6 +180,7 @@ end
 
 function M.parse(text, name)
   local doc = tsv.parse(text, name)
+  tsv.require_columns(doc, M.COLUMNS, name)
   local people = { list = {}, by_id = {}, columns = doc.columns, separator = doc.separator }
   for i, row in ipairs(doc.rows) do
     local where = name .. ":" .. doc.lines[i]

@@ -29,6 +29,7 @@ local EPSILON = 1e-9
 
 local function parse_plans(text, name)
   local doc = tsv.parse(text, name)
+  tsv.require_columns(doc, Plan.COLUMNS, name)
   local plans = { list = {}, columns = doc.columns, separator = doc.separator }
   for i, row in ipairs(doc.rows) do
     local where = name .. ":" .. doc.lines[i]

@@ -29,6 +29,10 @@ end
 -- rows = { {Column = "text", ...}, ... }, lines = {line number per row} }.
 function M.parse(text, name)
   name = name or "tsv"
+  -- A byte order mark (spreadsheets export one) is not part of the header.
+  if text:sub(1, 3) == "\239\187\191" then
+    text = text:sub(4)
+  end
   local lines = M.split(text, "\n")
   for i, line in ipairs(lines) do
     lines[i] = line:gsub("\r$", "")
@@ -72,6 +76,20 @@ function M.parse(text, name)
   return doc
 end
 
+-- Raises an error naming the first of `columns` that `doc`, parsed from
+-- the file named `name`, lacks.
+function M.require_columns(doc, columns, name)
+  local have = {}
+  for _, column in ipairs(doc.columns) do
+    have[column] = true
+  end
+  for _, column in ipairs(columns) do
+    if not have[column] then
+      error(name .. ":1: missing column " .. column, 0)
+    end
+  end
+end
+
 -- Formats rows under `columns`; the inverse of `parse` for trimmed fields.
 function M.format(columns, rows, separator)
   local out = { table.concat(columns, "\t"), separator or M.SEPARATOR }
@@ -101,8 +119,11 @@ function M.read_text(path)
   if not file then
     error("cannot read " .. path .. ": " .. tostring(problem), 0)
   end
-  local text = file:read("a")
+  local text, failed = file:read("a")
   file:close()
+  if not text then
+    error("cannot read " .. path .. ": " .. tostring(failed), 0)
+  end
   return text
 end
 

@@ -208,15 +208,7 @@ end
 -- Reads work.tsv text: { items = {in file order}, by_id = {}, doc = document }.
 function M.parse(text, name)
   local doc = tsv.parse(text, name)
-  for _, column in ipairs(M.COLUMNS) do
-    local found = false
-    for _, have in ipairs(doc.columns) do
-      found = found or have == column
-    end
-    if not found then
-      error(name .. ":1: missing column " .. column, 0)
-    end
-  end
+  tsv.require_columns(doc, M.COLUMNS, name)
   local work = { items = {}, by_id = {}, columns = doc.columns, separator = doc.separator }
   for i, row in ipairs(doc.rows) do
     local where = name .. ":" .. doc.lines[i]

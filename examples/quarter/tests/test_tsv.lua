@@ -42,6 +42,27 @@ t.case("errors name the file and line", function()
     "w.tsv:1: column 2 has no name")
 end)
 
+t.case("a byte order mark before the header is not part of it", function()
+  local doc = tsv.parse("\239\187\191ID\tName\n-----\n1\tx\n", "w.tsv")
+  check.eq(doc.columns, { "ID", "Name" })
+  check.eq(doc.rows, { { ID = "1", Name = "x" } })
+end)
+
+t.case("a file lacking a column says which", function()
+  local doc = tsv.parse("ID\tName\n-----\n", "people.tsv")
+  tsv.require_columns(doc, { "ID", "Name" }, "people.tsv")
+  check.raises(function() tsv.require_columns(doc, { "ID", "Skills" }, "people.tsv") end,
+    "people.tsv:1: missing column Skills")
+  local people = require("lib.people")
+  check.raises(function() people.parse("Id\tName\tSkills\tTags\n-----\n1\tA\t\t\n", "p.tsv") end,
+    "p.tsv:1: missing column ID")
+end)
+
+t.case("a file that cannot be read says so", function()
+  -- A folder opens but cannot be read.
+  check.raises(function() tsv.read_text("lib") end, "cannot read lib: ")
+end)
+
 t.case("format is the inverse of parse", function()
   local text = "ID\tName\tTags\n-----\n1\tLogin\ttrack:Core\n2\tSync\t\n"
   local doc = tsv.parse(text, "x.tsv")
