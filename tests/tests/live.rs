@@ -123,7 +123,7 @@ fn a_console_command_reaches_every_subscriber_with_a_higher_rev() {
 #[test]
 fn planhost_shell_attaches_to_the_running_server() {
     let server = Server::start_in(plan_dir(), &[]);
-    let shell = |input: &str| {
+    let shell = |input: &[u8]| {
         let mut child = Command::new(planhost_bin())
             .arg("shell")
             .arg(server.plan_dir.path())
@@ -132,7 +132,7 @@ fn planhost_shell_attaches_to_the_running_server() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
         let output = child.wait_with_output().unwrap();
         let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
         (output.status.code(), text(&output.stdout), text(&output.stderr))
@@ -143,7 +143,7 @@ fn planhost_shell_attaches_to_the_running_server() {
             next_view(ws).await;
         }
         let (code, out, err) =
-            shell("rank(2, 1)\nfor _, item in ipairs(items) do\n  print(item.name)\nend\n");
+            shell(b"rank(2, 1)\nfor _, item in ipairs(items) do\n  print(item.name)\nend\n");
         assert_eq!(code, Some(0), "{err}");
         assert_eq!(out, "moved 2 to 1\nSync\nLogin\nSearch\n");
         for ws in &mut clients {
@@ -151,13 +151,20 @@ fn planhost_shell_attaches_to_the_running_server() {
             assert_eq!(order(html(&envelope)), ["2", "1", "3"]);
         }
     });
-    let (code, out, err) = shell("print('before')\nerror('boom')\nprint('after')\n");
+    let (code, out, err) = shell(b"print('before')\nerror('boom')\nprint('after')\n");
     assert_eq!(code, Some(1), "a failed line makes the status 1");
     assert_eq!(out, "before\nafter\n");
     assert!(err.contains("console:1: boom"), "{err}");
-    let (code, _, err) = shell("for i = 1, 2 do\n");
+    let (code, _, err) = shell(b"for i = 1, 2 do\n");
     assert_eq!(code, Some(1));
     assert!(err.contains("unfinished"), "{err}");
+    // A line that is not UTF-8 is said, and the lines after it run.
+    let mut input = b"print('one')\r\nprint('caf".to_vec();
+    input.extend_from_slice(b"\xe9')\nprint('three');\n");
+    let (code, out, err) = shell(&input);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "one\ncaf\u{fffd}\nthree\n");
+    assert!(err.contains("line 2 is not UTF-8"), "{err}");
 
     // Without a server recorded in the directory: a clear error.
     let empty = TempDir::new("no-server");

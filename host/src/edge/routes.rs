@@ -104,10 +104,12 @@ async fn console(edge: &Edge, request: &mut Request) -> Response {
 /// The 401 answer for a request that changes something without the right
 /// bearer token; `None` when the token is right.
 fn unauthorised(edge: &Edge, request: &Request) -> Option<Response> {
+    // The scheme's name is case-insensitive (RFC 9110, 11.1).
     let authorised = request
         .header("Authorization")
-        .and_then(|v| v.as_str().strip_prefix("Bearer "))
-        .is_some_and(|presented| edge.token.matches(presented.trim()));
+        .and_then(|v| v.as_str().trim_start().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .is_some_and(|(_, presented)| edge.token.matches(presented.trim()));
     if authorised {
         return None;
     }

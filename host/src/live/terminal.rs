@@ -107,7 +107,21 @@ pub fn feed(
 ) -> anyhow::Result<bool> {
     let mut pending = String::new();
     let mut all_ok = true;
-    let mut lines = input.lines();
+    let mut lines = input.split(b'\n').enumerate().map(|(index, line)| {
+        let mut line = line?;
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        // Lua source is text: a stray byte (a Latin-1 `é`) must not end
+        // the session, nor pass silently.
+        Ok::<_, std::io::Error>(String::from_utf8(line).unwrap_or_else(|error| {
+            eprintln!(
+                "planhost: line {} is not UTF-8; its invalid bytes were replaced by U+FFFD",
+                index + 1
+            );
+            String::from_utf8_lossy(error.as_bytes()).into_owned()
+        }))
+    });
     loop {
         let line = lines.next().transpose()?;
         let at_end = line.is_none();
