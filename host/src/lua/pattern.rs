@@ -160,7 +160,10 @@ pub fn find_plain(subject: &[u8], needle: &[u8], init: usize) -> Option<usize> {
     if needle.is_empty() {
         return Some(init);
     }
-    hay.windows(needle.len()).position(|w| w == needle).map(|i| i + init)
+    // Two-way search (memchr): linear in the subject, where comparing at
+    // every offset took 18 s for a 100 KB needle in 10 MB, all inside one
+    // call the time budget cannot stop.
+    memchr::memmem::find(hay, needle).map(|i| i + init)
 }
 
 /// `string.find`/`string.match` search: tries every start from `init`
