@@ -36,7 +36,13 @@ impl Sandbox {
     /// plan's files its state depends on. Paths outside are not noted.
     pub fn note_read(&self, path: &str) {
         let Ok(joined) = self.join(path) else { return };
-        let real = joined.canonicalize().unwrap_or(joined);
+        // A missing file is named by its folder's real path and its name.
+        let real = joined.canonicalize().unwrap_or_else(|_| {
+            match (joined.parent().and_then(|p| p.canonicalize().ok()), joined.file_name()) {
+                (Some(folder), Some(name)) => folder.join(name),
+                _ => joined.clone(),
+            }
+        });
         if let Ok(relative) = real.strip_prefix(&self.root) {
             self.reads.lock().unwrap_or_else(|e| e.into_inner()).insert(relative.to_path_buf());
         }
@@ -182,5 +188,25 @@ mod tests {
         assert!(matches!(sandbox.writable("no/such/dir/file"), Err(SandboxError::Io(..))));
         assert!(sandbox.readable("a\0b").is_err());
         std::fs::remove_dir_all(base).unwrap();
+    }
+
+    #[test]
+    fn reads_are_noted_by_their_path_in_the_root() {
+        let root = std::env::temp_dir().join(format!("planhost-reads-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("data")).unwrap();
+        std::fs::write(root.join("data/work.tsv"), "x").unwrap();
+        let sandbox = Sandbox::new(&root, false).unwrap();
+        let absolute = root.join("data/work.tsv");
+        for path in ["data/work.tsv", "./data/../data/work.tsv", absolute.to_str().unwrap()] {
+            sandbox.note_read(path);
+        }
+        // Missing files count (the plan looked for them), outside ones not.
+        sandbox.note_read("./data/extra.tsv");
+        sandbox.note_read("../elsewhere.tsv");
+        let read: Vec<PathBuf> = sandbox.take_reads().into_iter().collect();
+        assert_eq!(read, [PathBuf::from("data/extra.tsv"), "data/work.tsv".into()]);
+        assert!(sandbox.take_reads().is_empty(), "taken");
+        std::fs::remove_dir_all(root).unwrap();
     }
 }
