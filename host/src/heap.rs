@@ -36,13 +36,63 @@ fn runs_lua() -> bool {
 /// `mi_option_purge_delay` in mimalloc.h (the same index in v2 and v3).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// Keeps pages mimalloc freed instead of handing them back to the OS 10 ms
-/// later: every change frees and reallocates tens of MiB of Lua objects,
-/// and faulting them in again cost a fifth of a round (perf, the example
-/// plan at 2,000 items). Call once, first thing in `main`.
+/// How long mimalloc keeps a freed page before handing it back to the OS.
+///
+/// Its default, 10 ms, hands back the pages a change frees before the next
+/// change allocates them again: every change frees and reallocates tens of
+/// MiB of Lua objects, and faulting them in again cost a fifth of a round
+/// (perf, the example plan at 2,000 items: 14% in `clear_page`). Keeping
+/// them for good (-1, the setting before this one) made a script's spike
+/// permanent: `local s = "x" while true do s = s .. s end` left the server
+/// at 2.1 GB resident for as long as the server ran.
+///
+/// Two minutes keeps the live loop's pages between the changes of a
+/// meeting, which come seconds to a minute or so apart (a change after a
+/// quiet spell longer than the delay faults its working set in once again,
+/// a few ms for tens of MiB). Checked with `planhost run` of
+/// `tests/benches/lua/plan.lua` (10,000 items, 25 rounds, about 6 s of
+/// churn): with -1, 420 page faults; with 5 s, 4,000 to 5,000 (pages a
+/// phase freed were purged and faulted in again); with 10 s, 450, and the
+/// same user time as with -1 (within the machine's noise, 6.2-6.8 s). Pages
+/// are handed back only when mimalloc runs (an allocation or a free), and
+/// whole segments, where large strings live, wait ten times as long
+/// (`arena_purge_mult`): a spike goes back sooner, at the Lua thread's
+/// next idle collection ([`release_after_spike`]).
+const PURGE_DELAY_MS: std::ffi::c_long = 120_000;
+
+/// Sets mimalloc's purge delay ([`PURGE_DELAY_MS`]). Call once, first
+/// thing in `main`, before anything is allocated from mimalloc (a segment
+/// made while purging is off can never be purged).
 pub fn keep_freed_pages() {
     // SAFETY: setting an option has no preconditions.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
+}
+
+/// How much larger than now the Lua heap must have been since the last
+/// idle collection for the pages to go back at once: the collector lets a
+/// plan's heap grow to about twice what it keeps (`GC_PAUSE_FACTOR` in
+/// `lua/runtime.rs`), and a little more while a cycle runs, so only growth
+/// well past that is a spike.
+const SPIKE_FACTOR: usize = 4;
+
+/// Growth below this is never a spike (a small plan's normal churn).
+const SPIKE_SLACK: usize = 128 << 20;
+
+/// Called by the Lua thread after a full collection while idle, with the
+/// most its Lua heap held since the last call and what it holds now: if
+/// that peak was a spike (more than [`SPIKE_FACTOR`] times what is held now
+/// plus [`SPIKE_SLACK`]), hands every free mimalloc page back to the OS now
+/// instead of after the purge delay, which would wait for the next command
+/// to make mimalloc run. Returns whether it did. The live loop's churn
+/// never reaches that, so its pages stay.
+pub fn release_after_spike(peak: usize, held: usize) -> bool {
+    if peak <= held.saturating_mul(SPIKE_FACTOR).saturating_add(SPIKE_SLACK) {
+        return false;
+    }
+    // SAFETY: `mi_collect` has no preconditions; `force` purges free
+    // pages whatever their delay.
+    unsafe { libmimalloc_sys::mi_collect(true) };
+    true
 }
 
 /// The allocator to install with `#[global_allocator]`.
@@ -96,6 +146,17 @@ unsafe impl GlobalAlloc for SplitAllocator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_spike_hands_pages_back_at_once() {
+        const MIB: usize = 1 << 20;
+        // The live loop's churn: the heap grows to about twice what it keeps.
+        assert!(!release_after_spike(150 * MIB, 60 * MIB));
+        assert!(!release_after_spike(100 * MIB, 0));
+        // `s = s .. s` up to the default budget, then collected.
+        assert!(release_after_spike(512 * MIB, MIB));
+        assert!(release_after_spike(1000 * MIB, 200 * MIB));
+    }
 
     #[test]
     fn blocks_go_back_to_the_allocator_that_made_them() {

@@ -2,13 +2,16 @@
 //! running code under instruction, time and memory budgets. Not `Send`:
 //! it lives on the Lua thread.
 
+use std::cell::Cell;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use gc_arena::metrics::Pacing;
+use piccolo::meta_ops::{self, MetaResult};
 use piccolo::{
-    Executor, Fuel, Function, Lua, StashedExecutor, StashedFunction, Table, Value, Variadic,
+    Callback, CallbackReturn, Context, Error, Execution, Executor, Fuel, Function, Lua,
+    StashedExecutor, StashedFunction, Table, Value, Variadic,
 };
 
 use super::sandbox::Sandbox;
@@ -47,6 +50,16 @@ impl LuaError {
 /// Where `print` and `io.write` go.
 pub type Output = Arc<Mutex<dyn Write + Send>>;
 
+/// Most bytes one run (a chunk, a console command, a call) may print
+/// through `print` and `io.write` when the output is kept in memory to be
+/// sent on (a served plan, the console): past it the rest is dropped, the
+/// run goes on, and [`OUTPUT_CUT_NOTE`] ends what was printed. `planhost
+/// run` streams to standard output and has no cap.
+pub const PRINT_LIMIT: usize = 16 << 20;
+
+/// The line that ends the output of a run that printed more than [`PRINT_LIMIT`].
+pub const OUTPUT_CUT_NOTE: &str = "[output cut: more than 16 MiB printed]\n";
+
 /// Fuel given to the VM between checks of the budget.
 const SLICE: i32 = 10_000;
 
@@ -58,10 +71,15 @@ pub struct Runtime {
     /// What the state was made from, to make a fresh one after a VM panic.
     sandbox: Sandbox,
     output: Output,
+    /// `output` as scripts write to it, with the [`PRINT_LIMIT`] cap.
+    printed: Arc<Mutex<CappedOutput>>,
     /// Set when a panic replaced the state; see [`Runtime::take_reset`].
     was_reset: bool,
     /// The VM instructions the last run had used when a budget stopped it.
     stopped_after: Option<u64>,
+    /// The most memory the state was seen to hold (between slices) since
+    /// the last idle collection; see [`Runtime::collect_garbage`].
+    heap_peak: usize,
 }
 
 /// The hidden helpers every compiled chunk receives, in `frontend::HELPERS` order.
@@ -83,8 +101,14 @@ impl Runtime {
         // 82 -> 69 ms median).
         lua.gc_metrics().set_pacing(Pacing::default().with_pause_factor(GC_PAUSE_FACTOR));
         let (kept_sandbox, kept_output) = (sandbox.clone(), output.clone());
+        // `planhost run` (the one sandbox that allows `os.exit`) streams to
+        // standard output; everything else keeps what a run prints in memory.
+        let limit = (!sandbox.allow_exit()).then_some(PRINT_LIMIT);
+        let printed = Arc::new(Mutex::new(CappedOutput::new(output, limit)));
+        let script_output: Output = printed.clone();
+        MEMORY_LIMIT.with(|limit| limit.set(budget.memory_bytes));
         let helpers = lua.enter(|ctx| {
-            stdlib::load(ctx, sandbox, output);
+            stdlib::load(ctx, sandbox, script_output);
             let library = |table: &'static str, name: &'static str| match ctx.get_global(table) {
                 Value::Table(t) => match t.get(ctx, name) {
                     Value::Function(f) => f,
@@ -102,7 +126,7 @@ impl Runtime {
                 Function::Callback(stdlib::close_helper(ctx)),
                 library("table", "pack"),
                 library("table", "unpack"),
-                Function::Callback(stdlib::concat_helper(ctx)),
+                Function::Callback(checked_concat(ctx, stdlib::concat_helper(ctx))),
                 Function::Callback(stdlib::first_helper(ctx)),
                 Function::Callback(stdlib::idiv_helper(ctx)),
                 Function::Callback(stdlib::index_helper(ctx)),
@@ -116,8 +140,10 @@ impl Runtime {
             budget,
             sandbox: kept_sandbox,
             output: kept_output,
+            printed,
             was_reset: false,
             stopped_after: None,
+            heap_peak: 0,
         }
     }
 
@@ -134,6 +160,7 @@ impl Runtime {
         &mut self,
         f: impl for<'gc> FnOnce(piccolo::Context<'gc>) -> R,
     ) -> Result<R, LuaError> {
+        MEMORY_LIMIT.with(|limit| limit.set(self.budget.memory_bytes));
         let lua = &mut self.lua;
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lua.enter(f))) {
             Ok(result) => Ok(result),
@@ -158,8 +185,16 @@ impl Runtime {
     /// so that the next one starts with no collector debt (a change and its
     /// views allocate less than the pause lets the heap grow, so they then
     /// run without tracing at all).
+    ///
+    /// Then, if the state held far more memory since the last such call
+    /// than it holds now (a script built large strings and dropped them, or
+    /// ran into the memory limit), the allocator hands its free pages back
+    /// to the system: see [`crate::heap::release_after_spike`].
     pub fn collect_garbage(&mut self) {
         self.lua.gc_collect();
+        let held = self.lua.total_memory();
+        crate::heap::release_after_spike(self.heap_peak, held);
+        self.heap_peak = held;
     }
 
     /// The budget applied to each instruction.
@@ -190,28 +225,32 @@ impl Runtime {
             Ok(ctx.stash(Executor::start(ctx, wrapper.into(), Variadic(args))))
         })??;
         self.finish(&executor)?;
-        self.enter(|ctx| match ctx.fetch(&executor).take_result::<Function>(ctx) {
-            Ok(Ok(function)) => Ok(ctx.stash(function)),
-            Ok(Err(error)) => Err(LuaError::new(stdlib::error_text(ctx, &error))),
-            Err(mode) => Err(LuaError::new(mode.to_string())),
-        })?
+        let outcome =
+            self.enter(|ctx| match ctx.fetch(&executor).take_result::<Function>(ctx) {
+                Ok(Ok(function)) => Ok(ctx.stash(function)),
+                Ok(Err(error)) => Err(failure(ctx, error)),
+                Err(mode) => Err(Failure::Text(LuaError::new(mode.to_string()))),
+            })?;
+        outcome.map_err(|failure| self.error_message(failure))
     }
 
     /// Calls a function with string arguments (a script's `...`).
     pub fn call(&mut self, function: &StashedFunction, args: &[String]) -> Result<(), LuaError> {
+        self.start_printing();
         let executor = self.enter(|ctx| {
             let args: Vec<Value> =
                 args.iter().map(|a| Value::String(ctx.intern(a.as_bytes()))).collect();
             ctx.stash(Executor::start(ctx, ctx.fetch(function), Variadic(args)))
         })?;
         self.finish(&executor)?;
-        self.enter(|ctx| {
+        let outcome = self.enter(|ctx| {
             match ctx.fetch(&executor).take_result::<piccolo::Variadic<Vec<Value>>>(ctx) {
                 Ok(Ok(_)) => Ok(()),
-                Ok(Err(error)) => Err(LuaError::new(stdlib::error_text(ctx, &error))),
-                Err(mode) => Err(LuaError::new(mode.to_string())),
+                Ok(Err(error)) => Err(failure(ctx, error)),
+                Err(mode) => Err(Failure::Text(LuaError::new(mode.to_string()))),
             }
-        })?
+        })?;
+        outcome.map_err(|failure| self.error_message(failure))
     }
 
     /// Calls the function at `path` (a global name, or dotted through
@@ -232,6 +271,7 @@ impl Runtime {
         path: &str,
         args: &[serde_json::Value],
     ) -> Result<String, LuaError> {
+        self.start_printing();
         let executor = self.enter(|ctx| {
             let mut value = Value::Table(ctx.globals());
             for part in path.split('.') {
@@ -247,14 +287,18 @@ impl Runtime {
             Ok(ctx.stash(Executor::start(ctx, function, Variadic(args))))
         })??;
         self.finish(&executor)?;
-        self.enter(|ctx| match ctx.fetch(&executor).take_result::<Variadic<Vec<Value>>>(ctx) {
-            Ok(Ok(values)) => {
-                let first = values.first().copied().unwrap_or(Value::Nil);
-                json::to_json_text(first).map_err(|e| LuaError::new(format!("{path}: {e}")))
+        let outcome = self.enter(|ctx| {
+            match ctx.fetch(&executor).take_result::<Variadic<Vec<Value>>>(ctx) {
+                Ok(Ok(values)) => {
+                    let first = values.first().copied().unwrap_or(Value::Nil);
+                    json::to_json_text(first)
+                        .map_err(|e| Failure::Text(LuaError::new(format!("{path}: {e}"))))
+                }
+                Ok(Err(error)) => Err(failure(ctx, error)),
+                Err(mode) => Err(Failure::Text(LuaError::new(mode.to_string()))),
             }
-            Ok(Err(error)) => Err(LuaError::new(stdlib::error_text(ctx, &error))),
-            Err(mode) => Err(LuaError::new(mode.to_string())),
-        })?
+        })?;
+        outcome.map_err(|failure| self.error_message(failure))
     }
 
     /// Compiles and runs a chunk.
@@ -274,15 +318,49 @@ impl Runtime {
         });
     }
 
+    /// Starts a run's output: the [`PRINT_LIMIT`] counts from here.
+    fn start_printing(&mut self) {
+        self.printed.lock().unwrap_or_else(|e| e.into_inner()).restart();
+    }
+
+    /// The message of an error that ended a run, as Lua's standalone
+    /// interpreter reports it: strings and numbers as they are, the result
+    /// of a `__tostring` metamethod (run here, under the budget), else
+    /// `(error object is a T value)`.
+    fn error_message(&mut self, failure: Failure) -> LuaError {
+        let (executor, kind) = match failure {
+            Failure::Text(error) => return error,
+            Failure::ToString { executor, kind } => (executor, kind),
+        };
+        // The run itself ended in an error, not at a budget: running the
+        // metamethod must not make it look as if it had.
+        let stopped_after = self.stopped_after;
+        let ran = self.finish(&executor);
+        self.stopped_after = stopped_after;
+        if let Err(error) = ran {
+            return error;
+        }
+        let text = self.enter(|ctx| match ctx.fetch(&executor).take_result::<Value>(ctx) {
+            Ok(Ok(Value::String(text))) => text.to_str_lossy().into_owned(),
+            Ok(Ok(_)) => format!("(error object is a {kind} value)"),
+            Ok(Err(error)) => stdlib::error_text(ctx, &error),
+            Err(mode) => mode.to_string(),
+        });
+        LuaError::new(text.unwrap_or_else(|error| error.message))
+    }
+
     /// Steps an executor to completion within the budget. On a budget error
     /// the executor is abandoned; the state stays usable.
     fn finish(&mut self, executor: &StashedExecutor) -> Result<(), LuaError> {
         let started = Instant::now();
         let mut used: u64 = 0;
         self.stopped_after = None;
+        COLLECTION_ASKED.with(|asked| asked.set(false));
         loop {
             let mut fuel = Fuel::with(SLICE);
             let done = self.enter(|ctx| ctx.fetch(executor).step(ctx, &mut fuel))?;
+            let held = self.lua.total_memory();
+            self.heap_peak = self.heap_peak.max(held);
             if done {
                 return Ok(());
             }
@@ -301,16 +379,251 @@ impl Runtime {
                     self.budget.time.as_millis()
                 )));
             }
-            if self.lua.total_memory() > self.budget.memory_bytes {
+            // A library function that found no room for its result beside
+            // what the heap holds stopped the slice to ask for a collection
+            // (see [`room_for`]); it runs again next, once, on the heap
+            // that is left.
+            let asked = COLLECTION_ASKED.with(|asked| asked.replace(false));
+            if asked || held > self.budget.memory_bytes {
                 self.lua.gc_collect();
                 if self.lua.total_memory() > self.budget.memory_bytes {
-                    return Err(LuaError::new(format!(
-                        "memory limit exceeded ({} MiB)",
-                        self.budget.memory_bytes >> 20
-                    )));
+                    return Err(LuaError::new(memory_limit_message(self.budget.memory_bytes)));
                 }
             }
         }
+    }
+}
+
+/// How a run ended in an error, before its message is known.
+enum Failure {
+    Text(LuaError),
+    /// The error value has a `__tostring` metamethod: this executor runs it.
+    ToString {
+        executor: StashedExecutor,
+        kind: &'static str,
+    },
+}
+
+fn failure<'gc>(ctx: Context<'gc>, error: Error<'gc>) -> Failure {
+    if let Error::Lua(value) = &error
+        && matches!(value.0, Value::Table(_) | Value::UserData(_))
+        && let Ok(MetaResult::Call(call)) = meta_ops::tostring(ctx, value.0)
+    {
+        let executor = ctx.stash(Executor::start(ctx, call.function, call.args[0]));
+        return Failure::ToString { executor, kind: value.0.type_name() };
+    }
+    Failure::Text(LuaError::new(stdlib::error_text(ctx, &error)))
+}
+
+/* ---------- memory budget inside library functions ---------- */
+
+thread_local! {
+    /// The memory budget of the state this thread runs ([`Runtime::enter`]
+    /// sets it each time).
+    static MEMORY_LIMIT: Cell<usize> = const { Cell::new(usize::MAX) };
+    /// Set by [`room_for`] when a result may fit once garbage is collected:
+    /// the runtime collects before the next slice.
+    static COLLECTION_ASKED: Cell<bool> = const { Cell::new(false) };
+    /// Set while a call runs again after such a collection ([`retrying`]).
+    static RETRYING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Results up to this size are not checked: between two checks of the
+/// budget (a slice) the fuel library functions charge per byte (a unit
+/// per 32) keeps what small results add to a few MiB.
+pub const UNCHECKED_RESULT: usize = 64 << 10;
+
+/// What [`room_for`] says of a result about to be built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Room {
+    /// Build it.
+    Fits,
+    /// It does not fit beside what the heap holds now, garbage included,
+    /// but might once garbage is collected: the VM stops after this call
+    /// (its fuel is interrupted) and the runtime collects. The caller makes
+    /// the same call again then (`stdlib::base::call_again`, or a paused
+    /// step), inside [`retrying`], without changing anything now.
+    AfterCollection,
+    /// It would not fit even then: fail with [`memory_limit_message`].
+    Exceeded,
+}
+
+/// Whether `bytes` more bytes, the result a library function (or `..`) is
+/// about to build in one allocation, fit in the state's memory budget:
+/// the limit less what the heap holds ([`gc_arena::metrics::Metrics`] counts every
+/// `Gc` and the buffers piccolo owns). The VM checks the budget only
+/// between slices of instructions, after allocations are made; this lets
+/// a single call that would allocate gigabytes fail before it does.
+/// Results under [`UNCHECKED_RESULT`] pass with one comparison.
+#[inline]
+pub fn room_for(ctx: Context<'_>, exec: &mut Execution<'_, '_>, bytes: usize) -> Room {
+    if bytes <= UNCHECKED_RESULT || bytes <= room_left(ctx) {
+        return Room::Fits;
+    }
+    short_of_room(exec, bytes)
+}
+
+#[cold]
+fn short_of_room(exec: &mut Execution<'_, '_>, bytes: usize) -> Room {
+    if bytes > MEMORY_LIMIT.with(Cell::get) || RETRYING.with(Cell::get) {
+        return Room::Exceeded;
+    }
+    COLLECTION_ASKED.with(|asked| asked.set(true));
+    exec.fuel().interrupt();
+    Room::AfterCollection
+}
+
+/// Bytes the state may still allocate before its memory budget is spent.
+pub fn room_left(ctx: Context<'_>) -> usize {
+    MEMORY_LIMIT.with(Cell::get).saturating_sub(ctx.metrics().total_allocation())
+}
+
+/// Runs `f` as the second try of a call that [`room_for`] stopped for a
+/// collection: a result that still does not fit is then [`Room::Exceeded`].
+pub fn retrying<R>(f: impl FnOnce() -> R) -> R {
+    let before = RETRYING.with(|retrying| retrying.replace(true));
+    let result = f();
+    RETRYING.with(|retrying| retrying.set(before));
+    result
+}
+
+/// The error of a run, or of a library call, past the memory budget.
+pub fn memory_limit_message(limit: usize) -> String {
+    format!("memory limit exceeded ({} MiB)", limit >> 20)
+}
+
+/// [`memory_limit_message`] for the budget of the state this thread runs.
+pub fn memory_error() -> String {
+    memory_limit_message(MEMORY_LIMIT.with(Cell::get))
+}
+
+/// Concatenations longer than this are checked against the memory budget
+/// and become strings without being interned.
+const LARGE_CONCAT: usize = UNCHECKED_RESULT;
+
+/// Bytes a number takes at most as text (`-9223372036854775808`,
+/// `-1.7976931348623e+308`).
+const NUMBER_TEXT: usize = 24;
+
+/// Takes over the `..` helper (`stdlib::concat_helper`) for strings and
+/// numbers, the common case: the result's size is known before it is
+/// built, so a large one is checked against the memory budget
+/// ([`room_for`]) and built in one buffer of its size that becomes the
+/// string (the helper grows a buffer and interns a copy of it: three times
+/// the size at the peak). Small results are made as the helper makes them
+/// (interned, numbers as Lua 5.4 writes them, a unit of fuel per 64
+/// bytes). Anything else (`__concat`, errors) goes to the helper.
+fn checked_concat<'gc>(ctx: Context<'gc>, concat: Callback<'gc>) -> Callback<'gc> {
+    Callback::from_fn_with(&ctx, concat, |concat, ctx, exec, stack| {
+        concat_plain(*concat, ctx, exec, stack)
+    })
+}
+
+fn concat_plain<'gc>(
+    concat: Callback<'gc>,
+    ctx: Context<'gc>,
+    mut exec: Execution<'gc, '_>,
+    mut stack: piccolo::Stack<'gc, '_>,
+) -> Result<CallbackReturn<'gc>, Error<'gc>> {
+    let mut size: usize = 0;
+    for value in stack[..].iter() {
+        size = size.saturating_add(match value {
+            Value::String(s) => s.as_bytes().len(),
+            Value::Integer(_) | Value::Number(_) => NUMBER_TEXT,
+            _ => return concat.call(ctx, exec, stack),
+        });
+    }
+    if size > LARGE_CONCAT {
+        match room_for(ctx, &mut exec, size) {
+            Room::Fits => {}
+            Room::AfterCollection => {
+                let again = Callback::from_fn_with(&ctx, concat, |concat, ctx, exec, stack| {
+                    retrying(|| concat_plain(*concat, ctx, exec, stack))
+                });
+                return Ok(CallbackReturn::Call { function: again.into(), then: None });
+            }
+            Room::Exceeded => {
+                return Err(Value::String(ctx.intern(memory_error().as_bytes())).into());
+            }
+        }
+    }
+    let mut bytes = Vec::with_capacity(size);
+    for value in stack[..].iter() {
+        match *value {
+            Value::String(s) => bytes.extend_from_slice(s.as_bytes()),
+            Value::Integer(i) => {
+                let _ = write!(bytes, "{i}");
+            }
+            Value::Number(n) => {
+                bytes.extend_from_slice(super::format::number_to_lua_string(n).as_bytes())
+            }
+            _ => {}
+        }
+    }
+    exec.fuel().consume((bytes.len() / 64).min(1 << 20) as i32);
+    let text = if bytes.len() <= LARGE_CONCAT {
+        ctx.intern(&bytes)
+    } else {
+        piccolo::String::from_buffer(&ctx, bytes.into_boxed_slice())
+    };
+    stack.replace(ctx, text);
+    Ok(CallbackReturn::Return)
+}
+
+/* ---------- capped output ---------- */
+
+/// The output as scripts write to it: with a limit, a run's bytes past it
+/// are dropped and [`OUTPUT_CUT_NOTE`] is written once in their place.
+struct CappedOutput {
+    inner: Output,
+    limit: Option<usize>,
+    /// Bytes written in this run.
+    written: usize,
+    /// Whether this run's output was cut.
+    cut: bool,
+    /// Whether the last byte written ended a line (or nothing was written).
+    at_line_start: bool,
+}
+
+impl CappedOutput {
+    fn new(inner: Output, limit: Option<usize>) -> CappedOutput {
+        CappedOutput { inner, limit, written: 0, cut: false, at_line_start: true }
+    }
+
+    /// A new run: its output counts from zero.
+    fn restart(&mut self) {
+        self.written = 0;
+        self.cut = false;
+        self.at_line_start = true;
+    }
+}
+
+impl Write for CappedOutput {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(limit) = self.limit else { return inner.write(buf) };
+        if self.cut || buf.is_empty() {
+            return Ok(buf.len());
+        }
+        let room = limit.saturating_sub(self.written);
+        let kept = &buf[..buf.len().min(room)];
+        inner.write_all(kept)?;
+        self.written += kept.len();
+        if let Some(&last) = kept.last() {
+            self.at_line_start = last == b'\n';
+        }
+        if kept.len() < buf.len() {
+            self.cut = true;
+            if !self.at_line_start {
+                inner.write_all(b"\n")?;
+            }
+            inner.write_all(OUTPUT_CUT_NOTE.as_bytes())?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).flush()
     }
 }
 
@@ -357,6 +670,130 @@ mod tests {
         assert!(error.message.contains("memory limit exceeded"), "{error}");
         lua.exec("after", b"print('still here')", &[]).unwrap();
         assert_eq!(printed(&out), "still here\n");
+    }
+
+    /// A runtime with a 64 MiB memory budget.
+    fn small() -> (Runtime, Arc<Mutex<Vec<u8>>>) {
+        runtime(Budget { memory_bytes: 64 << 20, ..Budget::default() })
+    }
+
+    /// Runs `script`, expecting the memory error, quickly and without the
+    /// heap ever holding much more than the budget.
+    fn refused(lua: &mut Runtime, script: &str) {
+        let started = Instant::now();
+        let error = lua.exec("hog.lua", script.as_bytes(), &[]).unwrap_err();
+        assert_eq!(error.message, "memory limit exceeded (64 MiB)", "{script}");
+        assert!(started.elapsed() < Duration::from_secs(2), "{script}: {:?}", started.elapsed());
+        assert!(lua.heap_peak < 80 << 20, "{script}: the heap reached {} bytes", lua.heap_peak);
+    }
+
+    #[test]
+    fn library_calls_check_their_result_against_the_memory_budget_first() {
+        let (mut lua, out) = small();
+        for script in [
+            "x = string.rep('x', 2^31 - 1)",
+            "x = ('ab'):rep(1e8, ',')",
+            "local big = string.rep('y', 1000000) x = ('x'):rep(4000):gsub('x', big)",
+            "local big = string.rep('y', 1000000) x = ('x'):rep(4000):gsub('x', {x = big})",
+            "local big = string.rep('y', 1000000) \
+             x = ('x'):rep(4000):gsub('x', function() return big end)",
+            "local s = ('y'):rep(1000000) x = ('x'):rep(100):gsub('x', '%0' .. s)",
+            "local s = 'x' while true do s = s .. s end",
+            "local s = ('x'):rep(1e6) local t = {} for i = 1, 200 do t[i] = s end \
+             x = table.concat(t)",
+            "local s = ('x'):rep(1e6) x = string.format(('%s'):rep(100), \
+             table.unpack((function() local t = {} for i = 1, 100 do t[i] = s end return t end)()))",
+            "local s = ('x'):rep(30e6) x = s:upper() .. s:lower()",
+        ] {
+            refused(&mut lua, script);
+        }
+        // The state goes on; the error can be caught.
+        let script = "print(pcall(string.rep, 'x', 2^30)) print(#('x'):rep(1000, ','))";
+        lua.exec("after.lua", script.as_bytes(), &[]).unwrap();
+        assert_eq!(printed(&out), "false\tmemory limit exceeded (64 MiB)\n1999\n");
+    }
+
+    #[test]
+    fn garbage_does_not_count_against_a_large_result() {
+        // 40 MiB strings dropped one after another: each fits once the last
+        // is collected, which the runtime does when a call asks for it.
+        let (mut lua, out) = small();
+        let script = "local n = 0 for i = 1, 10 do local s = ('x'):rep(40e6) n = n + #s end \
+                      for i = 1, 5 do local s = ('x'):rep(10e6) .. ('y'):rep(10e6) \
+                      s = s .. s n = n + #s end \
+                      for i = 1, 5 do local s = ('x'):rep(1e5):gsub('x', 'yy'):rep(200) n = n + #s end \
+                      print(n)";
+        lua.exec("churn.lua", script.as_bytes(), &[]).unwrap();
+        assert_eq!(printed(&out), "800000000\n");
+    }
+
+    #[test]
+    fn gsub_counts_its_result_as_it_grows_and_charges_what_it_adds() {
+        // Within the budget, the result is right and its buffer is counted
+        // while it grows (the heap's peak shows it).
+        let (mut lua, out) = small();
+        let script = "local big = ('y'):rep(1e5) local r, n = ('x'):rep(300):gsub('x', big) \
+                      print(#r, n, r == big:rep(300))";
+        lua.exec("gsub.lua", script.as_bytes(), &[]).unwrap();
+        assert_eq!(printed(&out), "30000000\t300\ttrue\n");
+        assert!(lua.heap_peak >= 30_000_000, "{}", lua.heap_peak);
+        // Fuel follows the bytes added, not the bytes matched: 30 MB of
+        // replacement text costs about a million instructions.
+        let budget = Budget { instructions: 500_000, ..Budget::default() };
+        lua.set_budget(budget);
+        let error = lua.exec("gsub.lua", script.as_bytes(), &[]).unwrap_err();
+        assert!(error.message.contains("instruction budget exceeded"), "{error}");
+    }
+
+    #[test]
+    fn what_a_run_prints_is_capped() {
+        let (mut lua, out) = runtime(Budget::default());
+        let script = "local s = ('z'):rep(1e6 - 1) for i = 1, 40 do print(s) end \
+                      io.write('more') done = true";
+        lua.exec("print.lua", script.as_bytes(), &[]).unwrap();
+        let text = printed(&out);
+        assert_eq!(text.len(), PRINT_LIMIT + OUTPUT_CUT_NOTE.len() + 1, "ends a line first");
+        assert!(text.ends_with(&format!("z\n{OUTPUT_CUT_NOTE}")));
+        assert_eq!(text.matches("output cut").count(), 1);
+        // The run went on; the next one prints afresh.
+        lua.exec("after.lua", b"print(done)", &[]).unwrap();
+        assert_eq!(printed(&out), "true\n");
+        // `print` converts and writes argument by argument, as Lua does.
+        let script = "local t = setmetatable({}, {__tostring = function() io.write('<') return 'T' end}) \
+                      print(1, t, 2.0)";
+        lua.exec("order.lua", script.as_bytes(), &[]).unwrap();
+        assert_eq!(printed(&out), "1<\tT\t2.0\n");
+    }
+
+    #[test]
+    fn error_objects_are_reported_as_the_lua_program_does() {
+        let (mut lua, _) = runtime(Budget::default());
+        let cases = [
+            ("error(setmetatable({}, {__tostring = function() return 'custom!' end}))", "custom!"),
+            ("error({})", "(error object is a table value)"),
+            ("error(nil)", "(error object is a nil value)"),
+            ("error(true)", "(error object is a boolean value)"),
+            ("error(42)", "42"),
+            ("error(2.0)", "2.0"),
+            (
+                "error(setmetatable({}, {__tostring = function() return 5 end}))",
+                "(error object is a table value)",
+            ),
+            (
+                "error(setmetatable({}, {__tostring = function() error('inner') end}))",
+                "e.lua:1: inner",
+            ),
+        ];
+        for (script, want) in cases {
+            let error = lua.exec("e.lua", script.as_bytes(), &[]).unwrap_err();
+            assert_eq!(error.message, want, "{script}");
+        }
+        // A `__tostring` that never ends meets the budget.
+        lua.set_budget(Budget { instructions: 1_000_000, ..Budget::default() });
+        let script = "error(setmetatable({}, {__tostring = function() while true do end end}))";
+        let error = lua.exec("e.lua", script.as_bytes(), &[]).unwrap_err();
+        assert!(error.message.contains("instruction budget exceeded"), "{error}");
+        assert_eq!(lua.stopped_after(), None, "the run itself ended in its error");
     }
 
     #[test]

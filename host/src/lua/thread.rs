@@ -368,6 +368,8 @@ fn lua_main(
             }
             LuaInstruction::Call { function, args, reply } => {
                 let result = runtime.call_json(&function, &args);
+                // What it printed is no command's output.
+                take_printed();
                 let _ = reply.send(noted(result, recover(&mut runtime, &mut journal)));
             }
             LuaInstruction::Reset { reply } => {

@@ -8,10 +8,10 @@ use piccolo::{
     SequencePoll, Stack, Table, Value,
 };
 
-use super::args::{Args, CallResult, Failure, library, library_with, metafield};
+use super::args::{Args, Body, CallResult, Failure, library, library_with, metafield};
 use super::located;
 use crate::lua::format::{Number, number_to_lua_string, str_to_number};
-use crate::lua::runtime::Output;
+use crate::lua::runtime::{self, Output, Room};
 
 pub fn load_base(ctx: Context<'_>, output: Output, warnings: Warnings) {
     set(ctx, ctx.globals(), "print", print(ctx, output));
@@ -105,20 +105,21 @@ fn tostring<'gc>(
 fn print(ctx: Context<'_>, output: Output) -> Callback<'_> {
     Callback::from_fn(&ctx, move |ctx, _, mut stack| {
         let values: Vec<Value> = stack.drain(..).collect();
-        let sequence = PrintSequence { values, next: 0, line: Vec::new(), output: output.clone() };
+        let sequence = PrintSequence { values, next: 0, output: output.clone() };
         Ok(CallbackReturn::Sequence(BoxSequence::new(&ctx, sequence)))
     })
 }
 
-/// `print`: converts each value (calling `__tostring` where present), then
-/// writes the line at once.
+/// `print`, as Lua 5.4's: converts each value in turn (calling `__tostring`
+/// where present) and writes it, after a tab from the second on, then
+/// writes the newline. Nothing is gathered first: a line of many large
+/// strings costs no copy of them, and the output's cap (`PRINT_LIMIT` in
+/// `lua/runtime.rs`) drops what passes it.
 #[derive(Collect)]
 #[collect(no_drop)]
 struct PrintSequence<'gc> {
     values: Vec<Value<'gc>>,
     next: usize,
-    #[collect(require_static)]
-    line: Vec<u8>,
     #[collect(require_static)]
     output: Output,
 }
@@ -130,29 +131,35 @@ impl<'gc> Sequence<'gc> for PrintSequence<'gc> {
         _: Execution<'gc, '_>,
         mut stack: Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Error<'gc>> {
+        let output = self.output.clone();
+        let mut out = output.lock().unwrap_or_else(|e| e.into_inner());
         // Coming back from a `__tostring` call: its result is on the stack.
         if self.next > 0 && tostring_method(ctx, self.values[self.next - 1]).is_some() {
-            match stack.get(0) {
-                Value::String(s) => self.line.extend_from_slice(s.as_bytes()),
-                _ => return Err(message(ctx, "'__tostring' must return a string")),
+            let Value::String(text) = stack.get(0) else {
+                return Err(message(ctx, "'__tostring' must return a string"));
+            };
+            if self.next > 1 {
+                let _ = out.write_all(b"\t");
             }
+            let _ = out.write_all(text.as_bytes());
         }
         stack.clear();
         while self.next < self.values.len() {
             let value = self.values[self.next];
-            if self.next > 0 {
-                self.line.push(b'\t');
-            }
             self.next += 1;
             if let Some(method) = tostring_method(ctx, value) {
                 stack.push_back(value);
                 return Ok(SequencePoll::Call { function: method, is_tail: false });
             }
-            self.line.extend_from_slice(&to_lua_string(ctx, value));
+            if self.next > 1 {
+                let _ = out.write_all(b"\t");
+            }
+            let _ = match value {
+                Value::String(text) => out.write_all(text.as_bytes()),
+                _ => out.write_all(&to_lua_string(ctx, value)),
+            };
         }
-        self.line.push(b'\n');
-        let mut out = self.output.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = out.write_all(&self.line);
+        let _ = out.write_all(b"\n");
         let _ = out.flush();
         Ok(SequencePoll::Return)
     }
@@ -410,12 +417,84 @@ pub fn to_lua_string<'gc>(_ctx: Context<'gc>, value: Value<'gc>) -> Vec<u8> {
     }
 }
 
-/// The text of an error that escaped to the host.
+/// The text of an error that escaped to the host, as Lua's standalone
+/// interpreter shows it: a string or a number as it is, any other value as
+/// `(error object is a T value)`. (A `__tostring` metamethod, which the
+/// interpreter calls first, needs the VM: the runtime runs it before
+/// falling back to this.)
 pub fn error_text<'gc>(ctx: Context<'gc>, error: &Error<'gc>) -> String {
     match error {
-        Error::Lua(value) => String::from_utf8_lossy(&to_lua_string(ctx, value.0)).into_owned(),
+        Error::Lua(value) => match value.0 {
+            Value::String(_) | Value::Integer(_) | Value::Number(_) => {
+                String::from_utf8_lossy(&to_lua_string(ctx, value.0)).into_owned()
+            }
+            other => format!("(error object is a {} value)", other.type_name()),
+        },
         Error::Runtime(error) => error.to_string(),
     }
+}
+
+/* ---------- the memory budget in library functions ---------- */
+
+/// Whether a result of `bytes` bytes that a library function is about to
+/// build fits in the memory budget (`runtime::room_for`): `Ok(true)`, build
+/// it; `Ok(false)`, the VM stops for a collection and the function must
+/// return [`call_again`] (or pause, for a step loop) without having
+/// changed anything; `Err`, the limit is exceeded.
+#[inline]
+pub(super) fn room<'gc>(
+    ctx: Context<'gc>,
+    exec: &mut Execution<'gc, '_>,
+    bytes: usize,
+) -> Result<bool, Failure> {
+    match runtime::room_for(ctx, exec, bytes) {
+        Room::Fits => Ok(true),
+        Room::AfterCollection => Ok(false),
+        Room::Exceeded => Err(memory_failure()),
+    }
+}
+
+/// [`room`] for a step loop ([`super::args::Step`]), which pauses
+/// (`SequencePoll::Pending`) on `Ok(false)` and asks again when resumed:
+/// `again` remembers that it was refused once, so that a result that still
+/// does not fit after the collection is an error.
+pub(super) fn room_in_step<'gc>(
+    ctx: Context<'gc>,
+    exec: &mut Execution<'gc, '_>,
+    bytes: usize,
+    again: &mut bool,
+) -> Result<bool, Failure> {
+    let answer = if std::mem::take(again) {
+        runtime::retrying(|| runtime::room_for(ctx, exec, bytes))
+    } else {
+        runtime::room_for(ctx, exec, bytes)
+    };
+    match answer {
+        Room::Fits => Ok(true),
+        Room::AfterCollection => {
+            *again = true;
+            Ok(false)
+        }
+        Room::Exceeded => Err(memory_failure()),
+    }
+}
+
+/// The error of a library call whose result would pass the memory budget:
+/// the runtime's own message, without a position (as Lua's "not enough
+/// memory").
+pub(super) fn memory_failure() -> Failure {
+    Failure::plain(runtime::memory_error())
+}
+
+/// What a library function returns when [`room`] asked for a collection:
+/// a call of `body` with the same arguments (the stack must be as the
+/// function received it), made once the runtime has collected; a result
+/// that still does not fit is then an error.
+pub(super) fn call_again<'gc>(ctx: Context<'gc>, body: Body) -> CallResult<'gc> {
+    let again = Callback::from_fn(&ctx, move |ctx, mut exec, stack| {
+        runtime::retrying(|| body(ctx, &mut exec, stack)).map_err(|f| f.raise(ctx, &exec))
+    });
+    Ok(CallbackReturn::Call { function: again.into(), then: None })
 }
 
 #[cfg(test)]

@@ -9,6 +9,12 @@
 //! and charges fuel for work proportional to string sizes. `gsub` with a
 //! function or an `__index` table, and `format` with `__tostring`, call Lua
 //! through a [`Step`] loop that resumes after each call.
+//!
+//! A function whose result may be large checks its size against the
+//! memory budget before building it ([`room`]): `rep`, `format`, `char`,
+//! `sub`, `lower`, `upper`, `reverse`, the values of `byte`, and `gsub`
+//! each time its result grows (the result is counted as the state's
+//! memory while it is built).
 
 mod pack;
 
@@ -26,8 +32,10 @@ use super::args::{
     Args, Body, CallResult, Failure, MAX_RESULTS, MAX_STRING_SIZE, Step, bytes_cost, charge,
     charge_bytes, library, library_with, metafield, new_string, slice_string, start, type_name,
 };
+use super::base::{call_again, room, room_in_step};
 use crate::lua::format::{self, FormatArg, FormatError, number_to_lua_string};
 use crate::lua::pattern::{self, Capture, Match, PatternError};
+use crate::lua::runtime;
 
 /// Adds the functions to the `string` table piccolo created.
 pub fn load_string(ctx: Context<'_>) {
@@ -144,6 +152,9 @@ fn sub<'gc>(
     } else if first == 1 && last == bytes.len() {
         s
     } else {
+        if !room(ctx, exec, last - first + 1)? {
+            return call_again(ctx, sub);
+        }
         charge_bytes(exec, last - first + 1);
         slice_string(ctx, &bytes[first - 1..last])
     };
@@ -156,7 +167,7 @@ fn lower<'gc>(
     exec: &mut Execution<'gc, '_>,
     stack: Stack<'gc, '_>,
 ) -> CallResult<'gc> {
-    map_bytes(ctx, exec, stack, "lower", |bytes| bytes.to_ascii_lowercase())
+    map_bytes(ctx, exec, stack, ("lower", lower), |bytes| bytes.to_ascii_lowercase())
 }
 
 fn upper<'gc>(
@@ -164,7 +175,7 @@ fn upper<'gc>(
     exec: &mut Execution<'gc, '_>,
     stack: Stack<'gc, '_>,
 ) -> CallResult<'gc> {
-    map_bytes(ctx, exec, stack, "upper", |bytes| bytes.to_ascii_uppercase())
+    map_bytes(ctx, exec, stack, ("upper", upper), |bytes| bytes.to_ascii_uppercase())
 }
 
 fn reverse<'gc>(
@@ -172,7 +183,7 @@ fn reverse<'gc>(
     exec: &mut Execution<'gc, '_>,
     stack: Stack<'gc, '_>,
 ) -> CallResult<'gc> {
-    map_bytes(ctx, exec, stack, "reverse", |bytes| bytes.iter().rev().copied().collect())
+    map_bytes(ctx, exec, stack, ("reverse", reverse), |bytes| bytes.iter().rev().copied().collect())
 }
 
 /// A function of the bytes of its string argument (case is changed for
@@ -181,10 +192,13 @@ fn map_bytes<'gc>(
     ctx: Context<'gc>,
     exec: &mut Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
-    name: &'static str,
+    (name, body): (&'static str, Body),
     f: fn(&[u8]) -> Vec<u8>,
 ) -> CallResult<'gc> {
     let s = Args::new(ctx, &stack[..], name).string(0)?;
+    if !room(ctx, exec, s.as_bytes().len())? {
+        return call_again(ctx, body);
+    }
     charge_bytes(exec, s.as_bytes().len());
     stack.replace(ctx, new_string(ctx, f(s.as_bytes())));
     Ok(CallbackReturn::Return)
@@ -203,14 +217,18 @@ fn byte<'gc>(
     let i = args.opt_integer(1)?.unwrap_or(1);
     let first = start_position(i, s.len());
     let last = end_position(args.opt_integer(2)?.unwrap_or(i), s.len());
-    stack.clear();
     if first > last {
+        stack.clear();
         return Ok(CallbackReturn::Return);
     }
     let count = last - first + 1;
     if count >= MAX_RESULTS {
         return Err(Failure::new("stack overflow (string slice too long)"));
     }
+    if !room(ctx, exec, count * size_of::<Value>())? {
+        return call_again(ctx, byte);
+    }
+    stack.clear();
     charge(exec, count);
     stack.extend(s[first - 1..last].iter().map(|&b| Value::Integer(i64::from(b))));
     Ok(CallbackReturn::Return)
@@ -223,6 +241,9 @@ fn char<'gc>(
     mut stack: Stack<'gc, '_>,
 ) -> CallResult<'gc> {
     let args = Args::new(ctx, &stack[..], "char");
+    if !room(ctx, exec, args.len())? {
+        return call_again(ctx, char);
+    }
     let mut bytes = Vec::with_capacity(args.len());
     for i in 0..args.len() {
         let code = args.integer(i)?;
@@ -243,28 +264,55 @@ fn rep<'gc>(
     let s = args.string(0)?.as_bytes();
     let n = args.integer(1)?;
     let sep = args.opt_string(2)?.map_or(&[][..], |sep| sep.as_bytes());
-    let result = repeat(s, n, sep)?;
+    let size = repeat_size(s, n, sep)?;
+    if !room(ctx, exec, size)? {
+        return call_again(ctx, rep);
+    }
+    let result = repeat_to(s, sep, size);
     charge_bytes(exec, result.len());
     stack.replace(ctx, new_string(ctx, result));
     Ok(CallbackReturn::Return)
 }
 
-/// The bytes of `string.rep`, refusing results over [`MAX_STRING_SIZE`] as Lua does.
-fn repeat(s: &[u8], n: i64, sep: &[u8]) -> Result<Vec<u8>, Failure> {
-    let Ok(n @ 1..) = usize::try_from(n) else { return Ok(Vec::new()) };
+/// The length of `string.rep(s, n, sep)`, refusing results over
+/// [`MAX_STRING_SIZE`] as Lua does.
+fn repeat_size(s: &[u8], n: i64, sep: &[u8]) -> Result<usize, Failure> {
+    let Ok(n @ 1..) = usize::try_from(n) else { return Ok(0) };
     let unit = s.len() + sep.len();
     if unit == 0 {
-        return Ok(Vec::new());
+        return Ok(0);
     }
     if unit > MAX_STRING_SIZE / n {
         return Err(Failure::new("resulting string too large"));
     }
-    if sep.is_empty() {
-        return Ok(s.repeat(n));
+    Ok(unit * n - sep.len())
+}
+
+/// The bytes of `string.rep`.
+#[cfg(test)]
+fn repeat(s: &[u8], n: i64, sep: &[u8]) -> Result<Vec<u8>, Failure> {
+    Ok(repeat_to(s, sep, repeat_size(s, n, sep)?))
+}
+
+/// `s`, then `sep s` until `size` bytes ([`repeat_size`]), in one
+/// allocation of that size (the buffer becomes the Lua string as it is).
+fn repeat_to(s: &[u8], sep: &[u8], size: usize) -> Vec<u8> {
+    let mut result = Vec::with_capacity(size);
+    if size == 0 {
+        return result;
     }
-    let mut result = [s, sep].concat().repeat(n - 1);
+    // `s`, then `sep s` over and over: the part after the first `s` is
+    // whole units, so it doubles by copying itself.
     result.extend_from_slice(s);
-    Ok(result)
+    if result.len() < size {
+        result.extend_from_slice(sep);
+        result.extend_from_slice(s);
+    }
+    while result.len() < size {
+        let copy = (result.len() - s.len()).min(size - result.len());
+        result.extend_from_within(s.len()..s.len() + copy);
+    }
+    result
 }
 
 /* ---------- format ---------- */
@@ -284,6 +332,9 @@ fn format<'gc>(
         .filter(|&i| values.get(i).is_some_and(|&v| !metafield(ctx, v, "__tostring").is_nil()))
         .collect();
     if todo.is_empty() {
+        if !room(ctx, exec, format_size(fmt.as_bytes(), values, &[]))? {
+            return call_again(ctx, format);
+        }
         let result = render(ctx, fmt, values, &[])?;
         charge(exec, bytes_cost(result.len()) + values.len());
         stack.replace(ctx, new_string(ctx, result));
@@ -292,7 +343,35 @@ fn format<'gc>(
     todo.reverse();
     let values = values.to_vec();
     let texts = vec![None; values.len()];
-    start(Format { fmt, values, texts, todo, waiting: None }, ctx, exec, stack)
+    start(Format { fmt, values, texts, todo, waiting: None, again: false }, ctx, exec, stack)
+}
+
+/// Most bytes one format item gives beyond the string it converts: a
+/// width and a precision of two digits each (`%99.99f` of `1e308` is 410
+/// bytes), `table: 0x...`, the quotes and escapes of `%q`.
+const FORMAT_ITEM: usize = 512;
+
+/// At least the length of `string.format(fmt, ...)`: the format, each
+/// argument's item, and the strings converted (four times over if `%q`,
+/// which may escape every byte as `\ddd`, is in the format; the format is
+/// searched for it only when that could matter).
+fn format_size(fmt: &[u8], values: &[Value<'_>], texts: &[Option<LuaString<'_>>]) -> usize {
+    let strings: usize = values
+        .iter()
+        .enumerate()
+        .map(|(i, value)| match (value, texts.get(i).copied().flatten()) {
+            (_, Some(text)) => text.as_bytes().len(),
+            (Value::String(s), None) => s.as_bytes().len(),
+            _ => 0,
+        })
+        .sum();
+    let items = fmt.len().saturating_add(values.len().saturating_mul(FORMAT_ITEM));
+    let most = items.saturating_add(strings.saturating_mul(4));
+    if most <= runtime::UNCHECKED_RESULT || memchr::memmem::find(fmt, b"%q").is_some() {
+        most
+    } else {
+        items.saturating_add(strings)
+    }
 }
 
 /// Formats `values` with `fmt`; `texts` holds `__tostring` results by index.
@@ -336,6 +415,9 @@ struct Format<'gc> {
     /// The argument whose `__tostring` is running.
     #[collect(require_static)]
     waiting: Option<usize>,
+    /// Whether the result's size was refused once, before a collection.
+    #[collect(require_static)]
+    again: bool,
 }
 
 impl<'gc> Step<'gc> for Format<'gc> {
@@ -369,6 +451,10 @@ impl<'gc> Step<'gc> for Format<'gc> {
             self.waiting = Some(i);
             stack.extend(call.args);
             return Ok(SequencePoll::Call { function: call.function, is_tail: false });
+        }
+        let size = format_size(self.fmt.as_bytes(), &self.values, &self.texts);
+        if !room_in_step(ctx, exec, size, &mut self.again)? {
+            return Ok(SequencePoll::Pending);
         }
         let result = render(ctx, self.fmt, &self.values, &self.texts)?;
         charge(exec, bytes_cost(result.len()) + self.values.len());
@@ -542,11 +628,16 @@ fn gsub<'gc>(
         Some(b'^') => (true, 1),
         _ => (false, 0),
     };
+    let references = match replacement {
+        Replacement::Text(text) => text.as_bytes().iter().filter(|&&b| b == b'%').count(),
+        _ => 0,
+    };
     let state = Gsub {
         subject,
         pattern,
         pattern_start,
         replacement,
+        references,
         anchored,
         max,
         count: 0,
@@ -554,7 +645,8 @@ fn gsub<'gc>(
         last_match: None,
         done: false,
         changed: false,
-        out: Vec::new(),
+        out: Built::new(),
+        again: false,
         pending: None,
     };
     start(state, ctx, exec, stack)
@@ -579,6 +671,9 @@ struct Gsub<'gc> {
     #[collect(require_static)]
     pattern_start: usize,
     replacement: Replacement<'gc>,
+    /// `%` signs in a replacement string: each may bring in a whole match.
+    #[collect(require_static)]
+    references: usize,
     #[collect(require_static)]
     anchored: bool,
     /// Most replacements to make.
@@ -598,10 +693,23 @@ struct Gsub<'gc> {
     #[collect(require_static)]
     changed: bool,
     #[collect(require_static)]
-    out: Vec<u8>,
-    /// The match whose replacement a function or `__index` call computes.
+    out: Built,
+    /// Whether the memory budget refused to grow `out` once, before a collection.
+    #[collect(require_static)]
+    again: bool,
+    /// The match whose replacement a function or `__index` call computes
+    /// (its result on the stack when the step resumes).
     #[collect(require_static)]
     pending: Option<Range<usize>>,
+}
+
+/// What one turn of the `gsub` loop asks of its step.
+enum Turn<'gc> {
+    Next,
+    /// Call this function (its arguments pushed) for the replacement.
+    Call(Function<'gc>),
+    /// Pause for a collection before the result may grow ([`room_in_step`]).
+    Wait,
 }
 
 impl<'gc> Step<'gc> for Gsub<'gc> {
@@ -611,53 +719,99 @@ impl<'gc> Step<'gc> for Gsub<'gc> {
         exec: &mut Execution<'gc, '_>,
         stack: &mut Stack<'gc, '_>,
     ) -> Result<SequencePoll<'gc>, Failure> {
-        if let Some(range) = self.pending.take() {
-            self.add_value(stack.get(0), range)?;
+        if let Some(range) = self.pending.clone() {
+            let value = stack.get(0);
+            if !self.grow(ctx, exec, value_size(value, &range))? {
+                return Ok(SequencePoll::Pending);
+            }
+            self.pending = None;
+            self.add_value(exec, value, range)?;
         }
         stack.clear();
         while !self.done && self.count < self.max {
-            if let Some(function) = self.advance(ctx, exec, stack)? {
-                return Ok(SequencePoll::Call { function, is_tail: false });
+            match self.advance(ctx, exec, stack)? {
+                Turn::Next => {}
+                Turn::Call(function) => return Ok(SequencePoll::Call { function, is_tail: false }),
+                Turn::Wait => return Ok(SequencePoll::Pending),
             }
             if !exec.fuel().should_continue() {
                 return Ok(SequencePoll::Pending);
             }
+        }
+        if self.changed && !self.grow(ctx, exec, self.subject.as_bytes().len() - self.pos)? {
+            return Ok(SequencePoll::Pending);
         }
         self.finish(ctx, exec, stack);
         Ok(SequencePoll::Return)
     }
 }
 
+/// Most bytes a replacement value adds (numbers as text at most 24 bytes).
+fn value_size(value: Value<'_>, matched: &Range<usize>) -> usize {
+    match value {
+        Value::Nil | Value::Boolean(false) => matched.len(),
+        Value::String(s) => s.as_bytes().len(),
+        Value::Integer(_) | Value::Number(_) => 24,
+        _ => 0,
+    }
+}
+
 impl<'gc> Gsub<'gc> {
+    /// Room in `out` for `more` bytes, within the memory budget.
+    #[inline]
+    fn grow(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: &mut Execution<'gc, '_>,
+        more: usize,
+    ) -> Result<bool, Failure> {
+        let bytes = &self.out.bytes;
+        if bytes.len().saturating_add(more) <= bytes.capacity() {
+            return Ok(true);
+        }
+        self.out.reserve(ctx, exec, more, &mut self.again)
+    }
+
     /// One turn of Lua's loop: replace a match at `pos`, or copy one byte.
-    /// Returns the function to call (its arguments pushed) when a Lua
-    /// call must compute the replacement.
+    /// Nothing changes before the result has room for what the turn adds.
     fn advance(
         &mut self,
         ctx: Context<'gc>,
         exec: &mut Execution<'gc, '_>,
         stack: &mut Stack<'gc, '_>,
-    ) -> Result<Option<Function<'gc>>, Failure> {
+    ) -> Result<Turn<'gc>, Failure> {
         let subject = self.subject.as_bytes();
         let pattern = self.pattern.as_bytes().get(self.pattern_start..).unwrap_or_default();
         let found = pattern::match_here(subject, pattern, self.pos)?;
-        self.done = self.anchored;
         let Some(m) = found.filter(|m| Some(m.range.end) != self.last_match) else {
             match subject.get(self.pos) {
                 Some(&b) => {
-                    self.out.push(b);
+                    if !self.grow(ctx, exec, 1)? {
+                        return Ok(Turn::Wait);
+                    }
+                    self.out.bytes.push(b);
                     self.pos += 1;
                 }
                 None => self.done = true,
             }
+            self.done |= self.anchored;
             charge(exec, 1);
-            return Ok(None);
+            return Ok(Turn::Next);
         };
+        if let Replacement::Text(text) = self.replacement {
+            // Each `%` reference brings in at most the match or a position.
+            let each = m.range.len().max(20);
+            let most = text.as_bytes().len().saturating_add(self.references.saturating_mul(each));
+            if !self.grow(ctx, exec, most)? {
+                return Ok(Turn::Wait);
+            }
+        }
+        self.done = self.anchored;
         charge_bytes(exec, m.range.len());
         self.count += 1;
         self.pos = m.range.end;
         self.last_match = Some(m.range.end);
-        self.replace(ctx, &m, stack)
+        self.replace(ctx, exec, &m, stack)
     }
 
     /// Adds the replacement of `m`, or pushes the arguments of the call
@@ -665,26 +819,35 @@ impl<'gc> Gsub<'gc> {
     fn replace(
         &mut self,
         ctx: Context<'gc>,
+        exec: &mut Execution<'gc, '_>,
         m: &Match,
         stack: &mut Stack<'gc, '_>,
-    ) -> Result<Option<Function<'gc>>, Failure> {
+    ) -> Result<Turn<'gc>, Failure> {
         let subject = self.subject.as_bytes();
         match self.replacement {
             Replacement::Text(text) => {
-                pattern::expand_replacement(text.as_bytes(), subject, m, &mut self.out)?;
+                let before = self.out.bytes.len();
+                pattern::expand_replacement(text.as_bytes(), subject, m, &mut self.out.bytes)?;
+                charge_bytes(exec, self.out.bytes.len() - before);
                 self.changed = true;
-                Ok(None)
+                Ok(Turn::Next)
             }
             Replacement::Table(table) => {
                 let key = capture_value(ctx, subject, m.capture(0)?);
                 match meta_ops::index(ctx, Value::Table(table), key) {
                     Ok(MetaResult::Value(value)) => {
-                        self.add_value(value, m.range.clone()).map(|()| None)
+                        if !self.grow(ctx, exec, value_size(value, &m.range))? {
+                            // Added when the step resumes, as a call's result.
+                            self.pending = Some(m.range.clone());
+                            stack.push_back(value);
+                            return Ok(Turn::Wait);
+                        }
+                        self.add_value(exec, value, m.range.clone()).map(|()| Turn::Next)
                     }
                     Ok(MetaResult::Call(call)) => {
                         self.pending = Some(m.range.clone());
                         stack.extend(call.args);
-                        Ok(Some(call.function))
+                        Ok(Turn::Call(call.function))
                     }
                     Err(error) => Err(Failure::new(error.to_string())),
                 }
@@ -692,28 +855,37 @@ impl<'gc> Gsub<'gc> {
             Replacement::Function(function) => {
                 self.pending = Some(m.range.clone());
                 push_captures(ctx, stack, subject, m.captures()?);
-                Ok(Some(function))
+                Ok(Turn::Call(function))
             }
         }
     }
 
     /// Lua's `add_value` for a table or function result: false or nil keeps
     /// the matched text; strings and numbers replace it.
-    fn add_value(&mut self, value: Value<'gc>, range: Range<usize>) -> Result<(), Failure> {
+    fn add_value(
+        &mut self,
+        exec: &mut Execution<'gc, '_>,
+        value: Value<'gc>,
+        range: Range<usize>,
+    ) -> Result<(), Failure> {
+        let out = &mut self.out.bytes;
+        let before = out.len();
         match value {
             Value::Nil | Value::Boolean(false) => {
                 let matched = self.subject.as_bytes().get(range).unwrap_or_default();
-                self.out.extend_from_slice(matched);
+                out.extend_from_slice(matched);
+                charge_bytes(exec, out.len() - before);
                 return Ok(());
             }
-            Value::String(s) => self.out.extend_from_slice(s.as_bytes()),
-            Value::Integer(n) => self.out.extend_from_slice(n.to_string().as_bytes()),
-            Value::Number(x) => self.out.extend_from_slice(number_to_lua_string(x).as_bytes()),
+            Value::String(s) => out.extend_from_slice(s.as_bytes()),
+            Value::Integer(n) => out.extend_from_slice(n.to_string().as_bytes()),
+            Value::Number(x) => out.extend_from_slice(number_to_lua_string(x).as_bytes()),
             other => {
                 let kind = other.type_name();
                 return Err(Failure::new(format!("invalid replacement value (a {kind})")));
             }
         }
+        charge_bytes(exec, out.len() - before);
         self.changed = true;
         Ok(())
     }
@@ -727,15 +899,88 @@ impl<'gc> Gsub<'gc> {
     ) {
         let result = if self.changed {
             let rest = self.subject.as_bytes().get(self.pos..).unwrap_or_default();
-            let mut out = std::mem::take(&mut self.out);
-            out.extend_from_slice(rest);
-            charge_bytes(exec, out.len());
-            Value::String(new_string(ctx, out))
+            self.out.bytes.extend_from_slice(rest);
+            charge_bytes(exec, rest.len());
+            Value::String(self.out.take_string(ctx))
         } else {
             // Lua returns argument 1, already converted to a string.
             Value::String(self.subject)
         };
         stack.extend([result, Value::Integer(self.count)]);
+    }
+}
+
+/// A result built a piece at a time (`gsub`'s). Past
+/// [`runtime::UNCHECKED_RESULT`] it is counted as memory of the Lua state
+/// while it grows (an external allocation in the arena's metrics, as
+/// piccolo counts its own buffers, so the budget's checks between slices
+/// see it too), and it grows only where the budget has room. Smaller, it
+/// grows as a `Vec` does, at no cost beyond that.
+struct Built {
+    bytes: Vec<u8>,
+    /// Bytes reported to `metrics` (the capacity when last grown, once
+    /// past the unchecked size).
+    counted: usize,
+    /// The state's metrics, from the first growth that is counted.
+    metrics: Option<gc_arena::metrics::Metrics>,
+}
+
+impl Built {
+    fn new() -> Built {
+        Built { bytes: Vec::new(), counted: 0, metrics: None }
+    }
+
+    /// Makes room for `more` bytes: doubling the capacity where the budget
+    /// allows, else as far as it allows. `Ok(false)`: the VM stops for a collection,
+    /// and the caller pauses and asks again ([`room_in_step`]).
+    #[inline(never)]
+    fn reserve<'gc>(
+        &mut self,
+        ctx: Context<'gc>,
+        exec: &mut Execution<'gc, '_>,
+        more: usize,
+        again: &mut bool,
+    ) -> Result<bool, Failure> {
+        let needed = self.bytes.len().saturating_add(more);
+        if needed <= self.bytes.capacity() {
+            return Ok(true);
+        }
+        let doubled = needed.max(self.bytes.capacity().saturating_mul(2)).max(64);
+        if doubled <= runtime::UNCHECKED_RESULT {
+            self.bytes.reserve_exact(doubled - self.bytes.len());
+            return Ok(true);
+        }
+        // Short of room to double, all the room there is: growing by what
+        // each piece needs would copy the buffer over and over.
+        let room = self.counted.saturating_add(runtime::room_left(ctx));
+        let target = doubled.min(room).max(needed);
+        if !room_in_step(ctx, exec, target - self.counted, again)? {
+            return Ok(false);
+        }
+        self.bytes.reserve_exact(target - self.bytes.len());
+        let capacity = self.bytes.capacity();
+        let metrics = self.metrics.get_or_insert_with(|| ctx.metrics().clone());
+        metrics.mark_external_allocation(capacity - self.counted);
+        self.counted = capacity;
+        Ok(true)
+    }
+
+    /// The bytes as a Lua string (which counts them itself from then on).
+    fn take_string<'gc>(&mut self, ctx: Context<'gc>) -> LuaString<'gc> {
+        self.uncount();
+        new_string(ctx, std::mem::take(&mut self.bytes))
+    }
+
+    fn uncount(&mut self) {
+        if let Some(metrics) = &self.metrics {
+            metrics.mark_external_deallocation(std::mem::take(&mut self.counted));
+        }
+    }
+}
+
+impl Drop for Built {
+    fn drop(&mut self) {
+        self.uncount();
     }
 }
 
@@ -763,6 +1008,19 @@ mod tests {
         }
         assert_eq!(end_position(i64::MIN, 5), 0);
         assert_eq!(end_position(i64::MAX, 5), 5);
+    }
+
+    #[test]
+    fn repeat_fills_exactly_its_size() {
+        for (s, sep) in [(&b"ab"[..], &b""[..]), (b"ab", b", "), (b"", b"-"), (b"x", b"yz")] {
+            for n in 0..40 {
+                let naive = vec![s; n].join(sep);
+                let built = repeat(s, n as i64, sep).map_err(|f| f.message().to_vec()).unwrap();
+                assert_eq!(built, naive, "{n}");
+                assert_eq!(built.capacity(), naive.len(), "one allocation of the size");
+                assert_eq!(repeat_size(s, n as i64, sep).ok(), Some(naive.len()));
+            }
+        }
     }
 
     #[test]

@@ -38,12 +38,17 @@ use super::args::{
     Args, Body, CallResult, Failure, MAX_RESULTS, MAX_STRING_SIZE, Step, charge, charge_bytes,
     library, new_string, start, type_name,
 };
+use super::base::{call_again, room};
 use super::caller_position;
 use super::compare::{Order, less_than};
 use crate::lua::format::number_to_lua_string;
 
 /// Fuel per element read or moved: about a table read and a write in the VM.
 const FUEL_PER_ELEMENT: u64 = 2;
+
+/// What `concat`'s buffer grows to as `Vec` grows it, before its growth
+/// is checked against the memory budget.
+const BUFFER_START: usize = 4096;
 
 /// Elements moved or compared between checks of the remaining fuel.
 const BATCH: usize = 1024;
@@ -220,19 +225,32 @@ fn concat<'gc>(
     let last = last.unwrap_or_else(|| table.length());
     let mut out = Vec::new();
     for i in first..=last {
+        let value = get(table, i);
+        // Before the buffer grows, the memory budget must have room for it.
+        let piece = match value {
+            Value::String(s) => s.as_bytes().len(),
+            _ => 24,
+        };
+        let needed = out.len().saturating_add(sep.as_bytes().len()).saturating_add(piece);
+        if needed > out.capacity() && needed > BUFFER_START {
+            if needed > MAX_STRING_SIZE {
+                // Lua would run out of memory first.
+                return Err(Failure::plain("not enough memory"));
+            }
+            let target = needed.max(out.capacity().saturating_mul(2)).min(MAX_STRING_SIZE);
+            if !room(ctx, exec, target)? {
+                return call_again(ctx, concat);
+            }
+            out.reserve_exact(target - out.len());
+        }
         if i > first {
             out.extend_from_slice(sep.as_bytes());
         }
-        let value = get(table, i);
         if !append_text(&mut out, value) {
             let kind = value.type_name();
             return Err(Failure::new(format!(
                 "invalid value ({kind}) at index {i} in table for 'concat'"
             )));
-        }
-        if out.len() > MAX_STRING_SIZE {
-            // Lua would run out of memory; the host's memory budget acts too late.
-            return Err(Failure::plain("not enough memory"));
         }
     }
     if first <= last {
@@ -267,8 +285,15 @@ fn unpack<'gc>(
             return Err(Failure::plain(format!("attempt to get length of a {kind} value")));
         }
     };
+    let Some(count) = unpack_count(first, last)? else {
+        stack.clear();
+        return Ok(CallbackReturn::Return);
+    };
+    // The values go on the stack: the memory budget must have room for them.
+    if !room(ctx, exec, usize::try_from(count).unwrap_or(usize::MAX) * size_of::<Value>())? {
+        return call_again(ctx, unpack);
+    }
     stack.clear();
-    let Some(count) = unpack_count(first, last)? else { return Ok(CallbackReturn::Return) };
     charge_elements(exec, count);
     match subject {
         Value::Table(table) => stack.extend((first..=last).map(|i| get(table, i))),
@@ -300,6 +325,9 @@ fn pack<'gc>(
     exec: &mut Execution<'gc, '_>,
     mut stack: Stack<'gc, '_>,
 ) -> CallResult<'gc> {
+    if !room(ctx, exec, stack.len() * size_of::<Value>())? {
+        return call_again(ctx, pack);
+    }
     let table = Table::new(&ctx);
     for (i, value) in stack[..].iter().enumerate() {
         set(ctx, table, i64::try_from(i).unwrap_or(i64::MAX).saturating_add(1), *value);
