@@ -316,6 +316,14 @@ fn run_script(args: &RunArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // A first line starting with '#' (`#!/usr/bin/env planhost`) is skipped,
+    // as `lua` and `loadfile` do; a comment in its place keeps line numbers.
+    let source = if source.starts_with(b"#") {
+        let end = source.iter().position(|&b| b == b'\n').unwrap_or(source.len());
+        [&b"--"[..], &source[end..]].concat()
+    } else {
+        source
+    };
     // The script's folder is its sandbox, as the plan directory is a plan's.
     let folder = match (&args.plan, args.file.parent()) {
         (Some(plan), _) => plan.clone(),

@@ -20,6 +20,12 @@ use piccolo::compiler::parser::*;
 
 use super::frontend::Str;
 
+/// Levels of nesting the rewrite adds to the rest of the block (the local
+/// statement, two calls and the function; `frontend::MAX_LEVELS` counts
+/// them): measured, a `<close>` local takes about four times the compiler
+/// stack of a suffix.
+pub const LEVELS: usize = 4;
+
 /// Names the rewrite uses; the runtime binds them (see `frontend::HELPERS`).
 pub struct Names {
     pub close: Str,

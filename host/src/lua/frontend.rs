@@ -12,10 +12,18 @@
 //!
 //! Each rewrite names the upstream piccolo fix it stands in for; drop it
 //! when a release with that fix is adopted.
+//!
+//! piccolo's parser and compiler recurse for every level of nesting, and
+//! its compiler once more for every suffix of a chain (`a.b.c()`) and every
+//! operator of an expression: a flat line can nest thousands of levels
+//! deep, and a stack overflow aborts the whole process. Before anything
+//! recurses, the front end refuses chunks that would nest too deeply
+//! ("chunk too complex", see `MAX_NESTING` and `MAX_LEVELS`).
 
 use std::rc::Rc;
 
 use piccolo::compiler::interning::BasicInterner;
+use piccolo::compiler::lexer::{Lexer, Token};
 use piccolo::compiler::parser::*;
 use piccolo::compiler::{self, CompiledPrototype, LineNumber, StringInterner};
 
@@ -61,6 +69,7 @@ pub fn compile(chunk: &str, source: &[u8]) -> Result<CompiledPrototype<Str>, Syn
     };
     let (source, attributes) =
         attributes::strip(source).map_err(|e| error(LineNumber(e.line), e.message))?;
+    check_nesting(&source).map_err(|(line, message)| error(line, message))?;
     let parsed = guarded(|| compiler::parse_chunk(&source[..], &mut interner))
         .map_err(|panic| error(LineNumber(0), panic))?
         .map_err(|e| error(e.line_number, e.kind.to_string()))?;
@@ -72,6 +81,8 @@ pub fn compile(chunk: &str, source: &[u8]) -> Result<CompiledPrototype<Str>, Syn
         );
         return Err(error(line, message));
     }
+    let mut levels = Levels { attributes: &attributes, line: LineNumber(0) };
+    levels.block(&parsed.block, CHUNK_LEVELS).map_err(|(line, message)| error(line, message))?;
     let mut rewriter = Rewriter {
         interner: &mut interner,
         varargs_shift: Vec::new(),
@@ -89,6 +100,472 @@ pub fn compile(chunk: &str, source: &[u8]) -> Result<CompiledPrototype<Str>, Syn
     guarded(|| compiler::compile_chunk(&wrapped, &mut interner))
         .map_err(|panic| error(LineNumber(0), panic))?
         .map_err(|e| error(e.line_number, e.kind.to_string()))
+}
+
+// How deep a chunk may nest. A stack overflow cannot be caught, so the
+// front end refuses a chunk before piccolo recurses through it:
+//
+// - piccolo's parser recurses for each nested function, block or bracket
+//   (per level, measured: up to 24 KB of stack in a debug build, where
+//   piccolo's generic parser is compiled unoptimised with planhost, and
+//   3.5 KB in release) and for each pending operator (4.3 KB and 0.6 KB),
+//   200 levels in all (its own "recursion limit reached"). `check_nesting`
+//   bounds the first kind on the tokens, before the parser runs.
+// - piccolo's compiler recurses for each nested expression, block and
+//   function, and also for each suffix of a chain (`x.a.a.a`, `f()()()`)
+//   and each operator of an expression (`a + b + c`), which its parser reads
+//   flat: a line of 20,000 suffixes needs 20,000 levels. The rewrites add
+//   levels of their own: `a // b` and `s:m()` become nested calls, and each
+//   `<close>` local makes the rest of its block a nested function. `Levels`
+//   counts them on the parsed chunk, before the rewrites run.
+//
+// Measured stack per compiler level (debug / release): a suffix 5.2 / 0.8
+// KB, an operator 5.0 / 0.8, a method call or `//` 6.1 / 1.2, a nested
+// table 5.8 / 1.2, a nested function (3 levels) 11.4 / 3.5, a `<close>`
+// local (4 levels) 21.8 / 5.7. At the limits below the front end needs at
+// most about 1.5 MiB in a debug build and 0.3 MiB in release, on a Lua
+// thread of 2 MiB.
+
+/// Functions, blocks and brackets a chunk may have open at once.
+pub const MAX_NESTING: usize = 32;
+/// Levels of nesting the compiler may go through (see `Levels`).
+pub const MAX_LEVELS: usize = 160;
+/// Suffixes (`.a`, `[k]`, `(...)`, `:m(...)`) one chain may have.
+pub const MAX_SUFFIXES: usize = 100;
+/// Binary operators one expression may have, `..` aside (the front end
+/// makes a chain of `..` one call).
+pub const MAX_OPERATORS: usize = 100;
+/// `<close>` locals one block may declare.
+pub const MAX_CLOSES: usize = 25;
+
+/// Levels a function definition adds.
+const FUNCTION_LEVELS: usize = 2;
+/// Levels the chunk's wrapper adds (`return function(...) <chunk> end`).
+const CHUNK_LEVELS: usize = FUNCTION_LEVELS + 1;
+
+/// Where a chunk is too complex, and why.
+type TooComplex = (LineNumber, String);
+
+fn too_complex(line: LineNumber, what: String) -> TooComplex {
+    (line, format!("chunk too complex ({what})"))
+}
+
+/// An interner that keeps no strings: `check_nesting` only needs tokens.
+struct Discard;
+
+impl StringInterner for Discard {
+    type String = &'static [u8];
+
+    fn intern(&mut self, _: &[u8]) -> &'static [u8] {
+        b""
+    }
+}
+
+/// Refuses a chunk that opens more than `MAX_NESTING` functions, blocks and
+/// brackets at once. A lexing error is left to the parser to report.
+fn check_nesting(source: &[u8]) -> Result<(), TooComplex> {
+    let mut lexer = Lexer::new(source, Discard);
+    // What is open, innermost last: `true` for the condition after `until`,
+    // which piccolo parses inside the `repeat` statement.
+    let mut open: Vec<bool> = Vec::new();
+    // Whether the last token ended an operand (`x`, `1`, `)`, `end`).
+    let mut after_operand = false;
+    // Whether a function's name or parameters are being read: the
+    // parentheses of its parameters are no nesting.
+    let mut header = Header::None;
+    loop {
+        if lexer.skip_whitespace().is_err() {
+            return Ok(());
+        }
+        let line = lexer.line_number();
+        let Ok(Some(token)) = lexer.read_token() else { return Ok(()) };
+        if open.last() == Some(&true) && ends_condition(&token, after_operand) {
+            open.pop();
+        }
+        match (header, &token) {
+            (Header::Name, Token::Name(_) | Token::Dot | Token::Colon) => {}
+            (Header::Name, Token::LeftParen) => {
+                header = Header::Parameters;
+                continue;
+            }
+            (Header::Parameters, Token::Name(_) | Token::Comma | Token::Dots) => continue,
+            (Header::Parameters, Token::RightParen) => {
+                header = Header::None;
+                after_operand = false;
+                continue;
+            }
+            (_, Token::Function) => header = Header::Name,
+            _ => header = Header::None,
+        }
+        match token {
+            Token::LeftParen
+            | Token::LeftBracket
+            | Token::LeftBrace
+            | Token::Function
+            | Token::Do
+            | Token::If
+            | Token::Repeat => {
+                open.push(false);
+                if open.len() > MAX_NESTING {
+                    let what =
+                        format!("more than {MAX_NESTING} nested functions, blocks or brackets");
+                    return Err(too_complex(line, what));
+                }
+            }
+            Token::RightParen
+            | Token::RightBracket
+            | Token::RightBrace
+            | Token::End
+            | Token::Until => {
+                while open.last() == Some(&true) {
+                    open.pop();
+                }
+                open.pop();
+                if matches!(token, Token::Until) {
+                    open.push(true);
+                }
+            }
+            _ => {}
+        }
+        after_operand = matches!(
+            token,
+            Token::Name(_)
+                | Token::String(_)
+                | Token::Integer(_)
+                | Token::Float(_)
+                | Token::Nil
+                | Token::True
+                | Token::False
+                | Token::Dots
+                | Token::RightParen
+                | Token::RightBracket
+                | Token::RightBrace
+                | Token::End
+        );
+    }
+}
+
+/// Where `check_nesting` is in a function's header.
+#[derive(Clone, Copy, PartialEq)]
+enum Header {
+    None,
+    /// After `function`, before its parameters.
+    Name,
+    /// Inside the parentheses of the parameters.
+    Parameters,
+}
+
+/// Whether `token` ends the condition of a `repeat ... until`: it starts a
+/// statement, or follows an operand without continuing the expression.
+fn ends_condition<S>(token: &Token<S>, after_operand: bool) -> bool {
+    let continues = matches!(
+        token,
+        Token::Dot
+            | Token::Colon
+            | Token::LeftBracket
+            | Token::LeftParen
+            | Token::LeftBrace
+            | Token::String(_)
+            | Token::Minus
+            | Token::Add
+            | Token::Mul
+            | Token::Div
+            | Token::IDiv
+            | Token::Pow
+            | Token::Mod
+            | Token::BitAnd
+            | Token::BitNotXor
+            | Token::BitOr
+            | Token::ShiftRight
+            | Token::ShiftLeft
+            | Token::Concat
+            | Token::LessThan
+            | Token::LessEqual
+            | Token::GreaterThan
+            | Token::GreaterEqual
+            | Token::Equal
+            | Token::NotEqual
+            | Token::And
+            | Token::Or
+    );
+    let statement = matches!(
+        token,
+        Token::Local
+            | Token::If
+            | Token::For
+            | Token::While
+            | Token::Do
+            | Token::Repeat
+            | Token::Return
+            | Token::Break
+            | Token::Goto
+            | Token::DoubleColon
+            | Token::SemiColon
+            | Token::Else
+            | Token::ElseIf
+            | Token::End
+            | Token::Until
+    );
+    statement || (after_operand && !continues)
+}
+
+/// Counts, on the parsed chunk, the levels piccolo's compiler will recurse
+/// through once the rewrites ran, and refuses the chunk past `MAX_LEVELS`.
+/// Each nested statement, expression, bracket, suffix of a chain, operator
+/// of an expression and unary operator counts one level, a function
+/// `FUNCTION_LEVELS`, and each `<close>` local `close::LEVELS` for the rest
+/// of its block. A chain past `MAX_SUFFIXES`, an expression past
+/// `MAX_OPERATORS` and a block past `MAX_CLOSES` are refused on their own,
+/// naming what is too long. The walk itself recurses only as deep as the
+/// parser did.
+struct Levels<'a> {
+    /// The `<const>`/`<close>` attributes, in source order.
+    attributes: &'a [Attributed],
+    /// The line of the statement being walked.
+    line: LineNumber,
+}
+
+impl Levels<'_> {
+    fn level(&self, depth: usize) -> Result<(), TooComplex> {
+        if depth > MAX_LEVELS {
+            return Err(too_complex(
+                self.line,
+                format!("more than {MAX_LEVELS} levels of nesting"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn block(&mut self, block: &Block<Str>, depth: usize) -> Result<(), TooComplex> {
+        let mut depth = depth;
+        let mut closes = 0;
+        for statement in &block.statements {
+            self.line = statement.line_number;
+            self.statement(&statement.inner, depth)?;
+            if close_variable(self.attributes, statement).is_some() {
+                closes += 1;
+                if closes > MAX_CLOSES {
+                    let what = format!("more than {MAX_CLOSES} <close> variables in one block");
+                    return Err(too_complex(self.line, what));
+                }
+                // The rest of the block becomes a function (see `close.rs`).
+                depth += close::LEVELS;
+            }
+        }
+        if let Some(ret) = &block.return_statement {
+            self.line = ret.line_number;
+            self.level(depth + 1)?;
+            for value in &ret.returns {
+                self.expression(value, depth + 1)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn statement(&mut self, statement: &Statement<Str>, depth: usize) -> Result<(), TooComplex> {
+        let inner = depth + 1;
+        self.level(inner)?;
+        match statement {
+            Statement::If(s) => {
+                self.expression(&s.if_part.0, inner)?;
+                self.block(&s.if_part.1, inner)?;
+                for (condition, block) in &s.else_if_parts {
+                    self.expression(condition, inner)?;
+                    self.block(block, inner)?;
+                }
+                if let Some(block) = &s.else_part {
+                    self.block(block, inner)?;
+                }
+            }
+            Statement::While(s) => {
+                self.expression(&s.condition, inner)?;
+                self.block(&s.block, inner)?;
+            }
+            Statement::Do(block) => self.block(block, inner)?,
+            Statement::For(ForStatement::Numeric { initial, limit, step, body, .. }) => {
+                self.expression(initial, inner)?;
+                self.expression(limit, inner)?;
+                if let Some(step) = step {
+                    self.expression(step, inner)?;
+                }
+                self.block(body, inner)?;
+            }
+            // The loop may go into a `do` block (`generic_for_through_temporaries`).
+            Statement::For(ForStatement::Generic { arguments, body, .. }) => {
+                for argument in arguments {
+                    self.expression(argument, inner + 1)?;
+                }
+                self.block(body, inner + 1)?;
+            }
+            Statement::Repeat(s) => {
+                self.block(&s.body, inner)?;
+                self.expression(&s.until, inner)?;
+            }
+            Statement::Function(s) => self.function(&s.definition, inner)?,
+            Statement::LocalFunction(s) => self.function(&s.definition, inner)?,
+            Statement::LocalStatement(s) => {
+                for value in &s.values {
+                    self.expression(value, inner)?;
+                }
+            }
+            // An assignment may go into a `do` block (`assignment_through_temporaries`).
+            Statement::Assignment(s) => {
+                for target in &s.targets {
+                    if let AssignmentTarget::Field(object, field) = target {
+                        let object = self.chain(object, 1, inner + 1)?;
+                        if let FieldSuffix::Indexed(key) = field {
+                            self.expression(key, object + 1)?;
+                        }
+                    }
+                }
+                for value in &s.values {
+                    self.expression(value, inner + 1)?;
+                }
+            }
+            Statement::FunctionCall(call) => {
+                let head = self.chain(&call.head, 1, inner)?;
+                let (CallSuffix::Function(args) | CallSuffix::Method(_, args)) = &call.call;
+                for arg in args {
+                    self.expression(arg, head + 1)?;
+                }
+            }
+            Statement::Label(_) | Statement::Break | Statement::Goto(_) => {}
+        }
+        Ok(())
+    }
+
+    fn function(
+        &mut self,
+        definition: &FunctionDefinition<Str>,
+        depth: usize,
+    ) -> Result<(), TooComplex> {
+        self.block(&definition.body, depth + FUNCTION_LEVELS)
+    }
+
+    fn expression(&mut self, expression: &Expression<Str>, depth: usize) -> Result<(), TooComplex> {
+        self.operand(expression, depth, false)
+    }
+
+    /// An expression whose operators nest one level each (piccolo folds
+    /// them left), but for `..`: a chain of those becomes one `(concat)`
+    /// call, three levels down, whose arguments sit side by side. `chained`
+    /// tells that `expression` continues such a chain.
+    fn operand(
+        &mut self,
+        expression: &Expression<Str>,
+        depth: usize,
+        chained: bool,
+    ) -> Result<(), TooComplex> {
+        self.level(depth)?;
+        let is_concat = |op: &BinaryOperator| *op == BinaryOperator::Concat;
+        let operators = expression.tail.iter().filter(|(op, _)| !is_concat(op)).count();
+        if operators > MAX_OPERATORS {
+            let what = format!("more than {MAX_OPERATORS} operators in one expression");
+            return Err(too_complex(self.line, what));
+        }
+        let concatenated = expression.tail.iter().any(|(op, _)| is_concat(op));
+        let operands = if concatenated && !chained { depth + 3 } else { depth };
+        let inner = operands + operators;
+        match expression.head.as_ref() {
+            HeadExpression::Simple(simple) => self.simple(simple, inner)?,
+            HeadExpression::UnaryOperator(_, operand) => self.expression(operand, inner + 1)?,
+        }
+        for (op, right) in &expression.tail {
+            if is_concat(op) {
+                self.operand(right, operands, true)?;
+            } else {
+                self.expression(right, inner + 1)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn simple(
+        &mut self,
+        expression: &SimpleExpression<Str>,
+        depth: usize,
+    ) -> Result<(), TooComplex> {
+        match expression {
+            // May become `(select)(n, ...)`.
+            SimpleExpression::VarArgs => self.level(depth + 1)?,
+            SimpleExpression::TableConstructor(table) => {
+                for field in &table.fields {
+                    match field {
+                        ConstructorField::Array(value) => self.expression(value, depth + 1)?,
+                        ConstructorField::Record(key, value) => {
+                            if let RecordKey::Indexed(key) = key {
+                                self.expression(key, depth + 1)?;
+                            }
+                            self.expression(value, depth + 1)?;
+                        }
+                    }
+                }
+            }
+            SimpleExpression::Function(definition) => self.function(definition, depth)?,
+            SimpleExpression::Suffixed(suffixed) => {
+                self.chain(suffixed, 0, depth)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// A suffix chain with `extra` suffixes more (a call statement's call,
+    /// an assigned field); returns the level its last suffix is compiled at.
+    /// A method call or a string library field becomes a nested call, one
+    /// level per suffix still.
+    fn chain(
+        &mut self,
+        expression: &SuffixedExpression<Str>,
+        extra: usize,
+        depth: usize,
+    ) -> Result<usize, TooComplex> {
+        let suffixes = expression.suffixes.len() + extra;
+        if suffixes > MAX_SUFFIXES {
+            return Err(too_complex(
+                self.line,
+                format!("suffix chain of more than {MAX_SUFFIXES}"),
+            ));
+        }
+        let inner = depth + suffixes;
+        self.level(inner)?;
+        if let PrimaryExpression::GroupedExpression(grouped) = &expression.primary {
+            // `(f())` may become `(first)(f())`.
+            self.expression(grouped, inner + 2)?;
+        }
+        for suffix in &expression.suffixes {
+            match suffix {
+                SuffixPart::Field(FieldSuffix::Named(_)) => {}
+                SuffixPart::Field(FieldSuffix::Indexed(key)) => self.expression(key, inner + 1)?,
+                SuffixPart::Call(CallSuffix::Function(args) | CallSuffix::Method(_, args)) => {
+                    for arg in args {
+                        self.expression(arg, inner + 1)?;
+                    }
+                }
+            }
+        }
+        Ok(inner)
+    }
+}
+
+/// The attributes found on the `local` statement of `line` (`attributes`
+/// is in source order).
+fn attributes_on(attributes: &[Attributed], line: LineNumber) -> &[Attributed] {
+    let start = attributes.partition_point(|a| a.line < line.0);
+    let end = attributes.partition_point(|a| a.line <= line.0);
+    &attributes[start..end]
+}
+
+/// The variable `statement` declares `<close>`, if it is such a `local`.
+fn close_variable<'s>(
+    attributes: &[Attributed],
+    statement: &'s LineAnnotated<Statement<Str>>,
+) -> Option<&'s Str> {
+    let Statement::LocalStatement(local) = &statement.inner else { return None };
+    attributes_on(attributes, statement.line_number)
+        .iter()
+        .filter(|a| a.attribute == Attribute::Close)
+        .find_map(|a| local.names.iter().find(|n| n.as_ref() == a.name.as_slice()))
 }
 
 /// Runs piccolo's parser or compiler, turning one of its internal
@@ -200,10 +677,9 @@ impl Rewriter<'_> {
     /// Declares a local in the innermost scope, with the attribute the
     /// source gave it on this line.
     fn declare(&mut self, name: &Str, line: LineNumber) {
-        let attribute = self
-            .attributes
+        let attribute = attributes_on(&self.attributes, line)
             .iter()
-            .find(|a| a.line == line.0 && a.name.as_slice() == name.as_ref())
+            .find(|a| a.name.as_slice() == name.as_ref())
             .map(|a| a.attribute);
         let depth = self.varargs_shift.len();
         if let Some(scope) = self.scopes.last_mut() {
@@ -302,13 +778,8 @@ impl Rewriter<'_> {
             .iter()
             .enumerate()
             .filter_map(|(i, statement)| {
-                let Statement::LocalStatement(local) = &statement.inner else { return None };
-                let line = statement.line_number;
-                self.attributes
-                    .iter()
-                    .filter(|a| a.attribute == Attribute::Close && a.line == line.0)
-                    .find_map(|a| local.names.iter().find(|n| n.as_ref() == a.name.as_slice()))
-                    .map(|name| (i, name.clone(), line))
+                close_variable(&self.attributes, statement)
+                    .map(|name| (i, name.clone(), statement.line_number))
             })
             .collect();
         if closes.is_empty() {
@@ -907,5 +1378,197 @@ fn call(function: Str, args: Vec<Expression<Str>>) -> SuffixedExpression<Str> {
     SuffixedExpression {
         primary: PrimaryExpression::Name(function),
         suffixes: vec![SuffixPart::Call(CallSuffix::Function(args))],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The message `source` is refused with, `None` if it compiles.
+    fn refusal(source: &str) -> Option<String> {
+        compile("chunk", source.as_bytes()).err().map(|e| e.to_string())
+    }
+
+    fn compiles(source: &str) {
+        assert_eq!(refusal(source), None, "{source:.200}");
+    }
+
+    fn refused(source: &str, expected: &str) {
+        assert_eq!(refusal(source).as_deref(), Some(expected), "{source:.200}");
+    }
+
+    #[test]
+    fn a_suffix_chain_stops_at_the_limit() {
+        let fields = |n| format!("x = {{}}\ny = x{}", ".a".repeat(n));
+        compiles(&fields(MAX_SUFFIXES));
+        let too_long = "chunk:2: chunk too complex (suffix chain of more than 100)";
+        refused(&fields(MAX_SUFFIXES + 1), too_long);
+        refused(&fields(20_000), too_long);
+        let indexes = |n| format!("x = {{}}\ny = x{}", "[1]".repeat(n));
+        compiles(&indexes(MAX_SUFFIXES));
+        refused(&indexes(MAX_SUFFIXES + 1), too_long);
+    }
+
+    #[test]
+    fn a_call_chain_stops_at_the_limit() {
+        let calls = |n| format!("f = function() return f end\nf{}", "()".repeat(n));
+        compiles(&calls(MAX_SUFFIXES));
+        let too_long = "chunk:2: chunk too complex (suffix chain of more than 100)";
+        refused(&calls(MAX_SUFFIXES + 1), too_long);
+        refused(&calls(20_000), too_long);
+        // Method calls and string fields become nested calls.
+        let methods = |n| format!("local s = 'a'\nx = s{}", ":upper()".repeat(n));
+        compiles(&methods(MAX_SUFFIXES));
+        refused(&methods(MAX_SUFFIXES + 1), too_long);
+        let lengths = |n| format!("local s = 'a'\nx = s{}", ".len".repeat(n));
+        compiles(&lengths(MAX_SUFFIXES));
+        refused(&lengths(MAX_SUFFIXES + 1), too_long);
+        // As a statement, the call itself counts.
+        let statement = |n| format!("f = function() return f end\nf{}", "()".repeat(n));
+        compiles(&statement(MAX_SUFFIXES));
+        refused(&statement(MAX_SUFFIXES + 1), too_long);
+    }
+
+    #[test]
+    fn an_operator_chain_stops_at_the_limit() {
+        let divisions = |n| format!("x = 100{}", " // 1".repeat(n));
+        compiles(&divisions(MAX_OPERATORS));
+        let too_long = "chunk:1: chunk too complex (more than 100 operators in one expression)";
+        refused(&divisions(MAX_OPERATORS + 1), too_long);
+        refused(&divisions(1_000), too_long);
+        let sums = |n| format!("local y = 1 x = y{}", " + y".repeat(n));
+        compiles(&sums(MAX_OPERATORS));
+        refused(&sums(MAX_OPERATORS + 1), too_long);
+        let either = |n| format!("local y = 1 x = y{}", " or y".repeat(n));
+        compiles(&either(MAX_OPERATORS));
+        refused(&either(MAX_OPERATORS + 1), too_long);
+        // A chain of `..` is one call: piccolo's parser limits it first.
+        compiles(&format!("local y = 'a' x = y{}", " .. y".repeat(190)));
+    }
+
+    #[test]
+    fn close_variables_stop_at_the_limit() {
+        let closes = |n| {
+            let locals: Vec<String> =
+                (1..=n).map(|i| format!("local c{i} <close> = nil")).collect();
+            format!("do {} end", locals.join(" "))
+        };
+        compiles(&closes(MAX_CLOSES));
+        let too_many = "chunk:1: chunk too complex (more than 25 <close> variables in one block)";
+        refused(&closes(MAX_CLOSES + 1), too_many);
+        refused(&closes(500), too_many);
+        // Each block has its own count.
+        compiles(&format!("{}\n{}", closes(MAX_CLOSES), closes(MAX_CLOSES)));
+    }
+
+    #[test]
+    fn nesting_stops_at_the_limit() {
+        let too_deep = "chunk too complex (more than 32 nested functions, blocks or brackets)";
+        let expression = |open: &str, close: &str, n| {
+            format!("local y = {{}}\nx = {}1{}", open.repeat(n), close.repeat(n))
+        };
+        for (open, close) in
+            [("(", ")"), ("{", "}"), ("y[", "]"), ("print(", ")"), ("function() return ", " end")]
+        {
+            compiles(&expression(open, close, MAX_NESTING));
+            let refusal = refusal(&expression(open, close, MAX_NESTING + 1));
+            assert_eq!(refusal, Some(format!("chunk:2: {too_deep}")), "{open}");
+        }
+        let statement = |open: &str, close: &str, n| {
+            format!("local x\n{}x = 1{}", open.repeat(n), close.repeat(n))
+        };
+        for (open, close) in [
+            ("do ", " end"),
+            ("while x do ", " end"),
+            ("if x then ", " end"),
+            ("for i = 1, 0 do ", " end"),
+            ("for k in pairs(x) do ", " end"),
+            ("repeat ", " until x"),
+            ("local function f() ", " end"),
+        ] {
+            compiles(&statement(open, close, MAX_NESTING));
+            let refusal = refusal(&statement(open, close, MAX_NESTING + 1));
+            assert_eq!(refusal, Some(format!("chunk:2: {too_deep}")), "{open}");
+        }
+        // The condition after `until` is parsed inside the loop.
+        let repeats =
+            |n| format!("x = {}1{}", "function() repeat until ".repeat(n), " end".repeat(n));
+        compiles(&repeats(MAX_NESTING / 2));
+        refused(&repeats(MAX_NESTING / 2 + 1), &format!("chunk:1: {too_deep}"));
+        // A sequence is no nesting; the line is where the limit is passed.
+        compiles(&"repeat x = 1 until x y = (x) repeat until x == 1 do end (f)()\n".repeat(100));
+        refused(&format!("x = 1\n\n{}", "(".repeat(200)), &format!("chunk:3: {too_deep}"));
+    }
+
+    #[test]
+    fn combined_nesting_stops_at_the_limit() {
+        // 20 functions (3 levels each) around a chain: 5 + 60 + 95 = 160.
+        let nested = |n| {
+            format!(
+                "x = {}y{}{}",
+                "function() return ".repeat(20),
+                ".a".repeat(n),
+                " end".repeat(20)
+            )
+        };
+        compiles(&nested(95));
+        refused(&nested(96), "chunk:1: chunk too complex (more than 160 levels of nesting)");
+        // A `<close>` local nests the rest of its block.
+        let closed = |n| {
+            let locals: Vec<String> =
+                (1..=n).map(|i| format!("local c{i} <close> = nil")).collect();
+            format!("do {}\ny = x{} end", locals.join(" "), ":m()".repeat(80))
+        };
+        compiles(&closed(18));
+        refused(&closed(19), "chunk:2: chunk too complex (more than 160 levels of nesting)");
+    }
+
+    /// Every chunk the limits let through compiles within 1.75 MiB of stack
+    /// (the Lua thread has 2 MiB), in a debug build too: the worst cases
+    /// for the parser and for the compiler. Measured on `planhost run`,
+    /// these take up to 1.4 MiB in a debug build and 0.25 MiB in release.
+    #[test]
+    fn the_worst_chunks_allowed_fit_the_lua_thread_stack() {
+        let locals: Vec<String> =
+            (1..=MAX_CLOSES).map(|i| format!("local c{i} <close> = nil")).collect();
+        let functions = |inner: String| {
+            format!("{}{inner}{}", "function() return ".repeat(20), " end".repeat(20))
+        };
+        let loops = |inner: String| {
+            format!("{}{inner}{}", "for i = 1, 0 do ".repeat(32), " end".repeat(32))
+        };
+        // The compiler: as many levels as allowed.
+        let compiled = [
+            format!("do {} y = s{} end", locals.join(" "), ":rep(1)".repeat(53)),
+            format!("x = {}", functions(format!("y{}", " // y".repeat(94)))),
+            format!("local a, b = {}, 1", functions(format!("a{}", ":rep(1)".repeat(95)))),
+            format!("x = {}y{}{}", "(".repeat(31), ":rep(1)".repeat(92), ")".repeat(31)),
+        ];
+        // The parser: as deep as it goes (it allows 200 levels in all).
+        let parsed = [
+            loops(format!("x = {}1", "- ".repeat(165))),
+            loops(format!("x = y{}", " ^ y".repeat(165))),
+        ];
+        std::thread::Builder::new()
+            .stack_size(7 << 18)
+            .spawn(move || {
+                for source in compiled {
+                    compiles(&source);
+                }
+                for source in parsed {
+                    let refusal = refusal(&source).unwrap();
+                    assert!(refusal.ends_with("(more than 160 levels of nesting)"), "{refusal}");
+                }
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    #[test]
+    fn locals_keep_their_attributes() {
+        compiles("local a <const>, b = 1, 2\nlocal c <close> = nil\nb = 3");
+        refused("local x <const> = 1\nx = 2", "chunk:2: attempt to assign to const variable 'x'");
     }
 }
