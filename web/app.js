@@ -1,12 +1,21 @@
 // planhost browser client: shows one of the plan's views live. It watches the
 // view's topic `view/<name>/<renderer>` over WebSocket protocol v1, applies
 // each update in place with `morph` (morph.js), and reconnects with backoff.
+// The picker's lists (GET api/views, api/plugins) are fetched again whenever
+// `plan/views` or `plugins/errors` announces a change, and after a reconnect.
 // Plain ES2020, no framework, no build step, no external URLs.
 'use strict';
 
 const BACKOFF_START_MS = 250;
 const BACKOFF_CAP_MS = 10_000;
 const STABLE_MS = 5_000; // a connection up this long resets the backoff
+// Topics whose messages mean the picker's lists changed: the plan's view
+// names, and the plugins' load failures (published after every plugin swap).
+const CATALOG_TOPICS = ['plan/views', 'plugins/errors'];
+// The names the server takes for views and renderers; any other name is
+// only a topic nobody publishes.
+const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const NOT_RENDERED = 'Nothing to show yet: the plan has not rendered this view.';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -26,14 +35,18 @@ const state = {
   // What is shown: a view with its renderer (topic `view/V/R`), or a raw topic
   // shown as text (`?topic=T`), or, with neither, the topic list.
   view: null, renderer: null, topic: null,
+  refused: false, // the address names a view or renderer that cannot exist: nothing is watched
   rev: null, // last rev applied for state.topic (revs only grow, even across server restarts)
   data: null, // the data of that rev as received, which patch frames are written against
   views: null, // GET api/views once loaded: [{name, renderers}]
   plugins: [], // GET api/plugins: [{name, description, status, ...}]
+  catalogRevs: {}, // the last rev seen of each of CATALOG_TOPICS
+  catalogLoad: null, catalogAgain: false, // the fetch of the lists under way; another one due after it
   planError: null, // the error the plan-error banner shows, as "source\nmessage"
   dismissedError: null, // that error, once the reader dismissed it
   socket: null, // the current WebSocket, or null while waiting to reconnect
   attempt: 0, // failed connects since the last stable connection
+  wasLive: false, // a connection opened before (the next one is a reconnect)
   retryTimer: 0, tickTimer: 0, stableTimer: 0,
 };
 
@@ -84,7 +97,7 @@ function setStatus(kind, retryText = '') { // kind drives the colour in style.cs
 }
 
 function showRev() {
-  ui.rev.textContent = state.rev == null ? '' : `rev ${state.rev}`;
+  ui.rev.textContent = state.rev ? `rev ${state.rev}` : ''; // rev 0: nothing yet
   const planView = $('plan-view');
   if (planView) {
     if (state.rev == null) delete planView.dataset.rev;
@@ -148,7 +161,10 @@ function connect() {
     setStatus('live');
     hideNotice();
     state.stableTimer = setTimeout(() => { state.attempt = 0; }, STABLE_MS);
+    subscribeCatalog();
     subscribe();
+    if (state.wasLive) refreshCatalog(); // the lists may have changed while away
+    state.wasLive = true;
   };
   socket.onmessage = (event) => handleFrame(event.data);
   socket.onclose = (event) => { // `error` is always followed by `close`
@@ -179,6 +195,15 @@ function scheduleReconnect() {
   state.retryTimer = setTimeout(connect, delay);
 }
 
+/** Subscribes to the topics that announce changes of the picker's lists. */
+function subscribeCatalog() {
+  for (const topic of CATALOG_TOPICS) {
+    const frame = { type: 'subscribe', topic };
+    if (state.catalogRevs[topic] != null) frame.since = state.catalogRevs[topic];
+    send(frame);
+  }
+}
+
 /** Subscribes to the watched topic; runs on every (re)connect and switch. */
 function subscribe() {
   if (!state.topic) return;
@@ -193,13 +218,19 @@ function subscribe() {
 /**
  * Switches to a topic: `view/V/R` for a view, any other for plain text,
  * null for the topic list. `rev` is what the page already shows of it.
+ * `refused` ({view, renderer, error}) is a view the address names that the
+ * server cannot have: its error shows, and nothing is watched.
  */
-function watch(topic, rev = null) {
+function watch(topic, rev = null, refused = null) {
   const previous = state.topic;
-  const switched = previous !== topic;
-  if (previous && switched) send({ type: 'unsubscribe', topic: previous });
-  const place = parseViewTopic(topic);
+  const switched = previous !== topic || Boolean(refused) || state.refused;
+  // The connection keeps the catalog topics whatever it shows.
+  if (previous && previous !== topic && !CATALOG_TOPICS.includes(previous)) {
+    send({ type: 'unsubscribe', topic: previous });
+  }
+  const place = refused || parseViewTopic(topic);
   state.topic = topic;
+  state.refused = Boolean(refused);
   state.view = place?.view ?? null;
   state.renderer = place?.renderer ?? null;
   if (switched) {
@@ -209,15 +240,15 @@ function watch(topic, rev = null) {
     planView.dataset.topic = topic || '';
     state.rev = rev;
     state.data = null;
-    showPlanError(null);
-    setNote(planView.hasChildNodes() ? null : topic ? `Waiting for ${topic}…` : 'Loading…');
+    showPlanError(refused?.error ?? null);
+    setNote(refused ? NOT_RENDERED : planView.hasChildNodes() ? null : topic ? `Waiting for ${topic}…` : 'Loading…');
   }
   showRev();
   ui.topic.textContent = place ? '' : topic || '';
   document.title = place ? `${place.view} · ${place.renderer} · planhost` : topic ? `${topic} · planhost` : 'planhost';
   fillPicker();
   if (topic) subscribe();
-  else loadTopics();
+  else if (!refused) loadTopics();
 }
 
 /** The element the view is drawn in: the server's first paint, or a new one. */
@@ -252,6 +283,10 @@ function watchFromUrl() {
   if (!view) return watch(null); // no views (yet): list the topics
   const renderer = place.renderer || known.find((v) => v.name === view)?.renderers[0] || 'table';
   if (!place.view || !place.renderer) history.replaceState(null, '', urlOf(view, renderer));
+  // Names the server refuses would only wait for ever: say so, as for a view the plan lacks.
+  const error = !NAME.test(view) ? { source: 'lua', message: `no view named '${view}'` }
+    : !NAME.test(renderer) ? { source: 'plugin', message: `no renderer named '${renderer}'` } : null;
+  if (error) return watch(null, null, { view, renderer, error });
   watch(viewTopic(view, renderer));
 }
 
@@ -266,18 +301,24 @@ function handleFrame(text) {
   let frame;
   try { frame = JSON.parse(text); } catch { return showNotice('The server sent a frame that is not JSON.'); }
   if (frame.type === 'error') {
-    showNotice(frame.topic ? `${frame.topic}: ${frame.message}` : String(frame.message));
-  } else if ((frame.type === 'message' || frame.type === 'patch') && frame.topic === state.topic) {
-    // Frames for a topic just left may still arrive; one not newer than what is shown is stale.
-    if (state.rev != null && frame.rev <= state.rev) return;
-    const data = frame.type === 'message' ? String(frame.data) : patched(frame);
-    if (data == null) return resync();
-    state.rev = frame.rev;
-    state.data = data;
-    if (state.view) applyView(data);
-    else showText(data);
-    showRev();
+    return showNotice(frame.topic ? `${frame.topic}: ${frame.message}` : String(frame.message));
   }
+  if (frame.type !== 'message' && frame.type !== 'patch') return;
+  const seen = state.catalogRevs[frame.topic];
+  if (CATALOG_TOPICS.includes(frame.topic) && (seen == null || frame.rev > seen)) {
+    state.catalogRevs[frame.topic] = frame.rev;
+    refreshCatalog(); // the message says only that something changed
+  }
+  if (frame.topic !== state.topic) return;
+  // Frames for a topic just left may still arrive; one not newer than what is shown is stale.
+  if (state.rev != null && frame.rev <= state.rev) return;
+  const data = frame.type === 'message' ? String(frame.data) : patched(frame);
+  if (data == null) return resync();
+  state.rev = frame.rev;
+  state.data = data;
+  if (state.view) applyView(data);
+  else showText(data);
+  showRev();
 }
 
 /**
@@ -336,7 +377,7 @@ function applyView(data) {
     morph(planView, envelope.html);
     setNote(null);
   } else if (!planView.hasChildNodes()) {
-    setNote('Nothing to show yet: the plan has not rendered this view.');
+    setNote(NOT_RENDERED);
   }
   showPlanError(envelope.error || null);
 }
@@ -350,13 +391,37 @@ function showText(data) { // a raw topic: plain text, never parsed as HTML
 }
 
 // ---- the picker -----------------------------------------------------------
+/**
+ * Fetches the plan's views and the renderer plugins again, one fetch at a
+ * time: a call while one is under way makes one more follow it.
+ */
+function refreshCatalog() {
+  if (state.catalogLoad) {
+    state.catalogAgain = true;
+    return;
+  }
+  state.catalogLoad = loadCatalog().finally(() => {
+    state.catalogLoad = null;
+    if (state.catalogAgain) {
+      state.catalogAgain = false;
+      refreshCatalog();
+    }
+  });
+}
+
 /** Loads the plan's views and the renderer plugins; they fill the picker. */
 async function loadCatalog() {
+  const first = state.views == null;
   const [views, plugins] = await Promise.allSettled([getJson('api/views'), getJson('api/plugins')]);
-  state.views = views.status === 'fulfilled' && Array.isArray(views.value) ? views.value : [];
-  state.plugins = plugins.status === 'fulfilled' && Array.isArray(plugins.value) ? plugins.value : [];
-  if (views.status === 'rejected') showNotice(`Could not load the plan's views (${views.reason.message}).`);
+  // A failed fetch keeps the lists there were.
+  if (views.status === 'fulfilled' && Array.isArray(views.value)) state.views = views.value;
+  else showNotice(`Could not load the plan's views (${views.reason?.message || 'not a list'}).`);
+  if (plugins.status === 'fulfilled' && Array.isArray(plugins.value)) state.plugins = plugins.value;
+  state.views ??= [];
   fillPicker();
+  // An address without a view shows the first view listed; a page listing
+  // topics for want of views moves to the first view once there is one.
+  if (!state.topic && !state.view && (first || state.views.length)) watchFromUrl();
 }
 
 function option(value, label, title) {
@@ -366,20 +431,34 @@ function option(value, label, title) {
   return node;
 }
 
+/**
+ * Gives a select the options `[value, label, title]`, rebuilding them only
+ * when they differ, so a refresh leaves an open or focused select alone.
+ */
+function setOptions(select, items) {
+  const same = select.options.length === items.length && items.every(([value, label, title], i) => {
+    const node = select.options[i];
+    return node.value === value && node.textContent === label && node.title === (title || '');
+  });
+  if (!same) select.replaceChildren(...items.map(([value, label, title]) => option(value, label, title)));
+}
+
 /** Fills both selects for the views known and the one shown (listed even if unknown). */
 function fillPicker() {
   const views = [...(state.views || [])];
   if (state.view && !views.some((v) => v.name === state.view)) {
     views.push({ name: state.view, renderers: [state.renderer] });
   }
-  ui.pickView.replaceChildren(...views.map((v) => option(v.name, v.name)));
+  setOptions(ui.pickView, views.map((v) => [v.name, v.name]));
   const current = views.find((v) => v.name === state.view);
   const renderers = current ? [...current.renderers] : [];
   if (state.renderer && !renderers.includes(state.renderer)) renderers.push(state.renderer);
-  ui.pickRenderer.replaceChildren(...renderers.map((name) => {
-    const plugin = state.plugins.find((p) => p.name === name);
+  setOptions(ui.pickRenderer, renderers.map((name) => {
+    // A plugin whose new file failed to load is listed twice: the version serving, and the failure.
+    const plugin = state.plugins.find((p) => p.name === name && p.status === 'ok')
+      || state.plugins.find((p) => p.name === name);
     const label = plugin && plugin.status !== 'ok' ? `${name} (${plugin.status})` : name;
-    return option(name, label, plugin?.description);
+    return [name, label, plugin?.description];
   }));
   ui.pickView.value = state.view || '';
   ui.pickRenderer.value = state.renderer || '';
@@ -443,11 +522,12 @@ window.addEventListener('offline', () => {
 /**
  * The first paint may carry the view's error as `#plan-view-error` (text
  * "SOURCE error: MESSAGE", or `data-source`/`data-message`): it becomes the
- * dismissible banner, since `since` means no message repeats it.
+ * dismissible banner, since `since` means no message repeats it. Whether
+ * there was one.
  */
 function adoptPaintedError() {
   const painted = $('plan-view-error');
-  if (!painted) return;
+  if (!painted) return false;
   const text = painted.textContent.trim();
   const parsed = /^(\w+) error: ([\s\S]*)$/.exec(text);
   showPlanError({
@@ -455,6 +535,7 @@ function adoptPaintedError() {
     message: painted.dataset.message || parsed?.[2] || text,
   });
   painted.remove();
+  return true;
 }
 
 function start() {
@@ -462,15 +543,19 @@ function start() {
   // asking only for newer state.
   const firstPaint = $('plan-view');
   const painted = firstPaint?.dataset.topic;
-  const catalog = loadCatalog();
+  refreshCatalog(); // without a view in the address, it picks the first one
   if (painted && parseViewTopic(painted)) {
+    // Rev 0: nothing published yet (a plan that failed to load).
     const rev = Number(firstPaint.dataset.rev);
     watch(painted, Number.isSafeInteger(rev) ? rev : null);
-    adoptPaintedError();
+    const error = adoptPaintedError();
+    // The note the same message would leave: an error and no HTML say so;
+    // HTML, even empty, ends the wait.
+    if (!firstPaint.hasChildNodes()) {
+      setNote(error ? NOT_RENDERED : rev > 0 ? null : `Waiting for ${painted}…`);
+    }
   } else if (urlIsComplete()) {
     watchFromUrl();
-  } else {
-    catalog.then(watchFromUrl); // the defaults come from the view list
   }
   connect();
 }

@@ -221,6 +221,18 @@ pub fn artifact_dir() -> PathBuf {
     target.join("test-artifacts")
 }
 
+/// Records every frame the client sends (`window.sentFrames`), for checking
+/// what it subscribes to; installed before the client's scripts run.
+pub const RECORD_FRAMES: &str = r#"
+window.sentFrames = [];
+window.WebSocket = class extends window.WebSocket {
+  send(data) {
+    window.sentFrames.push(JSON.parse(data));
+    return super.send(data);
+  }
+};
+"#;
+
 /// The client's source folder, `web/`, for `planhost serve --web`.
 pub fn web_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../web")

@@ -64,6 +64,27 @@ impl Drop for TempDir {
     }
 }
 
+/// Builds `tests/plugins/hostile` (a plugin that misbehaves on request)
+/// for wasm32-wasip2 once per test process; its path.
+pub fn hostile_wasm() -> &'static Path {
+    static WASM: OnceLock<PathBuf> = OnceLock::new();
+    WASM.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
+        let target = root.join("target/wasm-test-plugins");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--release", "--quiet", "--target", "wasm32-wasip2", "--manifest-path"])
+            .arg(root.join("tests/plugins/hostile/Cargo.toml"))
+            .arg("--target-dir")
+            .arg(&target)
+            .env_remove("CARGO_TARGET_DIR")
+            .status()
+            .expect("running cargo");
+        assert!(status.success(), "building the hostile plugin failed");
+        target.join("wasm32-wasip2/release/planhost_plugin_hostile.wasm")
+    })
+}
+
 /// A running `planhost serve`, killed on drop.
 pub struct Server {
     child: Child,

@@ -15,23 +15,11 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 
-use planhost_tests::browser::{Browser, Page, js_string, web_dir};
+use planhost_tests::browser::{Browser, Page, RECORD_FRAMES, js_string, web_dir};
 use planhost_tests::{Server, TempDir, planhost_bin};
 use serde_json::{Value, json};
 
 const TOPIC: &str = "view/work/table";
-
-/// Records every frame the client sends (`window.sentFrames`), for checking
-/// what it subscribes to; installed before the client's scripts run.
-const RECORD_FRAMES: &str = r#"
-window.sentFrames = [];
-window.WebSocket = class extends window.WebSocket {
-  send(data) {
-    window.sentFrames.push(JSON.parse(data));
-    return super.send(data);
-  }
-};
-"#;
 
 /// A plan with two views, declared in this order (`/api/views` lists them
 /// so): `tracks`, and `work` (four items, the cutline after rank 3, the
@@ -543,6 +531,194 @@ fn an_error_shows_in_a_dismissible_banner_over_the_last_good_view() {
         "document.getElementById('view-note')?.textContent.startsWith('Nothing to show yet')",
     );
     assert_eq!(page.eval("document.getElementById('plan-view').childNodes.length"), 0);
+}
+
+/// The note under a view the plan has not rendered (an error and no HTML).
+const NOT_RENDERED: &str = "Nothing to show yet: the plan has not rendered this view.";
+
+/// The page's error banner, note and view as `{source, error, note, html}`
+/// (`error` null while the banner is hidden).
+const SHOWN: &str = "({
+  source: document.getElementById('plan-error').hidden ? null : document.getElementById('plan-error-source').textContent,
+  error: document.getElementById('plan-error').hidden ? null : document.getElementById('plan-error-text').textContent,
+  note: document.getElementById('view-note')?.textContent ?? null,
+  html: document.getElementById('plan-view')?.innerHTML ?? null,
+})";
+
+#[test]
+fn a_name_the_server_refuses_is_reported_without_subscribing() {
+    let server = serve();
+    let browser = Browser::launch();
+    let page = browser.page();
+    page.before_each_load(RECORD_FRAMES);
+    let markup = "<img src=x onerror=\"window.pwned = 1\">";
+    let long = "w".repeat(65);
+    let long_path = format!("/?view={long}&renderer=table");
+    let cases = [
+        ("/?view=work%20&renderer=table", "Plan script error", "no view named 'work '".to_owned()),
+        ("/?view=it's&renderer=table", "Plan script error", "no view named 'it's'".to_owned()),
+        ("/?view=a%2Fb", "Plan script error", "no view named 'a/b'".to_owned()),
+        (
+            "/?view=%3Cimg%20src%3Dx%20onerror%3D%22window.pwned%20%3D%201%22%3E&renderer=table",
+            "Plan script error",
+            format!("no view named '{markup}'"),
+        ),
+        (long_path.as_str(), "Plan script error", format!("no view named '{long}'")),
+        (
+            "/?view=work&renderer=no%20such",
+            "Renderer plugin error",
+            "no renderer named 'no such'".to_owned(),
+        ),
+    ];
+    for (path, source, error) in cases {
+        page.goto(&url(&server, path));
+        page.wait_eq(
+            "the client to be live",
+            "document.getElementById('conn').dataset.state",
+            "live",
+        );
+        // The catalog topics are subscribed in the same breath as a view would be.
+        page.wait_for(
+            "the catalog subscriptions",
+            "sentFrames.filter((f) => f.type === 'subscribe').length >= 2",
+        );
+        assert_eq!(
+            page.eval(SHOWN),
+            json!({"source": source, "error": error, "note": NOT_RENDERED, "html": ""}),
+            "{path}"
+        );
+        assert_eq!(
+            page.eval("sentFrames.map((f) => f.topic).sort()"),
+            json!(["plan/views", "plugins/errors"]),
+            "{path}: subscribed to a view"
+        );
+        assert_eq!(
+            page.eval("document.querySelector('img') === null && window.pwned === undefined"),
+            true,
+            "{path}"
+        );
+    }
+
+    // Going back to such an address from a view leaves the view's topic.
+    page.goto(&url(&server, "/?view=work&renderer=table"));
+    wait_first_rendering(&page);
+    server.wait_subscribers(TOPIC, 1);
+    page.eval(
+        "history.pushState(null, '', '?view=it%27s&renderer=table');
+         dispatchEvent(new PopStateEvent('popstate'));
+         true",
+    );
+    server.wait_subscribers(TOPIC, 0);
+    assert_eq!(
+        page.eval(SHOWN),
+        json!({"source": "Plan script error", "error": "no view named 'it's'", "note": NOT_RENDERED, "html": ""})
+    );
+    assert_eq!(page.eval("document.getElementById('rev').textContent"), "");
+    // The picker still leads to the plan's views.
+    page.eval(
+        "const select = document.getElementById('pick-view');
+         select.value = 'work';
+         select.dispatchEvent(new Event('change'));
+         true",
+    );
+    wait_first_rendering(&page);
+    assert_eq!(page.eval("document.getElementById('plan-error').hidden"), true);
+    assert_eq!(page.eval("document.getElementById('view-note')"), Value::Null);
+    server.wait_subscribers(TOPIC, 1);
+}
+
+#[test]
+fn a_first_paint_with_an_error_and_no_html_says_so_as_a_message_would() {
+    let server = serve();
+    let path = "/view/work?renderer=chart";
+    let first = server.get(path);
+    assert_eq!(first.status, 200, "{}", first.text());
+    assert!(first.text().contains("id=\"plan-view-error\""), "{}", first.text());
+
+    let browser = Browser::launch();
+    let page = browser.page();
+    page.before_each_load(RECORD_FRAMES);
+    page.goto(&url(&server, path));
+    let painted_rev = page.eval("Number(document.getElementById('plan-view').dataset.rev)");
+    page.wait_eq("the client to be live", "document.getElementById('conn').dataset.state", "live");
+    page.wait_for(
+        "a subscribe with since",
+        &format!(
+            "sentFrames.some((f) => f.type === 'subscribe' && f.topic === 'view/work/chart' && f.since === {painted_rev})"
+        ),
+    );
+    server.wait_subscribers("view/work/chart", 1);
+    let shown = page.eval(SHOWN);
+    assert_eq!(shown["source"], "Renderer plugin error", "{shown}");
+    assert_eq!(shown["note"], NOT_RENDERED, "{shown}");
+    assert_eq!(shown["html"], "", "{shown}");
+    assert_eq!(page.eval("document.getElementById('plan-view-error')"), Value::Null);
+    page.screenshot("browser-first-paint-error");
+
+    // The live path shows the same.
+    page.goto(&url(&server, "/?view=work&renderer=chart"));
+    page.wait_for("the error banner", "!document.getElementById('plan-error').hidden");
+    page.wait_eq("the note", "document.getElementById('view-note')?.textContent", NOT_RENDERED);
+    assert_eq!(page.eval(SHOWN), shown);
+
+    // The page names its icon, so the browser asks for no /favicon.ico.
+    assert_eq!(
+        page.eval(
+            "document.querySelector('link[rel=icon]').href.startsWith('data:image/svg+xml,')"
+        ),
+        true
+    );
+}
+
+#[test]
+fn a_view_page_of_a_plan_that_failed_to_load_shows_the_view_once_fixed() {
+    let dir = TempDir::new("browser-broken-plan");
+    std::fs::write(dir.path().join("plan.lua"), "planhost.view('work', function()\n").unwrap();
+    let web = web_dir();
+    let server = Server::start_in(dir, &["--web", web.to_str().expect("UTF-8 path")]);
+    let path = "/view/work?renderer=table";
+    let first = server.get(path);
+    assert_eq!(first.status, 503, "{}", first.text());
+    assert!(first.text().contains("data-rev=\"0\""), "{}", first.text());
+
+    let browser = Browser::launch();
+    let page = browser.page();
+    page.before_each_load(RECORD_FRAMES);
+    page.goto(&url(&server, path));
+    page.wait_eq("the client to be live", "document.getElementById('conn').dataset.state", "live");
+    server.wait_subscribers(TOPIC, 1);
+    assert_eq!(
+        page.eval(&format!(
+            "sentFrames.some((f) => f.type === 'subscribe' && f.topic === {} && f.since === 0)",
+            js_string(TOPIC)
+        )),
+        true
+    );
+    let shown = page.eval(SHOWN);
+    assert_eq!(shown["source"], "Plan script error", "{shown}");
+    assert!(shown["error"].as_str().is_some_and(|e| e.contains("plan.lua")), "{shown}");
+    assert_eq!(shown["note"], NOT_RENDERED, "{shown}");
+    // The server's own message for the pair says the same.
+    page.wait_for(
+        "the pair's message",
+        "Number(document.getElementById('plan-view').dataset.rev) > 0",
+    );
+    let shown = page.eval(SHOWN);
+    assert_eq!(shown["source"], "Plan script error", "{shown}");
+    assert!(shown["error"].as_str().is_some_and(|e| e.contains("plan.lua")), "{shown}");
+    assert_eq!(shown["note"], NOT_RENDERED, "{shown}");
+
+    // The plan is fixed: the view shows, and the picker lists its views.
+    std::fs::write(server.plan_dir.path().join("plan.lua"), PLAN).unwrap();
+    page.wait_eq("the plan's rows", &format!("{ROW_KEYS}.length"), 6);
+    page.wait_eq(
+        "the view list",
+        "[...document.getElementById('pick-view').options].map((o) => o.value)",
+        json!(["tracks", "work"]),
+    );
+    let shown = page.eval(SHOWN);
+    assert_eq!((&shown["error"], &shown["note"]), (&Value::Null, &Value::Null), "{shown}");
+    assert_eq!(page.eval("location.pathname + location.search"), path);
 }
 
 #[test]

@@ -2,33 +2,13 @@
 //! deliberately hostile plugin (endless loop, trap, unbounded allocation,
 //! huge output, panic) that must never take the host or other plugins down.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use planhost::render::{Registry, RenderLimits};
-use planhost_tests::{Server, TempDir, next_json, next_view, planhost_bin, stays_quiet, subscribe};
-
-/// Builds `tests/plugins/hostile` for wasm32-wasip2 once per test process.
-fn hostile_wasm() -> &'static Path {
-    static WASM: OnceLock<PathBuf> = OnceLock::new();
-    WASM.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
-        let target = root.join("target/wasm-test-plugins");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--release", "--quiet", "--target", "wasm32-wasip2", "--manifest-path"])
-            .arg(root.join("tests/plugins/hostile/Cargo.toml"))
-            .arg("--target-dir")
-            .arg(&target)
-            .env_remove("CARGO_TARGET_DIR")
-            .status()
-            .expect("running cargo");
-        assert!(status.success(), "building the hostile plugin failed");
-        target.join("wasm32-wasip2/release/planhost_plugin_hostile.wasm")
-    })
-}
+use planhost_tests::{
+    Server, TempDir, hostile_wasm, next_json, next_view, planhost_bin, stays_quiet, subscribe,
+};
 
 /// A plugins folder holding the hostile plugin and a file that is not wasm.
 fn plugins_folder() -> TempDir {
