@@ -22,6 +22,7 @@ const ui = {
   view: $('view'), topic: $('topic'), conn: $('conn'), retry: $('retry'), rev: $('rev'),
   pickView: $('pick-view'), pickRenderer: $('pick-renderer'),
   planError: $('plan-error'), planErrorSource: $('plan-error-source'), planErrorText: $('plan-error-text'),
+  planErrorNote: $('plan-error-note'),
   notice: $('notice'), noticeText: $('notice-text'),
 };
 
@@ -129,6 +130,9 @@ function showPlanError(error) {
   ui.planError.dataset.source = String(error.source);
   ui.planErrorSource.textContent = ERROR_SOURCES[error.source] || `Error (${error.source})`;
   ui.planErrorText.textContent = String(error.message);
+  ui.planErrorNote.textContent = $('plan-view')?.hasChildNodes()
+    ? 'Showing the last good view.'
+    : 'There is no good view to show yet.';
   ui.planError.hidden = false;
 }
 

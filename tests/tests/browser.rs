@@ -485,6 +485,10 @@ fn an_error_shows_in_a_dismissible_banner_over_the_last_good_view() {
         "Plan script error"
     );
     assert_eq!(
+        page.eval("document.getElementById('plan-error-note').textContent"),
+        "Showing the last good view."
+    );
+    assert_eq!(
         page.eval(ROW_KEYS),
         json!(["item-1", "item-2", "item-3"]),
         "the last good view went"
@@ -698,6 +702,10 @@ fn a_view_page_of_a_plan_that_failed_to_load_shows_the_view_once_fixed() {
     assert_eq!(shown["source"], "Plan script error", "{shown}");
     assert!(shown["error"].as_str().is_some_and(|e| e.contains("plan.lua")), "{shown}");
     assert_eq!(shown["note"], NOT_RENDERED, "{shown}");
+    assert_eq!(
+        page.eval("document.getElementById('plan-error-note').textContent"),
+        "There is no good view to show yet."
+    );
     // The server's own message for the pair says the same.
     page.wait_for(
         "the pair's message",
