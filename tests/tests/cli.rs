@@ -66,6 +66,29 @@ fn bad_plan_directories_exit_2_with_one_line() {
 }
 
 #[test]
+fn render_and_run_refuse_bad_plan_directories_as_serve_does() {
+    let dir = TempDir::new("cli-render");
+    let missing = dir.path().join("missing");
+    let missing = missing.to_str().unwrap();
+    let file = dir.path().join("plan.lua");
+    std::fs::write(&file, "x = 1").unwrap();
+    let file = file.to_str().unwrap();
+    for (plan, expect) in [(missing, "does not exist"), (file, "is not a directory")] {
+        let said = format!("planhost: plan directory {plan} {expect}\n");
+        for args in [
+            &["serve", plan, "--addr", "127.0.0.1:0"][..],
+            &["render", plan, "--view", "work"],
+            &["run", "--plan", plan, file],
+        ] {
+            let output = run(args);
+            assert_eq!(output.status.code(), Some(2), "{args:?}");
+            assert!(output.stdout.is_empty(), "{args:?}");
+            assert_eq!(String::from_utf8_lossy(&output.stderr), said, "{args:?}");
+        }
+    }
+}
+
+#[test]
 fn address_in_use_exits_1() {
     let server = Server::start(&[]);
     let dir = TempDir::new("busy");

@@ -1,18 +1,35 @@
 //! Lua chunks that nest too deeply for piccolo's recursive parser and
 //! compiler are refused ("chunk too complex") instead of overflowing the Lua
 //! thread's stack, which aborted the whole server and lost its unsaved
-//! edits; `planhost run` refuses them the same way. Also: `planhost run`
-//! skips a `#!` first line as `lua` does.
+//! edits; `planhost run` refuses them the same way. The limits are close
+//! to Lua's own: generated plans with deep table literals and long
+//! expressions run. Also: `planhost run` skips a `#!` first line as `lua`
+//! does.
 
 use std::path::Path;
 use std::process::{Command, Output};
 
 use planhost_tests::{Server, TempDir, planhost_bin};
 
+/// `n` `<close>` locals, numbered from `first`.
+fn close_locals(first: usize, n: usize) -> String {
+    let locals: Vec<String> =
+        (first..first + n).map(|i| format!("local c{i} <close> = nil")).collect();
+    locals.join(" ")
+}
+
 /// `n` `<close>` locals in one block.
 fn closes(n: usize) -> String {
-    let locals: Vec<String> = (1..=n).map(|i| format!("local c{i} <close> = nil")).collect();
-    format!("do {} end", locals.join(" "))
+    format!("do {} end", close_locals(1, n))
+}
+
+/// `blocks` nested `do` blocks of 200 `<close>` locals each around a chain
+/// of `n` suffixes: 6 blocks and 189 suffixes are as deep as a chunk may
+/// go (5,000 levels), and take the most stack.
+fn closed(blocks: usize, n: usize) -> String {
+    let opened: String =
+        (0..blocks).map(|i| format!("do {} ", close_locals(i * 1000, 200))).collect();
+    format!("x = {{}} x.a = x {opened}y = x{}{}", ".a".repeat(n), " end".repeat(blocks))
 }
 
 /// Flat chunks that each crashed the server, and what they now give
@@ -21,32 +38,22 @@ fn reproductions() -> Vec<(String, &'static str)> {
     vec![
         (
             format!("x = {{}} y = x{}", ".a".repeat(20_000)),
-            "chunk too complex (suffix chain of more than 100)",
+            "chunk too complex (suffix chain of more than 1000)",
         ),
         (
-            format!("x = 100{}", " // 1".repeat(1_000)),
-            "chunk too complex (more than 100 operators in one expression)",
+            format!("x = 100{}", " // 1".repeat(2_000)),
+            "chunk too complex (more than 1000 operators in one expression)",
         ),
-        (closes(500), "chunk too complex (more than 25 <close> variables in one block)"),
+        (closes(500), "chunk too complex (more than 200 <close> variables in one block)"),
         (
             format!("f = function() return f end f{}", "()".repeat(20_000)),
-            "chunk too complex (suffix chain of more than 100)",
+            "chunk too complex (suffix chain of more than 1000)",
         ),
         (
             format!("x = {}1{}", "(".repeat(10_000), ")".repeat(10_000)),
-            "chunk too complex (more than 32 nested functions, blocks or brackets)",
+            "chunk too complex (more than 190 nested functions, blocks or brackets)",
         ),
-        // The deepest the parser goes at the limits: 32 loops, and 165
-        // unary operators pending in them (piccolo's parser allows 200 levels).
-        (
-            format!(
-                "{}x = {}1{}",
-                "for i = 1, 0 do ".repeat(32),
-                "- ".repeat(165),
-                " end".repeat(32)
-            ),
-            "chunk too complex (more than 160 levels of nesting)",
-        ),
+        (closed(7, 1_000), "chunk too complex (more than 5000 levels of nesting)"),
     ]
 }
 
@@ -63,17 +70,22 @@ fn the_server_survives_chunks_too_complex_to_compile() {
         assert_eq!(answer["output"], "42\n", "after {error}: {answer}");
     }
     // What the limits let through still runs.
-    let chain = format!("t = {{}} t.a = t\nreturn t{} == t", ".a".repeat(99));
+    let chain = format!("t = {{}} t.a = t\nreturn t{} == t", ".a".repeat(999));
     assert_eq!(server.console(&chain)["output"], "true\n");
     // The console's own wrapping (`table.pack((function(...) <line> end)(...))`)
-    // takes three of the 32 nesting levels.
-    let nested = format!("return {}x{}", "(".repeat(29), ")".repeat(29));
+    // takes three of the 190 nesting levels.
+    let nested = format!("return {}x{}", "(".repeat(187), ")".repeat(187));
     assert_eq!(server.console(&nested)["output"], "41\n");
-    let divisions = format!("return 100{}", " // 1".repeat(99));
+    let divisions = format!("return 100{}", " // 1".repeat(200));
     assert_eq!(server.console(&divisions)["output"], "100\n");
+    let sum = format!("return 0{}", " + 1".repeat(1_000));
+    assert_eq!(server.console(&sum)["output"], "1000\n");
+    // Nearly as deep as a chunk may go, on the Lua thread's stack.
+    let deep = format!("{}\nreturn y == x", closed(6, 150));
+    assert_eq!(server.console(&deep)["output"], "true\n");
     // `load` refuses such a chunk as Lua code may see.
     let answer = server.console("load('x = {} y = x' .. ('.a'):rep(20000), '=deep')");
-    let refusal = "nil\tdeep:1: chunk too complex (suffix chain of more than 100)\n";
+    let refusal = "nil\tdeep:1: chunk too complex (suffix chain of more than 1000)\n";
     assert_eq!(answer["output"], refusal, "{answer}");
 }
 
@@ -99,6 +111,55 @@ fn planhost_run_refuses_chunks_too_complex_to_compile() {
         assert_eq!(stderr, format!("planhost: {name}:2: {error}\n"));
         assert!(output.stdout.is_empty(), "nothing ran");
     }
+}
+
+/// A generated plan: a table literal nested 180 deep, a list nested 100
+/// deep and a sum of 150 terms (each refused before the limits were
+/// raised to Lua's).
+fn generated_plan() -> String {
+    let record = format!("{}nil{}", "{depth = 1, inner = ".repeat(180), "}".repeat(180));
+    let list = format!("{}{}", "{".repeat(100), "}".repeat(100));
+    let terms: Vec<String> = (1..=150).map(|i| i.to_string()).collect();
+    format!(
+        "local record = {record}\n\
+         local list = {list}\n\
+         local sum = {}\n\
+         local function depth(t, key) local n = 0 while t do n = n + 1 t = t[key] end return n end\n\
+         result = {{depth(record, 'inner'), depth(list, 1), sum}}\n\
+         print(table.unpack(result))\n",
+        terms.join(" + ")
+    )
+}
+
+#[test]
+fn planhost_run_runs_generated_plans_and_the_deepest_chunks_allowed() {
+    let dir = TempDir::new("generated");
+    std::fs::write(dir.path().join("generated.lua"), generated_plan()).unwrap();
+    let output = run(dir.path(), "generated.lua", &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "180\t100\t11325\n");
+    // The deepest chunk the limits let through needs more stack than a
+    // main thread has (28 MB in a debug build): `planhost run` compiles on
+    // a thread with the Lua thread's stack.
+    std::fs::write(dir.path().join("deepest.lua"), format!("{}\nprint(y == x)", closed(6, 189)))
+        .unwrap();
+    let output = run(dir.path(), "deepest.lua", &[]);
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "true\n");
+    std::fs::write(dir.path().join("deeper.lua"), closed(6, 190)).unwrap();
+    let output = run(dir.path(), "deeper.lua", &[]);
+    let refusal = "planhost: deeper.lua:1: chunk too complex (more than 5000 levels of nesting)\n";
+    assert_eq!(String::from_utf8_lossy(&output.stderr), refusal);
+}
+
+#[test]
+fn a_server_runs_a_generated_plan() {
+    let dir = TempDir::new("generated-plan");
+    std::fs::write(dir.path().join("plan.lua"), generated_plan()).unwrap();
+    let server = Server::start_in(dir, &[]);
+    let answer = server.console("return table.concat(result, ' ')");
+    assert_eq!(answer["output"], "180 100 11325\n", "{answer}");
 }
 
 #[test]

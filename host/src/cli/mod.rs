@@ -12,8 +12,10 @@ use std::sync::{Arc, Mutex};
 
 use crate::config::{Limits, ServerConfig};
 use crate::lua::api;
+use crate::lua::frontend::LUA_STACK_BYTES;
 use crate::lua::runtime::{Budget, Output, Runtime};
 use crate::lua::sandbox::Sandbox;
+use crate::plan_dir::PlanDir;
 use crate::render::registry::default_cache_dir;
 use crate::render::{Registry, RenderLimits};
 use crate::server::{self, StartError};
@@ -295,7 +297,9 @@ fn render_view(args: &RenderArgs) -> ExitCode {
 /// Runs a plan directory's `plan.lua` and computes one view's data as JSON
 /// text; errors come with the exit status they deserve.
 fn plan_view_data(plan_dir: &std::path::Path, view: &str) -> Result<String, (String, u8)> {
-    let sandbox = Sandbox::new(plan_dir, false)
+    // As `serve` says it: "plan directory ... is not a directory", status 2.
+    let plan = PlanDir::open(plan_dir).map_err(|e| (e.to_string(), 2))?;
+    let sandbox = Sandbox::new(plan.root(), false)
         .map_err(|e| (format!("cannot open plan directory {}: {e}", plan_dir.display()), 2))?;
     let entry = sandbox.root().join(server::PLAN_ENTRY);
     let lua = crate::lua::thread::spawn(Budget::default(), sandbox, None)
@@ -326,7 +330,13 @@ fn run_script(args: &RunArgs) -> ExitCode {
     };
     // The script's folder is its sandbox, as the plan directory is a plan's.
     let folder = match (&args.plan, args.file.parent()) {
-        (Some(plan), _) => plan.clone(),
+        (Some(plan), _) => match PlanDir::open(plan) {
+            Ok(plan) => plan.root().to_path_buf(),
+            Err(error) => {
+                eprintln!("planhost: {error}");
+                return ExitCode::from(2);
+            }
+        },
         (None, Some(parent)) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
     };
@@ -337,21 +347,40 @@ fn run_script(args: &RunArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    // This thread runs the script's Lua from here on.
-    crate::heap::this_thread_runs_lua();
-    let output: Output = Arc::new(Mutex::new(std::io::stdout()));
-    let mut runtime = Runtime::new(args.lua_limits.budget(), &sandbox, output);
-    runtime.with_context(|ctx| api::load_planhost(ctx, sandbox.clone(), None, None));
-    let mut arg = vec![(0, name.clone())];
-    arg.extend(args.args.iter().enumerate().map(|(i, a)| (i as i64 + 1, a.clone())));
-    runtime.set_global_strings("arg", &arg);
-    match runtime.exec(&name, &source, &args.args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
+    let script = || {
+        crate::heap::this_thread_runs_lua();
+        let output: Output = Arc::new(Mutex::new(std::io::stdout()));
+        let mut runtime = Runtime::new(args.lua_limits.budget(), &sandbox, output);
+        runtime.with_context(|ctx| api::load_planhost(ctx, sandbox.clone(), None, None));
+        let mut arg = vec![(0, name.clone())];
+        arg.extend(args.args.iter().enumerate().map(|(i, a)| (i as i64 + 1, a.clone())));
+        runtime.set_global_strings("arg", &arg);
+        runtime.exec(&name, &source, &args.args)
+    };
+    match on_lua_stack(script) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(error)) => {
             eprintln!("planhost: {error}");
             ExitCode::from(1)
         }
+        Err(error) => {
+            eprintln!("planhost: starting the Lua thread: {error}");
+            ExitCode::from(1)
+        }
     }
+}
+
+/// Runs `f` on a thread with the Lua thread's stack (`LUA_STACK_BYTES`,
+/// which the front end's nesting limits are measured against; the main
+/// thread's is whatever `ulimit -s` says) and waits for it.
+fn on_lua_stack<T: Send>(f: impl FnOnce() -> T + Send) -> std::io::Result<T> {
+    std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new()
+            .name("planhost-lua".into())
+            .stack_size(LUA_STACK_BYTES)
+            .spawn_scoped(scope, f)?;
+        Ok(thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    })
 }
 
 fn serve(args: &ServeArgs) -> ExitCode {

@@ -23,7 +23,8 @@ use super::frontend::Str;
 /// Levels of nesting the rewrite adds to the rest of the block (the local
 /// statement, two calls and the function; `frontend::MAX_LEVELS` counts
 /// them): measured, a `<close>` local takes about four times the compiler
-/// stack of a suffix.
+/// stack of a suffix in a debug build (22.4 KB against 5.3), seven in
+/// release (6.0 against 0.8), where every level is cheaper.
 pub const LEVELS: usize = 4;
 
 /// Names the rewrite uses; the runtime binds them (see `frontend::HELPERS`).

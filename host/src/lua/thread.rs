@@ -154,8 +154,13 @@ pub fn spawn(
     hub: Option<HubHandle>,
 ) -> std::io::Result<LuaHandle> {
     let (instructions, inbox) = flume::bounded(64);
+    // piccolo's parser and compiler recurse for every level a chunk nests:
+    // 64 MiB of address space, committed only as far as a chunk reaches,
+    // of which the deepest chunk the front end accepts needs less than half
+    // in a debug build (see `frontend::LUA_STACK_BYTES`).
     std::thread::Builder::new()
         .name("planhost-lua".into())
+        .stack_size(super::frontend::LUA_STACK_BYTES)
         .spawn(move || lua_main(budget, sandbox, hub, inbox))?;
     Ok(LuaHandle { instructions })
 }
