@@ -165,6 +165,12 @@ fn planhost_shell_attaches_to_the_running_server() {
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(out, "one\ncaf\u{fffd}\nthree\n");
     assert!(err.contains("line 2 is not UTF-8"), "{err}");
+    // A chunk over the server's limit fails alone; the next line runs.
+    let mut input = format!("s = '{}'\n", "y".repeat(1 << 20)).into_bytes();
+    input.extend_from_slice(b"print('after')\n");
+    let (code, out, err) = shell(&input);
+    assert_eq!((code, out.as_str()), (Some(1), "after\n"), "{err}");
+    assert!(err.contains("not run: the chunk is too large"), "{err}");
 
     // Without a server recorded in the directory: a clear error.
     let empty = TempDir::new("no-server");
@@ -503,6 +509,16 @@ fn hostile_console_commands_leave_the_server_and_the_plan_running() {
         assert_ne!(envelope, good);
     });
     assert!(!server.plan_dir.path().parent().unwrap().join("escape.txt").exists());
+
+    // A chunk past 1 MiB is refused before it is compiled (piccolo's
+    // compiler, outside the Lua memory budget, takes gigabytes for 16 MiB).
+    let auth = format!("Bearer {}", server.token);
+    let huge = "x = 1\n".repeat((1 << 20) / 6 + 1);
+    let refused =
+        server.request("POST", "/api/console", &[("Authorization", &auth)], huge.as_bytes());
+    assert_eq!(refused.status, 413, "{}", refused.text());
+    assert!(refused.text().contains("limit 1048576 bytes"), "{}", refused.text());
+    assert_eq!(server.console("return 1 + 1")["output"], "2\n");
 }
 
 /// A table that loses keys and then grows: piccolo 0.3.3 panics while
