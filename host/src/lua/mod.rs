@@ -4,6 +4,7 @@
 pub mod api;
 pub mod attributes;
 pub mod close;
+pub mod diagnose;
 pub mod format;
 pub mod frontend;
 pub mod journal;

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::api;
 use super::journal::{Entry, Journal, NotReplayable};
 use super::runtime::{Budget, LuaError, Runtime};
 use super::sandbox::Sandbox;
+use super::{api, diagnose};
 use crate::hub::HubHandle;
 
 /// What the Lua thread is asked to do.
@@ -583,7 +583,15 @@ fn console(runtime: &mut Runtime, chunk: &str) -> ConsoleOutcome {
     };
     match runtime.exec(CONSOLE_CHUNK, printing.as_bytes(), &[]) {
         Ok(()) => ConsoleOutcome::Done,
-        Err(error) => ConsoleOutcome::Failed(error.message),
+        Err(error) => {
+            let mut message = error.message;
+            runtime.with_context(|ctx| {
+                if let Some(fuller) = diagnose::called_nil(ctx, CONSOLE_CHUNK, chunk, &message) {
+                    message = fuller;
+                }
+            });
+            ConsoleOutcome::Failed(message)
+        }
     }
 }
 
@@ -714,6 +722,19 @@ mod tests {
             assert_eq!(failed.printed, "before\n");
             assert_eq!(failed.outcome, ConsoleOutcome::Failed("console:1: boom".into()));
             assert_eq!(json(lua.view_data("work").await.unwrap()), serde_json::json!({"n": 5}));
+            // A typo in a called name is named, with its line and a guess.
+            lua.console("function shout(s) return s end").await;
+            let typo = lua.console("x = 1\nshuot('a')").await.outcome;
+            let expected = "console:2: attempt to call a nil value (global 'shuot'); \
+                            did you mean 'shout'?";
+            assert_eq!(typo, ConsoleOutcome::Failed(expected.into()));
+            let unknown = lua.console("zzzzzz()").await.outcome;
+            let expected = "console:1: attempt to call a nil value (global 'zzzzzz')";
+            assert_eq!(unknown, ConsoleOutcome::Failed(expected.into()));
+            // A call piccolo cannot place keeps its own words.
+            let field = lua.console("local t = {} t.f()").await.outcome;
+            let expected = "type error, expected function, found nil";
+            assert_eq!(field, ConsoleOutcome::Failed(expected.into()));
             // A call ended by `;` is a statement, as in Lua.
             assert_eq!(lua.console("print(n);").await, done("5\n"));
             assert_eq!(lua.console("n ; ").await, done("5\n"));
