@@ -67,12 +67,24 @@ pub enum NotReplayable {
     WroteFiles,
 }
 
+/// What a plan directory's files held at one moment, taken before the plan
+/// is loaded from them: a file that changes while the plan loads then
+/// counts as changed (taken after, it would count as loaded).
+#[derive(Debug)]
+pub struct Snapshot(Option<Fingerprint>);
+
+/// What the plan's files in `dir` hold now.
+pub fn snapshot(dir: &Path) -> Snapshot {
+    Snapshot(fingerprint(dir))
+}
+
 impl Journal {
-    /// A new journal for the plan in `dir`, just loaded.
-    pub fn start(dir: &Path) -> Journal {
+    /// A new journal for the plan in `dir`, just loaded from the files as
+    /// `files` found them.
+    pub fn start(dir: &Path, files: Snapshot) -> Journal {
         Journal {
             dir: dir.to_path_buf(),
-            files: fingerprint(dir),
+            files: files.0,
             read: BTreeSet::new(),
             commands: Vec::new(),
             bytes: 0,
@@ -96,17 +108,22 @@ impl Journal {
         self.read.extend(read);
     }
 
-    /// The plan was loaded again and the commands run again on it (or a
-    /// command's writes are taken as part of the state): the files as they
-    /// are now are the ones to compare with.
-    pub fn loaded_again(&mut self) {
+    /// The plan was loaded again from the files as `files` found them, and
+    /// the commands run again on it: those are the files to compare with.
+    pub fn loaded_again(&mut self, files: Snapshot) {
+        self.files = files.0;
+    }
+
+    /// A command's writes are taken as part of the state: the files as
+    /// they are now are the ones to compare with.
+    pub fn files_seen_now(&mut self) {
         self.files = fingerprint(&self.dir);
     }
 
-    /// Whether every file holds what it held when the plan was loaded: then
-    /// loading it again would give the state in use.
-    pub fn files_unchanged(&self) -> bool {
-        self.files.is_some() && self.files == fingerprint(&self.dir)
+    /// Whether the files as `now` found them hold what they held when the
+    /// plan was loaded: then loading it again would give the state in use.
+    pub fn files_as_loaded(&self, now: &Snapshot) -> bool {
+        self.files.is_some() && self.files == now.0
     }
 
     /// Whether a command it holds wrote files (a `save()`, say).
@@ -262,7 +279,7 @@ mod tests {
     #[test]
     fn commands_are_offered_while_the_files_are_as_loaded() {
         let dir = plan_dir("same");
-        let mut journal = Journal::start(&dir);
+        let mut journal = Journal::start(&dir, snapshot(&dir));
         assert_eq!(journal.count(), 0);
         journal.record(entry("rank(2, 1)"));
         journal.record(entry("cut(3)"));
@@ -287,7 +304,7 @@ mod tests {
             ("remove", |dir: &Path| std::fs::remove_file(dir.join("lib/work.lua")).unwrap()),
         ] {
             let dir = plan_dir(label);
-            let mut journal = Journal::start(&dir);
+            let mut journal = Journal::start(&dir, snapshot(&dir));
             journal.record(entry("save()"));
             change(&dir);
             assert_eq!(journal.replayable(), Err(NotReplayable::FilesChanged), "{label}");
@@ -299,7 +316,7 @@ mod tests {
     fn new_code_on_the_same_data_takes_the_commands_other_data_does_not() {
         let dir = plan_dir("new-code");
         std::fs::write(dir.join("work.tsv"), "ID\n").unwrap();
-        let mut journal = Journal::start(&dir);
+        let mut journal = Journal::start(&dir, snapshot(&dir));
         journal.note_reads(BTreeSet::from([PathBuf::from("work.tsv"), "extra.tsv".into()]));
         journal.record(entry("rank(2, 1)"));
         std::fs::write(dir.join("lib/work.lua"), "return {1}").unwrap();
@@ -319,7 +336,7 @@ mod tests {
         assert_eq!(journal.replayable_on_new_code(), Err(NotReplayable::FilesChanged));
         std::fs::remove_file(dir.join("extra.tsv")).unwrap();
         // A command that wrote files is not run again on new code.
-        let mut journal = Journal::start(&dir);
+        let mut journal = Journal::start(&dir, snapshot(&dir));
         journal.record(Entry { wrote_files: true, ..entry("save()") });
         std::fs::write(dir.join("lib/work.lua"), "return {2}").unwrap();
         assert_eq!(journal.replayable_on_new_code(), Err(NotReplayable::WroteFiles));
@@ -330,22 +347,34 @@ mod tests {
     fn files_holding_what_they_held_are_unchanged_whatever_their_times() {
         let dir = plan_dir("unchanged");
         std::fs::write(dir.join("work.tsv"), "ID\n").unwrap();
-        let journal = Journal::start(&dir);
-        assert!(journal.files_unchanged());
+        let journal = Journal::start(&dir, snapshot(&dir));
+        assert!(journal.files_as_loaded(&snapshot(&dir)));
         let file = std::fs::File::options().append(true).open(dir.join("work.tsv")).unwrap();
         file.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(9))
             .unwrap();
         std::fs::write(dir.join("plan.lua"), "x = 1").unwrap();
-        assert!(journal.files_unchanged());
+        assert!(journal.files_as_loaded(&snapshot(&dir)));
         std::fs::write(dir.join("plan.lua"), "x = 2").unwrap();
-        assert!(!journal.files_unchanged());
+        assert!(!journal.files_as_loaded(&snapshot(&dir)));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_file_changed_while_the_plan_loads_counts_as_changed() {
+        let dir = plan_dir("during-load");
+        std::fs::write(dir.join("work.tsv"), "ID\n").unwrap();
+        let before = snapshot(&dir);
+        // (The plan loads here, and an editor saves meanwhile.)
+        std::fs::write(dir.join("work.tsv"), "ID\n1\n").unwrap();
+        let journal = Journal::start(&dir, before);
+        assert!(!journal.files_as_loaded(&snapshot(&dir)), "the load may have read either");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn an_empty_journal_has_nothing_to_lose_when_the_files_change() {
         let dir = plan_dir("empty");
-        let journal = Journal::start(&dir);
+        let journal = Journal::start(&dir, snapshot(&dir));
         std::fs::write(dir.join("work.tsv"), "ID\n").unwrap();
         assert_eq!(journal.replayable(), Ok(&[][..]));
         std::fs::remove_dir_all(&dir).unwrap();
@@ -363,7 +392,7 @@ mod tests {
     #[test]
     fn past_its_limits_the_journal_offers_nothing() {
         let dir = plan_dir("full");
-        let mut journal = Journal::start(&dir);
+        let mut journal = Journal::start(&dir, snapshot(&dir));
         let big = "x".repeat(MAX_BYTES / 2);
         journal.record(entry(&big));
         journal.record(entry(&big));

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::journal::{Entry, Journal, NotReplayable};
+use super::journal::{self, Entry, Journal, NotReplayable};
 use super::runtime::{Budget, LuaError, Runtime};
 use super::sandbox::Sandbox;
 use super::{api, diagnose};
@@ -251,6 +251,7 @@ fn lua_main(
             let pending = journal.as_ref().map_or(Ok(Vec::new()), |journal| {
                 journal.replayable().map(<[Entry]>::to_vec).map_err(|why| (why, journal.count()))
             });
+            let files = journal::snapshot(plan.parent().unwrap_or(Path::new(".")));
             let (loaded, outcome, panicked) = run_plan(&fresh, plan, &|| drop(take_printed()));
             take_printed();
             // The plan itself may make the VM panic every time: a fresh
@@ -263,7 +264,9 @@ fn lua_main(
             }
             let replayed;
             (replayed, *journal) =
-                resume(runtime, journal.take(), pending, plan, &fresh, &|| drop(take_printed()));
+                resume(runtime, journal.take(), pending, plan, files, &fresh, &|| {
+                    drop(take_printed())
+                });
             let note = replayed.note();
             tracing::warn!("Lua state reset; {} loaded again{note}", plan.display());
             Some(format!("; {} was loaded again{note}", plan.display()))
@@ -282,10 +285,13 @@ fn lua_main(
                 // run again on it when only its Lua files changed (decided
                 // before it runs: it may write files as it loads).
                 let same_plan = plan.as_deref() == Some(&path);
+                // Taken before the plan runs: a file changed while it loads
+                // counts as changed at the next load.
+                let files = journal::snapshot(path.parent().unwrap_or(Path::new(".")));
                 // Files holding what they held when it was loaded (touched,
                 // or written back by the plan itself) would give the state
                 // in use: nothing to run.
-                if same_plan && journal.as_ref().is_some_and(Journal::files_unchanged) {
+                if same_plan && journal.as_ref().is_some_and(|j| j.files_as_loaded(&files)) {
                     tracing::debug!("{}: its files hold what they held", path.display());
                     let _ = reply.send(Ok(String::new()));
                     continue;
@@ -307,7 +313,7 @@ fn lua_main(
                     let replayed;
                     let previous = previous.filter(|_| same_plan);
                     (replayed, journal) =
-                        resume(&mut runtime, previous, pending, &path, &fresh, &|| {
+                        resume(&mut runtime, previous, pending, &path, files, &fresh, &|| {
                             drop(take_printed())
                         });
                     match replayed {
@@ -351,7 +357,7 @@ fn lua_main(
                     // that ran out of disk half way) leaves them holding
                     // part of the state: loading them would lose the rest.
                     if wrote_files && matches!(outcome, ConsoleOutcome::Failed(_)) {
-                        journal.loaded_again();
+                        journal.files_seen_now();
                         note = Some(KEPT_AFTER_FAILED_WRITE.to_owned());
                     }
                 }
@@ -513,22 +519,25 @@ fn resume(
     journal: Option<Journal>,
     pending: Result<Vec<Entry>, (NotReplayable, usize)>,
     plan: &Path,
+    files: journal::Snapshot,
     fresh: &dyn Fn() -> Runtime,
     discard: &dyn Fn(),
 ) -> (Replayed, Option<Journal>) {
     let replayed = replay(runtime, pending, discard);
+    let dir = plan.parent().unwrap_or(Path::new("."));
     let journal = match (&replayed, journal) {
         (Replayed::All(_), Some(mut journal)) => {
-            journal.loaded_again();
+            journal.loaded_again(files);
             Some(journal)
         }
         (Replayed::Failed(..), _) => {
+            let files = journal::snapshot(dir);
             let (loaded, _, panicked) = run_plan(fresh, plan, discard);
             discard();
             *runtime = if panicked { fresh() } else { loaded };
-            plan.parent().map(Journal::start)
+            Some(Journal::start(dir, files))
         }
-        _ => plan.parent().map(Journal::start),
+        _ => Some(Journal::start(dir, files)),
     };
     (replayed, journal)
 }
