@@ -158,11 +158,12 @@ fn planhost_shell_attaches_to_the_running_server() {
     let (code, _, err) = shell(b"for i = 1, 2 do\n");
     assert_eq!(code, Some(1));
     assert!(err.contains("unfinished"), "{err}");
-    // A line that is not UTF-8 is said, and the lines after it run.
+    // A line that is not UTF-8 is said (and the status is 1), and the
+    // lines after it run.
     let mut input = b"print('one')\r\nprint('caf".to_vec();
     input.extend_from_slice(b"\xe9')\nprint('three');\n");
     let (code, out, err) = shell(&input);
-    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(code, Some(1), "the line ran on other text: {err}");
     assert_eq!(out, "one\ncaf\u{fffd}\nthree\n");
     assert!(err.contains("line 2 is not UTF-8"), "{err}");
     // A chunk over the server's limit fails alone; the next line runs.

@@ -107,6 +107,8 @@ pub fn feed(
 ) -> anyhow::Result<bool> {
     let mut pending = String::new();
     let mut all_ok = true;
+    // A line whose bytes were replaced ran on other text than was sent.
+    let altered = std::cell::Cell::new(false);
     let mut lines = input.split(b'\n').enumerate().map(|(index, line)| {
         let mut line = line?;
         if line.last() == Some(&b'\r') {
@@ -119,6 +121,7 @@ pub fn feed(
                 "planhost: line {} is not UTF-8; its invalid bytes were replaced by U+FFFD",
                 index + 1
             );
+            altered.set(true);
             String::from_utf8_lossy(error.as_bytes()).into_owned()
         }))
     });
@@ -150,7 +153,7 @@ pub fn feed(
             break;
         }
     }
-    Ok(all_ok)
+    Ok(all_ok && !altered.get())
 }
 
 fn show(answer: &ConsoleAnswer) {

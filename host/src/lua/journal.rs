@@ -32,6 +32,9 @@ pub struct Journal {
     /// The plan directory's files when the plan was loaded (None if they
     /// could not be read: then nothing is run again).
     files: Option<Fingerprint>,
+    /// The files as the state in use has seen them: as loaded, or as a
+    /// command that failed half way through writing them left them.
+    seen: Option<Fingerprint>,
     /// The files (relative to `dir`) the plan went to read as data since.
     read: BTreeSet<PathBuf>,
     commands: Vec<Entry>,
@@ -84,6 +87,7 @@ impl Journal {
     pub fn start(dir: &Path, files: Snapshot) -> Journal {
         Journal {
             dir: dir.to_path_buf(),
+            seen: files.0.clone(),
             files: files.0,
             read: BTreeSet::new(),
             commands: Vec::new(),
@@ -111,19 +115,22 @@ impl Journal {
     /// The plan was loaded again from the files as `files` found them, and
     /// the commands run again on it: those are the files to compare with.
     pub fn loaded_again(&mut self, files: Snapshot) {
+        self.seen.clone_from(&files.0);
         self.files = files.0;
     }
 
-    /// A command's writes are taken as part of the state: the files as
-    /// they are now are the ones to compare with.
+    /// A command's writes are taken as part of the state: loading the
+    /// files as they are now would not give it. (Running the commands again
+    /// on them would apply some twice: the files they ran on are the ones
+    /// loaded, and those stay to compare with for that.)
     pub fn files_seen_now(&mut self) {
-        self.files = fingerprint(&self.dir);
+        self.seen = fingerprint(&self.dir);
     }
 
     /// Whether the files as `now` found them hold what they held when the
     /// plan was loaded: then loading it again would give the state in use.
     pub fn files_as_loaded(&self, now: &Snapshot) -> bool {
-        self.files.is_some() && self.files == now.0
+        self.seen.is_some() && self.seen == now.0
     }
 
     /// Whether a command it holds wrote files (a `save()`, say).

@@ -43,8 +43,32 @@ impl Sandbox {
                 _ => joined.clone(),
             }
         });
+        let mut reads = self.reads.lock().unwrap_or_else(|e| e.into_inner());
         if let Ok(relative) = real.strip_prefix(&self.root) {
-            self.reads.lock().unwrap_or_else(|e| e.into_inner()).insert(relative.to_path_buf());
+            reads.insert(relative.to_path_buf());
+        }
+        // So are the links on the way (`current.tsv -> a.tsv`, `data ->
+        // data-2024`): pointed elsewhere, they change what was read.
+        let mut lexical = PathBuf::new();
+        for component in joined.strip_prefix(&self.root).unwrap_or(Path::new("")).components() {
+            match component {
+                Component::Normal(name) => lexical.push(name),
+                Component::ParentDir => {
+                    lexical.pop();
+                }
+                _ => {}
+            }
+            let at = self.root.join(&lexical);
+            if !at.symlink_metadata().is_ok_and(|meta| meta.is_symlink()) {
+                continue;
+            }
+            // Where the link itself lives, its folder's links followed.
+            let real_folder = at.parent().and_then(|folder| folder.canonicalize().ok());
+            if let (Some(folder), Some(name)) = (real_folder, at.file_name())
+                && let Ok(relative) = folder.join(name).strip_prefix(&self.root)
+            {
+                reads.insert(relative.to_path_buf());
+            }
         }
     }
 
@@ -207,6 +231,12 @@ mod tests {
         let read: Vec<PathBuf> = sandbox.take_reads().into_iter().collect();
         assert_eq!(read, [PathBuf::from("data/extra.tsv"), "data/work.tsv".into()]);
         assert!(sandbox.take_reads().is_empty(), "taken");
+        // Links on the way are read too: pointed elsewhere, they change it.
+        std::os::unix::fs::symlink("work.tsv", root.join("data/current.tsv")).unwrap();
+        std::os::unix::fs::symlink("data", root.join("now")).unwrap();
+        sandbox.note_read("now/current.tsv");
+        let read: Vec<PathBuf> = sandbox.take_reads().into_iter().collect();
+        assert_eq!(read, [PathBuf::from("data/current.tsv"), "data/work.tsv".into(), "now".into()]);
         std::fs::remove_dir_all(root).unwrap();
     }
 }

@@ -740,10 +740,13 @@ mod tests {
             let unknown = lua.console("zzzzzz()").await.outcome;
             let expected = "console:1: attempt to call a nil value (global 'zzzzzz')";
             assert_eq!(unknown, ConsoleOutcome::Failed(expected.into()));
-            // A call piccolo cannot place keeps its own words.
-            let field = lua.console("local t = {} t.f()").await.outcome;
-            let expected = "type error, expected function, found nil";
-            assert_eq!(field, ConsoleOutcome::Failed(expected.into()));
+            // A call piccolo cannot place keeps its own words, and so does a
+            // chunk of more calls (the one that failed may be another).
+            let expected =
+                ConsoleOutcome::Failed("type error, expected function, found nil".into());
+            for chunk in ["local t = {} t.f()", "local t = {} t.f() later()", "print(nada())"] {
+                assert_eq!(lua.console(chunk).await.outcome, expected, "{chunk}");
+            }
             // A call ended by `;` is a statement, as in Lua.
             assert_eq!(lua.console("print(n);").await, done("5\n"));
             assert_eq!(lua.console("n ; ").await, done("5\n"));
@@ -1050,6 +1053,15 @@ mod tests {
             // The watcher's load after the write: the state stays.
             lua.reload(plan.clone()).await.unwrap();
             assert_eq!(lua.console("n = n + 100 return n").await.printed, "111\n");
+            // A VM panic now cannot run the commands again on files that
+            // hold part of them (the 10 would be added twice): the plan
+            // comes back as its files have it, and the error says so.
+            let ConsoleOutcome::Failed(error) = lua.console(VM_PANIC).await.outcome else {
+                panic!("the VM panicked")
+            };
+            assert!(error.contains("not run again"), "{error}");
+            assert_eq!(lua.console("n").await.printed, "11\n");
+            assert_eq!(std::fs::read_to_string(dir.join("work.tsv")).unwrap(), "11");
             // Edited by hand afterwards: loaded from the files as before.
             std::fs::write(dir.join("work.tsv"), "7").unwrap();
             lua.reload(plan.clone()).await.unwrap();
