@@ -624,5 +624,14 @@ fn a_plan_that_fails_at_start_shows_its_error_until_it_is_fixed() {
         assert!(stays_quiet(&mut names, Duration::from_millis(300)).await);
         server.console("planhost.view('more', function() return {} end)");
         assert_eq!(next_json(&mut names).await["data"], "[\"work\",\"more\"]");
+
+        // Broken again while the last good state serves: a view's own error
+        // is its own, not the plan's.
+        server.console("items = nil");
+        let (_, envelope) = next_view(&mut ws).await;
+        let own = envelope["error"]["message"].as_str().unwrap().to_owned();
+        assert!(own.contains("no items loaded"), "{envelope}");
+        std::fs::write(server.plan_dir.path().join("plan.lua"), "error('broken again')").unwrap();
+        assert!(stays_quiet(&mut ws, Duration::from_millis(800)).await, "the view's error stays");
     });
 }

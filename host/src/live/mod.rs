@@ -339,7 +339,15 @@ impl Live {
         let step = Step {
             registry: self.renderers.current(),
             pair: pair.clone(),
-            lua_error: data.as_ref().err().map(|error| ViewError::lua(&error.message)),
+            lua_error: data.as_ref().err().map(|error| {
+                // A view a plan that failed to load never declared: the
+                // plan's error is the cause to show.
+                let undeclared = error.message == format!("no view named '{}'", pair.view);
+                match &self.plan_error {
+                    Some(plan_error) if undeclared => ViewError::lua(plan_error),
+                    _ => ViewError::lua(&error.message),
+                }
+            }),
             plan_error: self.plan_error.clone().map(ViewError::lua),
             render,
             previous,
@@ -414,11 +422,7 @@ impl Step {
         let Step { registry, pair, lua_error, plan_error, render, previous } = self;
         let last_good = || previous.as_ref().and_then(|shown| shown.envelope.html.clone());
         let (envelope, rendered) = match (lua_error, render) {
-            // A plan that failed to load is the cause to show (its views
-            // may not even be declared yet).
-            (Some(error), _) => {
-                (Envelope { html: last_good(), error: Some(plan_error.unwrap_or(error)) }, None)
-            }
+            (Some(error), _) => (Envelope { html: last_good(), error: Some(error) }, None),
             (None, None) => {
                 // The HTML shown stays: only a changed plan error is news
                 // (checked before copying that HTML into a new envelope).
