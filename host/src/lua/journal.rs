@@ -143,25 +143,26 @@ impl Journal {
         self.commands.len()
     }
 
-    /// The commands to run again on the plan loaded from its files, if that
-    /// gives the state they first ran on.
-    pub fn replayable(&self) -> Result<&[Entry], NotReplayable> {
-        self.offered(|then, now| then == now)
+    /// The commands to run again on the plan loaded from the files as `now`
+    /// found them, if that gives the state they first ran on.
+    pub fn replayable(&self, now: &Snapshot) -> Result<&[Entry], NotReplayable> {
+        self.offered(now, |then, now| then == now)
     }
 
     /// The commands to run again on the plan loaded from its files after
     /// only its Lua files changed: the same data, new code. Not when one of
     /// them wrote files: running it again would write them again, and the
     /// watcher would load the plan again, and again.
-    pub fn replayable_on_new_code(&self) -> Result<&[Entry], NotReplayable> {
+    pub fn replayable_on_new_code(&self, now: &Snapshot) -> Result<&[Entry], NotReplayable> {
         if self.wrote_files() {
             return Err(NotReplayable::WroteFiles);
         }
-        self.offered(|then, now| self.read.iter().all(|path| then.get(path) == now.get(path)))
+        self.offered(now, |then, now| self.read.iter().all(|path| then.get(path) == now.get(path)))
     }
 
     fn offered(
         &self,
+        now: &Snapshot,
         same: impl Fn(&Fingerprint, &Fingerprint) -> bool,
     ) -> Result<&[Entry], NotReplayable> {
         if self.overflowed {
@@ -171,8 +172,8 @@ impl Journal {
             // Nothing to lose, whatever the files say.
             return Ok(&[]);
         }
-        match (&self.files, fingerprint(&self.dir)) {
-            (Some(then), Some(now)) if same(then, &now) => Ok(&self.commands),
+        match (&self.files, &now.0) {
+            (Some(then), Some(now)) if same(then, now) => Ok(&self.commands),
             (Some(_), Some(_)) => Err(NotReplayable::FilesChanged),
             _ => Err(NotReplayable::FilesUnknown),
         }
@@ -293,7 +294,7 @@ mod tests {
         // The server's own files do not count.
         std::fs::write(dir.join(".planhost/token"), "secret").unwrap();
         let chunks: Vec<&str> =
-            journal.replayable().unwrap().iter().map(|e| e.chunk.as_str()).collect();
+            journal.replayable(&snapshot(&dir)).unwrap().iter().map(|e| e.chunk.as_str()).collect();
         assert_eq!(chunks, ["rank(2, 1)", "cut(3)"]);
         assert_eq!(journal.count(), 2);
         std::fs::remove_dir_all(&dir).unwrap();
@@ -314,7 +315,11 @@ mod tests {
             let mut journal = Journal::start(&dir, snapshot(&dir));
             journal.record(entry("save()"));
             change(&dir);
-            assert_eq!(journal.replayable(), Err(NotReplayable::FilesChanged), "{label}");
+            assert_eq!(
+                journal.replayable(&snapshot(&dir)),
+                Err(NotReplayable::FilesChanged),
+                "{label}"
+            );
             std::fs::remove_dir_all(&dir).unwrap();
         }
     }
@@ -332,21 +337,27 @@ mod tests {
         // written back as it was.
         std::fs::write(dir.join("notes.txt"), "agenda").unwrap();
         std::fs::write(dir.join("work.tsv"), "ID\n").unwrap();
-        assert_eq!(journal.replayable_on_new_code().map(<[Entry]>::len), Ok(1));
-        assert_eq!(journal.replayable(), Err(NotReplayable::FilesChanged));
+        assert_eq!(journal.replayable_on_new_code(&snapshot(&dir)).map(<[Entry]>::len), Ok(1));
+        assert_eq!(journal.replayable(&snapshot(&dir)), Err(NotReplayable::FilesChanged));
         std::fs::write(dir.join("work.tsv"), "ID\n1\n").unwrap();
-        assert_eq!(journal.replayable_on_new_code(), Err(NotReplayable::FilesChanged));
+        assert_eq!(
+            journal.replayable_on_new_code(&snapshot(&dir)),
+            Err(NotReplayable::FilesChanged)
+        );
         // A file the plan looked for and did not find counts when it comes.
         std::fs::write(dir.join("work.tsv"), "ID\n").unwrap();
-        assert_eq!(journal.replayable_on_new_code().map(<[Entry]>::len), Ok(1));
+        assert_eq!(journal.replayable_on_new_code(&snapshot(&dir)).map(<[Entry]>::len), Ok(1));
         std::fs::write(dir.join("extra.tsv"), "more").unwrap();
-        assert_eq!(journal.replayable_on_new_code(), Err(NotReplayable::FilesChanged));
+        assert_eq!(
+            journal.replayable_on_new_code(&snapshot(&dir)),
+            Err(NotReplayable::FilesChanged)
+        );
         std::fs::remove_file(dir.join("extra.tsv")).unwrap();
         // A command that wrote files is not run again on new code.
         let mut journal = Journal::start(&dir, snapshot(&dir));
         journal.record(Entry { wrote_files: true, ..entry("save()") });
         std::fs::write(dir.join("lib/work.lua"), "return {2}").unwrap();
-        assert_eq!(journal.replayable_on_new_code(), Err(NotReplayable::WroteFiles));
+        assert_eq!(journal.replayable_on_new_code(&snapshot(&dir)), Err(NotReplayable::WroteFiles));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -383,7 +394,7 @@ mod tests {
         let dir = plan_dir("empty");
         let journal = Journal::start(&dir, snapshot(&dir));
         std::fs::write(dir.join("work.tsv"), "ID\n").unwrap();
-        assert_eq!(journal.replayable(), Ok(&[][..]));
+        assert_eq!(journal.replayable(&snapshot(&dir)), Ok(&[][..]));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -404,7 +415,7 @@ mod tests {
         journal.record(entry(&big));
         journal.record(entry(&big));
         journal.record(entry("one more"));
-        assert_eq!(journal.replayable(), Err(NotReplayable::TooMany));
+        assert_eq!(journal.replayable(&snapshot(&dir)), Err(NotReplayable::TooMany));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -248,10 +248,13 @@ fn lua_main(
             };
             // Decided on the files as they are before the plan runs again
             // (it may write files of its own as it loads).
-            let pending = journal.as_ref().map_or(Ok(Vec::new()), |journal| {
-                journal.replayable().map(<[Entry]>::to_vec).map_err(|why| (why, journal.count()))
-            });
             let files = journal::snapshot(plan.parent().unwrap_or(Path::new(".")));
+            let pending = journal.as_ref().map_or(Ok(Vec::new()), |journal| {
+                journal
+                    .replayable(&files)
+                    .map(<[Entry]>::to_vec)
+                    .map_err(|why| (why, journal.count()))
+            });
             let (loaded, outcome, panicked) = run_plan(&fresh, plan, &|| drop(take_printed()));
             take_printed();
             // The plan itself may make the VM panic every time: a fresh
@@ -301,7 +304,7 @@ fn lua_main(
                 let pending =
                     previous.as_ref().filter(|_| same_plan).map_or(Ok(Vec::new()), |journal| {
                         journal
-                            .replayable_on_new_code()
+                            .replayable_on_new_code(&files)
                             .map(<[Entry]>::to_vec)
                             .map_err(|why| (why, journal.count()))
                     });
