@@ -8,6 +8,7 @@ use super::Edge;
 use super::routes::error_response;
 use crate::live::{Envelope, Pair, Shown, ViewError, view_topic};
 use crate::lua::api::valid_view_name;
+use crate::lua::thread::no_view_named;
 
 /// In the client's `index.html`: replaced by a `<base>` so relative URLs
 /// resolve from the site root under `/view/`.
@@ -22,7 +23,7 @@ pub async fn view_page(edge: &Edge, request: &Request, path: &str) -> Response {
     // page shows why, and the view once the plan is fixed.
     let plan_error = if declared { None } else { edge.plan.live.plan_error() };
     if !declared && (plan_error.is_none() || !valid_view_name(name)) {
-        return error_response(StatusCode::NotFound, &format!("no view named '{name}'"));
+        return error_response(StatusCode::NotFound, &no_view_named(name));
     }
     let asked = request.url().query_pairs().find(|(k, _)| k == "renderer").map(|(_, v)| v);
     let renderer = match asked {

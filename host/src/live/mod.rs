@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::hub::{Delivery, Delta, HubHandle, WatchEvent};
 use crate::lua::api::valid_view_name;
-use crate::lua::thread::LuaHandle;
+use crate::lua::thread::{LuaHandle, no_view_named};
 use crate::render::Renderers;
 
 /// Topics the live loop produces start with this.
@@ -342,7 +342,7 @@ impl Live {
             lua_error: data.as_ref().err().map(|error| {
                 // A view a plan that failed to load never declared: the
                 // plan's error is the cause to show.
-                let undeclared = error.message == format!("no view named '{}'", pair.view);
+                let undeclared = error.message == no_view_named(&pair.view);
                 match &self.plan_error {
                     Some(plan_error) if undeclared => ViewError::lua(plan_error),
                     _ => ViewError::lua(&error.message),

@@ -612,14 +612,19 @@ fn unfinished(message: &str) -> bool {
     message.contains("unexpected end of token stream") || message.contains("unfinished long")
 }
 
+/// The error for a view the plan does not declare.
+pub fn no_view_named(name: &str) -> String {
+    format!("no view named '{name}'")
+}
+
 fn view_data(runtime: &mut Runtime, name: &str) -> Result<String, LuaError> {
     if !api::valid_view_name(name) {
-        return Err(LuaError { message: format!("no view named '{name}'") });
+        return Err(LuaError { message: no_view_named(name) });
     }
     let mut declared = false;
     runtime.with_context(|ctx| declared = api::view_names(ctx).iter().any(|n| n == name));
     if !declared {
-        return Err(LuaError { message: format!("no view named '{name}'") });
+        return Err(LuaError { message: no_view_named(name) });
     }
     runtime.call_json_text(&format!("planhost.views.{name}"), &[]).map_err(|error| {
         let detail = error.message.strip_prefix(&format!("planhost.views.{name}: ")).map_or_else(
