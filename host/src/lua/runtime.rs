@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use gc_arena::metrics::Pacing;
 use piccolo::meta_ops::{self, MetaResult};
 use piccolo::{
-    Callback, CallbackReturn, Context, Error, Execution, Executor, Fuel, Function, Lua,
-    StashedExecutor, StashedFunction, Table, Value, Variadic,
+    Context, Error, Execution, Executor, Fuel, Function, Lua, StashedExecutor, StashedFunction,
+    Table, Value, Variadic,
 };
 
 use super::sandbox::Sandbox;
@@ -126,7 +126,7 @@ impl Runtime {
                 Function::Callback(stdlib::close_helper(ctx)),
                 library("table", "pack"),
                 library("table", "unpack"),
-                Function::Callback(checked_concat(ctx, stdlib::concat_helper(ctx))),
+                Function::Callback(stdlib::concat_helper(ctx)),
                 Function::Callback(stdlib::first_helper(ctx)),
                 Function::Callback(stdlib::idiv_helper(ctx)),
                 Function::Callback(stdlib::index_helper(ctx)),
@@ -495,79 +495,6 @@ pub fn memory_limit_message(limit: usize) -> String {
 /// [`memory_limit_message`] for the budget of the state this thread runs.
 pub fn memory_error() -> String {
     memory_limit_message(MEMORY_LIMIT.with(Cell::get))
-}
-
-/// Concatenations longer than this are checked against the memory budget
-/// and become strings without being interned.
-const LARGE_CONCAT: usize = UNCHECKED_RESULT;
-
-/// Bytes a number takes at most as text (`-9223372036854775808`,
-/// `-1.7976931348623e+308`).
-const NUMBER_TEXT: usize = 24;
-
-/// Takes over the `..` helper (`stdlib::concat_helper`) for strings and
-/// numbers, the common case: the result's size is known before it is
-/// built, so a large one is checked against the memory budget
-/// ([`room_for`]) and built in one buffer of its size that becomes the
-/// string (the helper grows a buffer and interns a copy of it: three times
-/// the size at the peak). Small results are made as the helper makes them
-/// (interned, numbers as Lua 5.4 writes them, a unit of fuel per 64
-/// bytes). Anything else (`__concat`, errors) goes to the helper.
-fn checked_concat<'gc>(ctx: Context<'gc>, concat: Callback<'gc>) -> Callback<'gc> {
-    Callback::from_fn_with(&ctx, concat, |concat, ctx, exec, stack| {
-        concat_plain(*concat, ctx, exec, stack)
-    })
-}
-
-fn concat_plain<'gc>(
-    concat: Callback<'gc>,
-    ctx: Context<'gc>,
-    mut exec: Execution<'gc, '_>,
-    mut stack: piccolo::Stack<'gc, '_>,
-) -> Result<CallbackReturn<'gc>, Error<'gc>> {
-    let mut size: usize = 0;
-    for value in stack[..].iter() {
-        size = size.saturating_add(match value {
-            Value::String(s) => s.as_bytes().len(),
-            Value::Integer(_) | Value::Number(_) => NUMBER_TEXT,
-            _ => return concat.call(ctx, exec, stack),
-        });
-    }
-    if size > LARGE_CONCAT {
-        match room_for(ctx, &mut exec, size) {
-            Room::Fits => {}
-            Room::AfterCollection => {
-                let again = Callback::from_fn_with(&ctx, concat, |concat, ctx, exec, stack| {
-                    retrying(|| concat_plain(*concat, ctx, exec, stack))
-                });
-                return Ok(CallbackReturn::Call { function: again.into(), then: None });
-            }
-            Room::Exceeded => {
-                return Err(Value::String(ctx.intern(memory_error().as_bytes())).into());
-            }
-        }
-    }
-    let mut bytes = Vec::with_capacity(size);
-    for value in stack[..].iter() {
-        match *value {
-            Value::String(s) => bytes.extend_from_slice(s.as_bytes()),
-            Value::Integer(i) => {
-                let _ = write!(bytes, "{i}");
-            }
-            Value::Number(n) => {
-                bytes.extend_from_slice(super::format::number_to_lua_string(n).as_bytes())
-            }
-            _ => {}
-        }
-    }
-    exec.fuel().consume((bytes.len() / 64).min(1 << 20) as i32);
-    let text = if bytes.len() <= LARGE_CONCAT {
-        ctx.intern(&bytes)
-    } else {
-        piccolo::String::from_buffer(&ctx, bytes.into_boxed_slice())
-    };
-    stack.replace(ctx, text);
-    Ok(CallbackReturn::Return)
 }
 
 /* ---------- capped output ---------- */

@@ -233,16 +233,15 @@ pub fn first_helper(ctx: Context<'_>) -> Callback<'_> {
 /// 5.4 does; `__concat` metamethods apply pairwise from the right.
 pub fn concat_helper(ctx: Context<'_>) -> Callback<'_> {
     Callback::from_fn(&ctx, |ctx, mut exec, mut stack| {
-        let values: Vec<Value> = stack.drain(..).collect();
-        if let Some(bytes) = concat_plain(&values) {
-            exec.fuel().consume((bytes.len() / 64).min(1 << 20) as i32);
-            stack.push_back(Value::String(ctx.intern(&bytes)));
-            return Ok(CallbackReturn::Return);
+        if plain_size(&stack[..]).is_some() {
+            return concat_plain(ctx, &mut exec, stack).map_err(|f| f.raise(ctx, &exec));
         }
+        let values: Vec<Value> = stack.drain(..).collect();
         // Report a plain error here, where the calling Lua frame is known.
-        if let Some(culprit) = values.iter().find(|v| {
-            append_plain(&mut Vec::new(), **v).is_none() && concat_handler(ctx, **v).is_none()
-        }) {
+        if let Some(culprit) = values
+            .iter()
+            .find(|v| plain_size(&[**v]).is_none() && concat_handler(ctx, **v).is_none())
+        {
             let kind = culprit.type_name();
             return Err(located(ctx, &exec, format!("attempt to concatenate a {kind} value")));
         }
@@ -251,19 +250,52 @@ pub fn concat_helper(ctx: Context<'_>) -> Callback<'_> {
     })
 }
 
-/// The bytes of a concatenation of strings and numbers only.
-fn concat_plain(values: &[Value<'_>]) -> Option<Vec<u8>> {
-    let mut bytes = Vec::new();
-    for value in values {
-        append_plain(&mut bytes, *value)?;
-    }
-    Some(bytes)
+/// Bytes a number takes at most as text (`-9223372036854775808`,
+/// `-1.7976931348623e+308`).
+const NUMBER_TEXT: usize = 24;
+
+/// At most how many bytes the concatenation of `values` takes, if they are
+/// all strings and numbers.
+fn plain_size(values: &[Value<'_>]) -> Option<usize> {
+    values.iter().try_fold(0usize, |size, value| match value {
+        Value::String(s) => Some(size.saturating_add(s.as_bytes().len())),
+        Value::Integer(_) | Value::Number(_) => Some(size.saturating_add(NUMBER_TEXT)),
+        _ => None,
+    })
 }
 
+/// A concatenation of strings and numbers only (the common case): its size
+/// is known before it is built, so a large one is checked against the
+/// memory budget first and built in one buffer of its size that becomes the
+/// string; small ones are interned.
+fn concat_plain<'gc>(
+    ctx: Context<'gc>,
+    exec: &mut Execution<'gc, '_>,
+    mut stack: Stack<'gc, '_>,
+) -> args::CallResult<'gc> {
+    let size = plain_size(&stack[..]).unwrap_or(0);
+    if !base::room(ctx, exec, size)? {
+        return base::call_again(ctx, concat_plain);
+    }
+    let mut bytes = Vec::with_capacity(size);
+    for value in stack[..].iter() {
+        append_plain(&mut bytes, *value);
+    }
+    exec.fuel().consume((bytes.len() / 64).min(1 << 20) as i32);
+    let text = if bytes.len() <= super::runtime::UNCHECKED_RESULT {
+        ctx.intern(&bytes)
+    } else {
+        piccolo::String::from_buffer(&ctx, bytes.into_boxed_slice())
+    };
+    stack.replace(ctx, text);
+    Ok(CallbackReturn::Return)
+}
+
+/// Appends a string or number as `..` writes it; None for other values.
 fn append_plain(bytes: &mut Vec<u8>, value: Value<'_>) -> Option<()> {
     match value {
         Value::String(s) => bytes.extend_from_slice(s.as_bytes()),
-        Value::Integer(i) => bytes.extend_from_slice(i.to_string().as_bytes()),
+        Value::Integer(i) => bytes.extend_from_slice(itoa::Buffer::new().format(i).as_bytes()),
         Value::Number(n) => bytes.extend_from_slice(format::number_to_lua_string(n).as_bytes()),
         _ => return None,
     }
