@@ -7,11 +7,13 @@
 //! ```
 //!
 //! For each N and each server: start the server on 127.0.0.1 port 0, read
-//! its RSS once it stops changing, connect N clients (one smol task each,
-//! all on one thread) subscribed to `bench`, wait until `GET /api/topics`
-//! counts N subscribers, read the settled RSS again, then publish
-//! `--rounds` 20 KB messages through `POST /api/publish/bench` and time
-//! when each client gets each one.
+//! its RSS once it stops changing, connect N clients subscribed to `bench`,
+//! wait until `GET /api/topics` counts N subscribers, read the settled RSS
+//! again, then publish `--rounds` 20 KB messages through
+//! `POST /api/publish/bench` and time when each client gets each one. The
+//! clients are read on one thread with one level-triggered epoll
+//! (`support::read_frames`): a message costs a client two reads, the head
+//! and the rest discarded in the kernel, and nothing else.
 //!
 //! The planhost binary is built with `cargo build --release -p planhost`,
 //! unless `PLANHOST_BIN=/path/to/planhost` names one to use instead.
@@ -27,15 +29,16 @@ mod support;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures_lite::FutureExt;
-use smol::net::TcpStream;
 use smol::{Executor, Task, Timer};
 
-use support::{FrameReader, cpu_ms, http, machine_summary, percentile_ms, spawn_until_ready};
+use support::{
+    Client, Frame, FrameReader, cpu_ms, http, machine_summary, percentile_ms, read_frames,
+    spawn_until_ready,
+};
 
 /// Size of each published body.
 const BODY_BYTES: usize = 20 << 10;
@@ -352,27 +355,19 @@ async fn measure(
 ) -> Result<CaseResult, String> {
     let rss_empty = settled_rss_kib(peer).await;
     let shared = Arc::new(Shared::new(rounds));
-    let tasks: Vec<Task<Finished>> =
-        (0..n).map(|_| executor.spawn(run_client(peer.addr, shared.clone(), rounds))).collect();
-    wait_subscribers(peer, &shared, n).await?;
-    Timer::after(Duration::from_secs(1)).await;
-    let rss_idle = settled_rss_kib(peer).await;
-    let (server_cpu, bench_cpu) = (peer.cpu_ms(), cpu_ms("self"));
-    for round in 0..rounds {
-        publish_round(peer, &shared, round, n).await?;
-        wait_round(&shared, round, n).await;
-        Timer::after(ROUND_PAUSE).await;
-    }
-    let per_round = |spent: u64| spent as f64 / rounds as f64;
-    let costs = Costs {
-        rss_idle_kib_per_conn: rss_idle.saturating_sub(rss_empty) as f64 / n as f64,
-        rss_after_rounds_kib: peer.rss_kib(),
-        server_cpu_ms: per_round(peer.cpu_ms().saturating_sub(server_cpu)),
-        bench_cpu_ms: per_round(cpu_ms("self").saturating_sub(bench_cpu)),
+    let clients = connect_clients(executor, peer.addr, &shared, n, rounds).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let reading = {
+        let (shared, stop) = (shared.clone(), stop.clone());
+        std::thread::spawn(move || receive(clients, &shared, &stop))
     };
-    // Clients still waiting for a lost message end when the server goes.
+    let costs = run_rounds(peer, &shared, n, rounds, rss_empty).await;
+    stop.store(true, Ordering::Release);
+    let latencies = smol::unblock(move || reading.join())
+        .await
+        .map_err(|_| "the thread reading the clients panicked")?;
     peer.stop();
-    let latencies = join_clients(tasks).await;
+    let costs = costs?;
     if shared.failed.load(Ordering::Acquire) > 0 {
         eprintln!(
             "fanout: {} clients ended early; first: {}",
@@ -381,6 +376,32 @@ async fn measure(
         );
     }
     Ok(summarise(peer.kind, n, rounds, &latencies, &shared, costs))
+}
+
+/// Once every client is subscribed: the idle memory, then the timed rounds.
+async fn run_rounds(
+    peer: &Peer,
+    shared: &Shared,
+    n: usize,
+    rounds: usize,
+    rss_empty: u64,
+) -> Result<Costs, String> {
+    wait_subscribers(peer, shared, n).await?;
+    Timer::after(Duration::from_secs(1)).await;
+    let rss_idle = settled_rss_kib(peer).await;
+    let (server_cpu, bench_cpu) = (peer.cpu_ms(), cpu_ms("self"));
+    for round in 0..rounds {
+        publish_round(peer, shared, round, n).await?;
+        wait_round(shared, round, n).await;
+        Timer::after(ROUND_PAUSE).await;
+    }
+    let per_round = |spent: u64| spent as f64 / rounds as f64;
+    Ok(Costs {
+        rss_idle_kib_per_conn: rss_idle.saturating_sub(rss_empty) as f64 / n as f64,
+        rss_after_rounds_kib: peer.rss_kib(),
+        server_cpu_ms: per_round(peer.cpu_ms().saturating_sub(server_cpu)),
+        bench_cpu_ms: per_round(cpu_ms("self").saturating_sub(bench_cpu)),
+    })
 }
 
 /// Resident memory once it stops changing: a server that has said it
@@ -467,86 +488,66 @@ fn payload(round: usize) -> String {
     body
 }
 
-/// Collects every client's latencies (closing its connection); clients
-/// still stuck after 30 s are dropped.
-async fn join_clients(tasks: Vec<Task<Finished>>) -> Vec<Vec<u32>> {
-    let mut latencies = Vec::with_capacity(tasks.len());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    for task in tasks {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let timeout = async {
-            Timer::after(left).await;
-            None
-        };
-        match async { Some(task.await) }.or(timeout).await {
-            Some(client) => latencies.push(client.latencies),
-            None => eprintln!("fanout: a client did not finish"),
-        }
-    }
-    latencies
-}
-
 // ---------------------------------------------------------------- clients
 
-/// What a client task hands back.
-struct Finished {
-    /// The latency of each round in µs (`MISSING` if never seen).
-    latencies: Vec<u32>,
-    /// The open connection: closing it as soon as the client has the last
-    /// round would slow the clients still waiting for it.
-    _socket: Option<TcpStream>,
-}
-
-/// One client: connect, subscribe, then note when each round arrives.
-async fn run_client(addr: SocketAddr, shared: Arc<Shared>, rounds: usize) -> Finished {
-    let mut latencies = vec![MISSING; rounds];
-    let socket = match connect(addr, &shared).await {
-        Ok(mut stream) => match receive(&mut stream, &shared, &mut latencies).await {
-            Ok(()) => Some(stream),
-            Err(error) => {
-                shared.fail(error);
-                None
-            }
-        },
-        Err(error) => {
-            shared.fail(error);
-            None
+/// Connects `n` clients subscribed to `bench`, `CONCURRENT_CONNECTS` at a
+/// time; each keeps the latency of each round in µs (`MISSING` until seen).
+async fn connect_clients(
+    executor: &Executor<'_>,
+    addr: SocketAddr,
+    shared: &Arc<Shared>,
+    n: usize,
+    rounds: usize,
+) -> Vec<Client<Vec<u32>>> {
+    let tasks: Vec<Task<Result<_, String>>> = (0..n)
+        .map(|_| {
+            let shared = shared.clone();
+            executor.spawn(async move {
+                let _permit = shared.connect_gate.acquire().await;
+                support::connect_raw(addr, "bench", false, false).await
+            })
+        })
+        .collect();
+    let mut clients = Vec::with_capacity(n);
+    for task in tasks {
+        let client = task.await.and_then(|stream| {
+            Client::new(stream, FrameReader::new(), vec![MISSING; rounds])
+                .map_err(|e| format!("taking the socket: {e}"))
+        });
+        match client {
+            Ok(client) => clients.push(client),
+            Err(error) => shared.fail(error),
         }
-    };
-    Finished { latencies, _socket: socket }
+    }
+    clients
 }
 
-/// Connects and subscribes to `bench`, at most `CONCURRENT_CONNECTS` at once.
-async fn connect(addr: SocketAddr, shared: &Shared) -> Result<TcpStream, String> {
-    let _permit = shared.connect_gate.acquire().await;
-    support::connect_raw(addr, "bench", false, false).await
-}
-
-/// Reads frames until every round arrived. Frames are parsed by hand from
-/// one reused buffer: only the marker near the start of each frame is
-/// looked at, the rest is skipped, nothing is allocated per message.
-async fn receive(
-    stream: &mut TcpStream,
+/// Reads every client's frames until `stop`, noting when each round
+/// arrives; each client's latencies.
+fn receive(
+    mut clients: Vec<Client<Vec<u32>>>,
     shared: &Shared,
-    latencies: &mut [u32],
-) -> Result<(), String> {
-    let mut frames = FrameReader::new();
-    let mut seen = 0;
-    while seen < latencies.len() {
-        let frame = frames.next(stream, MARKER_WINDOW, round_marker).await?;
+    stop: &AtomicBool,
+) -> Vec<Vec<u32>> {
+    let on_frame = |latencies: &mut Vec<u32>, frame: Frame<Option<usize>>| {
         let now = shared.now_ns();
         let Some(round) = frame.head.filter(|&r| frame.opcode == 0x1 && r < latencies.len()) else {
-            continue;
+            return;
         };
         if latencies[round] != MISSING {
-            continue;
+            return;
         }
         let start = shared.round_start[round].load(Ordering::Acquire);
         latencies[round] = (now.saturating_sub(start) / 1_000).min(u64::from(MISSING - 1)) as u32;
         shared.delivered[round].fetch_add(1, Ordering::AcqRel);
-        seen += 1;
+    };
+    if let Err(error) = read_frames(&mut clients, MARKER_WINDOW, round_marker, on_frame, stop) {
+        shared.fail(format!("reading the clients: {error}"));
     }
-    Ok(())
+    for error in clients.iter().filter_map(|c| c.error.clone()) {
+        shared.fail(error);
+    }
+    clients.into_iter().map(|c| c.state).collect()
 }
 
 /// The round number after `round=` in the first `MARKER_WINDOW` bytes.

@@ -20,7 +20,7 @@
 //!    with the same pause between changes as the served rounds (the Lua
 //!    thread collects garbage when idle).
 //! 3. For each client count N: start `planhost serve DIR` (release build),
-//!    connect N clients (one smol task each, all on one thread) subscribed
+//!    connect N clients subscribed
 //!    to `view/work/table` and, as browsers do, offering permessage-deflate
 //!    (message sizes below are as sent), wait until each holds the first
 //!    message, then
@@ -31,11 +31,11 @@
 //!    cutline up a place) with `POST /api/console`
 //!    and time from just before the request to when each client has a
 //!    message with a higher `rev` than it held. Clients read frames by hand
-//!    (see `support::FrameReader`), looking only at the `rev` near the start;
-//!    a client whose compressed payload starts with the bytes another one
-//!    already inflated takes that head (`support::InflatedHeads`), and a
-//!    client holding a round's message reads on only once every client has
-//!    it (its socket re-armed in the pause between rounds). Two more
+//!    (see `support::FrameReader`), looking only at the `rev` near the start,
+//!    all on one thread with one level-triggered epoll
+//!    (`support::read_frames`); a client whose compressed payload starts
+//!    with the bytes another one already inflated takes that head
+//!    (`support::InflatedHeads`). Two more
 //!    clients check, between rounds, that patches rebuild the whole
 //!    messages (one takes patches, the other subscribes after each round
 //!    for the whole current message).
@@ -59,7 +59,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures_lite::FutureExt;
 use planhost::live::Envelope;
 use planhost::lua::runtime::Budget;
 use planhost::lua::sandbox::Sandbox;
@@ -72,7 +71,8 @@ use smol::net::TcpStream;
 use smol::{Executor, Task, Timer};
 
 use support::{
-    FrameReader, InflatedHeads, cpu_ms, http, machine_summary, number_after, percentile_ms,
+    Client, Frame, FrameReader, InflatedHeads, cpu_ms, http, machine_summary, number_after,
+    percentile_ms, read_frames,
 };
 
 // The allocator the planhost binary runs with (host/src/main.rs), so the
@@ -587,12 +587,6 @@ struct Shared {
     connect_gate: smol::lock::Semaphore,
     /// Message heads the clients inflated, shared (see `InflatedHeads`).
     heads: Arc<InflatedHeads>,
-    /// One gate per client, opened when a round ends: a client that has a
-    /// round's message waits at its gate before reading on, so its read
-    /// that finds nothing and the socket's re-arming happen between rounds,
-    /// not while the other clients' messages arrive nor (on the same thread
-    /// as the console request) while the next round's request goes out.
-    gates: Mutex<Vec<smol::channel::Sender<()>>>,
     /// From a round's start until every client has its message: the patch
     /// check waits for this to clear before it parses what it read, so its
     /// work is not part of what the rounds measure.
@@ -612,7 +606,6 @@ impl Shared {
             first_error: Mutex::new(None),
             connect_gate: smol::lock::Semaphore::new(CONCURRENT_CONNECTS),
             heads: Arc::default(),
-            gates: Mutex::new(Vec::new()),
             in_round: AtomicBool::new(false),
         }
     }
@@ -622,23 +615,9 @@ impl Shared {
         self.in_round.store(true, Ordering::Release);
     }
 
-    /// Every client has the round's message (or the round timed out): the
-    /// clients read on, and find nothing until the next round, while the
-    /// round pause runs rather than while the next round is timed.
+    /// Every client has the round's message (or the round timed out).
     fn end_round(&self) {
         self.in_round.store(false, Ordering::Release);
-        for gate in self.gates.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-            // Full: that client has not reached its gate yet (it did not
-            // get the round's message); it will pass at once.
-            let _ = gate.try_send(());
-        }
-    }
-
-    /// A new client's gate (see `gates`).
-    fn gate(&self) -> smol::channel::Receiver<()> {
-        let (open, gate) = smol::channel::bounded(1);
-        self.gates.lock().unwrap_or_else(|e| e.into_inner()).push(open);
-        gate
     }
 
     fn now_ns(&self) -> u64 {
@@ -719,10 +698,10 @@ fn run_case(
 /// Runs the warm-up commands with one client watching, each until its
 /// update arrived.
 async fn warm(server: &Server, commands: &[String]) -> Result<(), String> {
-    let mut stream = support::connect_raw(server.addr, TOPIC, true, true).await?;
+    let stream = support::connect_raw(server.addr, TOPIC, true, true).await?;
     let mut frames = FrameReader::new();
     let mut update = async || loop {
-        let frame = frames.next(&mut stream, 0, |_| ()).await?;
+        let frame = frames.next(&stream, 0, |_| ()).await?;
         if frame.opcode == 1 {
             return Ok::<(), String>(());
         }
@@ -756,58 +735,32 @@ async fn measure(
     commands: &[String],
     envelope: &str,
 ) -> Result<CaseResult, String> {
-    // Warm-up rounds at scale, then the console rounds, then as many
-    // publish-only rounds.
-    let warm = WARM_UP_AT_SCALE;
-    let rounds = commands.len() - warm;
-    let all = warm + 2 * rounds;
-    let phases = [(Phase::Console, warm..warm + rounds), (Phase::Publish, warm + rounds..all)];
+    let (all, phases) = rounds(commands);
     let shared = Arc::new(Shared::new(all));
     // The check reads and rebuilds whole views: on a thread of its own, so
     // the load clients' thread does not wait for it.
     let (addr, between_rounds) = (server.addr, shared.clone());
     let checker = std::thread::spawn(move || smol::block_on(check_patches(addr, &between_rounds)));
-    let tasks: Vec<Task<Finished>> =
-        (0..n).map(|_| executor.spawn(run_client(server.addr, shared.clone(), all))).collect();
-    wait_ready(&shared, n).await?;
-    Timer::after(Duration::from_secs(1)).await;
-    for (round, command) in commands[..warm].iter().enumerate() {
-        console_round(server, &shared, round, command).await?;
-        wait_round(&shared, round, n).await;
-        Timer::after(ROUND_PAUSE).await;
-    }
-    let mut costs = Vec::new();
-    for (phase, range) in phases.clone() {
-        let (server_cpu, bench_cpu) = (server.cpu_ms(), cpu_ms("self"));
-        let mut request_us = Vec::with_capacity(rounds);
-        for round in range.clone() {
-            let took = match phase {
-                Phase::Console => console_round(server, &shared, round, &commands[round]).await?,
-                Phase::Publish => publish_round(server, &shared, round, envelope, n).await?,
-            };
-            request_us.push(took);
-            wait_round(&shared, round, n).await;
-            Timer::after(ROUND_PAUSE).await;
-        }
-        // The pauses are idle time: CPU per round counts the work only.
-        let per_round = |spent: u64| spent as f64 / rounds as f64;
-        let patched = range.clone().map(|r| shared.patched[r].load(Ordering::Acquire)).sum();
-        costs.push(PhaseCost {
-            request_us,
-            patched,
-            server_cpu_ms: per_round(server.cpu_ms().saturating_sub(server_cpu)),
-            bench_cpu_ms: per_round(cpu_ms("self").saturating_sub(bench_cpu)),
-        });
-    }
-    // Clients still waiting for a lost message end when the server goes.
+    let clients = connect_clients(executor, server.addr, &shared, n, all).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let reading = {
+        let (shared, stop) = (shared.clone(), stop.clone());
+        std::thread::spawn(move || receive(clients, &shared, &stop))
+    };
+    let costs = run_rounds(server, &shared, n, commands, envelope).await;
+    stop.store(true, Ordering::Release);
+    let finished = smol::unblock(move || reading.join())
+        .await
+        .map_err(|_| "the thread reading the clients panicked")?;
+    // The patch check's clients end when the server goes.
     server.stop();
-    let finished = join_clients(tasks).await;
+    let costs = costs?;
     let check =
         smol::unblock(move || checker.join()).await.map_err(|_| "the patch check panicked")?;
     if let Some(error) = &check.mismatch {
         return Err(format!("patch check: {error}"));
     }
-    let cold: Vec<String> = (0..warm)
+    let cold: Vec<String> = (0..WARM_UP_AT_SCALE)
         .map(|r| {
             let got = finished.iter().map(|f| f.latencies[r]).filter(|&l| l != MISSING);
             format!("{:.0}", f64::from(got.max().unwrap_or(MISSING)) / 1_000.0)
@@ -824,6 +777,59 @@ async fn measure(
         .map(|((phase, range), cost)| summarise(n, phase, range, &finished, cost))
         .collect();
     Ok(CaseResult { clients: n, phases, failed_clients, check })
+}
+
+/// Warm-up rounds at scale, then the console rounds, then as many
+/// publish-only rounds: how many in all, and each phase's rounds.
+fn rounds(commands: &[String]) -> (usize, [(Phase, std::ops::Range<usize>); 2]) {
+    let (warm, rounds) = (WARM_UP_AT_SCALE, commands.len() - WARM_UP_AT_SCALE);
+    let all = warm + 2 * rounds;
+    (all, [(Phase::Console, warm..warm + rounds), (Phase::Publish, warm + rounds..all)])
+}
+
+/// Once the clients are connected: until each holds the view, then the
+/// warm-up rounds and the two phases' rounds; each phase's costs.
+async fn run_rounds(
+    server: &Server,
+    shared: &Shared,
+    n: usize,
+    commands: &[String],
+    envelope: &str,
+) -> Result<Vec<PhaseCost>, String> {
+    let (_, phases) = rounds(commands);
+    let warm = WARM_UP_AT_SCALE;
+    wait_ready(shared, n).await?;
+    Timer::after(Duration::from_secs(1)).await;
+    for (round, command) in commands[..warm].iter().enumerate() {
+        console_round(server, shared, round, command).await?;
+        wait_round(shared, round, n).await;
+        Timer::after(ROUND_PAUSE).await;
+    }
+    let mut costs = Vec::new();
+    for (phase, range) in phases {
+        let rounds = range.len();
+        let (server_cpu, bench_cpu) = (server.cpu_ms(), cpu_ms("self"));
+        let mut request_us = Vec::with_capacity(rounds);
+        for round in range.clone() {
+            let took = match phase {
+                Phase::Console => console_round(server, shared, round, &commands[round]).await?,
+                Phase::Publish => publish_round(server, shared, round, envelope, n).await?,
+            };
+            request_us.push(took);
+            wait_round(shared, round, n).await;
+            Timer::after(ROUND_PAUSE).await;
+        }
+        // The pauses are idle time: CPU per round counts the work only.
+        let per_round = |spent: u64| spent as f64 / rounds as f64;
+        let patched = range.clone().map(|r| shared.patched[r].load(Ordering::Acquire)).sum();
+        costs.push(PhaseCost {
+            request_us,
+            patched,
+            server_cpu_ms: per_round(server.cpu_ms().saturating_sub(server_cpu)),
+            bench_cpu_ms: per_round(cpu_ms("self").saturating_sub(bench_cpu)),
+        });
+    }
+    Ok(costs)
 }
 
 /// Waits until every client holds the view's first message.
@@ -924,55 +930,50 @@ async fn wait_round(shared: &Shared, round: usize, n: usize) {
     }
 }
 
-/// Collects every client's results (closing its connection); clients still
-/// stuck after 30 s are dropped.
-async fn join_clients(tasks: Vec<Task<Finished>>) -> Vec<Finished> {
-    let mut finished = Vec::with_capacity(tasks.len());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    for task in tasks {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let timeout = async {
-            Timer::after(left).await;
-            None
-        };
-        match async { Some(task.await) }.or(timeout).await {
-            Some(client) => finished.push(client),
-            None => eprintln!("live: a client did not finish"),
-        }
-    }
-    finished
-}
-
 // ---------------------------------------------------------------- clients
 
-/// What a client task hands back.
-struct Finished {
+/// What a client holds and when it got each round's message.
+struct Deliveries {
+    /// The `rev` of the message it holds.
+    held: Option<u64>,
     /// The latency of each round in µs (`MISSING` if never seen).
     latencies: Vec<u32>,
     /// The frame payload bytes of each round's message (0 if never seen).
     bytes: Vec<u32>,
-    /// The open connection: closing it as soon as the client has the last
-    /// round would slow the clients still waiting for it.
-    _socket: Option<TcpStream>,
 }
 
-/// One client: connect, subscribe, take the first message, then note when
-/// each round's newer one arrives.
-async fn run_client(addr: SocketAddr, shared: Arc<Shared>, rounds: usize) -> Finished {
-    let mut finished =
-        Finished { latencies: vec![MISSING; rounds], bytes: vec![0; rounds], _socket: None };
-    let connected = {
-        let _permit = shared.connect_gate.acquire().await;
-        support::connect_raw(addr, TOPIC, true, true).await
-    };
-    match connected {
-        Ok(mut stream) => match receive(&mut stream, &shared, &mut finished).await {
-            Ok(()) => finished._socket = Some(stream),
+/// Connects `n` clients subscribed to the view, `CONCURRENT_CONNECTS` at a
+/// time, for `rounds` rounds.
+async fn connect_clients(
+    executor: &Executor<'_>,
+    addr: SocketAddr,
+    shared: &Arc<Shared>,
+    n: usize,
+    rounds: usize,
+) -> Vec<Client<Deliveries>> {
+    let tasks: Vec<Task<Result<_, String>>> = (0..n)
+        .map(|_| {
+            let shared = shared.clone();
+            executor.spawn(async move {
+                let _permit = shared.connect_gate.acquire().await;
+                support::connect_raw(addr, TOPIC, true, true).await
+            })
+        })
+        .collect();
+    let mut clients = Vec::with_capacity(n);
+    for task in tasks {
+        let state =
+            Deliveries { held: None, latencies: vec![MISSING; rounds], bytes: vec![0; rounds] };
+        let client = task.await.and_then(|stream| {
+            Client::new(stream, FrameReader::sharing(shared.heads.clone()), state)
+                .map_err(|e| format!("taking the socket: {e}"))
+        });
+        match client {
+            Ok(client) => clients.push(client),
             Err(error) => shared.fail(error),
-        },
-        Err(error) => shared.fail(error),
+        }
     }
-    finished
+    clients
 }
 
 /// The `rev` of a message or patch frame, and whether it is a patch,
@@ -981,50 +982,48 @@ fn frame_rev(head: &[u8]) -> Option<(u64, bool)> {
     Some((number_after(head, REV_KEY)?, head.starts_with(PATCH_TYPE)))
 }
 
-/// Reads frames until every round's message arrived: a text frame whose
-/// `rev` is above the one held belongs to the round in progress.
-async fn receive(
-    stream: &mut TcpStream,
+/// Reads every client's frames until `stop`: a client's first message
+/// makes it ready, and then a text frame whose `rev` is above the one it
+/// holds belongs to the round in progress.
+fn receive(
+    mut clients: Vec<Client<Deliveries>>,
     shared: &Shared,
-    finished: &mut Finished,
-) -> Result<(), String> {
-    let mut frames = FrameReader::sharing(shared.heads.clone());
-    let gate = shared.gate();
-    let mut held = loop {
-        let frame = frames.next(stream, REV_WINDOW, frame_rev).await?;
-        if let Some((rev, _)) = frame.head.filter(|_| frame.opcode == 0x1) {
-            shared.ready.fetch_add(1, Ordering::AcqRel);
-            break rev;
-        }
-    };
-    let rounds = finished.latencies.len();
-    let mut seen = 0;
-    while seen < rounds {
-        let frame = frames.next(stream, REV_WINDOW, frame_rev).await?;
+    stop: &AtomicBool,
+) -> Vec<Deliveries> {
+    let on_frame = |client: &mut Deliveries, frame: Frame<Option<(u64, bool)>>| {
         let now = shared.now_ns();
-        let Some((rev, patch)) = frame.head.filter(|&(rev, _)| frame.opcode == 0x1 && rev > held)
-        else {
-            continue;
+        let Some((rev, patch)) = frame.head.filter(|_| frame.opcode == 0x1) else {
+            return;
         };
-        held = rev;
+        let Some(held) = client.held else {
+            client.held = Some(rev);
+            shared.ready.fetch_add(1, Ordering::AcqRel);
+            return;
+        };
+        if rev <= held {
+            return;
+        }
+        client.held = Some(rev);
         let round = shared.round.load(Ordering::Acquire);
-        if round >= rounds || finished.latencies[round] != MISSING {
-            continue;
+        if round >= client.latencies.len() || client.latencies[round] != MISSING {
+            return;
         }
         let start = shared.round_start[round].load(Ordering::Acquire);
-        finished.latencies[round] =
+        client.latencies[round] =
             (now.saturating_sub(start) / 1_000).min(u64::from(MISSING - 1)) as u32;
-        finished.bytes[round] = frame.len.min(u32::MAX as usize) as u32;
+        client.bytes[round] = frame.len.min(u32::MAX as usize) as u32;
         if patch {
             shared.patched[round].fetch_add(1, Ordering::AcqRel);
         }
         shared.delivered[round].fetch_add(1, Ordering::AcqRel);
-        seen += 1;
-        if seen < rounds {
-            let _ = gate.recv().await;
-        }
+    };
+    if let Err(error) = read_frames(&mut clients, REV_WINDOW, frame_rev, on_frame, stop) {
+        shared.fail(format!("reading the clients: {error}"));
     }
-    Ok(())
+    for error in clients.iter().filter_map(|c| c.error.clone()) {
+        shared.fail(error);
+    }
+    clients.into_iter().map(|c| c.state).collect()
 }
 
 /// What [`check_patches`] found.
@@ -1145,7 +1144,7 @@ fn summarise(
     clients: usize,
     phase: Phase,
     range: std::ops::Range<usize>,
-    finished: &[Finished],
+    finished: &[Deliveries],
     cost: PhaseCost,
 ) -> PhaseResult {
     let rounds = range.len();
