@@ -80,6 +80,17 @@ fn other_large_results_fail_before_allocating() {
     refused_on(&server, 64, &format!("{s} x = table.concat(t)"));
     refused_on(&server, 64, &format!("{s} x = string.format(('%s'):rep(200), table.unpack(t))"));
     refused_on(&server, 64, "local s = ('x'):rep(30e6) x = s:upper() .. s:lower()");
+    // string.pack of many large items: it built the whole result first
+    // (1.5 GiB resident for this 1 GB one) and failed only between slices.
+    let s = "local s = ('x'):rep(1e6) local t = {} for i = 1, 1000 do t[i] = s end ";
+    for items in ["z", "s4", "c1000000"] {
+        let pack = format!("{s} x = string.pack(('{items}'):rep(1000), table.unpack(t))");
+        refused_on(&server, 64, &pack);
+    }
+    // Within the budget it packs as before.
+    let answer =
+        server.console(&format!("{s} print(#string.pack(('s4'):rep(20), table.unpack(t)))"));
+    assert_eq!(answer["output"], "20000080\n", "{answer}");
 }
 
 #[test]

@@ -10,6 +10,7 @@ use crate::lua::stdlib::args::{
     Args, CallResult, Failure, MAX_RESULTS, MAX_STRING_SIZE, charge, charge_bytes, new_string,
     slice_string,
 };
+use crate::lua::stdlib::base::{call_again, room};
 
 /// Largest size of an integer option (`i16`).
 const MAX_INT_SIZE: usize = 16;
@@ -179,9 +180,44 @@ impl<'a> Format<'a> {
     }
 }
 
+/// Where `pack` puts its result: a count of its bytes first, then the
+/// bytes themselves.
+trait Sink {
+    fn len(&self) -> usize;
+    fn bytes(&mut self, bytes: &[u8]);
+    fn zeros(&mut self, n: usize);
+}
+
+/// Only the length.
+struct Count(usize);
+
+impl Sink for Count {
+    fn len(&self) -> usize {
+        self.0
+    }
+    fn bytes(&mut self, bytes: &[u8]) {
+        self.0 += bytes.len();
+    }
+    fn zeros(&mut self, n: usize) {
+        self.0 += n;
+    }
+}
+
+impl Sink for Vec<u8> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+    fn bytes(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+    fn zeros(&mut self, n: usize) {
+        self.resize(Vec::len(self) + n, 0);
+    }
+}
+
 /// Appends the low `size` bytes of `n`; beyond 8 bytes, the sign extends
 /// (Lua's `packint`).
-fn pack_int(out: &mut Vec<u8>, n: u64, little: bool, size: usize, negative: bool) {
+fn pack_int(out: &mut impl Sink, n: u64, little: bool, size: usize, negative: bool) {
     let mut bytes = [0u8; MAX_INT_SIZE];
     let fill = if negative { 0xff } else { 0 };
     for (i, byte) in bytes.iter_mut().enumerate().take(size) {
@@ -191,7 +227,7 @@ fn pack_int(out: &mut Vec<u8>, n: u64, little: bool, size: usize, negative: bool
     if !little {
         bytes.reverse();
     }
-    out.extend_from_slice(bytes);
+    out.bytes(bytes);
 }
 
 /// Reads a `size`-byte integer (Lua's `unpackint`): sign-extended when
@@ -238,17 +274,36 @@ pub(super) fn pack<'gc>(
     let mut values = stack[..].to_vec();
     values.push(Value::Nil);
     let args = Args::new(ctx, &values, "pack");
-    let mut format = Format::new(fmt.as_bytes());
-    let mut out = Vec::new();
+    // Large strings packed together can make a result far beyond the
+    // memory budget: the format and the values are read through once to
+    // find the result's length (and every error, as Lua reports them), and
+    // the result is built only if it fits.
+    let mut len = Count(0);
+    let options = pack_into(fmt.as_bytes(), &args, &mut len)?;
+    if !room(ctx, exec, len.0)? {
+        return call_again(ctx, pack);
+    }
+    let mut out = Vec::with_capacity(len.0);
+    pack_into(fmt.as_bytes(), &args, &mut out)?;
+    charge(exec, options);
+    charge_bytes(exec, out.len());
+    stack.replace(ctx, new_string(ctx, out));
+    Ok(CallbackReturn::Return)
+}
+
+/// Packs the values after the format into `out`; how many options the
+/// format held.
+fn pack_into(fmt: &[u8], args: &Args<'_, '_>, out: &mut impl Sink) -> Result<usize, Failure> {
+    let mut format = Format::new(fmt);
     let mut arg = 0;
     let mut options = 0;
     while !format.done() {
-        let item = format.item(out.len(), &args)?;
+        let item = format.item(out.len(), args)?;
         options += 1;
         if item.size.saturating_add(item.padding) > MAX_STRING_SIZE - out.len() {
             return Err(Failure::new("resulting string too large"));
         }
-        out.resize(out.len() + item.padding, 0);
+        out.zeros(item.padding);
         arg += 1;
         let little = format.little;
         match item.kind {
@@ -260,30 +315,30 @@ pub(super) fn pack<'gc>(
                         return Err(args.bad(arg, "integer overflow"));
                     }
                 }
-                pack_int(&mut out, n as u64, little, item.size, n < 0);
+                pack_int(out, n as u64, little, item.size, n < 0);
             }
             Kind::Uint => {
                 let n = args.integer(arg)?;
                 if item.size < LUA_INT_SIZE && (n as u64) >= 1u64 << (item.size * 8) {
                     return Err(args.bad(arg, "unsigned overflow"));
                 }
-                pack_int(&mut out, n as u64, little, item.size, false);
+                pack_int(out, n as u64, little, item.size, false);
             }
             Kind::Float => {
                 let x = args.number(arg)? as f32;
-                out.extend(float_bytes(x.to_ne_bytes(), little));
+                out.bytes(&float_bytes(x.to_ne_bytes(), little));
             }
             Kind::Double => {
                 let x = args.number(arg)?;
-                out.extend(float_bytes(x.to_ne_bytes(), little));
+                out.bytes(&float_bytes(x.to_ne_bytes(), little));
             }
             Kind::Char => {
                 let s = args.string(arg)?.as_bytes();
                 if s.len() > item.size {
                     return Err(args.bad(arg, "string longer than given size"));
                 }
-                out.extend_from_slice(s);
-                out.resize(out.len() + item.size - s.len(), 0);
+                out.bytes(s);
+                out.zeros(item.size - s.len());
             }
             Kind::String => {
                 let s = args.string(arg)?.as_bytes();
@@ -293,8 +348,8 @@ pub(super) fn pack<'gc>(
                 if s.len() > MAX_STRING_SIZE - out.len() - item.size {
                     return Err(Failure::new("resulting string too large"));
                 }
-                pack_int(&mut out, s.len() as u64, little, item.size, false);
-                out.extend_from_slice(s);
+                pack_int(out, s.len() as u64, little, item.size, false);
+                out.bytes(s);
             }
             Kind::Zstr => {
                 let s = args.string(arg)?.as_bytes();
@@ -304,20 +359,17 @@ pub(super) fn pack<'gc>(
                 if s.len() >= MAX_STRING_SIZE - out.len() {
                     return Err(Failure::new("resulting string too large"));
                 }
-                out.extend_from_slice(s);
-                out.push(0);
+                out.bytes(s);
+                out.zeros(1);
             }
             Kind::Padding => {
-                out.push(0);
+                out.zeros(1);
                 arg -= 1;
             }
             Kind::PadAlign | Kind::Nop => arg -= 1,
         }
     }
-    charge(exec, options);
-    charge_bytes(exec, out.len());
-    stack.replace(ctx, new_string(ctx, out));
-    Ok(CallbackReturn::Return)
+    Ok(options)
 }
 
 /// `string.packsize(fmt)`: the size of what `pack` makes with `fmt`,
