@@ -174,7 +174,10 @@ function M.set_skill(person, skill, share)
   if value == nil or value == 0 then
     kvlist.set(person.skills, skill, nil)
   else
-    kvlist.set(person.skills, skill, num.text(value))
+    -- As given (to ten digits): `num.text` rounds to two decimals.
+    local text = math.type(value) == "integer" and string.format("%d", value)
+      or string.format("%.10g", value)
+    kvlist.set(person.skills, skill, text)
   end
 end
 

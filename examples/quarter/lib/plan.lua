@@ -109,7 +109,9 @@ function Plan.from_texts(texts, names)
     error(self.plan.where .. ": cutline " .. self.plan.cutline .. " is below the last rank ("
       .. #self.plan.ranking .. ")", 0)
   end
-  self.saved = { people = texts.people }
+  -- What each file holds, as the plan would write it: `save` leaves a
+  -- file the plan has not changed as it is, with its backup.
+  self.saved = self:texts()
   return self
 end
 
@@ -136,20 +138,25 @@ function Plan:texts()
   }
 end
 
--- Writes work.tsv and plan.tsv (and people.tsv if it changed) to `dir`
--- (default: where the plan was loaded from), each keeping its previous
--- version as `NAME.bak`. Returns the names of the files written.
+-- Writes the files whose contents the plan changed since it was loaded or
+-- last saved (all of them to another `dir`; default: where the plan was
+-- loaded from), each keeping its previous version as `NAME.bak`: saving
+-- twice keeps the backup of the first save. Returns the names of the
+-- files written.
 function Plan:save(dir)
   dir = dir or self.dir or "."
+  local elsewhere = dir ~= (self.dir or ".")
   local texts = self:texts()
   local written = {}
   for _, key in ipairs({ "work", "plan", "people" }) do
-    if key ~= "people" or texts.people ~= self.saved.people or dir ~= (self.dir or ".") then
+    if elsewhere or texts[key] ~= self.saved[key] then
       store.save(store.join(dir, Plan.FILES[key]), texts[key])
       written[#written + 1] = Plan.FILES[key]
+      if not elsewhere then
+        self.saved[key] = texts[key]
+      end
     end
   end
-  self.saved.people = texts.people
   return written
 end
 

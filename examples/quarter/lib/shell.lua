@@ -37,7 +37,7 @@ M.HELP = {
     .. "\"track:Payments\")" },
   { "assign(pid, skill, fraction, ...)", "set a person's skill fractions" },
   { "report()", "unparsable estimates, untriaged and unranked work, odd skill sums" },
-  { "save()", "write work.tsv and plan.tsv (and people.tsv if changed); keeps .bak copies" },
+  { "save()", "write the files the plan changed (work, plan, people .tsv); keeps .bak copies" },
   { "reload()", "read the files again, dropping unsaved edits" },
 }
 
@@ -275,6 +275,10 @@ function M.commands(session, out)
   function c.save()
     local p = plan()
     local written = p:save()
+    if #written == 0 then
+      out("nothing to save: the files hold the plan as it is")
+      return
+    end
     out("saved " .. table.concat(written, ", ") .. " (previous versions in *.bak)")
   end
 

@@ -150,8 +150,10 @@ function M.staff(plan, analysis)
     local fractions = people.fractions(person)
     local shares = {}
     for _, skill in ipairs(skills) do
+      -- As given: the renderer rounds what it shows, and its totals of
+      -- rounded shares would not add up to the supply.
       if fractions[skill] and fractions[skill] > 0 then
-        shares[skill] = num.round(fractions[skill])
+        shares[skill] = fractions[skill]
       end
     end
     list[i] = { id = person.id, name = person.name, skills = shares,

@@ -70,14 +70,22 @@ t.case("a save keeps the previous version as .bak", function()
     "new cutline saved")
 end)
 
-t.case("people.tsv is written only when it changed", function()
+t.case("a file is written only when the plan changed it", function()
   local plan = Plan.load(DIR)
-  os.remove(DIR .. "/people.tsv.bak")
-  check.eq(plan:save(), { "work.tsv", "plan.tsv" })
-  check.truthy(not check.exists(DIR .. "/people.tsv.bak"), "people.tsv untouched")
+  for _, name in ipairs({ "work.tsv", "plan.tsv", "people.tsv" }) do
+    os.remove(DIR .. "/" .. name .. ".bak")
+  end
+  check.eq(plan:save(), {})
+  check.truthy(not check.exists(DIR .. "/work.tsv.bak"), "work.tsv untouched")
   plan:assign(30, "Native", 0, "Server", 1)
-  check.eq(plan:save(), { "work.tsv", "plan.tsv", "people.tsv" })
+  check.eq(plan:save(), { "people.tsv" })
   check.eq(Plan.load(DIR):supply().Server, 100.1)
+  -- A second save of the same edits keeps the first save's backup.
+  local before = check.read(DIR .. "/plan.tsv")
+  plan:cut(12)
+  check.eq(plan:save(), { "plan.tsv" })
+  check.eq(plan:save(), {})
+  check.eq(check.read(DIR .. "/plan.tsv.bak"), before)
 end)
 
 -- plan.lua declares its views through planhost.view; under a plain Lua

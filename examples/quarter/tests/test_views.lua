@@ -211,6 +211,24 @@ t.case("staff: people, supply, committed demand and net", function()
   check.eq(view.net, { Native = 34.4, Web = 31.5, Apps = 14, Server = -12.4, QA = -0.5 })
 end)
 
+t.case("staff: people's shares add up to the supply", function()
+  -- Thirds given to three decimals: rounded shares added up to 75.27
+  -- weeks of Native against a supply of 75.4.
+  local p = Plan.load(".")
+  for pid = 1, 3 do
+    p:assign(pid, "Native", 0.333, "QA", 0.667)
+  end
+  local view = views.staff(p)
+  check.eq(view.people[1].skills.Native, 0.333)
+  for _, skill in ipairs(SKILLS) do
+    local weeks = 0
+    for _, person in ipairs(view.people) do
+      weeks = weeks + (person.skills[skill] or 0) * view.plan.weeks
+    end
+    check.near(weeks, view.supply[skill], 0.005, skill)
+  end
+end)
+
 t.case("views follow edits", function()
   local p = Plan.load(".")
   p:cut(32)
