@@ -310,6 +310,42 @@ function Plan:skills(supply)
   return display_order(present)
 end
 
+-- A skill the plan does not know that differs from one it knows only in
+-- case is a slip ("native" for "Native", which would count as a new skill
+-- no one has): an error naming the known one. `names` lists the skills an
+-- edit is about to use; other values are left to the edit to refuse.
+function Plan:check_skills(names)
+  local known, by_lower = {}, {}
+  for _, skill in ipairs(self:skills()) do
+    known[skill] = true
+    by_lower[skill:lower()] = skill
+  end
+  for _, name in ipairs(names) do
+    local same = type(name) == "string" and not known[name] and by_lower[name:lower()]
+    if same then
+      error("unknown skill '" .. name .. "' (did you mean '" .. same .. "'?)", 0)
+    end
+  end
+end
+
+local function keys(entries)
+  local list = {}
+  for i, entry in ipairs(entries) do
+    list[i] = entry.key
+  end
+  return list
+end
+
+-- Every other one of `...`, from the first: the skills of skill and
+-- value pairs.
+local function pair_keys(...)
+  local list = {}
+  for i = 1, select("#", ...), 2 do
+    list[#list + 1] = (select(i, ...))
+  end
+  return list
+end
+
 -- Analysis ------------------------------------------------------------------
 
 -- What `analyze` returns; `running` is its one method.
@@ -624,6 +660,7 @@ function Plan:add(name, estimate_text, tag_text)
       error("bad tag '" .. tag.raw .. "'", 0)
     end
   end
+  self:check_skills(keys(item.estimates))
   self.work.items[#self.work.items + 1] = item
   self.work.by_id[item.id] = item
   self.plan.ranking[#self.plan.ranking + 1] = item.id
@@ -638,6 +675,7 @@ function Plan:estimate(id, ...)
   if n == 0 or n % 2 ~= 0 then
     error("give skill and size pairs, e.g. \"Native\", \"2L\", \"Web\", \"M\"", 0)
   end
+  self:check_skills(pair_keys(...))
   local args = { ... }
   local copy = estimates.parse(estimates.format(item.estimates))
   for i = 1, n, 2 do
@@ -734,6 +772,7 @@ function Plan:hire(name, skills_text, tags_text)
   if #problems > 0 then
     error(name .. ": " .. problems[1], 0)
   end
+  self:check_skills(keys(person.skills))
   self.people.list[#self.people.list + 1] = person
   self.people.by_id[person.id] = person
   return person.id
@@ -746,6 +785,7 @@ function Plan:assign(pid, ...)
   if n == 0 or n % 2 ~= 0 then
     error("give skill and fraction pairs, e.g. \"Web\", 0.5, \"QA\", 0.5", 0)
   end
+  self:check_skills(pair_keys(...))
   local args = { ... }
   local copy = people.new(person.id, person.name, kvlist.format(person.skills), "")
   for i = 1, n, 2 do

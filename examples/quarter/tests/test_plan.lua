@@ -496,6 +496,20 @@ t.case("people: fractions, hiring and assigning", function()
   check.raises(function() p:person(9) end, "no person 9")
 end)
 
+t.case("a known skill in the wrong case is refused, a new skill is not", function()
+  local p = Plan.load(".")
+  local before = p:texts()
+  check.raises(function() p:estimate(3, "native", "L") end,
+    "unknown skill 'native' (did you mean 'Native'?)")
+  check.raises(function() p:add("X", "SERVER:M") end,
+    "unknown skill 'SERVER' (did you mean 'Server'?)")
+  check.raises(function() p:hire("Ann", "web:1") end, "unknown skill 'web' (did you mean 'Web'?)")
+  check.raises(function() p:assign(1, "qa", 0.5) end, "unknown skill 'qa' (did you mean 'QA'?)")
+  check.eq(p:texts(), before, "nothing changed")
+  p:estimate(3, "Design", "M")
+  check.eq(p:skills()[#p:skills()], "Design")
+end)
+
 t.case("broken files are clear errors", function()
   local function texts(plan_row, work_rows)
     return {
