@@ -659,6 +659,7 @@ function Plan:add(name, estimate_text, tag_text)
     if tag.key == "" or tag.key:find("[\t\r\n]") or (tag.value and tag.value:find("[\t\r\n]")) then
       error("bad tag '" .. tag.raw .. "'", 0)
     end
+    work.check_triage_tag(tag.key, tag.value)
   end
   self:check_skills(keys(item.estimates))
   self.work.items[#self.work.items + 1] = item
@@ -697,6 +698,9 @@ function Plan:set_tag(id, key, value)
   local item = self:item(id)
   if not kvlist.plain(key) or (value ~= nil and not kvlist.plain(tostring(value))) then
     error("bad tag " .. tostring(key) .. ":" .. tostring(value), 0)
+  end
+  if value ~= nil then
+    work.check_triage_tag(key, tostring(value))
   end
   kvlist.set(item.tags, key, value ~= nil and tostring(value) or nil)
   return item

@@ -121,13 +121,23 @@ M.track = remembered("track", function(tags)
   return track
 end)
 
-local function parse_level(text)
-  local value = tonumber(text)
-  if value and value > 0 then
-    return num.round(value)
+-- A triage level: a positive number below infinity, to two decimals (so
+-- at least 0.01); nil if `value` is none.
+local function valid_level(value)
+  if type(value) == "number" and value > 0 and value < math.huge then
+    local rounded = num.round(value)
+    if rounded > 0 then
+      return rounded
+    end
   end
   return nil
 end
+
+local function parse_level(text)
+  return valid_level(tonumber(text))
+end
+
+local LEVEL_HELP = "1 is most important, then 1.5, 2, ..."
 
 -- A triage level from a tag's text, or nil. Answers for texts are
 -- remembered: every view row asks after every change, and a plan uses a
@@ -181,14 +191,22 @@ end
 -- Sets the explicit triage (a positive number), or removes it (nil).
 function M.set_triage(item, value)
   if value ~= nil then
-    local n = type(value) == "number" and value or tonumber(value)
-    if n == nil or n <= 0 then
-      error("bad triage level '" .. tostring(value) .. "' (1 is most important, then 1.5, 2, ...)",
-        0)
+    local n = valid_level(type(value) == "number" and value or tonumber(value))
+    if n == nil then
+      error("bad triage level '" .. tostring(value) .. "' (" .. LEVEL_HELP .. ")", 0)
     end
     value = num.text(n)
   end
   kvlist.set(item.tags, M.TRIAGE, value)
+end
+
+-- An error if a tag about to be set is a triage tag (`Triage` or a
+-- group's) whose value is not a level.
+function M.check_triage_tag(key, value)
+  if (key == M.TRIAGE or M.is_group_triage(key)) and not parse_level(value or "") then
+    error("bad triage tag '" .. tostring(key) .. ":" .. tostring(value) .. "' (" .. LEVEL_HELP
+      .. ")", 0)
+  end
 end
 
 -- What is wrong with an item's data: unparsable estimates and triage tags.

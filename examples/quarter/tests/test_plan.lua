@@ -510,6 +510,22 @@ t.case("a known skill in the wrong case is refused, a new skill is not", functio
   check.eq(p:skills()[#p:skills()], "Design")
 end)
 
+t.case("triage levels and triage tags must be positive numbers", function()
+  local p = Plan.load(".")
+  local before = p:texts()
+  for _, level in ipairs({ 0.001, math.huge, 0 / 0, -1, "soon" }) do
+    check.raises(function() p:set_triage(3, level) end, "bad triage level '" .. tostring(level) .. "'")
+  end
+  check.raises(function() p:add("X", "Web:M", "track:Growth,Triage:abc") end,
+    "bad triage tag 'Triage:abc'")
+  check.raises(function() p:set_tag(3, "Triage", "soon") end, "bad triage tag 'Triage:soon'")
+  check.raises(function() p:set_tag(3, "EngTriage", 0) end, "bad triage tag 'EngTriage:0'")
+  check.eq(p:texts(), before, "nothing changed")
+  p:set_tag(3, "ProdTriage", 2)
+  p:set_triage(4, 0.01)
+  check.eq(work.triage(p:item(4)), 0.01)
+end)
+
 t.case("broken files are clear errors", function()
   local function texts(plan_row, work_rows)
     return {
