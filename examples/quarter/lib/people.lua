@@ -184,7 +184,8 @@ end
 function M.parse(text, name)
   local doc = tsv.parse(text, name)
   tsv.require_columns(doc, M.COLUMNS, name)
-  local people = { list = {}, by_id = {}, columns = doc.columns, separator = doc.separator }
+  local people = { list = {}, by_id = {}, columns = doc.columns, separator = doc.separator,
+    name = name }
   for i, row in ipairs(doc.rows) do
     local where = name .. ":" .. doc.lines[i]
     local id = num.integer(row.ID)
@@ -218,7 +219,7 @@ function M.format(people)
     row.Tags = kvlist.format(person.tags)
     rows[i] = row
   end
-  return tsv.format(people.columns or M.COLUMNS, rows, people.separator)
+  return tsv.format(people.columns or M.COLUMNS, rows, people.separator, people.name)
 end
 
 function M.next_id(people)

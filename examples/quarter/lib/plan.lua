@@ -30,7 +30,7 @@ local EPSILON = 1e-9
 local function parse_plans(text, name)
   local doc = tsv.parse(text, name)
   tsv.require_columns(doc, Plan.COLUMNS, name)
-  local plans = { list = {}, columns = doc.columns, separator = doc.separator }
+  local plans = { list = {}, columns = doc.columns, separator = doc.separator, name = name }
   for i, row in ipairs(doc.rows) do
     local where = name .. ":" .. doc.lines[i]
     local weeks = num.integer(row.NumWeeks)
@@ -88,7 +88,7 @@ local function format_plans(plans)
     row.Tags = kvlist.format(plan.tags)
     rows[i] = row
   end
-  return tsv.format(plans.columns or Plan.COLUMNS, rows, plans.separator)
+  return tsv.format(plans.columns or Plan.COLUMNS, rows, plans.separator, plans.name)
 end
 
 -- Builds a plan from the three files' texts (`names` label messages).
@@ -110,7 +110,9 @@ function Plan.from_texts(texts, names)
       .. #self.plan.ranking .. ")", 0)
   end
   -- What each file holds, as the plan would write it: `save` leaves a
-  -- file the plan has not changed as it is, with its backup.
+  -- file the plan has not changed as it is, with its backup. (A field
+  -- that could not be written back, a lone carriage return in a name,
+  -- fails the load here rather than every save in a meeting.)
   self.saved = self:texts()
   return self
 end
@@ -640,6 +642,16 @@ end
 
 -- Edits ---------------------------------------------------------------------
 
+-- An error for a tag that could not be saved (no key, or a tab or a line
+-- break in it).
+local function check_tags(tags)
+  for _, tag in ipairs(tags) do
+    if tag.key == "" or tag.key:find("[\t\r\n]") or (tag.value and tag.value:find("[\t\r\n]")) then
+      error("bad tag '" .. tag.raw .. "'", 0)
+    end
+  end
+end
+
 -- Adds a work item ranked last; returns its id.
 function Plan:add(name, estimate_text, tag_text)
   name = work.check_name(name)
@@ -655,10 +667,8 @@ function Plan:add(name, estimate_text, tag_text)
     error("bad estimate '" .. problems[1].text .. "': " .. problems[1].reason .. " ("
       .. estimates.HELP .. ")", 0)
   end
+  check_tags(item.tags)
   for _, tag in ipairs(item.tags) do
-    if tag.key == "" or tag.key:find("[\t\r\n]") or (tag.value and tag.value:find("[\t\r\n]")) then
-      error("bad tag '" .. tag.raw .. "'", 0)
-    end
     work.check_triage_tag(tag.key, tag.value)
   end
   self:check_skills(keys(item.estimates))
@@ -772,6 +782,7 @@ end
 function Plan:hire(name, skills_text, tags_text)
   name = work.check_name(name)
   local person = people.new(people.next_id(self.people), name, skills_text, tags_text)
+  check_tags(person.tags)
   local problems = people.problems(person)
   if #problems > 0 then
     error(name .. ": " .. problems[1], 0)

@@ -91,7 +91,8 @@ function M.require_columns(doc, columns, name)
 end
 
 -- Formats rows under `columns`; the inverse of `parse` for trimmed fields.
-function M.format(columns, rows, separator)
+-- `name` (the file's) labels an error.
+function M.format(columns, rows, separator, name)
   local out = { table.concat(columns, "\t"), separator or M.SEPARATOR }
   for r, row in ipairs(rows) do
     local fields = {}
@@ -103,8 +104,9 @@ function M.format(columns, rows, separator)
         value = tostring(value)
       end
       if value:find("[\t\r\n]") then
-        error(string.format("row %d, column %s: a field cannot hold a tab or a line break", r,
-          column), 0)
+        local id = row.ID and " (ID " .. tostring(row.ID) .. ")" or ""
+        error(string.format("%srow %d%s, column %s: a field cannot hold a tab or a line break",
+          name and name .. ": " or "", r, id, column), 0)
       end
       fields[i] = value
     end

@@ -227,7 +227,8 @@ end
 function M.parse(text, name)
   local doc = tsv.parse(text, name)
   tsv.require_columns(doc, M.COLUMNS, name)
-  local work = { items = {}, by_id = {}, columns = doc.columns, separator = doc.separator }
+  local work = { items = {}, by_id = {}, columns = doc.columns, separator = doc.separator,
+    name = name }
   for i, row in ipairs(doc.rows) do
     local where = name .. ":" .. doc.lines[i]
     local item = M.from_row(row, where)
@@ -245,7 +246,7 @@ function M.format(work)
   for i, item in ipairs(work.items) do
     rows[i] = M.to_row(item)
   end
-  return tsv.format(work.columns or M.COLUMNS, rows, work.separator)
+  return tsv.format(work.columns or M.COLUMNS, rows, work.separator, work.name)
 end
 
 function M.next_id(work)

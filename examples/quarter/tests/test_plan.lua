@@ -526,6 +526,21 @@ t.case("triage levels and triage tags must be positive numbers", function()
   check.eq(work.triage(p:item(4)), 0.01)
 end)
 
+t.case("what could not be saved is refused, naming where it is", function()
+  local p = Plan.load(".")
+  check.raises(function() p:hire("Ann", "Web:1", "track:Pay\tments") end, "bad tag 'track:Pay\tments'")
+  -- A lone carriage return inside a name is not a line end, but could
+  -- not be written back: the plan does not load, and the error names the
+  -- file, the row and the item (it loaded, and no save() could succeed).
+  local texts = {}
+  for key, file in pairs(Plan.FILES) do
+    texts[key] = check.read(file)
+  end
+  texts.work = texts.work:gsub("\n2\tSaved cards ", "\n2\tSaved\rcards ", 1)
+  check.raises(function() Plan.from_texts(texts) end,
+    "work.tsv: row 2 (ID 2), column Name: a field cannot hold a tab or a line break")
+end)
+
 t.case("broken files are clear errors", function()
   local function texts(plan_row, work_rows)
     return {
