@@ -182,8 +182,7 @@ function M.set_skill(person, skill, share)
 end
 
 function M.parse(text, name)
-  local doc = tsv.parse(text, name)
-  tsv.require_columns(doc, M.COLUMNS, name)
+  local doc = tsv.parse(text, name, M.COLUMNS)
   local people = { list = {}, by_id = {}, columns = doc.columns, separator = doc.separator,
     name = name }
   for i, row in ipairs(doc.rows) do

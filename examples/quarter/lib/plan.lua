@@ -28,8 +28,7 @@ Plan.SKILL_ORDER = { "Native", "Web", "Apps", "Server", "QA" }
 local EPSILON = 1e-9
 
 local function parse_plans(text, name)
-  local doc = tsv.parse(text, name)
-  tsv.require_columns(doc, Plan.COLUMNS, name)
+  local doc = tsv.parse(text, name, Plan.COLUMNS)
   local plans = { list = {}, columns = doc.columns, separator = doc.separator, name = name }
   for i, row in ipairs(doc.rows) do
     local where = name .. ":" .. doc.lines[i]

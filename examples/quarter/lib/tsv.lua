@@ -25,9 +25,12 @@ function M.trim(text)
 end
 
 -- Parses the text of a file named `name` (used in messages as
--- `name:line:`). Returns a document: { columns = {...}, separator = "-----",
+-- `name:line:`), whose header must hold the columns listed in `required`
+-- (if given). Returns a document: { columns = {...}, separator = "-----",
 -- rows = { {Column = "text", ...}, ... }, lines = {line number per row} }.
-function M.parse(text, name)
+-- Lines of blanks are skipped; blank fields past the last column (trailing
+-- tabs, as spreadsheets export them) are dropped.
+function M.parse(text, name, required)
   name = name or "tsv"
   -- A byte order mark (spreadsheets export one) is not part of the header.
   if text:sub(1, 3) == "\239\187\191" then
@@ -52,6 +55,9 @@ function M.parse(text, name)
     seen[column] = true
     columns[i] = column
   end
+  if required then
+    M.require_columns({ columns = columns }, required, name)
+  end
   local separator = lines[2] and M.trim(lines[2]) or ""
   if not separator:match("^%-%-%-+$") then
     error(name .. ":2: expected the separator line (" .. M.SEPARATOR .. ")", 0)
@@ -59,8 +65,11 @@ function M.parse(text, name)
   local doc = { columns = columns, separator = separator, rows = {}, lines = {} }
   for number = 3, #lines do
     local line = lines[number]
-    if line ~= "" then
+    if M.trim(line) ~= "" then
       local fields = M.split(line, "\t")
+      while #fields > #columns and M.trim(fields[#fields]) == "" do
+        fields[#fields] = nil
+      end
       if #fields > #columns then
         error(string.format("%s:%d: %d fields, the header has %d", name, number, #fields,
           #columns), 0)

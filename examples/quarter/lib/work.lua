@@ -225,8 +225,7 @@ end
 
 -- Reads work.tsv text: { items = {in file order}, by_id = {}, doc = document }.
 function M.parse(text, name)
-  local doc = tsv.parse(text, name)
-  tsv.require_columns(doc, M.COLUMNS, name)
+  local doc = tsv.parse(text, name, M.COLUMNS)
   local work = { items = {}, by_id = {}, columns = doc.columns, separator = doc.separator,
     name = name }
   for i, row in ipairs(doc.rows) do

@@ -34,6 +34,13 @@ t.case("errors name the file and line", function()
   check.raises(function() tsv.parse("", "w.tsv") end, "w.tsv:1: missing header line")
   check.raises(function() tsv.parse("ID\tName\n1\tx\n", "w.tsv") end,
     "w.tsv:2: expected the separator line (-----)")
+  -- Blank lines and trailing blank fields are no data; a missing column
+  -- is named before any row is read.
+  local doc = tsv.parse("ID\tName\n-----\n1\tx\t\t \n  \t \n2\ty\n", "w.tsv")
+  check.eq(doc.rows, { { ID = "1", Name = "x" }, { ID = "2", Name = "y" } })
+  check.eq(doc.lines, { 3, 5 })
+  check.raises(function() tsv.parse("ID\tName\n-----\n1\tx\tTags\n", "w.tsv", { "ID", "Tags" }) end,
+    "w.tsv:1: missing column Tags")
   check.raises(function() tsv.parse("ID\tName\n-----\n1\tx\n2\ty\tz\n", "w.tsv") end,
     "w.tsv:4: 3 fields, the header has 2")
   check.raises(function() tsv.parse("ID\tID\n-----\n", "w.tsv") end,
