@@ -349,7 +349,7 @@ fn a_planning_meeting_at_the_console() {
         std::fs::write(dir.path().join("plan.tsv"), "ID\tName\n").unwrap();
         let error = lua.reload(dir.path().join("plan.lua")).await.unwrap_err();
         assert!(
-            error.message.contains("plan.tsv:2: expected the separator line (-----)"),
+            error.message.contains("plan.tsv:1: missing column NumWeeks"),
             "{}",
             error.message
         );
