@@ -33,7 +33,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use smol::{Executor, Task, Timer};
+use smol::{Executor, Timer};
 
 use support::{
     Client, Frame, FrameReader, cpu_ms, http, machine_summary, percentile_ms, read_frames,
@@ -52,8 +52,6 @@ const ROUND_PAUSE: Duration = Duration::from_millis(50);
 const ROUND_LIMIT: Duration = Duration::from_secs(20);
 /// How long all clients may take to connect and subscribe.
 const SUBSCRIBE_LIMIT: Duration = Duration::from_secs(120);
-/// Handshakes in flight at once, so the listen backlog never overflows.
-const CONCURRENT_CONNECTS: usize = 128;
 /// Latency slot of a round the client never saw.
 const MISSING: u32 = u32::MAX;
 
@@ -291,7 +289,6 @@ struct Shared {
     /// Clients that ended early, and the first reason.
     failed: AtomicUsize,
     first_error: Mutex<Option<String>>,
-    connect_gate: smol::lock::Semaphore,
 }
 
 impl Shared {
@@ -302,7 +299,6 @@ impl Shared {
             delivered: (0..rounds).map(|_| AtomicUsize::new(0)).collect(),
             failed: AtomicUsize::new(0),
             first_error: Mutex::new(None),
-            connect_gate: smol::lock::Semaphore::new(CONCURRENT_CONNECTS),
         }
     }
 
@@ -355,7 +351,12 @@ async fn measure(
 ) -> Result<CaseResult, String> {
     let rss_empty = settled_rss_kib(peer).await;
     let shared = Arc::new(Shared::new(rounds));
-    let clients = connect_clients(executor, peer.addr, &shared, n, rounds).await;
+    let topic = ("bench", false, false);
+    let (clients, failed) = support::connect_clients(executor, peer.addr, topic, n, || {
+        (FrameReader::new(), vec![MISSING; rounds])
+    })
+    .await;
+    failed.into_iter().for_each(|error| shared.fail(error));
     let stop = Arc::new(AtomicBool::new(false));
     let reading = {
         let (shared, stop) = (shared.clone(), stop.clone());
@@ -489,38 +490,6 @@ fn payload(round: usize) -> String {
 }
 
 // ---------------------------------------------------------------- clients
-
-/// Connects `n` clients subscribed to `bench`, `CONCURRENT_CONNECTS` at a
-/// time; each keeps the latency of each round in µs (`MISSING` until seen).
-async fn connect_clients(
-    executor: &Executor<'_>,
-    addr: SocketAddr,
-    shared: &Arc<Shared>,
-    n: usize,
-    rounds: usize,
-) -> Vec<Client<Vec<u32>>> {
-    let tasks: Vec<Task<Result<_, String>>> = (0..n)
-        .map(|_| {
-            let shared = shared.clone();
-            executor.spawn(async move {
-                let _permit = shared.connect_gate.acquire().await;
-                support::connect_raw(addr, "bench", false, false).await
-            })
-        })
-        .collect();
-    let mut clients = Vec::with_capacity(n);
-    for task in tasks {
-        let client = task.await.and_then(|stream| {
-            Client::new(stream, FrameReader::new(), vec![MISSING; rounds])
-                .map_err(|e| format!("taking the socket: {e}"))
-        });
-        match client {
-            Ok(client) => clients.push(client),
-            Err(error) => shared.fail(error),
-        }
-    }
-    clients
-}
 
 /// Reads every client's frames until `stop`, noting when each round
 /// arrives; each client's latencies.

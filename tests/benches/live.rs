@@ -68,7 +68,7 @@ use planhost::render::registry::default_cache_dir;
 use planhost::render::{Registry, RenderLimits};
 use planhost_tests::TempDir;
 use smol::net::TcpStream;
-use smol::{Executor, Task, Timer};
+use smol::{Executor, Timer};
 
 use support::{
     Client, Frame, FrameReader, InflatedHeads, cpu_ms, http, machine_summary, number_after,
@@ -107,8 +107,6 @@ const ROUND_PAUSE: Duration = Duration::from_millis(100);
 const ROUND_LIMIT: Duration = Duration::from_secs(60);
 /// How long all clients may take to connect and get the first message.
 const READY_LIMIT: Duration = Duration::from_secs(300);
-/// Handshakes in flight at once, so the listen backlog never overflows.
-const CONCURRENT_CONNECTS: usize = 128;
 /// Latency slot of a round the client never saw.
 const MISSING: u32 = u32::MAX;
 
@@ -584,7 +582,6 @@ struct Shared {
     /// Clients that ended early, and the first reason.
     failed: AtomicUsize,
     first_error: Mutex<Option<String>>,
-    connect_gate: smol::lock::Semaphore,
     /// Message heads the clients inflated, shared (see `InflatedHeads`).
     heads: Arc<InflatedHeads>,
     /// From a round's start until every client has its message: the patch
@@ -604,7 +601,6 @@ impl Shared {
             ready: AtomicUsize::new(0),
             failed: AtomicUsize::new(0),
             first_error: Mutex::new(None),
-            connect_gate: smol::lock::Semaphore::new(CONCURRENT_CONNECTS),
             heads: Arc::default(),
             in_round: AtomicBool::new(false),
         }
@@ -741,7 +737,13 @@ async fn measure(
     // the load clients' thread does not wait for it.
     let (addr, between_rounds) = (server.addr, shared.clone());
     let checker = std::thread::spawn(move || smol::block_on(check_patches(addr, &between_rounds)));
-    let clients = connect_clients(executor, server.addr, &shared, n, all).await;
+    let fresh = || {
+        let state = Deliveries { held: None, latencies: vec![MISSING; all], bytes: vec![0; all] };
+        (FrameReader::sharing(shared.heads.clone()), state)
+    };
+    let topic = (TOPIC, true, true);
+    let (clients, failed) = support::connect_clients(executor, server.addr, topic, n, fresh).await;
+    failed.into_iter().for_each(|error| shared.fail(error));
     let stop = Arc::new(AtomicBool::new(false));
     let reading = {
         let (shared, stop) = (shared.clone(), stop.clone());
@@ -940,40 +942,6 @@ struct Deliveries {
     latencies: Vec<u32>,
     /// The frame payload bytes of each round's message (0 if never seen).
     bytes: Vec<u32>,
-}
-
-/// Connects `n` clients subscribed to the view, `CONCURRENT_CONNECTS` at a
-/// time, for `rounds` rounds.
-async fn connect_clients(
-    executor: &Executor<'_>,
-    addr: SocketAddr,
-    shared: &Arc<Shared>,
-    n: usize,
-    rounds: usize,
-) -> Vec<Client<Deliveries>> {
-    let tasks: Vec<Task<Result<_, String>>> = (0..n)
-        .map(|_| {
-            let shared = shared.clone();
-            executor.spawn(async move {
-                let _permit = shared.connect_gate.acquire().await;
-                support::connect_raw(addr, TOPIC, true, true).await
-            })
-        })
-        .collect();
-    let mut clients = Vec::with_capacity(n);
-    for task in tasks {
-        let state =
-            Deliveries { held: None, latencies: vec![MISSING; rounds], bytes: vec![0; rounds] };
-        let client = task.await.and_then(|stream| {
-            Client::new(stream, FrameReader::sharing(shared.heads.clone()), state)
-                .map_err(|e| format!("taking the socket: {e}"))
-        });
-        match client {
-            Ok(client) => clients.push(client),
-            Err(error) => shared.fail(error),
-        }
-    }
-    clients
 }
 
 /// The `rev` of a message or patch frame, and whether it is a patch,

@@ -348,11 +348,7 @@ fn a_planning_meeting_at_the_console() {
         assert_eq!(parsed(lua.view_data("work").await.unwrap()), work);
         std::fs::write(dir.path().join("plan.tsv"), "ID\tName\n").unwrap();
         let error = lua.reload(dir.path().join("plan.lua")).await.unwrap_err();
-        assert!(
-            error.message.contains("plan.tsv:1: missing column NumWeeks"),
-            "{}",
-            error.message
-        );
+        assert!(error.message.contains("plan.tsv:1: missing column NumWeeks"), "{}", error.message);
         assert_eq!(parsed(lua.view_data("work").await.unwrap()), work);
     });
 }

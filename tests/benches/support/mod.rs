@@ -209,6 +209,44 @@ pub async fn connect_raw(
     Ok(ws.into_inner())
 }
 
+/// Handshakes in flight at once, so the listen backlog never overflows.
+const CONCURRENT_CONNECTS: usize = 128;
+
+/// Connects `n` clients subscribed to `topic` as [`connect_raw`] does, a
+/// bounded number of handshakes at a time, each to be read by the frame
+/// reader and with the state `client` gives it; the reasons of those that
+/// failed come second.
+pub async fn connect_clients<C>(
+    executor: &smol::Executor<'_>,
+    addr: SocketAddr,
+    (topic, patches, deflate): (&str, bool, bool),
+    n: usize,
+    mut client: impl FnMut() -> (FrameReader, C),
+) -> (Vec<Client<C>>, Vec<String>) {
+    let gate = std::sync::Arc::new(smol::lock::Semaphore::new(CONCURRENT_CONNECTS));
+    let tasks: Vec<smol::Task<Result<TcpStream, String>>> = (0..n)
+        .map(|_| {
+            let (gate, topic) = (gate.clone(), topic.to_owned());
+            executor.spawn(async move {
+                let _permit = gate.acquire().await;
+                connect_raw(addr, &topic, patches, deflate).await
+            })
+        })
+        .collect();
+    let (mut clients, mut failed) = (Vec::with_capacity(n), Vec::new());
+    for task in tasks {
+        let (frames, state) = client();
+        let connected = task.await.and_then(|stream| {
+            Client::new(stream, frames, state).map_err(|e| format!("taking the socket: {e}"))
+        });
+        match connected {
+            Ok(client) => clients.push(client),
+            Err(error) => failed.push(error),
+        }
+    }
+    (clients, failed)
+}
+
 /// The decimal number right after `key` in `head`, if `key` occurs.
 pub fn number_after(head: &[u8], key: &[u8]) -> Option<u64> {
     let at = head.windows(key.len()).position(|w| w == key)? + key.len();
