@@ -89,6 +89,11 @@ pub struct WorkItem {
     /// ranked above it. Absent: not computed.
     #[serde(default, deserialize_with = "map_or_empty_list")]
     pub running: BTreeMap<String, f64>,
+    /// Estimates the plan could not read, as typed (`Native:XL`); each
+    /// counts 0 weeks, and a renderer shows them so that the team sees
+    /// it. Absent: none.
+    #[serde(default)]
+    pub unparsed: Vec<String>,
 }
 
 /// The `tracks` view: work grouped by track, with demand per skill per
@@ -354,6 +359,7 @@ mod tests {
                 triage: Some(1.5),
                 short: vec![ShortSkill { skill: "Web".into(), weeks: 3.0 }],
                 running: BTreeMap::new(),
+                unparsed: Vec::new(),
             }
         );
     }

@@ -7,7 +7,10 @@
 //! and a `<tr class="feasible-line" data-key="feasible-line">` after the
 //! last item the team can staff. Committed items below the feasible line
 //! get `class="short"` and a `title` naming the skills they are short of;
-//! items below the cutline get `class="below-cutline"`.
+//! items below the cutline get `class="below-cutline"`. An estimate the
+//! plan could not read (counted as 0) shows as typed with a `?` in its
+//! skill's cell, `class="unparsed"` and a `title` saying so; one naming no
+//! skill column is listed in the shortfall cell.
 
 use std::collections::BTreeSet;
 
@@ -162,6 +165,14 @@ fn item_row(html: &mut Html, item: &WorkItem, layout: &Layout, text: &mut Buffer
     html.element("td", &[], cell);
     html.element("td", &[], &item.name);
     for skill in &layout.skills {
+        if let Some((text, size)) = unparsed_for(item, skill) {
+            cell.clear();
+            cell.push_str("cannot read estimate ");
+            cell.push_str(text);
+            cell.push_str(", counted as 0");
+            html.element("td", &[("class", "unparsed"), ("title", cell)], &format!("{size}?"));
+            continue;
+        }
         cell.clear();
         layout.push_estimate(cell, item, skill);
         html.element("td", &[], cell);
@@ -172,8 +183,27 @@ fn item_row(html: &mut Html, item: &WorkItem, layout: &Layout, text: &mut Buffer
         push_number(cell, triage);
     }
     html.element("td", &[], cell);
+    for text in &item.unparsed {
+        let named_column = text
+            .split_once(':')
+            .is_some_and(|(skill, _)| layout.skills.iter().any(|column| *column == skill.trim()));
+        if !named_column {
+            shortfall.push_str(if shortfall.is_empty() { "" } else { "; " });
+            shortfall.push_str("cannot read estimate ");
+            shortfall.push_str(text);
+        }
+    }
     html.element("td", &[], shortfall);
     html.close("tr");
+}
+
+/// The first unreadable estimate of `item` for `skill` (`Native:XL`), and
+/// its size text (`XL`).
+fn unparsed_for<'a>(item: &'a WorkItem, skill: &str) -> Option<(&'a str, &'a str)> {
+    item.unparsed.iter().find_map(|text| {
+        let (named, size) = text.split_once(':')?;
+        (named.trim() == skill).then_some((text.as_str(), size.trim()))
+    })
 }
 
 /// Appends `short: Web 3w, QA 1w`, or nothing when the item is short of

@@ -160,3 +160,22 @@ fn people_units() {
     view.plan.weeks = 0;
     assert!(matches!(render_work(&view, Units::People), Err(RenderError::InvalidData(_))));
 }
+
+#[test]
+fn unreadable_estimates_are_shown_as_typed() {
+    let html = render(
+        r#"{"plan": {"name": "p", "weeks": 13, "cutline": 1},
+            "skills": ["Native", "Web"],
+            "items": [{"id": "a", "name": "A", "rank": 1, "estimates": {"Web": 2},
+                       "unparsed": ["Native:XL", "Nati<ve:S", "oops"]}]}"#,
+    );
+    assert!(
+        html.contains(r#"<td class="unparsed" title="cannot read estimate Native:XL, counted as 0">XL?</td><td>2</td>"#),
+        "{html}"
+    );
+    // Those naming no column are listed in the last cell, escaped.
+    assert!(
+        html.contains("<td>cannot read estimate Nati&lt;ve:S; cannot read estimate oops</td></tr>"),
+        "{html}"
+    );
+}
