@@ -132,8 +132,15 @@ fn planhost_shell_attaches_to_the_running_server() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(input).unwrap();
+        // Written beside the reading; a shell that stops early closes its
+        // input, which is no error here.
+        let (mut stdin, input) = (child.stdin.take().unwrap(), input.to_vec());
+        let writer = std::thread::spawn(move || match stdin.write_all(&input) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            written => written.unwrap(),
+        });
         let output = child.wait_with_output().unwrap();
+        writer.join().unwrap();
         let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
         (output.status.code(), text(&output.stdout), text(&output.stderr))
     };
@@ -172,6 +179,19 @@ fn planhost_shell_attaches_to_the_running_server() {
     let (code, out, err) = shell(&input);
     assert_eq!((code, out.as_str()), (Some(1), "after\n"), "{err}");
     assert!(err.contains("not run: the chunk is too large"), "{err}");
+    // One that grew too large line by line stops the session: the lines
+    // after it may be its own (here the rest of a long string), and run
+    // one by one they would be commands no one typed.
+    let mut input = String::from("note = [[\n");
+    for _ in 0..60 {
+        input.push_str(&"y".repeat(20_000));
+        input.push('\n');
+    }
+    input.push_str("print('inside the string')\n]]\nprint('after')\n");
+    let (code, out, err) = shell(input.as_bytes());
+    assert_eq!((code, out.as_str()), (Some(1), ""), "{err}");
+    assert!(err.contains("not run: the chunk is too large"), "{err}");
+    assert!(err.contains("stopped"), "{err}");
 
     // Without a server recorded in the directory: a clear error.
     let empty = TempDir::new("no-server");

@@ -9,7 +9,7 @@ use anyhow::Context;
 use http_types::{Method, Request, Url};
 
 use super::ShellArgs;
-use crate::live::console::ConsoleAnswer;
+use crate::live::console::{ConsoleAnswer, TOO_LARGE};
 use crate::live::terminal::{self, End};
 use crate::plan_dir::STATE_DIR;
 
@@ -75,14 +75,15 @@ impl Server {
             .await
             .map_err(|e| anyhow::anyhow!("talking to the server at {}: {e}", self.addr))?;
         let body = response.body_string().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        // A chunk too large fails on its own; the lines after it still run.
+        // A chunk too large is not run (see `terminal::feed` for the lines
+        // after it).
         if response.status() == http_types::StatusCode::PayloadTooLarge {
             let said = serde_json::from_str::<serde_json::Value>(&body)
                 .ok()
                 .and_then(|v| v["error"].as_str().map(str::to_owned))
                 .unwrap_or_else(|| body.trim().to_owned());
             let error = Some(format!("not run: the chunk is too large ({said})"));
-            return Ok(ConsoleAnswer { status: "error".into(), output: String::new(), error });
+            return Ok(ConsoleAnswer { status: TOO_LARGE.into(), output: String::new(), error });
         }
         if !response.status().is_success() {
             anyhow::bail!("the server said {}: {}", response.status(), body.trim());

@@ -7,10 +7,15 @@ use serde::{Deserialize, Serialize};
 use super::{LiveEvent, LiveHandle};
 use crate::lua::thread::{ConsoleOutcome, LuaHandle};
 
+/// The status a shell gives a chunk the server refused for its size: not
+/// run, and where it would have ended is unknown.
+pub const TOO_LARGE: &str = "too-large";
+
 /// A console line's answer as `POST /api/console` sends it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsoleAnswer {
-    /// `ok`, `incomplete` (send the line again with more) or `error`.
+    /// `ok`, `incomplete` (send the line again with more) or `error`; a
+    /// shell makes [`TOO_LARGE`] of a chunk the server refused unread.
     pub status: String,
     /// What the line printed.
     pub output: String,

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 
-use super::console::{Console, ConsoleAnswer};
+use super::console::{Console, ConsoleAnswer, TOO_LARGE};
 
 const PROMPT: &str = "> ";
 const CONTINUE: &str = ">> ";
@@ -144,6 +144,16 @@ pub fn feed(
         if answer.status == "incomplete" {
             eprintln!("planhost: unfinished chunk at end of input: {pending}");
             all_ok = false;
+        } else if answer.status == TOO_LARGE && pending.contains('\n') {
+            // It grew line by line: the lines still to come may belong to
+            // it (the rest of a long string), and run alone they would be
+            // commands no one typed.
+            show(&answer);
+            eprintln!(
+                "planhost: stopped: the lines after an unfinished chunk that grew too large \
+                 were not run"
+            );
+            return Ok(false);
         } else {
             all_ok &= answer.status == "ok";
             show(&answer);

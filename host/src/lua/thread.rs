@@ -173,6 +173,10 @@ pub fn spawn(
 /// 1,000 clients).
 const COLLECT_WHEN_IDLE_FOR: Duration = Duration::from_millis(60);
 
+/// The least time a console command the time budget stopped may take when
+/// it runs again after a VM panic, to the instruction it had reached.
+const REPLAY_TIME_GUARD: Duration = Duration::from_secs(60);
+
 fn lua_main(
     budget: Budget,
     sandbox: Sandbox,
@@ -495,11 +499,11 @@ fn replay(
         let budget = runtime.budget();
         if let Some(used) = command.stopped_after {
             // Stopped at the same instruction as the first time, whatever
-            // the clock says (the time budget only guards against a machine
-            // grown four times slower).
+            // the clock says: a loaded machine can run it many times slower
+            // than it first ran, so the time budget is only a loose guard.
             runtime.set_budget(Budget {
                 instructions: used.saturating_sub(1),
-                time: budget.time.saturating_mul(4),
+                time: budget.time.saturating_mul(4).max(REPLAY_TIME_GUARD),
                 ..budget
             });
         }
