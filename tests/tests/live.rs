@@ -4,7 +4,7 @@
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_tungstenite::tungstenite::Message;
 use planhost::patch::Patch;
@@ -497,6 +497,49 @@ fn views_are_listed_in_the_order_the_plan_declares_them() {
         .map(|v| v["name"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(names, ["work", "chart", "staff", "a-first"], "declared again: same place");
+}
+
+#[test]
+fn topics_of_views_the_plan_does_not_declare_go_when_no_one_watches() {
+    let server = Server::start_in(plan_dir(), &[]);
+    let topic_names = || -> Vec<String> {
+        let topics = server.get("/api/topics").json();
+        let list = topics.as_array().expect("topic list").iter();
+        list.map(|t| t["topic"].as_str().unwrap().to_owned()).collect()
+    };
+    smol::block_on(async {
+        // Watched and left: the declared view's topic keeps its message,
+        // the made-up ones (each got the error) go.
+        let mut ws = server.ws().await;
+        subscribe(&mut ws, "view/work/table", None).await;
+        next_view(&mut ws).await;
+        for n in 0..50 {
+            subscribe(&mut ws, &format!("view/made-up-{n}/table"), None).await;
+            let (_, envelope) = next_view(&mut ws).await;
+            assert!(envelope["error"].to_string().contains("no view named"), "{envelope}");
+        }
+        drop(ws);
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let names = topic_names();
+        if !names.iter().any(|name| name.starts_with("view/made-up-")) {
+            assert!(names.contains(&"view/work/table".to_owned()), "{names:?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "still there: {names:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // A view declared later is kept as any other.
+    assert_eq!(server.console("planhost.view('later', function() return {} end)")["status"], "ok");
+    smol::block_on(async {
+        let mut ws = server.ws().await;
+        subscribe(&mut ws, "view/later/table", None).await;
+        next_view(&mut ws).await;
+    });
+    server.wait_subscribers("view/later/table", 0);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(topic_names().contains(&"view/later/table".to_owned()));
 }
 
 #[test]

@@ -67,6 +67,8 @@ pub enum Command {
         delta: Option<Delta>,
         reply: flume::Sender<Published>,
     },
+    /// Drop `topic` and its current message if no one subscribes to it.
+    Forget { topic: String },
     /// Describe every topic.
     ListTopics { reply: flume::Sender<Vec<TopicInfo>> },
     /// Close every client and refuse new ones.
@@ -276,6 +278,11 @@ impl Hub {
             Command::Disconnect { client } => self.disconnect(client),
             Command::Publish { topic, data, delivery, delta, reply } => {
                 let _ = reply.try_send(self.publish(topic, data, delivery, delta));
+            }
+            Command::Forget { topic } => {
+                if self.topics.get(&topic).is_some_and(|entry| entry.subscribers.is_empty()) {
+                    self.topics.remove(&topic);
+                }
             }
             Command::ListTopics { reply } => {
                 let _ = reply.try_send(self.list_topics());

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::hub::{Delivery, Delta, HubHandle, WatchEvent};
+use crate::hub::{Command, Delivery, Delta, HubHandle, WatchEvent};
 use crate::lua::api::valid_view_name;
 use crate::lua::thread::{LuaHandle, no_view_named};
 use crate::render::Renderers;
@@ -139,6 +139,8 @@ struct Round {
     plugins_swapped: bool,
     /// Pairs that must be brought up to date whatever else happens.
     pairs: BTreeSet<Pair>,
+    /// Pairs whose last watcher left.
+    unwatched: BTreeSet<Pair>,
     replies: Vec<(Pair, flume::Sender<Option<Shown>>)>,
 }
 
@@ -247,6 +249,7 @@ impl Live {
             LiveEvent::Watch(WatchEvent::Unwatched(topic)) => {
                 if let Some(pair) = parse_view_topic(&topic) {
                     self.watched.remove(&pair);
+                    round.unwatched.insert(pair);
                 }
             }
             LiveEvent::Show { pair, reply } => {
@@ -277,8 +280,10 @@ impl Live {
             targets.extend(self.watched.iter().cloned());
         }
         let mut by_view: BTreeMap<String, Vec<Pair>> = BTreeMap::new();
+        let mut unwatched = round.unwatched;
         for pair in targets {
-            by_view.entry(pair.view.clone()).or_default().push(pair);
+            by_view.entry(pair.view.clone()).or_default().push(pair.clone());
+            unwatched.insert(pair);
         }
         for (view, pairs) in by_view {
             let started = Instant::now();
@@ -296,6 +301,27 @@ impl Live {
         // After the views: a console command may declare one.
         if round.everything {
             self.publish_views().await;
+        }
+        self.forget_undeclared(unwatched).await;
+    }
+
+    /// Drops what is kept for pairs of views the plan does not declare
+    /// that no one watches, their topics with it: a client naming views at
+    /// random would otherwise leave a topic (holding the error) behind for
+    /// each. A declared view's topic keeps its current message.
+    async fn forget_undeclared(&mut self, pairs: BTreeSet<Pair>) {
+        for pair in pairs {
+            let declared =
+                self.views_published.as_ref().is_some_and(|names| names.contains(&pair.view));
+            if declared || self.watched.contains(&pair) {
+                continue;
+            }
+            self.shown.remove(&pair);
+            self.rendered_from.remove(&pair);
+            let topic = view_topic(&pair.view, &pair.renderer);
+            if self.hub.send(Command::Forget { topic }).await.is_err() {
+                return;
+            }
         }
     }
 
