@@ -1,5 +1,5 @@
 //! Starting and stopping the server: the executor threads, the listener,
-//! the hub task, the accept loop, and a clean shutdown on SIGINT/SIGTERM.
+//! the hub task, the accept loop, and a clean shutdown on SIGINT/SIGTERM/SIGHUP.
 
 use std::net::TcpListener as StdListener;
 use std::path::Path;
@@ -35,7 +35,7 @@ pub enum StartError {
     Runtime(#[from] anyhow::Error),
 }
 
-/// Runs the server until SIGINT or SIGTERM, then shuts it down cleanly.
+/// Runs the server until SIGINT, SIGTERM or SIGHUP, then shuts it down cleanly.
 /// `on_ready` gets the bound address once the server accepts connections.
 pub fn run(
     config: ServerConfig,
@@ -60,10 +60,16 @@ pub fn run(
         .with_context(|| format!("cannot listen on {}", config.addr))?;
     let addr = listener.local_addr().context("reading the bound address")?;
     claim.record_address(addr).map_err(|e| StartError::Usage(e.to_string()))?;
-    // Ask for the signals before anything else can receive them.
-    let signals =
-        async_signal::Signals::new([async_signal::Signal::Term, async_signal::Signal::Int])
-            .context("installing signal handlers")?;
+    // Ask for the signals before anything else can receive them. SIGHUP
+    // too: the terminal that ran it closed (an SSH session dropped), which
+    // must not leave clients without a close frame, nor the plan directory
+    // with the address of a server that is gone.
+    let signals = async_signal::Signals::new([
+        async_signal::Signal::Term,
+        async_signal::Signal::Int,
+        async_signal::Signal::Hup,
+    ])
+    .context("installing signal handlers")?;
 
     let executor = Arc::new(Executor::new());
     let threads = if config.threads == 0 {

@@ -449,6 +449,23 @@ fn sigint_exits_zero() {
 }
 
 #[test]
+fn sighup_shuts_down_cleanly_and_clears_the_plan_directory() {
+    let mut server = Server::start(&[]);
+    let state = server.plan_dir.path().join(".planhost");
+    assert!(state.join("addr").exists());
+    smol::block_on(async {
+        let mut ws = server.ws().await;
+        subscribe(&mut ws, "t", None).await;
+        server.wait_subscribers("t", 1);
+        server.signal(rustix::process::Signal::HUP);
+        let code = close_code_of(next_message(&mut ws, Duration::from_secs(10)).await);
+        assert_eq!(code, Some(CloseCode::Away));
+    });
+    assert_eq!(server.wait_exit(Duration::from_secs(10)).code(), Some(0));
+    assert!(!state.join("addr").exists(), "the address of a server that is gone");
+}
+
+#[test]
 fn plan_lua_runs_at_start_and_can_broadcast() {
     let plan = planhost_tests::TempDir::new("lua-plan");
     std::fs::write(
