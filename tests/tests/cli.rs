@@ -29,6 +29,27 @@ fn version_and_help() {
     assert_eq!(run(&["serve", "--addr", "nowhere"]).status.code(), Some(2));
 }
 
+#[test]
+fn serve_refuses_settings_it_cannot_run_with() {
+    // 100,000 threads aborted with a panic; zero timeouts started a server
+    // that dropped requests or pinged a client without pause.
+    let dir = TempDir::new("cli-settings");
+    let plan = dir.path().to_str().unwrap();
+    for (flag, value) in [
+        ("--threads", "100000"),
+        ("--header-timeout", "0s"),
+        ("--ping-interval", "0s"),
+        ("--pong-timeout", "0ms"),
+        ("--stuck-timeout", "0s"),
+    ] {
+        let output = run(&["serve", plan, "--addr", "127.0.0.1:0", flag, value]);
+        assert_eq!(output.status.code(), Some(2), "{flag} {value}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(flag) && !stderr.contains("panicked"), "{flag}: {stderr}");
+    }
+    assert!(!dir.path().join(".planhost/addr").exists());
+}
+
 fn assert_usage_error(args: &[&str], expect: &str) {
     let output = run(args);
     assert_eq!(output.status.code(), Some(2), "{args:?}");

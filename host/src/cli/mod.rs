@@ -153,11 +153,11 @@ pub struct ServeArgs {
     /// Serve the browser client from this directory instead of the embedded copy.
     #[arg(long, value_name = "DIR")]
     pub web: Option<PathBuf>,
-    /// Executor threads (0: one per core).
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
+    /// Executor threads (0: one per core; at most 1024).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1024))]
+    pub threads: u64,
     /// Time allowed for a request head to arrive (e.g. 10s, 500ms).
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    #[arg(long, value_parser = positive_duration, default_value = "10s")]
     pub header_timeout: Duration,
     /// Largest request body accepted, in bytes.
     #[arg(long, default_value_t = Limits::default().max_body_bytes)]
@@ -166,13 +166,13 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = Limits::default().client_queue_len)]
     pub client_queue: usize,
     /// How often each WebSocket client is pinged.
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "20s")]
+    #[arg(long, value_parser = positive_duration, default_value = "20s")]
     pub ping_interval: Duration,
     /// A WebSocket client silent for this long is dropped.
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "45s")]
+    #[arg(long, value_parser = positive_duration, default_value = "45s")]
     pub pong_timeout: Duration,
     /// A WebSocket client whose socket takes no bytes for this long is closed.
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "15s")]
+    #[arg(long, value_parser = positive_duration, default_value = "15s")]
     pub stuck_timeout: Duration,
     /// A folder of `.wasm` renderer plugins (repeatable); they add to or
     /// override the built-in ones by name.
@@ -202,7 +202,7 @@ impl ServeArgs {
             plan_dir: self.plan_dir.clone(),
             web_dir: self.web.clone(),
             limits,
-            threads: self.threads,
+            threads: self.threads as usize,
             plugin_dirs: self.plugins.clone(),
             console: !self.no_console,
             lua_budget: self.lua_limits.budget(),
