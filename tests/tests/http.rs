@@ -491,6 +491,14 @@ fn publish_rejects_bad_input() {
     );
     assert_eq!(server.get("/api/publish/t").status, 405);
     assert_eq!(server.request("DELETE", "/", &[], b"").status, 405);
+    // Allow names every method the path answers.
+    for (path, allow) in [("/healthz", "GET, HEAD"), ("/api/views", "GET, HEAD"), ("/ws", "GET")] {
+        let refused = server.request("DELETE", path, &[], b"");
+        assert_eq!((refused.status, refused.header("allow")), (405, Some(allow)), "{path}");
+        if allow.contains("HEAD") {
+            assert_eq!(server.request("HEAD", path, &[], b"").status, 200, "{path}");
+        }
+    }
     assert_eq!(server.get("/api/nothing").status, 404);
     assert_eq!(published_topics(&server), Vec::<String>::new());
 }

@@ -28,8 +28,9 @@ pub async fn route(edge: &Edge, request: &mut Request) -> Reply {
         }
         (Method::Post, p) if p.starts_with("/api/publish/") => publish(edge, request, p).await,
         (Method::Post, "/api/console") => console(edge, request).await,
-        (_, "/ws" | "/healthz" | "/api/topics" | "/api/plugins" | "/api/views") => {
-            method_not_allowed("GET")
+        (_, "/ws") => method_not_allowed("GET"),
+        (_, "/healthz" | "/api/topics" | "/api/plugins" | "/api/views") => {
+            method_not_allowed("GET, HEAD")
         }
         (_, "/api/console") => method_not_allowed("POST"),
         (_, p) if p.starts_with("/api/publish/") => method_not_allowed("POST"),
