@@ -445,8 +445,12 @@ fn view_pages_and_the_views_api() {
         assert!(stays_quiet(&mut ws, Duration::from_millis(300)).await);
     });
     assert_eq!(order(&server.get("/view/work").text()), ["1", "2", "3"], "default renderer");
+    // A name is percent-decoded, as a browser may encode any letter.
+    assert_eq!(order(&server.get("/view/w%6Frk?renderer=t%61ble").text()), ["1", "2", "3"]);
 
-    for missing in ["/view/nope", "/view/work?renderer=nope", "/view/..%2fapi", "/view/"] {
+    for missing in
+        ["/view/nope", "/view/work?renderer=nope", "/view/..%2fapi", "/view/", "/view/%ff"]
+    {
         assert_eq!(server.get(missing).status, 404, "{missing}");
     }
     // Hostile data is escaped by the renderer on the page too.

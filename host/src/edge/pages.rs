@@ -3,6 +3,7 @@
 //! the first paint, and all there is without JavaScript.
 
 use http_types::{Request, Response, StatusCode};
+use percent_encoding::percent_decode_str;
 
 use super::Edge;
 use super::routes::error_response;
@@ -17,7 +18,11 @@ pub const BASE_MARKER: &str = "<!--planhost:base-->";
 pub const VIEW_MARKER: &str = "<!--planhost:view-->";
 
 pub async fn view_page(edge: &Edge, request: &Request, path: &str) -> Response {
-    let name = &path["/view/".len()..];
+    // Percent-decoded, as a browser may send any letter encoded; a name
+    // that is no UTF-8 is no view's.
+    let raw = &path["/view/".len()..];
+    let name = percent_decode_str(raw).decode_utf8().unwrap_or(std::borrow::Cow::Borrowed(raw));
+    let name = name.as_ref();
     let declared = valid_view_name(name) && edge.plan.lua.views().await.iter().any(|v| v == name);
     // A plan that failed to load may not have declared its views yet: the
     // page shows why, and the view once the plan is fixed.
