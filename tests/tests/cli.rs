@@ -1,7 +1,7 @@
 //! The `planhost` command line: version, help, exit codes, the one ready
 //! line on stdout.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -48,6 +48,24 @@ fn serve_refuses_settings_it_cannot_run_with() {
         assert!(stderr.contains(flag) && !stderr.contains("panicked"), "{flag}: {stderr}");
     }
     assert!(!dir.path().join(".planhost/addr").exists());
+}
+
+#[test]
+fn serve_listens_on_a_host_name() {
+    let dir = TempDir::new("cli-host-name");
+    let mut child = Command::new(planhost_bin())
+        .args(["serve", dir.path().to_str().unwrap(), "--addr", "localhost:0", "--no-console"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let addr = line.trim().strip_prefix("planhost listening on http://").expect("the ready line");
+    let addr: std::net::SocketAddr = addr.parse().unwrap();
+    assert!(addr.ip().is_loopback() && addr.port() != 0, "{line}");
 }
 
 fn assert_usage_error(args: &[&str], expect: &str) {

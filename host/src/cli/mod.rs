@@ -119,6 +119,16 @@ impl LuaLimitArgs {
     }
 }
 
+/// An address to listen on; a host name is resolved, its first address taken.
+fn listen_address(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    let mut found = std::net::ToSocketAddrs::to_socket_addrs(text)
+        .map_err(|e| format!("not an address (IP:PORT or HOST:PORT): {e}"))?;
+    found.next().ok_or_else(|| format!("{text} names no address"))
+}
+
 fn positive_duration(text: &str) -> Result<Duration, String> {
     match humantime::parse_duration(text) {
         Ok(duration) if duration.is_zero() => Err("must be more than zero".into()),
@@ -147,8 +157,9 @@ pub struct ServeArgs {
     /// The plan directory (its `.planhost/` folder receives the publish token).
     #[arg(default_value = ".")]
     pub plan_dir: PathBuf,
-    /// Address to listen on; port 0 picks a free port.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    /// Address to listen on, IP:PORT or HOST:PORT (`localhost:8080`); port 0
+    /// picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8080", value_parser = listen_address)]
     pub addr: SocketAddr,
     /// Serve the browser client from this directory instead of the embedded copy.
     #[arg(long, value_name = "DIR")]
