@@ -729,7 +729,11 @@ function Plan:move(id, to)
   local from = self:rank_of(item.id)
   local last = from and #ranking or #ranking + 1
   local rank = num.integer(to)
-  if not rank or rank < 1 or rank > last then
+  if to == nil then
+    error("give the rank to move it to, 1.." .. last, 0)
+  elseif not rank then
+    error("rank " .. tostring(to) .. " is not a whole number (1.." .. last .. ")", 0)
+  elseif rank < 1 or rank > last then
     error("rank " .. tostring(to) .. " is out of range 1.." .. last, 0)
   end
   if from then
@@ -769,7 +773,11 @@ end
 -- Sets the cutline (0 commits nothing); returns the old one.
 function Plan:cut(n)
   local line = num.integer(n)
-  if not line or line < 0 or line > #self.plan.ranking then
+  if n == nil then
+    error("give the rank of the cutline, 0.." .. #self.plan.ranking, 0)
+  elseif not line then
+    error("cutline " .. tostring(n) .. " is not a whole number (0.." .. #self.plan.ranking .. ")", 0)
+  elseif line < 0 or line > #self.plan.ranking then
     error("cutline " .. tostring(n) .. " is out of range 0.." .. #self.plan.ranking, 0)
   end
   local old = self.plan.cutline
@@ -779,7 +787,13 @@ end
 
 -- Adds a person; returns the id.
 function Plan:hire(name, skills_text, tags_text)
-  name = work.check_name(name)
+  name = work.check_name(name, "a person")
+  if type(skills_text) ~= "string" then
+    error("skills are text, e.g. \"Web:0.5,QA:0.5\"", 0)
+  end
+  if tags_text ~= nil and type(tags_text) ~= "string" then
+    error("tags are text, e.g. \"track:Payments\"", 0)
+  end
   local person = people.new(people.next_id(self.people), name, skills_text, tags_text)
   check_tags(person.tags)
   local problems = people.problems(person)

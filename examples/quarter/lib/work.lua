@@ -27,9 +27,14 @@ local function is_group_triage(key)
 end
 M.is_group_triage = is_group_triage
 
-function M.check_name(name)
+-- `what` names what is being named in the message (default a work item);
+-- a number is taken as its text.
+function M.check_name(name, what)
+  if type(name) == "number" then
+    name = tostring(name)
+  end
   if type(name) ~= "string" or tsv.trim(name) == "" then
-    error("a work item needs a name", 0)
+    error((what or "a work item") .. " needs a name", 0)
   end
   if name:find("[\t\r\n]") then
     error("a name cannot hold a tab or a line break", 0)
