@@ -58,6 +58,20 @@ local function weeks_text(skills, weeks)
   return table.concat(parts, ", ")
 end
 
+-- `text` cut or padded to `width` characters (not bytes: a name in any
+-- script keeps whole letters and the columns after it line up).
+local function fit(text, width)
+  local count = utf8.len(text)
+  if not count then
+    return string.format("%-" .. width .. "s", text:sub(1, width))
+  end
+  if count > width then
+    text = text:sub(1, utf8.offset(text, width + 1) - 1)
+    count = width
+  end
+  return text .. string.rep(" ", width - count)
+end
+
 local function short_text(short)
   local parts = {}
   for i, s in ipairs(short) do
@@ -95,7 +109,8 @@ function M.commands(session, out)
     local p = plan()
     local item = p:estimate(id, ...)
     local skills = p:skills()
-    out(string.format("%s: %s (%s)", label(item), estimates.format(item.estimates),
+    local text = estimates.format(item.estimates)
+    out(string.format("%s: %s (%s)", label(item), text ~= "" and text or "no estimates",
       weeks_text(skills, work.weeks(item))))
   end
 
@@ -222,11 +237,18 @@ function M.commands(session, out)
     local a = p:analyze()
     from = num.integer(from or 1) or 1
     to = num.integer(to or #a.rows) or #a.rows
+    -- Lines at rank 0 come before the first item: nothing committed, or
+    -- nothing the team can staff.
+    if from <= 1 and a.cutline == 0 then
+      out("    ============== cutline =============")
+    elseif from <= 1 and a.feasible == 0 then
+      out("    ---------- feasible line ----------")
+    end
     for rank = math.max(1, from), math.min(to, #a.rows) do
       local row, item = a.rows[rank], a.items[rank]
       local mark = #row.short > 0 and "!" or " "
-      out(string.format("%3d %s %4d  %-38s %-10s %-4s %s", rank, mark, item.id,
-        item.name:sub(1, 38), row.track or "-",
+      out(string.format("%3d %s %4d  %s %-10s %-4s %s", rank, mark, item.id,
+        fit(item.name, 38), row.track or "-",
         row.triage and num.text(row.triage) or "-", estimates.format(item.estimates)))
       if rank == a.feasible and rank ~= a.cutline then
         out("    ---------- feasible line ----------")

@@ -108,6 +108,24 @@ t.case("ls marks short items, the feasible line and the cutline", function()
   check.truthy(shown[13]:find("^ 41      5  Split a bill") ~= nil, shown[13])
 end)
 
+t.case("ls keeps whole letters, lines up columns and shows lines at rank 0", function()
+  local other = { plan = Plan.load(DIR) }
+  local shown = {}
+  local c = shell.commands(other, function(line) shown[#shown + 1] = line end)
+  other.plan:rename(3, string.rep("\u{e9}", 50))
+  other.plan:cut(0)
+  c.ls(1, other.plan:rank_of(3))
+  check.eq(shown[1], "    ============== cutline =============")
+  local row = shown[#shown]
+  check.truthy(utf8.len(row) ~= nil, "whole letters: " .. row)
+  local name = row:match("^%s*%d+ . +%d+  (.-) %S+ +%S+ +%S+$")
+  check.eq(name, string.rep("\u{e9}", 38), row)
+  -- No estimates left: said so.
+  shown = {}
+  c.est(3, "Web", "-", "Server", "-", "QA", "-", "Native", "-", "Apps", "-")
+  check.truthy(shown[1]:find(": no estimates (none)", 1, true) ~= nil, shown[1])
+end)
+
 t.case("report lists data problems and untriaged work", function()
   local shown = lines(cmd.report)
   check.eq(shown[1], "work 14 'Tap to pay on Android': estimate 'Native:XL': unknown size 'XL'")
