@@ -473,12 +473,26 @@ fn render_prints_a_view_of_a_plan_directory() {
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(order(&out), ["1", "2", "3"]);
     assert!(out.contains("Login"));
+    // Naming what is not there is a usage error (2), as for the other
+    // subcommands; the plan or a plugin failing is 1.
     let (code, _, err) = render(&["--view", "nope"]);
-    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("no view named 'nope'"), "{err}");
     let (code, _, err) = render(&["--view", "work", "--renderer", "nope"]);
-    assert_eq!(code, Some(1));
-    assert!(err.contains("plugin 'nope': no such renderer"), "{err}");
+    assert_eq!(code, Some(2));
+    assert!(err.contains("no renderer named 'nope' (known: chart, staff, table"), "{err}");
+    // Data from a file: it must be JSON, and no plan directory goes with it.
+    let data = dir.path().join("data.json");
+    std::fs::write(&data, "not json").unwrap();
+    let output = Command::new(planhost_bin())
+        .args(["render", "--view", "work", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is not JSON"));
+    let (code, _, err) = render(&["--view", "work", "--data", data.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "a plan directory and --data: {err}");
     std::fs::write(dir.path().join("plan.lua"), "error('broken plan')").unwrap();
     let (code, _, err) = render(&["--view", "work", "--renderer", "table"]);
     assert_eq!(code, Some(1));

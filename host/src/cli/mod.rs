@@ -66,7 +66,7 @@ pub struct PluginsArgs {
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     /// The plan directory whose view is rendered (runs its `plan.lua`).
-    #[arg(default_value = ".")]
+    #[arg(default_value = ".", conflicts_with = "data")]
     pub plan_dir: PathBuf,
     /// The renderer plugin to use (default: the first that draws the view).
     #[arg(long)]
@@ -265,7 +265,13 @@ fn list_plugins(args: &PluginsArgs) -> ExitCode {
 fn render_view(args: &RenderArgs) -> ExitCode {
     let data = match &args.data {
         Some(file) => match std::fs::read_to_string(file) {
-            Ok(data) => data,
+            Ok(data) => match serde_json::from_str::<serde_json::Value>(&data) {
+                Ok(_) => data,
+                Err(error) => {
+                    eprintln!("planhost: {} is not JSON: {error}", file.display());
+                    return ExitCode::from(2);
+                }
+            },
             Err(error) => {
                 eprintln!("planhost: cannot read {}: {error}", file.display());
                 return ExitCode::from(2);
@@ -284,6 +290,14 @@ fn render_view(args: &RenderArgs) -> ExitCode {
         Err(code) => return code,
     };
     let renderer = match &args.renderer {
+        // A name no plugin has is a usage error, as a view no plugin draws.
+        Some(renderer)
+            if !registry.list().iter().any(|p| &p.name == renderer && p.status == "ok") =>
+        {
+            let known: Vec<String> = registry.list().into_iter().map(|p| p.name).collect();
+            eprintln!("planhost: no renderer named '{renderer}' (known: {})", known.join(", "));
+            return ExitCode::from(2);
+        }
         Some(renderer) => renderer.clone(),
         None => match registry.renderers_of(&args.view).into_iter().next() {
             Some(renderer) => renderer,
@@ -318,7 +332,12 @@ fn plan_view_data(plan_dir: &std::path::Path, view: &str) -> Result<String, (Str
     smol::block_on(async {
         let printed = lua.run_file(entry).await.map_err(|e| (e.message, 1))?;
         eprint!("{printed}");
-        lua.view_data(view).await.map_err(|e| (e.message, 1))
+        lua.view_data(view).await.map_err(|e| {
+            // Naming a view the plan lacks is a usage error, as naming a
+            // renderer there is none of.
+            let code = if e.message == crate::lua::thread::no_view_named(view) { 2 } else { 1 };
+            (e.message, code)
+        })
     })
 }
 
