@@ -198,6 +198,23 @@ fn planhost_shell_attaches_to_the_running_server() {
     let output = Command::new(planhost_bin()).arg("shell").arg(empty.path()).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no server recorded"));
+    // A server recorded but gone (a stale .planhost): the same status.
+    std::fs::create_dir(empty.path().join(".planhost")).unwrap();
+    let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    std::fs::write(empty.path().join(".planhost/addr"), gone.to_string()).unwrap();
+    std::fs::write(empty.path().join(".planhost/token"), "x").unwrap();
+    let mut child = Command::new(planhost_bin())
+        .arg("shell")
+        .arg(empty.path())
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = child.stdin.take().unwrap().write_all(b"print(1)\n");
+    let output = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot reach the server"), "{err}");
 }
 
 #[test]

@@ -21,11 +21,13 @@ pub fn run(args: &ShellArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Status 1: a chunk failed; 2: the server could not be found or
+    // reached (whether recorded or not), so nothing more could run.
     let send = |chunk: &str| smol::block_on(server.send(chunk));
     if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         match terminal::interact(send, None) {
             End::Eof | End::Interrupt => ExitCode::SUCCESS,
-            End::Failed => ExitCode::from(1),
+            End::Failed => ExitCode::from(2),
         }
     } else {
         match terminal::feed(std::io::stdin().lock(), send) {
@@ -33,7 +35,7 @@ pub fn run(args: &ShellArgs) -> ExitCode {
             Ok(false) => ExitCode::from(1),
             Err(error) => {
                 eprintln!("planhost: {error:#}");
-                ExitCode::from(1)
+                ExitCode::from(2)
             }
         }
     }
