@@ -23,12 +23,13 @@ pub enum ClientFrame {
 }
 
 impl ClientFrame {
-    /// Parses a text frame, with an error message fit to send back.
-    pub fn parse(text: &str) -> Result<ClientFrame, String> {
+    /// Parses a text frame, with an error message fit to send back, and
+    /// the topic the error concerns when the frame named one.
+    pub fn parse(text: &str) -> Result<ClientFrame, (String, Option<String>)> {
         let frame: ClientFrame =
-            serde_json::from_str(text).map_err(|e| format!("invalid frame: {e}"))?;
+            serde_json::from_str(text).map_err(|e| (format!("invalid frame: {e}"), None))?;
         let (ClientFrame::Subscribe { topic, .. } | ClientFrame::Unsubscribe { topic }) = &frame;
-        check_topic(topic)?;
+        check_topic(topic).map_err(|reason| (reason, Some(topic.clone())))?;
         Ok(frame)
     }
 }
@@ -130,7 +131,12 @@ mod tests {
             assert!(ClientFrame::parse(bad).is_err(), "accepted {bad:?}");
         }
         let long = format!(r#"{{"type":"subscribe","topic":"{}"}}"#, "x".repeat(257));
-        assert!(ClientFrame::parse(&long).unwrap_err().contains("longer than 256"));
+        let (reason, topic) = ClientFrame::parse(&long).unwrap_err();
+        assert!(reason.contains("longer than 256"), "{reason}");
+        assert_eq!(topic, Some("x".repeat(257)), "the error names the topic it concerns");
+        let (_, topic) =
+            ClientFrame::parse(r#"{"type":"subscribe","topic":"a","since":-1}"#).unwrap_err();
+        assert_eq!(topic, None, "a frame that does not parse names no topic");
     }
 
     #[test]

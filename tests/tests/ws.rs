@@ -312,6 +312,15 @@ fn malformed_text_frames_get_error_frames_and_the_connection_stays() {
             assert_eq!(frame["type"], "error", "{bad}");
             assert!(frame["message"].as_str().is_some_and(|m| !m.is_empty()));
         }
+        // A topic refused is named in the error, as the protocol says.
+        let control = "a\u{1}b";
+        subscribe(&mut ws, control, None).await;
+        let frame = next_json(&mut ws).await;
+        assert_eq!(
+            (&frame["type"], &frame["topic"]),
+            (&json!("error"), &json!(control)),
+            "{frame}"
+        );
         subscribe(&mut ws, "t", None).await;
         server.wait_subscribers("t", 1);
         let rev = server.publish("t", "still here")["rev"].clone();

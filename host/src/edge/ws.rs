@@ -415,8 +415,8 @@ async fn handle_message(
             Command::Subscribe { client, topic, since, patches }
         }
         Ok(ClientFrame::Unsubscribe { topic }) => Command::Unsubscribe { client, topic },
-        Err(reason) => {
-            let error = ServerFrame::error(reason, None).to_json();
+        Err((reason, topic)) => {
+            let error = ServerFrame::error(reason, topic.as_deref()).to_json();
             let frame = Frame::whole(0, error);
             return match replies.offer(frame) {
                 Offer::Queued => Ok(()),
