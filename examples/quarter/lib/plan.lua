@@ -776,7 +776,8 @@ function Plan:cut(n)
   if n == nil then
     error("give the rank of the cutline, 0.." .. #self.plan.ranking, 0)
   elseif not line then
-    error("cutline " .. tostring(n) .. " is not a whole number (0.." .. #self.plan.ranking .. ")", 0)
+    error("cutline " .. tostring(n) .. " is not a whole number (0.." .. #self.plan.ranking
+      .. ")", 0)
   elseif line < 0 or line > #self.plan.ranking then
     error("cutline " .. tostring(n) .. " is out of range 0.." .. #self.plan.ranking, 0)
   end

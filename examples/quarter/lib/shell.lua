@@ -277,7 +277,13 @@ function M.commands(session, out)
 
   function c.assign(pid, ...)
     local person = plan():assign(pid, ...)
-    out(string.format("%d '%s': %s", person.id, person.name, kvlist.format(person.skills)))
+    local skills = kvlist.format(person.skills)
+    -- Fractions are set one call at a time, so a sum other than 1 is
+    -- allowed on the way; said, so that it is not left by mistake.
+    local problems = people.problems(person)
+    local note = #problems > 0 and " (" .. problems[#problems] .. ")" or ""
+    out(string.format("%d '%s': %s%s", person.id, person.name,
+      skills ~= "" and skills or "no skills", note))
   end
 
   function c.report()

@@ -521,7 +521,8 @@ t.case("triage levels and triage tags must be positive numbers", function()
   local p = Plan.load(".")
   local before = p:texts()
   for _, level in ipairs({ 0.001, math.huge, 0 / 0, -1, "soon" }) do
-    check.raises(function() p:set_triage(3, level) end, "bad triage level '" .. tostring(level) .. "'")
+    check.raises(function() p:set_triage(3, level) end,
+      "bad triage level '" .. tostring(level) .. "'")
   end
   check.raises(function() p:add("X", "Web:M", "track:Growth,Triage:abc") end,
     "bad triage tag 'Triage:abc'")
@@ -535,7 +536,8 @@ end)
 
 t.case("what could not be saved is refused, naming where it is", function()
   local p = Plan.load(".")
-  check.raises(function() p:hire("Ann", "Web:1", "track:Pay\tments") end, "bad tag 'track:Pay\tments'")
+  check.raises(function() p:hire("Ann", "Web:1", "track:Pay\tments") end,
+    "bad tag 'track:Pay\tments'")
   -- A lone carriage return inside a name is not a line end, but could
   -- not be written back: the plan does not load, and the error names the
   -- file, the row and the item (it loaded, and no save() could succeed).

@@ -171,6 +171,11 @@ t.case("people.tsv is saved when the team changes", function()
   check.eq(pid, 31)
   check.eq(printed, { "hired 31 'Eva Berg' (Server:1)" })
   check.eq(lines(cmd.assign, 31, "Server", 0.5, "QA", 0.5), { "31 'Eva Berg': Server:0.5,QA:0.5" })
+  check.eq(lines(cmd.assign, 31, "QA", 0),
+    { "31 'Eva Berg': Server:0.5 (skills add up to 0.5, not 1)" })
+  check.eq(lines(cmd.assign, 31, "Server", 0),
+    { "31 'Eva Berg': no skills (skills add up to 0, not 1)" })
+  check.eq(lines(cmd.assign, 31, "Server", 0.5, "QA", 0.5), { "31 'Eva Berg': Server:0.5,QA:0.5" })
   check.eq(session.plan:supply().Server, 100.1)
   check.eq(lines(cmd.save), { "saved people.tsv (previous versions in *.bak)" })
   check.truthy(check.read(DIR .. "/people.tsv"):find("\n31\tEva Berg\tServer:0.5,QA:0.5\t"
