@@ -215,6 +215,24 @@ fn planhost_shell_attaches_to_the_running_server() {
     let err = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{err}");
     assert!(err.contains("cannot reach the server"), "{err}");
+    // Something on the port that never answers (a server stopped with
+    // Ctrl-Z): --timeout gives up, with status 2.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    std::fs::write(empty.path().join(".planhost/addr"), silent.local_addr().unwrap().to_string())
+        .unwrap();
+    let mut child = Command::new(planhost_bin())
+        .args(["shell", "--timeout", "1s"])
+        .arg(empty.path())
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = child.stdin.take().unwrap().write_all(b"print(1)\n");
+    let output = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("did not answer within 1s"), "{err}");
+    drop(silent);
 }
 
 #[test]

@@ -53,6 +53,10 @@ pub struct ShellArgs {
     /// the server's address and token.
     #[arg(default_value = ".")]
     pub plan_dir: PathBuf,
+    /// Give up on a chunk whose answer takes longer than this (e.g. 30s);
+    /// by default the shell waits as long as the server runs it.
+    #[arg(long, value_name = "TIME", value_parser = positive_duration)]
+    pub timeout: Option<Duration>,
 }
 
 #[derive(Debug, Args)]

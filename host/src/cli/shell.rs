@@ -4,8 +4,10 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
+use futures_lite::FutureExt;
 use http_types::{Method, Request, Url};
 
 use super::ShellArgs;
@@ -23,7 +25,7 @@ pub fn run(args: &ShellArgs) -> ExitCode {
     };
     // Status 1: a chunk failed; 2: the server could not be found or
     // reached (whether recorded or not), so nothing more could run.
-    let send = |chunk: &str| smol::block_on(server.send(chunk));
+    let send = |chunk: &str| smol::block_on(server.send_waiting(chunk, args.timeout));
     if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         match terminal::interact(send, None) {
             End::Eof | End::Interrupt => ExitCode::SUCCESS,
@@ -40,6 +42,11 @@ pub fn run(args: &ShellArgs) -> ExitCode {
         }
     }
 }
+
+/// After this long without an answer the shell says it is still waiting
+/// (a server stopped with Ctrl-Z, or something else on its port, never
+/// answers; a long command answers in the end).
+const WAITING_NOTICE: Duration = Duration::from_secs(10);
 
 /// A running server, as its plan directory records it.
 struct Server {
@@ -62,6 +69,33 @@ impl Server {
         let addr = read("addr")?;
         let addr = addr.trim().parse().with_context(|| format!("bad address {addr:?}"))?;
         Ok(Server { addr, token: read("token")?.trim().to_owned() })
+    }
+
+    /// [`Server::send`], saying on stderr when the answer is slow to come,
+    /// and failing past `timeout` if one is given.
+    async fn send_waiting(
+        &self,
+        chunk: &str,
+        timeout: Option<Duration>,
+    ) -> anyhow::Result<ConsoleAnswer> {
+        let notice = async {
+            smol::Timer::after(WAITING_NOTICE).await;
+            eprintln!(
+                "planhost: still waiting for the server at {} to answer (Ctrl-C to stop{})",
+                self.addr,
+                if timeout.is_some() { "" } else { "; --timeout gives up by itself" }
+            );
+            std::future::pending().await
+        };
+        let limit = async {
+            match timeout {
+                Some(timeout) => smol::Timer::after(timeout).await,
+                None => std::future::pending().await,
+            };
+            let waited = humantime::format_duration(timeout.unwrap_or_default());
+            Err(anyhow::anyhow!("the server at {} did not answer within {waited}", self.addr))
+        };
+        self.send(chunk).or(limit).or(notice).await
     }
 
     async fn send(&self, chunk: &str) -> anyhow::Result<ConsoleAnswer> {
