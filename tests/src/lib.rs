@@ -39,6 +39,30 @@ pub fn planhost_bin() -> &'static Path {
     })
 }
 
+/// `planhost shell ARGS DIR` with `input` piped in: its status, stdout and
+/// stderr. The input is written beside the reading; a shell that stops
+/// early closes its input, which is no error here.
+pub fn shell_in(dir: &Path, args: &[&str], input: &[u8]) -> (Option<i32>, String, String) {
+    let mut child = Command::new(planhost_bin())
+        .arg("shell")
+        .args(args)
+        .arg(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting planhost shell");
+    let (mut stdin, input) = (child.stdin.take().expect("stdin"), input.to_vec());
+    let writer = std::thread::spawn(move || match stdin.write_all(&input) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        written => written.expect("writing the shell's input"),
+    });
+    let output = child.wait_with_output().expect("running planhost shell");
+    writer.join().expect("the input writer");
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    (output.status.code(), text(&output.stdout), text(&output.stderr))
+}
+
 /// A fresh empty directory under the system temp dir, removed on drop.
 pub struct TempDir(PathBuf);
 

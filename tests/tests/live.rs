@@ -2,15 +2,14 @@
 //! disk, Lua and plugin errors, reconnects, view pages, `planhost shell`
 //! and `planhost render` on a plan directory.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use async_tungstenite::tungstenite::Message;
 use planhost::patch::Patch;
 use planhost_tests::{
-    Server, TempDir, Ws, next_json, next_message, next_view, planhost_bin, send_json, stays_quiet,
-    subscribe, view_message,
+    Server, TempDir, Ws, next_json, next_message, next_view, planhost_bin, send_json, shell_in,
+    stays_quiet, subscribe, view_message,
 };
 use serde_json::{Value, json};
 
@@ -123,27 +122,7 @@ fn a_console_command_reaches_every_subscriber_with_a_higher_rev() {
 #[test]
 fn planhost_shell_attaches_to_the_running_server() {
     let server = Server::start_in(plan_dir(), &[]);
-    let shell = |input: &[u8]| {
-        let mut child = Command::new(planhost_bin())
-            .arg("shell")
-            .arg(server.plan_dir.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // Written beside the reading; a shell that stops early closes its
-        // input, which is no error here.
-        let (mut stdin, input) = (child.stdin.take().unwrap(), input.to_vec());
-        let writer = std::thread::spawn(move || match stdin.write_all(&input) {
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-            written => written.unwrap(),
-        });
-        let output = child.wait_with_output().unwrap();
-        writer.join().unwrap();
-        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
-        (output.status.code(), text(&output.stdout), text(&output.stderr))
-    };
+    let shell = |input: &[u8]| shell_in(server.plan_dir.path(), &[], input);
     smol::block_on(async {
         let mut clients = watchers(&server, 2).await;
         for ws in &mut clients {
@@ -203,34 +182,16 @@ fn planhost_shell_attaches_to_the_running_server() {
     let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     std::fs::write(empty.path().join(".planhost/addr"), gone.to_string()).unwrap();
     std::fs::write(empty.path().join(".planhost/token"), "x").unwrap();
-    let mut child = Command::new(planhost_bin())
-        .arg("shell")
-        .arg(empty.path())
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _ = child.stdin.take().unwrap().write_all(b"print(1)\n");
-    let output = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{err}");
+    let (code, _, err) = shell_in(empty.path(), &[], b"print(1)\n");
+    assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("cannot reach the server"), "{err}");
     // Something on the port that never answers (a server stopped with
     // Ctrl-Z): --timeout gives up, with status 2.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     std::fs::write(empty.path().join(".planhost/addr"), silent.local_addr().unwrap().to_string())
         .unwrap();
-    let mut child = Command::new(planhost_bin())
-        .args(["shell", "--timeout", "1s"])
-        .arg(empty.path())
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _ = child.stdin.take().unwrap().write_all(b"print(1)\n");
-    let output = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{err}");
+    let (code, _, err) = shell_in(empty.path(), &["--timeout", "1s"], b"print(1)\n");
+    assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("did not answer within 1s"), "{err}");
     drop(silent);
 }

@@ -2,12 +2,11 @@
 //! directory, its state files, the directory deleted or moved and brought
 //! back, and symbolic links the watcher must not follow.
 
-use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use planhost_tests::{Server, TempDir, next_view, planhost_bin, subscribe};
+use planhost_tests::{Server, TempDir, next_view, planhost_bin, shell_in, subscribe};
 use serde_json::Value;
 
 /// A plan whose one view shows the name in `name.txt` as a one-row table.
@@ -48,18 +47,8 @@ async fn wait_for_name(ws: &mut planhost_tests::Ws, name: &str) {
 
 /// `planhost shell DIR` with `input` piped in: (status, stdout, stderr).
 fn shell(dir: &Path, input: &str) -> (i32, String, String) {
-    let mut child = Command::new(planhost_bin())
-        .arg("shell")
-        .arg(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
-    (output.status.code().unwrap_or(-1), text(&output.stdout), text(&output.stderr))
+    let (status, out, err) = shell_in(dir, &[], input.as_bytes());
+    (status.unwrap_or(-1), out, err)
 }
 
 #[test]
