@@ -293,12 +293,11 @@ fn render_view(args: &RenderArgs) -> ExitCode {
         Ok(registry) => registry,
         Err(code) => return code,
     };
+    let listed = registry.list();
     let renderer = match &args.renderer {
         // A name no plugin has is a usage error, as a view no plugin draws.
-        Some(renderer)
-            if !registry.list().iter().any(|p| &p.name == renderer && p.status == "ok") =>
-        {
-            let known: Vec<String> = registry.list().into_iter().map(|p| p.name).collect();
+        Some(renderer) if !listed.iter().any(|p| &p.name == renderer && p.status == "ok") => {
+            let known: Vec<&str> = listed.iter().map(|p| p.name.as_str()).collect();
             eprintln!("planhost: no renderer named '{renderer}' (known: {})", known.join(", "));
             return ExitCode::from(2);
         }

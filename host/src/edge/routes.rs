@@ -151,14 +151,14 @@ async fn publish(edge: &Edge, request: &mut Request, path: &str) -> Response {
     }
 }
 
-/// Reads a UTF-8 body within the size limit and the I/O timeout.
 /// The largest console chunk: far more than anyone types or pastes, and
 /// small enough that compiling it stays cheap (piccolo's compiler, outside
 /// the Lua memory budget, takes about 225 MB and half a second for 1 MiB
 /// of the simplest statements, 3.6 GB and 8 s for 16 MiB).
 pub const MAX_CONSOLE_CHUNK: usize = 1 << 20;
 
-/// The request's body as UTF-8 text, at most `limit` bytes.
+/// The request's body as UTF-8 text, at most `limit` bytes, within the
+/// I/O timeout.
 async fn read_body(edge: &Edge, request: &mut Request, limit: usize) -> Result<String, Response> {
     let too_large = || {
         let message = format!("request body too large (limit {limit} bytes)");
