@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::config::{Limits, ServerConfig};
 use crate::lua::api;
-use crate::lua::frontend::LUA_STACK_BYTES;
+use crate::lua::frontend::{LUA_STACK_BYTES, on_stack};
 use crate::lua::runtime::{Budget, Output, Runtime};
 use crate::lua::sandbox::Sandbox;
 use crate::plan_dir::PlanDir;
@@ -390,7 +390,9 @@ fn run_script(args: &RunArgs) -> ExitCode {
         runtime.set_global_strings("arg", &arg);
         runtime.exec(&name, &source, &args.args)
     };
-    match on_lua_stack(script) {
+    // On the Lua thread's stack, which the front end's nesting limits are
+    // measured against (the main thread's is whatever `ulimit -s` says).
+    match on_stack(LUA_STACK_BYTES, script) {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(error)) => {
             eprintln!("planhost: {error}");
@@ -401,19 +403,6 @@ fn run_script(args: &RunArgs) -> ExitCode {
             ExitCode::from(1)
         }
     }
-}
-
-/// Runs `f` on a thread with the Lua thread's stack (`LUA_STACK_BYTES`,
-/// which the front end's nesting limits are measured against; the main
-/// thread's is whatever `ulimit -s` says) and waits for it.
-fn on_lua_stack<T: Send>(f: impl FnOnce() -> T + Send) -> std::io::Result<T> {
-    std::thread::scope(|scope| {
-        let thread = std::thread::Builder::new()
-            .name("planhost-lua".into())
-            .stack_size(LUA_STACK_BYTES)
-            .spawn_scoped(scope, f)?;
-        Ok(thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-    })
 }
 
 fn serve(args: &ServeArgs) -> ExitCode {

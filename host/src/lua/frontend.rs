@@ -144,6 +144,20 @@ pub fn compile(chunk: &str, source: &[u8]) -> Result<CompiledPrototype<Str>, Syn
 /// address space, committed only as far as a chunk reaches.
 pub const LUA_STACK_BYTES: usize = 64 << 20;
 
+/// Runs `f` on a thread of its own with `stack` bytes of stack (the Lua
+/// thread's is [`LUA_STACK_BYTES`]; the calling thread's may be anything
+/// `ulimit -s` or a test harness gave it) and waits for it; a panic in it
+/// goes on in the caller.
+pub fn on_stack<T: Send>(stack: usize, f: impl FnOnce() -> T + Send) -> std::io::Result<T> {
+    std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new()
+            .name("planhost-lua".into())
+            .stack_size(stack)
+            .spawn_scoped(scope, f)?;
+        Ok(thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    })
+}
+
 /// Functions, blocks and brackets a chunk may have open at once: below
 /// piccolo's parser's own limit of 200 levels, which also counts the
 /// statement and the expression they are in.
@@ -1515,16 +1529,8 @@ mod tests {
     /// The message `source` is refused with, `None` if it compiles, on a
     /// thread with `stack` bytes of stack.
     fn refusal_on(stack: usize, source: &str) -> Option<String> {
-        std::thread::scope(|scope| {
-            std::thread::Builder::new()
-                .stack_size(stack)
-                .spawn_scoped(scope, || {
-                    compile("chunk", source.as_bytes()).err().map(|e| e.to_string())
-                })
-                .unwrap()
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        })
+        on_stack(stack, || compile("chunk", source.as_bytes()).err().map(|e| e.to_string()))
+            .unwrap()
     }
 
     /// The message `source` is refused with, `None` if it compiles, on a
