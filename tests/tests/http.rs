@@ -504,6 +504,63 @@ fn publish_rejects_bad_input() {
 }
 
 #[test]
+fn paths_the_url_parser_would_resolve_publish_nothing() {
+    let server = Server::start(&[]);
+    let auth = format!("Bearer {}", server.token);
+    for path in [
+        "/api/publish/a/../notes",
+        "/api/publish/a/./notes",
+        "/api/publish/a/%2e%2E/notes",
+        "/api/publish/a/.%2e/notes",
+        "/api/publish/a\\notes",
+        "/api/publish/x/..",
+        "/api/x/../publish/notes",
+    ] {
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: h\r\nAuthorization: {auth}\r\n\
+             Content-Length: 4\r\nConnection: close\r\n\r\nlost"
+        );
+        let response = server.raw(request.as_bytes());
+        assert_eq!(response.status, 404, "{path}");
+        assert!(response.text().contains("`..` segments"), "{path}: {}", response.text());
+    }
+    assert_eq!(published_topics(&server), Vec::<String>::new(), "nothing was published");
+    // Dots inside a segment, or a slash encoded within one, name a topic.
+    for (path, topic) in
+        [("/api/publish/v1.2/...", "v1.2/..."), ("/api/publish/a%2F..%2Fb", "a/../b")]
+    {
+        let response = server.request("POST", path, &[("Authorization", &auth)], b"kept");
+        assert_eq!(response.status, 200, "{path}");
+        assert_eq!(response.json()["topic"], topic);
+    }
+    // The request line of each request on a kept-alive connection is the
+    // one looked at, also when it arrives a byte at a time.
+    let mut stream = server.connect();
+    let pipelined = format!(
+        "GET /healthz HTTP/1.1\r\nHost: h\r\n\r\n\
+         POST /api/publish/b/../c HTTP/1.1\r\nHost: h\r\nAuthorization: {auth}\r\nContent-Length: 1\r\n\r\nx\
+         GET /view/../healthz HTTP/1.1\r\nHost: h\r\n\r\n\
+         GET /healthz HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
+    );
+    for byte in pipelined.as_bytes() {
+        stream.write_all(std::slice::from_ref(byte)).unwrap();
+    }
+    let mut answers = String::new();
+    stream.read_to_string(&mut answers).unwrap();
+    let statuses: Vec<&str> =
+        answers.split("HTTP/1.1 ").skip(1).map(|answer| &answer[..3]).collect();
+    assert_eq!(statuses, ["200", "404", "404", "200"], "{answers}");
+    let absolute = format!(
+        "GET http://{}/a/../healthz HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+        server.addr
+    );
+    assert_eq!(server.raw(absolute.as_bytes()).status, 404);
+    let mut topics = published_topics(&server);
+    topics.sort();
+    assert_eq!(topics, ["a/../b", "v1.2/..."]);
+}
+
+#[test]
 fn token_changes_each_start_and_is_private() {
     use std::os::unix::fs::PermissionsExt;
     let first = Server::start(&[]);

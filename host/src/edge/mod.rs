@@ -160,7 +160,8 @@ async fn serve_requests(edge: Arc<Edge>, stream: &TcpStream) -> Ended {
         requests.body_follows(&request);
         let method = request.method();
         let mut keep_alive = !wants_close(&request);
-        let reply = routes::route(&edge, &mut request).await;
+        let target = requests.take_request_target();
+        let reply = routes::route(&edge, &mut request, target.as_deref()).await;
         drop(request);
         match reply {
             Reply::Upgrade(response) => {

@@ -10,7 +10,9 @@
 //!
 //! It also answers `Expect: 100-continue` itself, in order with the
 //! responses: async-h1 would send the `100 Continue` from a task on
-//! another executor, which can race the final answer.
+//! another executor, which can race the final answer; and it keeps each
+//! head's request line as sent, as the decoder's URL has `..` and `\`
+//! resolved away.
 
 use std::io;
 use std::pin::Pin;
@@ -33,6 +35,8 @@ const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 /// Longest line looked at as a possible `Expect` field (longer ones go to
 /// async-h1 as they are).
 const MAX_EXPECT_LINE: usize = 256;
+/// Most of a request line kept (the decoder refuses longer heads anyway).
+const MAX_REQUEST_LINE: usize = 16 << 10;
 
 /// The connection, shared by the decoder of each request in turn and the
 /// edge that tells it where a body begins.
@@ -57,6 +61,10 @@ struct State {
     /// has been written.
     continue_owed: bool,
     continue_written: usize,
+    /// The request line of the head being read, as it went by (blank lines
+    /// before it skipped), and whether it has ended.
+    request_line: Vec<u8>,
+    request_line_ended: bool,
 }
 
 /// What the decoder reads now, which decides how far it may read.
@@ -90,6 +98,8 @@ impl RequestStream {
             expects_continue: false,
             continue_owed: false,
             continue_written: 0,
+            request_line: Vec::new(),
+            request_line_ended: false,
         };
         RequestStream { stream, state: Arc::new(Mutex::new(state)) }
     }
@@ -118,6 +128,18 @@ impl RequestStream {
     /// may yet send cannot be told from a next request.
     pub fn withhold_continue(&self) -> bool {
         std::mem::take(&mut self.state().continue_owed)
+    }
+
+    /// The request target (`/path?query`, as the client wrote it) of the
+    /// head the decoder read last; the next head's line is kept from here.
+    pub fn take_request_target(&self) -> Option<String> {
+        let mut state = self.state();
+        state.request_line_ended = false;
+        let line = std::mem::take(&mut state.request_line);
+        let line = std::str::from_utf8(&line).ok()?;
+        let mut parts = line.trim_ascii_end().split(' ');
+        let (_method, target) = (parts.next()?, parts.next()?);
+        Some(target.to_owned())
     }
 
     /// The bytes received after the request the decoder read last (the
@@ -211,6 +233,21 @@ enum Step {
     Skip(usize),
     /// Wait for more bytes: the line may be that field.
     Wait,
+}
+
+/// `bytes`, handed on from a head whose request line has not ended yet, go
+/// to that line; returns whether it ended.
+fn note_request_line(line: &mut Vec<u8>, bytes: &[u8]) -> bool {
+    let room = MAX_REQUEST_LINE.saturating_sub(line.len());
+    line.extend_from_slice(&bytes[..bytes.len().min(room)]);
+    if bytes.last() != Some(&b'\n') {
+        return false;
+    }
+    if line.trim_ascii().is_empty() {
+        line.clear();
+        return false;
+    }
+    true
 }
 
 /// The next step through a head at `available`, `last` being the byte
@@ -314,6 +351,10 @@ impl AsyncRead for RequestStream {
                     Step::Hand(n) => {
                         let n = n.min(out.len());
                         out[..n].copy_from_slice(&available[..n]);
+                        if state.part == Part::Lines && !state.request_line_ended {
+                            let line = &mut state.request_line;
+                            state.request_line_ended = note_request_line(line, &out[..n]);
+                        }
                         state.part.passed(&available[..n]);
                         state.start += n;
                         state.last = out[n - 1];
@@ -513,6 +554,20 @@ mod tests {
         let (out, part) = pieces(Part::ChunkSize(Vec::new()), b"1f\r\n", 1);
         assert_eq!(out.len(), 4);
         assert_eq!(part, Part::ChunkData(31));
+    }
+
+    #[test]
+    fn the_request_line_is_kept_across_pieces_after_blank_lines() {
+        let mut line = Vec::new();
+        assert!(!note_request_line(&mut line, b"\r\n"), "a blank line before the head");
+        assert!(line.is_empty());
+        assert!(!note_request_line(&mut line, b"GET /a/"));
+        assert!(note_request_line(&mut line, b"../b HTTP/1.1\r\n"));
+        assert_eq!(line, b"GET /a/../b HTTP/1.1\r\n");
+        let mut long = Vec::new();
+        assert!(!note_request_line(&mut long, &vec![b'x'; MAX_REQUEST_LINE + 10]));
+        assert!(note_request_line(&mut long, b"\r\n"));
+        assert_eq!(long.len(), MAX_REQUEST_LINE);
     }
 
     #[test]

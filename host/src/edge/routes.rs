@@ -9,8 +9,12 @@ use super::{Edge, Reply, pages, ws};
 use crate::hub::Delivery;
 use crate::protocol::check_topic;
 
-/// Answers one request.
-pub async fn route(edge: &Edge, request: &mut Request) -> Reply {
+/// Answers one request; `target` is its request target as sent.
+pub async fn route(edge: &Edge, request: &mut Request, target: Option<&str>) -> Reply {
+    if target.is_some_and(resolves_elsewhere) {
+        let message = "not found: a path with `.` or `..` segments or a backslash names nothing";
+        return Reply::Http(error_response(StatusCode::NotFound, message));
+    }
     let path = request.url().path().to_owned();
     let method = request.method();
     let response = match (method, path.as_str()) {
@@ -41,6 +45,26 @@ pub async fn route(edge: &Edge, request: &mut Request) -> Reply {
         _ => method_not_allowed("GET, HEAD"),
     };
     Reply::Http(response)
+}
+
+/// Whether a request target's path has parts the URL parser resolves away
+/// (`.` and `..` segments, also as `%2e`, and `\` read as `/`), so that the
+/// path routed would not be the one the client wrote: `/api/publish/a/../b`
+/// would publish to `b`.
+fn resolves_elsewhere(target: &str) -> bool {
+    let path = match target.find("://") {
+        // Absolute form: the path starts after the authority.
+        Some(scheme_end) => {
+            let rest = &target[scheme_end + 3..];
+            rest.find(['/', '?', '#']).map_or("", |start| &rest[start..])
+        }
+        None => target,
+    };
+    let path = &path[..path.find(['?', '#']).unwrap_or(path.len())];
+    path.split(['/', '\\']).any(|segment| {
+        let dots = segment.to_ascii_lowercase().replace("%2e", ".");
+        dots == "." || dots == ".."
+    }) || path.contains('\\')
 }
 
 pub fn static_file(edge: &Edge, request: &Request, path: &str) -> Response {
