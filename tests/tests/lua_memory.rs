@@ -107,6 +107,32 @@ fn a_doubling_concatenation_stops_at_the_default_budget_and_its_memory_goes_back
 }
 
 #[test]
+fn a_file_read_larger_than_the_budget_fails_before_it_is_read() {
+    let server = Server::start(&["--lua-memory", "64"]);
+    // A 3 GiB file (sparse: no disk taken), all zero bytes, no newline.
+    let huge = std::fs::File::create(server.plan_dir.path().join("huge.bin")).unwrap();
+    huge.set_len(3 << 30).unwrap();
+    std::fs::write(server.plan_dir.path().join("small.bin"), vec![b'a'; 4 << 20]).unwrap();
+    // Whole, by count, or as one line (which no size foretells: it stops
+    // at the budget).
+    for format in ["'a'", "2^31", "'l'", "'L'", "1, 'a'"] {
+        refused_on(&server, 64, &format!("x = io.open('huge.bin', 'rb'):read({format})"));
+    }
+    refused_on(&server, 64, "for line in io.lines('huge.bin') do end");
+    // Caught, the file is still open where it was.
+    let answer = server.console(
+        "local f = io.open('huge.bin', 'rb') print(pcall(f.read, f, 'a')) print(f:seek())",
+    );
+    assert_eq!(answer["output"], "false\tmemory limit exceeded (64 MiB)\n0\n", "{answer}");
+    // What fits is read as before, a count larger than the budget included.
+    let answer = server.console(
+        "local f = io.open('small.bin', 'rb') print(#f:read(2^31), f:read(1)) \
+         print(#io.open('small.bin'):read('a'), #io.lines('small.bin')())",
+    );
+    assert_eq!(answer["output"], "4194304\tnil\n4194304\t4194304\n", "{answer}");
+}
+
+#[test]
 fn what_one_command_prints_is_capped() {
     let server = Server::start(&["--lua-memory", "64"]);
     let chunk = r#"local s = string.rep("z", 1e6) for i = 1, 1000 do print(s) end done = true"#;

@@ -473,6 +473,11 @@ fn short_of_room(exec: &mut Execution<'_, '_>, bytes: usize) -> Room {
     Room::AfterCollection
 }
 
+/// The memory budget of the state this thread runs.
+pub fn memory_limit() -> usize {
+    MEMORY_LIMIT.with(Cell::get)
+}
+
 /// Bytes the state may still allocate before its memory budget is spent.
 pub fn room_left(ctx: Context<'_>) -> usize {
     MEMORY_LIMIT.with(Cell::get).saturating_sub(ctx.metrics().total_allocation())

@@ -7,7 +7,8 @@
 //! host's [`Output`], the same sink as `print`, so their order is kept.
 //! `io.stdin` is the real standard input only under `planhost run`; a plan
 //! reads an empty stream. Reads and writes cost fuel per byte; one read may
-//! return at most [`stream::MAX_READ`] bytes. Files a script forgets are
+//! return at most [`stream::MAX_READ`] bytes, and no more than the memory
+//! budget. Files a script forgets are
 //! closed (and flushed) when the collector frees them; `os.exit` flushes
 //! them all through [`flush_open_files`].
 //!

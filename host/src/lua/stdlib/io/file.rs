@@ -10,12 +10,14 @@ use std::rc::{Rc, Weak};
 use gc_arena::Collect;
 use piccolo::{Callback, CallbackReturn, Context, Execution, Stack, Table, UserData, Value};
 
-use super::stream::Stream;
+use super::stream::{MAX_READ, Stream};
 use super::{push_failure, strerror};
 use crate::lua::format::{self, FormatArg, Number, number_to_lua_string};
+use crate::lua::runtime;
 use crate::lua::stdlib::args::{
     Args, Body, CallResult, Failure, charge_bytes, library, library_with, new_string,
 };
+use crate::lua::stdlib::base::memory_failure;
 
 /// Most formats `lines` takes (Lua's `MAXARGLINE`).
 const MAX_LINE_FORMATS: usize = 250;
@@ -176,6 +178,9 @@ pub(super) fn read_values<'gc>(
     args: &Args<'gc, '_>,
     first: usize,
 ) -> Result<ReadResult<'gc>, Failure> {
+    // No string read may be larger than the memory budget: one that is
+    // fails before it is read whole, not after it took the memory.
+    let limit = MAX_READ.min(runtime::memory_limit());
     with_stream(file, |stream| {
         let mut values = Vec::new();
         let count = args.len().saturating_sub(first).max(1);
@@ -185,7 +190,7 @@ pub(super) fn read_values<'gc>(
             } else {
                 read_format(args, i)?
             };
-            match read_one(ctx, stream, format) {
+            match read_one(ctx, stream, format, limit) {
                 Ok((value, bytes)) => {
                     charge_bytes(exec, bytes);
                     values.push(value);
@@ -194,7 +199,11 @@ pub(super) fn read_values<'gc>(
                     }
                 }
                 Err(error) if error.kind() == io::ErrorKind::OutOfMemory => {
-                    return Err(Failure::new("not enough memory"));
+                    return Err(if limit < MAX_READ {
+                        memory_failure()
+                    } else {
+                        Failure::new("not enough memory")
+                    });
                 }
                 Err(error) => return Ok(ReadResult::Failed(error)),
             }
@@ -203,11 +212,13 @@ pub(super) fn read_values<'gc>(
     })
 }
 
-/// Reads one value (nil when the format finds nothing) and its size.
+/// Reads one value (nil when the format finds nothing) and its size; a
+/// string longer than `limit` is an `OutOfMemory` error.
 fn read_one<'gc>(
     ctx: Context<'gc>,
     stream: &mut Stream,
     format: Format,
+    limit: usize,
 ) -> io::Result<(Value<'gc>, usize)> {
     let bytes = match format {
         Format::Number => {
@@ -217,10 +228,10 @@ fn read_one<'gc>(
                 None => (Value::Nil, 1),
             });
         }
-        Format::Line { keep } => stream.read_line(keep)?,
-        Format::All => Some(stream.read_all()?),
+        Format::Line { keep } => stream.read_line(keep, limit)?,
+        Format::All => Some(stream.read_all(limit)?),
         Format::Count(0) => stream.fill()?.then(Vec::new),
-        Format::Count(count) => stream.read_count(count)?,
+        Format::Count(count) => stream.read_count(count, limit)?,
     };
     Ok(match bytes {
         Some(bytes) => {

@@ -12,8 +12,9 @@ use crate::lua::runtime::Output;
 /// Bytes a disk file reads ahead and buffers before writing.
 const BUFFER_SIZE: usize = 16 * 1024;
 
-/// Longest string one read format may return; more is "not enough memory".
-const MAX_READ: usize = 256 << 20;
+/// Longest string one read format may return; more is "not enough memory"
+/// (under a smaller memory budget, the budget is the limit).
+pub(super) const MAX_READ: usize = 256 << 20;
 
 /// Longest numeral `read("n")` accepts (Lua's `L_MAXLENNUM`).
 const MAX_NUMERAL: usize = 200;
@@ -111,52 +112,82 @@ impl Stream {
         Ok(if self.fill()? { self.rbuf.get(self.rpos).copied() } else { None })
     }
 
-    /// Takes up to `limit` buffered bytes (after a successful `fill`).
-    fn take_buffered(&mut self, limit: usize, out: &mut Vec<u8>) {
+    /// Takes up to `count` buffered bytes (after a successful `fill`) into
+    /// `out`, which may hold at most `limit` bytes: past it, nothing is
+    /// taken and the read fails (checked before `out` grows, so a huge
+    /// read never holds more than the limit).
+    fn take_buffered(&mut self, count: usize, out: &mut Vec<u8>, limit: usize) -> io::Result<()> {
         let available = &self.rbuf[self.rpos..];
-        let count = available.len().min(limit);
+        let count = available.len().min(count);
+        if out.len() + count > limit {
+            return Err(too_large());
+        }
         out.extend_from_slice(&available[..count]);
         self.rpos += count;
+        Ok(())
     }
 
-    /// A line (`None` at end of file), with its newline if `keep`.
-    pub(super) fn read_line(&mut self, keep: bool) -> io::Result<Option<Vec<u8>>> {
+    /// The bytes from here to the end of a regular disk file (`None` for
+    /// anything else, or while writes are buffered): what a read of
+    /// everything would return, to refuse one too large before reading.
+    fn bytes_left(&mut self) -> Option<u64> {
+        let unread = (self.rbuf.len() - self.rpos) as u64;
+        let Target::Disk(file) = &mut self.target else { return None };
+        if !self.wbuf.is_empty() {
+            return None;
+        }
+        let metadata = file.metadata().ok().filter(|m| m.is_file())?;
+        let position = file.stream_position().ok()?.checked_sub(unread)?;
+        Some(metadata.len().saturating_sub(position))
+    }
+
+    /// An empty buffer for a read of at most `wanted` bytes: a read that a
+    /// regular file's size shows to be over `limit` fails at once, one
+    /// that fits gets its room in one allocation.
+    fn buffer_for(&mut self, wanted: usize, limit: usize) -> io::Result<Vec<u8>> {
+        match self.bytes_left() {
+            Some(left) => {
+                let size = usize::try_from(left).unwrap_or(usize::MAX).min(wanted);
+                if size > limit {
+                    return Err(too_large());
+                }
+                Ok(Vec::with_capacity(size))
+            }
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// A line (`None` at end of file), with its newline if `keep`, of at
+    /// most `limit` bytes.
+    pub(super) fn read_line(&mut self, keep: bool, limit: usize) -> io::Result<Option<Vec<u8>>> {
         let mut line = Vec::new();
         while self.fill()? {
             let available = &self.rbuf[self.rpos..];
             if let Some(end) = available.iter().position(|&b| b == b'\n') {
-                line.extend_from_slice(&available[..end + usize::from(keep)]);
-                self.rpos += end + 1;
+                self.take_buffered(end + usize::from(keep), &mut line, limit)?;
+                self.rpos += usize::from(!keep);
                 return Ok(Some(line));
             }
-            self.take_buffered(usize::MAX, &mut line);
-            if line.len() > MAX_READ {
-                return Err(too_large());
-            }
+            self.take_buffered(usize::MAX, &mut line, limit)?;
         }
         Ok((!line.is_empty()).then_some(line))
     }
 
-    /// Everything up to the end of the file.
-    pub(super) fn read_all(&mut self) -> io::Result<Vec<u8>> {
-        let mut all = Vec::new();
+    /// Everything up to the end of the file, at most `limit` bytes.
+    pub(super) fn read_all(&mut self, limit: usize) -> io::Result<Vec<u8>> {
+        let mut all = self.buffer_for(usize::MAX, limit)?;
         while self.fill()? {
-            self.take_buffered(usize::MAX, &mut all);
-            if all.len() > MAX_READ {
-                return Err(too_large());
-            }
+            self.take_buffered(usize::MAX, &mut all, limit)?;
         }
         Ok(all)
     }
 
-    /// Up to `count` bytes (`None` when none are left).
-    pub(super) fn read_count(&mut self, count: usize) -> io::Result<Option<Vec<u8>>> {
-        let mut bytes = Vec::new();
+    /// Up to `count` bytes (`None` when none are left), failing if that
+    /// is over `limit` bytes.
+    pub(super) fn read_count(&mut self, count: usize, limit: usize) -> io::Result<Option<Vec<u8>>> {
+        let mut bytes = self.buffer_for(count, limit)?;
         while bytes.len() < count && self.fill()? {
-            if bytes.len() >= MAX_READ {
-                return Err(too_large());
-            }
-            self.take_buffered(count - bytes.len(), &mut bytes);
+            self.take_buffered(count - bytes.len(), &mut bytes, limit)?;
         }
         Ok((!bytes.is_empty()).then_some(bytes))
     }
