@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{LiveEvent, LiveHandle};
-use crate::lua::thread::{ConsoleOutcome, LuaHandle};
+use crate::lua::thread::{ConsoleOutcome, ConsoleReply, LuaHandle};
 
 /// The status a shell gives a chunk the server refused for its size: not
 /// run, and where it would have ended is unknown.
@@ -38,16 +38,22 @@ impl Console {
 
     /// Runs one line (or a chunk of several).
     pub async fn run(&self, chunk: &str) -> ConsoleAnswer {
-        let reply = self.lua.console(chunk).await;
+        let answer = ConsoleAnswer::from(self.lua.console(chunk).await);
+        if answer.status != "incomplete" {
+            // Even a failed line may have changed the plan before failing.
+            self.live.tell(LiveEvent::PlanChanged);
+        }
+        answer
+    }
+}
+
+impl From<ConsoleReply> for ConsoleAnswer {
+    fn from(reply: ConsoleReply) -> ConsoleAnswer {
         let (status, error) = match reply.outcome {
             ConsoleOutcome::Done => ("ok", None),
             ConsoleOutcome::Incomplete => ("incomplete", None),
             ConsoleOutcome::Failed(message) => ("error", Some(message)),
         };
-        if status != "incomplete" {
-            // Even a failed line may have changed the plan before failing.
-            self.live.tell(LiveEvent::PlanChanged);
-        }
         ConsoleAnswer { status: status.into(), output: reply.printed, error }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod console;
 pub mod files;
+pub mod lua_lines;
 pub mod terminal;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -3,6 +3,7 @@
 //! expressions printed. Used by `planhost serve` on a terminal and by
 //! `planhost shell`; piped input is fed line by line the same way.
 
+use std::collections::VecDeque;
 use std::io::BufRead;
 use std::path::PathBuf;
 
@@ -10,6 +11,8 @@ use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 
 use super::console::{Console, ConsoleAnswer, TOO_LARGE};
+use super::lua_lines::LuaLines;
+use crate::edge::routes::MAX_CONSOLE_CHUNK;
 
 const PROMPT: &str = "> ";
 const CONTINUE: &str = ">> ";
@@ -101,15 +104,31 @@ pub fn interact(
 /// Feeds lines from `input` (a pipe or a file) as if typed; returns
 /// whether every chunk ran without error. A chunk still unfinished at the
 /// end of the input is run as it is, so its syntax error is reported.
+///
+/// The `lua` prompt compiles its lines again after each one until they
+/// make a chunk; here a chunk that [`LuaLines`] shows to be unfinished is
+/// sent only after 1, 2, 4, 8... lines (to meet a syntax error in it
+/// soon), so a long one costs a few compilations, not one per line. A
+/// chunk that then fails is cut back to the first of its prefixes that
+/// fails, which is where the prompt would have stopped; the lines after
+/// that one are fed again.
 pub fn feed(
     input: impl BufRead,
-    mut run: impl FnMut(&str) -> anyhow::Result<ConsoleAnswer>,
+    run: impl FnMut(&str) -> anyhow::Result<ConsoleAnswer>,
 ) -> anyhow::Result<bool> {
-    let mut pending = String::new();
+    feed_showing(input, run, show)
+}
+
+/// [`feed`], with `show` for each chunk's answer.
+fn feed_showing(
+    input: impl BufRead,
+    mut run: impl FnMut(&str) -> anyhow::Result<ConsoleAnswer>,
+    mut show: impl FnMut(&ConsoleAnswer),
+) -> anyhow::Result<bool> {
     let mut all_ok = true;
     // A line whose bytes were replaced ran on other text than was sent.
     let altered = std::cell::Cell::new(false);
-    let mut lines = input.split(b'\n').enumerate().map(|(index, line)| {
+    let mut input = input.split(b'\n').enumerate().map(|(index, line)| {
         let mut line = line?;
         if line.last() == Some(&b'\r') {
             line.pop();
@@ -125,26 +144,55 @@ pub fn feed(
             String::from_utf8_lossy(error.as_bytes()).into_owned()
         }))
     });
+    // Lines read but not yet part of a chunk (after a chunk was cut back).
+    let mut again = VecDeque::new();
+    let mut chunk = Chunk::default();
     loop {
-        let line = lines.next().transpose()?;
+        let line = match again.pop_front() {
+            Some(line) => Some(line),
+            None => input.next().transpose()?,
+        };
         let at_end = line.is_none();
         if let Some(line) = line {
-            if pending.is_empty() && line.trim().is_empty() {
+            if chunk.is_empty() && line.trim().is_empty() {
                 continue;
             }
-            pending = if pending.is_empty() { line } else { format!("{pending}\n{line}") };
+            chunk.push(line);
         }
-        if pending.is_empty() {
+        if chunk.is_empty() {
             break;
         }
-        let answer = run(&pending)?;
-        if answer.status == "incomplete" && !at_end {
+        if !at_end && !chunk.worth_sending() {
             continue;
         }
+        let mut answer = run(chunk.text())?;
+        if answer.status == "incomplete" && !at_end {
+            chunk.incomplete_at_length();
+            continue;
+        }
+        if answer.status == "error" {
+            // Where the prompt would have stopped: the first prefix that
+            // is not unfinished (between the last one sent that was and
+            // this one; none of them runs, as none is whole).
+            let (mut low, mut high) = (chunk.incomplete_lines, chunk.lines.len());
+            while high - low > 1 {
+                let middle = low + (high - low) / 2;
+                let shorter = run(chunk.prefix(middle))?;
+                if shorter.status == "incomplete" {
+                    low = middle;
+                } else {
+                    (high, answer) = (middle, shorter);
+                }
+            }
+            // Before any lines cut back earlier, which come after these.
+            for line in chunk.lines.drain(high..).rev() {
+                again.push_front(line);
+            }
+        }
         if answer.status == "incomplete" {
-            eprintln!("planhost: unfinished chunk at end of input: {pending}");
+            eprintln!("planhost: unfinished chunk at end of input: {}", chunk.text());
             all_ok = false;
-        } else if answer.status == TOO_LARGE && pending.contains('\n') {
+        } else if answer.status == TOO_LARGE && chunk.lines.len() > 1 {
             // It grew line by line: the lines still to come may belong to
             // it (the rest of a long string), and run alone they would be
             // commands no one typed.
@@ -158,12 +206,61 @@ pub fn feed(
             all_ok &= answer.status == "ok";
             show(&answer);
         }
-        pending.clear();
-        if at_end {
+        chunk = Chunk::default();
+        if at_end && again.is_empty() {
             break;
         }
     }
     Ok(all_ok && !altered.get())
+}
+
+/// The lines of a chunk being fed, joined as sent.
+#[derive(Default)]
+struct Chunk {
+    text: String,
+    /// Each line, and where it ends in `text`.
+    lines: Vec<String>,
+    ends: Vec<usize>,
+    scan: LuaLines,
+    /// Lines in the longest prefix sent and found unfinished.
+    incomplete_lines: usize,
+}
+
+impl Chunk {
+    fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    fn push(&mut self, line: String) {
+        if !self.text.is_empty() {
+            self.text.push('\n');
+        }
+        self.text.push_str(&line);
+        self.scan.feed(&line);
+        self.ends.push(self.text.len());
+        self.lines.push(line);
+    }
+
+    fn text(&self) -> &str {
+        &self.text
+    }
+
+    fn prefix(&self, lines: usize) -> &str {
+        &self.text[..self.ends[lines - 1]]
+    }
+
+    /// Whether to send it now: it may be whole, it has doubled in lines
+    /// since it was last found unfinished, or it is too large to be run
+    /// (for the server to say so).
+    fn worth_sending(&self) -> bool {
+        self.scan.may_be_complete()
+            || self.lines.len() >= 2 * self.incomplete_lines
+            || self.text.len() > MAX_CONSOLE_CHUNK
+    }
+
+    fn incomplete_at_length(&mut self) {
+        self.incomplete_lines = self.lines.len();
+    }
 }
 
 fn show(answer: &ConsoleAnswer) {
@@ -173,5 +270,101 @@ fn show(answer: &ConsoleAnswer) {
     let _ = out.flush();
     if let Some(error) = &answer.error {
         eprintln!("{error}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lua::runtime::Budget;
+    use crate::lua::sandbox::Sandbox;
+
+    /// What a piped `input` shows, fed to a fresh Lua state: every answer
+    /// shown (output and error), and the chunks sent to be run.
+    struct Fed {
+        shown: Vec<ConsoleAnswer>,
+        sent: Vec<String>,
+    }
+
+    fn lua_state(label: &str) -> crate::lua::thread::LuaHandle {
+        let folder =
+            std::env::temp_dir().join(format!("planhost-feed-{label}-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        crate::lua::thread::spawn(Budget::default(), Sandbox::new(&folder, false).unwrap(), None)
+            .unwrap()
+    }
+
+    fn fed(input: &str) -> Fed {
+        let lua = lua_state("fed");
+        let mut sent = Vec::new();
+        let mut shown = Vec::new();
+        let run = |chunk: &str| {
+            sent.push(chunk.to_owned());
+            Ok(ConsoleAnswer::from(smol::block_on(lua.console(chunk))))
+        };
+        feed_showing(input.as_bytes(), run, |answer| shown.push(answer.clone())).unwrap();
+        Fed { shown, sent }
+    }
+
+    /// What the `lua` prompt shows for the same lines: each line added to
+    /// the chunk and the chunk compiled again until it is not unfinished.
+    fn prompt(input: &str) -> Vec<ConsoleAnswer> {
+        let lua = lua_state("prompt");
+        let mut shown = Vec::new();
+        let mut pending = String::new();
+        for line in input.lines() {
+            if pending.is_empty() && line.trim().is_empty() {
+                continue;
+            }
+            pending = if pending.is_empty() { line.to_owned() } else { pending + "\n" + line };
+            let answer = ConsoleAnswer::from(smol::block_on(lua.console(&pending)));
+            if answer.status != "incomplete" {
+                shown.push(answer);
+                pending.clear();
+            }
+        }
+        assert!(pending.is_empty(), "the inputs here end with a whole chunk: {pending}");
+        shown
+    }
+
+    #[test]
+    fn a_long_chunk_is_sent_a_few_times_not_once_per_line() {
+        let mut input = String::from("t = {\n");
+        for i in 0..3000 {
+            input.push_str(&format!("  {{ id = {i}, name = \"{}\" }},\n", "n".repeat(200)));
+        }
+        input.push_str("}\nprint(#t, t[3000].id)\n");
+        let fed = fed(&input);
+        let outputs: Vec<&str> = fed.shown.iter().map(|a| a.output.as_str()).collect();
+        assert_eq!(outputs, ["", "3000\t2999\n"]);
+        // After 1, 2, 4 ... 2048 lines, then whole (it was sent once per
+        // line, 3,002 times, compiling 1 GB in all).
+        assert_eq!(fed.sent.len(), 12 + 1 + 1, "{:?}", fed.sent.iter().map(|s| s.len()));
+    }
+
+    #[test]
+    fn what_is_shown_is_what_the_lua_prompt_shows() {
+        let filler = "  1,\n".repeat(40);
+        let inputs = [
+            // Whole chunks, one line or several.
+            "x = 1\nprint(x)\nfor i = 1, 2 do\n  print(i)\nend\nx\n".to_owned(),
+            "s = [[\nend (\n]] print(#s)\nlocal function f(a,\n b)\n return a + b\nend\n"
+                .to_owned(),
+            // An unfinished expression the scan takes for whole.
+            "y = 1 +\n 2\nprint(y)\n".to_owned(),
+            // Errors: the chunk stops where the prompt stops it, and the
+            // lines after run as chunks of their own.
+            "print((1)\nprint('two')\nprint('three')\n".to_owned(),
+            format!("t = {{\n{filler}  x = = 1,\n{filler}}}\nprint('after')\n"),
+            format!("do\n{}  local = 1\n  print('in')\nprint('after')\n", "  x = 1\n".repeat(9)),
+            "if true then\n  error('runtime')\nend\nprint('after')\n".to_owned(),
+            // A string the scan cannot place, ended by a backslash.
+            "s = 'one\\\ntwo'\nprint('after')\n".to_owned(),
+        ];
+        for input in &inputs {
+            let expected = prompt(input);
+            let fed = fed(input);
+            assert_eq!(fed.shown, expected, "{input}");
+        }
     }
 }
