@@ -390,6 +390,10 @@ fn malformed_requests_get_400() {
         let response = server.raw(raw);
         assert_eq!(response.status, 400, "{:?}", String::from_utf8_lossy(raw));
     }
+    // A tab in the path: the answer says what is wrong.
+    let tab = server.raw(b"GET /a\tb HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(tab.status, 400);
+    assert!(tab.text().contains("must be percent-encoded"), "{}", tab.text());
     let old = server.raw(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n");
     assert_eq!(old.status, 505);
     // The server is still fine.

@@ -147,7 +147,7 @@ async fn serve_requests(edge: Arc<Edge>, stream: &TcpStream) -> Ended {
             Err(error) => {
                 let Some(status) = status_for_decode_error(&error) else { return Ended::Done };
                 tracing::debug!(%error, "bad request head");
-                let response = routes::error_response(status, &error.to_string());
+                let response = routes::error_response(status, &decode_error_message(&error));
                 let _ = write_response(&edge, stream, response, Method::Get, false).await;
                 return Ended::AfterAnswer;
             }
@@ -250,6 +250,21 @@ fn framing_error(request: &http_types::Request) -> Option<(StatusCode, &'static 
     let codings = request.header("Transfer-Encoding")?;
     (codings.iter().count() != 1 || !codings.as_str().eq_ignore_ascii_case("chunked"))
         .then_some((StatusCode::NotImplemented, "only the chunked transfer coding is supported"))
+}
+
+/// What to tell a client whose request head could not be parsed (the
+/// parser's own words are terse: "invalid token").
+fn decode_error_message(error: &http_types::Error) -> String {
+    let text = error.to_string();
+    match text.as_str() {
+        "invalid token" => "malformed request line: a character not allowed there (a space or \
+                            tab in the path must be percent-encoded)"
+            .to_owned(),
+        "invalid header name" | "invalid header value" | "invalid new line" => {
+            format!("malformed request head: {text}")
+        }
+        _ => text,
+    }
 }
 
 /// The status to answer a request head that could not be parsed with, or
