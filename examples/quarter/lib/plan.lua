@@ -108,6 +108,13 @@ function Plan.from_texts(texts, names)
     error(self.plan.where .. ": cutline " .. self.plan.cutline .. " is below the last rank ("
       .. #self.plan.ranking .. ")", 0)
   end
+  -- A file whose lines end in CR LF (saved on Windows, say) is written
+  -- back that way.
+  self.crlf = {}
+  for key in pairs(Plan.FILES) do
+    local first = texts[key]:find("\n", 1, true)
+    self.crlf[key] = first ~= nil and texts[key]:sub(first - 1, first - 1) == "\r"
+  end
   -- What each file holds, as the plan would write it: `save` leaves a
   -- file the plan has not changed as it is, with its backup. (A field
   -- that could not be written back, a lone carriage return in a name,
@@ -132,11 +139,17 @@ end
 
 -- The files' texts as they would be saved.
 function Plan:texts()
-  return {
+  local texts = {
     work = work.format(self.work),
     people = people.format(self.people),
     plan = format_plans(self.plans),
   }
+  for key, crlf in pairs(self.crlf) do
+    if crlf then
+      texts[key] = texts[key]:gsub("\n", "\r\n")
+    end
+  end
+  return texts
 end
 
 -- Writes the files whose contents the plan changed since it was loaded or

@@ -88,6 +88,25 @@ t.case("a file is written only when the plan changed it", function()
   check.eq(check.read(DIR .. "/plan.tsv.bak"), before)
 end)
 
+t.case("a file with CR LF line ends keeps them when saved", function()
+  local texts = {}
+  for key, file in pairs(Plan.FILES) do
+    texts[key] = check.read(file)
+  end
+  texts.people = texts.people:gsub("\n", "\r\n")
+  local plan = Plan.from_texts(texts)
+  check.eq(plan:save(DIR), { "work.tsv", "plan.tsv", "people.tsv" })
+  check.eq(check.read(DIR .. "/people.tsv"), texts.people)
+  check.eq(check.read(DIR .. "/work.tsv"), texts.work, "LF stays LF")
+  plan = Plan.load(DIR)
+  plan:hire("Ann Example", "Web:1")
+  check.eq(plan:save(), { "people.tsv" })
+  local saved = check.read(DIR .. "/people.tsv")
+  check.truthy(saved:find("Ann Example", 1, true) ~= nil, "the hire is saved")
+  check.eq(select(2, saved:gsub("\r\n", "")), select(2, saved:gsub("\n", "")), "every line CR LF")
+  check.eq(Plan.load(DIR):texts(), plan:texts())
+end)
+
 -- plan.lua declares its views through planhost.view; under a plain Lua
 -- interpreter a stand-in keeps them in planhost.views the same way.
 if not planhost then
