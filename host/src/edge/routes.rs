@@ -54,11 +54,11 @@ pub async fn route(edge: &Edge, request: &mut Request, target: Option<&str>) -> 
 fn resolves_elsewhere(target: &str) -> bool {
     let path = match target.find("://") {
         // Absolute form: the path starts after the authority.
-        Some(scheme_end) => {
+        Some(scheme_end) if !target.starts_with('/') => {
             let rest = &target[scheme_end + 3..];
             rest.find(['/', '?', '#']).map_or("", |start| &rest[start..])
         }
-        None => target,
+        _ => target,
     };
     let path = &path[..path.find(['?', '#']).unwrap_or(path.len())];
     path.split(['/', '\\']).any(|segment| {
