@@ -185,7 +185,10 @@ impl Stream {
     /// Up to `count` bytes (`None` when none are left), failing if that
     /// is over `limit` bytes.
     pub(super) fn read_count(&mut self, count: usize, limit: usize) -> io::Result<Option<Vec<u8>>> {
-        let mut bytes = self.buffer_for(count, limit)?;
+        // (A small count, read a byte at a time in a loop, say, is not worth
+        // asking the file's size for.)
+        let mut bytes =
+            if count > BUFFER_SIZE { self.buffer_for(count, limit)? } else { Vec::new() };
         while bytes.len() < count && self.fill()? {
             self.take_buffered(count - bytes.len(), &mut bytes, limit)?;
         }
