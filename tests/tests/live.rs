@@ -514,7 +514,7 @@ fn views_are_listed_in_the_order_the_plan_declares_them() {
 }
 
 #[test]
-fn topics_of_views_the_plan_does_not_declare_go_when_no_one_watches() {
+fn topics_of_views_or_renderers_that_do_not_exist_go_when_no_one_watches() {
     let server = Server::start_in(plan_dir(), &[]);
     let topic_names = || -> Vec<String> {
         let topics = server.get("/api/topics").json();
@@ -531,13 +531,17 @@ fn topics_of_views_the_plan_does_not_declare_go_when_no_one_watches() {
             subscribe(&mut ws, &format!("view/made-up-{n}/table"), None).await;
             let (_, envelope) = next_view(&mut ws).await;
             assert!(envelope["error"].to_string().contains("no view named"), "{envelope}");
+            // Renderers named at random.
+            subscribe(&mut ws, &format!("view/work/made-up-{n}"), None).await;
+            let (_, envelope) = next_view(&mut ws).await;
+            assert!(envelope["error"]["message"].is_string(), "{envelope}");
         }
         drop(ws);
     });
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let names = topic_names();
-        if !names.iter().any(|name| name.starts_with("view/made-up-")) {
+        if !names.iter().any(|name| name.contains("made-up-")) {
             assert!(names.contains(&"view/work/table".to_owned()), "{names:?}");
             break;
         }

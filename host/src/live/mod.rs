@@ -303,18 +303,20 @@ impl Live {
         if round.everything {
             self.publish_views().await;
         }
-        self.forget_undeclared(unwatched).await;
+        self.forget_unknown(unwatched).await;
     }
 
-    /// Drops what is kept for pairs of views the plan does not declare
-    /// that no one watches, their topics with it: a client naming views at
-    /// random would otherwise leave a topic (holding the error) behind for
-    /// each. A declared view's topic keeps its current message.
-    async fn forget_undeclared(&mut self, pairs: BTreeSet<Pair>) {
+    /// Drops what is kept for pairs no one watches that name a view the
+    /// plan does not declare or a renderer that is not loaded, their topics
+    /// with it: a client naming views or renderers at random would
+    /// otherwise leave a topic (holding the error) behind for each. Other
+    /// pairs' topics keep their current message.
+    async fn forget_unknown(&mut self, pairs: BTreeSet<Pair>) {
+        let registry = self.renderers.current();
         for pair in pairs {
             let declared =
                 self.views_published.as_ref().is_some_and(|names| names.contains(&pair.view));
-            if declared || self.watched.contains(&pair) {
+            if (declared && registry.has(&pair.renderer)) || self.watched.contains(&pair) {
                 continue;
             }
             self.shown.remove(&pair);

@@ -196,6 +196,11 @@ impl Registry {
             .collect()
     }
 
+    /// Whether a plugin called `name` is loaded.
+    pub fn has(&self, name: &str) -> bool {
+        self.plugins.contains_key(name)
+    }
+
     fn fail(&mut self, name: &str, source: Source, error: String) {
         tracing::error!("plugin {name} ({source}) failed to load: {error}");
         self.failures.push(Listing {
