@@ -127,13 +127,20 @@ function showPlanError(error) {
   state.planError = id;
   ui.view.classList.add('has-error');
   if (id === state.dismissedError) return; // the reader has seen this one
-  ui.planError.dataset.source = String(error.source);
-  ui.planErrorSource.textContent = ERROR_SOURCES[error.source] || `Error (${error.source})`;
-  ui.planErrorText.textContent = String(error.message);
-  ui.planErrorNote.textContent = $('plan-view')?.hasChildNodes()
+  // Written only where it changed: the banner is an alert, and a screen
+  // reader may announce it again whenever its text is replaced.
+  if (ui.planError.dataset.source !== String(error.source)) ui.planError.dataset.source = String(error.source);
+  setText(ui.planErrorSource, ERROR_SOURCES[error.source] || `Error (${error.source})`);
+  setText(ui.planErrorText, String(error.message));
+  setText(ui.planErrorNote, $('plan-view')?.hasChildNodes()
     ? 'Showing the last good view.'
-    : 'There is no good view to show yet.';
+    : 'There is no good view to show yet.');
   ui.planError.hidden = false;
+}
+
+/** Sets a node's text unless it already holds it. */
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
 }
 
 /** Hides a banner; focus on its button goes to the view, not the void. */

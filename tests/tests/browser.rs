@@ -510,6 +510,17 @@ fn an_error_shows_in_a_dismissible_banner_over_the_last_good_view() {
         "Renderer plugin error"
     );
     assert_eq!(page.eval("document.getElementById('plan-error-text').textContent"), plugin_error);
+    // The banner is an alert: an update with the same error leaves it as it
+    // is (a screen reader may announce replaced text again).
+    page.eval(
+        "window.bannerChanges = 0; new MutationObserver((m) => { bannerChanges += m.length; })
+           .observe(document.getElementById('plan-error'),
+             { subtree: true, childList: true, characterData: true, attributes: true }); true",
+    );
+    let renamed = work_table(&[(1, "Login"), (2, "Search again"), (3, "Sync")]);
+    wait_rev(&page, publish_view(&server, Some(&renamed), Some(("plugin", plugin_error))));
+    assert_eq!(page.eval("window.bannerChanges"), 0, "the banner was rewritten");
+    wait_rev(&page, publish_view(&server, Some(&good), Some(("plugin", plugin_error))));
 
     // No error: the banner goes by itself.
     wait_rev(&page, publish_view(&server, Some(&good), None));
