@@ -346,6 +346,16 @@ fn first_paint_comes_with_the_page_and_the_client_asks_only_for_newer() {
         "sticky",
         "style.css did not load under /view/"
     );
+    // Nor a connection or a picker: links lead to the other views instead.
+    for hidden in [".picker", ".conn-group"] {
+        let display = format!("getComputedStyle(document.querySelector('{hidden}')).display");
+        assert_eq!(plain.eval(&display), "none", "{hidden} shows without JavaScript");
+    }
+    assert_eq!(
+        plain.eval("document.querySelector('.view-links a[aria-current=page]').textContent"),
+        "work · table"
+    );
+    assert_eq!(plain.eval("document.title"), "work · table · planhost");
 
     // With it, the client takes over the painted view without repainting it.
     let page = browser.page();
@@ -355,6 +365,8 @@ fn first_paint_comes_with_the_page_and_the_client_asks_only_for_newer() {
     let painted_rev = page.eval("Number(document.getElementById('plan-view').dataset.rev)");
     assert!(painted_rev.as_u64().is_some_and(|rev| rev > 0), "data-rev: {painted_rev}");
     page.wait_eq("the client to be live", "document.getElementById('conn').dataset.state", "live");
+    assert_eq!(page.eval("document.querySelector('.view-links') === null"), true);
+    assert_eq!(page.eval("getComputedStyle(document.querySelector('.picker')).display"), "flex");
     page.wait_for(
         "a subscribe with since",
         &format!(

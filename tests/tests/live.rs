@@ -433,6 +433,16 @@ fn view_pages_and_the_views_api() {
     let rev: u64 =
         text.split("data-rev=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
     assert!(!text.contains("<!--planhost:view-->"));
+    // Its title names the view; without JavaScript, links lead to the
+    // others (the picker needs JavaScript).
+    assert!(text.contains("<title>work · table · planhost</title>"), "{text}");
+    let links = text.split("<nav class=\"view-links\"").nth(1).expect("links").split("</nav>");
+    let links = links.into_iter().next().unwrap();
+    assert!(
+        links.contains("<a href=\"view/work?renderer=table\" aria-current=\"page\">"),
+        "{links}"
+    );
+    assert!(!text.contains("<!--planhost:links-->"));
 
     // The page's rev is the topic's: subscribing with it brings nothing stale.
     smol::block_on(async {
@@ -441,6 +451,7 @@ fn view_pages_and_the_views_api() {
         assert!(stays_quiet(&mut ws, Duration::from_millis(300)).await);
     });
     assert_eq!(order(&server.get("/view/work").text()), ["1", "2", "3"], "default renderer");
+    assert_eq!(order(&server.get("/view/work?renderer=").text()), ["1", "2", "3"]);
     // A name is percent-decoded, as a browser may encode any letter.
     assert_eq!(order(&server.get("/view/w%6Frk?renderer=t%61ble").text()), ["1", "2", "3"]);
 

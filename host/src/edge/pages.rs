@@ -3,7 +3,7 @@
 //! the first paint, and all there is without JavaScript.
 
 use http_types::{Request, Response, StatusCode};
-use percent_encoding::percent_decode_str;
+use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
 use super::Edge;
 use super::routes::error_response;
@@ -16,6 +16,11 @@ use crate::lua::thread::no_view_named;
 pub const BASE_MARKER: &str = "<!--planhost:base-->";
 /// In the client's `index.html`: replaced by the view's HTML.
 pub const VIEW_MARKER: &str = "<!--planhost:view-->";
+/// In the client's `index.html`, for readers without JavaScript: replaced
+/// by links to every view with each renderer that draws it.
+pub const LINKS_MARKER: &str = "<!--planhost:links-->";
+/// The client's own title, which the page replaces by the view's.
+const TITLE: &str = "<title>planhost</title>";
 
 pub async fn view_page(edge: &Edge, request: &Request, path: &str) -> Response {
     // Percent-decoded, as a browser may send any letter encoded; a name
@@ -30,7 +35,9 @@ pub async fn view_page(edge: &Edge, request: &Request, path: &str) -> Response {
     if !declared && (plan_error.is_none() || !valid_view_name(name)) {
         return error_response(StatusCode::NotFound, &no_view_named(name));
     }
-    let asked = request.url().query_pairs().find(|(k, _)| k == "renderer").map(|(_, v)| v);
+    // An empty `renderer=` asks for the default, as in the client's URL.
+    let asked = request.url().query_pairs().find(|(k, v)| k == "renderer" && !v.is_empty());
+    let asked = asked.map(|(_, v)| v);
     let renderer = match asked {
         Some(renderer) => renderer.into_owned(),
         None => match edge.plan.renderers.current().renderers_of(name).into_iter().next() {
@@ -77,14 +84,48 @@ pub async fn view_page(edge: &Edge, request: &Request, path: &str) -> Response {
         shown.rev,
         shown.envelope.html.as_deref().unwrap_or_default()
     );
-    let page =
-        template.replacen(BASE_MARKER, "<base href=\"../\">", 1).replacen(VIEW_MARKER, &view, 1);
+    let title =
+        format!("<title>{} · {} · planhost</title>", escape(&pair.view), escape(&pair.renderer));
+    let links = view_links(edge, &pair).await;
+    let page = template
+        .replacen(BASE_MARKER, "<base href=\"../\">", 1)
+        .replacen(TITLE, &title, 1)
+        .replacen(VIEW_MARKER, &view, 1)
+        .replacen(LINKS_MARKER, &links, 1);
     let mut response = Response::new(status);
     response.insert_header("Content-Type", "text/html; charset=utf-8");
     response.insert_header("Cache-Control", "no-store");
     response.insert_header("X-Content-Type-Options", "nosniff");
     response.set_body(page);
     response
+}
+
+/// Links to every declared view with each renderer that draws it, `shown`
+/// marked as the current page (what the picker offers with JavaScript).
+async fn view_links(edge: &Edge, shown: &Pair) -> String {
+    let registry = edge.plan.renderers.current();
+    let mut links = String::new();
+    for view in edge.plan.lua.views().await {
+        for renderer in registry.renderers_of(&view) {
+            let current = view == shown.view && renderer == shown.renderer;
+            let href = format!(
+                "view/{}?renderer={}",
+                utf8_percent_encode(&view, NON_ALPHANUMERIC),
+                utf8_percent_encode(&renderer, NON_ALPHANUMERIC)
+            );
+            links += &format!(
+                "<li><a href=\"{}\"{}>{} · {}</a></li>",
+                escape(&href),
+                if current { " aria-current=\"page\"" } else { "" },
+                escape(&view),
+                escape(&renderer)
+            );
+        }
+    }
+    if links.is_empty() {
+        return links;
+    }
+    format!("<nav class=\"view-links\" aria-label=\"Views\"><ul>{links}</ul></nav>")
 }
 
 /// Escapes text for HTML content and double-quoted attributes.
