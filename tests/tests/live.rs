@@ -678,6 +678,38 @@ fn an_edit_of_the_plans_lua_keeps_the_console_edits_not_saved() {
 }
 
 #[test]
+fn commands_right_after_a_save_survive_the_load_it_sets_off_and_new_code() {
+    let server = Server::start_in(plan_dir(), &[]);
+    let save = "function save() local f = assert(io.open('items.txt', 'w')) \
+                for _, it in ipairs(items) do \
+                  f:write(('%d\\t%s\\t%d\\n'):format(it.id, it.name, it.estimates.Web)) \
+                end f:close() end";
+    assert_eq!(server.console(save)["status"], "ok");
+    smol::block_on(async {
+        let mut ws = watchers(&server, 1).await.remove(0);
+        next_view(&mut ws).await;
+        // As piped to `planhost shell`: the next command comes before the
+        // watcher has seen the save's writes.
+        for command in ["rank(2, 1)", "save()", "rank(3, 1)"] {
+            assert_eq!(server.console(command)["status"], "ok", "{command}");
+        }
+        let saved = std::fs::read_to_string(server.plan_dir.path().join("items.txt")).unwrap();
+        assert!(saved.starts_with("2\tSync"), "{saved}");
+        // New code on the saved data: the move after the save is run again.
+        let upper = PLAN.replace("name = item.name,", "name = item.name:upper(),");
+        std::fs::write(server.plan_dir.path().join("plan.lua"), upper).unwrap();
+        loop {
+            let (_, envelope) = next_view(&mut ws).await;
+            if html(&envelope).contains("SEARCH") {
+                assert_eq!(order(html(&envelope)), ["3", "2", "1"]);
+                break;
+            }
+        }
+    });
+    assert_eq!(server.console("items[1].name")["output"], "Search\n");
+}
+
+#[test]
 fn a_plan_that_fails_at_start_shows_its_error_until_it_is_fixed() {
     let dir = plan_dir();
     std::fs::write(dir.path().join("plan.lua"), format!("{PLAN}\nerror('boom <b>at start</b>')"))

@@ -119,6 +119,34 @@ impl Journal {
         self.files = files.0;
     }
 
+    /// A command that wrote files ran to its end. If all it changed were
+    /// files the plan reads as data, it saved the plan: the files as they
+    /// are now hold the state, so the commands before it are dropped and
+    /// the ones after it kept, to run again on them. The load its writes
+    /// set off is then skipped as a load of what they held, and after a
+    /// change of the Lua code the commands since it run again on the saved
+    /// data. Returns whether it was taken for a save. (Other writes, of
+    /// code or of files the plan does not read, leave the journal as it
+    /// is: such a command is not run again, and the load follows.)
+    pub fn saved_to_files(&mut self) -> bool {
+        let now = fingerprint(&self.dir);
+        let (Some(seen), Some(now_files)) = (&self.seen, &now) else { return false };
+        let mut changed = seen
+            .keys()
+            .chain(now_files.keys())
+            .filter(|path| seen.get(*path) != now_files.get(*path))
+            .peekable();
+        let saved = changed.peek().is_some() && changed.all(|path| self.read.contains(path));
+        if saved {
+            self.files = now;
+            self.seen.clone_from(&self.files);
+            self.commands.clear();
+            self.bytes = 0;
+            self.overflowed = false;
+        }
+        saved
+    }
+
     /// A command's writes are taken as part of the state: loading the
     /// files as they are now would not give it. (Running the commands again
     /// on them would apply some twice: the files they ran on are the ones
@@ -358,6 +386,34 @@ mod tests {
         journal.record(Entry { wrote_files: true, ..entry("save()") });
         std::fs::write(dir.join("lib/work.lua"), "return {2}").unwrap();
         assert_eq!(journal.replayable_on_new_code(&snapshot(&dir)), Err(NotReplayable::WroteFiles));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_command_that_rewrote_only_data_files_saved_the_plan() {
+        let dir = plan_dir("saved");
+        std::fs::write(dir.join("work.tsv"), "ID\n").unwrap();
+        let mut journal = Journal::start(&dir, snapshot(&dir));
+        journal.note_reads(BTreeSet::from([PathBuf::from("work.tsv")]));
+        // Nothing the snapshot sees changed (a hidden file): no save.
+        journal.record(entry("rank(2, 1)"));
+        std::fs::write(dir.join(".mark"), "1").unwrap();
+        assert!(!journal.saved_to_files());
+        // Code written, with data or not: no save, the commands stay.
+        std::fs::write(dir.join("gen.lua"), "return 1").unwrap();
+        std::fs::write(dir.join("work.tsv"), "ID\n2\n").unwrap();
+        assert!(!journal.saved_to_files());
+        assert_eq!(journal.count(), 1);
+        // The data alone: a save. The commands before it are in the files;
+        // the files as they are now are what the state has seen.
+        journal.files_seen_now();
+        std::fs::write(dir.join("work.tsv"), "ID\n2\n1\n").unwrap();
+        assert!(journal.saved_to_files());
+        assert_eq!(journal.count(), 0);
+        assert!(journal.files_as_loaded(&snapshot(&dir)));
+        journal.record(entry("cut(3)"));
+        std::fs::write(dir.join("plan.lua"), "x = 2").unwrap();
+        assert_eq!(journal.replayable_on_new_code(&snapshot(&dir)).map(<[Entry]>::len), Ok(1));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -366,6 +366,10 @@ fn lua_main(
                     if wrote_files && matches!(outcome, ConsoleOutcome::Failed(_)) {
                         journal.files_seen_now();
                         note = Some(KEPT_AFTER_FAILED_WRITE.to_owned());
+                    } else if wrote_files {
+                        // A save: without this, the load its writes set off
+                        // would drop the commands that came after it.
+                        journal.saved_to_files();
                     }
                 }
                 if let (Some(note), ConsoleOutcome::Failed(message)) = (note, &mut outcome) {
