@@ -710,6 +710,58 @@ fn commands_right_after_a_save_survive_the_load_it_sets_off_and_new_code() {
 }
 
 #[test]
+fn a_pipe_named_like_a_plan_file_is_refused_and_holds_nothing_up() {
+    let mkfifo = |path: &std::path::Path| {
+        let made = Command::new("mkfifo").arg(path).status().expect("mkfifo");
+        assert!(made.success());
+    };
+    // (There from the start: a data file that comes later would make the
+    // commands below count as run on other data.)
+    let plan_dir = plan_dir();
+    mkfifo(&plan_dir.path().join("pipe.txt"));
+    let server = Server::start_in(plan_dir, &[]);
+    let dir = server.plan_dir.path();
+    // Opened to be read or written, or loaded as code: each would wait in
+    // `open` for the other end, and the Lua thread with it.
+    for chunk in [
+        "print(io.open('pipe.txt'))",
+        "print(io.open('pipe.txt', 'w'))",
+        "print(loadfile('pipe.txt'))",
+        "print(pcall(io.lines, 'pipe.txt'))",
+    ] {
+        let answer = server.console(chunk);
+        assert!(
+            answer["output"].as_str().unwrap().contains("not a regular file"),
+            "{chunk}: {answer}"
+        );
+    }
+    smol::block_on(async {
+        let mut ws = watchers(&server, 1).await.remove(0);
+        next_view(&mut ws).await;
+        // plan.lua replaced by a pipe: the load fails, the last good plan
+        // stays, and the console still answers.
+        let plan = dir.join("plan.lua");
+        std::fs::rename(&plan, dir.join("plan.lua.orig")).unwrap();
+        mkfifo(&plan);
+        let (_, envelope) = next_view(&mut ws).await;
+        assert!(
+            envelope["error"]["message"].to_string().contains("not a regular file"),
+            "{envelope}"
+        );
+        assert_eq!(server.console("rank(3, 1)")["status"], "ok");
+        std::fs::remove_file(&plan).unwrap();
+        std::fs::rename(dir.join("plan.lua.orig"), &plan).unwrap();
+        loop {
+            let (_, envelope) = next_view(&mut ws).await;
+            if envelope["error"].is_null() {
+                assert_eq!(order(html(&envelope)), ["3", "1", "2"]);
+                break;
+            }
+        }
+    });
+}
+
+#[test]
 fn a_plan_that_fails_at_start_shows_its_error_until_it_is_fixed() {
     let dir = plan_dir();
     std::fs::write(dir.path().join("plan.lua"), format!("{PLAN}\nerror('boom <b>at start</b>')"))

@@ -3,10 +3,50 @@
 //! the script may end the process.
 
 use std::collections::BTreeSet;
-use std::io;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read};
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+
+/// Opens a file without blocking on it: a pipe or a device named like a
+/// plan file would hold the Lua thread in `open` (a FIFO waits there for a
+/// writer, or a reader) and every command behind it, for ever. Such files
+/// are refused with `InvalidInput`; regular files and folders open as
+/// `options` says.
+pub fn open_plan_file(real: &Path, options: &mut OpenOptions) -> io::Result<File> {
+    let special = |kind: std::fs::FileType| {
+        kind.is_fifo() || kind.is_socket() || kind.is_char_device() || kind.is_block_device()
+    };
+    let refused = || {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file (a pipe or a device would hold the plan up)",
+        )
+    };
+    // Looked at first for the message (a pipe with no reader fails to open
+    // for writing with "No such device or address"), and again once open,
+    // as it may have been replaced in between.
+    if std::fs::metadata(real).is_ok_and(|meta| special(meta.file_type())) {
+        return Err(refused());
+    }
+    let nonblocking = rustix::fs::OFlags::NONBLOCK;
+    let file = options.custom_flags(nonblocking.bits() as i32).open(real)?;
+    if special(file.metadata()?.file_type()) {
+        return Err(refused());
+    }
+    let flags = rustix::fs::fcntl_getfl(&file)?;
+    rustix::fs::fcntl_setfl(&file, flags - nonblocking)?;
+    Ok(file)
+}
+
+/// A file's bytes, read as [`open_plan_file`] opens it.
+pub fn read_plan_file(real: &Path) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    open_plan_file(real, OpenOptions::new().read(true))?.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
 
 /// Where a script may read and write, and what else it may do.
 #[derive(Debug, Clone)]

@@ -565,7 +565,7 @@ fn run_file(runtime: &mut Runtime, path: &std::path::Path) -> Result<(), LuaErro
     let chunk = path
         .file_name()
         .map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned());
-    match std::fs::read(path) {
+    match crate::lua::sandbox::read_plan_file(path) {
         Ok(source) => runtime.exec(&chunk, &source, &[]),
         Err(e) => Err(LuaError { message: format!("cannot open {chunk}: {e}") }),
     }

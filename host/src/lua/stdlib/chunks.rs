@@ -11,7 +11,7 @@ use piccolo::{
 use super::args::{Args, CallResult, Failure, library_with};
 use super::base::type_name;
 use crate::lua::frontend::{self, SyntaxError};
-use crate::lua::sandbox::{Sandbox, SandboxError};
+use crate::lua::sandbox::{Sandbox, SandboxError, read_plan_file};
 
 /// The hidden helpers every compiled chunk receives (`frontend::HELPERS`).
 pub type Helpers<'gc> = [Function<'gc>; frontend::HELPERS.len()];
@@ -237,7 +237,7 @@ fn compile_file<'gc>(
         }
         Err(error @ SandboxError::Io(..)) => return Ok(Err(format!("cannot open {error}"))),
     };
-    let source = match std::fs::read(&real) {
+    let source = match read_plan_file(&real) {
         Ok(source) => source,
         Err(error) => return Ok(Err(format!("cannot read {path}: {error}"))),
     };

@@ -34,7 +34,7 @@ use self::file::{
 use self::stream::{Stream, Target};
 use super::args::{Args, CallResult, Failure, library_with, new_string};
 use crate::lua::runtime::Output;
-use crate::lua::sandbox::{Sandbox, SandboxError};
+use crate::lua::sandbox::{Sandbox, SandboxError, open_plan_file};
 
 pub(super) use self::file::flush_open_files;
 
@@ -342,7 +342,7 @@ fn open_stream(sandbox: &Sandbox, path: &[u8], mode: &[u8]) -> Result<io::Result
         _ => options.append(true).create(true).read(plus),
     };
     let (readable, writable) = (kind == b'r' || plus, kind != b'r' || plus);
-    let opened = options.open(real);
+    let opened = open_plan_file(&real, &mut options);
     // A file opened to be written may change; one that failed to open not.
     if opened.is_ok() && writable {
         sandbox.note_write();
