@@ -6,8 +6,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use async_tungstenite::WebSocketStream;
@@ -92,21 +92,36 @@ impl Drop for TempDir {
 /// for wasm32-wasip2 once per test process; its path.
 pub fn hostile_wasm() -> &'static Path {
     static WASM: OnceLock<PathBuf> = OnceLock::new();
-    WASM.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
-        let target = root.join("target/wasm-test-plugins");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--release", "--quiet", "--target", "wasm32-wasip2", "--manifest-path"])
-            .arg(root.join("tests/plugins/hostile/Cargo.toml"))
-            .arg("--target-dir")
-            .arg(&target)
-            .env_remove("CARGO_TARGET_DIR")
-            .status()
-            .expect("running cargo");
-        assert!(status.success(), "building the hostile plugin failed");
-        target.join("wasm32-wasip2/release/planhost_plugin_hostile.wasm")
-    })
+    WASM.get_or_init(|| test_plugin_wasm("hostile", None))
+}
+
+/// Builds the test plugin `tests/plugins/NAME` for wasm32-wasip2 (with a
+/// cargo feature, if one is given); the path of a copy of the component
+/// for that feature. The test plugins share one target folder, and so
+/// their dependencies, built once.
+pub fn test_plugin_wasm(name: &str, feature: Option<&str>) -> PathBuf {
+    // One build at a time: every feature links to the same output file.
+    static BUILDS: Mutex<()> = Mutex::new(());
+    let _one_at_a_time = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
+    let target = root.join("target/wasm-test-plugins");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .args(["build", "--release", "--quiet", "--target", "wasm32-wasip2", "--manifest-path"])
+        .arg(root.join(format!("tests/plugins/{name}/Cargo.toml")))
+        .arg("--target-dir")
+        .arg(&target)
+        .env_remove("CARGO_TARGET_DIR");
+    if let Some(feature) = feature {
+        build.args(["--features", feature]);
+    }
+    let status = build.status().expect("running cargo");
+    assert!(status.success(), "building the {name} plugin failed");
+    let built = target.join(format!("wasm32-wasip2/release/planhost_plugin_{name}.wasm"));
+    let copy = target.join(format!("{name}-{}.wasm", feature.unwrap_or("plain")));
+    std::fs::copy(&built, &copy).expect("copying the component");
+    copy
 }
 
 /// A running `planhost serve`, killed on drop.

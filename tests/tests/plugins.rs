@@ -2,12 +2,15 @@
 //! deliberately hostile plugin (endless loop, trap, unbounded allocation,
 //! huge output, panic) that must never take the host or other plugins down.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use planhost::render::registry::MAX_PLUGIN_FILE_BYTES;
 use planhost::render::{Registry, RenderLimits};
 use planhost_tests::{
-    Server, TempDir, hostile_wasm, next_json, next_view, planhost_bin, stays_quiet, subscribe,
+    Server, TempDir, hostile_wasm, next_json, next_message, next_view, planhost_bin, stays_quiet,
+    subscribe, test_plugin_wasm, tungstenite::Message,
 };
 
 /// A plugins folder holding the hostile plugin and a file that is not wasm.
@@ -270,4 +273,175 @@ fn a_plugin_change_reloads_once_and_a_folder_made_again_is_watched_again() {
             serde_json::from_str(next_json(&mut errors).await["data"].as_str().unwrap()).unwrap();
         assert_eq!(failures[0]["name"], "broken", "{failures}");
     });
+}
+
+/// The `info` features of `tests/plugins/misfit`, each a component of its
+/// own.
+const MISFIT_INFO_FEATURES: [&str; 4] =
+    ["info-loop", "info-panic", "info-alloc", "info-out-of-bounds"];
+
+/// `tests/plugins/misfit`, built with `feature` if one is given.
+fn misfit_wasm(feature: Option<&str>) -> PathBuf {
+    test_plugin_wasm("misfit", feature)
+}
+
+/// A built-in plugin's component as the build left it.
+fn builtin_wasm(name: &str) -> PathBuf {
+    // planhost_bin is target/<profile>/planhost; host/build.rs builds the
+    // built-ins into target/wasm-plugins.
+    let target = planhost_bin().parent().and_then(Path::parent).expect("target dir");
+    target.join(format!("wasm-plugins/wasm32-wasip2/plugin/planhost_plugin_{name}.wasm"))
+}
+
+#[test]
+fn removing_a_file_that_overrode_a_built_in_brings_the_built_in_back() {
+    let plan = TempDir::new("override-plan");
+    std::fs::write(
+        plan.path().join("plan.lua"),
+        "planhost.view('work', function() return {plan = {name = 'Q3', weeks = 13, \
+         cutline = 1, feasible_line = 1}, skills = {'Web'}, items = {{id = '7', \
+         name = 'Seven', rank = 1, estimates = {Web = 2}}}} end)",
+    )
+    .unwrap();
+    let folder = TempDir::new("override-plugins");
+    for name in ["table", "chart"] {
+        std::fs::copy(builtin_wasm(name), folder.path().join(format!("{name}.wasm"))).unwrap();
+    }
+    let folder_arg = folder.path().to_str().unwrap().to_owned();
+    let server = Server::start_in(plan, &["--plugins", &folder_arg]);
+    let source_of = |name: &str| {
+        let list = server.get("/api/plugins").json();
+        let plugin = list.as_array().unwrap().iter().find(|p| p["name"] == name).cloned();
+        plugin.unwrap_or_else(|| panic!("{name} missing from {list}"))["source"].clone()
+    };
+    for name in ["table", "chart"] {
+        assert_eq!(source_of(name), folder.path().join(format!("{name}.wasm")).to_str().unwrap());
+    }
+    smol::block_on(async {
+        let mut errors = server.ws().await;
+        subscribe(&mut errors, "plugins/errors", None).await;
+        assert_eq!(next_json(&mut errors).await["data"], "[]");
+
+        std::fs::remove_file(folder.path().join("table.wasm")).unwrap();
+        std::fs::remove_file(folder.path().join("chart.wasm")).unwrap();
+        assert_eq!(next_json(&mut errors).await["data"], "[]");
+        // Both removals may take more than one reload to be seen.
+        wait_plugins(&server, "the built-ins back", |list| {
+            ["table", "chart"]
+                .iter()
+                .all(|name| list.iter().any(|p| p["name"] == *name && p["source"] == "built-in"))
+        });
+        assert_eq!(
+            server.get("/api/views").json(),
+            serde_json::json!([{"name": "work", "renderers": ["table"]}])
+        );
+        // A watcher of the view gets the built-in's HTML, not an error.
+        let mut view = server.ws().await;
+        subscribe(&mut view, "view/work/table", None).await;
+        let (_, envelope) = next_view(&mut view).await;
+        assert_eq!(envelope["error"], serde_json::Value::Null, "{envelope}");
+        assert!(envelope["html"].as_str().unwrap().contains("data-key=\"item-7\""), "{envelope}");
+    });
+}
+
+#[test]
+fn a_plugin_file_over_the_size_limit_is_refused_unread() {
+    let folder = TempDir::new("plugins-too-large");
+    // Sparse: a component header, then a hole up to one byte over the limit.
+    let path = folder.path().join("big.wasm");
+    std::fs::write(&path, b"\0asm\x0d\0\x01\0").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(MAX_PLUGIN_FILE_BYTES + 1)
+        .unwrap();
+    let expected = "too large: 67108865 bytes, over the limit of 67108864 bytes (64 MiB)";
+    let status_of_big = |registry: &Registry| {
+        let list = registry.list();
+        let big = list.iter().find(|p| p.name == "big").cloned();
+        big.unwrap_or_else(|| panic!("big missing from {list:?}")).status
+    };
+    let folders = [folder.path().to_owned()];
+    let registry = Registry::load(&folders, RenderLimits::default(), None).expect("registry");
+    assert_eq!(status_of_big(&registry), expected, "at start");
+    assert_eq!(status_of_big(&registry.reload(&folders).unwrap()), expected, "on reload");
+
+    let output = Command::new(planhost_bin())
+        .arg("plugins")
+        .arg("--plugins")
+        .arg(folder.path())
+        .output()
+        .expect("planhost plugins");
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = text.lines().find(|l| l.starts_with("big ")).unwrap_or_else(|| panic!("{text}"));
+    assert!(line.ends_with(expected), "{line}");
+}
+
+#[test]
+fn output_is_capped_as_it_is_sent_not_as_raw_bytes() {
+    let folder = TempDir::new("plugins-escaped");
+    std::fs::copy(misfit_wasm(None), folder.path().join("misfit.wasm")).unwrap();
+    let registry = Registry::load(&[folder.path().to_owned()], RenderLimits::default(), None)
+        .expect("registry");
+    assert!(registry.failures().is_empty(), "{:?}", registry.failures());
+    // Plain text right at the cap still renders.
+    assert_eq!(registry.render("misfit", "fill", "{}", &[]).expect("at the cap").len(), 8 << 20);
+    let quotes = registry.render("misfit", "quotes", "{}", &[]).unwrap_err();
+    assert_eq!(
+        quotes.to_string(),
+        "plugin 'misfit': output of 4194305 bytes is 8388610 bytes as sent (JSON escapes \
+         control characters, quotes and backslashes), which exceeds the limit of 8388608 bytes"
+    );
+
+    // Served: the watcher gets a short error, not 48 MB of escaped NULs.
+    let plan = TempDir::new("escaped-plan");
+    std::fs::write(plan.path().join("plan.lua"), "planhost.view('nul', function() return {} end)")
+        .unwrap();
+    let folder_arg = folder.path().to_str().unwrap().to_owned();
+    let server = Server::start_in(plan, &["--plugins", &folder_arg]);
+    smol::block_on(async {
+        let mut view = server.ws().await;
+        subscribe(&mut view, "view/nul/misfit", None).await;
+        let Some(Message::Text(text)) = next_message(&mut view, Duration::from_secs(10)).await
+        else {
+            panic!("no text frame for view/nul/misfit");
+        };
+        assert!(text.len() < 1000, "a frame of {} bytes", text.len());
+        let frame: serde_json::Value = serde_json::from_str(text.as_str()).unwrap();
+        let envelope: serde_json::Value =
+            serde_json::from_str(frame["data"].as_str().unwrap()).unwrap();
+        assert_eq!(envelope["html"], serde_json::Value::Null);
+        assert_eq!(envelope["error"]["source"], "plugin");
+        assert_eq!(
+            envelope["error"]["message"],
+            "plugin 'misfit': output of 8000000 bytes is 48000000 bytes as sent (JSON escapes \
+             control characters, quotes and backslashes), which exceeds the limit of 8388608 bytes"
+        );
+    });
+}
+
+#[test]
+fn an_info_call_that_fails_is_listed_as_clearly_as_a_failed_render() {
+    let folder = TempDir::new("plugins-bad-info");
+    for feature in MISFIT_INFO_FEATURES {
+        std::fs::copy(misfit_wasm(Some(feature)), folder.path().join(format!("{feature}.wasm")))
+            .unwrap();
+    }
+    let registry = Registry::load(&[folder.path().to_owned()], RenderLimits::default(), None)
+        .expect("registry");
+    let status_of = |name: &str| {
+        let failures = registry.failures();
+        let failure = failures.iter().find(|f| f.name == name).cloned();
+        failure.unwrap_or_else(|| panic!("{name} missing from {failures:?}")).status
+    };
+    assert_eq!(status_of("info-loop"), "its info call exceeded its time limit (1000 ms)");
+    assert_eq!(status_of("info-panic"), "its info call trapped (the plugin panicked or aborted)");
+    assert_eq!(status_of("info-alloc"), "its info call exceeded its memory limit (64 MiB)");
+    assert_eq!(
+        status_of("info-out-of-bounds"),
+        "its info call trapped: out of bounds memory access"
+    );
+    assert!(!registry.has("misfit"));
 }

@@ -19,7 +19,8 @@ pub struct RenderLimits {
     pub deadline: Duration,
     /// Linear memory the instance may grow to.
     pub memory_bytes: usize,
-    /// Largest HTML accepted back.
+    /// Largest HTML accepted back, counted as it is sent: as a JSON string
+    /// (see [`json_string_len`]).
     pub output_bytes: usize,
 }
 
@@ -93,8 +94,12 @@ impl Plugin {
         let pre = RendererPre::new(linker.instantiate_pre(&component)?)?;
         let _slot = take_slot(slots, limits).map_err(wasmtime::Error::msg)?;
         let mut store = new_store(engine, limits);
-        let instance = pre.instantiate(&mut store)?;
-        let info = instance.call_info(&mut store)?;
+        // Said as a render's failure is, not as wasmtime's backtrace.
+        let info_failed = |error: wasmtime::Error| {
+            wasmtime::Error::msg(format!("its info call {}", describe(&error, limits)))
+        };
+        let instance = pre.instantiate(&mut store).map_err(info_failed)?;
+        let info = instance.call_info(&mut store).map_err(info_failed)?;
         let info = Info {
             name: info.name,
             version: info.version,
@@ -142,8 +147,33 @@ impl Plugin {
                 limits.output_bytes
             )));
         }
+        // The HTML reaches browsers inside a JSON message, where a control
+        // character grows to 6 bytes: the cap counts it that way, or 8 MB
+        // of NULs would be a 48 MB message.
+        let sent_bytes = json_string_len(&html);
+        if sent_bytes > limits.output_bytes {
+            return Err(fail(format!(
+                "output of {} bytes is {sent_bytes} bytes as sent (JSON escapes control \
+                 characters, quotes and backslashes), which exceeds the limit of {} bytes",
+                html.len(),
+                limits.output_bytes
+            )));
+        }
         Ok(html)
     }
+}
+
+/// The bytes `text` takes inside a JSON string, as serde_json writes it:
+/// `"`, `\` and the control characters with a short escape (`\n`, `\t`,
+/// ...) take 2, other control characters 6 (`\u0000`), anything else 1.
+pub fn json_string_len(text: &str) -> usize {
+    text.bytes()
+        .map(|byte| match byte {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0x00..=0x1f => 6,
+            _ => 1,
+        })
+        .sum()
 }
 
 /// A free instance slot, waiting for one up to the render deadline.
@@ -187,7 +217,11 @@ fn describe(error: &wasmtime::Error, limits: RenderLimits) -> String {
             format!("exceeded its time limit ({} ms)", limits.deadline.as_millis())
         }
         Some(Trap::UnreachableCodeReached) => "trapped (the plugin panicked or aborted)".into(),
-        Some(trap) => format!("trapped: {trap}"),
+        // Its text without the "wasm trap: " wasmtime puts before it.
+        Some(trap) => {
+            let text = trap.to_string();
+            format!("trapped: {}", text.strip_prefix("wasm trap: ").unwrap_or(&text))
+        }
         None => {
             let text = format!("{error:#}");
             if text.contains("memory") && text.contains("grow") {
@@ -196,5 +230,28 @@ fn describe(error: &wasmtime::Error, limits: RenderLimits) -> String {
                 text
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_string_len;
+
+    #[test]
+    fn the_counted_length_is_that_of_the_json_string_sent() {
+        let every_ascii: String = (0u8..=0x7f).map(char::from).collect();
+        for text in [
+            "",
+            "<p class=\"a\">plain text</p>",
+            "a\\b\nc\r\td\u{8}\u{c}",
+            "\0\u{1}\u{1f}\u{7f}",
+            "é ✓ 🎉",
+            every_ascii.as_str(),
+        ] {
+            let sent = serde_json::to_string(text).unwrap();
+            // Less the two quotes around it.
+            assert_eq!(json_string_len(text), sent.len() - 2, "{text:?}");
+        }
+        assert_eq!(json_string_len(&"\0".repeat(1000)), 6000);
     }
 }

@@ -1,9 +1,10 @@
 //! The plugin registry: the built-in renderers embedded in the binary, and
 //! those found in `--plugins` folders, by name. A folder's plugin overrides
-//! a built-in of the same name; one that fails to load is reported and the
-//! plugin it would have replaced keeps serving.
+//! a built-in of the same name (until its file goes); one that fails to
+//! load is reported and the plugin it would have replaced keeps serving.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -17,6 +18,12 @@ use super::pool::{self, Slots};
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_plugins.rs"));
 }
+
+/// The largest `.wasm` file a plugins folder may hold. The built-in
+/// renderers are 250-300 KiB, so this leaves a real renderer (even one
+/// built with debug info) room to spare, while a stray huge file, or a
+/// sparse one claiming gigabytes, is refused before it is read into memory.
+pub const MAX_PLUGIN_FILE_BYTES: u64 = 64 << 20;
 
 /// Where a plugin came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +68,9 @@ pub struct Registry {
     /// The instance slots of `engine`'s pool.
     slots: Arc<Slots>,
     limits: RenderLimits,
+    /// The built-in plugins as loaded at start, kept apart from `plugins`
+    /// so a reload brings one back when the file that overrode it goes.
+    builtins: BTreeMap<String, Loaded>,
     plugins: BTreeMap<String, Loaded>,
     failures: Vec<Listing>,
 }
@@ -78,6 +88,7 @@ impl Registry {
             engine,
             slots: Slots::new(),
             limits,
+            builtins: BTreeMap::new(),
             plugins: BTreeMap::new(),
             failures: Vec::new(),
         };
@@ -87,6 +98,7 @@ impl Registry {
                 Err(error) => registry.fail(name, Source::BuiltIn, format!("{error:#}")),
             }
         }
+        registry.builtins = registry.plugins.clone();
         for folder in folders {
             for path in wasm_files(folder)? {
                 registry.load_file(&path, None);
@@ -104,12 +116,11 @@ impl Registry {
             engine: self.engine.clone(),
             slots: self.slots.clone(),
             limits: self.limits,
-            plugins: BTreeMap::new(),
+            builtins: self.builtins.clone(),
+            // Every built-in, including one a file overrode in this registry.
+            plugins: self.builtins.clone(),
             failures: self.failures.iter().filter(|f| f.source == "built-in").cloned().collect(),
         };
-        for loaded in self.plugins.values().filter(|l| l.source == Source::BuiltIn) {
-            next.plugins.insert(loaded.plugin.info().name.clone(), loaded.clone());
-        }
         for folder in folders {
             for path in wasm_files(folder)? {
                 let previous =
@@ -131,11 +142,9 @@ impl Registry {
         {
             return self.fail_keeping(&stem, source, "not a regular file".into(), previous);
         }
-        let bytes = match std::fs::read(path) {
+        let bytes = match read_limited(path, MAX_PLUGIN_FILE_BYTES) {
             Ok(bytes) => bytes,
-            Err(error) => {
-                return self.fail_keeping(&stem, source, format!("cannot read: {error}"), previous);
-            }
+            Err(error) => return self.fail_keeping(&stem, source, error, previous),
         };
         let digest: [u8; 32] = Sha256::digest(&bytes).into();
         if let Some(previous) = previous.filter(|p| p.digest == Some(digest)) {
@@ -253,7 +262,25 @@ impl Registry {
     }
 }
 
-/// The `.wasm` files of a plugins folder, sorted.
+/// A file's bytes, or why not: its size is checked before reading (and
+/// the read stops past `max`, should it grow meanwhile), so a huge file is
+/// never held in memory.
+fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, String> {
+    let limit = format!("the limit of {max} bytes ({} MiB)", max >> 20);
+    let cannot_read = |error: std::io::Error| format!("cannot read: {error}");
+    let file = std::fs::File::open(path).map_err(cannot_read)?;
+    let size = file.metadata().map_err(cannot_read)?.len();
+    if size > max {
+        return Err(format!("too large: {size} bytes, over {limit}"));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(max + 1).read_to_end(&mut bytes).map_err(cannot_read)?;
+    if bytes.len() as u64 > max {
+        return Err(format!("too large: it grew past {limit} while being read"));
+    }
+    Ok(bytes)
+}
+
 /// Error text on one line, at most 600 characters: wasmtime's errors
 /// spread byte arrays over dozens of lines, which broke the listing, the
 /// log line and the `plugins/errors` entries.
@@ -266,6 +293,7 @@ fn one_line(text: &str) -> String {
     }
 }
 
+/// The `.wasm` files of a plugins folder, sorted.
 fn wasm_files(folder: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
         .map_err(|e| anyhow::anyhow!("plugins folder {}: {e}", folder.display()))?
@@ -308,4 +336,90 @@ pub fn default_cache_dir() -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
     Some(base.join("planhost").join("wasmtime"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::{Registry, builtin, read_limited};
+    use crate::render::RenderLimits;
+
+    /// A fresh folder under the temp dir, removed on drop.
+    struct Folder(PathBuf);
+
+    impl Folder {
+        fn new(label: &str) -> Folder {
+            let path = std::env::temp_dir()
+                .join(format!("planhost-registry-{label}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&path);
+            std::fs::create_dir_all(&path).unwrap();
+            Folder(path)
+        }
+    }
+
+    impl Drop for Folder {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn source_of(registry: &Registry, name: &str) -> String {
+        let list = registry.list();
+        let found = list.iter().find(|p| p.name == name && p.status == "ok");
+        found.unwrap_or_else(|| panic!("{name} not loaded: {list:?}")).source.clone()
+    }
+
+    #[test]
+    fn a_removed_override_brings_the_built_in_back() {
+        let folder = Folder::new("override");
+        let builtin_bytes =
+            |name: &str| builtin::PLUGINS.iter().find(|(n, _)| *n == name).expect("a built-in").1;
+        for name in ["table", "chart"] {
+            std::fs::write(folder.0.join(format!("{name}.wasm")), builtin_bytes(name)).unwrap();
+        }
+        let folders = [folder.0.clone()];
+        let registry = Registry::load(&folders, RenderLimits::default(), None).unwrap();
+        for name in ["table", "chart"] {
+            let file = folder.0.join(format!("{name}.wasm"));
+            assert_eq!(source_of(&registry, name), file.display().to_string());
+        }
+        // A reload with the files still there keeps them overriding.
+        let registry = registry.reload(&folders).unwrap();
+        assert_eq!(
+            source_of(&registry, "table"),
+            folder.0.join("table.wasm").display().to_string()
+        );
+
+        std::fs::remove_file(folder.0.join("table.wasm")).unwrap();
+        let registry = registry.reload(&folders).unwrap();
+        assert_eq!(source_of(&registry, "table"), "built-in");
+        assert_eq!(
+            source_of(&registry, "chart"),
+            folder.0.join("chart.wasm").display().to_string()
+        );
+        std::fs::remove_file(folder.0.join("chart.wasm")).unwrap();
+        let registry = registry.reload(&folders).unwrap();
+        assert_eq!(source_of(&registry, "chart"), "built-in");
+        assert_eq!(registry.renderers_of("work"), ["table"]);
+        assert!(registry.failures().is_empty(), "{:?}", registry.failures());
+    }
+
+    #[test]
+    fn a_file_over_the_limit_is_refused_before_it_is_read() {
+        let folder = Folder::new("limit");
+        let path = folder.0.join("big.wasm");
+        let file = std::fs::File::create(&path).unwrap();
+        // Sparse: claims 4 GiB without taking the disk space.
+        file.set_len(4 << 30).unwrap();
+        let max = 1 << 20;
+        assert_eq!(
+            read_limited(&path, max).unwrap_err(),
+            "too large: 4294967296 bytes, over the limit of 1048576 bytes (1 MiB)"
+        );
+        file.set_len(max + 1).unwrap();
+        assert!(read_limited(&path, max).unwrap_err().starts_with("too large: 1048577 bytes"));
+        file.set_len(max).unwrap();
+        assert_eq!(read_limited(&path, max).unwrap().len() as u64, max);
+    }
 }

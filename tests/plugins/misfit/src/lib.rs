@@ -1,0 +1,56 @@
+//! A renderer for planhost's plugin tests whose `info` misbehaves as its
+//! cargo feature says, and whose renders are small as text but large once
+//! escaped as JSON (or right at the host's output cap).
+#![allow(unreachable_code, unconditional_recursion)]
+
+use planhost_guest::{PluginInfo, RenderError, RenderRequest, Renderer, export_renderer};
+
+struct Misfit;
+
+impl Renderer for Misfit {
+    fn info() -> PluginInfo {
+        if cfg!(feature = "info-loop") {
+            let mut n: u64 = 0;
+            loop {
+                n = std::hint::black_box(n.wrapping_add(1));
+            }
+        }
+        if cfg!(feature = "info-panic") {
+            panic!("the misfit plugin panics in info");
+        }
+        if cfg!(feature = "info-alloc") {
+            let mut hoard: Vec<Vec<u8>> = Vec::new();
+            loop {
+                hoard.push(vec![1; 1 << 20]);
+                std::hint::black_box(&hoard);
+            }
+        }
+        if cfg!(feature = "info-out-of-bounds") {
+            // Far past any memory the host lets an instance have.
+            let address = std::hint::black_box(0xffff_fff0_usize);
+            #[allow(unsafe_code)]
+            let value = unsafe { std::ptr::read_volatile(address as *const u64) };
+            std::hint::black_box(value);
+        }
+        PluginInfo {
+            name: "misfit".into(),
+            version: "0.1.0".into(),
+            description: "Output sized against the host's cap (tests only)".into(),
+            views: ["nul", "quotes", "fill"].map(String::from).to_vec(),
+        }
+    }
+
+    fn render(request: RenderRequest) -> Result<String, RenderError> {
+        match request.view.as_str() {
+            // Under the cap as bytes; six times over it as JSON.
+            "nul" => Ok("\0".repeat(8_000_000)),
+            // One quote more than half the cap: twice that as JSON.
+            "quotes" => Ok("\"".repeat((4 << 20) + 1)),
+            // Exactly the cap, and the same as JSON.
+            "fill" => Ok("x".repeat(8 << 20)),
+            _ => Err(request.unknown_view()),
+        }
+    }
+}
+
+export_renderer!(Misfit);
