@@ -142,3 +142,24 @@ fn moving_an_item_from_the_console_shows_in_the_browser() {
         page.screenshot(&format!("example-plan-{view}"));
     }
 }
+
+#[test]
+fn a_long_unbroken_name_wraps_instead_of_pushing_the_other_columns_away() {
+    let server = Server::start_in(example_plan(), &[]);
+    let answer = server.console(r#"add(string.rep("L", 5000), "Web:S", "track:Payments")"#);
+    assert_eq!(answer["status"], "ok", "{answer}");
+    let browser = Browser::launch();
+    let page = browser.page();
+    for view in ["work", "tracks"] {
+        page.goto(&format!("http://{}/view/{view}", server.addr));
+        page.wait_for(
+            &format!("the {view} view with the long name"),
+            "document.getElementById('plan-view').textContent.includes('L'.repeat(5000))",
+        );
+        let fits = page.eval(
+            "[...document.querySelectorAll('#plan-view table')]
+               .every((t) => t.scrollWidth <= document.documentElement.clientWidth)",
+        );
+        assert_eq!(fits, Value::Bool(true), "a {view} table is wider than the page");
+    }
+}
