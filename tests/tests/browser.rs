@@ -596,6 +596,14 @@ fn a_name_the_server_refuses_is_reported_without_subscribing() {
             "Renderer plugin error",
             "no renderer named 'no such'".to_owned(),
         ),
+        // The same names in a view page's address (a 404 page, the client
+        // in it).
+        ("/view/it's?renderer=table", "Plan script error", "no view named 'it's'".to_owned()),
+        (
+            "/view/work?renderer=no%20such",
+            "Renderer plugin error",
+            "no renderer named 'no such'".to_owned(),
+        ),
     ];
     for (path, source, error) in cases {
         page.goto(&url(&server, path));

@@ -460,6 +460,18 @@ fn view_pages_and_the_views_api() {
     {
         assert_eq!(server.get(missing).status, 404, "{missing}");
     }
+    // A view address naming nothing is the client's page (which says so
+    // over its picker), the message and the links for readers without
+    // JavaScript; names from the address are escaped.
+    let missing = server.get("/view/%3Cimg%20src%3Dx%3E?renderer=table");
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.header("content-type"), Some("text/html; charset=utf-8"));
+    let text = missing.text();
+    assert!(text.contains("no view named &#39;&lt;img src=x&gt;&#39;"), "{text}");
+    assert!(!text.contains("<img src=x>"), "{text}");
+    assert!(text.contains("<a href=\"view/work?renderer=table\">"), "{text}");
+    let json_error = server.get("/api/nothing");
+    assert_eq!(json_error.header("x-content-type-options"), Some("nosniff"));
     // Hostile data is escaped by the renderer on the page too.
     server.console("items[1].name = '<script>alert(1)</script>'");
     let text = server.get("/view/work").text();

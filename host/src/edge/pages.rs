@@ -33,7 +33,7 @@ pub async fn view_page(edge: &Edge, request: &Request, path: &str) -> Response {
     // page shows why, and the view once the plan is fixed.
     let plan_error = if declared { None } else { edge.plan.live.plan_error() };
     if !declared && (plan_error.is_none() || !valid_view_name(name)) {
-        return error_response(StatusCode::NotFound, &no_view_named(name));
+        return not_found_page(edge, &no_view_named(name)).await;
     }
     // An empty `renderer=` asks for the default, as in the client's URL.
     let asked = request.url().query_pairs().find(|(k, v)| k == "renderer" && !v.is_empty());
@@ -44,13 +44,13 @@ pub async fn view_page(edge: &Edge, request: &Request, path: &str) -> Response {
             Some(renderer) => renderer,
             None => {
                 let message = format!("no renderer can draw view '{name}'");
-                return error_response(StatusCode::NotFound, &message);
+                return not_found_page(edge, &message).await;
             }
         },
     };
     let known = edge.plan.renderers.list().iter().any(|p| p.name == renderer && p.status == "ok");
     if !valid_view_name(&renderer) || !known {
-        return error_response(StatusCode::NotFound, &format!("no renderer named '{renderer}'"));
+        return not_found_page(edge, &format!("no renderer named '{renderer}'")).await;
     }
     let pair = Pair { view: name.to_owned(), renderer };
     let (shown, status) = match plan_error {
@@ -86,12 +86,36 @@ pub async fn view_page(edge: &Edge, request: &Request, path: &str) -> Response {
     );
     let title =
         format!("<title>{} · {} · planhost</title>", escape(&pair.view), escape(&pair.renderer));
-    let links = view_links(edge, &pair).await;
+    let links = view_links(edge, Some(&pair)).await;
     let page = template
         .replacen(BASE_MARKER, "<base href=\"../\">", 1)
         .replacen(TITLE, &title, 1)
         .replacen(VIEW_MARKER, &view, 1)
         .replacen(LINKS_MARKER, &links, 1);
+    html_page(status, page)
+}
+
+/// The client's page for a view address that names no view or renderer:
+/// with JavaScript, the client reads the address and says what is wrong
+/// over its picker; without, the message and the links to the views are
+/// the page.
+async fn not_found_page(edge: &Edge, message: &str) -> Response {
+    let Some(template) = edge.assets.get("/index.html") else {
+        return error_response(StatusCode::NotFound, message);
+    };
+    let template = String::from_utf8_lossy(&template.body);
+    let error = format!(
+        "<noscript><div class=\"view-error\" role=\"alert\">{}</div></noscript>",
+        escape(message)
+    );
+    let page = template
+        .replacen(BASE_MARKER, "<base href=\"../\">", 1)
+        .replacen(VIEW_MARKER, &error, 1)
+        .replacen(LINKS_MARKER, &view_links(edge, None).await, 1);
+    html_page(StatusCode::NotFound, page)
+}
+
+fn html_page(status: StatusCode, page: String) -> Response {
     let mut response = Response::new(status);
     response.insert_header("Content-Type", "text/html; charset=utf-8");
     response.insert_header("Cache-Control", "no-store");
@@ -102,12 +126,12 @@ pub async fn view_page(edge: &Edge, request: &Request, path: &str) -> Response {
 
 /// Links to every declared view with each renderer that draws it, `shown`
 /// marked as the current page (what the picker offers with JavaScript).
-async fn view_links(edge: &Edge, shown: &Pair) -> String {
+async fn view_links(edge: &Edge, shown: Option<&Pair>) -> String {
     let registry = edge.plan.renderers.current();
     let mut links = String::new();
     for view in edge.plan.lua.views().await {
         for renderer in registry.renderers_of(&view) {
-            let current = view == shown.view && renderer == shown.renderer;
+            let current = shown.is_some_and(|s| s.view == view && s.renderer == renderer);
             let href = format!(
                 "view/{}?renderer={}",
                 utf8_percent_encode(&view, NON_ALPHANUMERIC),

@@ -224,6 +224,8 @@ pub fn json(status: StatusCode, value: &impl serde::Serialize) -> Response {
     let mut response = Response::new(status);
     response.insert_header("Content-Type", "application/json");
     response.insert_header("Cache-Control", "no-store");
+    // Errors echo names from the request: never to be sniffed as HTML.
+    response.insert_header("X-Content-Type-Options", "nosniff");
     response.set_body(serde_json::to_vec(value).unwrap_or_default());
     response
 }
