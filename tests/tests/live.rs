@@ -722,6 +722,40 @@ fn commands_right_after_a_save_survive_the_load_it_sets_off_and_new_code() {
 }
 
 #[test]
+fn unsaved_edits_survive_a_load_set_off_beside_them_by_a_folder_of_many_files() {
+    let plan_dir = plan_dir();
+    // Each load of the plan marks its state.
+    let marked = format!("{PLAN}\nloaded_at = planhost.now()\n");
+    std::fs::write(plan_dir.path().join("plan.lua"), marked).unwrap();
+    let server = Server::start_in(plan_dir, &[]);
+    assert_eq!(server.console("rank(3, 1)")["status"], "ok");
+    let loaded_at = server.console("loaded_at")["output"].clone();
+    // Packages installed beside the plan: more files than are hashed. The
+    // watcher loads the plan again; the move must come through it.
+    let packages = server.plan_dir.path().join("node_modules");
+    std::fs::create_dir(&packages).unwrap();
+    for i in 0..10_050 {
+        std::fs::write(packages.join(format!("m{i}.js")), "x").unwrap();
+    }
+    // Loaded again (perhaps more than once, as the files came), then quiet.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (mut last, mut loads) = (loaded_at, 0);
+    loop {
+        std::thread::sleep(Duration::from_millis(500));
+        let now = server.console("loaded_at")["output"].clone();
+        if now == last && loads > 0 {
+            break;
+        }
+        if now != last {
+            (last, loads) = (now, loads + 1);
+        }
+        assert!(Instant::now() < deadline, "the plan was not loaded again");
+    }
+    let order = server.console("for _, it in ipairs(items) do io.write(it.id, ' ') end");
+    assert_eq!(order["output"], "3 1 2 ", "the move was lost");
+}
+
+#[test]
 fn a_pipe_named_like_a_plan_file_is_refused_and_holds_nothing_up() {
     let mkfifo = |path: &std::path::Path| {
         let made = Command::new("mkfifo").arg(path).status().expect("mkfifo");

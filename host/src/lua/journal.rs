@@ -208,13 +208,39 @@ impl Journal {
     }
 }
 
-/// What each of a plan's files holds: a hash of its content, by path
-/// relative to the plan directory.
-type Fingerprint = BTreeMap<PathBuf, u64>;
+/// What each of a plan's files holds, by path relative to the plan
+/// directory.
+type Fingerprint = BTreeMap<PathBuf, FileState>;
+
+/// A file as a snapshot saw it: how it looks (size, modification time) and,
+/// unless the folder held too many files to read them all, a hash of its
+/// content. Two states are the same file content if both have a content
+/// hash, else if they look the same: a snapshot of a folder that grew past
+/// the files hashed still compares with one taken before.
+#[derive(Debug, Clone, Copy)]
+struct FileState {
+    look: u64,
+    content: Option<u64>,
+}
+
+impl PartialEq for FileState {
+    fn eq(&self, other: &FileState) -> bool {
+        match (self.content, other.content) {
+            (Some(mine), Some(theirs)) => mine == theirs,
+            _ => self.look == other.look,
+        }
+    }
+}
+
+/// Files whose content is hashed at most: past that many (a folder of
+/// build output or packages beside the plan), every file is known by its
+/// size and modification time instead, which a walk reads without opening
+/// a file (a file saved unchanged then counts as changed).
+const MAX_HASHED_FILES: usize = 10_000;
 
 /// Files looked at most: a folder holding more is not a plan's (nothing is
 /// run again there rather than every reload walking it).
-const MAX_FILES: usize = 10_000;
+const MAX_FILES: usize = 200_000;
 
 /// Files larger than this are known by size and modification time instead
 /// of content (a plan's files are far smaller; hashing a stray video on
@@ -225,18 +251,29 @@ const MAX_HASHED: u64 = 64 << 20;
 /// (hidden ones such as `.planhost/`, backups and editors' files left
 /// out); None if they cannot all be read or there are too many.
 fn fingerprint(dir: &Path) -> Option<Fingerprint> {
-    fingerprint_within(dir, MAX_FILES)
+    fingerprint_within(dir, MAX_HASHED_FILES, MAX_FILES)
 }
 
-fn fingerprint_within(dir: &Path, max_files: usize) -> Option<Fingerprint> {
+fn fingerprint_within(dir: &Path, max_hashed: usize, max_files: usize) -> Option<Fingerprint> {
     let mut files = Vec::new();
     collect(dir, Path::new(""), &mut files, 0, max_files)?;
+    let by_content = files.len() <= max_hashed;
     Some(
         files
             .into_iter()
-            .map(|(path, meta)| (path.clone(), content_hash(&dir.join(&path), &meta)))
+            .map(|(path, meta)| {
+                let content = by_content.then(|| content_hash(&dir.join(&path), &meta));
+                (path, FileState { look: look_hash(&meta), content })
+            })
             .collect(),
     )
+}
+
+/// A file known by how it looks: size and modification time.
+fn look_hash(meta: &std::fs::Metadata) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    (meta.len(), meta.modified().ok(), meta.file_type().is_symlink()).hash(&mut hasher);
+    hasher.finish()
 }
 
 fn content_hash(path: &Path, meta: &std::fs::Metadata) -> u64 {
@@ -502,11 +539,25 @@ mod tests {
     }
 
     #[test]
-    fn a_folder_of_too_many_files_is_not_compared() {
+    fn a_large_folder_is_compared_by_how_its_files_look_a_huge_one_not_at_all() {
         let dir = plan_dir("many");
-        assert!(fingerprint_within(&dir, 2).is_some(), "plan.lua and lib/work.lua");
+        assert!(fingerprint_within(&dir, 2, 3).is_some(), "plan.lua and lib/work.lua");
         std::fs::write(dir.join("work.tsv"), "ID\n").unwrap();
-        assert!(fingerprint_within(&dir, 2).is_none());
+        // Past the files hashed, each is known by how it looks, which still
+        // compares with a snapshot taken by content.
+        let looked = fingerprint_within(&dir, 2, 3).expect("three files are listed");
+        let hashed = fingerprint_within(&dir, 3, 3).unwrap();
+        assert!(looked.values().all(|file| file.content.is_none()));
+        assert_eq!(looked, hashed);
+        // Saved unchanged with a new time: the same by content, not by look.
+        let file = std::fs::File::options().append(true).open(dir.join("work.tsv")).unwrap();
+        file.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(9))
+            .unwrap();
+        assert_eq!(fingerprint_within(&dir, 3, 3).unwrap(), hashed);
+        assert_ne!(fingerprint_within(&dir, 2, 3).unwrap(), looked);
+        assert_ne!(fingerprint_within(&dir, 2, 3).unwrap(), hashed);
+        std::fs::write(dir.join("notes.txt"), "agenda").unwrap();
+        assert!(fingerprint_within(&dir, 2, 3).is_none());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
