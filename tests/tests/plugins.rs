@@ -64,17 +64,22 @@ fn hostile_renders_fail_cleanly_and_others_keep_working() {
     assert_eq!(missing.to_string(), "plugin 'nope': no such renderer");
 }
 
-#[test]
-fn listing_shows_sources_and_load_errors() {
-    let folder = plugins_folder();
+/// What `planhost plugins --plugins FOLDER` prints.
+fn plugins_listing(folder: &Path) -> String {
     let output = Command::new(planhost_bin())
         .arg("plugins")
         .arg("--plugins")
-        .arg(folder.path())
+        .arg(folder)
         .output()
         .expect("planhost plugins");
     assert!(output.status.success());
-    let text = String::from_utf8_lossy(&output.stdout);
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn listing_shows_sources_and_load_errors() {
+    let folder = plugins_folder();
+    let text = plugins_listing(folder.path());
     let line = |name: &str| {
         text.lines()
             .find(|l| l.starts_with(name))
@@ -367,14 +372,7 @@ fn a_plugin_file_over_the_size_limit_is_refused_unread() {
     assert_eq!(status_of_big(&registry), expected, "at start");
     assert_eq!(status_of_big(&registry.reload(&folders).unwrap()), expected, "on reload");
 
-    let output = Command::new(planhost_bin())
-        .arg("plugins")
-        .arg("--plugins")
-        .arg(folder.path())
-        .output()
-        .expect("planhost plugins");
-    assert!(output.status.success());
-    let text = String::from_utf8_lossy(&output.stdout);
+    let text = plugins_listing(folder.path());
     let line = text.lines().find(|l| l.starts_with("big ")).unwrap_or_else(|| panic!("{text}"));
     assert!(line.ends_with(expected), "{line}");
 }
