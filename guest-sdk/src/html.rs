@@ -1,8 +1,11 @@
 //! Building HTML fragments safely: [`escape_html`] and the [`Html`]
 //! builder, which escapes text and attribute values unless the author
 //! explicitly asks for [`Html::raw`], refuses tag and attribute names that
-//! could smuggle markup, and checks that every element it opens is closed.
+//! could smuggle markup, and checks that every element it opens is closed;
+//! [`Html::isolated`] and [`isolate`] keep plan data from reordering the
+//! renderer's own text around it.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::RenderError;
@@ -12,6 +15,53 @@ pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     push_escaped(&mut out, text);
     out
+}
+
+/// FIRST STRONG ISOLATE: starts text laid out on its own, in the direction
+/// of its first strong character.
+const FSI: char = '\u{2068}';
+/// POP DIRECTIONAL ISOLATE: ends what [`FSI`] started.
+const PDI: char = '\u{2069}';
+
+/// `text` in bidi isolation (U+2068 FIRST STRONG ISOLATE ... U+2069 POP
+/// DIRECTIONAL ISOLATE), for plan data embedded in a sentence of the
+/// renderer's own where markup cannot go: an attribute value such as
+/// `title`, or SVG `<text>` and `<title>`. Escaping is still up to the
+/// [`Html`] method it is passed to. In HTML text use [`Html::isolated`].
+///
+/// Without it, a right-to-left override (U+202E) or right-to-left letters
+/// in a name reorder the text after the name too: a plan named
+/// `U+202E Q3` makes `: 13 weeks` after it read backwards.
+///
+/// Text that has no character from U+0580 up comes back as it is: every
+/// character below that is left-to-right, a number or neutral in the
+/// Unicode bidirectional algorithm (the right-to-left scripts, the
+/// Arabic digits and every bidi control are above it), so in a
+/// left-to-right sentence it cannot reorder anything, and the isolation
+/// would only add bytes to names like `Web` or `Zürich`.
+///
+/// ```
+/// use planhost_guest::isolate;
+/// assert_eq!(isolate("Web"), "Web");
+/// assert_eq!(isolate("\u{202E}Q3"), "\u{2068}\u{202E}Q3\u{2069}");
+/// ```
+pub fn isolate(text: &str) -> Cow<'_, str> {
+    if !needs_isolation(text) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 6);
+    out.push(FSI);
+    out.push_str(text);
+    out.push(PDI);
+    Cow::Owned(out)
+}
+
+/// Whether `text` has a character from U+0580 up (see [`isolate`]): in
+/// UTF-8, a byte from 0xD6 up, as those are the lead bytes of U+0580 and
+/// above (continuation bytes are 0x80 to 0xBF, and lead bytes 0xC2 to 0xD5
+/// start U+0080 to U+057F).
+fn needs_isolation(text: &str) -> bool {
+    text.bytes().any(|byte| byte >= 0xD6)
 }
 
 fn push_escaped(out: &mut String, text: &str) {
@@ -209,6 +259,24 @@ impl Html {
         self
     }
 
+    /// Writes escaped `text` in bidi isolation, as `<bdi>text</bdi>`: for
+    /// plan data inside a sentence of the renderer's own, such as a caption
+    /// `<bdi>Q3</bdi>: 13 weeks`, so that right-to-left text or bidi
+    /// controls in the data cannot reorder the words around it. Text that
+    /// cannot reorder anything is written without the element (see
+    /// [`isolate`]). An element that holds only the data (a table cell
+    /// with a name) needs none of this: it is a paragraph of its own.
+    pub fn isolated(&mut self, text: &str) -> &mut Self {
+        if needs_isolation(text) {
+            push(&mut self.out, "<bdi>");
+            push_escaped(&mut self.out, text);
+            push(&mut self.out, "</bdi>");
+        } else {
+            push_escaped(&mut self.out, text);
+        }
+        self
+    }
+
     /// Writes `html` as it is, **unescaped**. Only for markup the plugin
     /// itself wrote (e.g. a constant `<style>` block); never pass plan data
     /// here.
@@ -355,8 +423,42 @@ fn is_event_handler(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{Html, escape_html};
+    use super::{Html, escape_html, isolate};
     use crate::RenderError;
+
+    #[test]
+    fn isolates_text_that_could_reorder_its_sentence() {
+        for text in
+            ["\u{202E}Q3", "\u{2067}x", "\u{200F}", "עברית", "عربي", "\u{0660}", "a\u{2069}"]
+        {
+            assert_eq!(isolate(text), format!("\u{2068}{text}\u{2069}"), "{text:?}");
+            let mut html = Html::new();
+            html.isolated(text).text(": 13 weeks");
+            let expected = format!("<bdi>{}</bdi>: 13 weeks", escape_html(text));
+            assert_eq!(html.finish().unwrap(), expected);
+        }
+        // Escaped inside the isolation, as everywhere else.
+        let mut html = Html::new();
+        html.isolated("\u{202E}<b>&");
+        assert_eq!(html.finish().unwrap(), "<bdi>\u{202E}&lt;b&gt;&amp;</bdi>");
+    }
+
+    #[test]
+    fn leaves_text_that_cannot_reorder_as_it_is() {
+        // Left-to-right letters, digits and neutrals below U+0580.
+        for text in ["", "Web", "Zürich", "Ωμέγα", "Ж", "a < b & 'c'", "Հայ", "12.5"] {
+            assert_eq!(isolate(text), text, "{text:?}");
+            let mut html = Html::new();
+            html.isolated(text);
+            assert_eq!(html.finish().unwrap(), escape_html(text));
+        }
+        // Every character below U+0580 is not isolated, every one from
+        // U+0580 up is: the byte test matches the character test.
+        for c in (0..0x11_0000).filter_map(char::from_u32) {
+            let text = c.to_string();
+            assert_eq!(isolate(&text) != text, u32::from(c) >= 0x580, "{c:?}");
+        }
+    }
 
     fn failure(html: Html) -> String {
         match html.finish() {

@@ -57,7 +57,9 @@
 //! component (`plugins/README.md` has the whole recipe).
 //!
 //! - [`model`]: typed, serde-based shapes of the plan's view data.
-//! - [`Html`]: an HTML builder that escapes text and attribute values.
+//! - [`Html`]: an HTML builder that escapes text and attribute values;
+//!   [`Html::isolated`] and [`isolate`] put plan data inside the renderer's
+//!   own sentences in bidi isolation.
 //! - [`RenderRequest::data`] and [`RenderRequest::option`]: typed access
 //!   to a request, with errors that say what is wrong.
 //! - [`format`](mod@format): numbers as the built-in renderers write them
@@ -82,7 +84,7 @@ pub mod model;
 mod request;
 
 pub use bindings::{PluginInfo, RenderError, RenderRequest};
-pub use html::{Html, escape_html};
+pub use html::{Html, escape_html, isolate};
 pub use keys::Keys;
 
 /// A renderer plugin: implement this on a unit struct and pass the struct to

@@ -2,29 +2,42 @@
 //! ranking, as an inline SVG in `<figure id="chart">`.
 //!
 //! The x axis is the rank, the y axis weeks (or people). Each skill has a
-//! solid `<polyline data-key="running-SKILL">` of its running demand and,
-//! when it has supply, a dashed horizontal `<line data-key="supply-SKILL">`.
-//! The cutline (`data-key="cutline"`) and the feasible line
-//! (`data-key="feasible-line"`) are labelled vertical lines, and committed
-//! items the team cannot staff sit on a shaded band
+//! `<polyline data-key="running-SKILL">` of its running demand and, when it
+//! has supply, a thin evenly dashed horizontal `<line
+//! data-key="supply-SKILL">`. Skills differ in colour, dash pattern and
+//! marker shape ([`look`]): a `<path data-key="markers-SKILL">` puts the
+//! skill's marker along its running line and where its supply line meets
+//! the y axis, and a `<text data-key="label-SKILL">` names it at the
+//! line's end, so no line needs its colour to be told apart. The cutline
+//! (`data-key="cutline"`) and the feasible line (`data-key="feasible-line"`)
+//! are labelled vertical lines in red and green, colours no skill has, and
+//! committed items the team cannot staff sit on a shaded band
 //! (`data-key="short-zone"`). A legend (`data-key="legend-SKILL"` per
-//! skill) names the colours. The SVG has no scripts, styles or links: only
-//! shapes, text and presentation attributes.
+//! skill) shows each skill's line as drawn. The SVG has no scripts, styles
+//! or links: only shapes, text and presentation attributes.
+//!
+//! Plan data inside the chart's own sentences (its title, the tooltips,
+//! the caption) is in bidi isolation, so a name in a right-to-left script
+//! or holding a bidi control cannot reorder the words around it.
 
 mod axis;
+mod labels;
+mod look;
 mod series;
 
 use std::collections::BTreeSet;
 
 use planhost_guest::format::{Amounts, Units, format_number_compact};
 use planhost_guest::model::{ChartView, PlanInfo, WorkItem};
-use planhost_guest::{Html, Keys, RenderError};
+use planhost_guest::{Html, Keys, RenderError, isolate};
 
 use self::axis::{Axis, clamp, coord};
+use self::labels::spread;
+use self::look::{Look, Marker, look};
 use self::series::{running_demand, thin};
 
 /// Width of the whole drawing.
-const WIDTH: f64 = 800.0;
+const WIDTH: f64 = 910.0;
 /// Space left of the plot for the y tick labels and axis title.
 const LEFT: f64 = 64.0;
 /// Space above the plot for the cutline and feasible line labels.
@@ -33,7 +46,13 @@ const TOP: f64 = 36.0;
 const PLOT_HEIGHT: f64 = 320.0;
 /// Space below the plot for the x tick labels and axis title.
 const BOTTOM: f64 = 48.0;
-/// Width of the legend, right of the plot.
+/// Width of the column right of the plot that names each line at its end.
+const LABEL_COLUMN: f64 = 110.0;
+/// Vertical room of one line-end label.
+const LABEL_SPACING: f64 = 13.0;
+/// Most markers along one running line, besides the one at its end.
+const MARKERS_PER_LINE: usize = 8;
+/// Width of the legend, right of the line-end labels.
 const LEGEND_WIDTH: f64 = 190.0;
 /// Gap between the plot and the legend.
 const GAP: f64 = 20.0;
@@ -41,17 +60,13 @@ const GAP: f64 = 20.0;
 const LEGEND_MARGIN: f64 = 8.0;
 /// Height of one legend row.
 const LEGEND_ROW: f64 = 20.0;
-/// Legend names longer than this many characters are shortened (the full
-/// name is in the entry's tooltip).
-const LEGEND_NAME_CHARS: usize = 14;
+/// Width of a legend row's line.
+const SWATCH: f64 = 32.0;
+/// Legend and line-end names longer than this many characters are
+/// shortened (the full name is in the entry's tooltip).
+const NAME_CHARS: usize = 14;
 /// Labels of vertical lines closer than this share no row.
-const LABEL_SPACING: f64 = 90.0;
-
-/// Line colours, one per skill in order, repeating after the last.
-const PALETTE: &[&str] = &[
-    "#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f",
-    "#ff9da7", "#bab0ac",
-];
+const PLAN_LABEL_SPACING: f64 = 90.0;
 /// Text, axes and the legend's line styles. The drawing's colours are
 /// fixed for a light background, so the SVG reads the same wherever it is
 /// shown; the client puts it on light paper in a dark page.
@@ -59,16 +74,17 @@ const INK: &str = "#333";
 /// Grid lines.
 const GRID: &str = "#dde1e6";
 /// The cutline, the feasible line and the band of items short of staff, in
-/// the work table's colours.
+/// the work table's colours (which no skill's line has: [`look::PALETTE`]).
 const CUTLINE: &str = "#cf222e";
 const FEASIBLE: &str = "#2da44e";
 const SHORT: &str = "#e36209";
+/// The supply lines' dashes, which no running demand line has.
 const SUPPLY_DASH: &str = "6 4";
 
 /// One skill as drawn.
 struct Skill<'a> {
     name: &'a str,
-    colour: &'static str,
+    look: Look,
     /// Running demand in the chart's units: `(rank, amount)`, clamped to
     /// [`axis::LIMIT`] like every amount drawn.
     running: Vec<(f64, f64)>,
@@ -99,7 +115,7 @@ pub fn render_chart(view: &ChartView, units: Units) -> Result<String, RenderErro
         .enumerate()
         .map(|(i, (name, running))| Skill {
             name,
-            colour: PALETTE[i % PALETTE.len()],
+            look: look(i),
             running: running
                 .into_iter()
                 .map(|(rank, weeks)| (rank, clamp(amounts.of(weeks))))
@@ -129,13 +145,15 @@ pub fn render_chart(view: &ChartView, units: Units) -> Result<String, RenderErro
             ("style", "max-width: 100%; height: auto"),
         ],
     );
-    let title = format!("{}: running demand against supply per skill", view.plan.name);
+    let title = format!("{}: running demand against supply per skill", isolate(&view.plan.name));
     html.element("title", &[("id", "chart-title")], &title);
     short_zone(&mut html, &view.plan, &frame);
     grid(&mut html, &frame, amounts.units());
     supply_lines(&mut html, &skills, &frame, amounts.units(), &mut keys);
     running_lines(&mut html, &skills, &frame, &mut keys);
+    markers(&mut html, &skills, &frame, &mut keys);
     plan_lines(&mut html, &view.plan, &frame);
+    line_labels(&mut html, &skills, &frame, &mut keys);
     if items.is_empty() {
         let (x, y) =
             (coord((frame.left + frame.right) / 2.0), coord(frame.top + PLOT_HEIGHT / 2.0));
@@ -145,7 +163,9 @@ pub fn render_chart(view: &ChartView, units: Units) -> Result<String, RenderErro
     }
     legend(&mut html, &skills, &frame, amounts.units(), &mut keys);
     html.close("svg");
-    html.element("figcaption", &[], &caption(view, &skills, amounts.units()));
+    html.open("figcaption", &[]);
+    caption(&mut html, view, &skills, amounts.units());
+    html.close("figcaption");
     html.close("figure");
     html.finish()
 }
@@ -177,11 +197,13 @@ fn frame(skills: &[Skill], last_rank: u32) -> Frame {
         .flat_map(|skill| skill.running.iter().map(|&(_, amount)| amount).chain(skill.supply));
     let (low, high) = values.fold((0.0f64, 0.0f64), |(low, high), v| (low.min(v), high.max(v)));
     let left = LEFT;
-    let right = WIDTH - LEGEND_WIDTH - GAP;
+    let right = WIDTH - LEGEND_WIDTH - GAP - LABEL_COLUMN;
     let top = TOP;
     let bottom = TOP + PLOT_HEIGHT;
     let legend_rows = skills.len() as f64 + 2.0;
-    let height = (bottom + BOTTOM).max(TOP + legend_rows * LEGEND_ROW + LEGEND_ROW);
+    // Line-end labels that do not fit beside the plot run on below it.
+    let labels = TOP + LABEL_SPACING * skills.len() as f64 + LEGEND_ROW;
+    let height = (bottom + BOTTOM).max(TOP + legend_rows * LEGEND_ROW + LEGEND_ROW).max(labels);
     Frame {
         x: Axis::ranks(last_rank, left, right),
         y: Axis::values(low, high, bottom, top),
@@ -261,11 +283,11 @@ fn grid(html: &mut Html, frame: &Frame, units: Units) {
     html.close("g");
 }
 
-/// One dashed horizontal line per skill with supply.
+/// One thin, evenly dashed horizontal line per skill with supply.
 fn supply_lines(html: &mut Html, skills: &[Skill], frame: &Frame, units: Units, keys: &mut Keys) {
     html.open(
         "g",
-        &[("data-key", "supply"), ("stroke-width", "1.5"), ("stroke-dasharray", SUPPLY_DASH)],
+        &[("data-key", "supply"), ("stroke-width", "1.25"), ("stroke-dasharray", SUPPLY_DASH)],
     );
     for skill in skills {
         let Some(supply) = skill.supply else { continue };
@@ -278,18 +300,22 @@ fn supply_lines(html: &mut Html, skills: &[Skill], frame: &Frame, units: Units, 
             ("y1", &y),
             ("x2", &x2),
             ("y2", &y),
-            ("stroke", skill.colour),
+            ("stroke", skill.look.colour),
         ];
         html.open("line", &attrs);
-        let tooltip =
-            format!("{} supply: {} {}", skill.name, format_number_compact(supply), units.name());
+        let tooltip = format!(
+            "{} supply: {} {}",
+            isolate(skill.name),
+            format_number_compact(supply),
+            units.name()
+        );
         html.element("title", &[], &tooltip);
         html.close("line");
     }
     html.close("g");
 }
 
-/// One polyline of running demand per skill.
+/// One polyline of running demand per skill, in its colour and dashes.
 fn running_lines(html: &mut Html, skills: &[Skill], frame: &Frame, keys: &mut Keys) {
     html.open(
         "g",
@@ -310,12 +336,48 @@ fn running_lines(html: &mut Html, skills: &[Skill], frame: &Frame, keys: &mut Ke
         let points: Vec<String> =
             thin(&pixels).into_iter().map(|(x, y)| format!("{},{}", coord(x), coord(y))).collect();
         let points = points.join(" ");
-        html.open(
-            "polyline",
-            &[("data-key", key.as_str()), ("points", &points), ("stroke", skill.colour)],
-        );
-        html.element("title", &[], &format!("{} running demand", skill.name));
+        let mut attrs =
+            vec![("data-key", key.as_str()), ("points", &points), ("stroke", skill.look.colour)];
+        if !skill.look.dash.is_empty() {
+            attrs.push(("stroke-dasharray", skill.look.dash));
+        }
+        html.open("polyline", &attrs);
+        html.element("title", &[], &format!("{} running demand", isolate(skill.name)));
         html.close("polyline");
+    }
+    html.close("g");
+}
+
+/// Each skill's markers, one `<path>` per skill: along its running line
+/// (at most [`MARKERS_PER_LINE`] and one at its end, on items spread
+/// evenly down the ranking and staggered from skill to skill so that lines
+/// running together do not hide each other's markers) and where its supply
+/// line meets the y axis.
+fn markers(html: &mut Html, skills: &[Skill], frame: &Frame, keys: &mut Keys) {
+    html.open("g", &[("data-key", "markers"), ("stroke-width", "1.25")]);
+    for (i, skill) in skills.iter().enumerate() {
+        let key = keys.unique(format!("markers-{}", skill.name));
+        let mut d = String::new();
+        let last = skill.running.len().saturating_sub(1);
+        let step = last.div_ceil(MARKERS_PER_LINE).max(1);
+        let offset = i * step / skills.len().max(1);
+        for at in (1 + offset..last).step_by(step).filter(|&at| last - at >= step.div_ceil(2)) {
+            let (rank, amount) = skill.running[at];
+            skill.look.marker.push_path(&mut d, frame.x.at(rank), frame.y.at(amount));
+        }
+        if let Some(&(rank, amount)) = skill.running.last() {
+            skill.look.marker.push_path(&mut d, frame.x.at(rank), frame.y.at(amount));
+        }
+        if let Some(supply) = skill.supply {
+            skill.look.marker.push_path(&mut d, frame.left, frame.y.at(supply));
+        }
+        let attrs = [
+            ("data-key", key.as_str()),
+            ("d", &d),
+            ("fill", skill.look.marker_fill()),
+            ("stroke", skill.look.colour),
+        ];
+        html.open("path", &attrs).close("path");
     }
     html.close("g");
 }
@@ -328,7 +390,7 @@ fn plan_lines(html: &mut Html, plan: &PlanInfo, frame: &Frame) {
     plan_line(html, frame, ("cutline", CUTLINE, ""), cutline_x, frame.top - 20.0, &label);
     if let Some(feasible) = plan.feasible_line {
         let x = frame.x.at(f64::from(feasible));
-        let row = if (x - cutline_x).abs() < LABEL_SPACING { 6.0 } else { 20.0 };
+        let row = if (x - cutline_x).abs() < PLAN_LABEL_SPACING { 6.0 } else { 20.0 };
         let label = format!("feasible {feasible}");
         plan_line(html, frame, ("feasible-line", FEASIBLE, "4 3"), x, frame.top - row, &label);
     }
@@ -365,54 +427,94 @@ fn plan_line(
     html.close("g");
 }
 
-/// The legend right of the plot: what solid and dashed lines mean, then
-/// one entry per skill with its colour, name and supply (right-aligned).
+/// Each running line's name at its end, right of the plot: as near the
+/// line's end as the other names leave room for, with a short leader from
+/// the end when it had to move.
+fn line_labels(html: &mut Html, skills: &[Skill], frame: &Frame, keys: &mut Keys) {
+    let ends: Vec<f64> = skills
+        .iter()
+        .map(|skill| skill.running.last().map_or(frame.y.at(0.0), |&(_, v)| frame.y.at(v)))
+        .collect();
+    let placed = spread(&ends, LABEL_SPACING, frame.top, frame.bottom);
+    html.open("g", &[("data-key", "labels"), ("font-size", "11")]);
+    for ((skill, &end), &y) in skills.iter().zip(&ends).zip(&placed) {
+        let key = keys.unique(format!("label-{}", skill.name));
+        html.open("g", &[("data-key", &key), ("fill", skill.look.colour)]);
+        if (y - end).abs() >= 0.5 {
+            let (x1, y1, x2, y2) =
+                (coord(frame.right + 2.0), coord(end), coord(frame.right + 8.0), coord(y));
+            let colour = skill.look.colour;
+            line(html, &[("x1", &x1), ("y1", &y1), ("x2", &x2), ("y2", &y2), ("stroke", colour)]);
+        }
+        let (x, y) = (coord(frame.right + 10.0), coord(y + 4.0));
+        html.element("text", &[("x", &x), ("y", &y)], &name_label(skill.name));
+        html.close("g");
+    }
+    html.close("g");
+}
+
+/// The legend right of the line-end labels: what thick and thin dashed
+/// lines mean, then one entry per skill with its line as drawn (colour,
+/// dashes, marker), its name and its supply (right-aligned).
 fn legend(html: &mut Html, skills: &[Skill], frame: &Frame, units: Units, keys: &mut Keys) {
-    let x = frame.right + GAP;
+    let x = frame.right + LABEL_COLUMN + GAP;
     html.open("g", &[("data-key", "legend"), ("fill", INK)]);
-    let rows = [("legend-running", "", "running demand"), ("legend-supply", SUPPLY_DASH, "supply")];
-    for (row, (key, dash, text)) in rows.into_iter().enumerate() {
+    let rows = [
+        ("legend-running", "", "2", "running demand"),
+        ("legend-supply", SUPPLY_DASH, "1.25", "supply"),
+    ];
+    for (row, (key, dash, width, text)) in rows.into_iter().enumerate() {
         let y = frame.top + row as f64 * LEGEND_ROW;
         let key = keys.unique(key.to_owned());
         html.open("g", &[("data-key", &key)]);
-        swatch(html, x, y, INK, dash);
-        label(html, x + 30.0, y, "start", text);
+        swatch(html, x, y, (INK, dash, width), None);
+        label(html, x + SWATCH + 6.0, y, "start", text);
         html.close("g");
     }
     for (row, skill) in skills.iter().enumerate() {
         let y = frame.top + (row as f64 + 2.0) * LEGEND_ROW;
         let key = keys.unique(format!("legend-{}", skill.name));
         html.open("g", &[("data-key", &key)]);
+        let name = isolate(skill.name);
         let (supply, tooltip) = match skill.supply {
             Some(supply) => (
                 format_number_compact(supply),
-                format!(
-                    "{}: supply {} {}",
-                    skill.name,
-                    format_number_compact(supply),
-                    units.name()
-                ),
+                format!("{name}: supply {} {}", format_number_compact(supply), units.name()),
             ),
-            None => ("none".to_owned(), format!("{}: no supply", skill.name)),
+            None => ("none".to_owned(), format!("{name}: no supply")),
         };
         html.element("title", &[], &tooltip);
-        swatch(html, x, y, skill.colour, "");
-        label(html, x + 30.0, y, "start", &shorten(skill.name));
+        let look = &skill.look;
+        swatch(html, x, y, (look.colour, look.dash, "2"), Some((look.marker, look.marker_fill())));
+        label(html, x + SWATCH + 6.0, y, "start", &name_label(skill.name));
         label(html, x + LEGEND_WIDTH - LEGEND_MARGIN, y, "end", &supply);
         html.close("g");
     }
     html.close("g");
 }
 
-/// A short line in `colour` at the start of a legend row.
-fn swatch(html: &mut Html, x: f64, y: f64, colour: &str, dash: &str) {
-    let (x1, x2, y) = (coord(x), coord(x + 24.0), coord(y - 4.0));
-    let mut attrs = vec![("x1", x1.as_str()), ("y1", &y), ("x2", &x2), ("y2", &y)];
-    attrs.extend([("stroke", colour), ("stroke-width", "2")]);
+/// A short line at the start of a legend row, `style` being its (colour,
+/// dash pattern, width), with a marker (shape and fill) in its middle.
+fn swatch(
+    html: &mut Html,
+    x: f64,
+    y: f64,
+    style: (&str, &str, &str),
+    marker: Option<(Marker, &str)>,
+) {
+    let (colour, dash, width) = style;
+    let (x1, x2, y_text) = (coord(x), coord(x + SWATCH), coord(y - 4.0));
+    let mut attrs = vec![("x1", x1.as_str()), ("y1", &y_text), ("x2", &x2), ("y2", &y_text)];
+    attrs.extend([("stroke", colour), ("stroke-width", width)]);
     if !dash.is_empty() {
         attrs.push(("stroke-dasharray", dash));
     }
     line(html, &attrs);
+    if let Some((marker, fill)) = marker {
+        let mut d = String::new();
+        marker.push_path(&mut d, x + SWATCH / 2.0, y - 4.0);
+        html.open("path", &[("d", d.as_str()), ("fill", fill), ("stroke", colour)]).close("path");
+    }
 }
 
 /// A legend row's text at `x`, aligned by `anchor`.
@@ -421,14 +523,14 @@ fn label(html: &mut Html, x: f64, y: f64, anchor: &str, text: &str) {
     html.element("text", &[("x", &x), ("y", &y), ("text-anchor", anchor)], text);
 }
 
-/// `name`, cut to fit a legend row.
-fn shorten(name: &str) -> String {
-    if name.chars().count() <= LEGEND_NAME_CHARS {
-        return name.to_owned();
+/// A skill's name as a label: cut to [`NAME_CHARS`] (`…` marking the
+/// cut) and in bidi isolation, so the `…` stays at its end.
+fn name_label(name: &str) -> String {
+    if name.chars().count() <= NAME_CHARS {
+        return isolate(name).into_owned();
     }
-    let mut short: String = name.chars().take(LEGEND_NAME_CHARS - 1).collect();
-    short.push('…');
-    short
+    let short: String = name.chars().take(NAME_CHARS - 1).collect();
+    format!("{}…", isolate(&short))
 }
 
 /// An SVG `<line>` with no content.
@@ -437,12 +539,12 @@ fn line(html: &mut Html, attrs: &[(&str, &str)]) {
 }
 
 /// The figure's caption: plan, units, lines and the skills short of supply
-/// at the cutline.
-fn caption(view: &ChartView, skills: &[Skill], units: Units) -> String {
+/// at the cutline, names in `<bdi>` where they need it.
+fn caption(html: &mut Html, view: &ChartView, skills: &[Skill], units: Units) {
     let plan = &view.plan;
+    html.isolated(&plan.name);
     let mut text = format!(
-        "{}: running demand against supply per skill in {}, down {} ranked items; cutline at {}",
-        plan.name,
+        ": running demand against supply per skill in {}, down {} ranked items; cutline at {}",
         units.name(),
         view.items.len(),
         plan.cutline
@@ -450,24 +552,21 @@ fn caption(view: &ChartView, skills: &[Skill], units: Units) -> String {
     if let Some(feasible) = plan.feasible_line {
         text.push_str(&format!(", feasible line at {feasible}"));
     }
-    let short: Vec<String> = skills
-        .iter()
-        .filter_map(|skill| {
-            let supply = skill.supply.unwrap_or(0.0);
-            let committed = skill
-                .running
-                .iter()
-                .take_while(|&&(rank, _)| rank <= f64::from(plan.cutline))
-                .last()
-                .map_or(0.0, |&(_, amount)| amount);
-            (committed > supply + 1e-9)
-                .then(|| format!("{} by {}", skill.name, format_number_compact(committed - supply)))
-        })
-        .collect();
-    if !short.is_empty() {
-        text.push_str(&format!("; short at the cutline: {}", short.join(", ")));
+    html.text(&text);
+    let short = skills.iter().filter_map(|skill| {
+        let supply = skill.supply.unwrap_or(0.0);
+        let committed = skill
+            .running
+            .iter()
+            .take_while(|&&(rank, _)| rank <= f64::from(plan.cutline))
+            .last()
+            .map_or(0.0, |&(_, amount)| amount);
+        (committed > supply + 1e-9).then_some((skill.name, committed - supply))
+    });
+    for (at, (name, by)) in short.enumerate() {
+        html.text(if at == 0 { "; short at the cutline: " } else { ", " });
+        html.isolated(name).text(&format!(" by {}", format_number_compact(by)));
     }
-    text
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use planhost_guest::format::{Amounts, Units, format_number};
 use planhost_guest::model::{Person, StaffView};
-use planhost_guest::{Html, Keys, RenderError};
+use planhost_guest::{Html, Keys, RenderError, isolate};
 
 /// Columns of the people table: person, track, share, amount.
 const PEOPLE_COLUMNS: &str = "4";
@@ -108,13 +108,15 @@ fn supply(view: &StaffView) -> BTreeMap<&str, f64> {
 fn summary(html: &mut Html, layout: &Layout, keys: &mut Keys) {
     let plan = &layout.view.plan;
     html.open("table", &[("id", "staff-summary"), ("class", "staff-summary")]);
+    // Plan data inside the tables' own sentences (this caption, the short
+    // skills' titles, `Web total`) is in bidi isolation: right-to-left text
+    // in a name must not reorder the words around it.
     let caption = format!(
-        "{}: {} weeks; supply and committed demand in {}",
-        plan.name,
+        ": {} weeks; supply and committed demand in {}",
         plan.weeks,
         layout.amounts.units().name()
     );
-    html.element("caption", &[], &caption);
+    html.open("caption", &[]).isolated(&plan.name).text(&caption).close("caption");
     html.open("thead", &[]).open("tr", &[("data-key", "summary-head")]);
     html.element("th", &[("scope", "col"), ("class", "skill")], "Skill");
     html.element("th", &[("scope", "col"), ("class", "supply")], "Supply");
@@ -133,7 +135,8 @@ fn summary(html: &mut Html, layout: &Layout, keys: &mut Keys) {
         let demand = layout.demand(skill);
         let net = supply - demand;
         let title = format!(
-            "short of {skill} by {} {}",
+            "short of {} by {} {}",
+            isolate(skill),
             layout.amount(-net),
             layout.amounts.units().name()
         );
@@ -235,9 +238,14 @@ fn skill_group(
 
     let share: f64 = members.iter().map(|(_, share)| share).sum();
     let total_key = keys.unique(format!("{key}/total"));
-    let label = if skill.is_empty() { "Total".to_owned() } else { format!("{skill} total") };
     html.open("tr", &[("class", "total"), ("data-key", &total_key)]);
-    html.element("th", &[("scope", "row"), ("class", "name")], &label);
+    html.open("th", &[("scope", "row"), ("class", "name")]);
+    if skill.is_empty() {
+        html.text("Total");
+    } else {
+        html.isolated(skill).text(" total");
+    }
+    html.close("th");
     html.element("td", &[("class", "track")], "");
     html.element("td", &[("class", "share")], &format_number(share));
     html.element("td", &[("class", "amount")], &layout.amount(layout.weeks(share)));

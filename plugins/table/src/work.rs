@@ -10,14 +10,18 @@
 //! items below the cutline get `class="below-cutline"`. An estimate the
 //! plan could not read (counted as 0) shows as typed with a `?` in its
 //! skill's cell, `class="unparsed"` and a `title` saying so; one naming no
-//! skill column is listed in the shortfall cell.
+//! skill column is listed in the shortfall cell. Plan data inside the
+//! table's own sentences (the caption, those titles, the shortfall cell) is
+//! in bidi isolation, `<bdi>` in text and U+2068 ... U+2069 in attributes,
+//! so a name in a right-to-left script or holding a bidi control cannot
+//! reorder the words around it.
 
 use std::collections::BTreeSet;
 
 use planhost_guest::format::Amounts;
 pub use planhost_guest::format::Units;
 use planhost_guest::model::{PlanInfo, WorkItem, WorkView};
-use planhost_guest::{Html, RenderError};
+use planhost_guest::{Html, RenderError, isolate};
 
 use crate::format::push_number;
 
@@ -110,10 +114,11 @@ fn skill_columns(view: &WorkView) -> Vec<&str> {
     skills
 }
 
+/// `Q3: 13 weeks; estimates in weeks`, the plan's name in bidi isolation.
 fn caption(html: &mut Html, layout: &Layout) {
     let units = layout.amounts.units().name();
-    let text = format!("{}: {} weeks; estimates in {units}", layout.plan.name, layout.plan.weeks);
-    html.element("caption", &[], &text);
+    let text = format!(": {} weeks; estimates in {units}", layout.plan.weeks);
+    html.open("caption", &[]).isolated(&layout.plan.name).text(&text).close("caption");
 }
 
 fn head(html: &mut Html, layout: &Layout) {
@@ -143,10 +148,10 @@ fn item_row(html: &mut Html, item: &WorkItem, layout: &Layout, text: &mut Buffer
     key.clear();
     key.push_str("item-");
     key.push_str(&item.id);
-    shortfall.clear();
-    push_shortfall(shortfall, item, layout);
     let mut attrs = [("data-key", key.as_str()), ("", ""), ("", "")];
     let attrs = if layout.is_short(item) {
+        shortfall.clear();
+        push_shortfall(shortfall, item, layout);
         attrs[1] = ("class", "short");
         attrs[2] = ("title", if shortfall.is_empty() { "short of staff" } else { shortfall });
         &attrs[..]
@@ -168,9 +173,10 @@ fn item_row(html: &mut Html, item: &WorkItem, layout: &Layout, text: &mut Buffer
         if let Some((text, size)) = unparsed_for(item, skill) {
             cell.clear();
             cell.push_str("cannot read estimate ");
-            cell.push_str(text);
+            cell.push_str(&isolate(text));
             cell.push_str(", counted as 0");
-            html.element("td", &[("class", "unparsed"), ("title", cell)], &format!("{size}?"));
+            html.open("td", &[("class", "unparsed"), ("title", cell)]);
+            html.isolated(size).text("?").close("td");
             continue;
         }
         cell.clear();
@@ -183,18 +189,9 @@ fn item_row(html: &mut Html, item: &WorkItem, layout: &Layout, text: &mut Buffer
         push_number(cell, triage);
     }
     html.element("td", &[], cell);
-    for text in &item.unparsed {
-        let named_column = text
-            .split_once(':')
-            .is_some_and(|(skill, _)| layout.skills.iter().any(|column| *column == skill.trim()));
-        if !named_column {
-            shortfall.push_str(if shortfall.is_empty() { "" } else { "; " });
-            shortfall.push_str("cannot read estimate ");
-            shortfall.push_str(text);
-        }
-    }
-    html.element("td", &[], shortfall);
-    html.close("tr");
+    html.open("td", &[]);
+    shortfall_cell(html, item, layout, cell);
+    html.close("td").close("tr");
 }
 
 /// The first unreadable estimate of `item` for `skill` (`Native:XL`), and
@@ -207,13 +204,38 @@ fn unparsed_for<'a>(item: &'a WorkItem, skill: &str) -> Option<(&'a str, &'a str
 }
 
 /// Appends `short: Web 3w, QA 1w`, or nothing when the item is short of
-/// nothing.
+/// nothing: a row's `title`, so each skill name is in bidi isolation.
 fn push_shortfall(out: &mut String, item: &WorkItem, layout: &Layout) {
     for (at, short) in item.short.iter().enumerate() {
         out.push_str(if at == 0 { "short: " } else { ", " });
-        out.push_str(&short.skill);
+        out.push_str(&isolate(&short.skill));
         out.push(' ');
         layout.push_amount(out, short.weeks);
+    }
+}
+
+/// The shortfall cell's content: what [`push_shortfall`] says, then the
+/// unreadable estimates that name no skill column (`cannot read estimate
+/// oops`), each name and estimate in `<bdi>` when it needs it; `amount` is
+/// a buffer to write amounts in.
+fn shortfall_cell(html: &mut Html, item: &WorkItem, layout: &Layout, amount: &mut String) {
+    let mut separator = "";
+    for (at, short) in item.short.iter().enumerate() {
+        html.text(if at == 0 { "short: " } else { ", " }).isolated(&short.skill);
+        amount.clear();
+        amount.push(' ');
+        layout.push_amount(amount, short.weeks);
+        html.text(amount);
+        separator = "; ";
+    }
+    for text in &item.unparsed {
+        let named_column = text
+            .split_once(':')
+            .is_some_and(|(skill, _)| layout.skills.iter().any(|column| *column == skill.trim()));
+        if !named_column {
+            html.text(separator).text("cannot read estimate ").isolated(text);
+            separator = "; ";
+        }
     }
 }
 

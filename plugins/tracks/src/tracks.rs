@@ -58,13 +58,11 @@ pub fn render_tracks(view: &TracksView, units: Units) -> Result<String, RenderEr
     let mut keys = Keys::default();
     let mut html = Html::new();
     html.open("table", &[("id", "tracks-table"), ("class", "tracks")]);
-    let caption = format!(
-        "{}: {} weeks; committed demand per track in {}",
-        view.plan.name,
-        view.plan.weeks,
-        units.name()
-    );
-    html.element("caption", &[], &caption);
+    // The plan's name in bidi isolation: right-to-left text in it must not
+    // reorder the rest of the caption.
+    let caption =
+        format!(": {} weeks; committed demand per track in {}", view.plan.weeks, units.name());
+    html.open("caption", &[]).isolated(&view.plan.name).text(&caption).close("caption");
     head(&mut html, &layout);
     if view.tracks.is_empty() {
         let columns = layout.columns().to_string();

@@ -148,7 +148,7 @@ fn two_items_exactly() {
     assert!(html.contains(">cutline 1</text>"), "{html}");
     assert!(html.contains(">feasible 2</text>"), "{html}");
     assert!(!html.contains("short-zone"), "feasible below the cutline: nothing is short");
-    assert!(html.contains(r#"viewBox="0 0 800 404""#), "{html}");
+    assert!(html.contains(r#"viewBox="0 0 910 404""#), "{html}");
 }
 
 #[test]
@@ -168,8 +168,18 @@ fn plan_with_short_skills() {
         "running-Web",
         "running-QA",
         "running-BB",
+        "markers",
+        "markers-Native",
+        "markers-Web",
+        "markers-QA",
+        "markers-BB",
         "cutline",
         "feasible-line",
+        "labels",
+        "label-Native",
+        "label-Web",
+        "label-QA",
+        "label-BB",
         "legend",
         "legend-running",
         "legend-supply",
@@ -299,7 +309,7 @@ fn many_and_long_skill_names() {
     );
     let html = render(&data);
     // The drawing grows to fit the legend: 32 rows of 20 below the top, and one spare.
-    assert!(html.contains(r#"viewBox="0 0 800 696""#), "{html}");
+    assert!(html.contains(r#"viewBox="0 0 910 696""#), "{html}");
     assert!(html.contains(">Skill number …</text>"), "{html}");
     assert!(html.contains("<title>Skill number 29 with a long name: no supply</title>"));
 }
@@ -354,4 +364,126 @@ fn people_units() {
     let mut view = parse(PLAN);
     view.plan.weeks = 0;
     assert!(matches!(render_chart(&view, Units::People), Err(RenderError::InvalidData(_))));
+}
+
+/// The markup of the group whose `data-key` is `key`, which holds no other
+/// group.
+fn group<'a>(html: &'a str, key: &str) -> &'a str {
+    let start = html.find(&format!(r#"<g data-key="{key}""#)).unwrap_or_else(|| panic!("{key}"));
+    &html[start..start + html[start..].find("</g>").unwrap()]
+}
+
+/// A marker path's shape: its steps after the first move, and whether it
+/// is hollow.
+fn marker_shape(path_tag: &str) -> (String, bool) {
+    let d = &attribute_values(path_tag, "d")[0];
+    let first = d[1..].split('M').next().unwrap();
+    let steps = first.trim_start_matches(|c: char| c.is_ascii_digit() || ".,-".contains(c));
+    (steps.to_owned(), attribute_values(path_tag, "fill")[0] == "#fff")
+}
+
+/// `count` skills named `S1`, `S2`, ... and 60 items, item `i` needing a
+/// week of skill `i % count`, so every line rises a little.
+fn many_skills(count: usize) -> String {
+    let skills: Vec<String> = (1..=count).map(|i| format!("\"S{i}\"")).collect();
+    let items: Vec<String> = (1..=60)
+        .map(|rank| {
+            format!(
+                r#"{{"id": {rank}, "name": "I{rank}", "rank": {rank},
+                     "estimates": {{"S{}": 1}}}}"#,
+                rank % count + 1
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"plan": {{"name": "p", "weeks": 13, "cutline": 40, "feasible_line": 30}},
+            "skills": [{}], "supply": {{"S1": 1, "S2": 2}}, "items": [{}]}}"#,
+        skills.join(","),
+        items.join(",")
+    )
+}
+
+#[test]
+fn forty_skills_all_look_different_even_without_colour() {
+    let html = render(&many_skills(40));
+    let mut plain = HashSet::new();
+    let mut coloured = HashSet::new();
+    for i in 1..=40 {
+        let skill = format!("S{i}");
+        let line = tag_of(&html, &format!("running-{skill}"));
+        let stroke = attribute_values(line, "stroke")[0].clone();
+        let dash = attribute_values(line, "stroke-dasharray").pop().unwrap_or_default();
+        assert!(!["#cf222e", "#2da44e"].contains(&stroke.as_str()), "{skill}: {stroke}");
+        let marker = marker_shape(tag_of(&html, &format!("markers-{skill}")));
+        assert!(plain.insert((dash.clone(), marker.clone())), "{skill} looks like another");
+        assert!(coloured.insert((stroke.clone(), dash.clone(), marker.clone())));
+
+        // The legend shows the same line and marker.
+        let entry = group(&html, &format!("legend-{skill}"));
+        let swatch = &entry[entry.find("<line").unwrap()..];
+        assert_eq!(attribute_values(swatch, "stroke")[0], stroke, "{entry}");
+        assert_eq!(
+            attribute_values(swatch, "stroke-dasharray").first(),
+            Some(&dash).filter(|d| !d.is_empty())
+        );
+        assert_eq!(marker_shape(&entry[entry.find("<path").unwrap()..]), marker, "{entry}");
+
+        // And the line is named at its end.
+        let label = group(&html, &format!("label-{skill}"));
+        assert!(label.contains(&format!(">{skill}</text>")), "{label}");
+    }
+}
+
+#[test]
+fn line_end_labels_sit_by_their_lines_without_overlapping() {
+    let html = render(&many_skills(12));
+    let height: f64 = attribute_values(&html, "height")[0].parse().unwrap();
+    let mut heights: Vec<f64> = (1..=12)
+        .map(|i| {
+            let label = group(&html, &format!("label-S{i}"));
+            let text = &label[label.find("<text").unwrap()..];
+            let y: f64 = attribute_values(text, "y")[0].parse().unwrap();
+            // Right of the plot (which ends at 590), left of the legend.
+            let x: f64 = attribute_values(text, "x")[0].parse().unwrap();
+            assert!((590.0..700.0).contains(&x), "{label}");
+            // A label moved off its line's end has a leader back to it.
+            let end = points(&html, &format!("S{i}")).last().unwrap().1;
+            if (y - 4.0 - end).abs() >= 0.5 {
+                let leader = &label[label.find("<line").expect("a leader")..];
+                assert_eq!(attribute_values(leader, "y1")[0].parse::<f64>().unwrap(), end);
+            }
+            y
+        })
+        .collect();
+    heights.sort_by(f64::total_cmp);
+    assert!(heights.windows(2).all(|w| w[1] - w[0] >= 13.0), "{heights:?}");
+    assert!(heights[0] > 0.0 && heights[11] < height, "{heights:?}");
+}
+
+#[test]
+fn bidi_controls_in_names_stay_inside_them() {
+    let html = render(
+        r#"{"plan": {"name": "\u202eQ3", "weeks": 13, "cutline": 1},
+            "skills": ["\u202eWeb", "\u202eA skill with a long name"], "supply": {"\u202eWeb": 1},
+            "items": [{"id": 1, "name": "A", "rank": 1, "estimates": {"\u202eWeb": 3, "\u202eA skill with a long name": 1}}]}"#,
+    );
+    let (rlo, fsi, pdi) = ('\u{202E}', '\u{2068}', '\u{2069}');
+    let web = format!("{fsi}{rlo}Web{pdi}");
+    for expected in [
+        format!(">{fsi}{rlo}Q3{pdi}: running demand against supply per skill</title>"),
+        format!("<title>{web} supply: 1 weeks</title>"),
+        format!("<title>{web} running demand</title>"),
+        format!("<title>{web}: supply 1 weeks</title>"),
+        format!(r#"text-anchor="start">{web}</text>"#),
+        format!(r#"<text x="600" y="40">{web}</text>"#),
+        // A shortened name keeps its `…` outside the isolation.
+        format!(">{fsi}{rlo}A skill with{pdi}…</text>"),
+        format!("<figcaption><bdi>{rlo}Q3</bdi>: running demand"),
+        format!(
+            "; short at the cutline: <bdi>{rlo}Web</bdi> by 2, \
+             <bdi>{rlo}A skill with a long name</bdi> by 1</figcaption>"
+        ),
+    ] {
+        assert!(html.contains(&expected), "{expected} not in {html}");
+    }
 }

@@ -299,3 +299,23 @@ fn people_units() {
     view.plan.weeks = 0;
     assert!(matches!(render_staff(&view, Units::People), Err(RenderError::InvalidData(_))));
 }
+
+#[test]
+fn bidi_controls_in_names_stay_inside_them() {
+    let html = render(
+        r#"{"plan": {"name": "\u202eQ3", "weeks": 13, "cutline": 1}, "skills": ["\u202eWeb"],
+            "people": [{"id": "a", "name": "\u202eAnn", "skills": {"\u202eWeb": 1}}],
+            "supply": {"\u202eWeb": 13}, "demand": {"\u202eWeb": 15}}"#,
+    );
+    let (rlo, fsi, pdi) = ('\u{202E}', '\u{2068}', '\u{2069}');
+    assert!(
+        html.contains(&format!(
+            "<caption><bdi>{rlo}Q3</bdi>: 13 weeks; supply and committed demand in weeks</caption>"
+        )),
+        "{html}"
+    );
+    assert!(html.contains(&format!(r#" title="short of {fsi}{rlo}Web{pdi} by 2 weeks">"#)));
+    assert!(html.contains(&format!(r#"class="name"><bdi>{rlo}Web</bdi> total</th>"#)), "{html}");
+    // Cells holding only a name are paragraphs of their own.
+    assert!(html.contains(&format!(r#"<td class="name">{rlo}Ann</td>"#)), "{html}");
+}

@@ -179,3 +179,38 @@ fn unreadable_estimates_are_shown_as_typed() {
         "{html}"
     );
 }
+
+#[test]
+fn bidi_controls_in_data_stay_inside_their_name() {
+    // A right-to-left override in the plan name, a skill, an unreadable
+    // estimate and an item name; an Arabic skill name.
+    let data = r#"{"plan": {"name": "\u202eQ3", "weeks": 13, "cutline": 1, "feasible_line": 0},
+        "skills": ["\u202eWeb"],
+        "items": [{"id": "1", "name": "\u202eLogin", "rank": 1,
+                   "unparsed": ["\u202eWeb:X\u202eL", "\u202eoops"],
+                   "short": [{"skill": "\u202eWeb", "weeks": 3},
+                             {"skill": "عربي", "weeks": 1}]}]}"#;
+    let html = render(data);
+    let (rlo, fsi, pdi) = ('\u{202E}', '\u{2068}', '\u{2069}');
+    assert!(html.contains(&format!("<caption><bdi>{rlo}Q3</bdi>: 13 weeks;")), "{html}");
+    assert!(
+        html.contains(&format!(r#" title="short: {fsi}{rlo}Web{pdi} 3w, {fsi}عربي{pdi} 1w">"#)),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(
+            r#"<td class="unparsed" title="cannot read estimate {fsi}{rlo}Web:X{rlo}L{pdi}, counted as 0"><bdi>X{rlo}L</bdi>?</td>"#
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(
+            "<td>short: <bdi>{rlo}Web</bdi> 3w, <bdi>عربي</bdi> 1w; \
+             cannot read estimate <bdi>{rlo}oops</bdi></td></tr>"
+        )),
+        "{html}"
+    );
+    // Cells holding only a name are paragraphs of their own: left as they are.
+    assert!(html.contains(&format!("<td>{rlo}Login</td>")), "{html}");
+    assert!(html.contains(&format!(r#"<th scope="col" class="estimate">{rlo}Web</th>"#)));
+}

@@ -300,3 +300,15 @@ fn people_units() {
     view.plan.weeks = 0;
     assert!(matches!(render_tracks(&view, Units::People), Err(RenderError::InvalidData(_))));
 }
+
+#[test]
+fn bidi_controls_in_the_plan_name_stay_inside_it() {
+    let html = render(
+        r#"{"plan": {"name": "\u202eQ3", "weeks": 13, "cutline": 1},
+            "tracks": [{"name": "\u202eCore", "items": []}]}"#,
+    );
+    let caption = "<caption><bdi>\u{202E}Q3</bdi>: 13 weeks; committed demand per track in weeks";
+    assert!(html.contains(caption), "{html}");
+    // The track's heading cell holds only its name: a paragraph of its own.
+    assert!(html.contains("<th scope=\"rowgroup\" class=\"name\">\u{202E}Core</th>"), "{html}");
+}
