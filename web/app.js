@@ -456,9 +456,7 @@ function setOptions(select, items) {
 
 /** Fills both selects for the views known and the one shown (listed even if unknown). */
 function fillPicker() {
-  // A view no renderer draws is not offered (picked, it could only fail),
-  // unless the address names it.
-  const views = (state.views || []).filter((v) => v.renderers.length > 0 || v.name === state.view);
+  const views = [...(state.views || [])];
   if (state.view && !views.some((v) => v.name === state.view)) {
     views.push({ name: state.view, renderers: [state.renderer] });
   }
