@@ -561,6 +561,20 @@ fn paths_the_url_parser_would_resolve_publish_nothing() {
         server.addr
     );
     assert_eq!(server.raw(absolute.as_bytes()).status, 404);
+    // Nor through a backslash right after the host of an absolute target,
+    // or a Host field holding a path (the URL is built from both).
+    for (target, host) in [
+        ("http://x\\api\\publish\\a\\..\\zz", "x"),
+        ("/zz", "x/api/publish/a/.."),
+        ("/api/publish/zz", "x?y"),
+    ] {
+        let request = format!(
+            "POST {target} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {auth}\r\n\
+             Content-Length: 4\r\nConnection: close\r\n\r\nlost"
+        );
+        let status = server.raw(request.as_bytes()).status;
+        assert!(status == 404 || status == 400, "{target} with Host {host}: {status}");
+    }
     let mut topics = published_topics(&server);
     topics.sort();
     assert_eq!(topics, ["a/../b", "v1.2/..."]);

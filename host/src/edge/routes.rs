@@ -11,6 +11,12 @@ use crate::protocol::check_topic;
 
 /// Answers one request; `target` is its request target as sent.
 pub async fn route(edge: &Edge, request: &mut Request, target: Option<&str>) -> Reply {
+    // The URL routed is built from the Host field and the target: a Host
+    // holding a path would move the request elsewhere as `..` does.
+    let host = request.header("Host").map(|h| h.as_str().to_owned()).unwrap_or_default();
+    if host.contains(['/', '\\', '?', '#', '@']) {
+        return Reply::Http(error_response(StatusCode::BadRequest, "malformed Host field"));
+    }
     if target.is_some_and(resolves_elsewhere) {
         let message = "not found: a path with `.` or `..` segments or a backslash names nothing";
         return Reply::Http(error_response(StatusCode::NotFound, message));
@@ -56,7 +62,7 @@ fn resolves_elsewhere(target: &str) -> bool {
         // Absolute form: the path starts after the authority.
         Some(scheme_end) if !target.starts_with('/') => {
             let rest = &target[scheme_end + 3..];
-            rest.find(['/', '?', '#']).map_or("", |start| &rest[start..])
+            rest.find(['/', '\\', '?', '#']).map_or("", |start| &rest[start..])
         }
         _ => target,
     };
