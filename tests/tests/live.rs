@@ -692,10 +692,9 @@ fn an_edit_of_the_plans_lua_keeps_the_console_edits_not_saved() {
 #[test]
 fn commands_right_after_a_save_survive_the_load_it_sets_off_and_new_code() {
     let server = Server::start_in(plan_dir(), &[]);
-    let save = "function save() local f = assert(io.open('items.txt', 'w')) \
-                for _, it in ipairs(items) do \
-                  f:write(('%d\\t%s\\t%d\\n'):format(it.id, it.name, it.estimates.Web)) \
-                end f:close() end";
+    let save = "function save() local lines = {} for i, it in ipairs(items) do \
+                  lines[i] = ('%d\\t%s\\t%d\\n'):format(it.id, it.name, it.estimates.Web) \
+                end planhost.save('items.txt', table.concat(lines)) end";
     assert_eq!(server.console(save)["status"], "ok");
     smol::block_on(async {
         let mut ws = watchers(&server, 1).await.remove(0);
@@ -717,8 +716,20 @@ fn commands_right_after_a_save_survive_the_load_it_sets_off_and_new_code() {
                 break;
             }
         }
+        // A row appended to the data file by hand from the console is no
+        // save of the state: the plan is loaded from the file again.
+        let append =
+            "local f = assert(io.open('items.txt', 'a')) f:write('4\\tExport\\t2\\n') f:close()";
+        assert_eq!(server.console(append)["status"], "ok");
+        loop {
+            let (_, envelope) = next_view(&mut ws).await;
+            if order(html(&envelope)).len() == 4 {
+                assert_eq!(order(html(&envelope)), ["2", "1", "3", "4"]);
+                break;
+            }
+        }
     });
-    assert_eq!(server.console("items[1].name")["output"], "Search\n");
+    assert_eq!(server.console("items[4].name")["output"], "Export\n");
 }
 
 #[test]

@@ -109,7 +109,7 @@ pub fn load_planhost(
             return Err(located(ctx, &exec, message.into()));
         };
         let shown = path.to_str_lossy().into_owned();
-        sandbox.note_write();
+        sandbox.note_save();
         let target = sandbox.writable(&shown).map_err(|e| located(ctx, &exec, e.to_string()))?;
         if target.is_dir() {
             return Err(located(ctx, &exec, format!("{shown}: is a directory")));

@@ -119,8 +119,9 @@ impl Journal {
         self.files = files.0;
     }
 
-    /// A command that wrote files ran to its end. If all it changed were
-    /// files the plan reads as data, it saved the plan: the files as they
+    /// A command that wrote files only through `planhost.save` ran to its
+    /// end. If all it changed were files the plan reads as data, it saved
+    /// the plan: the files as they
     /// are now hold the state, so the commands before it are dropped and
     /// the ones after it kept, to run again on them. The load its writes
     /// set off is then skipped as a load of what they held, and after a

@@ -55,6 +55,8 @@ pub struct Sandbox {
     allow_exit: bool,
     /// Times scripts went to change a file, shared by every copy.
     writes: Arc<AtomicU64>,
+    /// Those of them that were `planhost.save` calls.
+    saves: Arc<AtomicU64>,
     /// The files scripts went to read as data since last asked, relative
     /// to the root, shared by every copy.
     reads: Arc<Mutex<BTreeSet<PathBuf>>>,
@@ -67,6 +69,7 @@ impl Sandbox {
             root: root.canonicalize()?,
             allow_exit,
             writes: Arc::default(),
+            saves: Arc::default(),
             reads: Arc::default(),
         })
     }
@@ -128,6 +131,18 @@ impl Sandbox {
     /// change a file.
     pub fn writes(&self) -> u64 {
         self.writes.load(Ordering::Relaxed)
+    }
+
+    /// A script is about to save a file through `planhost.save` (the plan
+    /// writing its own state back): counted as a write, and as a save.
+    pub fn note_save(&self) {
+        self.saves.fetch_add(1, Ordering::Relaxed);
+        self.note_write();
+    }
+
+    /// How many of the writes were saves through `planhost.save`.
+    pub fn saves(&self) -> u64 {
+        self.saves.load(Ordering::Relaxed)
     }
 
     /// The directory itself, canonical.

@@ -347,10 +347,14 @@ fn lua_main(
                 let _ = reply.send(result.map(|()| printed));
             }
             LuaInstruction::Console { chunk, reply } => {
-                let writes = sandbox.writes();
+                let (writes, saves) = (sandbox.writes(), sandbox.saves());
                 let mut outcome = console(&mut runtime, &chunk);
                 let stopped_after = runtime.stopped_after();
                 let wrote_files = sandbox.writes() != writes;
+                // Every write went through `planhost.save`: the plan wrote
+                // its state back (a file written any other way, an `io`
+                // append to a data file say, is no save of the state).
+                let only_saved = sandbox.writes() - writes == sandbox.saves() - saves;
                 let printed = take_printed();
                 let mut note = recover(&mut runtime, &mut journal);
                 // Kept to run again after a later panic, unless it panicked
@@ -366,7 +370,7 @@ fn lua_main(
                     if wrote_files && matches!(outcome, ConsoleOutcome::Failed(_)) {
                         journal.files_seen_now();
                         note = Some(KEPT_AFTER_FAILED_WRITE.to_owned());
-                    } else if wrote_files {
+                    } else if wrote_files && only_saved {
                         // A save: without this, the load its writes set off
                         // would drop the commands that came after it.
                         journal.saved_to_files();
