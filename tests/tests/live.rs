@@ -171,6 +171,16 @@ fn planhost_shell_attaches_to_the_running_server() {
     assert_eq!((code, out.as_str()), (Some(1), ""), "{err}");
     assert!(err.contains("not run: the chunk is too large"), "{err}");
     assert!(err.contains("stopped"), "{err}");
+    // One that broke before it grew too large stops where the prompt stops
+    // it (its error), and the lines after run on their own.
+    let row = format!("  \"{}\",\n", "x".repeat(300));
+    let input =
+        format!("t = {{\n{}  x = = 1,\n{}}}\nprint('after')\n", row.repeat(2100), row.repeat(1500));
+    let (code, out, err) = shell(input.as_bytes());
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("console:2102:"), "{}", &err[..err.len().min(400)]);
+    assert!(!err.contains("too large"), "{}", &err[..err.len().min(400)]);
+    assert!(out.ends_with("after\n"), "{out}");
 
     // Without a server recorded in the directory: a clear error.
     let empty = TempDir::new("no-server");

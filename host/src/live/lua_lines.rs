@@ -26,10 +26,6 @@ enum Within {
     Code,
     /// A long string or comment of this level (`[==[` is 2).
     Long(usize),
-    /// A quoted string continued by `\` at the end of a line.
-    Quoted(u8),
-    /// A quoted string inside a `\z`, skipping white space.
-    QuotedSkipping(u8),
 }
 
 impl LuaLines {
@@ -56,13 +52,6 @@ impl LuaLines {
                     }
                     None => bytes.len(),
                 },
-                Within::Quoted(quote) => self.quoted(bytes, i, quote),
-                Within::QuotedSkipping(quote) => {
-                    match bytes[i..].iter().position(|b| !b.is_ascii_whitespace()) {
-                        Some(start) => self.quoted(bytes, i + start, quote),
-                        None => bytes.len(),
-                    }
-                }
             };
         }
     }
@@ -98,27 +87,8 @@ impl LuaLines {
                 i + 1
             }
             b'"' | b'\'' => self.quoted(bytes, i + 1, b),
-            b'0'..=b'9' => {
-                // A numeral, exponent signs included (`1e-5`, `0x1p+4`).
-                let mut j = i + 1;
-                while j < bytes.len() {
-                    let c = bytes[j];
-                    let sign = matches!(c, b'+' | b'-')
-                        && matches!(bytes[j - 1], b'e' | b'E' | b'p' | b'P');
-                    if !(c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || sign) {
-                        break;
-                    }
-                    j += 1;
-                }
-                j
-            }
-            b'.' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
-                let mut j = i + 1;
-                while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'.') {
-                    j += 1;
-                }
-                j
-            }
+            b'0'..=b'9' => numeral_end(bytes, i),
+            b'.' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => numeral_end(bytes, i),
             b if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 => {
                 let mut j = i + 1;
                 while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
@@ -135,34 +105,17 @@ impl LuaLines {
         }
     }
 
-    /// Scans a quoted string's body from `i`; returns where to go on.
+    /// Scans a quoted string's body from `i`; returns where to go on. One
+    /// the line ends in (unfinished, or going on after `\` or `\z`) is for
+    /// the compiler to judge, as the `lua` prompt does line by line.
     fn quoted(&mut self, bytes: &[u8], mut i: usize, quote: u8) -> usize {
-        self.within = Within::Code;
         while i < bytes.len() {
             match bytes[i] {
                 b if b == quote => return i + 1,
-                b'\\' => match bytes.get(i + 1) {
-                    Some(b'z') => {
-                        match bytes[i + 2..].iter().position(|b| !b.is_ascii_whitespace()) {
-                            Some(start) => i += 2 + start,
-                            None => {
-                                self.within = Within::QuotedSkipping(quote);
-                                return bytes.len();
-                            }
-                        }
-                    }
-                    Some(_) => i += 2,
-                    None => {
-                        // `\` ends the line: the string goes on.
-                        self.within = Within::Quoted(quote);
-                        return bytes.len();
-                    }
-                },
+                b'\\' => i += 2,
                 _ => i += 1,
             }
         }
-        // The line ended inside the string: unfinished, which the compiler
-        // reports.
         self.broken = true;
         bytes.len()
     }
@@ -173,6 +126,30 @@ impl LuaLines {
             None => self.broken = true,
         }
     }
+}
+
+/// Where the numeral starting at `i` ends, read as piccolo's lexer reads
+/// it: decimal digits and a point then an exponent (`e`, a sign, digits),
+/// or `0x`, hex digits and a point then a binary exponent (`p`, a sign,
+/// digits). What follows is another token (`1until` is `1` and `until`).
+fn numeral_end(bytes: &[u8], i: usize) -> usize {
+    let hex = bytes[i] == b'0' && matches!(bytes.get(i + 1), Some(b'x' | b'X'));
+    let mut j = if hex { i + 2 } else { i };
+    let digit = |b: u8| if hex { b.is_ascii_hexdigit() } else { b.is_ascii_digit() };
+    while j < bytes.len() && (digit(bytes[j]) || bytes[j] == b'.') {
+        j += 1;
+    }
+    let exponent: &[u8] = if hex { b"pP" } else { b"eE" };
+    if j < bytes.len() && exponent.contains(&bytes[j]) {
+        j += 1;
+        if matches!(bytes.get(j), Some(b'+' | b'-')) {
+            j += 1;
+        }
+        while j < bytes.len() && bytes[j].is_ascii_digit() {
+            j += 1;
+        }
+    }
+    j
 }
 
 /// A long bracket opening at `i` (`[`, any `=`, `[`): its level and where
@@ -240,16 +217,21 @@ mod tests {
         assert_eq!(verdicts("--[=[\n]=]"), [false, true]);
         assert_eq!(verdicts("-- [[ a line comment\nx = 1"), [true, true]);
         assert_eq!(verdicts("s = 'a\\'b(' t = \"\\\"\""), [true]);
-        // `\` at a line's end and `\z` carry a quoted string on.
-        assert_eq!(verdicts("s = 'one\\\ntwo ('"), [false, true]);
-        assert_eq!(verdicts("s = 'one \\z\n\n   two'"), [false, false, true]);
+        // A quoted string the line ends in, even one `\` or `\z` carries on,
+        // is for the compiler to judge (which refuses it, as Lua's prompt).
+        assert_eq!(verdicts("s = 'one\\\ntwo ('"), [true, true]);
+        assert_eq!(verdicts("s = 'one \\z\n\n   two'"), [true, true, true]);
         // Indexing with a long string.
         assert_eq!(verdicts("t[ [[k]] ] = 1"), [true]);
     }
 
     #[test]
-    fn numerals_are_not_names() {
-        assert_eq!(verdicts("x = 0x1p-4 + 1e+5 + .5e-1 + 3"), [true]);
+    fn numerals_are_not_names_and_end_where_the_lexer_ends_them() {
+        assert_eq!(verdicts("x = 0x1p-4 + 1e+5 + .5e-1 + 3 + 0xA.8P2"), [true]);
+        // `1until` is a numeral and a keyword; a hex numeral's `E` is a
+        // digit and `-` after it a minus (here starting a comment).
+        assert_eq!(verdicts("repeat\n n = 1until true"), [false, true]);
+        assert_eq!(verdicts("x = 0xE-- ("), [true]);
     }
 
     #[test]

@@ -13,6 +13,7 @@ use rustyline::error::ReadlineError;
 use super::console::{Console, ConsoleAnswer, TOO_LARGE};
 use super::lua_lines::LuaLines;
 use crate::edge::routes::MAX_CONSOLE_CHUNK;
+use crate::lua::thread::{ChunkState, chunk_state};
 
 const PROMPT: &str = "> ";
 const CONTINUE: &str = ">> ";
@@ -170,22 +171,13 @@ fn feed_showing(
             chunk.incomplete_at_length();
             continue;
         }
-        if answer.status == "error" {
-            // Where the prompt would have stopped: the first prefix that
-            // is not unfinished (between the last one sent that was and
-            // this one; none of them runs, as none is whole).
-            let (mut low, mut high) = (chunk.incomplete_lines, chunk.lines.len());
-            while high - low > 1 {
-                let middle = low + (high - low) / 2;
-                let shorter = run(chunk.prefix(middle))?;
-                if shorter.status == "incomplete" {
-                    low = middle;
-                } else {
-                    (high, answer) = (middle, shorter);
-                }
-            }
+        // Where the prompt would have stopped, if that is before: the first
+        // prefix that is not unfinished (found by compiling, which runs
+        // nothing), sent in its place; the lines after it are fed again.
+        if let Some(lines) = chunk.prompt_would_stop(&answer) {
+            answer = run(chunk.prefix(lines))?;
             // Before any lines cut back earlier, which come after these.
-            for line in chunk.lines.drain(high..).rev() {
+            for line in chunk.lines.drain(lines..).rev() {
                 again.push_front(line);
             }
         }
@@ -260,6 +252,37 @@ impl Chunk {
 
     fn incomplete_at_length(&mut self) {
         self.incomplete_lines = self.lines.len();
+    }
+
+    /// After `answer` to the whole chunk: the lines of the shorter prefix
+    /// the `lua` prompt would have stopped at (run or failed), if any. Only
+    /// a chunk that does not compile is looked into (one that compiled has
+    /// run, and had no whole prefix: the scan saw none); for one refused as
+    /// too large, the prefix before its last line, which was never sent.
+    fn prompt_would_stop(&self, answer: &ConsoleAnswer) -> Option<usize> {
+        let last = match answer.status.as_str() {
+            "error" => self.lines.len(),
+            TOO_LARGE if self.lines.len() > 1 => self.lines.len() - 1,
+            _ => return None,
+        };
+        match chunk_state(self.prefix(last)) {
+            ChunkState::Unfinished => return None,
+            // The scan took a whole prefix for unfinished: it runs now.
+            ChunkState::Whole if last < self.lines.len() => return Some(last),
+            ChunkState::Whole => return None,
+            ChunkState::Broken => {}
+        }
+        // Prefixes up to `low` lines are unfinished, `high` is not.
+        let (mut low, mut high) = (self.incomplete_lines, last);
+        while high - low > 1 {
+            let middle = low + (high - low) / 2;
+            if chunk_state(self.prefix(middle)) == ChunkState::Unfinished {
+                low = middle;
+            } else {
+                high = middle;
+            }
+        }
+        (high < self.lines.len()).then_some(high)
     }
 }
 
@@ -360,6 +383,11 @@ mod tests {
             "if true then\n  error('runtime')\nend\nprint('after')\n".to_owned(),
             // A string the scan cannot place, ended by a backslash.
             "s = 'one\\\ntwo'\nprint('after')\n".to_owned(),
+            // A numeral right before a keyword; a quoted string a backslash
+            // carries to the next line inside an open table.
+            "do\n  a = 1\n  b = 2\n  repeat n = (n or 0) + 1until true\nend\nprint(n)\nx = = 1\n"
+                .to_owned(),
+            "t = {\n 1,\n 'a\\\nb',\n}\nprint(#t)\n".to_owned(),
         ];
         for input in &inputs {
             let expected = prompt(input);

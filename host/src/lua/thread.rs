@@ -619,6 +619,42 @@ fn console(runtime: &mut Runtime, chunk: &str) -> ConsoleOutcome {
     }
 }
 
+/// How a console chunk compiles, as [`console`] judges it before running
+/// it, found without running anything (nor any Lua state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkState {
+    /// It compiles: sent, it runs.
+    Whole,
+    /// It stops early: more lines may finish it.
+    Unfinished,
+    /// It cannot compile, whatever follows.
+    Broken,
+}
+
+/// [`ChunkState`] of `chunk`, on a thread with the Lua thread's stack (the
+/// compiler recurses as deep as the chunk nests).
+pub fn chunk_state(chunk: &str) -> ChunkState {
+    let judge = || {
+        let compiles = |source: &str| {
+            crate::lua::frontend::compile(CONSOLE_CHUNK, source.as_bytes())
+                .map(drop)
+                .map_err(|error| error.to_string())
+        };
+        let trimmed = chunk.trim_end();
+        let values = trimmed.strip_suffix(';').unwrap_or(trimmed);
+        if compiles(&format!("return {values}")).is_ok() {
+            return ChunkState::Whole;
+        }
+        match compiles(chunk) {
+            Ok(()) => ChunkState::Whole,
+            Err(message) if unfinished(&message) => ChunkState::Unfinished,
+            Err(_) => ChunkState::Broken,
+        }
+    };
+    crate::lua::frontend::on_stack(crate::lua::frontend::LUA_STACK_BYTES, judge)
+        .unwrap_or(ChunkState::Broken)
+}
+
 /// Whether a compile error means the chunk stops early (more lines to come).
 fn unfinished(message: &str) -> bool {
     message.contains("unexpected end of token stream") || message.contains("unfinished long")
