@@ -480,6 +480,11 @@ fn view_pages_and_the_views_api() {
     assert!(text.contains("no view named &#39;&lt;img src=x&gt;&#39;"), "{text}");
     assert!(!text.contains("<img src=x>"), "{text}");
     assert!(text.contains("<a href=\"view/work?renderer=table\">"), "{text}");
+    // Deeper under /view/, its links and assets still lead to the root.
+    for (deeper, base) in [("/view/work/", "../../"), ("/view/a/b/c", "../../../")] {
+        let text = server.get(deeper).text();
+        assert!(text.contains(&format!("<base href=\"{base}\">")), "{deeper}: {text}");
+    }
     let json_error = server.get("/api/nothing");
     assert_eq!(json_error.header("x-content-type-options"), Some("nosniff"));
     // Hostile data is escaped by the renderer on the page too.

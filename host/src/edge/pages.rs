@@ -33,7 +33,7 @@ pub async fn view_page(edge: &Edge, request: &Request, path: &str) -> Response {
     // page shows why, and the view once the plan is fixed.
     let plan_error = if declared { None } else { edge.plan.live.plan_error() };
     if !declared && (plan_error.is_none() || !valid_view_name(name)) {
-        return not_found_page(edge, &no_view_named(name)).await;
+        return not_found_page(edge, path, &no_view_named(name)).await;
     }
     // An empty `renderer=` asks for the default, as in the client's URL.
     let asked = request.url().query_pairs().find(|(k, v)| k == "renderer" && !v.is_empty());
@@ -44,13 +44,13 @@ pub async fn view_page(edge: &Edge, request: &Request, path: &str) -> Response {
             Some(renderer) => renderer,
             None => {
                 let message = format!("no renderer can draw view '{name}'");
-                return not_found_page(edge, &message).await;
+                return not_found_page(edge, path, &message).await;
             }
         },
     };
     let known = edge.plan.renderers.list().iter().any(|p| p.name == renderer && p.status == "ok");
     if !valid_view_name(&renderer) || !known {
-        return not_found_page(edge, &format!("no renderer named '{renderer}'")).await;
+        return not_found_page(edge, path, &format!("no renderer named '{renderer}'")).await;
     }
     let pair = Pair { view: name.to_owned(), renderer };
     let (shown, status) = match plan_error {
@@ -99,7 +99,7 @@ pub async fn view_page(edge: &Edge, request: &Request, path: &str) -> Response {
 /// with JavaScript, the client reads the address and says what is wrong
 /// over its picker; without, the message and the links to the views are
 /// the page.
-async fn not_found_page(edge: &Edge, message: &str) -> Response {
+async fn not_found_page(edge: &Edge, path: &str, message: &str) -> Response {
     let Some(template) = edge.assets.get("/index.html") else {
         return error_response(StatusCode::NotFound, message);
     };
@@ -108,8 +108,11 @@ async fn not_found_page(edge: &Edge, message: &str) -> Response {
         "<noscript><div class=\"view-error\" role=\"alert\">{}</div></noscript>",
         escape(message)
     );
+    // Up to the site's root from wherever under /view/ the address went
+    // (`/view/work/` is a folder deeper than `/view/work`).
+    let base = "../".repeat(path.matches('/').count().saturating_sub(1).max(1));
     let page = template
-        .replacen(BASE_MARKER, "<base href=\"../\">", 1)
+        .replacen(BASE_MARKER, &format!("<base href=\"{base}\">"), 1)
         .replacen(VIEW_MARKER, &error, 1)
         .replacen(LINKS_MARKER, &view_links(edge, None).await, 1);
     html_page(StatusCode::NotFound, page)
