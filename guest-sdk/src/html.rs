@@ -44,6 +44,8 @@ const PDI: char = '\u{2069}';
 /// use planhost_guest::isolate;
 /// assert_eq!(isolate("Web"), "Web");
 /// assert_eq!(isolate("\u{202E}Q3"), "\u{2068}\u{202E}Q3\u{2069}");
+/// // An isolate control of its own cannot end the isolation early.
+/// assert_eq!(isolate("\u{2069}\u{202E}Q3"), "\u{2068}\u{202E}Q3\u{2069}");
 /// ```
 pub fn isolate(text: &str) -> Cow<'_, str> {
     if !needs_isolation(text) {
@@ -51,7 +53,9 @@ pub fn isolate(text: &str) -> Cow<'_, str> {
     }
     let mut out = String::with_capacity(text.len() + 6);
     out.push(FSI);
-    out.push_str(text);
+    // Isolate controls of its own would end this isolation early (a stray
+    // PDI) or leave one open past it: left out.
+    out.extend(text.chars().filter(|c| !('\u{2066}'..='\u{2069}').contains(c)));
     out.push(PDI);
     Cow::Owned(out)
 }
@@ -431,12 +435,18 @@ mod tests {
         for text in
             ["\u{202E}Q3", "\u{2067}x", "\u{200F}", "עברית", "عربي", "\u{0660}", "a\u{2069}"]
         {
-            assert_eq!(isolate(text), format!("\u{2068}{text}\u{2069}"), "{text:?}");
+            let without_isolates: String =
+                text.chars().filter(|c| !('\u{2066}'..='\u{2069}').contains(c)).collect();
+            assert_eq!(isolate(text), format!("\u{2068}{without_isolates}\u{2069}"), "{text:?}");
             let mut html = Html::new();
             html.isolated(text).text(": 13 weeks");
             let expected = format!("<bdi>{}</bdi>: 13 weeks", escape_html(text));
             assert_eq!(html.finish().unwrap(), expected);
         }
+        // A stray PDI of its own would close the isolation before the
+        // override after it: isolate controls in the text are left out.
+        assert_eq!(isolate("\u{2069}\u{202E}Web"), "\u{2068}\u{202E}Web\u{2069}");
+        assert_eq!(isolate("a\u{2066}b\u{2069}"), "\u{2068}ab\u{2069}");
         // Escaped inside the isolation, as everywhere else.
         let mut html = Html::new();
         html.isolated("\u{202E}<b>&");
