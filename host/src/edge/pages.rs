@@ -66,10 +66,6 @@ pub async fn view_page(edge: &Edge, request: &Request, path: &str) -> Response {
             }
         },
     };
-    let Some(template) = edge.assets.get("/index.html") else {
-        return error_response(StatusCode::NotFound, "the browser client is missing");
-    };
-    let template = String::from_utf8_lossy(&template.body);
     let mut view = String::new();
     if let Some(error) = &shown.envelope.error {
         let (source, message) = (escape(&error.source), escape(&error.message));
@@ -87,12 +83,7 @@ pub async fn view_page(edge: &Edge, request: &Request, path: &str) -> Response {
     let title =
         format!("<title>{} · {} · planhost</title>", escape(&pair.view), escape(&pair.renderer));
     let links = view_links(edge, Some(&pair)).await;
-    let page = template
-        .replacen(BASE_MARKER, "<base href=\"../\">", 1)
-        .replacen(TITLE, &title, 1)
-        .replacen(VIEW_MARKER, &view, 1)
-        .replacen(LINKS_MARKER, &links, 1);
-    html_page(status, page)
+    client_page(edge, status, "../", Some(&title), &view, &links)
 }
 
 /// The client's page for a view address that names no view or renderer:
@@ -100,10 +91,6 @@ pub async fn view_page(edge: &Edge, request: &Request, path: &str) -> Response {
 /// over its picker; without, the message and the links to the views are
 /// the page.
 async fn not_found_page(edge: &Edge, path: &str, message: &str) -> Response {
-    let Some(template) = edge.assets.get("/index.html") else {
-        return error_response(StatusCode::NotFound, message);
-    };
-    let template = String::from_utf8_lossy(&template.body);
     let error = format!(
         "<noscript><div class=\"view-error\" role=\"alert\">{}</div></noscript>",
         escape(message)
@@ -111,14 +98,29 @@ async fn not_found_page(edge: &Edge, path: &str, message: &str) -> Response {
     // Up to the site's root from wherever under /view/ the address went
     // (`/view/work/` is a folder deeper than `/view/work`).
     let base = "../".repeat(path.matches('/').count().saturating_sub(1).max(1));
-    let page = template
-        .replacen(BASE_MARKER, &format!("<base href=\"{base}\">"), 1)
-        .replacen(VIEW_MARKER, &error, 1)
-        .replacen(LINKS_MARKER, &view_links(edge, None).await, 1);
-    html_page(StatusCode::NotFound, page)
+    let links = view_links(edge, None).await;
+    client_page(edge, StatusCode::NotFound, &base, None, &error, &links)
 }
 
-fn html_page(status: StatusCode, page: String) -> Response {
+/// The client's `index.html` with its markers filled: `base` the way up to
+/// the site's root, `title` (if any) in place of its own, `view` in its
+/// main element, `links` for readers without JavaScript.
+fn client_page(
+    edge: &Edge,
+    status: StatusCode,
+    base: &str,
+    title: Option<&str>,
+    view: &str,
+    links: &str,
+) -> Response {
+    let Some(template) = edge.assets.get("/index.html") else {
+        return error_response(StatusCode::NotFound, "the browser client is missing");
+    };
+    let page = String::from_utf8_lossy(&template.body)
+        .replacen(BASE_MARKER, &format!("<base href=\"{base}\">"), 1)
+        .replacen(TITLE, title.unwrap_or(TITLE), 1)
+        .replacen(VIEW_MARKER, view, 1)
+        .replacen(LINKS_MARKER, links, 1);
     let mut response = Response::new(status);
     response.insert_header("Content-Type", "text/html; charset=utf-8");
     response.insert_header("Cache-Control", "no-store");
