@@ -13,8 +13,8 @@ use crate::protocol::check_topic;
 pub async fn route(edge: &Edge, request: &mut Request, target: Option<&str>) -> Reply {
     // The URL routed is built from the Host field and the target: a Host
     // holding a path would move the request elsewhere as `..` does.
-    let host = request.header("Host").map(|h| h.as_str().to_owned()).unwrap_or_default();
-    if host.contains(['/', '\\', '?', '#', '@']) {
+    let host = request.header("Host");
+    if host.is_some_and(|host| host.as_str().contains(['/', '\\', '?', '#', '@'])) {
         return Reply::Http(error_response(StatusCode::BadRequest, "malformed Host field"));
     }
     if target.is_some_and(resolves_elsewhere) {
@@ -67,10 +67,13 @@ fn resolves_elsewhere(target: &str) -> bool {
         _ => target,
     };
     let path = &path[..path.find(['?', '#']).unwrap_or(path.len())];
-    path.split(['/', '\\']).any(|segment| {
-        let dots = segment.to_ascii_lowercase().replace("%2e", ".");
-        dots == "." || dots == ".."
-    }) || path.contains('\\')
+    path.contains('\\')
+        || path.split('/').any(|segment| {
+            segment.len() <= 6 && {
+                let dots = segment.to_ascii_lowercase().replace("%2e", ".");
+                dots == "." || dots == ".."
+            }
+        })
 }
 
 pub fn static_file(edge: &Edge, request: &Request, path: &str) -> Response {
