@@ -121,14 +121,14 @@ impl Journal {
 
     /// A command that wrote files only through `planhost.save` ran to its
     /// end. If all it changed were files the plan reads as data, it saved
-    /// the plan: the files as they
-    /// are now hold the state, so the commands before it are dropped and
-    /// the ones after it kept, to run again on them. The load its writes
-    /// set off is then skipped as a load of what they held, and after a
-    /// change of the Lua code the commands since it run again on the saved
-    /// data. Returns whether it was taken for a save. (Other writes, of
-    /// code or of files the plan does not read, leave the journal as it
-    /// is: such a command is not run again, and the load follows.)
+    /// the plan: the files as they are now hold the state, so the journal
+    /// starts afresh from them, the commands before it dropped and the ones
+    /// after it kept, to run again on them. The load its writes set off is
+    /// then skipped as a load of what they held, and after a change of the
+    /// Lua code the commands since it run again on the saved data. Returns
+    /// whether it was taken for a save. (Other writes, of code or of files
+    /// the plan does not read, leave the journal as it is: such a command
+    /// is not run again, and the load follows.)
     pub fn saved_to_files(&mut self) -> bool {
         let now = fingerprint(&self.dir);
         let (Some(seen), Some(now_files)) = (&self.seen, &now) else { return false };
@@ -139,11 +139,8 @@ impl Journal {
             .peekable();
         let saved = changed.peek().is_some() && changed.all(|path| self.read.contains(path));
         if saved {
-            self.files = now;
-            self.seen.clone_from(&self.files);
-            self.commands.clear();
-            self.bytes = 0;
-            self.overflowed = false;
+            let read = std::mem::take(&mut self.read);
+            *self = Journal { read, ..Journal::start(&self.dir, Snapshot(now)) };
         }
         saved
     }

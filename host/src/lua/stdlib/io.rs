@@ -8,9 +8,9 @@
 //! `io.stdin` is the real standard input only under `planhost run`; a plan
 //! reads an empty stream. Reads and writes cost fuel per byte; one read may
 //! return at most [`stream::MAX_READ`] bytes, and no more than the memory
-//! budget. Files a script forgets are
-//! closed (and flushed) when the collector frees them; `os.exit` flushes
-//! them all through [`flush_open_files`].
+//! budget. Files a script forgets are closed (and flushed) when the
+//! collector frees them; `os.exit` flushes them all through
+//! [`flush_open_files`].
 //!
 //! This file holds the `io` table's functions and the sandbox's paths; the
 //! file handles and their methods are in [`file`], the buffering under them
