@@ -389,11 +389,12 @@ fn output_is_capped_as_it_is_sent_not_as_raw_bytes() {
     let quotes = registry.render("misfit", "quotes", "{}", &[]).unwrap_err();
     assert_eq!(
         quotes.to_string(),
-        "plugin 'misfit': output of 4194305 bytes is 8388610 bytes as sent (JSON escapes \
-         control characters, quotes and backslashes), which exceeds the limit of 8388608 bytes"
+        "plugin 'misfit': output of 2097153 bytes is 8388612 bytes as sent (the HTML travels as a \
+         JSON string inside a JSON string: quotes, backslashes and control characters are escaped \
+         twice), which exceeds the limit of 8388608 bytes"
     );
 
-    // Served: the watcher gets a short error, not 48 MB of escaped NULs.
+    // Served: the watcher gets a short error, not 56 MB of escaped NULs.
     let plan = TempDir::new("escaped-plan");
     std::fs::write(plan.path().join("plan.lua"), "planhost.view('nul', function() return {} end)")
         .unwrap();
@@ -414,8 +415,9 @@ fn output_is_capped_as_it_is_sent_not_as_raw_bytes() {
         assert_eq!(envelope["error"]["source"], "plugin");
         assert_eq!(
             envelope["error"]["message"],
-            "plugin 'misfit': output of 8000000 bytes is 48000000 bytes as sent (JSON escapes \
-             control characters, quotes and backslashes), which exceeds the limit of 8388608 bytes"
+            "plugin 'misfit': output of 8000000 bytes is 56000000 bytes as sent (the HTML travels as \
+             a JSON string inside a JSON string: quotes, backslashes and control characters are \
+             escaped twice), which exceeds the limit of 8388608 bytes"
         );
     });
 }

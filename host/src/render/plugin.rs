@@ -19,8 +19,8 @@ pub struct RenderLimits {
     pub deadline: Duration,
     /// Linear memory the instance may grow to.
     pub memory_bytes: usize,
-    /// Largest HTML accepted back, counted as it is sent: as a JSON string
-    /// (see [`json_string_len`]).
+    /// Largest HTML accepted back, counted as it is sent (see
+    /// [`sent_len`]).
     pub output_bytes: usize,
 }
 
@@ -147,14 +147,15 @@ impl Plugin {
                 limits.output_bytes
             )));
         }
-        // The HTML reaches browsers inside a JSON message, where a control
-        // character grows to 6 bytes: the cap counts it that way, or 8 MB
-        // of NULs would be a 48 MB message.
-        let sent_bytes = json_string_len(&html);
+        // The HTML reaches browsers escaped twice, where a control
+        // character grows to 7 bytes: the cap counts it that way, or 8 MB
+        // of NULs would be a 56 MB message.
+        let sent_bytes = sent_len(&html);
         if sent_bytes > limits.output_bytes {
             return Err(fail(format!(
-                "output of {} bytes is {sent_bytes} bytes as sent (JSON escapes control \
-                 characters, quotes and backslashes), which exceeds the limit of {} bytes",
+                "output of {} bytes is {sent_bytes} bytes as sent (the HTML travels as a JSON \
+                 string inside a JSON string: quotes, backslashes and control characters are \
+                 escaped twice), which exceeds the limit of {} bytes",
                 html.len(),
                 limits.output_bytes
             )));
@@ -163,14 +164,18 @@ impl Plugin {
     }
 }
 
-/// The bytes `text` takes inside a JSON string, as serde_json writes it:
-/// `"`, `\` and the control characters with a short escape (`\n`, `\t`,
-/// ...) take 2, other control characters 6 (`\u0000`), anything else 1.
-pub fn json_string_len(text: &str) -> usize {
+/// The bytes `text` takes in a view's message: the view envelope holds
+/// it as a JSON string, and the message frame holds the envelope's text as
+/// a JSON string again (see docs/PROTOCOL.md). serde_json writes `"`, `\`
+/// and the control characters with a short escape (`\n`, `\t`, ...) as 2
+/// bytes, the other control characters as 6 (`\u0000`); each escape's
+/// backslash is escaped again: 4, 3 and 7 bytes, anything else 1.
+pub fn sent_len(text: &str) -> usize {
     text.bytes()
         .map(|byte| match byte {
-            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
-            0x00..=0x1f => 6,
+            b'"' | b'\\' => 4,
+            b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 3,
+            0x00..=0x1f => 7,
             _ => 1,
         })
         .sum()
@@ -235,10 +240,10 @@ fn describe(error: &wasmtime::Error, limits: RenderLimits) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::json_string_len;
+    use super::sent_len;
 
     #[test]
-    fn the_counted_length_is_that_of_the_json_string_sent() {
+    fn the_counted_length_is_that_of_the_html_in_a_message_frame() {
         let every_ascii: String = (0u8..=0x7f).map(char::from).collect();
         for text in [
             "",
@@ -248,10 +253,12 @@ mod tests {
             "é ✓ 🎉",
             every_ascii.as_str(),
         ] {
-            let sent = serde_json::to_string(text).unwrap();
-            // Less the two quotes around it.
-            assert_eq!(json_string_len(text), sent.len() - 2, "{text:?}");
+            // The envelope's JSON string, then that inside the frame's.
+            let envelope = serde_json::to_string(text).unwrap();
+            let sent = serde_json::to_string(&envelope).unwrap();
+            // Less the quotes around each.
+            assert_eq!(sent_len(text), sent.len() - 2 - 4, "{text:?}");
         }
-        assert_eq!(json_string_len(&"\0".repeat(1000)), 6000);
+        assert_eq!(sent_len(&"\0".repeat(1000)), 7000);
     }
 }
