@@ -4,10 +4,21 @@
 local M = {}
 
 -- `x` rounded to two decimals; a whole result becomes an integer, so
--- 13 weeks is `13`, not `13.0`, in views and messages.
+-- 13 weeks is `13`, not `13.0`, in views and messages. An integer is
+-- whole already, and is returned as it is (`x * 100` would wrap around
+-- past 2^63 / 100). A float above about 1.8e306 rounds to infinity:
+-- check what users give with `finite`.
 function M.round(x)
+  if math.type(x) == "integer" then
+    return x
+  end
   local r = math.floor(x * 100 + 0.5) / 100
   return math.tointeger(r) or r
+end
+
+-- Whether `x` is a number other than infinity or NaN.
+function M.finite(x)
+  return type(x) == "number" and x - x == 0
 end
 
 -- A skill -> number map as views send it, with only `skills` (a list):
@@ -73,6 +84,23 @@ function M.integer(value)
     return nil
   end
   return math.tointeger(value)
+end
+
+-- A count or a rank read as `integer` reads it, with a whole number
+-- beyond the integer range (`1e300`, "9223372036854775808") taken as
+-- math.maxinteger (or math.mininteger below it): past any end, as the
+-- number itself is, so that it is clamped or refused as out of range
+-- rather than called "not a whole number".
+function M.whole(value)
+  local n = M.integer(value)
+  if n ~= nil then
+    return n
+  end
+  value = type(value) == "string" and tonumber(value) or value
+  if M.finite(value) and value == math.floor(value) then
+    return value > 0 and math.maxinteger or math.mininteger
+  end
+  return nil
 end
 
 return M

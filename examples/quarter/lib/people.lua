@@ -6,6 +6,7 @@
 local tsv = require("lib.tsv")
 local kvlist = require("lib.kvlist")
 local estimates = require("lib.estimates")
+local work = require("lib.work")
 local num = require("lib.num")
 
 local M = {}
@@ -47,8 +48,11 @@ function M.track(person)
   return track
 end
 
+-- What is wrong with a person's data: text no command would store,
+-- skills that are not SKILL:FRACTION, fractions that do not sum to 1
+-- (last, as `assign` shows it).
 function M.problems(person)
-  local found, total = {}, 0
+  local found, total = work.text_problems(person, {}), 0
   for _, entry in ipairs(person.skills) do
     if not estimates.valid_skill(entry.key) or fraction(entry.value) == nil then
       found[#found + 1] = "skill '" .. kvlist.format({ entry }) .. "' is not SKILL:FRACTION"
@@ -90,6 +94,9 @@ local valid_skill, memo_of = estimates.valid_skill, kvlist.memo
 -- adds them as they are, which is what `fractions` would give, without a
 -- table per person.)
 local function sum(people, weeks)
+  -- (In floats: a fraction of 1 is an integer, and integer weeks past
+  -- 2^63 / team size would wrap around to a negative supply.)
+  weeks = weeks + 0.0
   local supply, list = {}, people.list
   for p = 1, #list do
     local person = list[p]
@@ -168,7 +175,8 @@ function M.set_skill(person, skill, share)
     error("bad skill '" .. tostring(skill) .. "'", 0)
   end
   local value = type(share) == "number" and share or tonumber(share or "")
-  if share ~= nil and (value == nil or value < 0 or value > 1) then
+  -- (NaN is neither below 0 nor above 1: it is refused by name.)
+  if share ~= nil and (value == nil or value ~= value or value < 0 or value > 1) then
     error("bad fraction '" .. tostring(share) .. "' for " .. skill .. " (0 to 1)", 0)
   end
   if value == nil or value == 0 then

@@ -654,11 +654,15 @@ end
 
 -- Edits ---------------------------------------------------------------------
 
--- An error for a tag that could not be saved (no key, or a tab or a line
--- break in it).
+-- An error for a tag that should not be saved: no key, or text that
+-- `tsv.text_problem` refuses (checked in the tag as written, spaces
+-- around its `:` too), quoted escaped.
 local function check_tags(tags)
   for _, tag in ipairs(tags) do
-    if tag.key == "" or tag.key:find("[\t\r\n]") or (tag.value and tag.value:find("[\t\r\n]")) then
+    local problem = tsv.text_problem(tag.raw)
+    if problem then
+      error("bad tag '" .. tsv.escaped(tag.raw) .. "': a tag cannot hold " .. problem, 0)
+    elseif tag.key == "" then
       error("bad tag '" .. tag.raw .. "'", 0)
     end
   end
@@ -716,15 +720,23 @@ function Plan:set_triage(id, level)
   return item
 end
 
+-- Sets tag `key` to `value` (as text), or removes it (nil).
 function Plan:set_tag(id, key, value)
   local item = self:item(id)
-  if not kvlist.plain(key) or (value ~= nil and not kvlist.plain(tostring(value))) then
+  local text = value ~= nil and tostring(value) or nil
+  local problem = type(key) == "string" and tsv.text_problem(key)
+    or text ~= nil and tsv.text_problem(text)
+  if problem then
+    error("bad tag '" .. tsv.escaped(tostring(key)) .. ":" .. tsv.escaped(tostring(text))
+      .. "': a tag cannot hold " .. problem, 0)
+  end
+  if not kvlist.plain(key) or (text ~= nil and not kvlist.plain(text)) then
     error("bad tag " .. tostring(key) .. ":" .. tostring(value), 0)
   end
-  if value ~= nil then
-    work.check_triage_tag(key, tostring(value))
+  if text ~= nil then
+    work.check_triage_tag(key, text)
   end
-  kvlist.set(item.tags, key, value ~= nil and tostring(value) or nil)
+  kvlist.set(item.tags, key, text)
   return item
 end
 
@@ -741,7 +753,7 @@ function Plan:move(id, to)
   local ranking = self.plan.ranking
   local from = self:rank_of(item.id)
   local last = from and #ranking or #ranking + 1
-  local rank = num.integer(to)
+  local rank = num.whole(to)
   if to == nil then
     error("give the rank to move it to, 1.." .. last, 0)
   elseif not rank then
@@ -756,9 +768,11 @@ function Plan:move(id, to)
   return from, rank
 end
 
--- Moves `id` up (towards rank 1) by `n` places, stopping at the top.
-function Plan:up(id, n)
-  local steps = num.integer(n == nil and 1 or n)
+-- Item `id`'s id, its rank and the number of places `n` (default 1) it
+-- is to move for `up` and `down`; a number too large for an integer
+-- counts as math.maxinteger.
+local function places(self, id, n)
+  local steps = num.whole(n == nil and 1 or n)
   if not steps or steps < 0 then
     error("bad number of places '" .. tostring(n) .. "'", 0)
   end
@@ -767,25 +781,27 @@ function Plan:up(id, n)
   if not from then
     error("work item " .. item.id .. " is not ranked (use rank(id, pos))", 0)
   end
-  return self:move(item.id, math.max(1, from - steps))
+  return item.id, from, steps
 end
 
+-- Moves `id` up (towards rank 1) by `n` places, stopping at the top.
+function Plan:up(id, n)
+  local item_id, from, steps = places(self, id, n)
+  return self:move(item_id, steps < from and from - steps or 1)
+end
+
+-- Moves `id` down by `n` places, stopping at the last rank. (The places
+-- are compared with the distance to it: `from + steps` would overflow
+-- for math.maxinteger.)
 function Plan:down(id, n)
-  local steps = num.integer(n == nil and 1 or n)
-  if not steps or steps < 0 then
-    error("bad number of places '" .. tostring(n) .. "'", 0)
-  end
-  local item = self:item(id)
-  local from = self:rank_of(item.id)
-  if not from then
-    error("work item " .. item.id .. " is not ranked (use rank(id, pos))", 0)
-  end
-  return self:move(item.id, math.min(#self.plan.ranking, from + steps))
+  local item_id, from, steps = places(self, id, n)
+  local last = #self.plan.ranking
+  return self:move(item_id, steps < last - from and from + steps or last)
 end
 
 -- Sets the cutline (0 commits nothing); returns the old one.
 function Plan:cut(n)
-  local line = num.integer(n)
+  local line = num.whole(n)
   if n == nil then
     error("give the rank of the cutline, 0.." .. #self.plan.ranking, 0)
   elseif not line then

@@ -13,8 +13,14 @@ local people = require("lib.people")
 local estimates = require("lib.estimates")
 local kvlist = require("lib.kvlist")
 local num = require("lib.num")
+local tsv = require("lib.tsv")
 
 local M = {}
+
+-- Text from the data files goes to the terminal escaped: a file edited by
+-- hand may hold control characters (an escape sequence would act on the
+-- terminal) or bytes that are not UTF-8, which no command stores.
+local shown = tsv.escaped
 
 M.HELP = {
   { "add(name, estimates, tags)", "add a work item ranked last, e.g. add(\"Card freeze\", "
@@ -42,7 +48,7 @@ M.HELP = {
 }
 
 local function label(item)
-  return string.format("%d '%s'", item.id, item.name)
+  return string.format("%d '%s'", item.id, shown(item.name))
 end
 
 local function weeks_text(skills, weeks)
@@ -110,7 +116,7 @@ function M.commands(session, out)
     local item = p:estimate(id, ...)
     local skills = p:skills()
     local text = estimates.format(item.estimates)
-    out(string.format("%s: %s (%s)", label(item), text ~= "" and text or "no estimates",
+    out(string.format("%s: %s (%s)", label(item), text ~= "" and shown(text) or "no estimates",
       weeks_text(skills, work.weeks(item))))
   end
 
@@ -123,7 +129,7 @@ function M.commands(session, out)
 
   function c.tag(id, key, value)
     local item = plan():set_tag(id, key, value)
-    out(string.format("%s: %s", label(item), kvlist.format(item.tags)))
+    out(string.format("%s: %s", label(item), shown(kvlist.format(item.tags))))
   end
 
   function c.rename(id, text)
@@ -212,12 +218,12 @@ function M.commands(session, out)
     local rank = p:rank_of(item.id)
     local merged = work.triage(item)
     out(string.format("%s  rank %s  track %s  triage %s", label(item),
-      rank and tostring(rank) or "none", work.track(item) or "none",
+      rank and tostring(rank) or "none", shown(work.track(item) or "none"),
       merged and num.text(merged) or "none"))
-    out("  estimate: " .. (estimates.format(item.estimates) ~= ""
-      and estimates.format(item.estimates) or "none") .. " = "
+    local estimate_text, tag_text = estimates.format(item.estimates), kvlist.format(item.tags)
+    out("  estimate: " .. (estimate_text ~= "" and shown(estimate_text) or "none") .. " = "
       .. weeks_text(a.skills, work.weeks(item)))
-    out("  tags: " .. (kvlist.format(item.tags) ~= "" and kvlist.format(item.tags) or "none"))
+    out("  tags: " .. (tag_text ~= "" and shown(tag_text) or "none"))
     if rank then
       local row = a.rows[rank]
       out("  running: " .. weeks_text(a.skills, a:running(rank)))
@@ -228,7 +234,7 @@ function M.commands(session, out)
       end
     end
     for _, problem in ipairs(work.problems(item)) do
-      out("  problem: " .. problem)
+      out("  problem: " .. shown(problem))
     end
   end
 
@@ -248,8 +254,8 @@ function M.commands(session, out)
       local row, item = a.rows[rank], a.items[rank]
       local mark = #row.short > 0 and "!" or " "
       out(string.format("%3d %s %4d  %s %-10s %-4s %s", rank, mark, item.id,
-        fit(item.name, 38), row.track or "-",
-        row.triage and num.text(row.triage) or "-", estimates.format(item.estimates)))
+        fit(shown(item.name), 38), shown(row.track or "-"),
+        row.triage and num.text(row.triage) or "-", shown(estimates.format(item.estimates))))
       if rank == a.feasible and rank ~= a.cutline then
         out("    ---------- feasible line ----------")
       end
@@ -262,8 +268,8 @@ function M.commands(session, out)
   function c.staff()
     local p = plan()
     for _, person in ipairs(p.people.list) do
-      out(string.format("%3d  %-20s %-24s %s", person.id, person.name,
-        kvlist.format(person.skills), people.track(person) or "-"))
+      out(string.format("%3d  %-20s %-24s %s", person.id, shown(person.name),
+        shown(kvlist.format(person.skills)), shown(people.track(person) or "-")))
     end
   end
 
@@ -281,9 +287,9 @@ function M.commands(session, out)
     -- Fractions are set one call at a time, so a sum other than 1 is
     -- allowed on the way; said, so that it is not left by mistake.
     local problems = people.problems(person)
-    local note = #problems > 0 and " (" .. problems[#problems] .. ")" or ""
-    out(string.format("%d '%s': %s%s", person.id, person.name,
-      skills ~= "" and skills or "no skills", note))
+    local note = #problems > 0 and " (" .. shown(problems[#problems]) .. ")" or ""
+    out(string.format("%d '%s': %s%s", person.id, shown(person.name),
+      skills ~= "" and shown(skills) or "no skills", note))
   end
 
   function c.report()
@@ -291,10 +297,11 @@ function M.commands(session, out)
     local problems = p:problems()
     local untriaged = p:untriaged()
     for _, problem in ipairs(problems) do
-      out(string.format("%s %d '%s': %s", problem.kind, problem.id, problem.name, problem.text))
+      out(string.format("%s %d '%s': %s", problem.kind, problem.id, shown(problem.name),
+        shown(problem.text)))
     end
     for _, item in ipairs(untriaged) do
-      out(string.format("work %d '%s': untriaged (rank %d)", item.id, item.name,
+      out(string.format("work %d '%s': untriaged (rank %d)", item.id, shown(item.name),
         p:rank_of(item.id)))
     end
     out(string.format("%d problems, %d untriaged items", #problems, #untriaged))
@@ -313,7 +320,7 @@ function M.commands(session, out)
   function c.reload()
     local dir = session.plan and session.plan.dir or session.dir or "."
     session.plan = Plan.load(dir)
-    out(string.format("reloaded %s: %d ranked items, %d people", session.plan.plan.name,
+    out(string.format("reloaded %s: %d ranked items, %d people", shown(session.plan.plan.name),
       session.plan:count(), #session.plan.people.list))
   end
 

@@ -1,6 +1,8 @@
 -- QPlan's text format: tab-separated, one header line, one separator line
 -- (`-----`), then one row per line. Rows are tables from column name to
 -- field text; fields are trimmed, missing trailing fields are "".
+-- `text_problem` says what text a command may store in a field, and
+-- `escaped` shows any text on a terminal.
 
 local M = {}
 
@@ -22,6 +24,58 @@ end
 
 function M.trim(text)
   return (text:match("^%s*(.-)%s*$"))
+end
+
+-- Control characters: C0 and DEL, and C1 (U+0080-U+009F) as UTF-8
+-- writes them (in valid UTF-8, 0xC2 is always a first byte).
+local C0 = "[\0-\31\127]"
+local C1 = "\194[\128-\159]"
+
+-- What keeps `text` (a name, a tag, a skill) out of the plan, for
+-- "cannot hold ..." messages, or nil if nothing does. Text must be UTF-8
+-- (the views would show U+FFFD where the file keeps the byte) without
+-- control characters: a tab or a line break would split a row, and an
+-- escape sequence would act on the terminal of whoever lists the plan.
+function M.text_problem(text)
+  local valid, at = utf8.len(text)
+  if not valid then
+    return string.format("invalid UTF-8 (at byte %d)", at)
+  end
+  if text:find("[\t\r\n]") then
+    return "a tab or a line break"
+  end
+  local control = text:match(C0) or text:match(C1)
+  if control then
+    return string.format("a control character (U+%04X)", utf8.codepoint(control))
+  end
+  return nil
+end
+
+local ESCAPES = { ["\t"] = "\\t", ["\r"] = "\\r", ["\n"] = "\\n" }
+local function escape(control)
+  return ESCAPES[control] or string.format("\\u{%X}", utf8.codepoint(control))
+end
+
+-- `text` for a terminal: control characters and bytes that are not UTF-8
+-- written as Lua escapes (`\t`, `\u{1B}`, `\xFF`), so that text loaded
+-- from a file, or quoted in an error, is shown without acting on the
+-- terminal. Other text is returned as it is (a number as its text).
+function M.escaped(text)
+  text = tostring(text)
+  if not text:find("[\0-\31\127-\255]") then
+    return text
+  end
+  local out, at = {}, 1
+  while at <= #text do
+    local valid, bad = utf8.len(text, at)
+    local stop = valid and #text or bad - 1
+    out[#out + 1] = text:sub(at, stop):gsub(C0, escape):gsub(C1, escape)
+    if not valid then
+      out[#out + 1] = string.format("\\x%02X", text:byte(bad))
+    end
+    at = stop + 2
+  end
+  return table.concat(out)
 end
 
 -- Parses the text of a file named `name` (used in messages as

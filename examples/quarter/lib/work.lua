@@ -27,8 +27,9 @@ local function is_group_triage(key)
 end
 M.is_group_triage = is_group_triage
 
--- `what` names what is being named in the message (default a work item);
--- a number is taken as its text.
+-- A name as given, trimmed; an error if it is blank or holds what
+-- `tsv.text_problem` refuses. `what` names what is being named in the
+-- message (default a work item); a number is taken as its text.
 function M.check_name(name, what)
   if type(name) == "number" then
     name = tostring(name)
@@ -36,8 +37,9 @@ function M.check_name(name, what)
   if type(name) ~= "string" or tsv.trim(name) == "" then
     error((what or "a work item") .. " needs a name", 0)
   end
-  if name:find("[\t\r\n]") then
-    error("a name cannot hold a tab or a line break", 0)
+  local problem = tsv.text_problem(name)
+  if problem then
+    error("a name cannot hold " .. problem, 0)
   end
   return tsv.trim(name)
 end
@@ -126,12 +128,13 @@ M.track = remembered("track", function(tags)
   return track
 end)
 
--- A triage level: a positive number below infinity, to two decimals (so
--- at least 0.01); nil if `value` is none.
+-- A triage level: a positive number to two decimals (so at least 0.01)
+-- and finite once rounded (a float past about 1.8e306 rounds to
+-- infinity); nil if `value` is none.
 local function valid_level(value)
-  if type(value) == "number" and value > 0 and value < math.huge then
+  if type(value) == "number" and value > 0 then
     local rounded = num.round(value)
-    if rounded > 0 then
+    if rounded > 0 and num.finite(rounded) then
       return rounded
     end
   end
@@ -194,13 +197,16 @@ function M.track_and_triage(item)
 end
 
 -- Sets the explicit triage (a positive number), or removes it (nil).
+-- The level is saved as `num.text` writes it, to ten digits: a level
+-- that would read back as another one is refused.
 function M.set_triage(item, value)
   if value ~= nil then
     local n = valid_level(type(value) == "number" and value or tonumber(value))
-    if n == nil then
+    local text = n and num.text(n)
+    if n == nil or parse_level(text) ~= n then
       error("bad triage level '" .. tostring(value) .. "' (" .. LEVEL_HELP .. ")", 0)
     end
-    value = num.text(n)
+    value = text
   end
   kvlist.set(item.tags, M.TRIAGE, value)
 end
@@ -214,15 +220,35 @@ function M.check_triage_tag(key, value)
   end
 end
 
--- What is wrong with an item's data: unparsable estimates and triage tags.
+-- Appends to `found` what no command would store in a work item's or a
+-- person's name and tags (`check_name`, and the plan's tag checks,
+-- refuse it): a file edited by hand may hold it, and still loads.
+function M.text_problems(record, found)
+  local problem = tsv.text_problem(tostring(record.name))
+  if problem then
+    found[#found + 1] = "the name cannot hold " .. problem
+  end
+  for _, tag in ipairs(record.tags) do
+    local text = kvlist.format({ tag })
+    problem = tsv.text_problem(text)
+    if problem then
+      found[#found + 1] = "tag '" .. text .. "' cannot hold " .. problem
+    end
+  end
+  return found
+end
+
+-- What is wrong with an item's data: text no command would store,
+-- unparsable estimates and triage tags.
 function M.problems(item)
-  local found = {}
+  local found = M.text_problems(item, {})
   for _, problem in ipairs(estimates.problems(item.estimates)) do
     found[#found + 1] = "estimate '" .. problem.text .. "': " .. problem.reason
   end
   for _, tag in ipairs(item.tags) do
     if (tag.key == M.TRIAGE or M.is_group_triage(tag.key)) and not level(tag.value or "") then
-      found[#found + 1] = "triage tag '" .. kvlist.format({ tag }) .. "' is not a positive number"
+      found[#found + 1] = "triage tag '" .. kvlist.format({ tag }) .. "' is not a level ("
+        .. LEVEL_HELP .. ")"
     end
   end
   return found

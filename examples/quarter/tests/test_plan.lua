@@ -470,6 +470,24 @@ t.case("moving items and the cutline", function()
   check.raises(function() p:cut() end, "give the rank of the cutline, 0..6")
 end)
 
+t.case("up and down stop at the ends, however many places", function()
+  local p = small()
+  check.eq({ p:down(3, math.maxinteger) }, { 3, 5 }, "no overflow past the last rank")
+  check.eq({ p:up(3, math.maxinteger) }, { 5, 1 })
+  check.eq({ p:down(3, 1e300) }, { 1, 5 }, "a whole number too large for an integer")
+  check.eq({ p:up(3, "9223372036854775808") }, { 5, 1 })
+  check.eq({ p:down(3, 0) }, { 1, 1 })
+  check.raises(function() p:down(3, math.mininteger) end,
+    "bad number of places '" .. math.mininteger .. "'")
+  check.raises(function() p:up(3, math.huge) end, "bad number of places 'inf'")
+  check.raises(function() p:move(3, math.maxinteger) end,
+    "rank " .. math.maxinteger .. " is out of range 1..5")
+  check.raises(function() p:move(3, math.mininteger) end, "is out of range 1..5")
+  check.raises(function() p:move(3, 1e300) end, "rank 1e+300 is out of range 1..5")
+  check.raises(function() p:cut(-1e300) end, "cutline -1e+300 is out of range 0..5")
+  check.eq(p.plan.ranking, { 3, 1, 2, 4, 5 })
+end)
+
 t.case("people: fractions, hiring and assigning", function()
   local p = small()
   local id = p:hire("Cy", "QA:1", "track:Data")
@@ -534,10 +552,84 @@ t.case("triage levels and triage tags must be positive numbers", function()
   check.eq(work.triage(p:item(4)), 0.01)
 end)
 
+t.case("numbers that would be saved as infinity, NaN or another number are refused", function()
+  local p = Plan.load(".")
+  local before = p:texts()
+  -- 1e308 rounds to infinity; 123456789012.5 would be saved as
+  -- 1.23456789e+11 (ten digits).
+  for _, level in ipairs({ 1e308, "1e308", 2 ^ 63, 123456789012.5 }) do
+    check.raises(function() p:set_triage(3, level) end,
+      "bad triage level '" .. tostring(level) .. "'")
+  end
+  check.raises(function() p:set_tag(3, "Triage", 1e308) end, "bad triage tag 'Triage:1e+308'")
+  check.raises(function() p:assign(1, "Web", 0 / 0) end, "bad fraction")
+  check.eq(p:texts(), before, "nothing changed")
+  p:set_triage(3, math.maxinteger)
+  check.eq(work.triage(p:item(3)), math.maxinteger, "an integer level is whole already")
+  p:set_triage(3, 1e300)
+  check.eq(work.triage(p:item(3)), 1e300, "saved as 1e+300, read back the same")
+  -- A level in a file that rounds to infinity is no level, and said so.
+  local item = work.new(1, "x", "", "Triage:1e308,EngTriage:2")
+  check.eq(work.triage(item), 2)
+  check.eq(work.problems(item),
+    { "triage tag 'Triage:1e308' is not a level (1 is most important, then 1.5, 2, ...)" })
+  -- Supply in weeks past 2^63 does not wrap around to a negative number.
+  local huge = small()
+  huge:assign(2, "Web", 1, "QA", 0) -- two whole people: integer fractions
+  huge.plan.weeks = math.maxinteger
+  check.truthy(huge:supply().Web > 0, "supply " .. tostring(huge:supply().Web))
+end)
+
+t.case("names and tags no data file or terminal should hold are refused", function()
+  local p = Plan.load(".")
+  local before = p:texts()
+  local refused = {
+    { "Bad\255Name\27[2J", "a name cannot hold invalid UTF-8 (at byte 4)" },
+    { "Clear\27[2J", "a name cannot hold a control character (U+001B)" },
+    { "Nul\0", "a name cannot hold a control character (U+0000)" },
+    { "Del\127", "a name cannot hold a control character (U+007F)" },
+    { "Next line\u{85}", "a name cannot hold a control character (U+0085)" },
+    { "Bell\7", "a name cannot hold a control character (U+0007)" },
+    { "Surrogate \237\160\128", "a name cannot hold invalid UTF-8 (at byte 11)" },
+  }
+  for _, case in ipairs(refused) do
+    check.raises(function() p:rename(6, case[1]) end, case[2])
+    check.raises(function() p:add(case[1], "Web:M") end, case[2])
+    check.raises(function() p:hire(case[1], "Web:1") end, case[2])
+  end
+  check.raises(function() p:add("Ok", "Web:M", "track:\27[2J") end,
+    "bad tag 'track:\\u{1B}[2J': a tag cannot hold a control character (U+001B)")
+  check.raises(function() p:hire("Ok", "Web:1", "tr\255ack:Growth") end,
+    "bad tag 'tr\\xFFack:Growth': a tag cannot hold invalid UTF-8 (at byte 3)")
+  check.raises(function() p:set_tag(6, "track", "Pay\u{9f}") end,
+    "bad tag 'track:Pay\\u{9F}': a tag cannot hold a control character (U+009F)")
+  check.raises(function() p:set_tag(6, "no\127te", "x") end, "(U+007F)")
+  check.eq(p:texts(), before, "nothing changed")
+  p:rename(6, "Crème brûlée \u{2713}")
+  check.eq(p:item(6).name, "Crème brûlée \u{2713}", "any other UTF-8 is a name")
+end)
+
+t.case("a file holding such text still loads, and its problems say what it holds", function()
+  local texts = {}
+  for key, file in pairs(Plan.FILES) do
+    texts[key] = check.read(file)
+  end
+  texts.work = texts.work:gsub("\n6\t[^\t]*\t([^\t]*)\t([^\n]*)",
+    "\n6\tBad\255Name\27[2J\t%1\t%2,note:\u{85}", 1)
+  texts.people = texts.people:gsub("\n3\tChen Wei\t", "\n3\tChen\7Wei\t", 1)
+  local p = Plan.from_texts(texts)
+  check.eq(p:item(6).name, "Bad\255Name\27[2J", "kept as it is")
+  check.eq(p:texts(), texts, "and written back as it was")
+  check.eq(work.problems(p:item(6)), { "the name cannot hold invalid UTF-8 (at byte 4)",
+    "tag 'note:\u{85}' cannot hold a control character (U+0085)" })
+  check.eq(people.problems(p:person(3)), { "the name cannot hold a control character (U+0007)" })
+  check.eq(#p:problems(), 6)
+end)
+
 t.case("what could not be saved is refused, naming where it is", function()
   local p = Plan.load(".")
   check.raises(function() p:hire("Ann", "Web:1", "track:Pay\tments") end,
-    "bad tag 'track:Pay\tments'")
+    "bad tag 'track:Pay\\tments': a tag cannot hold a tab or a line break")
   -- A lone carriage return inside a name is not a line end, but could
   -- not be written back: the plan does not load, and the error names the
   -- file, the row and the item (it loaded, and no save() could succeed).

@@ -144,6 +144,41 @@ t.case("bad ids, sizes and ranks are errors that say so", function()
   check.raises(function() cmd.add("Sync", "Web:XL") end, "bad estimate 'Web:XL'")
   check.raises(function() cmd.totals(99) end, "rank 99 is out of range 0..61")
   check.raises(function() cmd.assign(99, "Web", 1) end, "no person 99")
+  check.raises(function() cmd.triage(3, 1e308) end, "bad triage level '1e+308'")
+  check.raises(function() cmd.rename(6, "Bad\255Name\27[2J") end,
+    "a name cannot hold invalid UTF-8 (at byte 4)")
+  check.raises(function() cmd.tag(6, "track", "\27[2J") end,
+    "a tag cannot hold a control character (U+001B)")
+end)
+
+t.case("text a file holds that no command stores is shown escaped", function()
+  local texts = {}
+  for key, file in pairs(Plan.FILES) do
+    texts[key] = check.read(file)
+  end
+  texts.work = texts.work:gsub("\n6\t[^\t]*\t", "\n6\tBad\255Name\27[2J\t", 1)
+  texts.people = texts.people:gsub("\n3\tChen Wei\t", "\n3\tChen\27]0;Wei\7\t", 1)
+  local other = { plan = Plan.from_texts(texts) }
+  local shown = {}
+  local c = shell.commands(other, function(line) shown[#shown + 1] = line end)
+  local function run(fn, ...)
+    shown = {}
+    fn(...)
+    for _, line in ipairs(shown) do
+      check.truthy(utf8.len(line) and not line:find("[\0-\31\127]")
+        and not line:find("\194[\128-\159]"), "escaped: " .. line)
+    end
+    return shown
+  end
+  local name = "Bad\\xFFName\\u{1B}[2J"
+  local report = run(c.report)
+  check.eq(report[1], "work 6 '" .. name .. "': the name cannot hold invalid UTF-8 (at byte 4)")
+  check.eq(report[5], "person 3 'Chen\\u{1B}]0;Wei\\u{7}': the name cannot hold a control "
+    .. "character (U+001B)")
+  check.eq(run(c.show, 6)[1], "6 '" .. name .. "'  rank 22  track Payments  triage 1.5")
+  local rank = other.plan:rank_of(6)
+  check.truthy(run(c.ls, rank, rank)[1]:find(" 22      6  " .. name, 1, true) == 1, shown[1])
+  check.truthy(run(c.staff)[3]:find("  3  Chen\\u{1B}]0;Wei\\u{7}", 1, true) == 1, shown[3])
 end)
 
 t.case("save writes work.tsv and plan.tsv and keeps backups", function()
