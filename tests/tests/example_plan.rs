@@ -287,11 +287,15 @@ fn the_plan_serves_its_views_in_the_renderers_shapes() {
 }
 
 fn done(printed: &str) -> ConsoleReply {
-    ConsoleReply { printed: printed.into(), outcome: ConsoleOutcome::Done }
+    ConsoleReply { printed: printed.into(), outcome: ConsoleOutcome::Done, reloaded: None }
 }
 
 fn failed(message: &str) -> ConsoleReply {
-    ConsoleReply { printed: String::new(), outcome: ConsoleOutcome::Failed(message.into()) }
+    ConsoleReply {
+        printed: String::new(),
+        outcome: ConsoleOutcome::Failed(message.into()),
+        reloaded: None,
+    }
 }
 
 #[test]

@@ -695,12 +695,26 @@ fn an_edit_of_the_plans_lua_keeps_the_console_edits_not_saved() {
         assert_eq!(order(html(&envelope)), ["3", "1", "2"]);
         assert_eq!(server.console("#items")["output"], "3\n");
 
-        // A data file edited on disk: the plan comes back as its files
-        // have it (the move was never saved to them).
+        // A data file edited on disk: loading it would drop the move (never
+        // saved to the files), so the plan in use stays and the watchers
+        // are told why, over the view they had.
         let items = server.plan_dir.path().join("items.txt");
         std::fs::write(&items, format!("{ITEMS}4\tExport\t2\n")).unwrap();
         let (_, envelope) = next_view(&mut ws).await;
+        assert_eq!(order(html(&envelope)), ["3", "1", "2"]);
+        assert_eq!(envelope["error"]["source"], "lua");
+        let message = envelope["error"]["message"].as_str().unwrap();
+        assert!(message.contains("plan.lua was not loaded again: items.txt changed"), "{message}");
+        // The console hears it with its next command, once.
+        let told = server.console("#items")["output"].as_str().unwrap().to_owned();
+        assert!(told.starts_with("3\nplanhost: ") && told.contains("items.txt changed"), "{told}");
+        assert_eq!(server.console("#items")["output"], "3\n");
+        // Asked to, the plan loads its files as they are, and the error goes.
+        let reload = server.console("planhost.reload()");
+        assert!(reload["output"].as_str().unwrap().contains("loaded from its files"), "{reload}");
+        let (_, envelope) = next_view(&mut ws).await;
         assert_eq!(order(html(&envelope)), ["1", "2", "3", "4"]);
+        assert_eq!(envelope["error"], Value::Null);
     });
 }
 
@@ -732,10 +746,20 @@ fn commands_right_after_a_save_survive_the_load_it_sets_off_and_new_code() {
             }
         }
         // A row appended to the data file by hand from the console is no
-        // save of the state: the plan is loaded from the file again.
+        // save of the state: loading the file would drop the move after the
+        // save, so the plan in use stays until it is asked to load.
         let append =
             "local f = assert(io.open('items.txt', 'a')) f:write('4\\tExport\\t2\\n') f:close()";
         assert_eq!(server.console(append)["status"], "ok");
+        loop {
+            let (_, envelope) = next_view(&mut ws).await;
+            if let Some(message) = envelope["error"]["message"].as_str() {
+                assert!(message.contains("wrote files other than by saving"), "{message}");
+                assert_eq!(order(html(&envelope)), ["3", "2", "1"]);
+                break;
+            }
+        }
+        assert_eq!(server.console("planhost.reload()")["status"], "ok");
         loop {
             let (_, envelope) = next_view(&mut ws).await;
             if order(html(&envelope)).len() == 4 {
@@ -883,5 +907,46 @@ fn a_plan_that_fails_at_start_shows_its_error_until_it_is_fixed() {
         assert!(own.contains("no items loaded"), "{envelope}");
         std::fs::write(server.plan_dir.path().join("plan.lua"), "error('broken again')").unwrap();
         assert!(stays_quiet(&mut ws, Duration::from_millis(800)).await, "the view's error stays");
+    });
+}
+
+#[test]
+fn a_client_inventing_views_as_fast_as_it_can_is_held_back() {
+    let server = Server::start_in(plan_dir(), &[]);
+    smol::block_on(async {
+        let mut bystander = watchers(&server, 1).await.remove(0);
+        next_view(&mut bystander).await;
+        // Each new view subscription is work for the live loop (computed,
+        // rendered, published, forgotten): past a few a second, refused.
+        let mut storm = server.ws().await;
+        let limit = 32;
+        for i in 0..limit + 8 {
+            subscribe(&mut storm, &format!("view/nope{i}/table"), None).await;
+        }
+        let (mut refused, mut answered) = (Vec::new(), 0);
+        while refused.len() + answered < limit + 8 {
+            let frame = next_json(&mut storm).await;
+            match frame["type"].as_str() {
+                Some("error") => {
+                    let message = frame["message"].as_str().unwrap();
+                    assert!(
+                        message.starts_with(
+                            "too many new view subscriptions (limit 32 a \
+                                                 second)"
+                        ),
+                        "{frame}"
+                    );
+                    refused.push(frame["topic"].as_str().unwrap().to_owned());
+                }
+                Some("message") => answered += 1,
+                _ => panic!("{frame}"),
+            }
+        }
+        let expected: Vec<String> =
+            (limit..limit + 8).map(|i| format!("view/nope{i}/table")).collect();
+        assert_eq!(refused, expected);
+        // The views of everyone else go on.
+        assert_eq!(server.console("rank(3, 1)")["status"], "ok");
+        assert_eq!(order(html(&next_view(&mut bystander).await.1)), ["3", "1", "2"]);
     });
 }

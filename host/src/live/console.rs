@@ -38,8 +38,12 @@ impl Console {
 
     /// Runs one line (or a chunk of several).
     pub async fn run(&self, chunk: &str) -> ConsoleAnswer {
-        let answer = ConsoleAnswer::from(self.lua.console(chunk).await);
-        if answer.status != "incomplete" {
+        let reply = self.lua.console(chunk).await;
+        let reloaded = reply.reloaded.clone();
+        let answer = ConsoleAnswer::from(reply);
+        if let Some(result) = reloaded {
+            self.live.tell(LiveEvent::Reloaded(result));
+        } else if answer.status != "incomplete" {
             // Even a failed line may have changed the plan before failing.
             self.live.tell(LiveEvent::PlanChanged);
         }

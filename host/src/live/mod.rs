@@ -33,6 +33,9 @@ pub const VIEWS_TOPIC: &str = "plan/views";
 /// the loop idle starts a round at once.
 pub const COALESCE: Duration = Duration::from_millis(3);
 
+/// Events one round takes in at most.
+const MAX_EVENTS_PER_ROUND: usize = 1024;
+
 /// The topic of a (view, renderer) pair.
 pub fn view_topic(view: &str, renderer: &str) -> String {
     format!("{VIEW_TOPIC_PREFIX}{view}/{renderer}")
@@ -96,6 +99,9 @@ pub enum LiveEvent {
     PlanChanged,
     /// Files in the plan directory changed: run the plan again.
     FilesChanged,
+    /// A console command loaded the plan's files afresh
+    /// (`planhost.reload()`): the error if the plan in use stayed.
+    Reloaded(Result<(), String>),
     /// The renderer plugins were swapped.
     PluginsSwapped,
     /// A view topic gained its first or lost its last subscriber.
@@ -222,7 +228,8 @@ impl Live {
             if last_round_end.is_some_and(|end| end.elapsed() < COALESCE) {
                 smol::Timer::after(COALESCE).await;
             }
-            while let Ok(event) = inbox.try_recv() {
+            // (Bounded, so that a round's work is: the rest join the next.)
+            for event in inbox.try_iter().take(MAX_EVENTS_PER_ROUND) {
                 self.note(event, &mut round);
             }
             self.process(round).await;
@@ -233,6 +240,12 @@ impl Live {
     fn note(&mut self, event: LiveEvent, round: &mut Round) {
         match event {
             LiveEvent::PlanChanged => round.everything = true,
+            LiveEvent::Reloaded(result) => {
+                round.everything = true;
+                if result.is_ok() {
+                    self.set_plan_error(None);
+                }
+            }
             LiveEvent::FilesChanged => {
                 round.reload = true;
                 round.everything = true;

@@ -1,6 +1,7 @@
 //! The `planhost` table scripts use to talk to the host: `view` (declare a
 //! view), `views` (the declared views: functions by name, names in order), `save` (write a file
-//! atomically, keeping a backup), `broadcast`, `log`, `now`.
+//! atomically, keeping a backup), `reload` (load the plan's files afresh
+//! after the command), `broadcast`, `log`, `now`, `view_round`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -59,15 +60,39 @@ impl ViewRound {
     }
 }
 
+/// What `planhost.reload()` sets: the Lua thread loads the plan's files
+/// afresh once the console command that called it ends, dropping the
+/// console commands since the last load.
+#[derive(Debug, Clone, Default)]
+pub struct ReloadAsked(Arc<AtomicBool>);
+
+impl ReloadAsked {
+    /// Whether a reload was asked for since the last call.
+    pub fn take(&self) -> bool {
+        self.0.swap(false, Ordering::Relaxed)
+    }
+}
+
+/// What only a served plan has: the view rounds and the reload request.
+#[derive(Debug, Clone, Default)]
+pub struct Served {
+    pub round: ViewRound,
+    pub reload: ReloadAsked,
+}
+
 /// Registers the `planhost` global. Without a hub (`planhost run`),
-/// `broadcast` publishes nothing and returns nil; without a round (ditto),
-/// `view_round` always returns nil.
+/// `broadcast` publishes nothing and returns nil; without `served` (ditto),
+/// `view_round` always returns nil and `reload` is an error.
 pub fn load_planhost(
     ctx: Context<'_>,
     sandbox: Sandbox,
     hub: Option<HubHandle>,
-    round: Option<ViewRound>,
+    served: Option<Served>,
 ) {
+    let (round, reload) = match served {
+        Some(Served { round, reload }) => (Some(round), Some(reload)),
+        None => (None, None),
+    };
     let planhost = Table::new(&ctx);
     let _ = planhost.set(ctx, "views", Table::new(&ctx));
 
@@ -114,6 +139,7 @@ pub fn load_planhost(
         if target.is_dir() {
             return Err(located(ctx, &exec, format!("{shown}: is a directory")));
         }
+        sandbox.note_saved(&target);
         save_atomically(&target, text.as_bytes())
             .map_err(|e| located(ctx, &exec, format!("cannot save {shown}: {e}")))?;
         stack.replace(ctx, true);
@@ -167,6 +193,19 @@ pub fn load_planhost(
         Ok(CallbackReturn::Return)
     });
     let _ = planhost.set(ctx, "view_round", view_round);
+
+    let reload = Callback::from_fn(&ctx, move |ctx, exec, mut stack| match &reload {
+        Some(asked) => {
+            asked.0.store(true, Ordering::Relaxed);
+            stack.clear();
+            Ok(CallbackReturn::Return)
+        }
+        None => {
+            let message = "planhost.reload works in a served plan (planhost serve)";
+            Err(located(ctx, &exec, message.into()))
+        }
+    });
+    let _ = planhost.set(ctx, "reload", reload);
 
     let _ = ctx.set_global("planhost", planhost);
 }

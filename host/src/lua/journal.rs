@@ -41,6 +41,12 @@ pub struct Journal {
     bytes: usize,
     /// More commands came than are kept.
     overflowed: bool,
+    /// A hash of the views' data as the files gave them, when known (see
+    /// [`Journal::views_as_loaded`]).
+    views: Option<u64>,
+    /// Files other than a save's changed beside it: the state in use does
+    /// not hold them, so a load is owed even while the files are as seen.
+    owed: bool,
 }
 
 /// A console command as it ran.
@@ -54,6 +60,8 @@ pub struct Entry {
     /// save one): run again on new code, it would change the plan's files
     /// again and set off another load.
     pub wrote_files: bool,
+    /// It failed (run again, it is expected to fail again).
+    pub failed: bool,
 }
 
 /// Why the commands cannot be run again.
@@ -68,6 +76,22 @@ pub enum NotReplayable {
     TooMany,
     /// A command wrote files (only new code is then not offered them).
     WroteFiles,
+}
+
+impl std::fmt::Display for NotReplayable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NotReplayable::FilesChanged => "its files changed since",
+            NotReplayable::FilesUnknown => {
+                "its folder has too many files, or unreadable ones, to tell whether they changed"
+            }
+            NotReplayable::TooMany => "more console commands ran since than are kept to run again",
+            NotReplayable::WroteFiles => {
+                "a console command since wrote files other than by saving the plan (a save \
+                 that failed part way, or a write through io)"
+            }
+        })
+    }
 }
 
 /// What a plan directory's files held at one moment, taken before the plan
@@ -93,7 +117,22 @@ impl Journal {
             commands: Vec::new(),
             bytes: 0,
             overflowed: false,
+            views: None,
+            owed: false,
         }
+    }
+
+    /// Notes the views' data (a hash) of the plan just loaded from the
+    /// files, before any command ran.
+    pub fn set_views(&mut self, views: u64) {
+        self.views = Some(views);
+    }
+
+    /// Whether the views' data of the state in use (`now`, a hash) is
+    /// what the files gave: then the commands since changed nothing the
+    /// browsers can see, and loading the files instead loses none of it.
+    pub fn views_as_loaded(&self, now: u64) -> bool {
+        self.views == Some(now)
     }
 
     /// Notes a command that ran (whether it succeeded or not: a failed one
@@ -117,32 +156,34 @@ impl Journal {
     pub fn loaded_again(&mut self, files: Snapshot) {
         self.seen.clone_from(&files.0);
         self.files = files.0;
+        // Until told what the files alone give.
+        self.views = None;
     }
 
     /// A command that wrote files only through `planhost.save` ran to its
-    /// end. If all it changed were files the plan reads as data, it saved
-    /// the plan: the files as they are now hold the state, so the journal
-    /// starts afresh from them, the commands before it dropped and the ones
-    /// after it kept, to run again on them. The load its writes set off is
-    /// then skipped as a load of what they held, and after a change of the
-    /// Lua code the commands since it run again on the saved data. Returns
-    /// whether it was taken for a save. (Other writes, of code or of files
-    /// the plan does not read, leave the journal as it is: such a command
-    /// is not run again, and the load follows.)
-    pub fn saved_to_files(&mut self) -> bool {
+    /// end, saving `saved`. If all of them are files the plan reads as
+    /// data, it saved the plan: the files as they are now hold the state,
+    /// so the journal starts afresh from them, the commands before it
+    /// dropped and the ones after it kept, to run again on them. The load
+    /// its writes set off is then skipped as a load of what they held
+    /// (unless other files changed meanwhile, a code edit say), and after
+    /// a change of the Lua code the commands since it run again on the
+    /// saved data. Returns whether it was taken for a save. (Other writes,
+    /// of code or of files the plan does not read, leave the journal as it
+    /// is: such a command is not run again.)
+    pub fn saved_to_files(&mut self, saved: &BTreeSet<PathBuf>) -> bool {
+        if saved.is_empty() || !saved.iter().all(|path| self.read.contains(path)) {
+            return false;
+        }
         let now = fingerprint(&self.dir);
         let (Some(seen), Some(now_files)) = (&self.seen, &now) else { return false };
-        let mut changed = seen
+        let owed = seen
             .keys()
             .chain(now_files.keys())
-            .filter(|path| seen.get(*path) != now_files.get(*path))
-            .peekable();
-        let saved = changed.peek().is_some() && changed.all(|path| self.read.contains(path));
-        if saved {
-            let read = std::mem::take(&mut self.read);
-            *self = Journal { read, ..Journal::start(&self.dir, Snapshot(now)) };
-        }
-        saved
+            .any(|path| !saved.contains(path) && seen.get(path) != now_files.get(path));
+        let read = std::mem::take(&mut self.read);
+        *self = Journal { read, owed, ..Journal::start(&self.dir, Snapshot(now)) };
+        true
     }
 
     /// A command's writes are taken as part of the state: loading the
@@ -156,7 +197,7 @@ impl Journal {
     /// Whether the files as `now` found them hold what they held when the
     /// plan was loaded: then loading it again would give the state in use.
     pub fn files_as_loaded(&self, now: &Snapshot) -> bool {
-        self.seen.is_some() && self.seen == now.0
+        !self.owed && self.seen.is_some() && self.seen == now.0
     }
 
     /// Whether a command it holds wrote files (a `save()`, say).
@@ -173,6 +214,17 @@ impl Journal {
     /// found them, if that gives the state they first ran on.
     pub fn replayable(&self, now: &Snapshot) -> Result<&[Entry], NotReplayable> {
         self.offered(now, |then, now| then == now)
+    }
+
+    /// The files the plan read as data that `now` finds changed since it
+    /// was loaded.
+    pub fn changed_reads(&self, now: &Snapshot) -> Vec<PathBuf> {
+        match (&self.files, &now.0) {
+            (Some(then), Some(now)) => {
+                self.read.iter().filter(|path| then.get(*path) != now.get(*path)).cloned().collect()
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// The commands to run again on the plan loaded from its files after
@@ -348,7 +400,7 @@ mod tests {
     use super::*;
 
     fn entry(chunk: &str) -> Entry {
-        Entry { chunk: chunk.to_owned(), stopped_after: None, wrote_files: false }
+        Entry { chunk: chunk.to_owned(), stopped_after: None, wrote_files: false, failed: false }
     }
 
     fn plan_dir(label: &str) -> PathBuf {
@@ -445,25 +497,30 @@ mod tests {
         std::fs::write(dir.join("work.tsv"), "ID\n").unwrap();
         let mut journal = Journal::start(&dir, snapshot(&dir));
         journal.note_reads(BTreeSet::from([PathBuf::from("work.tsv")]));
-        // Nothing the snapshot sees changed (a hidden file): no save.
         journal.record(entry("rank(2, 1)"));
-        std::fs::write(dir.join(".mark"), "1").unwrap();
-        assert!(!journal.saved_to_files());
-        // Code written, with data or not: no save, the commands stay.
+        let saved = |paths: &[&str]| paths.iter().map(PathBuf::from).collect::<BTreeSet<_>>();
+        // Nothing saved, or a file the plan does not read (code): no save,
+        // the commands stay.
+        assert!(!journal.saved_to_files(&saved(&[])));
         std::fs::write(dir.join("gen.lua"), "return 1").unwrap();
         std::fs::write(dir.join("work.tsv"), "ID\n2\n").unwrap();
-        assert!(!journal.saved_to_files());
+        assert!(!journal.saved_to_files(&saved(&["gen.lua", "work.tsv"])));
         assert_eq!(journal.count(), 1);
         // The data alone: a save. The commands before it are in the files;
         // the files as they are now are what the state has seen.
         journal.files_seen_now();
         std::fs::write(dir.join("work.tsv"), "ID\n2\n1\n").unwrap();
-        assert!(journal.saved_to_files());
+        assert!(journal.saved_to_files(&saved(&["work.tsv"])));
         assert_eq!(journal.count(), 0);
         assert!(journal.files_as_loaded(&snapshot(&dir)));
         journal.record(entry("cut(3)"));
         std::fs::write(dir.join("plan.lua"), "x = 2").unwrap();
         assert_eq!(journal.replayable_on_new_code(&snapshot(&dir)).map(<[Entry]>::len), Ok(1));
+        // A save beside a code edit the state has not loaded: the load the
+        // save sets off is owed, though the files are as the save left them.
+        std::fs::write(dir.join("work.tsv"), "ID\n1\n2\n").unwrap();
+        assert!(journal.saved_to_files(&saved(&["work.tsv"])));
+        assert!(!journal.files_as_loaded(&snapshot(&dir)));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

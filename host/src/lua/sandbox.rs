@@ -57,6 +57,9 @@ pub struct Sandbox {
     writes: Arc<AtomicU64>,
     /// Those of them that were `planhost.save` calls.
     saves: Arc<AtomicU64>,
+    /// The files `planhost.save` went to write since last asked, relative
+    /// to the root.
+    saved: Arc<Mutex<BTreeSet<PathBuf>>>,
     /// The files scripts went to read as data since last asked, relative
     /// to the root, shared by every copy.
     reads: Arc<Mutex<BTreeSet<PathBuf>>>,
@@ -70,6 +73,7 @@ impl Sandbox {
             allow_exit,
             writes: Arc::default(),
             saves: Arc::default(),
+            saved: Arc::default(),
             reads: Arc::default(),
         })
     }
@@ -138,6 +142,19 @@ impl Sandbox {
     pub fn note_save(&self) {
         self.saves.fetch_add(1, Ordering::Relaxed);
         self.note_write();
+    }
+
+    /// `planhost.save` goes to write `target` (a path within the root).
+    pub fn note_saved(&self, target: &Path) {
+        if let Ok(relative) = target.strip_prefix(&self.root) {
+            let mut saved = self.saved.lock().unwrap_or_else(|e| e.into_inner());
+            saved.insert(relative.to_path_buf());
+        }
+    }
+
+    /// The files `planhost.save` went to write since the last call.
+    pub fn take_saved(&self) -> BTreeSet<PathBuf> {
+        std::mem::take(&mut *self.saved.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// How many of the writes were saves through `planhost.save`.

@@ -47,6 +47,9 @@ pub struct ConsoleReply {
     /// What the command printed (also when it failed part way).
     pub printed: String,
     pub outcome: ConsoleOutcome,
+    /// The command called `planhost.reload()`: how loading the plan's
+    /// files afresh after it went (the error, if the plan in use stayed).
+    pub reloaded: Option<Result<(), String>>,
 }
 
 /// How a console line ended.
@@ -114,6 +117,7 @@ impl LuaHandle {
         let gone = || ConsoleReply {
             printed: String::new(),
             outcome: ConsoleOutcome::Failed("the Lua thread has stopped".into()),
+            reloaded: None,
         };
         if self.instructions.send_async(instruction).await.is_err() {
             return gone();
@@ -185,10 +189,11 @@ fn lua_main(
 ) {
     crate::heap::this_thread_runs_lua();
     let printed = Arc::new(Mutex::new(Vec::<u8>::new()));
-    let round = api::ViewRound::default();
+    let served = api::Served::default();
+    let round = &served.round;
     let register = |runtime: &mut Runtime| {
-        let (sandbox, hub, round) = (sandbox.clone(), hub.clone(), round.clone());
-        runtime.with_context(|ctx| api::load_planhost(ctx, sandbox, hub, Some(round)));
+        let (sandbox, hub, served) = (sandbox.clone(), hub.clone(), served.clone());
+        runtime.with_context(|ctx| api::load_planhost(ctx, sandbox, hub, Some(served)));
     };
     let fresh = || {
         let mut runtime = Runtime::new(budget, &sandbox, printed.clone());
@@ -200,6 +205,9 @@ fn lua_main(
     // forces a fresh state, and the console commands since with it.
     let mut plan: Option<PathBuf> = None;
     let mut journal: Option<Journal> = None;
+    // A load of the plan's files that was declined, owed until the plan
+    // is saved or `planhost.reload()` is called.
+    let mut declined: Option<Declined> = None;
     let take_printed = || {
         let output = std::mem::take(&mut *printed.lock().unwrap_or_else(|e| e.into_inner()));
         String::from_utf8_lossy(&output).into_owned()
@@ -229,6 +237,8 @@ fn lua_main(
         garbage = true;
         // The files the last instruction read belong to the state it left.
         let read = sandbox.take_reads();
+        // (Saves are looked at after the console command that made them.)
+        sandbox.take_saved();
         if let Some(journal) = journal.as_mut() {
             journal.note_reads(read);
         }
@@ -292,62 +302,110 @@ fn lua_main(
                 // run again on it when only its Lua files changed (decided
                 // before it runs: it may write files as it loads).
                 let same_plan = plan.as_deref() == Some(&path);
+                let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
                 // Taken before the plan runs: a file changed while it loads
                 // counts as changed at the next load.
-                let files = journal::snapshot(path.parent().unwrap_or(Path::new(".")));
+                let files = journal::snapshot(&dir);
                 // Files holding what they held when it was loaded (touched,
                 // or written back by the plan itself) would give the state
-                // in use: nothing to run.
-                if same_plan && journal.as_ref().is_some_and(|j| j.files_as_loaded(&files)) {
+                // in use: nothing to run, unless a load is owed.
+                if same_plan
+                    && declined.is_none()
+                    && journal.as_ref().is_some_and(|j| j.files_as_loaded(&files))
+                {
                     tracing::debug!("{}: its files hold what they held", path.display());
                     let _ = reply.send(Ok(String::new()));
                     continue;
                 }
-                let previous = journal.take();
-                let wrote_files = previous.as_ref().is_some_and(Journal::wrote_files);
-                let pending =
-                    previous.as_ref().filter(|_| same_plan).map_or(Ok(Vec::new()), |journal| {
-                        journal
-                            .replayable_on_new_code(&files)
-                            .map(<[Entry]>::to_vec)
-                            .map_err(|why| (why, journal.count()))
-                    });
-                let (candidate, result, panicked) =
+                let previous = journal.take().filter(|_| same_plan);
+                let pending = previous.as_ref().map_or(Ok(&[][..]), |journal| {
+                    journal.replayable_on_new_code(&files).map_err(|why| (why, journal))
+                });
+                // Console commands that could not run again on the files are
+                // not dropped: the state in use stays, with them (unless
+                // they changed no view's data: then nothing is lost).
+                let pending = match pending {
+                    Ok(commands) => commands.to_vec(),
+                    Err((_, kept)) if kept.views_as_loaded(views_fingerprint(&mut runtime)) => {
+                        Vec::new()
+                    }
+                    Err((why, kept)) => {
+                        let reason = match why {
+                            NotReplayable::FilesChanged => {
+                                format!("{} changed on disk", listed(&kept.changed_reads(&files)))
+                            }
+                            why => why.to_string(),
+                        };
+                        let message = decline(&path, &reason, kept.count());
+                        tracing::warn!("{message}");
+                        (journal, declined) = (previous, Some(Declined::new(message.clone())));
+                        let _ = reply.send(Err(LuaError { message }));
+                        continue;
+                    }
+                };
+                let (mut candidate, result, panicked) =
                     run_plan(&fresh, &path, &|| drop(take_printed()));
                 let printed = take_printed();
                 if result.is_ok() && !panicked {
+                    let discard = || drop(take_printed());
+                    // What the files alone give, for a later load to compare.
+                    let views = views_fingerprint(&mut candidate);
+                    let replayed = replay(&mut candidate, Ok(pending.clone()), &discard, true);
+                    if let Replayed::Failed(at, of) = replayed {
+                        // The state the commands made cannot be had on the
+                        // new code: the one in use stays, as after a broken edit.
+                        let shown = one_line(&pending[at - 1].chunk);
+                        let reason = format!(
+                            "console command {at} of {of}, `{shown}`, makes the Lua VM panic on it"
+                        );
+                        let message = decline(&path, &reason, of);
+                        tracing::warn!("{message}");
+                        (journal, declined) = (previous, Some(Declined::new(message.clone())));
+                        let _ = reply.send(Err(LuaError { message }));
+                        continue;
+                    }
                     runtime = candidate;
-                    let replayed;
-                    let previous = previous.filter(|_| same_plan);
-                    (replayed, journal) =
-                        resume(&mut runtime, previous, pending, &path, files, &fresh, &|| {
-                            drop(take_printed())
-                        });
-                    match replayed {
-                        Replayed::All(0) | Replayed::NotRun(_, 0) => {}
-                        Replayed::All(_) => {
-                            tracing::info!("{} loaded{}", path.display(), replayed.note())
+                    declined = None;
+                    let mut loaded = match previous.filter(|_| !pending.is_empty()) {
+                        Some(mut journal) => {
+                            journal.loaded_again(files);
+                            journal
                         }
-                        // After a `save()`, say: nothing to warn of.
-                        _ if wrote_files => tracing::info!(
-                            "{} loaded from its files, which console commands wrote",
-                            path.display()
-                        ),
-                        _ => tracing::warn!(
-                            "{} loaded from its files{}",
+                        None => Journal::start(&dir, files),
+                    };
+                    loaded.set_views(views);
+                    journal = Some(loaded);
+                    plan = Some(path.clone());
+                    if let Replayed::Diverged(_, at, error) = &replayed {
+                        // Loaded all the same: the command stays in the
+                        // journal, and runs again at the next load.
+                        let shown = one_line(&pending[at - 1].chunk);
+                        let message = format!(
+                            "{} was loaded, but console command {at} of {}, `{shown}`, fails on \
+                             it, where it ran before: {error}. What it changed is not in the \
+                             plan now; the command stays, and runs again when the plan is \
+                             loaded next.",
                             path.display(),
-                            replayed.note()
-                        ),
+                            pending.len()
+                        );
+                        tracing::warn!("{message}");
+                        declined = Some(Declined::new(message.clone()));
+                        let _ = reply.send(Err(LuaError { message }));
+                        continue;
+                    }
+                    if !pending.is_empty() {
+                        tracing::info!("{} loaded{}", path.display(), replayed.note());
                     }
                 } else {
                     // The state in use stays, and what it was made of.
-                    journal = previous;
+                    journal = previous.or(journal);
                 }
                 plan = Some(path);
                 let _ = reply.send(result.map(|()| printed));
             }
             LuaInstruction::Console { chunk, reply } => {
                 let (writes, saves) = (sandbox.writes(), sandbox.saves());
+                let since_load = journal.as_ref().map_or(0, Journal::count);
                 let mut outcome = console(&mut runtime, &chunk);
                 let stopped_after = runtime.stopped_after();
                 let wrote_files = sandbox.writes() != writes;
@@ -355,15 +413,17 @@ fn lua_main(
                 // its state back (a file written any other way, an `io`
                 // append to a data file say, is no save of the state).
                 let only_saved = sandbox.writes() - writes == sandbox.saves() - saves;
+                let saved = sandbox.take_saved();
                 let printed = take_printed();
                 let mut note = recover(&mut runtime, &mut journal);
                 // Kept to run again after a later panic, unless it panicked
                 // itself (or was only the start of a longer chunk).
+                let failed = matches!(outcome, ConsoleOutcome::Failed(_));
                 if note.is_none()
                     && outcome != ConsoleOutcome::Incomplete
                     && let Some(journal) = journal.as_mut()
                 {
-                    journal.record(Entry { chunk, stopped_after, wrote_files });
+                    journal.record(Entry { chunk, stopped_after, wrote_files, failed });
                     // A command that failed after writing files (a save
                     // that ran out of disk half way) leaves them holding
                     // part of the state: loading them would lose the rest.
@@ -373,13 +433,56 @@ fn lua_main(
                     } else if wrote_files && only_saved {
                         // A save: without this, the load its writes set off
                         // would drop the commands that came after it.
-                        journal.saved_to_files();
+                        if journal.saved_to_files(&saved) {
+                            journal.set_views(views_fingerprint(&mut runtime));
+                        }
                     }
                 }
                 if let (Some(note), ConsoleOutcome::Failed(message)) = (note, &mut outcome) {
                     message.push_str(&note);
                 }
-                let _ = reply.send(ConsoleReply { printed, outcome });
+                let mut printed = printed;
+                // `planhost.reload()`: the files as they are, afresh.
+                let reloaded = served.reload.take().then(|| {
+                    let Some(path) = plan.clone() else {
+                        return Err("no plan was loaded to load again".to_owned());
+                    };
+                    let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+                    let files = journal::snapshot(&dir);
+                    let (candidate, result, panicked) =
+                        run_plan(&fresh, &path, &|| drop(take_printed()));
+                    take_printed();
+                    match result {
+                        Ok(()) if !panicked => {
+                            let mut fresh_journal = Journal::start(&dir, files);
+                            runtime = candidate;
+                            fresh_journal.set_views(views_fingerprint(&mut runtime));
+                            (journal, declined) = (Some(fresh_journal), None);
+                            let (since, are) = match since_load {
+                                1 => ("the console command".to_owned(), "is"),
+                                n => (format!("the {n} console commands"), "are"),
+                            };
+                            let loaded = format!(
+                                "{} loaded from its files; {since} since it was last loaded \
+                                 {are} dropped",
+                                path.display()
+                            );
+                            tell(&mut printed, &loaded);
+                            Ok(())
+                        }
+                        Ok(()) => Err(format!("loading {} made the Lua VM panic", path.display())),
+                        Err(error) => Err(format!("loading {}: {error}", path.display())),
+                    }
+                });
+                if let Some(Err(error)) = &reloaded {
+                    tell(&mut printed, &format!("{error}; the plan in use stays"));
+                }
+                // A load declined since the last command: said once.
+                if let Some(declined) = declined.as_mut().filter(|d| !d.told) {
+                    declined.told = true;
+                    tell(&mut printed, &declined.message);
+                }
+                let _ = reply.send(ConsoleReply { printed, outcome, reloaded });
             }
             LuaInstruction::Views { reply } => {
                 let mut names = Vec::new();
@@ -444,8 +547,11 @@ enum Replayed {
     All(usize),
     /// None ran, for this reason; this many were lost.
     NotRun(NotReplayable, usize),
-    /// The VM panicked at this command (counting from 1) of that many.
+    /// The command at (counting from 1) of that many made the VM panic.
     Failed(usize, usize),
+    /// All of this many ran, but, run strictly, the command at (counting
+    /// from 1) failed where it had first run to its end: how.
+    Diverged(usize, usize, String),
 }
 
 impl Replayed {
@@ -456,33 +562,20 @@ impl Replayed {
             1 => ("the console command since".to_owned(), "was"),
             n => (format!("the {n} console commands since"), "were"),
         };
-        match *self {
+        match self {
             Replayed::All(0) => String::new(),
             Replayed::All(n) => {
-                let (commands, were) = since(n);
+                let (commands, were) = since(*n);
                 format!(" and {commands} {were} run again")
-            }
-            Replayed::NotRun(NotReplayable::FilesChanged, n) => {
-                let (commands, were) = since(n);
-                format!("; its files changed since, so {commands} {were} not run again ({LOST})")
-            }
-            Replayed::NotRun(NotReplayable::FilesUnknown, n) => {
-                let (commands, were) = since(n);
-                format!(
-                    "; its folder has too many files or unreadable ones to tell whether they \
-                     changed, so {commands} {were} not run again ({LOST})"
-                )
             }
             Replayed::NotRun(NotReplayable::TooMany, _) => {
                 format!("; too many console commands ran since to run them again ({LOST})")
             }
-            Replayed::NotRun(NotReplayable::WroteFiles, n) => {
-                let (commands, were) = since(n);
-                format!(
-                    "; console commands since wrote files, so {commands} {were} not run again \
-                     ({LOST})"
-                )
+            Replayed::NotRun(why, n) => {
+                let (commands, were) = since(*n);
+                format!("; {why}, so {commands} {were} not run again ({LOST})")
             }
+            Replayed::Diverged(n, ..) => Replayed::All(*n).note(),
             Replayed::Failed(at, of) => format!(
                 "; running the console commands since again failed at command {at} of {of} \
                  ({LOST})"
@@ -493,16 +586,19 @@ impl Replayed {
 
 /// Runs a journal's console commands again on the plan just loaded into
 /// `runtime` (or says why they cannot run: why, and how many there were),
-/// `discard` dropping what they print.
+/// `discard` dropping what they print. Run `strictly`, the first command
+/// that fails where it first ran to its end is reported.
 fn replay(
     runtime: &mut Runtime,
     pending: Result<Vec<Entry>, (NotReplayable, usize)>,
     discard: &dyn Fn(),
+    strictly: bool,
 ) -> Replayed {
     let commands = match pending {
         Ok(commands) => commands,
         Err((why, count)) => return Replayed::NotRun(why, count),
     };
+    let mut diverged = None;
     for (done, command) in commands.iter().enumerate() {
         let budget = runtime.budget();
         if let Some(used) = command.stopped_after {
@@ -515,14 +611,100 @@ fn replay(
                 ..budget
             });
         }
-        console(runtime, &command.chunk);
+        let outcome = console(runtime, &command.chunk);
         runtime.set_budget(budget);
         discard();
         if runtime.take_reset() {
             return Replayed::Failed(done + 1, commands.len());
         }
+        if let ConsoleOutcome::Failed(error) = outcome
+            && strictly
+            && !command.failed
+        {
+            diverged.get_or_insert((done + 1, error));
+        }
     }
-    Replayed::All(commands.len())
+    match diverged {
+        Some((at, error)) => Replayed::Diverged(commands.len(), at, error),
+        None => Replayed::All(commands.len()),
+    }
+}
+
+/// A hash of every declared view's data (or error) as the state in use
+/// gives it: what the browsers can see of the plan.
+fn views_fingerprint(runtime: &mut Runtime) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut names = Vec::new();
+    runtime.with_context(|ctx| names = api::view_names(ctx));
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for name in names {
+        let data = view_data(runtime, &name).map_err(|error| error.message);
+        (name, data).hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
+/// A load of the plan's files that was not made, so as not to drop console
+/// commands: what the console and the browsers are told.
+struct Declined {
+    message: String,
+    /// The console was told (after the next command).
+    told: bool,
+}
+
+impl Declined {
+    fn new(message: String) -> Declined {
+        Declined { message, told: false }
+    }
+}
+
+/// Why `plan` was not loaded again: `reason`, with `count` console
+/// commands kept, and the two ways on.
+fn decline(plan: &Path, reason: &str, count: usize) -> String {
+    let commands = match count {
+        1 => "the console command".to_owned(),
+        n => format!("the {n} console commands"),
+    };
+    format!(
+        "{} was not loaded again: {reason}, and loading it would drop {commands} run since it \
+         was last loaded. The plan in use keeps them: save them to its files (the plan's save \
+         command, through planhost.save) and it loads; or planhost.reload() loads the files as \
+         they are and drops them.",
+        plan.display()
+    )
+}
+
+/// Up to five paths, then how many more.
+fn listed(paths: &[PathBuf]) -> String {
+    let mut names: Vec<String> = paths.iter().take(5).map(|p| p.display().to_string()).collect();
+    if paths.len() > 5 {
+        names.push(format!("{} more", paths.len() - 5));
+    }
+    match names.len() {
+        0 => "its files".to_owned(),
+        _ => names.join(", "),
+    }
+}
+
+/// A chunk's first line, shortened to 60 characters.
+fn one_line(chunk: &str) -> String {
+    let line = chunk.trim().lines().next().unwrap_or_default();
+    let short: String = line.chars().take(60).collect();
+    if short.len() < line.len() || chunk.trim().lines().nth(1).is_some() {
+        format!("{short} ...")
+    } else {
+        short
+    }
+}
+
+/// Adds a line of the host's own to what a console command printed.
+fn tell(printed: &mut String, line: &str) {
+    if !printed.is_empty() && !printed.ends_with('\n') {
+        printed.push('\n');
+    }
+    printed.push_str("planhost: ");
+    printed.push_str(line);
+    printed.push('\n');
 }
 
 /// Runs a journal's commands again on `runtime`, just loaded from `plan`
@@ -538,7 +720,7 @@ fn resume(
     fresh: &dyn Fn() -> Runtime,
     discard: &dyn Fn(),
 ) -> (Replayed, Option<Journal>) {
-    let replayed = replay(runtime, pending, discard);
+    let replayed = replay(runtime, pending, discard, false);
     let dir = plan.parent().unwrap_or(Path::new("."));
     let journal = match (&replayed, journal) {
         (Replayed::All(_), Some(mut journal)) => {
@@ -550,9 +732,15 @@ fn resume(
             let (loaded, _, panicked) = run_plan(fresh, plan, discard);
             discard();
             *runtime = if panicked { fresh() } else { loaded };
-            Some(Journal::start(dir, files))
+            let mut journal = Journal::start(dir, files);
+            journal.set_views(views_fingerprint(runtime));
+            Some(journal)
         }
-        _ => Some(Journal::start(dir, files)),
+        _ => {
+            let mut journal = Journal::start(dir, files);
+            journal.set_views(views_fingerprint(runtime));
+            Some(journal)
+        }
     };
     (replayed, journal)
 }
@@ -591,6 +779,7 @@ const CONSOLE_CHUNK: &str = "console";
 fn console(runtime: &mut Runtime, chunk: &str) -> ConsoleOutcome {
     // The prefixes add no line, so error positions match what was typed.
     const PRINT: &str = "if __values.n > 0 then print(table.unpack(__values, 1, __values.n)) end";
+    let chunk = &*as_typed(chunk);
     // `f();` is a statement; as an expression list it loses the `;`.
     let trimmed = chunk.trim_end();
     let values = trimmed.strip_suffix(';').unwrap_or(trimmed);
@@ -640,6 +829,7 @@ pub fn chunk_state(chunk: &str) -> ChunkState {
                 .map(drop)
                 .map_err(|error| error.to_string())
         };
+        let chunk = &*as_typed(chunk);
         let trimmed = chunk.trim_end();
         let values = trimmed.strip_suffix(';').unwrap_or(trimmed);
         if compiles(&format!("return {values}")).is_ok() {
@@ -653,6 +843,15 @@ pub fn chunk_state(chunk: &str) -> ChunkState {
     };
     crate::lua::frontend::on_stack(crate::lua::frontend::LUA_STACK_BYTES, judge)
         .unwrap_or(ChunkState::Broken)
+}
+
+/// A console chunk as the `lua` prompt reads it: `=` at the very start
+/// stands for `return ` (Lua 5.1's shorthand, which the 5.4 prompt keeps).
+fn as_typed(chunk: &str) -> std::borrow::Cow<'_, str> {
+    match chunk.strip_prefix('=') {
+        Some(rest) => format!("return {rest}").into(),
+        None => chunk.into(),
+    }
 }
 
 /// Whether a compile error means the chunk stops early (more lines to come).
@@ -767,8 +966,13 @@ mod tests {
             let done = |printed: &str| ConsoleReply {
                 printed: printed.into(),
                 outcome: ConsoleOutcome::Done,
+                reloaded: None,
             };
             assert_eq!(lua.console("n + 1, 'x'").await, done("3\tx\n"));
+            // `=` for `return`, as the `lua` prompt reads a first line.
+            assert_eq!(lua.console("=n * 2").await, done("4\n"));
+            assert_eq!(chunk_state("=n *"), ChunkState::Unfinished);
+            assert_eq!(chunk_state("= = n"), ChunkState::Broken);
             assert_eq!(lua.console("n = 5").await, done(""));
             assert_eq!(lua.console("print(n) -- five").await, done("5\n"));
             assert_eq!(lua.console("for i = 1, 2 do").await.outcome, ConsoleOutcome::Incomplete);
@@ -834,9 +1038,23 @@ mod tests {
             std::fs::write(&plan, "n = 1 error('broken')").unwrap();
             assert!(lua.reload(plan.clone()).await.unwrap_err().message.contains("broken"));
             assert_eq!(json(lua.view_data("work").await.unwrap()), serde_json::json!({"n": 5}));
+            // The first command since, `n + 1, 'x'`, fails on code that
+            // sets no `n`: loaded all the same, and said.
             std::fs::write(&plan, "planhost.view('other', function() return {} end)").unwrap();
-            lua.reload(plan.clone()).await.unwrap();
+            let error = lua.reload(plan.clone()).await.unwrap_err().message;
+            assert!(
+                error.ends_with(
+                    "plan.lua was loaded, but console command 1 of 23, `n + 1, 'x'`, \
+                                 fails on it, where it ran before: cannot add values. What it \
+                                 changed is not in the plan now; the command stays, and runs \
+                                 again when the plan is loaded next."
+                ),
+                "{error}"
+            );
             assert_eq!(lua.views().await, ["other", "bad", "boom"]);
+            // Told to the console too, once.
+            let told = lua.console("n").await.printed;
+            assert!(told.starts_with("5\nplanhost: ") && told.contains("fails on it"), "{told}");
             assert_eq!(lua.console("n").await.printed, "5\n");
         });
         std::fs::remove_dir_all(folder).unwrap();
@@ -1031,7 +1249,8 @@ mod tests {
         let code = |mark: &str| {
             format!(
                 "local f = io.open('work.tsv') if f then f:close() end \
-                 greeting = 'hello' function shout(s) return s .. '{mark}' end"
+                 greeting = 'hello' function shout(s) return s .. '{mark}' end \
+                 planhost.view('greeting', function() return {{greeting = greeting}} end)"
             )
         };
         let (dir, plan, lua) = with_plan("code-edit", &code("!"));
@@ -1057,9 +1276,34 @@ mod tests {
             std::fs::write(dir.join("work.tsv"), "old").unwrap();
             lua.reload(plan.clone()).await.unwrap();
             assert_eq!(lua.console("greeting").await.printed, "hello?\n");
-            // A data file that changed: the plan comes back as its files
-            // have it, and the commands are not run on other data.
+            // A data file that changed: loading it would drop the edit, so
+            // the state in use stays, and the error says why and what to do.
             std::fs::write(dir.join("work.tsv"), "new").unwrap();
+            let error = lua.reload(plan.clone()).await.unwrap_err().message;
+            assert!(
+                error.ends_with(
+                    "plan.lua was not loaded again: work.tsv changed on disk, and \
+                                 loading it would drop the 5 console commands run since it was \
+                                 last loaded. The plan in use keeps them: save them to its files \
+                                 (the plan's save command, through planhost.save) and it loads; \
+                                 or planhost.reload() loads the files as they are and drops \
+                                 them."
+                ),
+                "{error}"
+            );
+            assert!(lua.console("greeting").await.printed.starts_with("hello?\nplanhost: "));
+            // Asked for, the files are loaded as they are.
+            let reply = lua.console("planhost.reload()").await;
+            assert_eq!(reply.reloaded, Some(Ok(())));
+            assert!(reply.printed.ends_with(
+                "plan.lua loaded from its files; the 6 console \
+                                             commands since it was last loaded are dropped\n"
+            ));
+            assert_eq!(lua.console("greeting").await.printed, "hello\n");
+            // Commands that changed no view's data lose nothing: the load
+            // goes ahead.
+            lua.console("print(shout(greeting))").await;
+            std::fs::write(dir.join("work.tsv"), "newer").unwrap();
             lua.reload(plan.clone()).await.unwrap();
             assert_eq!(lua.console("greeting").await.printed, "hello\n");
         });
@@ -1122,6 +1366,42 @@ mod tests {
             std::fs::write(dir.join("work.tsv"), "7").unwrap();
             lua.reload(plan.clone()).await.unwrap();
             assert_eq!(lua.console("n").await.printed, "7\n");
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_failed_save_then_a_code_edit_keeps_the_edits_until_they_are_saved() {
+        let code = |mark: &str| {
+            format!(
+                "local f = io.open('work.tsv') n = tonumber(f:read('a')) f:close() \
+                 planhost.view('n', function() return {{n = n, mark = '{mark}'}} end)"
+            )
+        };
+        let (dir, plan, lua) = with_plan("failed-save-edit", &code("a"));
+        std::fs::write(dir.join("work.tsv"), "1").unwrap();
+        smol::block_on(async {
+            lua.reload(plan.clone()).await.unwrap();
+            let save = "n = n + 10 planhost.save('work.tsv', tostring(n)) \
+                        error('cannot save plan.tsv: No space left on device')";
+            assert!(matches!(lua.console(save).await.outcome, ConsoleOutcome::Failed(_)));
+            lua.reload(plan.clone()).await.unwrap();
+            lua.console("n = n + 100").await;
+            // The logic changes: loading it would lose the 100 (and running
+            // the half save again would add the 10 twice).
+            std::fs::write(&plan, code("b")).unwrap();
+            let error = lua.reload(plan.clone()).await.unwrap_err().message;
+            assert!(
+                error.contains("not loaded again: a console command since wrote files"),
+                "{error}"
+            );
+            let view = json(lua.view_data("n").await.unwrap());
+            assert_eq!(view, serde_json::json!({"n": 111, "mark": "a"}));
+            // Saved whole, the owed load comes with the save's own writes.
+            lua.console("planhost.save('work.tsv', tostring(n))").await;
+            lua.reload(plan.clone()).await.unwrap();
+            let view = json(lua.view_data("n").await.unwrap());
+            assert_eq!(view, serde_json::json!({"n": 111, "mark": "b"}));
         });
         std::fs::remove_dir_all(&dir).unwrap();
     }
