@@ -6,7 +6,7 @@ mod outbox;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
@@ -220,7 +220,17 @@ struct Client {
     outbox: OutboxSender,
     topics: HashSet<String>,
     max_subscriptions: usize,
+    /// Watched topics this client was first to subscribe to in the current
+    /// second, and when that second began (see [`MAX_NEW_WATCHED_PER_SECOND`]).
+    new_watched: (Instant, u32),
 }
+
+/// Watched topics (views) one client may be first to subscribe to per
+/// second. Each is work for the live loop (the view computed, rendered and
+/// published, then forgotten): a client subscribing and unsubscribing
+/// invented views as fast as it can would otherwise queue it without
+/// bound and stall every view. A browser subscribes to one or two.
+pub const MAX_NEW_WATCHED_PER_SECOND: u32 = 32;
 
 struct Watcher {
     prefix: &'static str,
@@ -268,7 +278,12 @@ impl Hub {
                     outbox.close(CLOSE_SHUTDOWN);
                     return;
                 }
-                let state = Client { outbox, topics: HashSet::new(), max_subscriptions };
+                let state = Client {
+                    outbox,
+                    topics: HashSet::new(),
+                    max_subscriptions,
+                    new_watched: (Instant::now(), 0),
+                };
                 self.clients.insert(client, state);
             }
             Command::Subscribe { client, topic, since, patches } => {
@@ -310,6 +325,27 @@ impl Hub {
                 self.drop_client(id, CLOSE_TOO_SLOW);
             }
             return;
+        }
+        let first = self.topics.get(&topic).is_none_or(|entry| entry.subscribers.is_empty());
+        if first && self.watcher.as_ref().is_some_and(|watcher| topic.starts_with(watcher.prefix)) {
+            let (since, count) = &mut client.new_watched;
+            if since.elapsed().as_secs() >= 1 {
+                (*since, *count) = (Instant::now(), 0);
+            }
+            if *count >= MAX_NEW_WATCHED_PER_SECOND {
+                let error = ServerFrame::error(
+                    format!(
+                        "too many new view subscriptions (limit {MAX_NEW_WATCHED_PER_SECOND} a \
+                         second): try again shortly"
+                    ),
+                    Some(&topic),
+                );
+                if client.outbox.offer(Frame::whole(0, error.to_json())) != Offer::Queued {
+                    self.drop_client(id, CLOSE_TOO_SLOW);
+                }
+                return;
+            }
+            *count += 1;
         }
         client.topics.insert(topic.clone());
         let topic_name = topic.clone();
