@@ -7,8 +7,9 @@ use std::collections::VecDeque;
 use std::io::BufRead;
 use std::path::PathBuf;
 
-use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
+use rustyline::history::{DefaultHistory, History};
+use rustyline::{Config, DefaultEditor};
 
 use super::console::{Console, ConsoleAnswer, TOO_LARGE};
 use super::lua_lines::LuaLines;
@@ -24,10 +25,10 @@ const CONTINUE: &str = ">> ";
 pub fn start(console: Console, history: PathBuf) -> std::io::Result<()> {
     std::thread::Builder::new().name("planhost-console".into()).spawn(move || {
         let run = |chunk: &str| Ok(smol::block_on(console.run(chunk)));
-        let end = interact(run, Some(history));
+        let end = interact(run, Some(history), WhileRunning::KeepEditor);
         let signal = match end {
             End::Interrupt => rustix::process::Signal::INT,
-            End::Eof | End::Failed => rustix::process::Signal::TERM,
+            End::Eof | End::Failed | End::OutputClosed => rustix::process::Signal::TERM,
         };
         let _ = rustix::process::kill_process(rustix::process::getpid(), signal);
     })?;
@@ -41,20 +42,61 @@ pub enum End {
     Eof,
     /// Ctrl-C twice on an empty line.
     Interrupt,
-    /// The terminal could not be used, or the server went away.
+    /// The terminal could not be used.
     Failed,
+    /// Standard output (or error) was closed, its reader gone: nothing
+    /// more could be shown.
+    OutputClosed,
+}
+
+/// Why a chunk sent to be run got no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum NoAnswer {
+    /// It reached no server that would run it (none listening, or the
+    /// token refused): nothing ran.
+    #[error("{0:#}")]
+    NotRun(anyhow::Error),
+    /// It was sent, but no answer came that could be read: it may have run.
+    #[error("{0:#}")]
+    Lost(anyhow::Error),
+    /// Ctrl-C while waiting for the answer.
+    #[error("stopped waiting; the command may still finish on the server")]
+    Interrupted,
+}
+
+/// What happens to Ctrl-C while a chunk runs, the terminal back in its
+/// usual mode (the terminal sends SIGINT).
+///
+/// rustyline catches SIGINT for as long as an editor exists, not only
+/// while it reads a line: its handler writes to a pipe that only
+/// `readline` reads, so a Ctrl-C between lines only echoes `^C`, and the
+/// next prompt takes it as typed there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhileRunning {
+    /// One editor for the session, which takes it (the server's prompt:
+    /// its chunks are bounded by the Lua limits, and a SIGINT reaching the
+    /// server would stop it).
+    KeepEditor,
+    /// An editor for each line, gone while the chunk runs, so that SIGINT
+    /// reaches the handler installed before the session (the shell's wait
+    /// for an answer, which `run` gives up as [`NoAnswer::Interrupted`]).
+    Interruptible,
 }
 
 /// Runs an interactive prompt; `run` executes a chunk. Output goes to
-/// stdout, errors to stderr.
+/// stdout, errors to stderr. A chunk that gets no answer is reported and
+/// the prompt stays: one that did not run keeps the lines before it
+/// pending (the line just typed is in the history, to send again), one
+/// that may have run is dropped (and is in the history).
 pub fn interact(
-    mut run: impl FnMut(&str) -> anyhow::Result<ConsoleAnswer>,
+    mut run: impl FnMut(&str) -> Result<ConsoleAnswer, NoAnswer>,
     history: Option<PathBuf>,
+    while_running: WhileRunning,
 ) -> End {
-    let Ok(mut editor) = DefaultEditor::new() else { return End::Failed };
-    if let Some(history) = &history {
-        let _ = editor.load_history(history);
-    }
+    let mut editor = match LineEditor::new(history.as_deref(), while_running) {
+        Ok(editor) => editor,
+        Err(_) => return End::Failed,
+    };
     let mut pending = String::new();
     let mut interrupted = false;
     let end = loop {
@@ -65,19 +107,33 @@ pub fn interact(
                 if pending.is_empty() && line.trim().is_empty() {
                     continue;
                 }
-                pending = if pending.is_empty() { line } else { format!("{pending}\n{line}") };
-                match run(&pending) {
-                    Ok(answer) if answer.status == "incomplete" => continue,
+                let chunk =
+                    if pending.is_empty() { line.clone() } else { format!("{pending}\n{line}") };
+                match run(&chunk) {
+                    Ok(answer) if answer.status == "incomplete" => pending = chunk,
                     Ok(answer) => {
-                        let _ = editor.add_history_entry(pending.as_str());
-                        show(&answer);
+                        editor.remember(&chunk);
+                        pending.clear();
+                        if let Err(error) = show(&answer) {
+                            break output_failed(&error);
+                        }
+                    }
+                    Err(NoAnswer::NotRun(error)) => {
+                        eprintln!("planhost: {error:#}");
+                        editor.remember(&line);
                     }
                     Err(error) => {
-                        eprintln!("planhost: {error:#}");
-                        break End::Failed;
+                        // After the `^C` the terminal echoed.
+                        if matches!(error, NoAnswer::Interrupted)
+                            && std::io::IsTerminal::is_terminal(&std::io::stderr())
+                        {
+                            eprintln!();
+                        }
+                        eprintln!("planhost: {error}");
+                        editor.remember(&chunk);
+                        pending.clear();
                     }
                 }
-                pending.clear();
             }
             Err(ReadlineError::Interrupted) => {
                 if pending.is_empty() && interrupted {
@@ -90,6 +146,10 @@ pub fn interact(
                 interrupted = true;
             }
             Err(ReadlineError::Eof) => break End::Eof,
+            // The prompt could not be written.
+            Err(ReadlineError::Io(error)) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+                break End::OutputClosed;
+            }
             Err(error) => {
                 eprintln!("planhost: console: {error}");
                 break End::Failed;
@@ -97,14 +157,101 @@ pub fn interact(
         }
     };
     if let Some(history) = &history {
-        let _ = editor.save_history(history);
+        editor.save_history(history);
     }
     end
 }
 
-/// Feeds lines from `input` (a pipe or a file) as if typed; returns
-/// whether every chunk ran without error. A chunk still unfinished at the
-/// end of the input is run as it is, so its syntax error is reported.
+/// How a session ends when an answer could not be shown.
+fn output_failed(error: &std::io::Error) -> End {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        return End::OutputClosed;
+    }
+    eprintln!("planhost: writing the answer: {error}");
+    End::Failed
+}
+
+/// The line editor of a prompt and its history, kept for the session or
+/// made anew for each line (see [`WhileRunning`]).
+struct LineEditor {
+    editor: Option<DefaultEditor>,
+    /// The history while no editor holds it; `None` while one does, or
+    /// after it was lost with an editor that could not be made.
+    history: Option<DefaultHistory>,
+    per_line: bool,
+}
+
+impl LineEditor {
+    fn new(
+        history: Option<&std::path::Path>,
+        while_running: WhileRunning,
+    ) -> rustyline::Result<LineEditor> {
+        let config = Config::default();
+        let mut lines = DefaultHistory::with_config(&config);
+        if let Some(history) = history {
+            let _ = lines.load(history);
+        }
+        // Made now even when made for each line, so that a terminal that
+        // cannot be used ends the session before it starts.
+        let editor = DefaultEditor::with_history(config, lines)?;
+        let per_line = while_running == WhileRunning::Interruptible;
+        Ok(LineEditor { editor: Some(editor), history: None, per_line })
+    }
+
+    fn readline(&mut self, prompt: &str) -> rustyline::Result<String> {
+        let mut editor = match (self.editor.take(), self.history.take()) {
+            (Some(editor), _) => editor,
+            (None, Some(history)) => DefaultEditor::with_history(Config::default(), history)?,
+            // Lost with an editor that could not be made, which ended the
+            // session.
+            (None, None) => return Err(std::io::Error::other("no line editor").into()),
+        };
+        let line = editor.readline(prompt);
+        if self.per_line {
+            // The editor goes, and its SIGINT handler with it.
+            self.history = Some(std::mem::take(editor.history_mut()));
+        } else {
+            self.editor = Some(editor);
+        }
+        line
+    }
+
+    fn history(&mut self) -> Option<&mut DefaultHistory> {
+        match &mut self.editor {
+            Some(editor) => Some(editor.history_mut()),
+            None => self.history.as_mut(),
+        }
+    }
+
+    fn remember(&mut self, entry: &str) {
+        if let Some(history) = self.history() {
+            let _ = history.add(entry);
+        }
+    }
+
+    fn save_history(&mut self, path: &std::path::Path) {
+        if let Some(history) = self.history() {
+            let _ = history.save(path);
+        }
+    }
+}
+
+/// How feeding piped input ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedEnd {
+    /// Every chunk ran without error.
+    AllOk,
+    /// Some chunk failed, or a line was not UTF-8.
+    SomeFailed,
+    /// Standard output (or error) was closed, its reader gone; the lines
+    /// after the chunk whose answer could not be shown were not sent.
+    OutputClosed,
+}
+
+/// Feeds lines from `input` (a pipe or a file) as if typed, until the
+/// input ends or the answers can no longer be shown. A chunk still
+/// unfinished at the end of the input is run as it is, so its syntax error
+/// is reported.
 ///
 /// The `lua` prompt compiles its lines again after each one until they
 /// make a chunk; here a chunk that [`LuaLines`] shows to be unfinished is
@@ -116,7 +263,7 @@ pub fn interact(
 pub fn feed(
     input: impl BufRead,
     run: impl FnMut(&str) -> anyhow::Result<ConsoleAnswer>,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<FeedEnd> {
     feed_showing(input, run, show)
 }
 
@@ -124,8 +271,8 @@ pub fn feed(
 fn feed_showing(
     input: impl BufRead,
     mut run: impl FnMut(&str) -> anyhow::Result<ConsoleAnswer>,
-    mut show: impl FnMut(&ConsoleAnswer),
-) -> anyhow::Result<bool> {
+    mut show: impl FnMut(&ConsoleAnswer) -> std::io::Result<()>,
+) -> anyhow::Result<FeedEnd> {
     let mut all_ok = true;
     // A line whose bytes were replaced ran on other text than was sent.
     let altered = std::cell::Cell::new(false);
@@ -188,22 +335,37 @@ fn feed_showing(
             // It grew line by line: the lines still to come may belong to
             // it (the rest of a long string), and run alone they would be
             // commands no one typed.
-            show(&answer);
+            if let Err(error) = show(&answer) {
+                return output_closed(error);
+            }
             eprintln!(
                 "planhost: stopped: the lines after an unfinished chunk that grew too large \
                  were not run"
             );
-            return Ok(false);
+            return Ok(FeedEnd::SomeFailed);
         } else {
             all_ok &= answer.status == "ok";
-            show(&answer);
+            // As `lua` dies of SIGPIPE at its next write once its reader
+            // has gone (`| head -1`), nothing more is sent.
+            if let Err(error) = show(&answer) {
+                return output_closed(error);
+            }
         }
         chunk = Chunk::default();
         if at_end && again.is_empty() {
             break;
         }
     }
-    Ok(all_ok && !altered.get())
+    Ok(if all_ok && !altered.get() { FeedEnd::AllOk } else { FeedEnd::SomeFailed })
+}
+
+/// How feeding ends when an answer could not be shown: any error but a
+/// closed pipe is one.
+fn output_closed(error: std::io::Error) -> anyhow::Result<FeedEnd> {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        return Ok(FeedEnd::OutputClosed);
+    }
+    Err(anyhow::Error::new(error).context("writing the answer"))
 }
 
 /// The lines of a chunk being fed, joined as sent.
@@ -286,14 +448,16 @@ impl Chunk {
     }
 }
 
-fn show(answer: &ConsoleAnswer) {
+/// Shows an answer: what it printed on stdout, its error on stderr.
+fn show(answer: &ConsoleAnswer) -> std::io::Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(answer.output.as_bytes());
-    let _ = out.flush();
+    out.write_all(answer.output.as_bytes())?;
+    out.flush()?;
     if let Some(error) = &answer.error {
-        eprintln!("{error}");
+        writeln!(std::io::stderr(), "{error}")?;
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -325,7 +489,11 @@ mod tests {
             sent.push(chunk.to_owned());
             Ok(ConsoleAnswer::from(smol::block_on(lua.console(chunk))))
         };
-        feed_showing(input.as_bytes(), run, |answer| shown.push(answer.clone())).unwrap();
+        let show = |answer: &ConsoleAnswer| {
+            shown.push(answer.clone());
+            Ok(())
+        };
+        feed_showing(input.as_bytes(), run, show).unwrap();
         Fed { shown, sent }
     }
 
@@ -363,6 +531,19 @@ mod tests {
         // After 1, 2, 4 ... 2048 lines, then whole (it was sent once per
         // line, 3,002 times, compiling 1 GB in all).
         assert_eq!(fed.sent.len(), 12 + 1 + 1, "{:?}", fed.sent.iter().map(|s| s.len()));
+    }
+
+    #[test]
+    fn nothing_more_is_sent_once_the_output_is_closed() {
+        let mut sent = Vec::new();
+        let run = |chunk: &str| {
+            sent.push(chunk.to_owned());
+            Ok(ConsoleAnswer { status: "ok".into(), output: "shown\n".into(), error: None })
+        };
+        let closed = |_: &ConsoleAnswer| Err(std::io::ErrorKind::BrokenPipe.into());
+        let end = feed_showing("print(1)\nprint(2)\nprint(3)\n".as_bytes(), run, closed).unwrap();
+        assert_eq!(end, FeedEnd::OutputClosed);
+        assert_eq!(sent, ["print(1)"]);
     }
 
     #[test]
