@@ -4,7 +4,7 @@
 use std::io::{Read, Write};
 use std::time::Duration;
 
-use planhost_tests::{Server, TempDir};
+use planhost_tests::{Response, Server, TempDir};
 
 #[test]
 fn serves_embedded_client_with_type_and_etag() {
@@ -614,4 +614,68 @@ fn published_topics(server: &Server) -> Vec<String> {
         .map(|t| t["topic"].as_str().expect("topic").to_owned())
         .filter(|t| t != "plugins/errors" && t != "plan/views")
         .collect()
+}
+
+#[test]
+fn an_answer_that_ends_its_connection_says_so() {
+    let server = Server::start(&[]);
+    let big = "x".repeat(100 << 10);
+    let small = "x".repeat(1000);
+    let follower = "GET /healthz HTTP/1.1\r\nHost: h\r\n\r\n";
+    for (what, request, closes) in [
+        // A body the handler leaves unread, too large to skip: the
+        // connection ends after the answer, and the answer says so.
+        (
+            "wrong token, large body",
+            format!(
+                "POST /api/publish/t HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer nope\r\n\
+                 Content-Length: {}\r\n\r\n{big}{follower}",
+                big.len()
+            ),
+            true,
+        ),
+        (
+            "large body to /healthz",
+            format!(
+                "POST /healthz HTTP/1.1\r\nHost: h\r\nContent-Length: {}\r\n\r\n{big}{follower}",
+                big.len()
+            ),
+            true,
+        ),
+        (
+            "chunked body left unread",
+            format!(
+                "POST /healthz HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n\
+                 {:x}\r\n{big}\r\n0\r\n\r\n{follower}",
+                big.len()
+            ),
+            true,
+        ),
+        // A small one is skipped: the pipelined request is answered too.
+        (
+            "small body to /healthz",
+            format!(
+                "POST /healthz HTTP/1.1\r\nHost: h\r\nContent-Length: {}\r\n\r\n{small}{follower}",
+                small.len()
+            ),
+            false,
+        ),
+    ] {
+        let mut stream = server.connect();
+        // The server may close before reading all of it.
+        let _ = stream.write_all(request.as_bytes());
+        let _ = stream.shutdown(std::net::Shutdown::Write);
+        let mut bytes = Vec::new();
+        let _ = stream.read_to_end(&mut bytes);
+        let answers = String::from_utf8_lossy(&bytes);
+        let first = Response::parse(&bytes).unwrap_or_else(|| panic!("{what}: {answers}"));
+        let count = answers.matches("HTTP/1.1 ").count();
+        if closes {
+            assert_eq!(first.header("connection"), Some("close"), "{what}: {answers}");
+            assert_eq!(count, 1, "{what}: {answers}");
+        } else {
+            assert_ne!(first.header("connection"), Some("close"), "{what}: {answers}");
+            assert_eq!(count, 2, "{what}: {answers}");
+        }
+    }
 }

@@ -181,6 +181,10 @@ async fn serve_requests(edge: Arc<Edge>, stream: &TcpStream) -> Ended {
                     .header("Connection")
                     .is_some_and(|v| v.as_str().eq_ignore_ascii_case("close"));
                 keep_alive &= !requests.withhold_continue();
+                // A body left unread that will not be skipped ends the
+                // connection: said in the answer, so the client knows to
+                // send what it pipelined behind it again.
+                keep_alive &= requests.body_left().is_some_and(|left| left <= MAX_BODY_TO_SKIP);
                 if write_response(&edge, stream, response, method, keep_alive).await.is_err() {
                     return Ended::Done;
                 }

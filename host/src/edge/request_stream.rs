@@ -130,6 +130,17 @@ impl RequestStream {
         std::mem::take(&mut self.state().continue_owed)
     }
 
+    /// How much of the current request's body has not come in yet: `Some(0)`
+    /// once it is all in (or it has none), the bytes left of a body of known
+    /// length, `None` in a chunked body (its length is not known).
+    pub fn body_left(&self) -> Option<u64> {
+        match self.state().part {
+            Part::Lines => Some(0),
+            Part::Body(left) => Some(left),
+            _ => None,
+        }
+    }
+
     /// The request target (`/path?query`, as the client wrote it) of the
     /// head the decoder read last; the next head's line is kept from here.
     pub fn take_request_target(&self) -> Option<String> {
