@@ -1,6 +1,7 @@
 //! WebSocket behaviour of a real `planhost serve`: fan-out, revisions,
 //! slow and silent clients, malformed frames, the handshake, shutdown.
 
+use std::io::Write;
 use std::time::Duration;
 
 use futures_lite::StreamExt;
@@ -361,6 +362,21 @@ fn binary_and_oversized_frames_are_closed_with_the_right_code() {
     bad_opcode.write_frame(0x3, b"?", true);
     assert_eq!(bad_opcode.close_code(), Some(1002));
 
+    // A burst of pings is answered; a flood of them, more than can be
+    // answered as they come, is closed with 1008 (policy violation).
+    for (pings, closed) in [(20, false), (2000, true)] {
+        let mut pinger = RawWs::connect(&server);
+        let burst: Vec<u8> = (0..pings).flat_map(|_| RawWs::frame(0x89, b"p", true)).collect();
+        pinger.0.write_all(&burst).unwrap();
+        if closed {
+            assert_eq!(pinger.close_code(), Some(1008), "{pings} pings");
+        } else {
+            for _ in 0..pings {
+                assert_eq!(pinger.read_frame(), Some((0xA, b"p".to_vec())), "{pings} pings");
+            }
+        }
+    }
+
     assert_eq!(server.get("/healthz").status, 200);
 }
 
@@ -382,9 +398,12 @@ fn handshake_is_checked() {
     assert_eq!(ws_request(&format!("{upgrade}{version}")), 400, "no key");
     assert_eq!(ws_request(&format!("{upgrade}{version}Sec-WebSocket-Key: short\r\n")), 400);
     assert_eq!(ws_request(&format!("{upgrade}{key}{version}Origin: http://evil.example\r\n")), 403);
+    // A body would be read as the client's first frames.
+    for body in ["Content-Length: 5\r\n", "Transfer-Encoding: chunked\r\n"] {
+        assert_eq!(ws_request(&format!("{upgrade}{key}{version}{body}")), 400, "{body}");
+    }
     let same_origin = format!("{upgrade}{key}{version}Origin: http://{}\r\n", server.addr);
     let mut stream = server.connect();
-    use std::io::Write;
     stream
         .write_all(
             format!("GET /ws HTTP/1.1\r\nHost: {}\r\n{same_origin}\r\n", server.addr).as_bytes(),

@@ -26,8 +26,22 @@ pub const CLOSE: u8 = 0x8;
 pub const PING: u8 = 0x9;
 
 /// Control replies tungstenite may queue before the writer takes them; a
-/// client that makes it queue more (a ping flood) is disconnected.
-pub const CONTROL_QUEUE: usize = 16;
+/// client that makes it queue more (a ping flood) is closed with 1008
+/// ([`ControlFlood`]).
+pub const CONTROL_QUEUE: usize = 64;
+
+/// The error a ping flood meets: more control replies are owed than
+/// [`CONTROL_QUEUE`] holds.
+#[derive(Debug)]
+pub struct ControlFlood;
+
+impl std::fmt::Display for ControlFlood {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("control frames arrive faster than they can be answered")
+    }
+}
+
+impl std::error::Error for ControlFlood {}
 
 /// Writes one final, unmasked frame (`opcode` may carry `COMPRESSED`).
 pub async fn write_frame(stream: &mut TcpStream, opcode: u8, payload: &[u8]) -> io::Result<()> {
@@ -174,9 +188,7 @@ impl AsyncWrite for ReadSide {
     ) -> Poll<io::Result<usize>> {
         Poll::Ready(match self.replies.try_send(buf.to_vec()) {
             Ok(()) => Ok(buf.len()),
-            Err(flume::TrySendError::Full(_)) => {
-                Err(io::Error::other("control frames arrive faster than they can be answered"))
-            }
+            Err(flume::TrySendError::Full(_)) => Err(io::Error::other(ControlFlood)),
             Err(flume::TrySendError::Disconnected(_)) => Err(io::ErrorKind::BrokenPipe.into()),
         })
     }

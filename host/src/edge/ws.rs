@@ -43,6 +43,16 @@ pub fn handshake(request: &Request) -> Reply {
     let Some(key) = header("Sec-WebSocket-Key").filter(|k| is_valid_key(k)) else {
         return Reply::Http(error_response(StatusCode::BadRequest, "bad Sec-WebSocket-Key"));
     };
+    // Bytes after the head are the client's first frames: a body would be
+    // read as frames.
+    let body = header("Content-Length").is_some_and(|length| length.trim() != "0")
+        || header("Transfer-Encoding").is_some();
+    if body {
+        return Reply::Http(error_response(
+            StatusCode::BadRequest,
+            "an upgrade request has no body",
+        ));
+    }
     if let Some(origin) = header("Origin")
         && !same_origin(&origin, header("Host").as_deref())
     {
@@ -159,6 +169,15 @@ pub async fn run_session(edge: Arc<Edge>, stream: TcpStream, early: Vec<u8>, def
                 // The reader ends at the peer's close frame (or its disconnect).
                 if let Some(reader) = reader.as_mut() {
                     reader.await;
+                } else {
+                    // It ended first (the client broke the rules): what the
+                    // client sent after is read and dropped until it closes,
+                    // as closing a socket with unread bytes resets it and
+                    // the client would lose the close frame.
+                    let _ = writer.stream.shutdown(std::net::Shutdown::Write);
+                    let mut rest = [0u8; 4096];
+                    use futures_lite::AsyncReadExt;
+                    while matches!(writer.stream.read(&mut rest).await, Ok(n) if n > 0) {}
                 }
             }
         };
@@ -429,12 +448,16 @@ async fn handle_message(
 
 /// The close code for a read or write error (RFC 6455, section 7.4.1).
 fn end_for_error(error: WsError) -> End {
+    tracing::debug!(%error, "websocket read ended");
     let close = |code, reason| End::Close(CloseRequest { code, reason });
     match error {
         WsError::Capacity(CapacityError::MessageTooLong { .. }) => close(1009, "message too big"),
         WsError::Capacity(_) => close(1009, "frame too big"),
         WsError::Utf8(_) => close(1007, "text frame is not UTF-8"),
         WsError::Protocol(_) => close(1002, "protocol error"),
+        WsError::Io(error) if error.get_ref().is_some_and(|e| e.is::<frames::ControlFlood>()) => {
+            close(1008, "control frames arrive faster than they can be answered")
+        }
         _ => End::Gone,
     }
 }
