@@ -190,14 +190,21 @@ async fn start_plugin_watch(renderers: &Arc<Renderers>, hub: &HubHandle, live: &
 }
 
 async fn accept_loop(executor: Arc<Executor<'static>>, listener: TcpListener, edge: Arc<Edge>) {
+    // Failures since the last warning, and when it was written.
+    let (mut failed, mut warned): (u64, Option<Instant>) = (0, None);
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
                 executor.spawn(edge::serve_connection(edge.clone(), stream)).detach();
             }
             Err(error) => {
-                // Out of file descriptors, most likely: back off instead of spinning.
-                tracing::warn!(%error, "accept failed");
+                // Out of file descriptors, most likely: back off instead of
+                // spinning, and warn once every 10 s while it lasts.
+                failed += 1;
+                if warned.is_none_or(|at| at.elapsed() >= Duration::from_secs(10)) {
+                    tracing::warn!(%error, "accept failed ({failed} times since the last warning)");
+                    (failed, warned) = (0, Some(Instant::now()));
+                }
                 Timer::after(Duration::from_millis(50)).await;
             }
         }
