@@ -134,14 +134,18 @@ pub fn load_planhost(
             return Err(located(ctx, &exec, message.into()));
         };
         let shown = path.to_str_lossy().into_owned();
-        sandbox.note_save();
         let target = sandbox.writable(&shown).map_err(|e| located(ctx, &exec, e.to_string()))?;
         if target.is_dir() {
             return Err(located(ctx, &exec, format!("{shown}: is a directory")));
         }
-        sandbox.note_saved(&target);
-        save_atomically(&target, text.as_bytes())
-            .map_err(|e| located(ctx, &exec, format!("cannot save {shown}: {e}")))?;
+        let saved = save_atomically(&target, text.as_bytes());
+        // Noted once the file holds the text (a save is all or nothing,
+        // but the folder's sync after it may still fail).
+        if saved.is_ok() || std::fs::read(&target).is_ok_and(|now| now == text.as_bytes()) {
+            sandbox.note_save();
+            sandbox.note_saved(&target);
+        }
+        saved.map_err(|e| located(ctx, &exec, format!("cannot save {shown}: {e}")))?;
         stack.replace(ctx, true);
         Ok(CallbackReturn::Return)
     });
@@ -245,6 +249,13 @@ pub fn save_atomically(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
     let previous = std::fs::metadata(target).ok();
+    // A file made read-only is kept so, also from a server run as root.
+    if previous.as_ref().is_some_and(|meta| meta.is_file() && meta.permissions().readonly()) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "it is read-only (its permissions allow no writing)",
+        ));
+    }
     let replaced = (|| {
         let mut file = std::fs::File::create(&temporary)?;
         if let Some(previous) = &previous {
@@ -350,6 +361,13 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert!(names.iter().all(|name| !name.ends_with(".tmp")), "{names:?}");
+
+        // A file made read-only stays as it is, also for root.
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o444)).unwrap();
+        let error = save_atomically(&target, b"four").unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::PermissionDenied);
+        assert_eq!(error.to_string(), "it is read-only (its permissions allow no writing)");
+        assert_eq!(std::fs::read(&target).unwrap(), b"two");
         std::fs::remove_dir_all(folder).unwrap();
     }
 }

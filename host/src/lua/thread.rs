@@ -969,6 +969,11 @@ mod tests {
                 reloaded: None,
             };
             assert_eq!(lua.console("n + 1, 'x'").await, done("3\tx\n"));
+            // What a command writes to standard error goes back with it.
+            assert_eq!(
+                lua.console("local _ = io.stderr:write('oops', 1, '\\n')").await.printed,
+                "oops1\n"
+            );
             // `=` for `return`, as the `lua` prompt reads a first line.
             assert_eq!(lua.console("=n * 2").await, done("4\n"));
             assert_eq!(chunk_state("=n *"), ChunkState::Unfinished);
@@ -1044,7 +1049,7 @@ mod tests {
             let error = lua.reload(plan.clone()).await.unwrap_err().message;
             assert!(
                 error.ends_with(
-                    "plan.lua was loaded, but console command 1 of 23, `n + 1, 'x'`, \
+                    "plan.lua was loaded, but console command 1 of 24, `n + 1, 'x'`, \
                                  fails on it, where it ran before: cannot add values. What it \
                                  changed is not in the plan now; the command stays, and runs \
                                  again when the plan is loaded next."

@@ -49,8 +49,11 @@ pub fn load_io(ctx: Context<'_>, sandbox: &Sandbox, output: Output) {
     let metatable = file_metatable(ctx);
     let stdin = if sandbox.allow_exit() { Target::Stdin } else { Target::NoInput };
     let stdin = new_file(ctx, metatable, Stream::new(stdin, true, false));
-    let stdout = new_file(ctx, metatable, Stream::new(Target::Output(output), false, true));
-    let stderr = new_file(ctx, metatable, Stream::new(Target::Stderr, false, true));
+    let stdout = new_file(ctx, metatable, Stream::new(Target::Output(output.clone()), false, true));
+    // A served plan's standard error is the console's, as its output is:
+    // what a command writes there goes back to the shell that ran it.
+    let stderr = if sandbox.allow_exit() { Target::Stderr } else { Target::Output(output) };
+    let stderr = new_file(ctx, metatable, Stream::new(stderr, false, true));
     let defaults = Table::new(&ctx);
     let _ = defaults.set(ctx, "input", stdin);
     let _ = defaults.set(ctx, "output", stdout);
