@@ -565,7 +565,8 @@ fn topics_of_views_or_renderers_that_do_not_exist_go_when_no_one_watches() {
         let mut ws = server.ws().await;
         subscribe(&mut ws, "view/work/table", None).await;
         next_view(&mut ws).await;
-        for n in 0..50 {
+        // (Within the 32 new views a second a client may watch.)
+        for n in 0..15 {
             subscribe(&mut ws, &format!("view/made-up-{n}/table"), None).await;
             let (_, envelope) = next_view(&mut ws).await;
             assert!(envelope["error"].to_string().contains("no view named"), "{envelope}");
@@ -712,9 +713,15 @@ fn an_edit_of_the_plans_lua_keeps_the_console_edits_not_saved() {
         // Asked to, the plan loads its files as they are, and the error goes.
         let reload = server.console("planhost.reload()");
         assert!(reload["output"].as_str().unwrap().contains("loaded from its files"), "{reload}");
-        let (_, envelope) = next_view(&mut ws).await;
-        assert_eq!(order(html(&envelope)), ["1", "2", "3", "4"]);
-        assert_eq!(envelope["error"], Value::Null);
+        // (A round that began before the live loop heard of the load may
+        // show the loaded plan under the old error first.)
+        loop {
+            let (_, envelope) = next_view(&mut ws).await;
+            assert_eq!(order(html(&envelope)), ["1", "2", "3", "4"]);
+            if envelope["error"] == Value::Null {
+                break;
+            }
+        }
     });
 }
 
