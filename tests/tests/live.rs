@@ -761,7 +761,7 @@ fn commands_right_after_a_save_survive_the_load_it_sets_off_and_new_code() {
         loop {
             let (_, envelope) = next_view(&mut ws).await;
             if let Some(message) = envelope["error"]["message"].as_str() {
-                assert!(message.contains("wrote files other than by saving"), "{message}");
+                assert!(message.contains("wrote files that do not hold all of it"), "{message}");
                 assert_eq!(order(html(&envelope)), ["3", "2", "1"]);
                 break;
             }

@@ -87,8 +87,9 @@ impl std::fmt::Display for NotReplayable {
             }
             NotReplayable::TooMany => "more console commands ran since than are kept to run again",
             NotReplayable::WroteFiles => {
-                "a console command since wrote files other than by saving the plan (a save \
-                 that failed part way, or a write through io)"
+                "a console command since wrote files that do not hold all of it (a save \
+                 followed by more edits in the same command, a save that failed part way, or a \
+                 write through io)"
             }
         })
     }
@@ -176,14 +177,32 @@ impl Journal {
             return false;
         }
         let now = fingerprint(&self.dir);
-        let (Some(seen), Some(now_files)) = (&self.seen, &now) else { return false };
-        let owed = seen
-            .keys()
-            .chain(now_files.keys())
-            .any(|path| !saved.contains(path) && seen.get(path) != now_files.get(path));
+        let Some(owed) = self.changed_besides(saved, &now) else { return false };
         let read = std::mem::take(&mut self.read);
         *self = Journal { read, owed, ..Journal::start(&self.dir, Snapshot(now)) };
         true
+    }
+
+    /// Whether files other than `saved` changed since the state in use saw
+    /// them (a code edit not loaded yet, say); None if that is not known.
+    fn changed_besides(
+        &self,
+        saved: &BTreeSet<PathBuf>,
+        now: &Option<Fingerprint>,
+    ) -> Option<bool> {
+        let (Some(seen), Some(now)) = (&self.seen, now) else { return None };
+        Some(
+            seen.keys()
+                .chain(now.keys())
+                .any(|path| !saved.contains(path) && seen.get(path) != now.get(path)),
+        )
+    }
+
+    /// Whether files other than `saved` changed since the state in use saw
+    /// them, or it cannot be told: then loading the plan from its files
+    /// does not show what the state in use would with them.
+    pub fn others_changed(&self, saved: &BTreeSet<PathBuf>) -> bool {
+        self.changed_besides(saved, &fingerprint(&self.dir)).unwrap_or(true)
     }
 
     /// A command's writes are taken as part of the state: loading the

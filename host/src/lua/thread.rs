@@ -431,10 +431,28 @@ fn lua_main(
                         journal.files_seen_now();
                         note = Some(KEPT_AFTER_FAILED_WRITE.to_owned());
                     } else if wrote_files && only_saved {
-                        // A save: without this, the load its writes set off
-                        // would drop the commands that came after it.
-                        if journal.saved_to_files(&saved) {
-                            journal.set_views(views_fingerprint(&mut runtime));
+                        // A save: the files hold the state if the plan loaded
+                        // from them shows what the state in use shows (not
+                        // after `save() cut(4)`, say; when other files, its
+                        // code, changed meanwhile, that cannot be told, and
+                        // the save is taken at its word). Then the journal
+                        // starts afresh from them: without that, the load its
+                        // writes set off would drop the commands after it.
+                        // Else they are taken as seen, as after a failed save.
+                        let views = views_fingerprint(&mut runtime);
+                        let whole = journal.others_changed(&saved)
+                            || plan.as_deref().is_some_and(|path| {
+                                let (mut loaded, result, panicked) =
+                                    run_plan(&fresh, path, &|| drop(take_printed()));
+                                result.is_ok()
+                                    && !panicked
+                                    && views_fingerprint(&mut loaded) == views
+                            });
+                        take_printed();
+                        if whole && journal.saved_to_files(&saved) {
+                            journal.set_views(views);
+                        } else {
+                            journal.files_seen_now();
                         }
                     }
                 }
@@ -1407,6 +1425,38 @@ mod tests {
             lua.reload(plan.clone()).await.unwrap();
             let view = json(lua.view_data("n").await.unwrap());
             assert_eq!(view, serde_json::json!({"n": 111, "mark": "b"}));
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn edits_after_a_save_in_the_same_command_are_not_lost() {
+        let code = |mark: &str| {
+            format!(
+                "local f = io.open('work.tsv') n = tonumber(f:read('a')) f:close() \
+                 planhost.view('n', function() return {{n = n, mark = '{mark}'}} end)"
+            )
+        };
+        let (dir, plan, lua) = with_plan("save-then-edit", &code("a"));
+        std::fs::write(dir.join("work.tsv"), "1").unwrap();
+        smol::block_on(async {
+            lua.reload(plan.clone()).await.unwrap();
+            lua.console("n = n + 1 planhost.save('work.tsv', tostring(n)) n = n + 10").await;
+            assert_eq!(std::fs::read_to_string(dir.join("work.tsv")).unwrap(), "2");
+            // The load the save's writes set off: the state stays.
+            lua.reload(plan.clone()).await.unwrap();
+            assert_eq!(lua.console("n").await.printed, "12\n");
+            // New code: the files do not hold the 10, so it is not loaded.
+            std::fs::write(&plan, code("b")).unwrap();
+            let error = lua.reload(plan.clone()).await.unwrap_err().message;
+            assert!(error.contains("wrote files that do not hold all of it"), "{error}");
+            let view = json(lua.view_data("n").await.unwrap());
+            assert_eq!(view, serde_json::json!({"n": 12, "mark": "a"}));
+            // Saved whole: the new code loads, on data holding every edit.
+            lua.console("planhost.save('work.tsv', tostring(n))").await;
+            lua.reload(plan.clone()).await.unwrap();
+            let view = json(lua.view_data("n").await.unwrap());
+            assert_eq!(view, serde_json::json!({"n": 12, "mark": "b"}));
         });
         std::fs::remove_dir_all(&dir).unwrap();
     }
