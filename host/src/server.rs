@@ -114,6 +114,7 @@ pub fn run(
         }
         start_plugin_watch(&renderers, &hub, &live).await;
         let console = Console::new(lua.clone(), live.clone());
+        let lua_at_shutdown = lua.clone();
         let parts = PlanParts { lua, live, console: console.clone(), renderers };
         let edge = Arc::new(Edge::new(
             hub.clone(),
@@ -132,6 +133,18 @@ pub fn run(
         let mut signals = signals;
         let signal = signals.next().await;
         tracing::info!(?signal, "shutting down");
+        // (Not waiting long on a command still running.)
+        let unsaved = futures_lite::FutureExt::or(lua_at_shutdown.unsaved(), async {
+            Timer::after(Duration::from_secs(1)).await;
+            0
+        })
+        .await;
+        if unsaved > 0 {
+            tracing::warn!(
+                "{unsaved} console commands since the plan was loaded changed it and were not \
+                 saved: they are lost"
+            );
+        }
         drop(acceptor);
         let _ = hub.send(Command::Shutdown).await;
         let deadline = Instant::now() + config.limits.shutdown_grace + Duration::from_secs(1);

@@ -82,9 +82,13 @@ impl Prompt {
     fn start(dir: &Path) -> Prompt {
         // `exec`: the shell itself is in the terminal's foreground, as it
         // is when typed, and no `sh` in between takes the SIGINT.
-        let shell = format!("exec {} shell {}", planhost_bin().display(), dir.display());
+        Prompt::run(&format!("exec {} shell {}", planhost_bin().display(), dir.display()))
+    }
+
+    /// `shell`, a command line, run on a pseudo-terminal.
+    fn run(shell: &str) -> Prompt {
         let mut child = Command::new("script")
-            .args(["-qfec", &shell, "/dev/null"])
+            .args(["-qfec", shell, "/dev/null"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -330,4 +334,30 @@ fn ctrl_c_stops_waiting_for_an_answer() {
     let status = wait_exit(&mut prompt.child, Duration::from_secs(20));
     assert!(status.success(), "{status}:\n{}", prompt.text());
     drop(silent);
+}
+
+#[test]
+fn ctrl_d_at_the_servers_prompt_warns_once_of_changes_not_saved() {
+    let dir = TempDir::new("serve-prompt");
+    let plan = "n = 0 planhost.view('n', function() return {n = n} end)";
+    std::fs::write(dir.path().join("plan.lua"), plan).unwrap();
+    let serve = format!(
+        "exec {} serve {} --addr 127.0.0.1:0",
+        planhost_bin().display(),
+        dir.path().display()
+    );
+    // Nothing changed: Ctrl-D stops the server.
+    let mut prompt = Prompt::run(&serve);
+    prompt.type_line("print('seen', n)", "seen\t0");
+    assert!(prompt.quit().success());
+
+    // A change the views show: said once, and the server goes on.
+    let mut prompt = Prompt::run(&serve);
+    prompt.type_line("n = 5 print('set')", "set");
+    let prompts = prompt.count("> ");
+    prompt.press(&[4]);
+    prompt.wait_for("planhost: the console command since the plan was loaded changed it", 1);
+    prompt.wait_for("> ", prompts + 1);
+    prompt.type_line("print('still', n)", "still\t5");
+    assert!(prompt.quit().success());
 }

@@ -36,6 +36,12 @@ impl Console {
         Console { lua, live }
     }
 
+    /// How many console commands since the plan was loaded changed what it
+    /// shows (see [`LuaHandle::unsaved`]).
+    pub async fn unsaved(&self) -> usize {
+        self.lua.unsaved().await
+    }
+
     /// Runs one line (or a chunk of several).
     pub async fn run(&self, chunk: &str) -> ConsoleAnswer {
         let reply = self.lua.console(chunk).await;

@@ -20,12 +20,26 @@ const PROMPT: &str = "> ";
 const CONTINUE: &str = ">> ";
 
 /// Starts the server's own prompt on a thread of its own. Ctrl-D ends the
-/// server (SIGTERM to itself, so it shuts down cleanly); Ctrl-C clears the
-/// line, and a second Ctrl-C on an empty line ends the server too.
+/// server (SIGTERM to itself, so it shuts down cleanly), unless console
+/// commands changed the plan since it was loaded: then it says so once,
+/// and a second Ctrl-D ends it. Ctrl-C clears the line, and a second Ctrl-C
+/// on an empty line ends the server too.
 pub fn start(console: Console, history: PathBuf) -> std::io::Result<()> {
     std::thread::Builder::new().name("planhost-console".into()).spawn(move || {
-        let run = |chunk: &str| Ok(smol::block_on(console.run(chunk)));
-        let end = interact(run, Some(history), WhileRunning::KeepEditor);
+        let mut warned = false;
+        let end = loop {
+            let run = |chunk: &str| Ok(smol::block_on(console.run(chunk)));
+            let end = interact(run, Some(history.clone()), WhileRunning::KeepEditor);
+            if end != End::Eof || warned {
+                break end;
+            }
+            let unsaved = smol::block_on(console.unsaved());
+            if unsaved == 0 {
+                break end;
+            }
+            warned = true;
+            eprintln!("{}", unsaved_warning(unsaved));
+        };
         let signal = match end {
             End::Interrupt => rustix::process::Signal::INT,
             End::Eof | End::Failed | End::OutputClosed => rustix::process::Signal::TERM,
@@ -33,6 +47,20 @@ pub fn start(console: Console, history: PathBuf) -> std::io::Result<()> {
         let _ = rustix::process::kill_process(rustix::process::getpid(), signal);
     })?;
     Ok(())
+}
+
+/// What Ctrl-D at the server's prompt says when `count` console commands
+/// changed the plan since it was loaded.
+fn unsaved_warning(count: usize) -> String {
+    let commands = match count {
+        1 => "the console command".to_owned(),
+        n => format!("the {n} console commands"),
+    };
+    format!(
+        "planhost: {commands} since the plan was loaded changed it, and are not saved; save \
+         them first (the plan's save command), or press Ctrl-D again to stop the server and \
+         lose them"
+    )
 }
 
 /// How an interactive session ended.

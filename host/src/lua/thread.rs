@@ -39,6 +39,9 @@ pub enum LuaInstruction {
     Views { reply: flume::Sender<Vec<String>> },
     /// Compute a view: call its function and convert the result to JSON.
     ViewData { name: String, reply: flume::Sender<Result<String, LuaError>> },
+    /// How many console commands since the plan was loaded changed what
+    /// its views show (0 if none did, or if none ran).
+    Unsaved { reply: flume::Sender<usize> },
 }
 
 /// The answer to a console line.
@@ -108,6 +111,17 @@ impl LuaHandle {
     pub async fn reload(&self, path: PathBuf) -> Result<String, LuaError> {
         let (reply, answer) = flume::bounded(1);
         self.ask(LuaInstruction::Reload { path, reply }, answer).await
+    }
+
+    /// How many console commands changed the plan since it was loaded from
+    /// its files (0 if their changes show in no view; see
+    /// [`LuaInstruction::Unsaved`]).
+    pub async fn unsaved(&self) -> usize {
+        let (reply, answer) = flume::bounded(1);
+        if self.instructions.send_async(LuaInstruction::Unsaved { reply }).await.is_err() {
+            return 0;
+        }
+        answer.recv_async().await.unwrap_or(0)
     }
 
     /// Runs a console line.
@@ -518,6 +532,16 @@ fn lua_main(
                 // What it printed is no command's output.
                 take_printed();
                 let _ = reply.send(noted(result, recover(&mut runtime, &mut journal)));
+            }
+            LuaInstruction::Unsaved { reply } => {
+                let unsaved = match journal.as_ref() {
+                    Some(kept) if kept.count() > 0 => {
+                        let views = views_fingerprint(&mut runtime);
+                        if kept.views_as_loaded(views) { 0 } else { kept.count() }
+                    }
+                    _ => 0,
+                };
+                let _ = reply.send(unsaved);
             }
             LuaInstruction::Reset { reply } => {
                 runtime = fresh();
