@@ -378,9 +378,11 @@ fn traversal_attempts_on_embedded_files_get_404() {
 #[test]
 fn malformed_requests_get_400() {
     let server = Server::start(&[]);
-    let cases: [&[u8]; 6] = [
+    let cases: [&[u8]; 8] = [
         b"GARBAGE\r\n\r\n",
         b"GET / HTTP/1.1\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+        b"POST /api/publish/t HTTP/1.1\r\nHost: x\r\nContent-Length: +3\r\n\r\nabc",
         b"GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n",
         b"GET / HTTP/1.1\r\nHost: \xff\xfe\r\n\r\n",
         b"POST /api/publish/t HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
@@ -396,6 +398,10 @@ fn malformed_requests_get_400() {
     assert!(tab.text().contains("must be percent-encoded"), "{}", tab.text());
     let old = server.raw(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n");
     assert_eq!(old.status, 505);
+    // Methods are case-sensitive: `get` is not GET.
+    let lower = server.raw(b"get /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(lower.status, 501);
+    assert!(lower.text().contains("case-sensitive"), "{}", lower.text());
     // The server is still fine.
     assert_eq!(server.get("/healthz").status, 200);
 }

@@ -63,7 +63,12 @@ fn acceptable(offer: &str) -> bool {
     true
 }
 
+/// A window size as RFC 7692 writes it: 8 to 15, in digits with no sign
+/// or leading zero (`08` and `+9` are declined).
 fn window_bits(text: &str) -> Option<u8> {
+    if text.starts_with(['0', '+']) {
+        return None;
+    }
     let bits: u8 = text.parse().ok()?;
     (8..=15).contains(&bits).then_some(bits)
 }
@@ -399,6 +404,8 @@ mod tests {
         ));
         assert!(!accepts("permessage-deflate; server_max_window_bits=10"), "compresses with 15");
         assert!(!accepts("permessage-deflate; client_max_window_bits=16"));
+        assert!(!accepts("permessage-deflate; client_max_window_bits=08"));
+        assert!(!accepts("permessage-deflate; client_max_window_bits=+9"));
         assert!(!accepts("permessage-deflate; server_no_context_takeover=1"));
         assert!(!accepts("permessage-deflate; unknown_parameter"));
         assert!(!accepts(

@@ -160,7 +160,14 @@ async fn serve_requests(edge: Arc<Edge>, stream: &TcpStream) -> Ended {
         requests.body_follows(&request);
         let method = request.method();
         let mut keep_alive = !wants_close(&request);
-        let target = requests.take_request_target();
+        let (sent_method, target) = requests.take_request_line().unzip();
+        // Methods are case-sensitive (RFC 9110, 9.1): the parser is not.
+        if sent_method.is_some_and(|sent| sent != method.to_string()) {
+            let message = "unknown method (methods are case-sensitive: GET, not get)";
+            let response = routes::error_response(StatusCode::NotImplemented, message);
+            let _ = write_response(&edge, stream, response, Method::Get, false).await;
+            return Ended::AfterAnswer;
+        }
         let reply = routes::route(&edge, &mut request, target.as_deref()).await;
         drop(request);
         match reply {
@@ -246,10 +253,18 @@ fn has_token(request: &http_types::Request, name: &str, token: &str) -> bool {
 /// values (async-h1 takes the last), or a transfer coding other than
 /// chunked alone (async-h1 would read the body as the next request).
 fn framing_error(request: &http_types::Request) -> Option<(StatusCode, &'static str)> {
-    if let Some(lengths) = request.header("Content-Length")
-        && lengths.iter().any(|l| l.as_str().trim() != lengths.last().as_str().trim())
-    {
-        return Some((StatusCode::BadRequest, "conflicting Content-Length headers"));
+    if let Some(lengths) = request.header("Content-Length") {
+        if lengths.iter().any(|l| l.as_str().trim() != lengths.last().as_str().trim()) {
+            return Some((StatusCode::BadRequest, "conflicting Content-Length headers"));
+        }
+        // Digits only (RFC 9110, 8.6): a sign is read by some and not others.
+        if !lengths.iter().all(|l| l.as_str().trim().bytes().all(|b| b.is_ascii_digit())) {
+            return Some((StatusCode::BadRequest, "Content-Length is not a number of bytes"));
+        }
+    }
+    // One Host (RFC 9112, 3.2): two could name two sites.
+    if request.header("Host").is_some_and(|hosts| hosts.iter().count() > 1) {
+        return Some((StatusCode::BadRequest, "more than one Host header"));
     }
     let codings = request.header("Transfer-Encoding")?;
     (codings.iter().count() != 1 || !codings.as_str().eq_ignore_ascii_case("chunked"))

@@ -141,16 +141,17 @@ impl RequestStream {
         }
     }
 
-    /// The request target (`/path?query`, as the client wrote it) of the
-    /// head the decoder read last; the next head's line is kept from here.
-    pub fn take_request_target(&self) -> Option<String> {
+    /// The method and the request target (`/path?query`) of the head the
+    /// decoder read last, as the client wrote them; the next head's line is
+    /// kept from here.
+    pub fn take_request_line(&self) -> Option<(String, String)> {
         let mut state = self.state();
         state.request_line_ended = false;
         let line = std::mem::take(&mut state.request_line);
         let line = std::str::from_utf8(&line).ok()?;
         let mut parts = line.trim_ascii_end().split(' ');
-        let (_method, target) = (parts.next()?, parts.next()?);
-        Some(target.to_owned())
+        let (method, target) = (parts.next()?, parts.next()?);
+        Some((method.to_owned(), target.to_owned()))
     }
 
     /// The bytes received after the request the decoder read last (the
