@@ -141,8 +141,8 @@ pub fn run(
         .await;
         if unsaved > 0 {
             tracing::warn!(
-                "{unsaved} console commands since the plan was loaded changed it and were not \
-                 saved: they are lost"
+                "the plan was changed at the console since it was loaded ({unsaved} commands \
+                 ran), and the changes were not saved: they are lost"
             );
         }
         drop(acceptor);

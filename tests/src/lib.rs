@@ -124,6 +124,56 @@ pub fn test_plugin_wasm(name: &str, feature: Option<&str>) -> PathBuf {
     copy
 }
 
+/// Spawns `planhost serve DIR --addr ADDR EXTRA...` and reads its ready
+/// line: the child (its standard output still to drain), the address it
+/// listens on, and the line.
+pub fn spawn_serve(dir: &Path, addr: &str, extra: &[&str]) -> (Child, SocketAddr, String) {
+    let mut child = Command::new(planhost_bin())
+        .arg("serve")
+        .arg(dir)
+        .args(["--addr", addr])
+        .args(extra)
+        .env("RUST_LOG", "planhost=warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("starting planhost");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("reading the ready line");
+    let addr = line
+        .trim()
+        .strip_prefix("planhost listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .parse()
+        .expect("address in the ready line");
+    child.stdout = Some(stdout.into_inner());
+    (child, addr, line)
+}
+
+/// Terminal output without its escape sequences (`ESC [ ... letter`).
+pub fn strip_escapes(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        if chars.peek() == Some(&'[') {
+            chars.next();
+            // Parameters, then one final letter (or `~`).
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() || c == '~' {
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
 /// A running `planhost serve`, killed on drop.
 pub struct Server {
     child: Child,
@@ -141,26 +191,8 @@ impl Server {
 
     /// Starts `planhost serve PLAN_DIR --addr 127.0.0.1:0 EXTRA...`.
     pub fn start_in(plan_dir: TempDir, extra: &[&str]) -> Server {
-        let mut child = Command::new(planhost_bin())
-            .arg("serve")
-            .arg(plan_dir.path())
-            .args(["--addr", "127.0.0.1:0"])
-            .args(extra)
-            .env("RUST_LOG", "planhost=warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("starting planhost");
+        let (mut child, addr, line) = spawn_serve(plan_dir.path(), "127.0.0.1:0", extra);
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("reading the ready line");
-        let addr = line
-            .trim()
-            .strip_prefix("planhost listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .parse()
-            .expect("address in the ready line");
         let token = std::fs::read_to_string(plan_dir.path().join(".planhost/token"))
             .expect("token file")
             .trim()

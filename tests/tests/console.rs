@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use planhost_tests::{TempDir, planhost_bin};
+use planhost_tests::{TempDir, planhost_bin, strip_escapes};
 
 /// Everything the terminal showed so far, without escape sequences.
 struct Screen(Arc<Mutex<Vec<u8>>>);
@@ -28,27 +28,6 @@ impl Screen {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
-}
-
-fn strip_escapes(text: &str) -> String {
-    let mut out = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\u{1b}' {
-            out.push(c);
-            continue;
-        }
-        if chars.peek() == Some(&'[') {
-            chars.next();
-            // Parameters, then one final letter (or `~`).
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() || c == '~' {
-                    break;
-                }
-            }
-        }
-    }
-    out
 }
 
 #[test]
@@ -102,7 +81,13 @@ fn the_server_prompt_runs_lua_on_the_plan() {
     type_line("items[3] = 'Search'", "> ");
     type_line("#items", "\n3\n");
 
-    // Ctrl-D: the server stops cleanly and keeps the history.
+    // Ctrl-D: the change to `items` is not saved, which it says once; a
+    // second Ctrl-D stops the server cleanly, keeping the history.
+    let prompts = screen.text().matches("> ").count();
+    keyboard.write_all(&[4]).unwrap();
+    keyboard.flush().unwrap();
+    screen.wait_for("the changes are not saved", 1);
+    screen.wait_for("> ", prompts + 1);
     keyboard.write_all(&[4]).unwrap();
     keyboard.flush().unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -10,7 +10,7 @@ use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use planhost_tests::{Server, TempDir, planhost_bin};
+use planhost_tests::{Server, TempDir, planhost_bin, spawn_serve, strip_escapes};
 
 /// `planhost serve DIR --addr ADDR` on a directory it does not own (so a
 /// server can stop and another start on the same plan); killed on drop.
@@ -21,25 +21,8 @@ struct Serve {
 
 impl Serve {
     fn start(dir: &Path, addr: &str) -> Serve {
-        let mut child = Command::new(planhost_bin())
-            .arg("serve")
-            .arg(dir)
-            .args(["--addr", addr])
-            .env("RUST_LOG", "planhost=warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("starting planhost serve");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("reading the ready line");
-        let addr = line
-            .trim()
-            .strip_prefix("planhost listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .parse()
-            .expect("address in the ready line");
+        let (mut child, addr, _) = spawn_serve(dir, addr, &[]);
+        let mut stdout = child.stdout.take().expect("stdout");
         std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
         Serve { child, addr }
     }
@@ -157,27 +140,6 @@ impl Drop for Prompt {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn strip_escapes(text: &str) -> String {
-    let mut out = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\u{1b}' {
-            out.push(c);
-            continue;
-        }
-        if chars.peek() == Some(&'[') {
-            chars.next();
-            // Parameters, then one final letter (or `~`).
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() || c == '~' {
-                    break;
-                }
-            }
-        }
-    }
-    out
 }
 
 /// A file of `count` commands, each adding one to `n` and printing it.
@@ -356,7 +318,10 @@ fn ctrl_d_at_the_servers_prompt_warns_once_of_changes_not_saved() {
     prompt.type_line("n = 5 print('set')", "set");
     let prompts = prompt.count("> ");
     prompt.press(&[4]);
-    prompt.wait_for("planhost: the console command since the plan was loaded changed it", 1);
+    prompt.wait_for(
+        "planhost: the plan was changed at the console since it was loaded (1 command ran)",
+        1,
+    );
     prompt.wait_for("> ", prompts + 1);
     prompt.type_line("print('still', n)", "still\t5");
     assert!(prompt.quit().success());

@@ -52,14 +52,14 @@ pub fn start(console: Console, history: PathBuf) -> std::io::Result<()> {
 /// What Ctrl-D at the server's prompt says when `count` console commands
 /// changed the plan since it was loaded.
 fn unsaved_warning(count: usize) -> String {
-    let commands = match count {
-        1 => "the console command".to_owned(),
-        n => format!("the {n} console commands"),
+    let ran = match count {
+        1 => "1 command ran".to_owned(),
+        n => format!("{n} commands ran"),
     };
     format!(
-        "planhost: {commands} since the plan was loaded changed it, and are not saved; save \
-         them first (the plan's save command), or press Ctrl-D again to stop the server and \
-         lose them"
+        "planhost: the plan was changed at the console since it was loaded ({ran}), and the \
+         changes are not saved: save them first (the plan's save command), or press Ctrl-D \
+         again to stop the server and lose them"
     )
 }
 
