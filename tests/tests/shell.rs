@@ -3,7 +3,7 @@
 //! the prompt waits for an answer. The prompt runs on a real
 //! pseudo-terminal (`script` from util-linux allocates it).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
