@@ -175,7 +175,9 @@ pub async fn run_session(edge: Arc<Edge>, stream: TcpStream, early: Vec<u8>, def
                     // as closing a socket with unread bytes resets it and
                     // the client would lose the close frame.
                     let _ = writer.stream.shutdown(std::net::Shutdown::Write);
-                    let mut rest = [0u8; 4096];
+                    // (On the heap: every idle session's future would
+                    // otherwise hold room for it.)
+                    let mut rest = vec![0u8; 4096];
                     use futures_lite::AsyncReadExt;
                     while matches!(writer.stream.read(&mut rest).await, Ok(n) if n > 0) {}
                 }
