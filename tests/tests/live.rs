@@ -957,3 +957,26 @@ fn a_client_inventing_views_as_fast_as_it_can_is_held_back() {
         assert_eq!(order(html(&next_view(&mut bystander).await.1)), ["3", "1", "2"]);
     });
 }
+
+#[test]
+fn a_save_is_checked_without_the_plans_broadcasts() {
+    // A save loads the plan once more to compare; that load publishes
+    // nothing (a real load does).
+    let dir = TempDir::new("save-check");
+    let plan = "local f = io.open('n.txt') n = tonumber(f:read('a')) f:close() \
+                planhost.broadcast('loads', 'loaded with ' .. n) \
+                planhost.view('n', function() return {n = n} end) \
+                function save() planhost.save('n.txt', tostring(n)) end";
+    std::fs::write(dir.path().join("plan.lua"), plan).unwrap();
+    std::fs::write(dir.path().join("n.txt"), "1").unwrap();
+    let server = Server::start_in(dir, &[]);
+    smol::block_on(async {
+        let mut loads = server.ws().await;
+        subscribe(&mut loads, "loads", None).await;
+        let first = next_json(&mut loads).await;
+        assert_eq!(first["data"], "loaded with 1", "{first}");
+        assert_eq!(server.console("n = 2 save()")["status"], "ok");
+        assert!(stays_quiet(&mut loads, Duration::from_millis(800)).await, "a broadcast");
+        assert_eq!(std::fs::read_to_string(server.plan_dir.path().join("n.txt")).unwrap(), "2");
+    });
+}

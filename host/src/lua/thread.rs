@@ -214,6 +214,14 @@ fn lua_main(
         register(&mut runtime);
         runtime
     };
+    // A state for looking only: the plan loaded in it publishes nothing
+    // (`planhost.broadcast` without a hub).
+    let quiet = || {
+        let mut runtime = Runtime::new(budget, &sandbox, printed.clone());
+        let (sandbox, served) = (sandbox.clone(), served.clone());
+        runtime.with_context(|ctx| api::load_planhost(ctx, sandbox, None, Some(served)));
+        runtime
+    };
     let mut runtime = fresh();
     // The plan's entry file, once one was loaded: run again if a VM panic
     // forces a fresh state, and the console commands since with it.
@@ -457,7 +465,7 @@ fn lua_main(
                         let whole = journal.others_changed(&saved)
                             || plan.as_deref().is_some_and(|path| {
                                 let (mut loaded, result, panicked) =
-                                    run_plan(&fresh, path, &|| drop(take_printed()));
+                                    run_plan(&quiet, path, &|| drop(take_printed()));
                                 result.is_ok()
                                     && !panicked
                                     && views_fingerprint(&mut loaded) == views
