@@ -21,6 +21,11 @@ if planhost and planhost.view then
       return views[name](session.plan)
     end)
   end
+  -- Tells the host whether console edits are not saved yet: it keeps them
+  -- over a load of changed files until they are (docs/LUA.md).
+  planhost.unsaved = function()
+    return session.plan:unsaved()
+  end
 end
 
 local loaded = session.plan

@@ -174,6 +174,17 @@ function Plan:save(dir)
   return written
 end
 
+-- Whether the plan holds changes its files do not: what `save` would write.
+function Plan:unsaved()
+  local texts = self:texts()
+  for key, text in pairs(texts) do
+    if text ~= self.saved[key] then
+      return true
+    end
+  end
+  return false
+end
+
 -- Lookups -----------------------------------------------------------------
 
 -- The work item `id` (a number or numeric string); an error if none.

@@ -642,6 +642,17 @@ t.case("what could not be saved is refused, naming where it is", function()
     "work.tsv: row 2 (ID 2), column Name: a field cannot hold a tab or a line break")
 end)
 
+t.case("unsaved tells whether the files hold the plan", function()
+  local p = small()
+  check.eq(p:unsaved(), false, "as loaded")
+  p:move(5, 1)
+  check.eq(p:unsaved(), true, "moved")
+  p:move(5, 5)
+  check.eq(p:unsaved(), false, "moved back: the files hold it again")
+  p:set_tag(1, "owner", "ana")
+  check.eq(p:unsaved(), true, "a tag no view shows")
+end)
+
 t.case("broken files are clear errors", function()
   local function texts(plan_row, work_rows)
     return {

@@ -41,9 +41,6 @@ pub struct Journal {
     bytes: usize,
     /// More commands came than are kept.
     overflowed: bool,
-    /// A hash of the views' data as the files gave them, when known (see
-    /// [`Journal::views_as_loaded`]).
-    views: Option<u64>,
     /// Files other than a save's changed beside it: the state in use does
     /// not hold them, so a load is owed even while the files are as seen.
     owed: bool,
@@ -118,22 +115,8 @@ impl Journal {
             commands: Vec::new(),
             bytes: 0,
             overflowed: false,
-            views: None,
             owed: false,
         }
-    }
-
-    /// Notes the views' data (a hash) of the plan just loaded from the
-    /// files, before any command ran.
-    pub fn set_views(&mut self, views: u64) {
-        self.views = Some(views);
-    }
-
-    /// Whether the views' data of the state in use (`now`, a hash) is
-    /// what the files gave: then the commands since changed nothing the
-    /// browsers can see, and loading the files instead loses none of it.
-    pub fn views_as_loaded(&self, now: u64) -> bool {
-        self.views == Some(now)
     }
 
     /// Notes a command that ran (whether it succeeded or not: a failed one
@@ -157,8 +140,7 @@ impl Journal {
     pub fn loaded_again(&mut self, files: Snapshot) {
         self.seen.clone_from(&files.0);
         self.files = files.0;
-        // Until told what the files alone give.
-        self.views = None;
+        self.owed = false;
     }
 
     /// A command that wrote files only through `planhost.save` ran to its

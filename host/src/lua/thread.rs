@@ -259,8 +259,10 @@ fn lua_main(
         garbage = true;
         // The files the last instruction read belong to the state it left.
         let read = sandbox.take_reads();
-        // (Saves are looked at after the console command that made them.)
+        // (Saves, and a reload asked for, are looked at right after the
+        // console command that made them; commands run again make neither.)
         sandbox.take_saved();
+        served.reload.take();
         if let Some(journal) = journal.as_mut() {
             journal.note_reads(read);
         }
@@ -273,7 +275,9 @@ fn lua_main(
         }
         // After a VM panic replaced the state, the host API, the plan and
         // the console commands since it was loaded come back before the
-        // instruction is answered; its error says so.
+        // instruction is answered; its error says so. (`dropped`: they did
+        // not, the plan is as its files have it.)
+        let dropped = std::cell::Cell::new(false);
         let recover = |runtime: &mut Runtime, journal: &mut Option<Journal>| -> Option<String> {
             if !runtime.take_reset() {
                 return None;
@@ -299,6 +303,7 @@ fn lua_main(
             if let Err(error) = outcome {
                 tracing::error!("Lua state reset; loading {} again: {error}", plan.display());
                 *journal = None;
+                dropped.set(true);
                 return Some(format!("; loading {} again failed: {error}", plan.display()));
             }
             let replayed;
@@ -306,6 +311,7 @@ fn lua_main(
                 resume(runtime, journal.take(), pending, plan, files, &fresh, &|| {
                     drop(take_printed())
                 });
+            dropped.set(!matches!(replayed, Replayed::All(_)));
             let note = replayed.note();
             tracing::warn!("Lua state reset; {} loaded again{note}", plan.display());
             Some(format!("; {} was loaded again{note}", plan.display()))
@@ -332,7 +338,7 @@ fn lua_main(
                 // or written back by the plan itself) would give the state
                 // in use: nothing to run, unless a load is owed.
                 if same_plan
-                    && declined.is_none()
+                    && declined.as_ref().is_none_or(|declined| !declined.owed)
                     && journal.as_ref().is_some_and(|j| j.files_as_loaded(&files))
                 {
                     tracing::debug!("{}: its files hold what they held", path.display());
@@ -344,13 +350,11 @@ fn lua_main(
                     journal.replayable_on_new_code(&files).map_err(|why| (why, journal))
                 });
                 // Console commands that could not run again on the files are
-                // not dropped: the state in use stays, with them (unless
-                // they changed no view's data: then nothing is lost).
+                // not dropped: the state in use stays, with them (unless the
+                // plan says its files hold it: then nothing is lost).
                 let pending = match pending {
                     Ok(commands) => commands.to_vec(),
-                    Err((_, kept)) if kept.views_as_loaded(views_fingerprint(&mut runtime)) => {
-                        Vec::new()
-                    }
+                    Err(_) if plan_unsaved(&mut runtime) == Some(false) => Vec::new(),
                     Err((why, kept)) => {
                         let reason = match why {
                             NotReplayable::FilesChanged => {
@@ -360,7 +364,7 @@ fn lua_main(
                         };
                         let message = decline(&path, &reason, kept.count());
                         tracing::warn!("{message}");
-                        (journal, declined) = (previous, Some(Declined::new(message.clone())));
+                        (journal, declined) = (previous, Some(Declined::owed(message.clone())));
                         let _ = reply.send(Err(LuaError { message }));
                         continue;
                     }
@@ -370,9 +374,8 @@ fn lua_main(
                 let printed = take_printed();
                 if result.is_ok() && !panicked {
                     let discard = || drop(take_printed());
-                    // What the files alone give, for a later load to compare.
-                    let views = views_fingerprint(&mut candidate);
                     let replayed = replay(&mut candidate, Ok(pending.clone()), &discard, true);
+                    served.reload.take();
                     if let Replayed::Failed(at, of) = replayed {
                         // The state the commands made cannot be had on the
                         // new code: the one in use stays, as after a broken edit.
@@ -382,21 +385,19 @@ fn lua_main(
                         );
                         let message = decline(&path, &reason, of);
                         tracing::warn!("{message}");
-                        (journal, declined) = (previous, Some(Declined::new(message.clone())));
+                        (journal, declined) = (previous, Some(Declined::owed(message.clone())));
                         let _ = reply.send(Err(LuaError { message }));
                         continue;
                     }
                     runtime = candidate;
                     declined = None;
-                    let mut loaded = match previous.filter(|_| !pending.is_empty()) {
+                    journal = Some(match previous.filter(|_| !pending.is_empty()) {
                         Some(mut journal) => {
                             journal.loaded_again(files);
                             journal
                         }
                         None => Journal::start(&dir, files),
-                    };
-                    loaded.set_views(views);
-                    journal = Some(loaded);
+                    });
                     plan = Some(path.clone());
                     if let Replayed::Diverged(_, at, error) = &replayed {
                         // Loaded all the same: the command stays in the
@@ -411,7 +412,8 @@ fn lua_main(
                             pending.len()
                         );
                         tracing::warn!("{message}");
-                        declined = Some(Declined::new(message.clone()));
+                        // Said, but no load is owed: it was made.
+                        declined = Some(Declined::said(message.clone()));
                         let _ = reply.send(Err(LuaError { message }));
                         continue;
                     }
@@ -429,6 +431,7 @@ fn lua_main(
                 let (writes, saves) = (sandbox.writes(), sandbox.saves());
                 let since_load = journal.as_ref().map_or(0, Journal::count);
                 let mut outcome = console(&mut runtime, &chunk);
+                let reload_asked = served.reload.take();
                 let stopped_after = runtime.stopped_after();
                 let wrote_files = sandbox.writes() != writes;
                 // Every write went through `planhost.save`: the plan wrote
@@ -461,19 +464,22 @@ fn lua_main(
                         // starts afresh from them: without that, the load its
                         // writes set off would drop the commands after it.
                         // Else they are taken as seen, as after a failed save.
-                        let views = views_fingerprint(&mut runtime);
-                        let whole = journal.others_changed(&saved)
-                            || plan.as_deref().is_some_and(|path| {
-                                let (mut loaded, result, panicked) =
-                                    run_plan(&quiet, path, &|| drop(take_printed()));
-                                result.is_ok()
-                                    && !panicked
-                                    && views_fingerprint(&mut loaded) == views
-                            });
+                        let whole = match plan_unsaved(&mut runtime) {
+                            Some(unsaved) => !unsaved,
+                            None => {
+                                let views = views_fingerprint(&mut runtime);
+                                journal.others_changed(&saved)
+                                    || plan.as_deref().is_some_and(|path| {
+                                        let (mut loaded, result, panicked) =
+                                            run_plan(&quiet, path, &|| drop(take_printed()));
+                                        result.is_ok()
+                                            && !panicked
+                                            && views_fingerprint(&mut loaded) == views
+                                    })
+                            }
+                        };
                         take_printed();
-                        if whole && journal.saved_to_files(&saved) {
-                            journal.set_views(views);
-                        } else {
+                        if !(whole && journal.saved_to_files(&saved)) {
                             journal.files_seen_now();
                         }
                     }
@@ -483,7 +489,9 @@ fn lua_main(
                 }
                 let mut printed = printed;
                 // `planhost.reload()`: the files as they are, afresh.
-                let reloaded = served.reload.take().then(|| {
+                // (A panic's recovery ran commands again: not asked by them.)
+                served.reload.take();
+                let reloaded = reload_asked.then(|| {
                     let Some(path) = plan.clone() else {
                         return Err("no plan was loaded to load again".to_owned());
                     };
@@ -494,10 +502,8 @@ fn lua_main(
                     take_printed();
                     match result {
                         Ok(()) if !panicked => {
-                            let mut fresh_journal = Journal::start(&dir, files);
                             runtime = candidate;
-                            fresh_journal.set_views(views_fingerprint(&mut runtime));
-                            (journal, declined) = (Some(fresh_journal), None);
+                            (journal, declined) = (Some(Journal::start(&dir, files)), None);
                             let (since, are) = match since_load {
                                 1 => ("the console command".to_owned(), "is"),
                                 n => (format!("the {n} console commands"), "are"),
@@ -517,8 +523,12 @@ fn lua_main(
                 if let Some(Err(error)) = &reloaded {
                     tell(&mut printed, &format!("{error}; the plan in use stays"));
                 }
-                // A load declined since the last command: said once.
-                if let Some(declined) = declined.as_mut().filter(|d| !d.told) {
+                // A load declined since the last command: said once (with a
+                // command that ran: the answer to an unfinished one is not
+                // shown).
+                if outcome != ConsoleOutcome::Incomplete
+                    && let Some(declined) = declined.as_mut().filter(|d| !d.told)
+                {
                     declined.told = true;
                     tell(&mut printed, &declined.message);
                 }
@@ -543,9 +553,8 @@ fn lua_main(
             }
             LuaInstruction::Unsaved { reply } => {
                 let unsaved = match journal.as_ref() {
-                    Some(kept) if kept.count() > 0 => {
-                        let views = views_fingerprint(&mut runtime);
-                        if kept.views_as_loaded(views) { 0 } else { kept.count() }
+                    Some(kept) if kept.count() > 0 && plan_unsaved(&mut runtime) != Some(false) => {
+                        kept.count()
                     }
                     _ => 0,
                 };
@@ -553,9 +562,14 @@ fn lua_main(
             }
             LuaInstruction::Reset { reply } => {
                 runtime = fresh();
-                journal = None;
+                (journal, declined) = (None, None);
                 let _ = reply.send(Ok(()));
             }
+        }
+        // The plan came back from its files: no load is owed any more, and
+        // what was said of one no longer holds.
+        if dropped.take() {
+            declined = None;
         }
     }
 }
@@ -681,17 +695,21 @@ fn replay(
 }
 
 /// A hash of every declared view's data (or error) as the state in use
-/// gives it: what the browsers can see of the plan.
-fn views_fingerprint(runtime: &mut Runtime) -> u64 {
+/// gives it: what the browsers can see of the plan. None if the plan
+/// declares no view.
+fn views_fingerprint(runtime: &mut Runtime) -> Option<u64> {
     use std::hash::{Hash, Hasher};
     let mut names = Vec::new();
     runtime.with_context(|ctx| names = api::view_names(ctx));
+    if names.is_empty() {
+        return None;
+    }
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     for name in names {
         let data = view_data(runtime, &name).map_err(|error| error.message);
         (name, data).hash(&mut hasher);
     }
-    hasher.finish()
+    Some(hasher.finish())
 }
 
 /// A load of the plan's files that was not made, so as not to drop console
@@ -700,11 +718,31 @@ struct Declined {
     message: String,
     /// The console was told (after the next command).
     told: bool,
+    /// The load was not made: the next change of the files makes it, even
+    /// if they are as the state in use saw them.
+    owed: bool,
 }
 
 impl Declined {
-    fn new(message: String) -> Declined {
-        Declined { message, told: false }
+    /// A load not made.
+    fn owed(message: String) -> Declined {
+        Declined { message, told: false, owed: true }
+    }
+
+    /// A load made, with something to say about it.
+    fn said(message: String) -> Declined {
+        Declined { message, told: false, owed: false }
+    }
+}
+
+/// What the plan says of its changes: the result of `planhost.unsaved()`,
+/// which a plan may define to say whether it holds changes its files do
+/// not (the example plan compares the texts it would save); None if it
+/// defines none, or it fails.
+fn plan_unsaved(runtime: &mut Runtime) -> Option<bool> {
+    match runtime.call_json("planhost.unsaved", &[]) {
+        Ok(serde_json::Value::Bool(unsaved)) => Some(unsaved),
+        _ => None,
     }
 }
 
@@ -782,15 +820,9 @@ fn resume(
             let (loaded, _, panicked) = run_plan(fresh, plan, discard);
             discard();
             *runtime = if panicked { fresh() } else { loaded };
-            let mut journal = Journal::start(dir, files);
-            journal.set_views(views_fingerprint(runtime));
-            Some(journal)
+            Some(Journal::start(dir, files))
         }
-        _ => {
-            let mut journal = Journal::start(dir, files);
-            journal.set_views(views_fingerprint(runtime));
-            Some(journal)
-        }
+        _ => Some(Journal::start(dir, files)),
     };
     (replayed, journal)
 }
@@ -1305,7 +1337,8 @@ mod tests {
             format!(
                 "local f = io.open('work.tsv') if f then f:close() end \
                  greeting = 'hello' function shout(s) return s .. '{mark}' end \
-                 planhost.view('greeting', function() return {{greeting = greeting}} end)"
+                 planhost.view('greeting', function() return {{greeting = greeting}} end) \
+                 planhost.unsaved = function() return greeting ~= 'hello' end"
             )
         };
         let (dir, plan, lua) = with_plan("code-edit", &code("!"));
@@ -1346,6 +1379,8 @@ mod tests {
                 ),
                 "{error}"
             );
+            // (Not with the start of a longer chunk: its answer is not shown.)
+            assert_eq!(lua.console("if true then").await.printed, "");
             assert!(lua.console("greeting").await.printed.starts_with("hello?\nplanhost: "));
             // Asked for, the files are loaded as they are.
             let reply = lua.console("planhost.reload()").await;
@@ -1355,8 +1390,8 @@ mod tests {
                                              commands since it was last loaded are dropped\n"
             ));
             assert_eq!(lua.console("greeting").await.printed, "hello\n");
-            // Commands that changed no view's data lose nothing: the load
-            // goes ahead.
+            // Commands after which the plan says its files hold it
+            // (`planhost.unsaved`) lose nothing: the load goes ahead.
             lua.console("print(shout(greeting))").await;
             std::fs::write(dir.join("work.tsv"), "newer").unwrap();
             lua.reload(plan.clone()).await.unwrap();
@@ -1374,17 +1409,19 @@ mod tests {
         let (dir, plan, lua) = with_plan("self-save", load);
         smol::block_on(async {
             lua.reload(plan.clone()).await.unwrap();
-            for (save, saved) in [
-                ("local f = io.open('n.lua', 'w') f:write('return ' .. n) f:close()", "1\n"),
-                ("planhost.save('n.lua', 'return ' .. n)", "2\n"),
+            for (save, loads, saved) in [
+                // Written through io: no save of the state (the plan is not
+                // loaded, the edit stays); then saved: loaded from it.
+                ("local f = io.open('n.lua', 'w') f:write('return ' .. n) f:close()", false, "1"),
+                ("planhost.save('n.lua', 'return ' .. n)", true, "2"),
                 // Moved away and back, the files hold what they held: the
                 // plan is not loaded again, and the edit in memory stays.
-                ("os.rename('n.lua', 'm.lua') os.rename('m.lua', 'n.lua')", "3\n"),
+                ("os.rename('n.lua', 'm.lua') os.rename('m.lua', 'n.lua')", true, "3"),
             ] {
                 lua.console(&format!("n = n + 1 {save}")).await;
                 // The watcher loads the plan again after the write.
-                lua.reload(plan.clone()).await.unwrap();
-                assert_eq!(lua.console("n").await.printed, saved, "{save}");
+                assert_eq!(lua.reload(plan.clone()).await.is_ok(), loads, "{save}");
+                assert!(lua.console("n").await.printed.starts_with(saved), "{save}");
             }
         });
         std::fs::remove_dir_all(&dir).unwrap();
@@ -1417,9 +1454,14 @@ mod tests {
             assert!(error.contains("not run again"), "{error}");
             assert_eq!(lua.console("n").await.printed, "11\n");
             assert_eq!(std::fs::read_to_string(dir.join("work.tsv")).unwrap(), "11");
-            // Edited by hand afterwards: loaded from the files as before.
+            // Edited by hand afterwards: a plan with no views shows nothing to
+            // tell the command since (`n`) changed nothing, so the load waits
+            // for a save or `planhost.reload()`.
             std::fs::write(dir.join("work.tsv"), "7").unwrap();
-            lua.reload(plan.clone()).await.unwrap();
+            let error = lua.reload(plan.clone()).await.unwrap_err().message;
+            assert!(error.contains("work.tsv changed on disk"), "{error}");
+            assert!(lua.console("n").await.printed.starts_with("11\nplanhost: "));
+            assert_eq!(lua.console("planhost.reload()").await.reloaded, Some(Ok(())));
             assert_eq!(lua.console("n").await.printed, "7\n");
         });
         std::fs::remove_dir_all(&dir).unwrap();
@@ -1494,6 +1536,28 @@ mod tests {
     }
 
     #[test]
+    fn a_reload_asked_for_by_a_command_run_again_is_not_made() {
+        let code = "n = 0 planhost.view('n', function() return {n = n} end)";
+        let (dir, plan, lua) = with_plan("reload-replayed", code);
+        smol::block_on(async {
+            lua.reload(plan.clone()).await.unwrap();
+            // Asked for while the plan's file is broken: not made.
+            std::fs::write(&plan, "error('half written')").unwrap();
+            let reply = lua.console("planhost.reload()").await;
+            assert!(matches!(reply.reloaded, Some(Err(ref e)) if e.contains("half written")));
+            assert!(reply.printed.contains("the plan in use stays"), "{}", reply.printed);
+            lua.console("n = 5").await;
+            // Fixed: the commands since run again, `planhost.reload()` among
+            // them, which asks for nothing then.
+            std::fs::write(&plan, code).unwrap();
+            lua.reload(plan.clone()).await.unwrap();
+            assert_eq!(lua.console("n").await.printed, "5\n");
+            assert_eq!(lua.console("n").await.printed, "5\n");
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn commands_that_wrote_lua_files_are_not_run_again_on_new_code() {
         // Run again, the command would write gen.lua again, the watcher
         // would load the plan again, and so on.
@@ -1504,7 +1568,10 @@ mod tests {
                 "x = x + 1 local f = io.open('gen.lua', 'w') f:write('return 1') f:close()",
             )
             .await;
-            lua.reload(plan.clone()).await.unwrap();
+            // Not loaded (the edit would be lost) until asked to.
+            assert!(lua.reload(plan.clone()).await.is_err());
+            assert!(lua.console("x").await.printed.starts_with("1\nplanhost: "));
+            lua.console("planhost.reload()").await;
             assert_eq!(lua.console("x").await.printed, "0\n");
             // Reading files is not writing them.
             lua.console("x = 5 local f = io.open('gen.lua') f:close()").await;
