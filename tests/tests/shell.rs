@@ -301,7 +301,9 @@ fn ctrl_c_stops_waiting_for_an_answer() {
 #[test]
 fn ctrl_d_at_the_servers_prompt_warns_once_of_changes_not_saved() {
     let dir = TempDir::new("serve-prompt");
-    let plan = "n = 0 planhost.view('n', function() return {n = n} end)";
+    // The plan says when it holds changes its files do not.
+    let plan = "n = 0 planhost.view('n', function() return {n = n} end) \
+                planhost.unsaved = function() return n ~= 0 end";
     std::fs::write(dir.path().join("plan.lua"), plan).unwrap();
     let serve = format!(
         "exec {} serve {} --addr 127.0.0.1:0",
@@ -313,7 +315,7 @@ fn ctrl_d_at_the_servers_prompt_warns_once_of_changes_not_saved() {
     prompt.type_line("print('seen', n)", "seen\t0");
     assert!(prompt.quit().success());
 
-    // A change the views show: said once, and the server goes on.
+    // A change: said once, and the server goes on.
     let mut prompt = Prompt::run(&serve);
     prompt.type_line("n = 5 print('set')", "set");
     let prompts = prompt.count("> ");
