@@ -5,9 +5,9 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use async_tungstenite::WebSocketStream;
@@ -150,6 +150,105 @@ pub fn spawn_serve(dir: &Path, addr: &str, extra: &[&str]) -> (Child, SocketAddr
         .expect("address in the ready line");
     child.stdout = Some(stdout.into_inner());
     (child, addr, line)
+}
+
+/// A command line run on a real pseudo-terminal (`script` from
+/// util-linux allocates it): what it shows, and a keyboard. Killed on drop.
+pub struct Terminal {
+    pub child: Child,
+    keyboard: ChildStdin,
+    screen: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Terminal {
+    /// Runs `shell` (a command line for `sh -c`; start it with `exec` so
+    /// that the program itself is in the terminal's foreground and gets
+    /// its SIGINT) and waits for its first prompt (`> `).
+    pub fn run(shell: &str) -> Terminal {
+        let mut child = Command::new("script")
+            .args(["-qfec", shell, "/dev/null"])
+            .env("RUST_LOG", "planhost=warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("script (util-linux) runs");
+        let screen = Arc::new(Mutex::new(Vec::new()));
+        let mut stdout = child.stdout.take().expect("stdout");
+        let bytes = screen.clone();
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                bytes.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(&chunk[..n]);
+            }
+        });
+        let keyboard = child.stdin.take().expect("stdin");
+        let terminal = Terminal { child, keyboard, screen };
+        terminal.wait_for("> ", 1);
+        terminal
+    }
+
+    /// Everything shown so far, without escape sequences.
+    pub fn text(&self) -> String {
+        let raw = String::from_utf8_lossy(&self.screen.lock().unwrap_or_else(|e| e.into_inner()))
+            .into_owned();
+        strip_escapes(&raw).replace('\r', "")
+    }
+
+    pub fn count(&self, needle: &str) -> usize {
+        self.text().matches(needle).count()
+    }
+
+    /// Waits until the screen shows `needle` `count` times, failing after 20 s.
+    pub fn wait_for(&self, needle: &str, count: usize) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.count(needle) < count {
+            assert!(Instant::now() < deadline, "no {needle:?} (x{count}) in:\n{}", self.text());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn press(&mut self, keys: &[u8]) {
+        self.keyboard.write_all(keys).expect("typing");
+        self.keyboard.flush().expect("typing");
+    }
+
+    /// Types a line, then waits for what it should show and for the next
+    /// prompt (`>> ` too; input typed ahead of a prompt is not read).
+    pub fn type_line(&mut self, line: &str, shows: &str) {
+        let (prompts, shown) = (self.count("> "), self.count(shows));
+        self.press(format!("{line}\n").as_bytes());
+        self.wait_for(shows, shown + 1);
+        self.wait_for("> ", prompts + 1);
+    }
+
+    /// Waits for the program to exit, failing after `limit`.
+    pub fn wait_exit(&mut self, limit: Duration) -> ExitStatus {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "no exit within {limit:?}:\n{}", self.text());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Ctrl-D, then the exit status.
+    pub fn quit(mut self) -> ExitStatus {
+        self.press(&[4]);
+        self.wait_exit(Duration::from_secs(20))
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Terminal output without its escape sequences (`ESC [ ... letter`).

@@ -11,12 +11,11 @@
 //! plan changes, so each test waits for that first rendering before it
 //! publishes.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
 use planhost_tests::browser::{Browser, Page, RECORD_FRAMES, js_string, web_dir};
-use planhost_tests::{Server, TempDir, planhost_bin};
+use planhost_tests::{Server, TempDir, spawn_serve};
 use serde_json::{Value, json};
 
 const TOPIC: &str = "view/work/table";
@@ -815,23 +814,11 @@ struct PinnedServer {
 impl PinnedServer {
     fn start(addr: SocketAddr, plan: TempDir) -> PinnedServer {
         let web = web_dir();
-        let mut child = Command::new(planhost_bin())
-            .arg("serve")
-            .arg(plan.path())
-            .arg("--addr")
-            .arg(addr.to_string())
-            .arg("--web")
-            .arg(&web)
-            .env("RUST_LOG", "planhost=warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("starting planhost");
-        let mut line = String::new();
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        stdout.read_line(&mut line).expect("reading the ready line");
-        assert_eq!(line.trim(), format!("planhost listening on http://{addr}"));
+        let web = web.to_str().expect("a UTF-8 path");
+        let (mut child, listening, _) =
+            spawn_serve(plan.path(), &addr.to_string(), &["--web", web]);
+        assert_eq!(listening, addr);
+        let mut stdout = child.stdout.take().expect("stdout");
         std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
         PinnedServer { child, _plan: plan }
     }

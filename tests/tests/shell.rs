@@ -6,11 +6,10 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use planhost_tests::{Server, TempDir, planhost_bin, spawn_serve, strip_escapes};
+use planhost_tests::{Server, TempDir, Terminal, planhost_bin, spawn_serve};
 
 /// `planhost serve DIR --addr ADDR` on a directory it does not own (so a
 /// server can stop and another start on the same plan); killed on drop.
@@ -53,93 +52,11 @@ fn wait_exit(child: &mut Child, limit: Duration) -> ExitStatus {
     }
 }
 
-/// `planhost shell DIR` on a pseudo-terminal: what it shows, and a
-/// keyboard.
-struct Prompt {
-    child: Child,
-    keyboard: ChildStdin,
-    screen: Arc<Mutex<Vec<u8>>>,
-}
-
-impl Prompt {
-    fn start(dir: &Path) -> Prompt {
-        // `exec`: the shell itself is in the terminal's foreground, as it
-        // is when typed, and no `sh` in between takes the SIGINT.
-        Prompt::run(&format!("exec {} shell {}", planhost_bin().display(), dir.display()))
-    }
-
-    /// `shell`, a command line, run on a pseudo-terminal.
-    fn run(shell: &str) -> Prompt {
-        let mut child = Command::new("script")
-            .args(["-qfec", shell, "/dev/null"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("script (util-linux) runs");
-        let screen = Arc::new(Mutex::new(Vec::new()));
-        let mut stdout = child.stdout.take().unwrap();
-        let bytes = screen.clone();
-        std::thread::spawn(move || {
-            let mut chunk = [0u8; 4096];
-            while let Ok(n) = stdout.read(&mut chunk) {
-                if n == 0 {
-                    break;
-                }
-                bytes.lock().unwrap().extend_from_slice(&chunk[..n]);
-            }
-        });
-        let keyboard = child.stdin.take().unwrap();
-        let prompt = Prompt { child, keyboard, screen };
-        prompt.wait_for("> ", 1);
-        prompt
-    }
-
-    /// Everything shown so far, without escape sequences.
-    fn text(&self) -> String {
-        let raw = String::from_utf8_lossy(&self.screen.lock().unwrap()).into_owned();
-        strip_escapes(&raw).replace('\r', "")
-    }
-
-    fn count(&self, needle: &str) -> usize {
-        self.text().matches(needle).count()
-    }
-
-    /// Waits until the screen shows `needle` `count` times, failing after 20 s.
-    fn wait_for(&self, needle: &str, count: usize) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while self.count(needle) < count {
-            assert!(Instant::now() < deadline, "no {needle:?} (x{count}) in:\n{}", self.text());
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn press(&mut self, keys: &[u8]) {
-        self.keyboard.write_all(keys).unwrap();
-        self.keyboard.flush().unwrap();
-    }
-
-    /// Types a line, then waits for what it should show and for the next
-    /// prompt (`>> ` too; input typed ahead of a prompt is not read).
-    fn type_line(&mut self, line: &str, shows: &str) {
-        let (prompts, shown) = (self.count("> "), self.count(shows));
-        self.press(format!("{line}\n").as_bytes());
-        self.wait_for(shows, shown + 1);
-        self.wait_for("> ", prompts + 1);
-    }
-
-    /// Ctrl-D, then the shell's exit status.
-    fn quit(mut self) -> ExitStatus {
-        self.press(&[4]);
-        wait_exit(&mut self.child, Duration::from_secs(20))
-    }
-}
-
-impl Drop for Prompt {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `planhost shell DIR` on a pseudo-terminal. (`exec`: the shell itself
+/// is in the terminal's foreground, as it is when typed, and no `sh` in
+/// between takes the SIGINT.)
+fn shell_prompt(dir: &Path) -> Terminal {
+    Terminal::run(&format!("exec {} shell {}", planhost_bin().display(), dir.display()))
 }
 
 /// A file of `count` commands, each adding one to `n` and printing it.
@@ -188,7 +105,7 @@ fn an_open_prompt_follows_a_restarted_server() {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let same_port = format!("127.0.0.1:{port}");
     let first = Serve::start(plan.path(), &same_port);
-    let mut prompt = Prompt::start(plan.path());
+    let mut prompt = shell_prompt(plan.path());
     prompt.type_line("x = 41", "> ");
     prompt.type_line("x + 1", "\n42\n");
     prompt.type_line("for i = 1, 2 do", ">> ");
@@ -268,7 +185,7 @@ fn ctrl_c_stops_waiting_for_an_answer() {
     std::fs::write(state.join("addr"), listener.local_addr().unwrap().to_string()).unwrap();
     std::fs::write(state.join("token"), "t").unwrap();
 
-    let mut prompt = Prompt::start(plan.path());
+    let mut prompt = shell_prompt(plan.path());
     prompt.press(b"print('slow')\n");
     let mut silent = accept(&listener);
     assert_eq!(read_request(&mut silent), "print('slow')");
@@ -293,7 +210,7 @@ fn ctrl_c_stops_waiting_for_an_answer() {
     prompt.wait_for("(Ctrl-C again or Ctrl-D to quit)", 1);
     prompt.wait_for("> ", 4);
     prompt.press(&[3]);
-    let status = wait_exit(&mut prompt.child, Duration::from_secs(20));
+    let status = prompt.wait_exit(Duration::from_secs(20));
     assert!(status.success(), "{status}:\n{}", prompt.text());
     drop(silent);
 }
@@ -311,12 +228,12 @@ fn ctrl_d_at_the_servers_prompt_warns_once_of_changes_not_saved() {
         dir.path().display()
     );
     // Nothing changed: Ctrl-D stops the server.
-    let mut prompt = Prompt::run(&serve);
+    let mut prompt = Terminal::run(&serve);
     prompt.type_line("print('seen', n)", "seen\t0");
     assert!(prompt.quit().success());
 
     // A change: said once, and the server goes on.
-    let mut prompt = Prompt::run(&serve);
+    let mut prompt = Terminal::run(&serve);
     prompt.type_line("n = 5 print('set')", "set");
     let prompts = prompt.count("> ");
     prompt.press(&[4]);
