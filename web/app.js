@@ -48,7 +48,7 @@ const state = {
   socket: null, // the current WebSocket, or null while waiting to reconnect
   attempt: 0, // failed connects since the last stable connection
   wasLive: false, // a connection opened before (the next one is a reconnect)
-  retryTimer: 0, tickTimer: 0, stableTimer: 0,
+  retryTimer: 0, tickTimer: 0, stableTimer: 0, retrySubscribeTimer: 0,
 };
 
 // ---- small helpers ---------------------------------------------------------
@@ -312,6 +312,14 @@ function handleFrame(text) {
   let frame;
   try { frame = JSON.parse(text); } catch { return showNotice('The server sent a frame that is not JSON.'); }
   if (frame.type === 'error') {
+    // A subscribe refused for now (a page switching views very fast): asked
+    // again shortly, the notice going when it is answered.
+    if (frame.topic && frame.topic === state.topic && /try again shortly/.test(String(frame.message))) {
+      clearTimeout(state.retrySubscribeTimer);
+      state.retrySubscribeTimer = setTimeout(() => {
+        if (state.topic === frame.topic) { hideNotice(); subscribe(); }
+      }, 1000 + Math.random() * 500);
+    }
     return showNotice(frame.topic ? `${frame.topic}: ${frame.message}` : String(frame.message));
   }
   if (frame.type !== 'message' && frame.type !== 'patch') return;

@@ -879,3 +879,26 @@ fn the_client_reconnects_after_a_restart_and_resumes_with_since() {
     );
     assert_eq!(page.eval("document.querySelector('[data-key=\"item-2\"]') === window.row"), true);
 }
+
+#[test]
+fn a_view_refused_for_switching_too_fast_is_asked_for_again() {
+    let server = serve();
+    let browser = Browser::launch();
+    let page = browser.page();
+    page.goto(&url(&server, "/view/work?renderer=table"));
+    page.wait_eq("the client to be live", "document.getElementById('conn').dataset.state", "live");
+    // More new views in a second than a client may watch, then the one it
+    // shows: refused at first, then asked for again, and drawn.
+    page.eval(
+        "for (let i = 0; i < 40; i++) watch(`view/nope${i}/table`); watch('view/tracks/tracks'); 1",
+    );
+    page.wait_for(
+        "the refusal shown",
+        "document.getElementById('notice-text').textContent.includes('try again shortly') || null",
+    );
+    page.wait_for(
+        "the tracks view drawn",
+        "document.querySelector('#plan-view [data-key]') && document.getElementById('notice').hidden || null",
+    );
+    assert_eq!(page.eval("state.topic"), "view/tracks/tracks");
+}
