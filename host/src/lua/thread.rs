@@ -364,7 +364,8 @@ fn lua_main(
                         };
                         let message = decline(&path, &reason, kept.count());
                         tracing::warn!("{message}");
-                        (journal, declined) = (previous, Some(Declined::owed(message.clone())));
+                        journal = previous;
+                        declined = Some(Declined::owed(message.clone(), declined.as_ref()));
                         let _ = reply.send(Err(LuaError { message }));
                         continue;
                     }
@@ -385,7 +386,8 @@ fn lua_main(
                         );
                         let message = decline(&path, &reason, of);
                         tracing::warn!("{message}");
-                        (journal, declined) = (previous, Some(Declined::owed(message.clone())));
+                        journal = previous;
+                        declined = Some(Declined::owed(message.clone(), declined.as_ref()));
                         let _ = reply.send(Err(LuaError { message }));
                         continue;
                     }
@@ -724,9 +726,12 @@ struct Declined {
 }
 
 impl Declined {
-    /// A load not made.
-    fn owed(message: String) -> Declined {
-        Declined { message, told: false, owed: true }
+    /// A load not made; told already if one was owed and told before
+    /// (`before`): the console hears of it once, not at every change of
+    /// the files meanwhile.
+    fn owed(message: String, before: Option<&Declined>) -> Declined {
+        let told = before.is_some_and(|before| before.owed && before.told);
+        Declined { message, told, owed: true }
     }
 
     /// A load made, with something to say about it.
@@ -1382,11 +1387,15 @@ mod tests {
             // (Not with the start of a longer chunk: its answer is not shown.)
             assert_eq!(lua.console("if true then").await.printed, "");
             assert!(lua.console("greeting").await.printed.starts_with("hello?\nplanhost: "));
+            // Changed again meanwhile: still not loaded, and not told again.
+            std::fs::write(dir.join("work.tsv"), "newest").unwrap();
+            assert!(lua.reload(plan.clone()).await.is_err());
+            assert_eq!(lua.console("greeting").await.printed, "hello?\n");
             // Asked for, the files are loaded as they are.
             let reply = lua.console("planhost.reload()").await;
             assert_eq!(reply.reloaded, Some(Ok(())));
             assert!(reply.printed.ends_with(
-                "plan.lua loaded from its files; the 6 console \
+                "plan.lua loaded from its files; the 7 console \
                                              commands since it was last loaded are dropped\n"
             ));
             assert_eq!(lua.console("greeting").await.printed, "hello\n");
