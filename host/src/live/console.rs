@@ -36,8 +36,8 @@ impl Console {
         Console { lua, live }
     }
 
-    /// How many console commands since the plan was loaded changed what it
-    /// shows (see [`LuaHandle::unsaved`]).
+    /// How many console commands since the plan was loaded may have
+    /// changed it (see [`LuaHandle::unsaved`]).
     pub async fn unsaved(&self) -> usize {
         self.lua.unsaved().await
     }

@@ -11,8 +11,10 @@
 //! those are unchanged. The watcher loads the plan again after a change to
 //! its files: when no file it read as data changed (its Lua code was
 //! edited, or a file it does not read), the commands run again on the new
-//! code and the journal goes on, else a new journal starts. Files whose
-//! content did not change (touched, or saved unchanged) count as unchanged.
+//! code and the journal goes on; else the Lua thread keeps the state in
+//! use and the journal, and says why, until the plan is saved or loaded
+//! afresh (`planhost.reload()`). Files whose content did not change
+//! (touched, or saved unchanged) count as unchanged.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet};

@@ -39,8 +39,9 @@ pub enum LuaInstruction {
     Views { reply: flume::Sender<Vec<String>> },
     /// Compute a view: call its function and convert the result to JSON.
     ViewData { name: String, reply: flume::Sender<Result<String, LuaError>> },
-    /// How many console commands since the plan was loaded changed what
-    /// its views show (0 if none did, or if none ran).
+    /// How many console commands ran since the plan was loaded, if they
+    /// may have changed it: 0 when none ran or the plan's
+    /// `planhost.unsaved()` says its files hold it.
     Unsaved { reply: flume::Sender<usize> },
 }
 
@@ -113,9 +114,8 @@ impl LuaHandle {
         self.ask(LuaInstruction::Reload { path, reply }, answer).await
     }
 
-    /// How many console commands changed the plan since it was loaded from
-    /// its files (0 if their changes show in no view; see
-    /// [`LuaInstruction::Unsaved`]).
+    /// How many console commands ran since the plan was loaded from its
+    /// files, if they may have changed it (see [`LuaInstruction::Unsaved`]).
     pub async fn unsaved(&self) -> usize {
         let (reply, answer) = flume::bounded(1);
         if self.instructions.send_async(LuaInstruction::Unsaved { reply }).await.is_err() {
@@ -458,14 +458,16 @@ fn lua_main(
                         journal.files_seen_now();
                         note = Some(KEPT_AFTER_FAILED_WRITE.to_owned());
                     } else if wrote_files && only_saved {
-                        // A save: the files hold the state if the plan loaded
-                        // from them shows what the state in use shows (not
-                        // after `save() cut(4)`, say; when other files, its
-                        // code, changed meanwhile, that cannot be told, and
-                        // the save is taken at its word). Then the journal
-                        // starts afresh from them: without that, the load its
-                        // writes set off would drop the commands after it.
-                        // Else they are taken as seen, as after a failed save.
+                        // A save: the files hold the state if the plan says
+                        // so (`planhost.unsaved`), or, for a plan that cannot
+                        // say, if the plan loaded from them shows what the
+                        // state in use shows (not after `save() cut(4)`, say;
+                        // when other files, its code, changed meanwhile, that
+                        // cannot be told, and the save is taken at its word).
+                        // Then the journal starts afresh from them: without
+                        // that, the load its writes set off would drop the
+                        // commands after it. Else they are taken as seen, as
+                        // after a failed save.
                         let whole = match plan_unsaved(&mut runtime) {
                             Some(unsaved) => !unsaved,
                             None => {
@@ -1463,9 +1465,9 @@ mod tests {
             assert!(error.contains("not run again"), "{error}");
             assert_eq!(lua.console("n").await.printed, "11\n");
             assert_eq!(std::fs::read_to_string(dir.join("work.tsv")).unwrap(), "11");
-            // Edited by hand afterwards: a plan with no views shows nothing to
-            // tell the command since (`n`) changed nothing, so the load waits
-            // for a save or `planhost.reload()`.
+            // Edited by hand afterwards: a plan without `planhost.unsaved`
+            // cannot tell that the command since (`n`) changed nothing, so
+            // the load waits for a save or `planhost.reload()`.
             std::fs::write(dir.join("work.tsv"), "7").unwrap();
             let error = lua.reload(plan.clone()).await.unwrap_err().message;
             assert!(error.contains("work.tsv changed on disk"), "{error}");
