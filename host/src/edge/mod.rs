@@ -162,7 +162,7 @@ async fn serve_requests(edge: Arc<Edge>, stream: &TcpStream) -> Ended {
         let mut keep_alive = !wants_close(&request);
         let (sent_method, target) = requests.take_request_line().unzip();
         // Methods are case-sensitive (RFC 9110, 9.1): the parser is not.
-        if sent_method.is_some_and(|sent| sent != method.to_string()) {
+        if sent_method.is_some_and(|sent| sent != method.as_ref()) {
             let message = "unknown method (methods are case-sensitive: GET, not get)";
             let response = routes::error_response(StatusCode::NotImplemented, message);
             let _ = write_response(&edge, stream, response, Method::Get, false).await;
