@@ -213,3 +213,17 @@ fn a_served_plan_runs_under_the_lua_limits_given() {
     assert!(error.contains("time budget exceeded (250 ms)"), "{error}");
     assert_eq!(server.console("1 + 1")["output"], "2\n", "the state stays usable");
 }
+
+#[test]
+fn planhost_reload_is_an_error_outside_a_served_plan() {
+    let dir = TempDir::new("cli-reload");
+    let script = dir.path().join("reload.lua");
+    std::fs::write(&script, "planhost.reload()").unwrap();
+    let output = run(&["run", "--plan", dir.path().to_str().unwrap(), script.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("reload.lua:1: planhost.reload works in a served plan (planhost serve)"),
+        "{stderr}"
+    );
+}

@@ -1547,6 +1547,31 @@ mod tests {
     }
 
     #[test]
+    fn a_save_that_wrote_nothing_is_no_write() {
+        let load = "local f = io.open('work.tsv') n = tonumber(f:read('a')) f:close()";
+        let (dir, plan, lua) = with_plan("save-refused", load);
+        std::fs::write(dir.join("work.tsv"), "1").unwrap();
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let read_only = std::fs::Permissions::from_mode(0o444);
+            std::fs::set_permissions(dir.join("work.tsv"), read_only).unwrap();
+        }
+        smol::block_on(async {
+            lua.reload(plan.clone()).await.unwrap();
+            let reply = lua.console("n = 2 planhost.save('work.tsv', tostring(n))").await;
+            let ConsoleOutcome::Failed(error) = reply.outcome else { panic!("saved") };
+            // Refused before writing: not a command that wrote files, so no
+            // note of files kept, and the commands run again on new code.
+            assert!(error.contains("cannot save work.tsv: it is read-only"), "{error}");
+            assert!(!error.ends_with(KEPT_AFTER_FAILED_WRITE), "{error}");
+            std::fs::write(&plan, format!("{load} m = 1")).unwrap();
+            lua.reload(plan.clone()).await.unwrap();
+            assert_eq!(lua.console("n, m").await.printed, "2\t1\n");
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn a_reload_asked_for_by_a_command_run_again_is_not_made() {
         let code = "n = 0 planhost.view('n', function() return {n = n} end)";
         let (dir, plan, lua) = with_plan("reload-replayed", code);
