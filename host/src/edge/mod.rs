@@ -133,7 +133,7 @@ async fn linger(stream: &TcpStream) {
 }
 
 async fn serve_requests(edge: Arc<Edge>, stream: &TcpStream) -> Ended {
-    let requests = RequestStream::new(stream.clone());
+    let requests = RequestStream::new(stream.clone(), edge.limits.max_body_bytes as u64);
     loop {
         let decoded = async_h1::server::decode(requests.clone())
             .or(async {

@@ -65,6 +65,31 @@ struct State {
     /// before it skipped), and whether it has ended.
     request_line: Vec<u8>,
     request_line_ended: bool,
+    /// The largest body taken, and what the chunk-size lines of the chunked
+    /// body being read declared so far: past the limit the body is refused
+    /// at once, not after its bytes were waited for.
+    body_limit: u64,
+    declared: u64,
+}
+
+/// Why a chunked body's read failed when its chunk-size lines declared more
+/// than the server's body limit (the edge answers 413).
+#[derive(Debug)]
+pub struct DeclaredTooLarge;
+
+impl std::fmt::Display for DeclaredTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the chunked body declares more than the body limit")
+    }
+}
+
+impl std::error::Error for DeclaredTooLarge {}
+
+impl DeclaredTooLarge {
+    /// Whether `error` is this refusal.
+    pub fn is(error: &io::Error) -> bool {
+        error.get_ref().is_some_and(|inner| inner.is::<DeclaredTooLarge>())
+    }
 }
 
 /// What the decoder reads now, which decides how far it may read.
@@ -88,7 +113,7 @@ enum Part {
 }
 
 impl RequestStream {
-    pub fn new(stream: TcpStream) -> RequestStream {
+    pub fn new(stream: TcpStream, body_limit: u64) -> RequestStream {
         let state = State {
             buffer: vec![0; READ_SIZE].into_boxed_slice(),
             start: 0,
@@ -100,6 +125,8 @@ impl RequestStream {
             continue_written: 0,
             request_line: Vec::new(),
             request_line_ended: false,
+            body_limit,
+            declared: 0,
         };
         RequestStream { stream, state: Arc::new(Mutex::new(state)) }
     }
@@ -117,6 +144,7 @@ impl RequestStream {
             (false, Some(length)) if length > 0 => Part::Body(length),
             _ => Part::Lines,
         };
+        state.declared = 0;
         let expects_continue = std::mem::take(&mut state.expects_continue);
         state.continue_owed = expects_continue && state.part != Part::Lines;
         state.continue_written = 0;
@@ -192,8 +220,9 @@ impl Part {
         }
     }
 
-    /// `bytes` were handed on: move along the request.
-    fn passed(&mut self, bytes: &[u8]) {
+    /// `bytes` were handed on: move along the request. Returns the size a
+    /// chunk-size line they ended declares.
+    fn passed(&mut self, bytes: &[u8]) -> Option<u64> {
         let line_ended = bytes.last() == Some(&b'\n');
         match self {
             Part::Lines | Part::Trailers => {}
@@ -206,15 +235,17 @@ impl Part {
             Part::ChunkSize(line) => {
                 if line.len() + bytes.len() > MAX_CHUNK_LINE {
                     *self = Part::Lines;
-                    return;
+                    return None;
                 }
                 line.extend_from_slice(bytes);
                 if line_ended {
-                    *self = match chunk_size(line) {
+                    let size = chunk_size(line);
+                    *self = match size {
                         Some(0) => Part::Trailers,
                         Some(size) => Part::ChunkData(size),
                         None => Part::Lines,
                     };
+                    return size;
                 }
             }
             Part::ChunkData(left) => {
@@ -229,6 +260,7 @@ impl Part {
                 }
             }
         }
+        None
     }
 }
 
@@ -356,6 +388,9 @@ impl AsyncRead for RequestStream {
             }
             state.continue_owed = state.continue_written < CONTINUE.len();
         }
+        if matches!(state.part, Part::ChunkData(_)) && state.declared > state.body_limit {
+            return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, DeclaredTooLarge)));
+        }
         loop {
             let available = &state.buffer[state.start..state.end];
             if !available.is_empty() {
@@ -367,7 +402,9 @@ impl AsyncRead for RequestStream {
                             let line = &mut state.request_line;
                             state.request_line_ended = note_request_line(line, &out[..n]);
                         }
-                        state.part.passed(&available[..n]);
+                        if let Some(size) = state.part.passed(&available[..n]) {
+                            state.declared = state.declared.saturating_add(size);
+                        }
                         state.start += n;
                         state.last = out[n - 1];
                         return Poll::Ready(Ok(n));

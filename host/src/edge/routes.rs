@@ -5,6 +5,7 @@ use futures_lite::AsyncReadExt;
 use http_types::{Method, Request, Response, StatusCode};
 use percent_encoding::percent_decode_str;
 
+use super::request_stream::DeclaredTooLarge;
 use super::{Edge, Reply, pages, ws};
 use crate::hub::Delivery;
 use crate::protocol::check_topic;
@@ -211,6 +212,9 @@ async fn read_body(edge: &Edge, request: &mut Request, limit: usize) -> Result<S
     })
     .await;
     if let Err(e) = outcome {
+        if DeclaredTooLarge::is(&e) {
+            return Err(too_large());
+        }
         let mut response = error_response(StatusCode::BadRequest, &format!("reading body: {e}"));
         response.insert_header("Connection", "close");
         return Err(response);
