@@ -4,6 +4,7 @@
 -- and is reported.
 
 local kvlist = require("lib.kvlist")
+local tsv = require("lib.tsv")
 
 local M = {}
 
@@ -66,7 +67,7 @@ function M.check(entry)
     entry.weeks = M.weeks(entry.value)
     if entry.weeks == nil then
       entry.weeks = 0
-      entry.bad = "unknown size '" .. entry.value .. "'"
+      entry.bad = "unknown size '" .. tsv.escaped(entry.value) .. "'"
     end
   end
   return entry
@@ -134,14 +135,14 @@ end
 -- Sets one skill's size (a valid size, or nil/"" to remove the estimate).
 function M.set(entries, skill, size)
   if not M.valid_skill(skill) then
-    error("bad skill '" .. tostring(skill) .. "'", 0)
+    error("bad skill '" .. tsv.escaped(skill) .. "'", 0)
   end
   if size == nil or size == "" or size == "-" then
     kvlist.set(entries, skill, nil)
     return entries
   end
   if M.weeks(size) == nil then
-    error("bad size '" .. tostring(size) .. "' for " .. skill .. ": " .. M.HELP, 0)
+    error("bad size '" .. tsv.escaped(size) .. "' for " .. skill .. ": " .. M.HELP, 0)
   end
   kvlist.set(entries, skill, size)
   for _, entry in ipairs(entries) do

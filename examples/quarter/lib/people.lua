@@ -172,12 +172,12 @@ end
 -- Sets a person's fraction of one skill (nil or 0 removes it).
 function M.set_skill(person, skill, share)
   if not estimates.valid_skill(skill) then
-    error("bad skill '" .. tostring(skill) .. "'", 0)
+    error("bad skill '" .. tsv.escaped(skill) .. "'", 0)
   end
   local value = type(share) == "number" and share or tonumber(share or "")
   -- (NaN is neither below 0 nor above 1: it is refused by name.)
   if share ~= nil and (value == nil or value ~= value or value < 0 or value > 1) then
-    error("bad fraction '" .. tostring(share) .. "' for " .. skill .. " (0 to 1)", 0)
+    error("bad fraction '" .. tsv.escaped(share) .. "' for " .. skill .. " (0 to 1)", 0)
   end
   if value == nil or value == 0 then
     kvlist.set(person.skills, skill, nil)
@@ -197,7 +197,7 @@ function M.parse(text, name)
     local where = name .. ":" .. doc.lines[i]
     local id = num.integer(row.ID)
     if not id or id < 1 then
-      error(where .. ": bad ID '" .. tostring(row.ID) .. "' (a positive whole number)", 0)
+      error(where .. ": bad ID '" .. tsv.escaped(row.ID) .. "' (a positive whole number)", 0)
     end
     if people.by_id[id] then
       error(where .. ": person " .. id .. " appears twice", 0)

@@ -34,11 +34,11 @@ local function parse_plans(text, name)
     local where = name .. ":" .. doc.lines[i]
     local weeks = num.integer(row.NumWeeks)
     if not weeks or weeks < 1 then
-      error(where .. ": bad NumWeeks '" .. tostring(row.NumWeeks) .. "'", 0)
+      error(where .. ": bad NumWeeks '" .. tsv.escaped(row.NumWeeks) .. "'", 0)
     end
     local cutline = num.integer(row.Cutline == "" and "0" or row.Cutline)
     if not cutline or cutline < 0 then
-      error(where .. ": bad Cutline '" .. tostring(row.Cutline) .. "'", 0)
+      error(where .. ": bad Cutline '" .. tsv.escaped(row.Cutline) .. "'", 0)
     end
     -- (`seen` is keyed by the id's text: integer keys arriving out of
     -- order can make piccolo 0.3.3 panic as the table grows; docs/LUA.md.)
@@ -48,7 +48,7 @@ local function parse_plans(text, name)
       if text ~= "" then
         local id = work.parse_id(text)
         if not id then
-          error(where .. ": bad work item id '" .. text .. "' in WorkItems", 0)
+          error(where .. ": bad work item id '" .. tsv.escaped(text) .. "' in WorkItems", 0)
         end
         local key = string.format("%d", id)
         if seen[key] then
@@ -192,7 +192,7 @@ function Plan:item(id)
   local key = work.parse_id(id)
   local item = key and self.work.by_id[key]
   if not item then
-    error("no work item " .. tostring(id), 0)
+    error("no work item " .. tsv.escaped(id), 0)
   end
   return item
 end
@@ -201,7 +201,7 @@ function Plan:person(id)
   local key = num.integer(id)
   local person = key and self.people.by_id[key]
   if not person then
-    error("no person " .. tostring(id), 0)
+    error("no person " .. tsv.escaped(id), 0)
   end
   return person
 end
@@ -348,7 +348,7 @@ function Plan:check_skills(names)
   for _, name in ipairs(names) do
     local same = type(name) == "string" and not known[name] and by_lower[name:lower()]
     if same then
-      error("unknown skill '" .. name .. "' (did you mean '" .. same .. "'?)", 0)
+      error("unknown skill '" .. tsv.escaped(name) .. "' (did you mean '" .. same .. "'?)", 0)
     end
   end
 end
@@ -674,7 +674,7 @@ local function check_tags(tags)
     if problem then
       error("bad tag '" .. tsv.escaped(tag.raw) .. "': a tag cannot hold " .. problem, 0)
     elseif tag.key == "" then
-      error("bad tag '" .. tag.raw .. "'", 0)
+      error("bad tag '" .. tsv.escaped(tag.raw) .. "'", 0)
     end
   end
 end
@@ -691,7 +691,7 @@ function Plan:add(name, estimate_text, tag_text)
   local item = work.new(work.next_id(self.work), name, estimate_text, tag_text)
   local problems = estimates.problems(item.estimates)
   if #problems > 0 then
-    error("bad estimate '" .. problems[1].text .. "': " .. problems[1].reason .. " ("
+    error("bad estimate '" .. tsv.escaped(problems[1].text) .. "': " .. problems[1].reason .. " ("
       .. estimates.HELP .. ")", 0)
   end
   check_tags(item.tags)
@@ -742,7 +742,7 @@ function Plan:set_tag(id, key, value)
       .. "': a tag cannot hold " .. problem, 0)
   end
   if not kvlist.plain(key) or (text ~= nil and not kvlist.plain(text)) then
-    error("bad tag " .. tostring(key) .. ":" .. tostring(value), 0)
+    error("bad tag " .. tsv.escaped(key) .. ":" .. tsv.escaped(value), 0)
   end
   if text ~= nil then
     work.check_triage_tag(key, text)
@@ -768,9 +768,9 @@ function Plan:move(id, to)
   if to == nil then
     error("give the rank to move it to, 1.." .. last, 0)
   elseif not rank then
-    error("rank " .. tostring(to) .. " is not a whole number (1.." .. last .. ")", 0)
+    error("rank " .. tsv.escaped(to) .. " is not a whole number (1.." .. last .. ")", 0)
   elseif rank < 1 or rank > last then
-    error("rank " .. tostring(to) .. " is out of range 1.." .. last, 0)
+    error("rank " .. tsv.escaped(to) .. " is out of range 1.." .. last, 0)
   end
   if from then
     table.remove(ranking, from)
@@ -785,7 +785,7 @@ end
 local function places(self, id, n)
   local steps = num.whole(n == nil and 1 or n)
   if not steps or steps < 0 then
-    error("bad number of places '" .. tostring(n) .. "'", 0)
+    error("bad number of places '" .. tsv.escaped(n) .. "'", 0)
   end
   local item = self:item(id)
   local from = self:rank_of(item.id)
@@ -816,10 +816,10 @@ function Plan:cut(n)
   if n == nil then
     error("give the rank of the cutline, 0.." .. #self.plan.ranking, 0)
   elseif not line then
-    error("cutline " .. tostring(n) .. " is not a whole number (0.." .. #self.plan.ranking
+    error("cutline " .. tsv.escaped(n) .. " is not a whole number (0.." .. #self.plan.ranking
       .. ")", 0)
   elseif line < 0 or line > #self.plan.ranking then
-    error("cutline " .. tostring(n) .. " is out of range 0.." .. #self.plan.ranking, 0)
+    error("cutline " .. tsv.escaped(n) .. " is out of range 0.." .. #self.plan.ranking, 0)
   end
   local old = self.plan.cutline
   self.plan.cutline = line

@@ -196,7 +196,7 @@ function M.commands(session, out)
     local a = p:analyze()
     local at = num.integer(rank == nil and a.cutline or rank)
     if not at or at < 0 or at > #a.rows then
-      error("rank " .. tostring(rank) .. " is out of range 0.." .. #a.rows, 0)
+      error("rank " .. tsv.escaped(rank) .. " is out of range 0.." .. #a.rows, 0)
     end
     local running = at > 0 and a:running(at) or {}
     local weeks = p.plan.weeks

@@ -104,7 +104,7 @@ function M.parse(text, name, required)
       error(name .. ":1: column " .. i .. " has no name", 0)
     end
     if seen[column] then
-      error(name .. ":1: column '" .. column .. "' appears twice", 0)
+      error(name .. ":1: column '" .. M.escaped(column) .. "' appears twice", 0)
     end
     seen[column] = true
     columns[i] = column

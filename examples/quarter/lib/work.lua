@@ -57,7 +57,7 @@ end
 function M.from_row(row, where)
   local id = M.parse_id(row.ID)
   if not id then
-    error(where .. ": bad ID '" .. row.ID .. "' (a positive whole number)", 0)
+    error(where .. ": bad ID '" .. tsv.escaped(row.ID) .. "' (a positive whole number)", 0)
   end
   if row.Name == "" then
     error(where .. ": work item " .. id .. " has no name", 0)
@@ -204,7 +204,7 @@ function M.set_triage(item, value)
     local n = valid_level(type(value) == "number" and value or tonumber(value))
     local text = n and num.text(n)
     if n == nil or parse_level(text) ~= n then
-      error("bad triage level '" .. tostring(value) .. "' (" .. LEVEL_HELP .. ")", 0)
+      error("bad triage level '" .. tsv.escaped(value) .. "' (" .. LEVEL_HELP .. ")", 0)
     end
     value = text
   end
@@ -215,7 +215,7 @@ end
 -- group's) whose value is not a level.
 function M.check_triage_tag(key, value)
   if (key == M.TRIAGE or M.is_group_triage(key)) and not parse_level(value or "") then
-    error("bad triage tag '" .. tostring(key) .. ":" .. tostring(value) .. "' (" .. LEVEL_HELP
+    error("bad triage tag '" .. tsv.escaped(key) .. ":" .. tsv.escaped(value) .. "' (" .. LEVEL_HELP
       .. ")", 0)
   end
 end

@@ -676,4 +676,27 @@ t.case("broken files are clear errors", function()
   check.raises(function() Plan.load("tests/tmp") end, "cannot read tests/tmp/")
 end)
 
+t.case("errors quote what was typed with control characters escaped", function()
+  local p = small()
+  local esc = "\27[2J"
+  local function quoted(fn, expected)
+    local message = check.raises(fn, expected)
+    check.truthy(not message:find("[\0-\31\127]"), "escaped: " .. message)
+  end
+  quoted(function() p:item(esc) end, "no work item \\u{1B}[2J")
+  quoted(function() p:person(esc) end, "no person \\u{1B}[2J")
+  quoted(function() p:move(1, esc) end, "rank \\u{1B}[2J is not a whole number")
+  quoted(function() p:up(1, esc) end, "bad number of places '\\u{1B}[2J'")
+  quoted(function() p:cut(esc) end, "cutline \\u{1B}[2J is not a whole number")
+  quoted(function() p:estimate(1, "We" .. esc, "M") end, "bad skill 'We\\u{1B}[2J'")
+  quoted(function() p:estimate(1, "Web", "M" .. esc) end, "bad size 'M\\u{1B}[2J'")
+  quoted(function() p:set_triage(1, esc) end, "bad triage level '\\u{1B}[2J'")
+  quoted(function() p:add("New", "Web:" .. esc) end, "bad estimate 'Web:\\u{1B}[2J'")
+  quoted(function() p:assign(1, "Web", esc) end, "bad fraction '\\u{1B}[2J'")
+  quoted(function() p:assign(1, "we" .. esc, 0.5) end, "bad skill 'we\\u{1B}[2J'")
+  local texts = { work = small():texts().work, people = small():texts().people,
+    plan = small():texts().plan:gsub("\t1,2,3,4,5\t", "\t1,2" .. esc .. ",3\t") }
+  check.raises(function() Plan.from_texts(texts) end, "bad work item id '2\\u{1B}[2J'")
+end)
+
 t.done()
