@@ -39,10 +39,12 @@ fn hostile_renders_fail_cleanly_and_others_keep_working() {
 
     let cases = [
         ("loop", "exceeded its time limit (1000 ms)"),
-        ("trap", "trapped"),
+        ("trap", "trapped (the plugin panicked or aborted)"),
         ("alloc", "exceeded its memory limit (64 MiB)"),
         ("huge", "exceeds the limit of 8388608 bytes"),
-        ("panic", "trapped (the plugin panicked or aborted)"),
+        // The panic's message, from the plugin's stderr.
+        ("panic", "trapped (the plugin panicked at src/lib.rs:"),
+        ("panic", ": the hostile plugin panics)"),
         ("invalid", "invalid view data: nothing is ever valid here"),
         ("missing-view", "cannot render view 'missing-view'"),
     ];
@@ -62,6 +64,27 @@ fn hostile_renders_fail_cleanly_and_others_keep_working() {
     }
     let missing = registry.render("nope", "work", WORK, &[]).unwrap_err();
     assert_eq!(missing.to_string(), "plugin 'nope': no such renderer");
+}
+
+#[test]
+fn a_render_blocked_in_a_sleep_ends_at_its_deadline() {
+    let folder = plugins_folder();
+    let registry = std::sync::Arc::new(
+        Registry::load(&[folder.path().to_owned()], RenderLimits::default(), None)
+            .expect("registry"),
+    );
+    // The plugin sleeps for an hour in the host (a WASI clock subscription),
+    // where the epoch deadline cannot reach it. A minute here only bounds
+    // the wait for a render that never ends; it is not a speed check.
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let sleeper = registry.clone();
+    std::thread::spawn(move || sender.send(sleeper.render("hostile", "sleep", "{}", &[])));
+    let outcome = receiver.recv_timeout(Duration::from_secs(60));
+    let failure = outcome.expect("the sleeping render to end").unwrap_err();
+    assert!(failure.reason.contains("exceeded its time limit (1000 ms)"), "{failure}");
+    // A sleep within the deadline just sleeps.
+    let napped = registry.render("hostile", "nap", "{}", &[]).expect("a short sleep renders");
+    assert_eq!(napped, "<p data-key=\"nap\">rested</p>");
 }
 
 /// What `planhost plugins --plugins FOLDER` prints.
@@ -282,8 +305,8 @@ fn a_plugin_change_reloads_once_and_a_folder_made_again_is_watched_again() {
 
 /// The `info` features of `tests/plugins/misfit`, each a component of its
 /// own.
-const MISFIT_INFO_FEATURES: [&str; 4] =
-    ["info-loop", "info-panic", "info-alloc", "info-out-of-bounds"];
+const MISFIT_INFO_FEATURES: [&str; 6] =
+    ["info-loop", "info-panic", "info-alloc", "info-out-of-bounds", "info-sleep", "long-name"];
 
 /// `tests/plugins/misfit`, built with `feature` if one is given.
 fn misfit_wasm(feature: Option<&str>) -> PathBuf {
@@ -437,7 +460,16 @@ fn an_info_call_that_fails_is_listed_as_clearly_as_a_failed_render() {
         failure.unwrap_or_else(|| panic!("{name} missing from {failures:?}")).status
     };
     assert_eq!(status_of("info-loop"), "its info call exceeded its time limit (1000 ms)");
-    assert_eq!(status_of("info-panic"), "its info call trapped (the plugin panicked or aborted)");
+    let panicked = status_of("info-panic");
+    assert!(panicked.starts_with("its info call trapped (the plugin panicked at src/lib.rs:"));
+    assert!(panicked.ends_with(": the misfit plugin panics in info)"), "{panicked}");
+    // Blocked in the host (an hour's sleep), out of the epoch's reach.
+    assert_eq!(status_of("info-sleep"), "its info call exceeded its time limit (1000 ms)");
+    // It would name a renderer in topics and URLs, which take at most 64.
+    assert_eq!(
+        status_of("long-name"),
+        format!("plugin name \"{}\" must be 1 to 64 letters, digits, '-' or '_'", "m".repeat(65))
+    );
     assert_eq!(status_of("info-alloc"), "its info call exceeded its memory limit (64 MiB)");
     assert_eq!(
         status_of("info-out-of-bounds"),

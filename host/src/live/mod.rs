@@ -476,6 +476,11 @@ impl Step {
             (None, Some(input)) => match registry.render(&pair.renderer, &pair.view, &input, &[]) {
                 Ok(html) => (Envelope { html: Some(html), error: plan_error }, Some(Ok(input))),
                 Err(failure) => {
+                    // For the plugin's author; a renderer no one loaded is
+                    // the watcher's mistake, not news for the log.
+                    if registry.has(&pair.renderer) {
+                        tracing::warn!(view = %pair.view, "rendering: {failure}");
+                    }
                     let error = ViewError::plugin(failure.to_string());
                     (Envelope { html: last_good(), error: Some(error) }, Some(Err(())))
                 }

@@ -3,14 +3,17 @@
 //! per call under a deadline, a memory cap and an output cap.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime::component::{Component, Linker, Resource, ResourceTable};
+use wasmtime::{Engine, Store, StoreContextMut, StoreLimits, StoreLimitsBuilder, Trap};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::p2::{DynPollable, Pollable, subscribe};
+use wasmtime_wasi::{HostMonotonicClock, WasiCtx, WasiCtxView, WasiView};
 
 use super::bindings::{self, RendererPre};
 use super::pool::{INSTANCE_SLOTS, Slot, Slots};
+use crate::lua::api::{MAX_VIEW_NAME, valid_view_name};
 
 /// Limits on one render.
 #[derive(Debug, Clone, Copy)]
@@ -55,12 +58,17 @@ pub struct RenderFailure {
 }
 
 /// Per-instance state: WASI with no capabilities beyond what a guest's std
-/// needs to start (no files, sockets, environment or arguments), and the
-/// memory cap.
+/// needs to start (no files, sockets, environment or arguments), the
+/// memory cap, and when the call must end.
 pub struct State {
     wasi: WasiCtx,
     table: ResourceTable,
     limits: StoreLimits,
+    /// Where the guest's monotonic clock starts.
+    started: Instant,
+    deadline: Instant,
+    /// What the guest wrote to stderr (a panic's message), kept to a few KiB.
+    stderr: MemoryOutputPipe,
 }
 
 impl WasiView for State {
@@ -91,25 +99,34 @@ impl Plugin {
         let component = Component::new(engine, bytes)?;
         let mut linker = Linker::<State>::new(engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        end_sleeps_by_the_deadline(&mut linker)?;
         let pre = RendererPre::new(linker.instantiate_pre(&component)?)?;
         let _slot = take_slot(slots, limits).map_err(wasmtime::Error::msg)?;
         let mut store = new_store(engine, limits);
+        let stderr = store.data().stderr.clone();
         // Said as a render's failure is, not as wasmtime's backtrace.
         let info_failed = |error: wasmtime::Error| {
-            wasmtime::Error::msg(format!("its info call {}", describe(&error, limits)))
+            let why = describe(&error, limits, &stderr);
+            wasmtime::Error::msg(format!("its info call {why}"))
         };
         let instance = pre.instantiate(&mut store).map_err(info_failed)?;
         let info = instance.call_info(&mut store).map_err(info_failed)?;
+        if Instant::now() > store.data().deadline {
+            return Err(info_failed(Trap::Interrupt.into()));
+        }
         let info = Info {
             name: info.name,
             version: info.version,
             description: info.description,
             views: info.views,
         };
-        if info.name.is_empty()
-            || !info.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            wasmtime::bail!("plugin name {:?} must be letters, digits, '-' or '_'", info.name);
+        // (It names a renderer in view topics and URLs, as a view's name does.)
+        if !valid_view_name(&info.name) {
+            let shown: String = info.name.chars().take(MAX_VIEW_NAME + 1).collect();
+            wasmtime::bail!(
+                "plugin name {shown:?}{} must be 1 to {MAX_VIEW_NAME} letters, digits, '-' or '_'",
+                if shown.len() < info.name.len() { " (cut here)" } else { "" }
+            );
         }
         Ok(Plugin { info, pre, slots: slots.clone() })
     }
@@ -131,14 +148,21 @@ impl Plugin {
         // back in its slot by the time the slot is counted free.
         let _slot = take_slot(&self.slots, limits).map_err(fail)?;
         let mut store = new_store(self.pre.engine(), limits);
-        let instance = self.pre.instantiate(&mut store).map_err(|e| fail(describe(&e, limits)))?;
+        let stderr = store.data().stderr.clone();
+        let failed = |error: wasmtime::Error| fail(describe(&error, limits, &stderr));
+        let instance = self.pre.instantiate(&mut store).map_err(failed)?;
         let options: Vec<(&str, &str)> =
             options.iter().map(|(key, value)| (key.as_str(), value.as_str())).collect();
         let request = bindings::RenderRequest { view, data, options: &options };
-        let html = match instance.call_render(&mut store, request) {
+        let outcome = instance.call_render(&mut store, request);
+        log_stderr(&self.info.name, view, &stderr);
+        let html = match outcome {
+            Ok(_) if Instant::now() > store.data().deadline => {
+                return Err(failed(Trap::Interrupt.into()));
+            }
             Ok(Ok(html)) => html,
             Ok(Err(error)) => return Err(fail(render_error(error))),
-            Err(error) => return Err(fail(describe(&error, limits))),
+            Err(error) => return Err(failed(error)),
         };
         if html.len() > limits.output_bytes {
             return Err(fail(format!(
@@ -192,19 +216,92 @@ fn take_slot(slots: &Arc<Slots>, limits: RenderLimits) -> Result<Slot, String> {
 }
 
 fn new_store(engine: &Engine, limits: RenderLimits) -> Store<State> {
+    let started = Instant::now();
+    let stderr = MemoryOutputPipe::new(STDERR_KEPT);
     let state = State {
-        wasi: WasiCtx::builder().build(),
+        wasi: WasiCtx::builder()
+            .monotonic_clock(GuestClock(started))
+            .stderr(stderr.clone())
+            .build(),
         table: ResourceTable::new(),
         limits: StoreLimitsBuilder::new()
             .memory_size(limits.memory_bytes)
             .trap_on_grow_failure(true)
             .build(),
+        started,
+        deadline: started + limits.deadline,
+        stderr,
     };
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limits);
     let ticks = limits.deadline.as_millis().div_ceil(EPOCH_TICK.as_millis()).max(1);
     store.set_epoch_deadline(ticks as u64);
     store
+}
+
+/// The guest's `wasi:clocks/monotonic-clock`: nanoseconds since its store
+/// was made.
+struct GuestClock(Instant);
+
+impl HostMonotonicClock for GuestClock {
+    fn resolution(&self) -> u64 {
+        1
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.0.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+}
+
+/// A guest's sleep (`wasi:clocks` subscriptions, what `std::thread::sleep`
+/// and timed polls block on), over by its call's deadline at the latest.
+/// The epoch deadline interrupts only running wasm: a guest blocked in the
+/// host for wasmtime-wasi's own sleep would hold its render, and every
+/// render queued behind it, for as long as it asked. Past the deadline the
+/// next epoch check or the check after the call fails it.
+struct Sleep {
+    until: Instant,
+}
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for Sleep {
+    async fn ready(&mut self) {
+        smol::Timer::at(self.until).await;
+    }
+}
+
+/// Puts [`Sleep`] in place of wasmtime-wasi's subscriptions to the
+/// monotonic clock. (The interface's version is that of the WASI that
+/// `add_to_linker_sync` defines; were it another, the shadowing would add
+/// an instance nothing imports, and the plugin tests' sleeping render
+/// would fail.)
+fn end_sleeps_by_the_deadline(linker: &mut Linker<State>) -> wasmtime::Result<()> {
+    fn sleep(
+        mut store: StoreContextMut<'_, State>,
+        until: Option<Instant>,
+    ) -> wasmtime::Result<(Resource<DynPollable>,)> {
+        let state = store.data_mut();
+        let until = until.map_or(state.deadline, |until| until.min(state.deadline));
+        let sleep = state.table.push(Sleep { until })?;
+        Ok((subscribe(&mut state.table, sleep)?,))
+    }
+    linker.allow_shadowing(true);
+    let mut clock = linker.instance("wasi:clocks/monotonic-clock@0.2.12")?;
+    clock.func_wrap(
+        "subscribe-duration",
+        |store: StoreContextMut<'_, State>, (nanos,): (u64,)| {
+            sleep(store, Instant::now().checked_add(Duration::from_nanos(nanos)))
+        },
+    )?;
+    clock.func_wrap(
+        "subscribe-instant",
+        |store: StoreContextMut<'_, State>, (when,): (u64,)| {
+            let started = store.data().started;
+            sleep(store, started.checked_add(Duration::from_nanos(when)))
+        },
+    )?;
+    linker.allow_shadowing(false);
+    Ok(())
 }
 
 fn render_error(error: bindings::RenderError) -> String {
@@ -215,13 +312,22 @@ fn render_error(error: bindings::RenderError) -> String {
     }
 }
 
-/// Says why a call into the plugin failed, in the user's terms.
-fn describe(error: &wasmtime::Error, limits: RenderLimits) -> String {
+/// Most of a guest's stderr kept per call (a write past it is refused).
+const STDERR_KEPT: usize = 16 << 10;
+/// Most of a panic's message quoted in a failure.
+const PANIC_QUOTED: usize = 400;
+
+/// Says why a call into the plugin failed, in the user's terms, with the
+/// message of a panic that said why on stderr (as Rust's std does).
+fn describe(error: &wasmtime::Error, limits: RenderLimits, stderr: &MemoryOutputPipe) -> String {
     match error.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => {
             format!("exceeded its time limit ({} ms)", limits.deadline.as_millis())
         }
-        Some(Trap::UnreachableCodeReached) => "trapped (the plugin panicked or aborted)".into(),
+        Some(Trap::UnreachableCodeReached) => match panic_message(&stderr.contents()) {
+            Some(message) => format!("trapped (the plugin {message})"),
+            None => "trapped (the plugin panicked or aborted)".into(),
+        },
         // Its text without the "wasm trap: " wasmtime puts before it.
         Some(trap) => {
             let text = trap.to_string();
@@ -238,9 +344,35 @@ fn describe(error: &wasmtime::Error, limits: RenderLimits) -> String {
     }
 }
 
+/// A Rust panic's report on a guest's stderr as one line (`panicked at
+/// src/lib.rs:4:9: why`), without the thread's name and the backtrace hint.
+fn panic_message(stderr: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(stderr);
+    let start = text.find("panicked at ")?;
+    let report: Vec<&str> = text[start..]
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("note: "))
+        .collect();
+    let line: String = report.join(" ").chars().filter(|c| !c.is_control()).collect();
+    Some(match line.char_indices().nth(PANIC_QUOTED) {
+        Some((cut, _)) => format!("{}...", &line[..cut]),
+        None => line,
+    })
+}
+
+/// What a plugin wrote to stderr during a call, for its author (debug log).
+fn log_stderr(plugin: &str, view: &str, stderr: &MemoryOutputPipe) {
+    let said = stderr.contents();
+    if !said.is_empty() {
+        let said = String::from_utf8_lossy(&said);
+        tracing::debug!(target: "planhost::plugin", plugin, view, "stderr: {}", said.trim_end());
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::sent_len;
+    use super::{panic_message, sent_len};
 
     #[test]
     fn the_counted_length_is_that_of_the_html_in_a_message_frame() {
@@ -260,5 +392,18 @@ mod tests {
             assert_eq!(sent_len(text), sent.len() - 2 - 4, "{text:?}");
         }
         assert_eq!(sent_len(&"\0".repeat(1000)), 7000);
+    }
+
+    #[test]
+    fn a_panic_is_quoted_from_stderr_on_one_line() {
+        let report = b"thread '<unnamed>' panicked at src/lib.rs:40:20:\nthe plugin \x1b[2Jpanics\n\
+                       note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
+        assert_eq!(
+            panic_message(report).as_deref(),
+            Some("panicked at src/lib.rs:40:20: the plugin [2Jpanics")
+        );
+        assert_eq!(panic_message(b"just a line\n"), None);
+        let long = format!("panicked at a.rs:1:1:\n{}", "x".repeat(1000));
+        assert_eq!(panic_message(long.as_bytes()).unwrap().chars().count(), 403);
     }
 }

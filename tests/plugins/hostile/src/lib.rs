@@ -11,7 +11,7 @@ impl Renderer for Hostile {
             name: "hostile".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             description: "Misbehaves on purpose (tests only)".into(),
-            views: ["loop", "trap", "alloc", "huge", "panic", "invalid", "echo"]
+            views: ["loop", "trap", "alloc", "huge", "panic", "invalid", "echo", "sleep", "nap"]
                 .map(String::from)
                 .to_vec(),
         }
@@ -38,6 +38,17 @@ impl Renderer for Hostile {
             // More output than the host accepts, within the memory cap.
             "huge" => Ok("x".repeat(20 << 20)),
             "panic" => panic!("the hostile plugin panics"),
+            // Blocks in the host (a WASI clock subscription) for an hour:
+            // the deadline must end it all the same.
+            "sleep" => {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+                Ok("<p>woke up</p>".into())
+            }
+            // A short sleep within the deadline is fine.
+            "nap" => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                Ok("<p data-key=\"nap\">rested</p>".into())
+            }
             "invalid" => Err(RenderError::InvalidData("nothing is ever valid here".into())),
             // Proves state does not leak between renders.
             "echo" => {

@@ -32,8 +32,11 @@ impl Renderer for Misfit {
             let value = unsafe { std::ptr::read_volatile(address as *const u64) };
             std::hint::black_box(value);
         }
+        if cfg!(feature = "info-sleep") {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
         PluginInfo {
-            name: "misfit".into(),
+            name: if cfg!(feature = "long-name") { "m".repeat(65) } else { "misfit".into() },
             version: "0.1.0".into(),
             description: "Output sized against the host's cap (tests only)".into(),
             views: ["nul", "quotes", "fill"].map(String::from).to_vec(),
