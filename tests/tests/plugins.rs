@@ -288,10 +288,15 @@ fn a_plugin_change_reloads_once_and_a_folder_made_again_is_watched_again() {
         assert!(stays_quiet(&mut errors, Duration::from_millis(1500)).await, "reloaded again");
 
         // The folder deleted and made again (a clean build does that):
-        // deleted, the reload fails and the loaded plugins serve on; made
+        // deleted, its plugins go with it and it is listed as failed; made
         // again, it is watched again.
         std::fs::remove_dir_all(folder.path()).unwrap();
-        next_json(&mut errors).await;
+        let failures: serde_json::Value =
+            serde_json::from_str(next_json(&mut errors).await["data"].as_str().unwrap()).unwrap();
+        assert_eq!(failures[0]["source"], folder_arg.as_str(), "{failures}");
+        assert!(failures[0]["status"].as_str().unwrap().contains("No such file"), "{failures}");
+        let listed = server.get("/api/plugins").json();
+        assert!(!listed.as_array().unwrap().iter().any(|p| p["name"] == "hostile"), "{listed}");
         std::fs::create_dir(folder.path()).unwrap();
         std::fs::copy(hostile_wasm(), folder.path().join("hostile.wasm")).unwrap();
         assert_eq!(next_json(&mut errors).await["data"], "[]");

@@ -122,7 +122,20 @@ impl Registry {
             failures: self.failures.iter().filter(|f| f.source == "built-in").cloned().collect(),
         };
         for folder in folders {
-            for path in wasm_files(folder)? {
+            // A folder gone while serving takes its plugins with it (a
+            // built-in one overrode comes back), and is listed as failed
+            // until it is back.
+            let paths = match wasm_files(folder) {
+                Ok(paths) => paths,
+                Err(error) => {
+                    let name = folder
+                        .file_name()
+                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                    next.fail(&name, Source::File(folder.clone()), format!("{error:#}"));
+                    continue;
+                }
+            };
+            for path in paths {
                 let previous =
                     self.plugins.values().find(|l| l.source == Source::File(path.clone()));
                 next.load_file(&path, previous);
