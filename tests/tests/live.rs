@@ -616,6 +616,12 @@ fn hostile_console_commands_leave_the_server_and_the_plan_running() {
             ("planhost.save('../escape.txt', 'x')", "outside the plan directory"),
             ("io.open('/etc/passwd')", "outside the plan directory"),
             ("string.rep('x', 1 << 40)", "resulting string too large"),
+            // The server's own files: its token, address and lock.
+            ("planhost.save('.planhost/token', 'x')", "the server's own files"),
+            ("os.remove('.planhost/lock')", "the server's own files"),
+            ("os.rename('.planhost', 'moved')", "the server's own files"),
+            ("io.open('.planhost/token')", "the server's own files"),
+            ("io.open('./.planhost/../.planhost/addr', 'w')", "the server's own files"),
         ];
         for (chunk, expected) in hostile {
             let answer = server.console(chunk);
@@ -632,6 +638,9 @@ fn hostile_console_commands_leave_the_server_and_the_plan_running() {
         assert_ne!(envelope, good);
     });
     assert!(!server.plan_dir.path().parent().unwrap().join("escape.txt").exists());
+    let state = server.plan_dir.path().join(".planhost");
+    assert_eq!(std::fs::read_to_string(state.join("token")).unwrap().trim(), server.token);
+    assert!(state.join("lock").exists());
 
     // A chunk past 1 MiB is refused before it is compiled (piccolo's
     // compiler, outside the Lua memory budget, takes gigabytes for 16 MiB).

@@ -10,6 +10,8 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::plan_dir::STATE_DIR;
+
 /// Opens a file without blocking on it: a pipe or a device named like a
 /// plan file would hold the Lua thread in `open` (a FIFO waits there for a
 /// writer, or a reader) and every command behind it, for ever. Such files
@@ -210,12 +212,19 @@ impl Sandbox {
         Ok(joined)
     }
 
-    fn inside(&self, path: &str, real: PathBuf) -> Result<PathBuf, SandboxError> {
-        if real.starts_with(&self.root) {
-            Ok(real)
-        } else {
-            Err(SandboxError::Outside(path.to_owned()))
+    /// `real` (a resolved path) if a plan may use it: inside the root, out
+    /// of the server's own folder.
+    pub fn inside(&self, path: &str, real: PathBuf) -> Result<PathBuf, SandboxError> {
+        if !real.starts_with(&self.root) {
+            return Err(SandboxError::Outside(path.to_owned()));
         }
+        // The server's own files (its console token, address and lock):
+        // a plan that could write them would lock the console out or let
+        // a second server start on the directory.
+        if real.starts_with(self.root.join(STATE_DIR)) {
+            return Err(SandboxError::ServerFiles(path.to_owned()));
+        }
+        Ok(real)
     }
 }
 
@@ -226,12 +235,17 @@ pub enum SandboxError {
     Outside(String),
     /// The file system said no (missing file, missing folder, ...).
     Io(String, io::Error),
+    /// The path is in the server's own folder, `.planhost/`.
+    ServerFiles(String),
 }
 
 impl std::fmt::Display for SandboxError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SandboxError::Outside(path) => write!(f, "{path}: outside the plan directory"),
+            SandboxError::ServerFiles(path) => {
+                write!(f, "{path}: the server's own files ({STATE_DIR}/) are out of a plan's reach")
+            }
             SandboxError::Io(path, error) => {
                 // The wording Lua's io library uses (strerror).
                 let text = match error.kind() {
@@ -280,6 +294,19 @@ mod tests {
                 "{escape} was writable"
             );
         }
+        // The server's own folder, however named.
+        std::fs::create_dir_all(root.join(".planhost")).unwrap();
+        std::fs::write(root.join(".planhost/token"), "t").unwrap();
+        std::os::unix::fs::symlink(".planhost", root.join("state")).unwrap();
+        for reserved in
+            [".planhost/token", "./.planhost/../.planhost/token", ".planhost", "state/lock"]
+        {
+            assert!(
+                matches!(sandbox.writable(reserved), Err(SandboxError::ServerFiles(_))),
+                "{reserved} was writable"
+            );
+        }
+        assert!(matches!(sandbox.readable(".planhost/token"), Err(SandboxError::ServerFiles(_))));
         assert!(matches!(sandbox.readable("missing"), Err(SandboxError::Io(..))));
         assert!(matches!(sandbox.writable("no/such/dir/file"), Err(SandboxError::Io(..))));
         assert!(sandbox.readable("a\0b").is_err());

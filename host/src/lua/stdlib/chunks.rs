@@ -236,6 +236,9 @@ fn compile_file<'gc>(
             return Err(Failure::plain(format!("cannot open {path}: outside the plan directory")));
         }
         Err(error @ SandboxError::Io(..)) => return Ok(Err(format!("cannot open {error}"))),
+        Err(error @ SandboxError::ServerFiles(_)) => {
+            return Err(Failure::plain(format!("cannot open {error}")));
+        }
     };
     let source = match read_plan_file(&real) {
         Ok(source) => source,

@@ -161,6 +161,7 @@ fn resolve(sandbox: &Sandbox, path: &[u8], write: bool) -> Result<Resolved, Fail
     match result {
         Ok(real) => Ok(Ok(real)),
         Err(SandboxError::Outside(_)) => Err(outside(path)),
+        Err(error @ SandboxError::ServerFiles(_)) => Err(Failure::new(error.to_string())),
         Err(SandboxError::Io(_, error)) => {
             // A missing file outside is still an escape, not "no such file".
             let escape = !write && matches!(sandbox.writable(text), Err(SandboxError::Outside(_)));
@@ -195,8 +196,12 @@ pub(super) fn resolve_entry(sandbox: &Sandbox, path: &[u8]) -> Result<Resolved, 
         Ok(real) if text.ends_with('/') && !real.join(name).is_dir() => {
             Ok(Err(io::Error::from_raw_os_error(ENOTDIR)))
         }
-        Ok(real) => Ok(Ok(real.join(name))),
+        Ok(real) => match sandbox.inside(text, real.join(name)) {
+            Ok(entry) => Ok(Ok(entry)),
+            Err(error) => Err(Failure::new(error.to_string())),
+        },
         Err(SandboxError::Outside(_)) => Err(outside(path)),
+        Err(error @ SandboxError::ServerFiles(_)) => Err(Failure::new(error.to_string())),
         Err(SandboxError::Io(_, error)) => Ok(Err(error)),
     }
 }
