@@ -68,6 +68,13 @@ fn a_gsub_with_a_large_replacement_stops_at_the_budget() {
     let by_function =
         format!("{big} local r = ('x'):rep(4000):gsub('x', function() return big end)");
     refused_on(&server, 64, &by_function);
+    // Many small replacements past the budget: an error `pcall` catches
+    // (the result once grew a few bytes at a time past the budget, and the
+    // heap's check between slices ended the command).
+    let caught = "print(pcall(string.gsub, ('x'):rep(1024 * 1024), 'x', ('y'):rep(100))) \
+                  print('after')";
+    let answer = server.console(caught);
+    assert_eq!(answer["output"], "false\tmemory limit exceeded (64 MiB)\nafter\n", "{answer}");
     // Within the budget it works.
     let answer = server.console(&format!("{big} local r = ('x'):rep(20):gsub('x', big) print(#r)"));
     assert_eq!(answer["output"], "20000000\n", "{answer}");

@@ -950,11 +950,22 @@ impl Built {
             self.bytes.reserve_exact(doubled - self.bytes.len());
             return Ok(true);
         }
-        // Short of room to double, all the room there is: growing by what
-        // each piece needs would copy the buffer over and over.
-        let room = self.counted.saturating_add(runtime::room_left(ctx));
+        // Short of room to double, half the room there is (growing by what
+        // each piece needs would copy the buffer over and over; taking all
+        // of it would leave nothing for what the script allocates before
+        // the buffer is done, and the heap past the budget between slices
+        // ends the run, where a refused growth is an error `pcall` catches).
+        let room = self.counted.saturating_add(runtime::room_left(ctx) / 2);
         let target = doubled.min(room).max(needed);
-        if !room_in_step(ctx, exec, target - self.counted, again)? {
+        // The growth is checked whole however small the step: past the
+        // budget, a few bytes more of a large buffer are no small result.
+        let grow = target - self.counted;
+        let checked = if grow <= runtime::room_left(ctx) {
+            grow
+        } else {
+            grow.max(runtime::UNCHECKED_RESULT + 1)
+        };
+        if !room_in_step(ctx, exec, checked, again)? {
             return Ok(false);
         }
         self.bytes.reserve_exact(target - self.bytes.len());
