@@ -235,8 +235,8 @@ impl std::fmt::Debug for Token {
 }
 
 /// Whether a change to `path` can change the plan: any file under `root`
-/// except hidden ones, ones in hidden folders, backups (`*.bak`, `*~`) and
-/// editors' swap files.
+/// except hidden ones, ones in hidden folders, backups (`*.bak`, `*~`),
+/// editors' swap files and logs (`*.log`, `*.out`).
 pub fn is_plan_file(root: &Path, path: &Path) -> bool {
     let Ok(relative) = path.strip_prefix(root) else { return false };
     let hidden = relative.components().any(|component| match component {
@@ -247,10 +247,15 @@ pub fn is_plan_file(root: &Path, path: &Path) -> bool {
     !name.is_empty() && !hidden && !is_scratch(&name)
 }
 
-/// Whether a file of this name is a backup (`*.bak`, `*~`) or an editor's
-/// swap or temporary file, not part of the plan.
+/// Whether a file of this name is a backup (`*.bak`, `*~`), an editor's
+/// swap or temporary file, or a log, not part of the plan. (A server whose
+/// output goes to a file beside the plan, `planhost serve . > serve.log`,
+/// would otherwise load the plan again after every line it logs, and log
+/// that it did.)
 pub fn is_scratch(name: &str) -> bool {
-    name.ends_with(".bak")
+    name.ends_with(".log")
+        || name.ends_with(".out")
+        || name.ends_with(".bak")
         || name.ends_with('~')
         || name.ends_with(".swp")
         || name.ends_with(".tmp")
@@ -349,6 +354,8 @@ mod tests {
             ".plan.lua.swp",
             "lib/#work.lua#",
             ".git/index",
+            "serve.log",
+            "nohup.out",
         ] {
             assert!(!is_plan_file(root, &root.join(no)), "{no}");
         }
