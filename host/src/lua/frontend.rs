@@ -34,9 +34,17 @@ use super::close;
 pub type Str = Rc<[u8]>;
 
 /// The hidden helpers, in the order the runtime passes them to a chunk.
-pub const HELPERS: [&str; 9] = [
-    "(select)", "(method)", "(close)", "(pack)", "(unpack)", "(concat)", "(first)", "(idiv)",
+pub const HELPERS: [&str; 10] = [
+    "(select)",
+    "(method)",
+    "(close)",
+    "(pack)",
+    "(unpack)",
+    "(concat)",
+    "(first)",
+    "(idiv)",
     "(index)",
+    "(forlimit)",
 ];
 
 /// The string library's functions: `s.len` reads them through `(index)`
@@ -975,6 +983,7 @@ impl Rewriter<'_> {
                 if let Some(step) = step {
                     self.expression(step);
                 }
+                self.integer_loop_limit(initial, limit, step.as_ref());
                 self.block_with(std::slice::from_ref(name), body);
             }
             Statement::For(ForStatement::Generic { names, arguments, body }) => {
@@ -1243,6 +1252,52 @@ impl Rewriter<'_> {
         }
     }
 
+    /// Rewrites the limit of `for v = a, b, c` into `(forlimit)(a, b, c)`
+    /// where `b` may be a float: piccolo 0.3.3 counts in floats when any of
+    /// the three is one (`for i = 1, #t / 2` gave 1.0, 2.0), where Lua
+    /// counts in integers when `a` and `c` are, the limit rounded to one;
+    /// and a zero step, which Lua refuses, looped for ever. Only where `a`
+    /// and `c` can be read twice with nothing run between: integer
+    /// literals (`-1` too) or locals; and not where the limit is surely an
+    /// integer (a literal, or a length `#t`) and the step a literal other
+    /// than 0, so most loops stay as they are.
+    fn integer_loop_limit(
+        &mut self,
+        initial: &Expression<Str>,
+        limit: &mut Expression<Str>,
+        step: Option<&Expression<Str>>,
+    ) {
+        let nonzero_step = step.is_none_or(|step| integer_literal(step).is_some_and(|n| n != 0));
+        if nonzero_step && (integer_literal(limit).is_some() || is_length(limit)) {
+            return;
+        }
+        let step = step.cloned().unwrap_or_else(|| simple(SimpleExpression::Integer(1)));
+        if !self.reread(initial) || !self.reread(&step) {
+            return;
+        }
+        let forlimit = self.name("(forlimit)");
+        let placeholder = simple(SimpleExpression::Nil);
+        let given = std::mem::replace(limit, placeholder);
+        let arguments = vec![initial.clone(), given, step];
+        *limit = simple(SimpleExpression::Suffixed(call(forlimit, arguments)));
+    }
+
+    /// Whether reading `expression` again gives the same value with no
+    /// effect: an integer literal or a local (not a global, whose read
+    /// may run `__index` on `_ENV`).
+    fn reread(&self, expression: &Expression<Str>) -> bool {
+        if integer_literal(expression).is_some() {
+            return true;
+        }
+        match (expression.head.as_ref(), expression.tail.is_empty()) {
+            (HeadExpression::Simple(SimpleExpression::Suffixed(s)), true) => {
+                s.suffixes.is_empty()
+                    && matches!(&s.primary, PrimaryExpression::Name(name) if self.local(name).is_some())
+            }
+            _ => false,
+        }
+    }
+
     /// Whether `expression` is a bare call or `...`, which may give several
     /// values (a `(concat)` call never does).
     fn is_multiple_value(&mut self, expression: &Expression<Str>) -> bool {
@@ -1501,6 +1556,26 @@ fn string_literal(expression: &Expression<Str>) -> Option<Str> {
         }
         _ => None,
     }
+}
+
+/// The value of an integer literal, negated or not (`3`, `-1`).
+fn integer_literal(expression: &Expression<Str>) -> Option<i64> {
+    if !expression.tail.is_empty() {
+        return None;
+    }
+    match expression.head.as_ref() {
+        HeadExpression::Simple(SimpleExpression::Integer(n)) => Some(*n),
+        HeadExpression::UnaryOperator(UnaryOperator::Minus, operand) => {
+            integer_literal(operand).map(i64::wrapping_neg)
+        }
+        _ => None,
+    }
+}
+
+/// Whether `expression` is a length, `#t`, alone.
+fn is_length(expression: &Expression<Str>) -> bool {
+    expression.tail.is_empty()
+        && matches!(expression.head.as_ref(), HeadExpression::UnaryOperator(UnaryOperator::Len, _))
 }
 
 fn simple(expression: SimpleExpression<Str>) -> Expression<Str> {

@@ -130,6 +130,7 @@ impl Runtime {
                 Function::Callback(stdlib::first_helper(ctx)),
                 Function::Callback(stdlib::idiv_helper(ctx)),
                 Function::Callback(stdlib::index_helper(ctx)),
+                Function::Callback(stdlib::forlimit_helper(ctx)),
             ];
             stdlib::chunks::load_chunks(ctx, sandbox, helpers);
             helpers.iter().map(|h| ctx.stash(*h)).collect()

@@ -184,6 +184,60 @@ impl<'gc> Sequence<'gc> for FirstResult {
     }
 }
 
+/// `(forlimit)(a, b, c)`: the limit of `for v = a, b, c` as Lua 5.4's
+/// `forprep` takes it. With `a` and `c` integers the loop counts in
+/// integers: a float limit is rounded towards the start (floor counting
+/// up, ceil counting down) and kept within the integers, and a limit the
+/// loop cannot reach (NaN, or past the other end) becomes one that ends it
+/// before its first pass. A zero step is an error. Otherwise the limit
+/// goes as it is (a float loop, as piccolo runs it).
+pub fn forlimit_helper(ctx: Context<'_>) -> Callback<'_> {
+    Callback::from_fn(&ctx, |ctx, exec, mut stack| {
+        let (initial, limit, step) = (stack.get(0), stack.get(1), stack.get(2));
+        let (Value::Integer(initial), Value::Integer(step)) = (initial, step) else {
+            if matches!(step, Value::Integer(0)) {
+                return Err(located(ctx, &exec, "'for' step is zero".into()));
+            }
+            stack.replace(ctx, limit);
+            return Ok(CallbackReturn::Return);
+        };
+        if step == 0 {
+            return Err(located(ctx, &exec, "'for' step is zero".into()));
+        }
+        let limit = match args::to_number(limit) {
+            Some(Number::Integer(limit)) => limit,
+            Some(Number::Float(limit)) => integer_limit(initial, limit, step),
+            None => {
+                let kind = if limit.is_nil() { "nil" } else { limit.type_name() };
+                let message = format!("bad 'for' limit (number expected, got {kind})");
+                return Err(located(ctx, &exec, message));
+            }
+        };
+        stack.replace(ctx, Value::Integer(limit));
+        Ok(CallbackReturn::Return)
+    })
+}
+
+/// A float limit as an integer one for a loop from `initial` by `step`.
+fn integer_limit(initial: i64, limit: f64, step: i64) -> i64 {
+    // 2^63: the first float past the integers.
+    const END: f64 = 9_223_372_036_854_775_808.0;
+    let up = step > 0;
+    // What ends the loop before its first pass (at the very end of the
+    // integers there is none: the loop then runs once).
+    let never = if up { initial.saturating_sub(1) } else { initial.saturating_add(1) };
+    let rounded = if up { limit.floor() } else { limit.ceil() };
+    if rounded.is_nan() {
+        never
+    } else if rounded >= END {
+        if up { i64::MAX } else { never }
+    } else if rounded < -END {
+        if up { never } else { i64::MIN }
+    } else {
+        rounded as i64
+    }
+}
+
 /// `(idiv)(a, b)`: Lua's floor division `a // b`. Integers round toward
 /// minus infinity (0.3.3 rounds toward zero); any float makes it
 /// `floor(a / b)`; numeric strings convert as in arithmetic.
