@@ -7,5 +7,6 @@ static ALLOCATOR: planhost::heap::SplitAllocator = planhost::heap::SplitAllocato
 
 fn main() -> ExitCode {
     planhost::heap::keep_freed_pages();
+    planhost::lua::runtime::report_vm_panics_briefly();
     planhost::cli::main()
 }

@@ -183,3 +183,24 @@ fn planhost_run_skips_a_shebang_line() {
         .expect("lua5.4 (installed by .ci/setup)");
     assert_eq!(lua.stdout, b"sb.lua\ta\tb\n");
 }
+
+#[test]
+fn a_vm_panic_is_the_script_s_error_and_one_log_line_not_a_crash_report() {
+    let dir = TempDir::new("vm-panic");
+    std::fs::write(dir.path().join("p.lua"), "print(math.mininteger % -1)\n").unwrap();
+    let output = Command::new(planhost_bin())
+        .args(["run", "p.lua"])
+        .env("RUST_BACKTRACE", "1")
+        .current_dir(dir.path())
+        .output()
+        .expect("running planhost run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.ends_with("the Lua state was reset\n"), "{stderr}");
+    let warning: Vec<&str> = stderr.lines().filter(|l| l.contains("the Lua VM panicked")).collect();
+    assert_eq!(warning.len(), 1, "{stderr}");
+    // No default panic report, and no backtrace.
+    assert!(!stderr.contains("stack backtrace"), "{stderr}");
+    assert!(!stderr.contains("thread 'planhost-lua"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 2, "{stderr}");
+}

@@ -163,7 +163,10 @@ impl Runtime {
     ) -> Result<R, LuaError> {
         MEMORY_LIMIT.with(|limit| limit.set(self.budget.memory_bytes));
         let lua = &mut self.lua;
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lua.enter(f))) {
+        IN_VM.with(|in_vm| in_vm.set(true));
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lua.enter(f)));
+        IN_VM.with(|in_vm| in_vm.set(false));
+        match outcome {
             Ok(result) => Ok(result),
             Err(panic) => {
                 let what = frontend::panic_message(panic.as_ref());
@@ -427,6 +430,24 @@ thread_local! {
     static COLLECTION_ASKED: Cell<bool> = const { Cell::new(false) };
     /// Set while a call runs again after such a collection ([`retrying`]).
     static RETRYING: Cell<bool> = const { Cell::new(false) };
+    /// Set while [`Runtime::enter`] runs the VM, whose panics it catches.
+    static IN_VM: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Reports a panic of the Lua VM, which [`Runtime::enter`] catches and
+/// turns into the script's error, as one warning in the log instead of the
+/// default panic report (a backtrace too, under `RUST_BACKTRACE`), which
+/// reads as a crash of the server. Every other panic keeps the default.
+pub fn report_vm_panics_briefly() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if IN_VM.with(Cell::get) {
+            let what = info.to_string().replace('\n', " ");
+            tracing::warn!("the Lua VM panicked ({what}): the script's error says so");
+        } else {
+            default(info);
+        }
+    }));
 }
 
 /// Results up to this size are not checked: between two checks of the
