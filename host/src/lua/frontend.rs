@@ -34,7 +34,7 @@ use super::close;
 pub type Str = Rc<[u8]>;
 
 /// The hidden helpers, in the order the runtime passes them to a chunk.
-pub const HELPERS: [&str; 10] = [
+pub const HELPERS: [&str; 11] = [
     "(select)",
     "(method)",
     "(close)",
@@ -45,6 +45,7 @@ pub const HELPERS: [&str; 10] = [
     "(idiv)",
     "(index)",
     "(forlimit)",
+    "(shift)",
 ];
 
 /// The string library's functions: `s.len` reads them through `(index)`
@@ -1202,6 +1203,7 @@ impl Rewriter<'_> {
 
     fn expression(&mut self, expression: &mut Expression<Str>) {
         self.floor_division(expression);
+        self.shifts(expression);
         self.concatenation(expression);
         match expression.head.as_mut() {
             HeadExpression::Simple(simple) => self.simple(simple),
@@ -1298,6 +1300,28 @@ impl Rewriter<'_> {
         }
     }
 
+    /// Rewrites `a << b` into `(shift)(a, b, false)` and `a >> b` into
+    /// `(shift)(a, b, true)`: piccolo 0.3.3 shifts by the count modulo 64
+    /// (`1 << 64` gave 1) and takes a negative count as a huge one, where
+    /// Lua gives 0 past 63 bits and shifts the other way for a negative
+    /// count. Shifts bind alike, so each one's left operand is everything
+    /// before it in the operator tail (a left fold), as for `//`.
+    fn shifts(&mut self, expression: &mut Expression<Str>) {
+        let is_shift = |op: &BinaryOperator| {
+            matches!(op, BinaryOperator::ShiftLeft | BinaryOperator::ShiftRight)
+        };
+        while let Some(at) = expression.tail.iter().position(|(op, _)| is_shift(op)) {
+            let right_shift = expression.tail[at].0 == BinaryOperator::ShiftRight;
+            let Some((left, count, rest)) = split_at_operator(expression, at) else { return };
+            let shift = self.name("(shift)");
+            let direction =
+                simple(if right_shift { SimpleExpression::True } else { SimpleExpression::False });
+            let shifted = call(shift, vec![left, count, direction]);
+            *expression.head = HeadExpression::Simple(SimpleExpression::Suffixed(shifted));
+            expression.tail = rest;
+        }
+    }
+
     /// Whether `expression` is a bare call or `...`, which may give several
     /// values (a `(concat)` call never does).
     fn is_multiple_value(&mut self, expression: &Expression<Str>) -> bool {
@@ -1315,11 +1339,16 @@ impl Rewriter<'_> {
         }
     }
 
-    /// Whether `expression` is exactly a `(concat)`, `(idiv)` or `(index)`
-    /// call made by the rewrites (one value each, so they can be hoisted out
+    /// Whether `expression` is exactly a `(concat)`, `(idiv)`, `(index)` or
+    /// `(shift)` call made by the rewrites (one value each, so they can be hoisted out
     /// of a `return`).
     fn is_concatenation(&mut self, expression: &Expression<Str>) -> bool {
-        let helpers = [self.name("(concat)"), self.name("(idiv)"), self.name("(index)")];
+        let helpers = [
+            self.name("(concat)"),
+            self.name("(idiv)"),
+            self.name("(index)"),
+            self.name("(shift)"),
+        ];
         if !expression.tail.is_empty() {
             return false;
         }
@@ -1327,7 +1356,7 @@ impl Rewriter<'_> {
         else {
             return false;
         };
-        // `(concat)` calls come parenthesised, `(idiv)` and `(index)` calls bare.
+        // `(concat)` calls come parenthesised, the others bare.
         let called = match &outer.primary {
             PrimaryExpression::GroupedExpression(inner) if outer.suffixes.is_empty() => {
                 match inner.head.as_ref() {

@@ -131,6 +131,7 @@ impl Runtime {
                 Function::Callback(stdlib::idiv_helper(ctx)),
                 Function::Callback(stdlib::index_helper(ctx)),
                 Function::Callback(stdlib::forlimit_helper(ctx)),
+                Function::Callback(stdlib::shift_helper(ctx)),
             ];
             stdlib::chunks::load_chunks(ctx, sandbox, helpers);
             helpers.iter().map(|h| ctx.stash(*h)).collect()

@@ -238,6 +238,44 @@ fn integer_limit(initial: i64, limit: f64, step: i64) -> i64 {
     }
 }
 
+/// `(shift)(a, n, right)`: Lua's `a << n` (`a >> n` when `right`). Both
+/// operands must be integers or floats with an integer value (not strings,
+/// as in Lua 5.4); a count past 63 either way gives 0, a negative count
+/// shifts the other way, and a right shift brings in zeros.
+pub fn shift_helper(ctx: Context<'_>) -> Callback<'_> {
+    Callback::from_fn(&ctx, |ctx, exec, mut stack| {
+        let (a, n, right) = (stack.get(0), stack.get(1), stack.get(2).to_bool());
+        let integer = |value: Value<'_>| match value {
+            Value::Integer(i) => Ok(i),
+            Value::Number(x) => {
+                format::float_to_integer(x).ok_or("number has no integer representation")
+            }
+            _ => Err(""),
+        };
+        let (x, count) = match (integer(a), integer(n)) {
+            (Ok(x), Ok(count)) => (x, count),
+            (Err(why), _) | (_, Err(why)) if !why.is_empty() => {
+                return Err(located(ctx, &exec, why.into()));
+            }
+            _ => {
+                let culprit = if integer(a).is_err() { a } else { n };
+                let kind = if culprit.is_nil() { "nil" } else { culprit.type_name() };
+                let message = format!("attempt to perform bitwise operation on a {kind} value");
+                return Err(located(ctx, &exec, message));
+            }
+        };
+        let left = if right { 0i64.wrapping_sub(count) } else { count };
+        let bits = x as u64;
+        let shifted = match left {
+            64.. | ..=-64 => 0,
+            0.. => bits << left,
+            _ => bits >> left.unsigned_abs(),
+        };
+        stack.replace(ctx, Value::Integer(shifted as i64));
+        Ok(CallbackReturn::Return)
+    })
+}
+
 /// `(idiv)(a, b)`: Lua's floor division `a // b`. Integers round toward
 /// minus infinity (0.3.3 rounds toward zero); any float makes it
 /// `floor(a / b)`; numeric strings convert as in arithmetic.
