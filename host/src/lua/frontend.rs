@@ -34,7 +34,7 @@ use super::close;
 pub type Str = Rc<[u8]>;
 
 /// The hidden helpers, in the order the runtime passes them to a chunk.
-pub const HELPERS: [&str; 11] = [
+pub const HELPERS: [&str; 12] = [
     "(select)",
     "(method)",
     "(close)",
@@ -46,6 +46,7 @@ pub const HELPERS: [&str; 11] = [
     "(index)",
     "(forlimit)",
     "(shift)",
+    "(mod)",
 ];
 
 /// The string library's functions: `s.len` reads them through `(index)`
@@ -1203,6 +1204,7 @@ impl Rewriter<'_> {
 
     fn expression(&mut self, expression: &mut Expression<Str>) {
         self.floor_division(expression);
+        self.modulo(expression);
         self.shifts(expression);
         self.concatenation(expression);
         match expression.head.as_mut() {
@@ -1300,6 +1302,21 @@ impl Rewriter<'_> {
         }
     }
 
+    /// Rewrites `a % b` into `(mod)(a, b)`: piccolo 0.3.3 computes it as
+    /// `((a % b) + b) % b`, which overflows for large integers (`5 %
+    /// math.maxinteger` gave 3), panics on `math.mininteger % -1`, and
+    /// gives NaN for an infinite divisor (`5 % math.huge`). `%` binds like
+    /// `*` and `//`: its left operand is everything before it in the tail.
+    fn modulo(&mut self, expression: &mut Expression<Str>) {
+        while let Some(at) = expression.tail.iter().position(|(op, _)| *op == BinaryOperator::Mod) {
+            let Some((left, right, rest)) = split_at_operator(expression, at) else { return };
+            let modulo = self.name("(mod)");
+            *expression.head =
+                HeadExpression::Simple(SimpleExpression::Suffixed(call(modulo, vec![left, right])));
+            expression.tail = rest;
+        }
+    }
+
     /// Rewrites `a << b` into `(shift)(a, b, false)` and `a >> b` into
     /// `(shift)(a, b, true)`: piccolo 0.3.3 shifts by the count modulo 64
     /// (`1 << 64` gave 1) and takes a negative count as a huge one, where
@@ -1339,8 +1356,8 @@ impl Rewriter<'_> {
         }
     }
 
-    /// Whether `expression` is exactly a `(concat)`, `(idiv)`, `(index)` or
-    /// `(shift)` call made by the rewrites (one value each, so they can be hoisted out
+    /// Whether `expression` is exactly a `(concat)`, `(idiv)`, `(index)`,
+    /// `(shift)` or `(mod)` call made by the rewrites (one value each, so they can be hoisted out
     /// of a `return`).
     fn is_concatenation(&mut self, expression: &Expression<Str>) -> bool {
         let helpers = [
@@ -1348,6 +1365,7 @@ impl Rewriter<'_> {
             self.name("(idiv)"),
             self.name("(index)"),
             self.name("(shift)"),
+            self.name("(mod)"),
         ];
         if !expression.tail.is_empty() {
             return false;
