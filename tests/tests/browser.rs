@@ -473,6 +473,58 @@ fn an_update_that_reorders_rows_is_applied_in_place() {
     assert_eq!(page.eval("location.search"), "?view=work&renderer=table");
 }
 
+/// Records the page's Content-Security-Policy violations (their
+/// directives) in `window.violations`; installed before the client's
+/// scripts run.
+const RECORD_VIOLATIONS: &str = "window.violations = []; \
+    document.addEventListener('securitypolicyviolation', \
+    (e) => window.violations.push(e.effectiveDirective));";
+
+/// Waits until the page's image with `onerror` failed to load and the
+/// handler either ran (setting `window.pwned`) or was refused by the
+/// page's policy; says whether it ran.
+fn inline_handler_ran(page: &Page, what: &str) -> bool {
+    page.wait_for(
+        &format!("the image's error handler to run or be refused ({what})"),
+        "window.pwned !== undefined || violations.some((d) => d.startsWith('script-src'))",
+    );
+    page.eval("window.pwned !== undefined") == true
+}
+
+/// A renderer's HTML is trusted with the view's layout, not with script:
+/// the page's policy keeps an event handler in it from running, on the
+/// first paint and in a live update (applied through `innerHTML`).
+#[test]
+fn script_in_a_views_html_does_not_run() {
+    let server = serve();
+    let browser = Browser::launch();
+    let page = browser.page();
+    page.before_each_load(RECORD_VIOLATIONS);
+    let path = "/view/work?renderer=table";
+    page.goto(&url(&server, path));
+    wait_first_rendering(&page);
+    page.wait_eq("the client to be live", "document.getElementById('conn').dataset.state", "live");
+    let hostile = "<p data-key=\"hostile\"><img src=\"no-such-image\" \
+                   onerror=\"window.pwned = 'inline handler ran'\"> hostile view</p>";
+    wait_rev(&page, publish_view(&server, Some(hostile), None));
+    assert!(page.eval("document.querySelector('#plan-view img')").is_object());
+    assert!(!inline_handler_ran(&page, "live update"), "an inline handler ran in a live update");
+
+    // The page painted with that HTML in it.
+    page.goto(&url(&server, path));
+    assert!(page.eval("document.querySelector('#plan-view img')").is_object());
+    assert!(!inline_handler_ran(&page, "first paint"), "an inline handler ran on the first paint");
+    // The client itself still works under the policy.
+    page.wait_eq("the client to be live", "document.getElementById('conn').dataset.state", "live");
+    assert_eq!(page.eval("violations.filter((d) => !d.startsWith('script-src-attr'))"), json!([]));
+
+    // The client's index page (a static file) shows the view as a message.
+    page.goto(&url(&server, "/?view=work&renderer=table"));
+    page.wait_for("the hostile view", "document.querySelector('#plan-view img')");
+    assert!(!inline_handler_ran(&page, "index page"), "an inline handler ran on the index page");
+    assert_eq!(page.eval("violations.filter((d) => !d.startsWith('script-src-attr'))"), json!([]));
+}
+
 #[test]
 fn an_error_shows_in_a_dismissible_banner_over_the_last_good_view() {
     let server = serve();
@@ -663,8 +715,13 @@ fn a_name_the_server_refuses_is_reported_without_subscribing() {
 
 #[test]
 fn a_first_paint_with_an_error_and_no_html_says_so_as_a_message_would() {
-    let server = serve();
-    let path = "/view/work?renderer=chart";
+    // A view `chart` whose data the `chart` renderer refuses.
+    let dir = plan_dir();
+    let chart = "planhost.view('chart', function() return {plan = 'not a plan'} end)";
+    std::fs::write(dir.path().join("plan.lua"), format!("{PLAN}\n{chart}\n")).unwrap();
+    let web = web_dir();
+    let server = Server::start_in(dir, &["--web", web.to_str().expect("UTF-8 path")]);
+    let path = "/view/chart?renderer=chart";
     let first = server.get(path);
     assert_eq!(first.status, 200, "{}", first.text());
     assert!(first.text().contains("id=\"plan-view-error\""), "{}", first.text());
@@ -678,10 +735,10 @@ fn a_first_paint_with_an_error_and_no_html_says_so_as_a_message_would() {
     page.wait_for(
         "a subscribe with since",
         &format!(
-            "sentFrames.some((f) => f.type === 'subscribe' && f.topic === 'view/work/chart' && f.since === {painted_rev})"
+            "sentFrames.some((f) => f.type === 'subscribe' && f.topic === 'view/chart/chart' && f.since === {painted_rev})"
         ),
     );
-    server.wait_subscribers("view/work/chart", 1);
+    server.wait_subscribers("view/chart/chart", 1);
     let shown = page.eval(SHOWN);
     assert_eq!(shown["source"], "Renderer plugin error", "{shown}");
     assert_eq!(shown["note"], NOT_RENDERED, "{shown}");
@@ -690,7 +747,7 @@ fn a_first_paint_with_an_error_and_no_html_says_so_as_a_message_would() {
     page.screenshot("browser-first-paint-error");
 
     // The live path shows the same.
-    page.goto(&url(&server, "/?view=work&renderer=chart"));
+    page.goto(&url(&server, "/?view=chart&renderer=chart"));
     page.wait_for("the error banner", "!document.getElementById('plan-error').hidden");
     page.wait_eq("the note", "document.getElementById('view-note')?.textContent", NOT_RENDERED);
     assert_eq!(page.eval(SHOWN), shown);

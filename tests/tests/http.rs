@@ -697,3 +697,86 @@ fn an_answer_that_ends_its_connection_says_so() {
         }
     }
 }
+
+/// A plan with the one view `work`, which the built-in `table` renderer
+/// draws (and `staff`, drawing only the view `staff`, does not).
+const WORK_PLAN: &str = r#"
+planhost.view('work', function()
+  return {
+    plan = {name = 'Q3', weeks = 13, cutline = 1},
+    skills = {'Web'},
+    items = {{id = 1, name = 'Login', rank = 1, estimates = {Web = 2}}},
+  }
+end)
+"#;
+
+fn work_plan_server() -> Server {
+    let dir = TempDir::new("work-plan");
+    std::fs::write(dir.path().join("plan.lua"), WORK_PLAN).expect("writing plan.lua");
+    Server::start_in(dir, &[])
+}
+
+/// Renderer plugins' HTML reaches the page as it is: every HTML document
+/// carries a policy that lets scripts come only from the server's files.
+#[test]
+fn html_responses_carry_a_content_security_policy() {
+    let server = work_plan_server();
+    let policy_of = |what: &str, response: &Response| {
+        let policy = response.header("content-security-policy").unwrap_or_else(|| {
+            panic!("{what} (status {}) has no Content-Security-Policy", response.status)
+        });
+        let directives: Vec<&str> = policy.split(';').map(str::trim).collect();
+        for wanted in
+            ["script-src 'self'", "object-src 'none'", "base-uri 'self'", "frame-ancestors 'none'"]
+        {
+            assert!(directives.contains(&wanted), "{what}: {policy:?} lacks {wanted:?}");
+        }
+        // Renderers may lay a view out with inline `style`.
+        assert!(
+            !directives.iter().any(|d| d.starts_with("style-src") || d.starts_with("default-src")),
+            "{what}: {policy:?} restricts styles"
+        );
+    };
+    let index = server.get("/");
+    assert_eq!(index.status, 200);
+    policy_of("the client's index page", &index);
+    policy_of("/index.html", &server.get("/index.html"));
+    // A revalidated page keeps it: a 304 updates the headers cached.
+    let etag = index.header("etag").expect("etag");
+    let again = server.request("GET", "/", &[("If-None-Match", etag)], b"");
+    assert_eq!(again.status, 304);
+    policy_of("a 304 for the index page", &again);
+
+    let page = server.get("/view/work?renderer=table");
+    assert_eq!(page.status, 200, "{}", page.text());
+    assert!(page.text().contains("data-key=\"item-1\""), "{}", page.text());
+    policy_of("a view page", &page);
+    for missing in ["/view/nope", "/view/work?renderer=nope"] {
+        let page = server.get(missing);
+        assert_eq!(page.status, 404, "{missing}");
+        policy_of(missing, &page);
+    }
+    // Scripts and data are not documents.
+    assert_eq!(server.get("/app.js").header("content-security-policy"), None);
+}
+
+/// A loaded renderer asked for a view it does not draw names no page, as
+/// an unknown renderer does not.
+#[test]
+fn a_view_page_with_a_renderer_that_does_not_draw_the_view_is_404() {
+    let server = work_plan_server();
+    assert_eq!(server.get("/view/work?renderer=table").status, 200);
+    let page = server.get("/view/work?renderer=staff");
+    assert_eq!(page.status, 404, "{}", page.text());
+    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+    let text = page.text();
+    assert!(
+        text.contains(
+            "renderer &#39;staff&#39; does not draw view &#39;work&#39; (it draws: staff)"
+        ),
+        "{text}"
+    );
+    // Nothing is rendered for it: the page holds no view.
+    assert!(!text.contains("id=\"plan-view\""), "{text}");
+    assert_eq!(server.get("/view/work?renderer=nope").status, 404);
+}

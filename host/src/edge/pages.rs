@@ -1,6 +1,7 @@
 //! `GET /view/<name>?renderer=<r>`: a view as a complete HTML page, the
 //! browser client's page with the view's current HTML already in it. It is
-//! the first paint, and all there is without JavaScript.
+//! the first paint, and all there is without JavaScript. Also the
+//! Content-Security-Policy every HTML document the server sends carries.
 
 use http_types::{Request, Response, StatusCode};
 use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
@@ -21,6 +22,20 @@ pub const VIEW_MARKER: &str = "<!--planhost:view-->";
 pub const LINKS_MARKER: &str = "<!--planhost:links-->";
 /// The client's own title, which the page replaces by the view's.
 const TITLE: &str = "<title>planhost</title>";
+
+/// The Content-Security-Policy of every HTML document the server sends.
+/// Renderer plugins are trusted with a view's layout, not with script:
+/// their HTML goes into the page as it is (and through `innerHTML` on every
+/// update), so a `<script>`, an event handler attribute or a `javascript:`
+/// URL in it must not run. Scripts come only from the server's own files;
+/// styles are not restricted, as renderers may lay views out with inline
+/// `style` (the chart does). `base-uri` is `'self'`, not `'none'`: pages
+/// under `/view/` carry the server's own `<base>` (which a renderer's
+/// `<base>`, further down, cannot replace).
+pub const CONTENT_SECURITY_POLICY: &str = concat!(
+    "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; ",
+    "frame-ancestors 'none'"
+);
 
 pub async fn view_page(edge: &Edge, request: &Request, path: &str) -> Response {
     // Percent-decoded, as a browser may send any letter encoded; a name
@@ -48,9 +63,21 @@ pub async fn view_page(edge: &Edge, request: &Request, path: &str) -> Response {
             }
         },
     };
-    let known = edge.plan.renderers.list().iter().any(|p| p.name == renderer && p.status == "ok");
-    if !valid_view_name(&renderer) || !known {
+    let listing =
+        edge.plan.renderers.list().into_iter().find(|p| p.name == renderer && p.status == "ok");
+    let Some(listing) = listing.filter(|_| valid_view_name(&renderer)) else {
         return not_found_page(edge, path, &format!("no renderer named '{renderer}'")).await;
+    };
+    // A loaded renderer asked for a view it does not draw names nothing
+    // either: rendering it could only fail.
+    if !listing.views.iter().any(|v| v == name) {
+        let draws = if listing.views.is_empty() {
+            "it draws no view".to_owned()
+        } else {
+            format!("it draws: {}", listing.views.join(", "))
+        };
+        let message = format!("renderer '{renderer}' does not draw view '{name}' ({draws})");
+        return not_found_page(edge, path, &message).await;
     }
     let pair = Pair { view: name.to_owned(), renderer };
     let (shown, status) = match plan_error {
@@ -123,6 +150,7 @@ fn client_page(
         .replacen(LINKS_MARKER, links, 1);
     let mut response = Response::new(status);
     response.insert_header("Content-Type", "text/html; charset=utf-8");
+    response.insert_header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
     response.insert_header("Cache-Control", "no-store");
     response.insert_header("X-Content-Type-Options", "nosniff");
     response.set_body(page);

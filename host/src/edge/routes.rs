@@ -90,6 +90,12 @@ pub fn static_file(edge: &Edge, request: &Request, path: &str) -> Response {
     let mut response = Response::new(if fresh { StatusCode::NotModified } else { StatusCode::Ok });
     response.insert_header("ETag", asset.etag.as_str());
     response.insert_header("Cache-Control", "no-cache");
+    // Documents (HTML, or SVG opened on its own) run under the pages'
+    // policy; a 304 carries it too, as it updates the headers cached.
+    let document = ["text/html", "image/svg+xml"].iter().any(|t| asset.content_type.starts_with(t));
+    if document {
+        response.insert_header("Content-Security-Policy", pages::CONTENT_SECURITY_POLICY);
+    }
     if !fresh {
         response.insert_header("Content-Type", asset.content_type.as_str());
         response.insert_header("X-Content-Type-Options", "nosniff");
