@@ -227,3 +227,55 @@ fn planhost_reload_is_an_error_outside_a_served_plan() {
         "{stderr}"
     );
 }
+
+/// The text of `line` from character `column` on.
+fn from_column(line: &str, column: usize) -> String {
+    line.chars().skip(column).collect()
+}
+
+#[test]
+fn plugins_lists_in_columns_that_fit_and_exits_1_when_a_plugin_failed() {
+    assert_eq!(run(&["plugins"]).status.code(), Some(0), "the built-ins alone all load");
+
+    let dir = TempDir::new("cli-plugins");
+    // A source path far longer than the table's columns used to be.
+    let folder = dir.path().join("a-plugins-folder-whose-path-runs-long");
+    std::fs::create_dir(&folder).unwrap();
+    let garbage = folder.join("x.wasm");
+    std::fs::write(&garbage, b"garbage bytes, no component").unwrap();
+    let output = run(&["plugins", "--plugins", folder.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "a failed load is status 1:\n{stdout}\n{stderr}");
+    assert!(stderr.contains("planhost: 1 plugin failed to load"), "{stderr}");
+
+    // Everything is listed all the same, each column under its head.
+    let header = stdout.lines().next().expect("a header line");
+    let column = |name: &str| {
+        header.find(name).unwrap_or_else(|| panic!("no {name} in the header:\n{stdout}"))
+    };
+    for line in stdout.lines().skip(1) {
+        let chars: Vec<char> = line.chars().collect();
+        for name in ["VERSION", "VIEWS", "SOURCE", "STATUS"] {
+            let at = column(name);
+            assert!(
+                chars.get(at - 1) == Some(&' ') && chars.get(at).is_some_and(|c| *c != ' '),
+                "{name} of {line:?} does not start under its head:\n{stdout}"
+            );
+        }
+    }
+    let row = |name: &str| {
+        stdout
+            .lines()
+            .find(|line| line.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no row for {name}:\n{stdout}"))
+    };
+    for built_in in ["table", "tracks", "staff", "chart"] {
+        assert!(from_column(row(built_in), column("SOURCE")).starts_with("built-in "), "{stdout}");
+        assert_eq!(from_column(row(built_in), column("STATUS")), "ok", "{stdout}");
+    }
+    let failed = row("x");
+    let source = garbage.to_str().unwrap();
+    assert!(from_column(failed, column("SOURCE")).starts_with(source), "{stdout}");
+    assert_ne!(from_column(failed, column("STATUS")), "ok", "{stdout}");
+}

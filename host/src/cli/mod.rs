@@ -247,21 +247,46 @@ fn load_registry(folders: &[PathBuf]) -> Result<Registry, ExitCode> {
     )
 }
 
+/// Prints every plugin as a table whose columns fit their content; exits 1
+/// when one failed to load, so the command can check a plugins folder.
 fn list_plugins(args: &PluginsArgs) -> ExitCode {
     let registry = match load_registry(&args.plugins) {
         Ok(registry) => registry,
         Err(code) => return code,
     };
-    println!("{:<12} {:<8} {:<24} {:<30} STATUS", "NAME", "VERSION", "VIEWS", "SOURCE");
-    for plugin in registry.list() {
-        println!(
-            "{:<12} {:<8} {:<24} {:<30} {}",
-            plugin.name,
-            plugin.version,
-            plugin.views.join(","),
-            plugin.source,
-            plugin.status
-        );
+    let listed = registry.list();
+    // An empty cell is `-`, so every row splits on whitespace into the
+    // same columns (the status, last, may hold spaces).
+    let cell = |text: String| if text.is_empty() { "-".to_owned() } else { text };
+    let mut rows = vec![["NAME", "VERSION", "VIEWS", "SOURCE", "STATUS"].map(str::to_owned)];
+    rows.extend(listed.iter().map(|plugin| {
+        [
+            cell(plugin.name.clone()),
+            cell(plugin.version.clone()),
+            cell(plugin.views.join(",")),
+            cell(plugin.source.clone()),
+            plugin.status.clone(),
+        ]
+    }));
+    let mut widths = [0; 4];
+    for row in &rows {
+        for (width, text) in widths.iter_mut().zip(row) {
+            *width = (*width).max(text.chars().count());
+        }
+    }
+    for row in &rows {
+        let mut line = String::new();
+        for (width, text) in widths.iter().zip(row) {
+            line += &format!("{text:<width$} ");
+        }
+        line += &row[4];
+        println!("{line}");
+    }
+    let failed = listed.iter().filter(|plugin| plugin.status != "ok").count();
+    if failed > 0 {
+        let plugins = if failed == 1 { "plugin" } else { "plugins" };
+        eprintln!("planhost: {failed} {plugins} failed to load");
+        return ExitCode::from(1);
     }
     ExitCode::SUCCESS
 }
