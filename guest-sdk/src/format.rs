@@ -6,7 +6,9 @@
 //! Every built-in renderer takes the option `units`: `weeks` (the default)
 //! shows work in weeks as estimated, `people` divides weeks by the plan's
 //! weeks, giving the people needed for the whole plan. A plugin of its own
-//! reads the option the same way, so one URL query switches every view:
+//! reads the option the same way, so one `planhost render --option
+//! units=people` switches any view (views watched in the browser get no
+//! options, and so show weeks):
 //!
 //! ```
 //! use planhost_guest::format::{Amounts, Units};

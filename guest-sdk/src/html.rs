@@ -187,7 +187,9 @@ fn needs_escape(word: u64) -> bool {
 /// [`Html::void`]) or `void` on one that is not.
 ///
 /// Attribute values are escaped but not otherwise checked: a URL attribute
-/// such as `href` built from plan data can still hold a `javascript:` URL.
+/// such as `href` built from plan data can still hold a `javascript:` URL
+/// (the server's pages do not run one, but a `planhost render` export
+/// opened on its own has no such policy).
 #[derive(Debug, Default)]
 pub struct Html {
     out: String,

@@ -4,7 +4,11 @@
 //! implementing the `renderer` world of `wit/renderer.wit`: the host asks it
 //! for its [`PluginInfo`] once, then calls `render` with a [`RenderRequest`]
 //! (a view name, the view's data as JSON text, string options) each time the
-//! view changes, and shows the HTML fragment it returns.
+//! view changes, and shows the HTML fragment it returns. Options come only
+//! from `planhost render --option KEY=VALUE`: views watched in the browser
+//! are rendered with none. The fragment is trusted with the page's layout,
+//! not with script: the server's pages carry a Content-Security-Policy under
+//! which scripts and event handlers in it do not run.
 //!
 //! An author writes one [`Renderer`] impl and one [`export_renderer!`]:
 //!

@@ -48,6 +48,10 @@ impl RenderRequest {
     }
 
     /// The first value of the option `name`, if the request has it.
+    ///
+    /// Options come only from `planhost render --option KEY=VALUE`; views
+    /// watched in the browser are rendered with none, so each option needs
+    /// a default.
     pub fn option(&self, name: &str) -> Option<&str> {
         self.options.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
     }
