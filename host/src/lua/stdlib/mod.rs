@@ -277,57 +277,60 @@ pub fn shift_helper(ctx: Context<'_>) -> Callback<'_> {
 }
 
 /// `(mod)(a, b)`: Lua's `a % b`, the remainder of the floor division,
-/// with the sign of `b`. Integers: an error for a zero divisor, and no
-/// overflow (`math.mininteger % -1` is 0); any float makes it `fmod`
-/// moved into `b`'s sign, so an infinite divisor leaves a finite `a` as it
-/// is, or gives the divisor when their signs differ; numeric strings
-/// convert as in arithmetic.
+/// with the sign of `b`. Integers: no overflow (`math.mininteger % -1` is
+/// 0); any float makes it `fmod` moved into `b`'s sign, so an infinite
+/// divisor leaves a finite `a` as it is, or gives the divisor when their
+/// signs differ.
 pub fn mod_helper(ctx: Context<'_>) -> Callback<'_> {
-    Callback::from_fn(&ctx, |ctx, exec, mut stack| {
-        let (a, b) = (stack.get(0), stack.get(1));
-        let result = match (args::to_number(a), args::to_number(b)) {
-            (Some(Number::Integer(_)), Some(Number::Integer(0))) => {
-                return Err(located(ctx, &exec, "attempt to perform 'n%0'".into()));
-            }
-            (Some(Number::Integer(x)), Some(Number::Integer(y))) => {
-                let remainder = x.wrapping_rem(y);
-                let moved = remainder != 0 && (remainder < 0) != (y < 0);
-                Value::Integer(if moved { remainder.wrapping_add(y) } else { remainder })
-            }
-            (Some(x), Some(y)) => {
-                let (x, y) = (as_float(x), as_float(y));
-                let remainder = x % y;
-                let moved = remainder != 0.0 && (remainder < 0.0) != (y < 0.0);
-                Value::Number(if moved { remainder + y } else { remainder })
-            }
-            _ => {
-                let culprit = if args::to_number(a).is_none() { a } else { b };
-                let kind = if culprit.is_nil() { "nil" } else { culprit.type_name() };
-                let message = format!("attempt to perform arithmetic on a {kind} value");
-                return Err(located(ctx, &exec, message));
-            }
-        };
-        stack.replace(ctx, result);
-        Ok(CallbackReturn::Return)
-    })
+    arithmetic_helper(
+        ctx,
+        "attempt to perform 'n%0'",
+        |x, y| {
+            let remainder = x.wrapping_rem(y);
+            let moved = remainder != 0 && (remainder < 0) != (y < 0);
+            if moved { remainder.wrapping_add(y) } else { remainder }
+        },
+        |x, y| {
+            let remainder = x % y;
+            let moved = remainder != 0.0 && (remainder < 0.0) != (y < 0.0);
+            if moved { remainder + y } else { remainder }
+        },
+    )
 }
 
 /// `(idiv)(a, b)`: Lua's floor division `a // b`. Integers round toward
 /// minus infinity (0.3.3 rounds toward zero); any float makes it
-/// `floor(a / b)`; numeric strings convert as in arithmetic.
+/// `floor(a / b)`.
 pub fn idiv_helper(ctx: Context<'_>) -> Callback<'_> {
-    Callback::from_fn(&ctx, |ctx, exec, mut stack| {
+    arithmetic_helper(
+        ctx,
+        "attempt to divide by zero",
+        |x, y| {
+            let quotient = x.wrapping_div(y);
+            let adjust = (x.wrapping_rem(y) != 0) && ((x < 0) != (y < 0));
+            if adjust { quotient - 1 } else { quotient }
+        },
+        |x, y| (x / y).floor(),
+    )
+}
+
+/// A helper for an operator piccolo 0.3.3 computes wrongly: `integers`
+/// for two integers (a zero divisor is Lua's error `on_zero`), `floats`
+/// once either is a float; numeric strings convert as in arithmetic.
+fn arithmetic_helper<'gc>(
+    ctx: Context<'gc>,
+    on_zero: &'static str,
+    integers: fn(i64, i64) -> i64,
+    floats: fn(f64, f64) -> f64,
+) -> Callback<'gc> {
+    Callback::from_fn(&ctx, move |ctx, exec, mut stack| {
         let (a, b) = (stack.get(0), stack.get(1));
         let result = match (args::to_number(a), args::to_number(b)) {
             (Some(Number::Integer(_)), Some(Number::Integer(0))) => {
-                return Err(located(ctx, &exec, "attempt to divide by zero".into()));
+                return Err(located(ctx, &exec, on_zero.into()));
             }
-            (Some(Number::Integer(x)), Some(Number::Integer(y))) => {
-                let quotient = x.wrapping_div(y);
-                let adjust = (x.wrapping_rem(y) != 0) && ((x < 0) != (y < 0));
-                Value::Integer(if adjust { quotient - 1 } else { quotient })
-            }
-            (Some(x), Some(y)) => Value::Number((as_float(x) / as_float(y)).floor()),
+            (Some(Number::Integer(x)), Some(Number::Integer(y))) => Value::Integer(integers(x, y)),
+            (Some(x), Some(y)) => Value::Number(floats(as_float(x), as_float(y))),
             _ => {
                 let culprit = if args::to_number(a).is_none() { a } else { b };
                 let kind = if culprit.is_nil() { "nil" } else { culprit.type_name() };
