@@ -20,3 +20,8 @@ for _, bad in ipairs({"'3'", "nil", "{}"}) do
   local ok, message = pcall(load("return " .. bad .. " << 1"))
   print(ok, message:match("attempt to perform bitwise operation on a %a+ value"))
 end
+-- What is no number is named first, then a float without an integer value.
+for _, pair in ipairs({{1.5, {}}, {{}, 1.5}, {0.5, "3"}, {1.5, 2}}) do
+  local ok, message = pcall(shl, pair[1], pair[2])
+  print(ok, message:match("bitwise operation on a %a+ value") or message:match("has no integer representation"))
+end

@@ -30,3 +30,11 @@ print(pcall(function() for _ = 1, {} do end end))
 local n = 1
 local function bump() n = n + 10 return 3.5 end
 for i = n, bump() do io.write(i, " ") end print(n)
+-- NaN counts as below the integers; a start at the end of the integers
+-- with a limit past it runs no pass.
+for i = 1, 0 / 0, -1 do io.write(i, " ") if i < -2 then break end end print()
+local lowest, highest = math.mininteger, math.maxinteger
+for i = lowest, -1e300 do io.write("never ", i) end
+for i = lowest, 0 / 0 do io.write("never ", i) end
+for i = highest, 1e300, -1 do io.write("never ", i) end
+for i = highest, 1e300 do io.write(i, " ") break end print()

@@ -622,6 +622,10 @@ fn hostile_console_commands_leave_the_server_and_the_plan_running() {
             ("os.rename('.planhost', 'moved')", "the server's own files"),
             ("io.open('.planhost/token')", "the server's own files"),
             ("io.open('./.planhost/../.planhost/addr', 'w')", "the server's own files"),
+            // What is not there is refused alike: nothing tells what is.
+            ("io.open('.planhost/nothere')", ".planhost/nothere: the server's own files"),
+            ("io.open('.planhost/nothere/')", ".planhost/nothere/: the server's own files"),
+            ("os.remove('.planhost/lock')", ".planhost/lock: the server's own files"),
         ];
         for (chunk, expected) in hostile {
             let answer = server.console(chunk);

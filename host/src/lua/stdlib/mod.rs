@@ -188,13 +188,13 @@ impl<'gc> Sequence<'gc> for FirstResult {
 /// `forprep` takes it. With `a` and `c` integers the loop counts in
 /// integers: a float limit is rounded towards the start (floor counting
 /// up, ceil counting down) and kept within the integers, and a limit the
-/// loop cannot reach (NaN, or past the other end) becomes one that ends it
-/// before its first pass. A zero step is an error. Otherwise the limit
-/// goes as it is (a float loop, as piccolo runs it).
+/// loop cannot reach ends it before its first pass (see
+/// [`integer_limit`]). A zero step is an error. Otherwise the limit goes as
+/// it is (a float loop, as piccolo runs it).
 pub fn forlimit_helper(ctx: Context<'_>) -> Callback<'_> {
     Callback::from_fn(&ctx, |ctx, exec, mut stack| {
         let (initial, limit, step) = (stack.get(0), stack.get(1), stack.get(2));
-        let (Value::Integer(initial), Value::Integer(step)) = (initial, step) else {
+        let (Value::Integer(_), Value::Integer(step)) = (initial, step) else {
             if matches!(step, Value::Integer(0)) {
                 return Err(located(ctx, &exec, "'for' step is zero".into()));
             }
@@ -205,36 +205,40 @@ pub fn forlimit_helper(ctx: Context<'_>) -> Callback<'_> {
             return Err(located(ctx, &exec, "'for' step is zero".into()));
         }
         let limit = match args::to_number(limit) {
-            Some(Number::Integer(limit)) => limit,
-            Some(Number::Float(limit)) => integer_limit(initial, limit, step),
+            Some(Number::Integer(limit)) => Value::Integer(limit),
+            Some(Number::Float(limit)) => integer_limit(limit, step),
             None => {
                 let kind = if limit.is_nil() { "nil" } else { limit.type_name() };
                 let message = format!("bad 'for' limit (number expected, got {kind})");
                 return Err(located(ctx, &exec, message));
             }
         };
-        stack.replace(ctx, Value::Integer(limit));
+        stack.replace(ctx, limit);
         Ok(CallbackReturn::Return)
     })
 }
 
-/// A float limit as an integer one for a loop from `initial` by `step`.
-fn integer_limit(initial: i64, limit: f64, step: i64) -> i64 {
+/// A float limit as Lua 5.4's `forlimit` takes it for an integer loop by
+/// `step`: rounded towards the start and kept within the integers; past
+/// the end the loop counts towards (NaN counts as below the integers), an
+/// infinity the loop is already past, which ends it before its first pass
+/// whatever its start (an integer limit cannot, at either end of the
+/// integers).
+fn integer_limit<'gc>(limit: f64, step: i64) -> Value<'gc> {
     // 2^63: the first float past the integers.
     const END: f64 = 9_223_372_036_854_775_808.0;
     let up = step > 0;
-    // What ends the loop before its first pass (at the very end of the
-    // integers there is none: the loop then runs once).
-    let never = if up { initial.saturating_sub(1) } else { initial.saturating_add(1) };
+    let never = Value::Number(if up { f64::NEG_INFINITY } else { f64::INFINITY });
     let rounded = if up { limit.floor() } else { limit.ceil() };
-    if rounded.is_nan() {
+    if rounded >= END {
+        if up { Value::Integer(i64::MAX) } else { never }
+    } else if rounded >= -END {
+        Value::Integer(rounded as i64)
+    } else if up {
+        // Below the integers, or NaN.
         never
-    } else if rounded >= END {
-        if up { i64::MAX } else { never }
-    } else if rounded < -END {
-        if up { never } else { i64::MIN }
     } else {
-        rounded as i64
+        Value::Integer(i64::MIN)
     }
 }
 
@@ -245,24 +249,20 @@ fn integer_limit(initial: i64, limit: f64, step: i64) -> i64 {
 pub fn shift_helper(ctx: Context<'_>) -> Callback<'_> {
     Callback::from_fn(&ctx, |ctx, exec, mut stack| {
         let (a, n, right) = (stack.get(0), stack.get(1), stack.get(2).to_bool());
+        // A value that is no number is named first, as Lua does.
+        let number = |value: Value<'_>| matches!(value, Value::Integer(_) | Value::Number(_));
+        if let Some(culprit) = [a, n].into_iter().find(|value| !number(*value)) {
+            let kind = if culprit.is_nil() { "nil" } else { culprit.type_name() };
+            let message = format!("attempt to perform bitwise operation on a {kind} value");
+            return Err(located(ctx, &exec, message));
+        }
         let integer = |value: Value<'_>| match value {
-            Value::Integer(i) => Ok(i),
-            Value::Number(x) => {
-                format::float_to_integer(x).ok_or("number has no integer representation")
-            }
-            _ => Err(""),
+            Value::Integer(i) => Some(i),
+            Value::Number(x) => format::float_to_integer(x),
+            _ => None,
         };
-        let (x, count) = match (integer(a), integer(n)) {
-            (Ok(x), Ok(count)) => (x, count),
-            (Err(why), _) | (_, Err(why)) if !why.is_empty() => {
-                return Err(located(ctx, &exec, why.into()));
-            }
-            _ => {
-                let culprit = if integer(a).is_err() { a } else { n };
-                let kind = if culprit.is_nil() { "nil" } else { culprit.type_name() };
-                let message = format!("attempt to perform bitwise operation on a {kind} value");
-                return Err(located(ctx, &exec, message));
-            }
+        let (Some(x), Some(count)) = (integer(a), integer(n)) else {
+            return Err(located(ctx, &exec, "number has no integer representation".into()));
         };
         let left = if right { 0i64.wrapping_sub(count) } else { count };
         let bits = x as u64;
