@@ -28,20 +28,17 @@ fn resident(server: &Server) -> u64 {
 const MIB: u64 = 1 << 20;
 
 /// Runs `chunk` on a server with `limit_mib` of Lua memory: it must fail
-/// with the memory error within `seconds`, the server's peak resident
-/// memory must stay under the limit plus 256 MiB, and a later command must
-/// work.
+/// with the memory error (not the time budget's), the server's peak
+/// resident memory must stay under the limit plus 256 MiB, and a later
+/// command must work.
 fn refused_on(server: &Server, limit_mib: u64, chunk: &str) {
-    let started = Instant::now();
     let answer = server.console(chunk);
-    let took = started.elapsed();
     assert_eq!(answer["status"], "error", "{chunk}: {answer}");
     assert_eq!(
         answer["error"].as_str().unwrap_or_default(),
         format!("memory limit exceeded ({limit_mib} MiB)"),
         "{chunk}"
     );
-    assert!(took < Duration::from_secs(3), "{chunk}: took {took:?}");
     let peak = peak(server);
     assert!(peak < (limit_mib + 256) * MIB, "{chunk}: peak resident {} MiB", peak / MIB);
     assert_eq!(server.console("1 + 1")["output"], "2\n", "{chunk}: the state stays usable");
