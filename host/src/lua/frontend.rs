@@ -907,7 +907,7 @@ impl Rewriter<'_> {
             // `return a .. b` would be a tail call of the helper (piccolo
             // makes `return (f())` one too), leaving its errors unlocated.
             if let [only] = ret.inner.returns.as_mut_slice()
-                && self.is_concatenation(only)
+                && self.is_helper_call(only)
             {
                 let temp = self.temp();
                 let value = std::mem::replace(only, name_expression(temp.clone()));
@@ -1203,9 +1203,7 @@ impl Rewriter<'_> {
     }
 
     fn expression(&mut self, expression: &mut Expression<Str>) {
-        self.floor_division(expression);
-        self.modulo(expression);
-        self.shifts(expression);
+        self.helper_operators(expression);
         self.concatenation(expression);
         match expression.head.as_mut() {
             HeadExpression::Simple(simple) => self.simple(simple),
@@ -1241,17 +1239,38 @@ impl Rewriter<'_> {
         expression.tail = rest;
     }
 
-    /// Rewrites `a // b` into `(idiv)(a, b)`: piccolo 0.3.3 rounds integer
-    /// floor division toward zero (`-7 // 2` gives -3, Lua -4), at run time
-    /// and when folding constants. `//` binds like `*`, so its left operand
-    /// is everything before it in the operator tail (a left fold).
-    fn floor_division(&mut self, expression: &mut Expression<Str>) {
-        while let Some(at) = expression.tail.iter().position(|(op, _)| *op == BinaryOperator::IDiv)
-        {
+    /// Rewrites the operators piccolo 0.3.3 computes wrongly into calls of
+    /// host helpers:
+    /// - `a // b` into `(idiv)(a, b)`: it rounds integer floor division
+    ///   toward zero (`-7 // 2` gives -3, Lua -4), at run time and when
+    ///   folding constants;
+    /// - `a % b` into `(mod)(a, b)`: it computes `((a % b) + b) % b`, which
+    ///   overflows for large integers (`5 % math.maxinteger` gave 3),
+    ///   panics on `math.mininteger % -1`, and gives NaN for an infinite
+    ///   divisor (`5 % math.huge`);
+    /// - `a << b` into `(shift)(a, b, false)`, `a >> b` into `(shift)(a, b,
+    ///   true)`: it shifts by the count modulo 64 (`1 << 64` gave 1) and
+    ///   takes a negative count as a huge one, where Lua gives 0 past 63
+    ///   bits and shifts the other way.
+    ///
+    /// Each operator's left operand is everything before it in the
+    /// operator tail (a left fold: operators that bind tighter than the
+    /// ones after them come first there, looser ones nest in operands).
+    fn helper_operators(&mut self, expression: &mut Expression<Str>) {
+        while let Some(at) = expression.tail.iter().position(|(op, _)| helper_of(*op).is_some()) {
+            let Some((helper, direction)) = helper_of(expression.tail[at].0) else { return };
             let Some((left, right, rest)) = split_at_operator(expression, at) else { return };
-            let idiv = self.name("(idiv)");
+            let mut arguments = vec![left, right];
+            if let Some(right_shift) = direction {
+                arguments.push(simple(if right_shift {
+                    SimpleExpression::True
+                } else {
+                    SimpleExpression::False
+                }));
+            }
+            let helper = self.name(helper);
             *expression.head =
-                HeadExpression::Simple(SimpleExpression::Suffixed(call(idiv, vec![left, right])));
+                HeadExpression::Simple(SimpleExpression::Suffixed(call(helper, arguments)));
             expression.tail = rest;
         }
     }
@@ -1302,43 +1321,6 @@ impl Rewriter<'_> {
         }
     }
 
-    /// Rewrites `a % b` into `(mod)(a, b)`: piccolo 0.3.3 computes it as
-    /// `((a % b) + b) % b`, which overflows for large integers (`5 %
-    /// math.maxinteger` gave 3), panics on `math.mininteger % -1`, and
-    /// gives NaN for an infinite divisor (`5 % math.huge`). `%` binds like
-    /// `*` and `//`: its left operand is everything before it in the tail.
-    fn modulo(&mut self, expression: &mut Expression<Str>) {
-        while let Some(at) = expression.tail.iter().position(|(op, _)| *op == BinaryOperator::Mod) {
-            let Some((left, right, rest)) = split_at_operator(expression, at) else { return };
-            let modulo = self.name("(mod)");
-            *expression.head =
-                HeadExpression::Simple(SimpleExpression::Suffixed(call(modulo, vec![left, right])));
-            expression.tail = rest;
-        }
-    }
-
-    /// Rewrites `a << b` into `(shift)(a, b, false)` and `a >> b` into
-    /// `(shift)(a, b, true)`: piccolo 0.3.3 shifts by the count modulo 64
-    /// (`1 << 64` gave 1) and takes a negative count as a huge one, where
-    /// Lua gives 0 past 63 bits and shifts the other way for a negative
-    /// count. Shifts bind alike, so each one's left operand is everything
-    /// before it in the operator tail (a left fold), as for `//`.
-    fn shifts(&mut self, expression: &mut Expression<Str>) {
-        let is_shift = |op: &BinaryOperator| {
-            matches!(op, BinaryOperator::ShiftLeft | BinaryOperator::ShiftRight)
-        };
-        while let Some(at) = expression.tail.iter().position(|(op, _)| is_shift(op)) {
-            let right_shift = expression.tail[at].0 == BinaryOperator::ShiftRight;
-            let Some((left, count, rest)) = split_at_operator(expression, at) else { return };
-            let shift = self.name("(shift)");
-            let direction =
-                simple(if right_shift { SimpleExpression::True } else { SimpleExpression::False });
-            let shifted = call(shift, vec![left, count, direction]);
-            *expression.head = HeadExpression::Simple(SimpleExpression::Suffixed(shifted));
-            expression.tail = rest;
-        }
-    }
-
     /// Whether `expression` is a bare call or `...`, which may give several
     /// values (a `(concat)` call never does).
     fn is_multiple_value(&mut self, expression: &Expression<Str>) -> bool {
@@ -1357,9 +1339,9 @@ impl Rewriter<'_> {
     }
 
     /// Whether `expression` is exactly a `(concat)`, `(idiv)`, `(index)`,
-    /// `(shift)` or `(mod)` call made by the rewrites (one value each, so they can be hoisted out
-    /// of a `return`).
-    fn is_concatenation(&mut self, expression: &Expression<Str>) -> bool {
+    /// `(shift)` or `(mod)` call made by the rewrites (one value each, so
+    /// they can be hoisted out of a `return`).
+    fn is_helper_call(&mut self, expression: &Expression<Str>) -> bool {
         let helpers = [
             self.name("(concat)"),
             self.name("(idiv)"),
@@ -1601,6 +1583,18 @@ fn string_literal(expression: &Expression<Str>) -> Option<Str> {
         HeadExpression::Simple(SimpleExpression::String(text)) if expression.tail.is_empty() => {
             Some(text.clone())
         }
+        _ => None,
+    }
+}
+
+/// The helper [`Rewriter::helper_operators`] calls for `op`, and for a
+/// shift whether it shifts right.
+fn helper_of(op: BinaryOperator) -> Option<(&'static str, Option<bool>)> {
+    match op {
+        BinaryOperator::IDiv => Some(("(idiv)", None)),
+        BinaryOperator::Mod => Some(("(mod)", None)),
+        BinaryOperator::ShiftLeft => Some(("(shift)", Some(false))),
+        BinaryOperator::ShiftRight => Some(("(shift)", Some(true))),
         _ => None,
     }
 }

@@ -156,7 +156,7 @@ fn pcall<'gc>(
     let args = Args::new(ctx, &stack[..], "pcall");
     let target = args.any(0)?;
     if piccolo::meta_ops::call(ctx, target).is_err() {
-        let kind = if target.is_nil() { "nil" } else { target.type_name() };
+        let kind = target.type_name();
         stack.clear();
         stack.push_back(Value::Boolean(false));
         stack.push_back(Value::String(

@@ -208,7 +208,7 @@ pub fn forlimit_helper(ctx: Context<'_>) -> Callback<'_> {
             Some(Number::Integer(limit)) => Value::Integer(limit),
             Some(Number::Float(limit)) => integer_limit(limit, step),
             None => {
-                let kind = if limit.is_nil() { "nil" } else { limit.type_name() };
+                let kind = limit.type_name();
                 let message = format!("bad 'for' limit (number expected, got {kind})");
                 return Err(located(ctx, &exec, message));
             }
@@ -252,7 +252,7 @@ pub fn shift_helper(ctx: Context<'_>) -> Callback<'_> {
         // A value that is no number is named first, as Lua does.
         let number = |value: Value<'_>| matches!(value, Value::Integer(_) | Value::Number(_));
         if let Some(culprit) = [a, n].into_iter().find(|value| !number(*value)) {
-            let kind = if culprit.is_nil() { "nil" } else { culprit.type_name() };
+            let kind = culprit.type_name();
             let message = format!("attempt to perform bitwise operation on a {kind} value");
             return Err(located(ctx, &exec, message));
         }
@@ -333,7 +333,7 @@ fn arithmetic_helper<'gc>(
             (Some(x), Some(y)) => Value::Number(floats(as_float(x), as_float(y))),
             _ => {
                 let culprit = if args::to_number(a).is_none() { a } else { b };
-                let kind = if culprit.is_nil() { "nil" } else { culprit.type_name() };
+                let kind = culprit.type_name();
                 let message = format!("attempt to perform arithmetic on a {kind} value");
                 return Err(located(ctx, &exec, message));
             }
