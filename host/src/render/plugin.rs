@@ -314,8 +314,6 @@ fn render_error(error: bindings::RenderError) -> String {
 
 /// Most of a guest's stderr kept per call (a write past it is refused).
 const STDERR_KEPT: usize = 16 << 10;
-/// Most of a panic's message quoted in a failure.
-const PANIC_QUOTED: usize = 400;
 
 /// Says why a call into the plugin failed, in the user's terms, with the
 /// message of a panic that said why on stderr (as Rust's std does).
@@ -345,20 +343,32 @@ fn describe(error: &wasmtime::Error, limits: RenderLimits, stderr: &MemoryOutput
 }
 
 /// A Rust panic's report on a guest's stderr as one line (`panicked at
-/// src/lib.rs:4:9: why`), without the thread's name and the backtrace hint.
+/// src/lib.rs:4:9: why`), without the thread's name, the backtrace hint
+/// and control characters.
 fn panic_message(stderr: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(stderr);
     let start = text.find("panicked at ")?;
-    let report: Vec<&str> = text[start..]
+    let report: String = text[start..]
         .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with("note: "))
+        .filter(|line| !line.trim_start().starts_with("note: "))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !c.is_control())
         .collect();
-    let line: String = report.join(" ").chars().filter(|c| !c.is_control()).collect();
-    Some(match line.char_indices().nth(PANIC_QUOTED) {
-        Some((cut, _)) => format!("{}...", &line[..cut]),
-        None => line,
-    })
+    Some(one_line(&report))
+}
+
+/// Error text on one line, at most 600 characters: wasmtime's errors
+/// spread byte arrays over dozens of lines, which broke the listing, the
+/// log line and the `plugins/errors` entries.
+pub(super) fn one_line(text: &str) -> String {
+    const MAX: usize = 600;
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match joined.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}...", &joined[..cut]),
+        None => joined,
+    }
 }
 
 /// What a plugin wrote to stderr during a call, for its author (debug log).
@@ -404,6 +414,6 @@ mod tests {
         );
         assert_eq!(panic_message(b"just a line\n"), None);
         let long = format!("panicked at a.rs:1:1:\n{}", "x".repeat(1000));
-        assert_eq!(panic_message(long.as_bytes()).unwrap().chars().count(), 403);
+        assert_eq!(panic_message(long.as_bytes()).unwrap().chars().count(), 603);
     }
 }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use wasmtime::{Cache, CacheConfig, Config, Engine};
 
-use super::plugin::{EPOCH_TICK, Plugin, RenderFailure, RenderLimits};
+use super::plugin::{EPOCH_TICK, Plugin, RenderFailure, RenderLimits, one_line};
 use super::pool::{self, Slots};
 
 mod builtin {
@@ -292,18 +292,6 @@ fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, String> {
         return Err(format!("too large: it grew past {limit} while being read"));
     }
     Ok(bytes)
-}
-
-/// Error text on one line, at most 600 characters: wasmtime's errors
-/// spread byte arrays over dozens of lines, which broke the listing, the
-/// log line and the `plugins/errors` entries.
-fn one_line(text: &str) -> String {
-    const MAX: usize = 600;
-    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match joined.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}...", &joined[..cut]),
-        None => joined,
-    }
 }
 
 /// The `.wasm` files of a plugins folder, sorted.
