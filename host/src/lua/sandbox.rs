@@ -209,7 +209,30 @@ impl Sandbox {
         if joined.components().any(|c| matches!(c, Component::Prefix(_))) {
             return Err(SandboxError::Outside(path.to_owned()));
         }
+        // The server's own folder is refused before the file system is
+        // asked, so that what is there cannot be told from what is not.
+        if self.as_text(path).starts_with(self.root.join(STATE_DIR)) {
+            return Err(SandboxError::ServerFiles(path.to_owned()));
+        }
         Ok(joined)
+    }
+
+    /// `path` made absolute (relative to the root) with `.` and `..`
+    /// resolved as text, symlinks not followed.
+    pub fn as_text(&self, path: &str) -> PathBuf {
+        let given = Path::new(path);
+        let mut normal =
+            if given.is_absolute() { PathBuf::from("/") } else { self.root.to_path_buf() };
+        for component in given.components() {
+            match component {
+                Component::ParentDir => {
+                    normal.pop();
+                }
+                Component::Normal(part) => normal.push(part),
+                _ => {}
+            }
+        }
+        normal
     }
 
     /// `real` (a resolved path) if a plan may use it: inside the root, out
@@ -307,6 +330,13 @@ mod tests {
             );
         }
         assert!(matches!(sandbox.readable(".planhost/token"), Err(SandboxError::ServerFiles(_))));
+        // What is not there is refused alike.
+        for missing in [".planhost/nothere", ".planhost/nothere/", "sub/../.planhost/x"] {
+            assert!(
+                matches!(sandbox.readable(missing), Err(SandboxError::ServerFiles(_))),
+                "{missing}"
+            );
+        }
         assert!(matches!(sandbox.readable("missing"), Err(SandboxError::Io(..))));
         assert!(matches!(sandbox.writable("no/such/dir/file"), Err(SandboxError::Io(..))));
         assert!(sandbox.readable("a\0b").is_err());

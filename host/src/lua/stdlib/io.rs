@@ -21,7 +21,7 @@ mod stream;
 
 use std::fs::OpenOptions;
 use std::io;
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 use std::rc::Rc;
 
 use gc_arena::Collect;
@@ -35,7 +35,6 @@ use self::stream::{Stream, Target};
 use super::args::{Args, CallResult, Failure, library_with, new_string};
 use crate::lua::runtime::Output;
 use crate::lua::sandbox::{Sandbox, SandboxError, open_plan_file};
-use crate::plan_dir::STATE_DIR;
 
 pub(super) use self::file::flush_open_files;
 
@@ -168,8 +167,6 @@ fn resolve(sandbox: &Sandbox, path: &[u8], write: bool) -> Result<Resolved, Fail
             let escape = !write && matches!(sandbox.writable(text), Err(SandboxError::Outside(_)));
             if escape || lexically_outside(sandbox, text) {
                 Err(outside(path))
-            } else if lexically_server_files(sandbox, text) {
-                Err(Failure::new(SandboxError::ServerFiles(text.to_owned()).to_string()))
             } else {
                 Ok(Err(error))
             }
@@ -208,9 +205,6 @@ pub(super) fn resolve_entry(sandbox: &Sandbox, path: &[u8]) -> Result<Resolved, 
         Err(SandboxError::ServerFiles(_)) => {
             Err(Failure::new(SandboxError::ServerFiles(text.to_owned()).to_string()))
         }
-        Err(SandboxError::Io(..)) if lexically_server_files(sandbox, text) => {
-            Err(Failure::new(SandboxError::ServerFiles(text.to_owned()).to_string()))
-        }
         Err(SandboxError::Io(_, error)) => Ok(Err(error)),
     }
 }
@@ -218,31 +212,7 @@ pub(super) fn resolve_entry(sandbox: &Sandbox, path: &[u8]) -> Result<Resolved, 
 /// Whether the path, with `..` resolved as text, names a place outside the
 /// root (symlinks are checked by the sandbox itself).
 fn lexically_outside(sandbox: &Sandbox, path: &str) -> bool {
-    !lexical(sandbox, path).starts_with(sandbox.root())
-}
-
-/// Whether the path, with `..` resolved as text, names a place in the
-/// server's own folder: refused whether or not it exists, so that what is
-/// there cannot be told from what is not.
-fn lexically_server_files(sandbox: &Sandbox, path: &str) -> bool {
-    lexical(sandbox, path).starts_with(sandbox.root().join(STATE_DIR))
-}
-
-/// The path made absolute, with `.` and `..` resolved as text.
-fn lexical(sandbox: &Sandbox, path: &str) -> PathBuf {
-    let given = Path::new(path);
-    let mut normal =
-        if given.is_absolute() { PathBuf::from("/") } else { sandbox.root().to_path_buf() };
-    for component in given.components() {
-        match component {
-            Component::ParentDir => {
-                normal.pop();
-            }
-            Component::Normal(part) => normal.push(part),
-            _ => {}
-        }
-    }
-    normal
+    !sandbox.as_text(path).starts_with(sandbox.root())
 }
 
 fn outside(path: &[u8]) -> Failure {
