@@ -46,6 +46,7 @@ fn hostile_renders_fail_cleanly_and_others_keep_working() {
         ("panic", "trapped (the plugin panicked at src/lib.rs:"),
         ("panic", ": the hostile plugin panics)"),
         ("invalid", "invalid view data: nothing is ever valid here"),
+        ("hoard", "held more than 4096 host resources at once"),
         ("missing-view", "cannot render view 'missing-view'"),
     ];
     for (view, expected) in cases {

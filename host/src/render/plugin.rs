@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wasmtime::component::{Component, Linker, Resource, ResourceTable};
+use wasmtime::component::{Component, Linker, Resource, ResourceTable, ResourceTableError};
 use wasmtime::{Engine, Store, StoreContextMut, StoreLimits, StoreLimitsBuilder, Trap};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::p2::{DynPollable, Pollable, subscribe};
@@ -223,7 +223,11 @@ fn new_store(engine: &Engine, limits: RenderLimits) -> Store<State> {
             .monotonic_clock(GuestClock(started))
             .stderr(stderr.clone())
             .build(),
-        table: ResourceTable::new(),
+        table: {
+            let mut table = ResourceTable::new();
+            table.set_max_capacity(HOST_RESOURCES);
+            table
+        },
         limits: StoreLimitsBuilder::new()
             .memory_size(limits.memory_bytes)
             .trap_on_grow_failure(true)
@@ -315,6 +319,12 @@ fn render_error(error: bindings::RenderError) -> String {
 /// Most of a guest's stderr kept per call (a write past it is refused).
 const STDERR_KEPT: usize = 16 << 10;
 
+/// Host resources (streams, clock subscriptions) a render may hold at
+/// once. A render needs a handful; wasmtime's own bound, a million, let a
+/// plugin that never dropped them take 100 MB and more of the server's
+/// memory per render before it failed.
+const HOST_RESOURCES: usize = 4096;
+
 /// Says why a call into the plugin failed, in the user's terms, with the
 /// message of a panic that said why on stderr (as Rust's std does).
 fn describe(error: &wasmtime::Error, limits: RenderLimits, stderr: &MemoryOutputPipe) -> String {
@@ -335,6 +345,8 @@ fn describe(error: &wasmtime::Error, limits: RenderLimits, stderr: &MemoryOutput
             let text = format!("{error:#}");
             if text.contains("memory") && text.contains("grow") {
                 format!("exceeded its memory limit ({} MiB)", limits.memory_bytes >> 20)
+            } else if error.downcast_ref::<ResourceTableError>().is_some() {
+                format!("held more than {HOST_RESOURCES} host resources at once ({text})")
             } else {
                 text
             }

@@ -11,7 +11,9 @@ impl Renderer for Hostile {
             name: "hostile".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             description: "Misbehaves on purpose (tests only)".into(),
-            views: ["loop", "trap", "alloc", "huge", "panic", "invalid", "echo", "sleep", "nap"]
+            views: [
+                "loop", "trap", "alloc", "huge", "panic", "invalid", "echo", "sleep", "nap", "hoard",
+            ]
                 .map(String::from)
                 .to_vec(),
         }
@@ -44,6 +46,11 @@ impl Renderer for Hostile {
                 std::thread::sleep(std::time::Duration::from_secs(3600));
                 Ok("<p>woke up</p>".into())
             }
+            // Takes host resources (clock subscriptions) and never gives
+            // them back.
+            "hoard" => loop {
+                std::mem::forget(wasip2::clocks::monotonic_clock::subscribe_duration(1));
+            },
             // A short sleep within the deadline is fine.
             "nap" => {
                 std::thread::sleep(std::time::Duration::from_millis(20));
