@@ -17,7 +17,7 @@ use crate::hub::{self, Command, HubHandle};
 use crate::live::console::Console;
 use crate::live::{Live, LiveEvent, LiveHandle, VIEW_TOPIC_PREFIX, files, terminal};
 use crate::lua::sandbox::Sandbox;
-use crate::lua::{self, thread::LuaHandle};
+use crate::lua::{self, thread::LuaHandle, thread::Reloaded};
 use crate::plan_dir::PlanDir;
 use crate::render::{Registry, RenderLimits, Renderers, registry, watch};
 
@@ -170,9 +170,12 @@ async fn load_plan(lua: &LuaHandle, entry: &Path) -> Option<String> {
         return None;
     }
     match lua.reload(entry.to_path_buf()).await {
-        Ok(printed) => {
-            for line in printed.lines() {
-                tracing::info!(target: "planhost::lua", "{line}");
+        Ok(loaded) => {
+            // (The first load of a plan always runs it.)
+            if let Reloaded::Loaded(printed) = loaded {
+                for line in printed.lines() {
+                    tracing::info!(target: "planhost::lua", "{line}");
+                }
             }
             tracing::info!("loaded {PLAN_ENTRY}");
             None

@@ -152,3 +152,122 @@ fn a_symbolic_link_in_the_plan_is_not_followed_by_the_watcher() {
     // behind the link.
     assert_eq!(inotify_watches(server.pid()), 3);
 }
+
+/// A server started with its output going to `serve.txt` in the plan
+/// directory (not a `*.log` name, so a plan file for the watcher): killed on
+/// drop.
+struct LoggingBeside {
+    child: std::process::Child,
+    log: std::path::PathBuf,
+    addr: String,
+}
+
+impl LoggingBeside {
+    fn start(dir: &Path) -> LoggingBeside {
+        let log = dir.join("serve.txt");
+        let file = std::fs::File::create(&log).unwrap();
+        let child = Command::new(planhost_bin())
+            .arg("serve")
+            .arg(dir)
+            .args(["--addr", "127.0.0.1:0", "--no-console"])
+            .env("RUST_LOG", "planhost=info")
+            .stdin(Stdio::null())
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
+            .spawn()
+            .unwrap();
+        let mut server = LoggingBeside { child, log, addr: String::new() };
+        server.wait_for("planhost listening on", 1);
+        let text = std::fs::read_to_string(&server.log).unwrap();
+        let line = text.lines().find(|line| line.starts_with("planhost listening on")).unwrap();
+        server.addr = line.trim_start_matches("planhost listening on http://").to_owned();
+        server
+    }
+
+    /// The work view's page (computing the view: the plan reads name.txt).
+    fn work_page(&self) -> String {
+        let mut stream = std::net::TcpStream::connect(&self.addr).unwrap();
+        let request = "GET /view/work?renderer=table HTTP/1.1\r\nHost: x\r\n\r\n";
+        std::io::Write::write_all(&mut stream, request.as_bytes()).unwrap();
+        let response = planhost_tests::Response::read_from(&mut stream).unwrap();
+        assert_eq!(response.status, 200, "{}", response.text());
+        response.text()
+    }
+
+    fn count(&self, needle: &str) -> usize {
+        std::fs::read_to_string(&self.log).unwrap_or_default().matches(needle).count()
+    }
+
+    fn wait_for(&self, needle: &str, count: usize) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while self.count(needle) < count {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            assert!(std::time::Instant::now() < deadline, "no {count} x {needle:?} in:\n{log}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// What the log holds once it has kept still for a second (a server
+    /// loading its plan after each line it logs never keeps still).
+    fn settled(&self) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let mut last = String::new();
+        loop {
+            std::thread::sleep(Duration::from_secs(1));
+            let now = std::fs::read_to_string(&self.log).unwrap();
+            if now == last {
+                return now;
+            }
+            assert!(std::time::Instant::now() < deadline, "the log keeps growing:\n{now}");
+            last = now;
+        }
+    }
+}
+
+impl Drop for LoggingBeside {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_server_logging_into_its_plan_directory_loads_the_plan_only_when_the_plan_changes() {
+    let dir = plan("Logged");
+    std::fs::write(dir.path().join("helper.lua"), "return 1\n").unwrap();
+    let server = LoggingBeside::start(dir.path());
+    assert!(server.work_page().contains("Logged"));
+    let log = server.settled();
+    assert_eq!(log.matches("reloaded").count(), 0, "{log}");
+
+    // A file the plan reads changes: one load, and the log keeps still.
+    std::fs::write(dir.path().join("name.txt"), "Renamed\n").unwrap();
+    server.wait_for("reloaded", 1);
+    let log = server.settled();
+    assert_eq!(log.matches("reloaded").count(), 1, "{log}");
+    assert!(server.work_page().contains("Renamed"));
+
+    // A Lua file the plan does not use: nothing to load.
+    std::fs::write(dir.path().join("helper.lua"), "return 2\n").unwrap();
+    let log = server.settled();
+    assert_eq!(log.matches("reloaded").count(), 1, "{log}");
+
+    // A broken edit: its error once, not once for each line it logs.
+    std::fs::write(dir.path().join("plan.lua"), "planhost.view(").unwrap();
+    server.wait_for("reloading", 1);
+    let log = server.settled();
+    assert_eq!(log.matches("reloading").count(), 1, "{log}");
+    // Mended as it was: the plan in use is what it holds (nothing runs),
+    // and the error goes.
+    std::fs::write(dir.path().join("plan.lua"), PLAN).unwrap();
+    server.wait_for("back to the files the plan in use was loaded from", 1);
+    let log = server.settled();
+    assert_eq!(log.matches("back to the files").count(), 1, "{log}");
+    assert_eq!(log.matches("reloaded").count(), 1, "{log}");
+    assert_eq!(log.matches("reloading").count(), 1, "{log}");
+    // Mended otherwise: loaded.
+    std::fs::write(dir.path().join("plan.lua"), format!("{PLAN}\n-- mended\n")).unwrap();
+    server.wait_for("reloaded", 2);
+    let log = server.settled();
+    assert_eq!(log.matches("reloaded").count(), 2, "{log}");
+}

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::hub::{Command, Delivery, Delta, HubHandle, WatchEvent};
 use crate::lua::api::valid_view_name;
-use crate::lua::thread::{LuaHandle, no_view_named};
+use crate::lua::thread::{LuaHandle, Reloaded, no_view_named};
 use crate::render::Renderers;
 
 /// Topics the live loop produces start with this.
@@ -246,10 +246,8 @@ impl Live {
                     self.set_plan_error(None);
                 }
             }
-            LiveEvent::FilesChanged => {
-                round.reload = true;
-                round.everything = true;
-            }
+            // (Every watched view is drawn again if the plan loads.)
+            LiveEvent::FilesChanged => round.reload = true,
             LiveEvent::PluginsSwapped => {
                 round.plugins_swapped = true;
                 round.everything = true;
@@ -273,19 +271,34 @@ impl Live {
         }
     }
 
-    async fn process(&mut self, round: Round) {
+    async fn process(&mut self, mut round: Round) {
         if round.reload {
             match self.lua.reload(self.entry.clone()).await {
-                Ok(printed) => {
+                Ok(Reloaded::Loaded(printed)) => {
                     for line in printed.lines() {
                         tracing::info!(target: "planhost::lua", "{line}");
                     }
                     tracing::info!("reloaded {}", self.entry.display());
                     self.set_plan_error(None);
+                    round.everything = true;
+                }
+                // Said nowhere: a log written beside the plan would grow
+                // by a line for each line.
+                Ok(Reloaded::Unchanged) => {}
+                Ok(Reloaded::InUse) => {
+                    if self.plan_error.is_some() {
+                        let entry = self.entry.display();
+                        tracing::info!(
+                            "{entry}: back to the files the plan in use was loaded from"
+                        );
+                        self.set_plan_error(None);
+                        round.everything = true;
+                    }
                 }
                 Err(error) => {
                     tracing::error!("reloading {}: {error}", self.entry.display());
                     self.set_plan_error(Some(error.message));
+                    round.everything = true;
                 }
             }
         }

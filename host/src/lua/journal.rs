@@ -97,8 +97,21 @@ impl std::fmt::Display for NotReplayable {
 /// What a plan directory's files held at one moment, taken before the plan
 /// is loaded from them: a file that changes while the plan loads then
 /// counts as changed (taken after, it would count as loaded).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Snapshot(Option<Fingerprint>);
+
+impl Snapshot {
+    /// The files that differ between this snapshot and a later one `now`
+    /// (made, changed or gone); None if either could not be taken.
+    pub fn changed(&self, now: &Snapshot) -> Option<BTreeSet<PathBuf>> {
+        Some(changed_between(self.0.as_ref()?, now.0.as_ref()?))
+    }
+}
+
+fn changed_between(then: &Fingerprint, now: &Fingerprint) -> BTreeSet<PathBuf> {
+    let differs = |path: &&PathBuf| then.get(*path) != now.get(*path);
+    then.keys().chain(now.keys()).filter(differs).cloned().collect()
+}
 
 /// What the plan's files in `dir` hold now.
 pub fn snapshot(dir: &Path) -> Snapshot {
@@ -174,12 +187,8 @@ impl Journal {
         saved: &BTreeSet<PathBuf>,
         now: &Option<Fingerprint>,
     ) -> Option<bool> {
-        let (Some(seen), Some(now)) = (&self.seen, now) else { return None };
-        Some(
-            seen.keys()
-                .chain(now.keys())
-                .any(|path| !saved.contains(path) && seen.get(path) != now.get(path)),
-        )
+        let changed = changed_between(self.seen.as_ref()?, now.as_ref()?);
+        Some(changed.iter().any(|path| !saved.contains(path)))
     }
 
     /// Whether files other than `saved` changed since the state in use saw
@@ -197,10 +206,29 @@ impl Journal {
         self.seen = fingerprint(&self.dir);
     }
 
-    /// Whether the files as `now` found them hold what they held when the
-    /// plan was loaded: then loading it again would give the state in use.
-    pub fn files_as_loaded(&self, now: &Snapshot) -> bool {
-        !self.owed && self.seen.is_some() && self.seen == now.0
+    /// The files that differ from what the state in use has seen; None if
+    /// that cannot be told, or a load is owed whatever the files hold.
+    pub fn changed_since_seen(&self, now: &Snapshot) -> Option<BTreeSet<PathBuf>> {
+        if self.owed {
+            return None;
+        }
+        Some(changed_between(self.seen.as_ref()?, now.0.as_ref()?))
+    }
+
+    /// `paths`, none of them a file the plan looks at, changed: taken as
+    /// they are in `now`, as though the plan had been loaded with them
+    /// (which would give the state in use), so that they count as
+    /// unchanged when the commands are run again.
+    pub fn take_as_loaded(&mut self, paths: &BTreeSet<PathBuf>, now: &Snapshot) {
+        let Some(now) = &now.0 else { return };
+        for fingerprint in [&mut self.files, &mut self.seen].into_iter().flatten() {
+            for path in paths {
+                match now.get(path) {
+                    Some(state) => fingerprint.insert(path.clone(), *state),
+                    None => fingerprint.remove(path),
+                };
+            }
+        }
     }
 
     /// Whether a command it holds wrote files (a `save()`, say).
@@ -515,7 +543,7 @@ mod tests {
         std::fs::write(dir.join("work.tsv"), "ID\n2\n1\n").unwrap();
         assert!(journal.saved_to_files(&saved(&["work.tsv"])));
         assert_eq!(journal.count(), 0);
-        assert!(journal.files_as_loaded(&snapshot(&dir)));
+        assert!(as_loaded(&journal, &dir));
         journal.record(entry("cut(3)"));
         std::fs::write(dir.join("plan.lua"), "x = 2").unwrap();
         assert_eq!(journal.replayable_on_new_code(&snapshot(&dir)).map(<[Entry]>::len), Ok(1));
@@ -523,8 +551,53 @@ mod tests {
         // save sets off is owed, though the files are as the save left them.
         std::fs::write(dir.join("work.tsv"), "ID\n1\n2\n").unwrap();
         assert!(journal.saved_to_files(&saved(&["work.tsv"])));
-        assert!(!journal.files_as_loaded(&snapshot(&dir)));
+        assert!(!as_loaded(&journal, &dir));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Whether the files hold what the state in use saw: loading them
+    /// again would give that state.
+    fn as_loaded(journal: &Journal, dir: &Path) -> bool {
+        journal.changed_since_seen(&snapshot(dir)).is_some_and(|changed| changed.is_empty())
+    }
+
+    #[test]
+    fn files_changed_beside_the_plan_can_be_taken_as_loaded_and_then_count_as_unchanged() {
+        let dir = plan_dir("beside");
+        std::fs::write(dir.join("work.tsv"), "ID\n").unwrap();
+        let mut journal = Journal::start(&dir, snapshot(&dir));
+        journal.note_reads(BTreeSet::from([PathBuf::from("work.tsv")]));
+        journal.record(entry("rank(2, 1)"));
+        std::fs::write(dir.join("serve.txt"), "listening\n").unwrap();
+        let now = snapshot(&dir);
+        let changed = journal.changed_since_seen(&now).unwrap();
+        assert_eq!(changed, BTreeSet::from([PathBuf::from("serve.txt")]));
+        assert_eq!(before_load(&dir).changed(&now), None, "a snapshot that failed tells nothing");
+        // Before it is taken, the commands would not run again after a
+        // panic (the files differ from those loaded); after, they would.
+        assert_eq!(journal.replayable(&now), Err(NotReplayable::FilesChanged));
+        journal.take_as_loaded(&changed, &now);
+        assert!(as_loaded(&journal, &dir));
+        assert_eq!(journal.replayable(&snapshot(&dir)).map(<[Entry]>::len), Ok(1));
+        // A file gone beside the plan, likewise.
+        std::fs::remove_file(dir.join("serve.txt")).unwrap();
+        let now = snapshot(&dir);
+        let changed = journal.changed_since_seen(&now).unwrap();
+        journal.take_as_loaded(&changed, &now);
+        assert_eq!(journal.replayable(&snapshot(&dir)).map(<[Entry]>::len), Ok(1));
+        // What changed between two snapshots, made, changed and gone.
+        let then = snapshot(&dir);
+        std::fs::write(dir.join("notes.txt"), "x").unwrap();
+        std::fs::write(dir.join("work.tsv"), "ID\n1\n").unwrap();
+        let between = then.changed(&snapshot(&dir)).unwrap();
+        let names: Vec<_> = between.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        assert_eq!(names, ["notes.txt", "work.tsv"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A snapshot of a folder that could not be read.
+    fn before_load(dir: &Path) -> Snapshot {
+        snapshot(&dir.join("missing-folder"))
     }
 
     #[test]
@@ -532,14 +605,14 @@ mod tests {
         let dir = plan_dir("unchanged");
         std::fs::write(dir.join("work.tsv"), "ID\n").unwrap();
         let journal = Journal::start(&dir, snapshot(&dir));
-        assert!(journal.files_as_loaded(&snapshot(&dir)));
+        assert!(as_loaded(&journal, &dir));
         let file = std::fs::File::options().append(true).open(dir.join("work.tsv")).unwrap();
         file.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(9))
             .unwrap();
         std::fs::write(dir.join("plan.lua"), "x = 1").unwrap();
-        assert!(journal.files_as_loaded(&snapshot(&dir)));
+        assert!(as_loaded(&journal, &dir));
         std::fs::write(dir.join("plan.lua"), "x = 2").unwrap();
-        assert!(!journal.files_as_loaded(&snapshot(&dir)));
+        assert!(!as_loaded(&journal, &dir));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -551,7 +624,7 @@ mod tests {
         // (The plan loads here, and an editor saves meanwhile.)
         std::fs::write(dir.join("work.tsv"), "ID\n1\n").unwrap();
         let journal = Journal::start(&dir, before);
-        assert!(!journal.files_as_loaded(&snapshot(&dir)), "the load may have read either");
+        assert!(!as_loaded(&journal, &dir), "the load may have read either");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

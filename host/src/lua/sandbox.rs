@@ -65,7 +65,14 @@ pub struct Sandbox {
     /// The files scripts went to read as data since last asked, relative
     /// to the root, shared by every copy.
     reads: Arc<Mutex<BTreeSet<PathBuf>>>,
+    /// Every file of the root scripts looked at, as data or as code,
+    /// found or not, relative to the root; None once there were more than
+    /// [`MAX_CONSULTED`] (then any file may be one).
+    consulted: Arc<Mutex<Option<BTreeSet<PathBuf>>>>,
 }
+
+/// Files [`Sandbox::consulted`] keeps apart at most.
+const MAX_CONSULTED: usize = 100_000;
 
 impl Sandbox {
     /// A sandbox rooted at `root`, which must exist.
@@ -77,6 +84,7 @@ impl Sandbox {
             saves: Arc::default(),
             saved: Arc::default(),
             reads: Arc::default(),
+            consulted: Arc::new(Mutex::new(Some(BTreeSet::new()))),
         })
     }
 
@@ -84,17 +92,51 @@ impl Sandbox {
     /// whether or not it exists: the Lua thread then knows which of the
     /// plan's files its state depends on. Paths outside are not noted.
     pub fn note_read(&self, path: &str) {
-        let Ok(joined) = self.join(path) else { return };
-        // A missing file is named by its folder's real path and its name.
+        let noted = self.files_on_the_way(path);
+        self.note_consulted(&noted);
+        self.reads.lock().unwrap_or_else(|e| e.into_inner()).extend(noted);
+    }
+
+    /// A script (or the plan's entry file) is read as code, or looked for.
+    pub fn note_code(&self, path: &str) {
+        self.note_consulted(&self.files_on_the_way(path));
+    }
+
+    fn note_consulted(&self, noted: &[PathBuf]) {
+        let mut consulted = self.consulted.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(paths) = consulted.as_mut() {
+            paths.extend(noted.iter().cloned());
+            if paths.len() > MAX_CONSULTED {
+                *consulted = None;
+            }
+        }
+    }
+
+    /// Whether a script ever looked at `path` (relative to the root) as
+    /// data or as code, found or not ([`Sandbox::note_read`],
+    /// [`Sandbox::note_code`], and every path resolved for reading): a file
+    /// none did cannot change what the plan computes.
+    pub fn consulted(&self, path: &Path) -> bool {
+        let consulted = self.consulted.lock().unwrap_or_else(|e| e.into_inner());
+        consulted.as_ref().is_none_or(|paths| paths.contains(path))
+    }
+
+    /// The files of the root that reading `path` depends on, relative to
+    /// the root: the file (a missing one named by its folder's real path
+    /// and its name) and the links on the way. Paths outside give none.
+    fn files_on_the_way(&self, path: &str) -> Vec<PathBuf> {
+        let mut noted = Vec::new();
+        let Ok(joined) = self.join(path) else { return noted };
+        // A missing file is named by its folder's real path and its name
+        // (a missing folder, by the path as written, `..` taken away).
         let real = joined.canonicalize().unwrap_or_else(|_| {
             match (joined.parent().and_then(|p| p.canonicalize().ok()), joined.file_name()) {
                 (Some(folder), Some(name)) => folder.join(name),
-                _ => joined.clone(),
+                _ => self.as_text(path),
             }
         });
-        let mut reads = self.reads.lock().unwrap_or_else(|e| e.into_inner());
         if let Ok(relative) = real.strip_prefix(&self.root) {
-            reads.insert(relative.to_path_buf());
+            noted.push(relative.to_path_buf());
         }
         // So are the links on the way (`current.tsv -> a.tsv`, `data ->
         // data-2024`): pointed elsewhere, they change what was read.
@@ -116,9 +158,10 @@ impl Sandbox {
             if let (Some(folder), Some(name)) = (real_folder, at.file_name())
                 && let Ok(relative) = folder.join(name).strip_prefix(&self.root)
             {
-                reads.insert(relative.to_path_buf());
+                noted.push(relative.to_path_buf());
             }
         }
+        noted
     }
 
     /// The files noted by [`Sandbox::note_read`] since the last call.
@@ -179,6 +222,7 @@ impl Sandbox {
     /// followed, lie inside the root.
     pub fn readable(&self, path: &str) -> Result<PathBuf, SandboxError> {
         let joined = self.join(path)?;
+        self.note_code(path);
         let real = joined.canonicalize().map_err(|e| SandboxError::Io(path.to_owned(), e))?;
         self.inside(path, real)
     }

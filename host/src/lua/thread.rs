@@ -2,6 +2,7 @@
 //! `Send`), takes instructions over a flume channel and answers each on its
 //! own reply channel. The async side awaits replies and never blocks on Lua.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -31,7 +32,7 @@ pub enum LuaInstruction {
     /// Run `path` in a fresh state and keep that state only if it succeeds
     /// (a broken edit leaves the working plan in place); reply with what
     /// it printed.
-    Reload { path: PathBuf, reply: flume::Sender<Result<String, LuaError>> },
+    Reload { path: PathBuf, reply: flume::Sender<Result<Reloaded, LuaError>> },
     /// Run a line typed at a console: an expression prints its values, as
     /// in the `lua` prompt; an unfinished chunk asks for more.
     Console { chunk: String, reply: flume::Sender<ConsoleReply> },
@@ -43,6 +44,21 @@ pub enum LuaInstruction {
     /// may have changed it: 0 when none ran or the plan's
     /// `planhost.unsaved()` says its files hold it.
     Unsaved { reply: flume::Sender<usize> },
+}
+
+/// What a [`LuaInstruction::Reload`] came to, when it did not fail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reloaded {
+    /// The plan ran afresh from its files: what it printed.
+    Loaded(String),
+    /// No file the plan looks at changed since the state in use was loaded
+    /// (or saved): that state is what a load would give, so nothing ran,
+    /// and an error of a load tried since no longer holds.
+    InUse,
+    /// No file the plan looks at changed since the last load was tried (a
+    /// log written beside the plan, say): nothing ran, and what that load
+    /// came to stands.
+    Unchanged,
 }
 
 /// The answer to a console line.
@@ -109,7 +125,7 @@ impl LuaHandle {
     /// succeeds. The path is remembered: should a VM panic force a fresh
     /// state later, the file runs again before the failed instruction is
     /// answered.
-    pub async fn reload(&self, path: PathBuf) -> Result<String, LuaError> {
+    pub async fn reload(&self, path: PathBuf) -> Result<Reloaded, LuaError> {
         let (reply, answer) = flume::bounded(1);
         self.ask(LuaInstruction::Reload { path, reply }, answer).await
     }
@@ -230,6 +246,9 @@ fn lua_main(
     // A load of the plan's files that was declined, owed until the plan
     // is saved or `planhost.reload()` is called.
     let mut declined: Option<Declined> = None;
+    // The files as the last load of the plan (made, declined or failed)
+    // found them, while no console command ran since.
+    let mut last_load: Option<journal::Snapshot> = None;
     let take_printed = || {
         let output = std::mem::take(&mut *printed.lock().unwrap_or_else(|e| e.into_inner()));
         String::from_utf8_lossy(&output).into_owned()
@@ -334,17 +353,38 @@ fn lua_main(
                 // Taken before the plan runs: a file changed while it loads
                 // counts as changed at the next load.
                 let files = journal::snapshot(&dir);
-                // Files holding what they held when it was loaded (touched,
-                // or written back by the plan itself) would give the state
-                // in use: nothing to run, unless a load is owed.
-                if same_plan
-                    && declined.as_ref().is_none_or(|declined| !declined.owed)
-                    && journal.as_ref().is_some_and(|j| j.files_as_loaded(&files))
-                {
-                    tracing::debug!("{}: its files hold what they held", path.display());
-                    let _ = reply.send(Ok(String::new()));
+                sandbox.note_code(&path.to_string_lossy());
+                // Nothing to run when the only files that changed are ones
+                // the plan never looked at (a log written beside it would
+                // otherwise load it after every line it logs): since the
+                // state in use saw them (that state is what a load would
+                // give, unless one is owed), or since the last load was
+                // tried (whatever it came to stands). Touched files, or
+                // files written back unchanged, count as unchanged.
+                let looked_at = |changed: &BTreeSet<PathBuf>| {
+                    changed.iter().any(|file| sandbox.consulted(file))
+                };
+                let in_use = || {
+                    let journal = journal.as_ref()?;
+                    if declined.as_ref().is_some_and(|declined| declined.owed) {
+                        return None;
+                    }
+                    let changed = journal.changed_since_seen(&files)?;
+                    (!looked_at(&changed)).then_some((changed, Reloaded::InUse))
+                };
+                let as_tried = || {
+                    let changed = last_load.as_ref()?.changed(&files)?;
+                    (!looked_at(&changed)).then_some((changed, Reloaded::Unchanged))
+                };
+                if same_plan && let Some((changed, outcome)) = in_use().or_else(as_tried) {
+                    if let Some(journal) = journal.as_mut() {
+                        journal.take_as_loaded(&changed, &files);
+                    }
+                    last_load = Some(files);
+                    let _ = reply.send(Ok(outcome));
                     continue;
                 }
+                last_load = Some(files.clone());
                 let previous = journal.take().filter(|_| same_plan);
                 let pending = previous.as_ref().map_or(Ok(&[][..]), |journal| {
                     journal.replayable_on_new_code(&files).map_err(|why| (why, journal))
@@ -427,9 +467,11 @@ fn lua_main(
                     journal = previous.or(journal);
                 }
                 plan = Some(path);
-                let _ = reply.send(result.map(|()| printed));
+                let _ = reply.send(result.map(|()| Reloaded::Loaded(printed)));
             }
             LuaInstruction::Console { chunk, reply } => {
+                // What a load would come to may change with the state.
+                last_load = None;
                 let (writes, saves) = (sandbox.writes(), sandbox.saves());
                 let since_load = journal.as_ref().map_or(0, Journal::count);
                 let mut outcome = console(&mut runtime, &chunk);
@@ -566,6 +608,7 @@ fn lua_main(
             }
             LuaInstruction::Reset { reply } => {
                 runtime = fresh();
+                last_load = None;
                 (journal, declined) = (None, None);
                 let _ = reply.send(Ok(()));
             }
@@ -1597,7 +1640,7 @@ mod tests {
     fn commands_that_wrote_lua_files_are_not_run_again_on_new_code() {
         // Run again, the command would write gen.lua again, the watcher
         // would load the plan again, and so on.
-        let (dir, plan, lua) = with_plan("wrote-lua", "x = 0");
+        let (dir, plan, lua) = with_plan("wrote-lua", "x = 0 pcall(require, 'gen')");
         smol::block_on(async {
             lua.reload(plan.clone()).await.unwrap();
             lua.console(
@@ -1611,9 +1654,14 @@ mod tests {
             assert_eq!(lua.console("x").await.printed, "0\n");
             // Reading files is not writing them.
             lua.console("x = 5 local f = io.open('gen.lua') f:close()").await;
-            std::fs::write(&plan, "x = 0 y = 1").unwrap();
+            std::fs::write(&plan, "x = 0 y = 1 pcall(require, 'gen')").unwrap();
             lua.reload(plan.clone()).await.unwrap();
             assert_eq!(lua.console("x, y").await.printed, "5\t1\n");
+            // A file the plan never looks at, written by a command: loading
+            // would give the state in use, so nothing loads, and it stays.
+            lua.console("x = 7 local f = io.open('out.html', 'w') f:write('<p>') f:close()").await;
+            assert_eq!(lua.reload(plan.clone()).await, Ok(Reloaded::InUse));
+            assert_eq!(lua.console("x, y").await.printed, "7\t1\n");
         });
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -1650,7 +1698,8 @@ mod tests {
         let (dir, plan, lua) = with_plan("load-again", &panics_first(2));
         smol::block_on(async {
             let printed = lua.reload(plan.clone()).await.unwrap();
-            assert_eq!(printed, "loaded after 2 panics\n", "only the run that worked prints");
+            let expected = Reloaded::Loaded("loaded after 2 panics\n".into());
+            assert_eq!(printed, expected, "only the run that worked prints");
             assert_eq!(lua.console("loaded").await.printed, "true\n");
             // The same when a panic makes the thread load the plan again.
             std::fs::write(dir.join("runs"), "0").unwrap();
@@ -1713,5 +1762,69 @@ mod tests {
             }
             assert!(after < before - 8.0 * 1024.0, "{before} KiB before, {after} KiB after");
         });
+    }
+
+    #[test]
+    fn files_the_plan_never_looked_at_load_nothing() {
+        let folder =
+            std::env::temp_dir().join(format!("planhost-thread-beside-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&folder);
+        std::fs::create_dir_all(folder.join("lib")).unwrap();
+        let plan = folder.join("plan.lua");
+        let code = "local model = require 'lib.model' \
+                    local extra = pcall(require, 'extra') \
+                    local file = io.open('work.tsv') local rows = file:read('a') file:close() \
+                    planhost.view('work', function() \
+                      return {x = model.x, rows = rows, extra = extra, n = n} end)";
+        std::fs::write(&plan, code).unwrap();
+        std::fs::write(folder.join("lib/model.lua"), "return {x = 1}").unwrap();
+        std::fs::write(folder.join("work.tsv"), "ID\n1\n").unwrap();
+        std::fs::write(folder.join("notes.lua"), "return 'not used'").unwrap();
+        let sandbox = Sandbox::new(&folder, false).unwrap();
+        let lua = spawn(Budget::default(), sandbox, None).unwrap();
+        let beside = |text: &str| std::fs::write(folder.join("serve.txt"), text).unwrap();
+        smol::block_on(async {
+            let view = || async { json(lua.view_data("work").await.unwrap()) };
+            assert!(matches!(lua.reload(plan.clone()).await, Ok(Reloaded::Loaded(_))));
+            std::fs::write(folder.join("work.tsv"), "ID\n2\n").unwrap();
+            assert!(matches!(lua.reload(plan.clone()).await, Ok(Reloaded::Loaded(_))));
+            assert_eq!(view().await["rows"], "ID\n2\n");
+            lua.console("n = 7").await;
+            // A log, and a Lua file no one requires: the state in use is what
+            // a load would give, and it stays, with the command.
+            beside("one line");
+            assert_eq!(lua.reload(plan.clone()).await, Ok(Reloaded::InUse));
+            std::fs::write(folder.join("notes.lua"), "return 'still not used'").unwrap();
+            assert_eq!(lua.reload(plan.clone()).await, Ok(Reloaded::InUse));
+            assert_eq!(view().await["n"], 7);
+            // A required module, a module looked for and not found: each
+            // loads the plan (the command runs again on it).
+            std::fs::write(folder.join("lib/model.lua"), "return {x = 2}").unwrap();
+            assert!(matches!(lua.reload(plan.clone()).await, Ok(Reloaded::Loaded(_))));
+            assert_eq!(
+                (view().await["x"].clone(), view().await["n"].clone()),
+                (2.into(), 7.into())
+            );
+            std::fs::write(folder.join("extra.lua"), "return true").unwrap();
+            assert!(matches!(lua.reload(plan.clone()).await, Ok(Reloaded::Loaded(_))));
+            assert_eq!(view().await["extra"], true);
+            // A broken entry file: its error, then nothing new while only
+            // the log changes; back as it was, the plan in use is what it
+            // holds.
+            std::fs::write(&plan, "planhost.view(").unwrap();
+            assert!(lua.reload(plan.clone()).await.is_err());
+            beside("two lines");
+            assert_eq!(lua.reload(plan.clone()).await, Ok(Reloaded::Unchanged));
+            // (A command since may change what a load comes to: tried again.)
+            lua.console("m = 1").await;
+            beside("three lines");
+            assert!(lua.reload(plan.clone()).await.is_err());
+            std::fs::write(&plan, code).unwrap();
+            beside("four lines");
+            assert_eq!(lua.reload(plan.clone()).await, Ok(Reloaded::InUse));
+            assert_eq!(view().await["n"], 7);
+        });
+        drop(lua);
+        std::fs::remove_dir_all(&folder).unwrap();
     }
 }
