@@ -10,7 +10,7 @@ use std::process::{Command, Output, Stdio};
 
 use planhost::lua::runtime::Budget;
 use planhost::lua::sandbox::Sandbox;
-use planhost::lua::thread::{self, ConsoleOutcome, ConsoleReply, LuaHandle};
+use planhost::lua::thread::{self, ConsoleOutcome, ConsoleReply, LuaHandle, Reloaded};
 use planhost_tests::{TempDir, planhost_bin};
 use serde_json::{Value, json};
 
@@ -216,7 +216,10 @@ const SKILLS: [&str; 5] = ["Native", "Web", "Apps", "Server", "QA"];
 fn the_plan_serves_its_views_in_the_renderers_shapes() {
     let (dir, lua) = plan_copy();
     smol::block_on(async {
-        let printed = lua.reload(dir.path().join("plan.lua")).await.unwrap();
+        let Reloaded::Loaded(printed) = lua.reload(dir.path().join("plan.lua")).await.unwrap()
+        else {
+            panic!("a first load runs the plan");
+        };
         assert!(
             printed.starts_with(
                 "plan 2026Q1: 60 ranked items, 30 people, 13 weeks; cutline 42, feasible line 32\n"
