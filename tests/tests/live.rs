@@ -332,7 +332,12 @@ fn lua_and_plugin_errors_reach_clients_while_the_last_good_view_stays() {
         assert_eq!(envelope["html"], good["html"]);
         assert_eq!(envelope["error"]["source"], "lua");
         assert!(envelope["error"]["message"].as_str().unwrap().contains("plan.lua"), "{envelope}");
-        assert_eq!(server.console("#items")["output"], "3\n", "the old state keeps running");
+        // The old state keeps running, and the console hears why once.
+        let output = server.console("#items")["output"].as_str().unwrap().to_owned();
+        assert!(output.starts_with("3\nplanhost: "), "{output}");
+        assert!(output.contains("plan.lua did not load again: plan.lua:36:"), "{output}");
+        assert!(output.ends_with("the plan in use is the one loaded before\n"), "{output}");
+        assert_eq!(server.console("#items")["output"], "3\n");
         std::fs::write(&entry, PLAN).unwrap();
         assert_eq!(
             next_view(&mut ws).await.1,
@@ -901,6 +906,14 @@ fn a_plan_that_fails_at_start_shows_its_error_until_it_is_fixed() {
         assert!(text.contains("data-topic=\"view/work/table\" data-rev=\"0\""), "{text}");
         // Still 404 for what could never be a view.
         assert_eq!(server.get("/view/a%20b?renderer=table").status, 404);
+        // A command of the plan fails, and the console hears why, once
+        // (not only "attempt to call a nil value").
+        let reply = server.console("reload_items()");
+        assert_eq!(reply["status"], "error", "{reply}");
+        let output = reply["output"].as_str().unwrap();
+        assert!(output.contains("plan.lua did not load: plan.lua:"), "{reply}");
+        assert!(output.contains("boom <b>at start</b>"), "{reply}");
+        assert!(!server.console("reload_items()")["output"].to_string().contains("did not load"));
 
         // Fixed: the view arrives, and the names with it.
         std::fs::write(server.plan_dir.path().join("plan.lua"), PLAN).unwrap();

@@ -465,6 +465,23 @@ fn lua_main(
                 } else {
                     // The state in use stays, and what it was made of.
                     journal = previous.or(journal);
+                    // Said once at the console too (the browsers show it
+                    // over the views): without it, a command of the plan
+                    // that did not load fails as a nil global, no more.
+                    if let Err(error) = &result {
+                        let shown = path.display();
+                        let message = match &journal {
+                            None => format!(
+                                "{shown} did not load: {error}; the console runs without the \
+                                 plan until its files load"
+                            ),
+                            Some(_) => format!(
+                                "{shown} did not load again: {error}; the plan in use is the \
+                                 one loaded before"
+                            ),
+                        };
+                        declined = Some(Declined::failed(message, declined.as_ref()));
+                    }
                 }
                 plan = Some(path);
                 let _ = reply.send(result.map(|()| Reloaded::Loaded(printed)));
@@ -782,6 +799,11 @@ impl Declined {
     /// A load made, with something to say about it.
     fn said(message: String) -> Declined {
         Declined { message, told: false, owed: false }
+    }
+
+    /// A load that failed: said, and a load owed before stays owed.
+    fn failed(message: String, before: Option<&Declined>) -> Declined {
+        Declined { message, told: false, owed: before.is_some_and(|before| before.owed) }
     }
 }
 
@@ -1404,7 +1426,9 @@ mod tests {
             // which run again once it loads.
             std::fs::write(&plan, "error('half written')").unwrap();
             assert!(lua.reload(plan.clone()).await.is_err());
-            assert_eq!(lua.console("greeting").await.printed, "hello!!\n");
+            let printed = lua.console("greeting").await.printed;
+            assert!(printed.starts_with("hello!!\nplanhost: "), "{printed}");
+            assert!(printed.contains("did not load again: plan.lua:1: half written"), "{printed}");
             std::fs::write(&plan, code("?")).unwrap();
             lua.reload(plan.clone()).await.unwrap();
             assert_eq!(lua.console("greeting").await.printed, "hello?\n");
@@ -1724,7 +1748,9 @@ mod tests {
             let error = lua.reload(plan.clone()).await.unwrap_err();
             assert!(error.message.contains("internal error in the Lua VM"), "{}", error.message);
             assert_eq!(std::fs::read_to_string(dir.join("runs")).unwrap(), PLAN_RUNS.to_string());
-            assert_eq!(lua.console("print(type(planhost.now))").await.printed, "function\n");
+            let printed = lua.console("print(type(planhost.now))").await.printed;
+            assert!(printed.starts_with("function\nplanhost: "), "{printed}");
+            assert!(printed.contains("did not load: internal error in the Lua VM"), "{printed}");
         });
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -1826,5 +1852,33 @@ mod tests {
         });
         drop(lua);
         std::fs::remove_dir_all(&folder).unwrap();
+    }
+
+    #[test]
+    fn a_plan_that_did_not_load_is_named_at_the_next_console_command() {
+        let (dir, plan, lua) = with_plan("not-loaded", "error('work item 4 is ranked twice')");
+        smol::block_on(async {
+            assert!(lua.reload(plan.clone()).await.is_err());
+            let reply = lua.console("report()").await;
+            assert!(matches!(reply.outcome, ConsoleOutcome::Failed(_)), "{reply:?}");
+            let told = "/plan.lua did not load: plan.lua:1: work item 4 is ranked twice; the \
+                        console runs without the plan until its files load\n";
+            assert!(reply.printed.starts_with("planhost: "), "{reply:?}");
+            assert!(reply.printed.ends_with(told), "{reply:?}");
+            // Once.
+            assert!(!lua.console("report()").await.printed.contains("did not load"));
+            // Loaded, then broken: the plan in use stays, and says so.
+            std::fs::write(&plan, "function report() print('ok') end").unwrap();
+            lua.reload(plan.clone()).await.unwrap();
+            assert_eq!(lua.console("report()").await.printed, "ok\n");
+            std::fs::write(&plan, "function report(").unwrap();
+            assert!(lua.reload(plan.clone()).await.is_err());
+            let printed = lua.console("report()").await.printed;
+            assert!(printed.starts_with("ok\nplanhost: "), "{printed}");
+            assert!(printed.contains("/plan.lua did not load again: "), "{printed}");
+            assert!(printed.ends_with("; the plan in use is the one loaded before\n"), "{printed}");
+            assert_eq!(lua.console("report()").await.printed, "ok\n");
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
