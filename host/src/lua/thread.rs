@@ -501,6 +501,9 @@ fn lua_main(
                 let only_saved = sandbox.writes() - writes == sandbox.saves() - saves;
                 let saved = sandbox.take_saved();
                 let printed = take_printed();
+                let uncalled = (outcome == ConsoleOutcome::Done)
+                    .then(|| uncalled_function(&chunk, &printed))
+                    .flatten();
                 let mut note = recover(&mut runtime, &mut journal);
                 // Kept to run again after a later panic, unless it panicked
                 // itself (or was only the start of a longer chunk).
@@ -551,6 +554,9 @@ fn lua_main(
                     message.push_str(&note);
                 }
                 let mut printed = printed;
+                if let Some(call) = uncalled {
+                    tell(&mut printed, &format!("that is a function: to run it, type {call}"));
+                }
                 // `planhost.reload()`: the files as they are, afresh.
                 // (A panic's recovery ran commands again: not asked by them.)
                 served.reload.take();
@@ -915,6 +921,22 @@ fn run_file(runtime: &mut Runtime, path: &std::path::Path) -> Result<(), LuaErro
         Ok(source) => runtime.exec(&chunk, &source, &[]),
         Err(e) => Err(LuaError { message: format!("cannot open {chunk}: {e}") }),
     }
+}
+
+/// For a console line that is only a function's name (`save`, `shell.ls`),
+/// whose value was printed as a function, the call that was likely meant
+/// (`save()`): a command typed without its parentheses does nothing else.
+fn uncalled_function(chunk: &str, printed: &str) -> Option<String> {
+    let name = chunk.trim().trim_start_matches('=').trim().trim_end_matches(';').trim_end();
+    let is_name = |part: &str| {
+        part.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let shown = printed.strip_suffix('\n')?;
+    (name.split('.').all(is_name)
+        && shown.starts_with("function: ")
+        && !shown.contains(['\n', '\t']))
+    .then(|| format!("{name}()"))
 }
 
 /// Said after the error of a console command that failed after writing
@@ -1880,5 +1902,29 @@ mod tests {
             assert_eq!(lua.console("report()").await.printed, "ok\n");
         });
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_command_typed_without_its_parentheses_is_told_how_to_run_it() {
+        let sandbox = Sandbox::new(&std::env::temp_dir(), false).unwrap();
+        let lua = spawn(Budget::default(), sandbox, None).unwrap();
+        smol::block_on(async {
+            lua.console("saved = 0 function save() saved = saved + 1 end shell = {ls = save}")
+                .await;
+            for (typed, call) in
+                [("save", "save()"), ("=save ", "save()"), ("shell.ls;", "shell.ls()")]
+            {
+                let printed = lua.console(typed).await.printed;
+                let hint = format!("\nplanhost: that is a function: to run it, type {call}\n");
+                assert!(
+                    printed.starts_with("function: ") && printed.ends_with(&hint),
+                    "{typed}: {printed:?}"
+                );
+            }
+            assert_eq!(lua.console("saved").await.printed, "0\n", "nothing ran");
+            for typed in ["save()", "x = save", "print(save)", "saved", "save, save"] {
+                assert!(!lua.console(typed).await.printed.contains("planhost:"), "{typed}");
+            }
+        });
     }
 }
