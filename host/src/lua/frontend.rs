@@ -82,7 +82,7 @@ pub fn compile(chunk: &str, source: &[u8]) -> Result<CompiledPrototype<Str>, Syn
     check_nesting(&source).map_err(|(line, message)| error(line, message))?;
     let parsed = guarded(|| compiler::parse_chunk(&source[..], &mut interner))
         .map_err(|panic| error(LineNumber(0), panic))?
-        .map_err(|e| error(e.line_number, e.kind.to_string()))?;
+        .map_err(|e| error(e.line_number, super::syntax::message(&e.kind)))?;
     if let Some((line, label)) = goto_out_of_for(&parsed.block, &[]) {
         let label = String::from_utf8_lossy(&label);
         let message = format!(

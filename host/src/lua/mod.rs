@@ -13,4 +13,5 @@ pub mod pattern;
 pub mod runtime;
 pub mod sandbox;
 pub mod stdlib;
+pub mod syntax;
 pub mod thread;

@@ -1032,7 +1032,8 @@ fn as_typed(chunk: &str) -> std::borrow::Cow<'_, str> {
 
 /// Whether a compile error means the chunk stops early (more lines to come).
 fn unfinished(message: &str) -> bool {
-    message.contains("unexpected end of token stream") || message.contains("unfinished long")
+    message.ends_with(&format!("near {}", super::syntax::EOF))
+        || message.contains("unfinished long")
 }
 
 /// The error for a view the plan does not declare.
@@ -1195,7 +1196,7 @@ mod tests {
             // ends it: it ran once and is not taken for a chunk to go on.
             let failed = lua.console("runs = (runs or 0) + 1 assert(load('return 1 +'))").await;
             assert!(
-                matches!(&failed.outcome, ConsoleOutcome::Failed(m) if m.contains("end of token stream")),
+                matches!(&failed.outcome, ConsoleOutcome::Failed(m) if m.ends_with("near <eof>")),
                 "{failed:?}"
             );
             assert_eq!(lua.console("runs").await, done("1\n"));
