@@ -353,7 +353,9 @@ fn lua_main(
                 // Taken before the plan runs: a file changed while it loads
                 // counts as changed at the next load.
                 let files = journal::snapshot(&dir);
-                sandbox.note_code(&path.to_string_lossy());
+                // (A host path, where a script's relative paths are the plan's.)
+                let entry = path.canonicalize().unwrap_or_else(|_| path.clone());
+                sandbox.note_code(&entry.to_string_lossy());
                 // Nothing to run when the only files that changed are ones
                 // the plan never looked at (a log written beside it would
                 // otherwise load it after every line it logs): since the
