@@ -523,6 +523,35 @@ fn script_in_a_views_html_does_not_run() {
     page.wait_for("the hostile view", "document.querySelector('#plan-view img')");
     assert!(!inline_handler_ran(&page, "index page"), "an inline handler ran on the index page");
     assert_eq!(page.eval("violations.filter((d) => !d.startsWith('script-src-attr'))"), json!([]));
+
+    // On the index page as on view pages, nothing from another server
+    // loads: a tracking image, a stylesheet (it would tell that server
+    // who watches, and when).
+    let elsewhere = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    elsewhere.set_nonblocking(true).unwrap();
+    let there = elsewhere.local_addr().unwrap();
+    let tracking = format!(
+        "<p data-key=\"tracking\"><img src=\"http://{there}/pixel.png\"> \
+         <link rel=\"stylesheet\" href=\"http://{there}/look.css\"> tracked view</p>"
+    );
+    wait_rev(&page, publish_view(&server, Some(&tracking), None));
+    page.wait_for(
+        "the outside image to be refused",
+        "violations.some((d) => d.startsWith('img-src'))",
+    );
+    page.wait_for(
+        "the outside stylesheet to be refused",
+        "violations.some((d) => d.startsWith('style-src'))",
+    );
+    let asked = elsewhere.accept();
+    assert!(asked.is_err(), "the page asked another server for {:?}", asked.map(|(_, a)| a));
+    // A `data:` image is the view's own.
+    let inline = "<p data-key=\"inline\"><img id=\"dot\" src=\"data:image/gif;base64,\
+                  R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==\"> own image</p>";
+    let before = page.eval("violations.length");
+    wait_rev(&page, publish_view(&server, Some(inline), None));
+    page.wait_for("the data: image to load", "document.getElementById('dot')?.naturalWidth === 1");
+    assert_eq!(page.eval("violations.length"), before, "a data: image was refused");
 }
 
 #[test]

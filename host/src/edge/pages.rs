@@ -24,16 +24,20 @@ pub const LINKS_MARKER: &str = "<!--planhost:links-->";
 const TITLE: &str = "<title>planhost</title>";
 
 /// The Content-Security-Policy of every HTML document the server sends.
-/// Renderer plugins are trusted with a view's layout, not with script:
-/// their HTML goes into the page as it is (and through `innerHTML` on every
-/// update), so a `<script>`, an event handler attribute or a `javascript:`
-/// URL in it must not run. Scripts come only from the server's own files;
-/// styles are not restricted, as renderers may lay views out with inline
-/// `style` (the chart does). `base-uri` is `'self'`, not `'none'`: pages
-/// under `/view/` carry the server's own `<base>` (which a renderer's
-/// `<base>`, further down, cannot replace).
+/// Renderer plugins are trusted with a view's layout, not with script nor
+/// with the viewers' privacy: their HTML goes into the page as it is (and
+/// through `innerHTML` on every update), so a `<script>`, an event handler
+/// attribute or a `javascript:` URL in it must not run, and an image,
+/// stylesheet, font or frame from elsewhere must not load (it would tell
+/// another server who watches the plan, and when). Everything comes from
+/// the server itself (its WebSocket too), images also as `data:` URLs;
+/// inline `style` is allowed, as renderers lay views out with it (the chart
+/// does). `base-uri` is `'self'`, not `'none'`: pages under `/view/` carry
+/// the server's own `<base>` (which a renderer's `<base>`, further down,
+/// cannot replace).
 pub const CONTENT_SECURITY_POLICY: &str = concat!(
-    "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; ",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; ",
+    "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; ",
     "frame-ancestors 'none'"
 );
 
