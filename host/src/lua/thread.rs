@@ -382,6 +382,11 @@ fn lua_main(
                     if let Some(journal) = journal.as_mut() {
                         journal.take_as_loaded(&changed, &files);
                     }
+                    // (Back to the files in use: a failed load's notice
+                    // no longer holds; none owed, or it would not be.)
+                    if outcome == Reloaded::InUse {
+                        declined = None;
+                    }
                     last_load = Some(files);
                     let _ = reply.send(Ok(outcome));
                     continue;
@@ -1874,6 +1879,12 @@ mod tests {
             beside("four lines");
             assert_eq!(lua.reload(plan.clone()).await, Ok(Reloaded::InUse));
             assert_eq!(view().await["n"], 7);
+            // Broken and mended before a command: nothing is said of it.
+            std::fs::write(&plan, "planhost.view(").unwrap();
+            assert!(lua.reload(plan.clone()).await.is_err());
+            std::fs::write(&plan, code).unwrap();
+            assert_eq!(lua.reload(plan.clone()).await, Ok(Reloaded::InUse));
+            assert_eq!(lua.console("n").await.printed, "7\n");
         });
         drop(lua);
         std::fs::remove_dir_all(&folder).unwrap();
