@@ -83,7 +83,9 @@ end
 
 -- Work grouped by track (alphabetical, untracked work last), committed
 -- demand per track and per triage level (most important first, untriaged
--- last).
+-- last). Each track's items are the analysis' rows, as the work view
+-- sends them: an item's unparsable estimates are in its `unparsed` (they
+-- count 0 weeks in the demand) for the renderer to show.
 function M.tracks(plan, analysis)
   analysis = analysis or M.analysis(plan)
   local skills, cutline = analysis.skills, analysis.cutline

@@ -182,6 +182,39 @@ t.case("tracks: committed demand adds up to the plan's", function()
   check.eq(items, 60, "every item once")
 end)
 
+t.case("tracks: unparsable estimates count 0 and are listed, as in the work view", function()
+  local view = views.tracks(plan)
+  local listed = {}
+  for _, track in ipairs(view.tracks) do
+    for _, item in ipairs(track.items) do
+      if item.unparsed then
+        listed[#listed + 1] = { track = track.name, id = item.id, unparsed = item.unparsed }
+      end
+    end
+  end
+  check.eq(listed, {
+    { track = "Growth", id = 59, unparsed = { "QA:3X" } },
+    { track = "Payments", id = 14, unparsed = { "Native:XL" } },
+    { track = "Platform", id = 55, unparsed = { "Web:?" } },
+  })
+  local payments = view.tracks[3]
+  check.eq(payments.name, "Payments")
+  for _, item in ipairs(payments.items) do
+    if item.id == 14 then
+      check.eq(item.estimates, { Native = 0, Server = 2, QA = 2 })
+    end
+  end
+  -- Item 14 (rank 29, committed) adds nothing to Payments' Native demand:
+  -- fixing its estimate adds 3 weeks.
+  local p = Plan.load(".")
+  p:estimate(14, "Native", "L")
+  local fixed = views.tracks(p).tracks[3]
+  check.eq(fixed.demand.Native, payments.demand.Native + 3)
+  for _, item in ipairs(fixed.items) do
+    check.eq(item.unparsed, nil, "item " .. item.id)
+  end
+end)
+
 t.case("tracks: triage levels most important first, untriaged last", function()
   local view = views.tracks(plan)
   local growth = view.tracks[1]

@@ -1,8 +1,9 @@
 //! The `work` view: the ranked work list as `<table id="work-table">`.
 //!
 //! One row per item (`<tr data-key="item-ID">`) in rank order with rank,
-//! name, one estimate column per skill, track, triage and shortfall (the
-//! head's cells name the columns with a class each; body cells have none); a
+//! id and name (`<b>#ID</b> Name`: the id is what console commands take),
+//! one estimate column per skill, track, triage and shortfall (the head's
+//! cells name the columns with a class each; body cells have none); a
 //! `<tr class="cutline" data-key="cutline">` after the last committed item
 //! and a `<tr class="feasible-line" data-key="feasible-line">` after the
 //! last item the team can staff. Committed items below the feasible line
@@ -168,7 +169,9 @@ fn item_row(html: &mut Html, item: &WorkItem, layout: &Layout, text: &mut Buffer
     cell.clear();
     push_number(cell, f64::from(item.rank));
     html.element("td", &[], cell);
-    html.element("td", &[], &item.name);
+    html.open("td", &[]);
+    push_id(html, item, cell);
+    html.text(&item.name).close("td");
     for skill in &layout.skills {
         if let Some((text, size)) = unparsed_for(item, skill) {
             cell.clear();
@@ -192,6 +195,20 @@ fn item_row(html: &mut Html, item: &WorkItem, layout: &Layout, text: &mut Buffer
     html.open("td", &[]);
     shortfall_cell(html, item, layout, cell);
     html.close("td").close("tr");
+}
+
+/// Writes the item's id before its name, `<b>#42</b> ` (`buffer` is a
+/// buffer to write it in): what every console command takes (`rank(42,
+/// 1)`), and on most rows not the rank. The id comes first, so a name's
+/// right-to-left text or bidi controls, which act on what follows them,
+/// cannot move it; an id that could move the name is in bidi isolation.
+/// (11 bytes on a row with a two-digit id: a column of its own would cost
+/// as much, and move every column the style sheet finds by position.)
+fn push_id(html: &mut Html, item: &WorkItem, buffer: &mut String) {
+    buffer.clear();
+    buffer.push('#');
+    buffer.push_str(&isolate(&item.id));
+    html.element("b", &[], buffer).text(" ");
 }
 
 /// The first unreadable estimate of `item` for `skill` (`Native:XL`), and

@@ -8,8 +8,13 @@
 //! - one `triage` row per triage level (`.../triage-1.5`, `.../triage-none`),
 //!   most important first and untriaged work last;
 //! - one `item` row per work item in rank order (`.../item-ID`) with its
-//!   estimates; items below the plan's cutline also get class
-//!   `below-cutline` and read `not committed`.
+//!   id before its name (`<b>#ID</b> Name`: the id is what console
+//!   commands take) and its estimates; items below the plan's cutline also
+//!   get class `below-cutline` and read `not committed`. An estimate the
+//!   plan could not read (counted as 0, in the demand too) shows as typed
+//!   with a `?` in its skill's cell, `class="demand unparsed"` and a
+//!   `title` saying so, as the `table` renderer shows it; one naming no
+//!   skill column is listed in the row's last cell.
 //!
 //! A `<tfoot>` row (`data-key="total"`) adds up the tracks.
 
@@ -18,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use planhost_guest::format::{Amounts, Units, format_number};
 use planhost_guest::model::{PlanInfo, Track, TracksView, TriageGroup, WorkItem};
-use planhost_guest::{Html, Keys, RenderError};
+use planhost_guest::{Html, Keys, RenderError, isolate};
 
 /// Columns besides the skills: rank, name, committed.
 const FIXED_COLUMNS: usize = 3;
@@ -39,6 +44,23 @@ impl Layout<'_> {
     fn skill_cells(&self, html: &mut Html, weeks: &BTreeMap<String, f64>) {
         for skill in &self.skills {
             let text = self.amounts.cell(weeks.get(*skill).copied().unwrap_or(0.0));
+            html.element("td", &[("class", "demand")], &text);
+        }
+    }
+
+    /// An item's cell per skill: its estimate, or an estimate the plan
+    /// could not read (counted as 0) as typed with a `?`, as the `table`
+    /// renderer marks it: `<td class="demand unparsed" title="cannot read
+    /// estimate Native:XL, counted as 0">XL?</td>`.
+    fn item_cells(&self, html: &mut Html, item: &WorkItem) {
+        for skill in &self.skills {
+            if let Some((text, size)) = unparsed_for(item, skill) {
+                let title = format!("cannot read estimate {}, counted as 0", isolate(text));
+                html.open("td", &[("class", "demand unparsed"), ("title", &title)]);
+                html.isolated(size).text("?").close("td");
+                continue;
+            }
+            let text = self.amounts.cell(item.estimates.get(*skill).copied().unwrap_or(0.0));
             html.element("td", &[("class", "demand")], &text);
         }
     }
@@ -151,12 +173,42 @@ fn track_body(html: &mut Html, track: &Track, layout: &Layout, keys: &mut Keys) 
         }
         html.open("tr", &attrs);
         html.element("td", &[("class", "rank")], &item.rank.to_string());
-        html.element("td", &[("class", "name")], &item.name);
-        layout.skill_cells(html, &item.estimates);
-        html.element("td", &[("class", "committed")], if committed { "" } else { "not committed" });
-        html.close("tr");
+        html.open("td", &[("class", "name")]);
+        let id = format!("#{}", isolate(&item.id));
+        html.element("b", &[], &id).text(" ").text(&item.name).close("td");
+        layout.item_cells(html, item);
+        html.open("td", &[("class", "committed")]);
+        let mut separator = "";
+        if !committed {
+            html.text("not committed");
+            separator = "; ";
+        }
+        for text in unparsed_elsewhere(item, &layout.skills) {
+            html.text(separator).text("cannot read estimate ").isolated(text);
+            separator = "; ";
+        }
+        html.close("td").close("tr");
     }
     html.close("tbody");
+}
+
+/// The first unreadable estimate of `item` for `skill` (`Native:XL`), and
+/// its size text (`XL`).
+fn unparsed_for<'a>(item: &'a WorkItem, skill: &str) -> Option<(&'a str, &'a str)> {
+    item.unparsed.iter().find_map(|text| {
+        let (named, size) = text.split_once(':')?;
+        (named.trim() == skill).then_some((text.as_str(), size.trim()))
+    })
+}
+
+/// The unreadable estimates of `item` that name no skill column (`oops`):
+/// listed in the row's last cell.
+fn unparsed_elsewhere<'a>(item: &'a WorkItem, skills: &'a [&str]) -> impl Iterator<Item = &'a str> {
+    item.unparsed.iter().map(String::as_str).filter(move |text| {
+        !text
+            .split_once(':')
+            .is_some_and(|(skill, _)| skills.iter().any(|column| *column == skill.trim()))
+    })
 }
 
 /// How many of the track's items are committed: what its triage levels

@@ -67,24 +67,24 @@ fn golden_small_plan() {
         r#"<th scope="col" class="estimate">QA</th><th scope="col" class="track">Track</th>"#,
         r#"<th scope="col" class="triage">Triage</th><th scope="col" class="shortfall">Short</th>"#,
         r#"</tr></thead><tbody>"#,
-        r#"<tr data-key="item-1"><td>1</td><td>Login</td>"#,
+        r#"<tr data-key="item-1"><td>1</td><td><b>#1</b> Login</td>"#,
         r#"<td>6</td><td>2</td><td></td>"#,
         r#"<td>Core</td><td>1</td><td></td></tr>"#,
         r#"<tr data-key="item-2"><td>2</td>"#,
-        r#"<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>"#,
+        r#"<td><b>#2</b> &lt;script&gt;alert(1)&lt;/script&gt;</td>"#,
         r#"<td></td><td>1</td><td></td>"#,
         r#"<td></td><td>1.5</td><td></td></tr>"#,
         r#"<tr class="feasible-line" data-key="feasible-line">"#,
         r#"<td colspan="8">feasible line: items above can be staffed</td></tr>"#,
         r#"<tr data-key="item-3" class="short" title="short: Web 3w">"#,
-        r#"<td>3</td><td>Sync</td>"#,
+        r#"<td>3</td><td><b>#3</b> Sync</td>"#,
         r#"<td>3</td><td>4</td><td></td>"#,
         r#"<td>Core</td><td></td>"#,
         r#"<td>short: Web 3w</td></tr>"#,
         r#"<tr class="cutline" data-key="cutline">"#,
         r#"<td colspan="8">cutline: items above are committed</td></tr>"#,
         r#"<tr data-key="item-4" class="below-cutline"><td>4</td>"#,
-        r#"<td>Offline</td>"#,
+        r#"<td><b>#4</b> Offline</td>"#,
         r#"<td></td><td></td><td>2</td>"#,
         r#"<td></td><td>2</td><td></td></tr>"#,
         r#"</tbody></table>"#,
@@ -108,6 +108,7 @@ fn plan_data_cannot_inject_markup() {
     assert!(!html.contains("<script"), "{html}");
     assert!(!html.contains(r#"" onmouseover"#), "{html}");
     assert!(html.contains(r#"data-key="item-x&quot; onmouseover=&quot;alert(1)""#), "{html}");
+    assert!(html.contains(r#"<td><b>#x&quot; onmouseover=&quot;alert(1)</b> &lt;script&gt;"#));
     assert!(html.contains(r#"title="short: &lt;script&gt;alert(1)&lt;/script&gt; 1w""#));
 }
 
@@ -210,7 +211,11 @@ fn bidi_controls_in_data_stay_inside_their_name() {
         )),
         "{html}"
     );
-    // Cells holding only a name are paragraphs of their own: left as they are.
-    assert!(html.contains(&format!("<td>{rlo}Login</td>")), "{html}");
+    // The id comes before the name, which a control in the name cannot
+    // move (it acts on what follows it): the name is left as it is.
+    assert!(html.contains(&format!("<td><b>#1</b> {rlo}Login</td>")), "{html}");
+    // An id that could reorder the name after it is isolated.
+    let html = render(&data.replace(r#""id": "1""#, r#""id": "\u202e1""#));
+    assert!(html.contains(&format!("<td><b>#{fsi}{rlo}1{pdi}</b> {rlo}Login</td>")), "{html}");
     assert!(html.contains(&format!(r#"<th scope="col" class="estimate">{rlo}Web</th>"#)));
 }

@@ -129,11 +129,11 @@ fn golden_small_plan() {
         r#"<th scope="row" class="name">Triage 1</th>"#,
         r#"<td class="demand">6</td><td class="demand"></td><td class="committed">1</td></tr>"#,
         r#"<tr class="item" data-key="track-Core/item-1"><td class="rank">1</td>"#,
-        r#"<td class="name">Login</td>"#,
+        r#"<td class="name"><b>#1</b> Login</td>"#,
         r#"<td class="demand">6</td><td class="demand"></td><td class="committed"></td></tr>"#,
         r#"<tr class="item below-cutline" data-key="track-Core/item-2""#,
         r#" title="below the cutline: not committed"><td class="rank">2</td>"#,
-        r#"<td class="name">Sync</td><td class="demand"></td><td class="demand">4</td>"#,
+        r#"<td class="name"><b>#2</b> Sync</td><td class="demand"></td><td class="demand">4</td>"#,
         r#"<td class="committed">not committed</td></tr>"#,
         r#"</tbody>"#,
         r#"<tfoot><tr class="total" data-key="total"><td class="rank"></td>"#,
@@ -229,6 +229,77 @@ fn plan_data_cannot_inject_markup() {
     assert!(!html.contains(r#"" onmouseover"#), "{html}");
     assert!(html.contains(r#"data-key="track-x&quot; onmouseover=&quot;alert(1)""#), "{html}");
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+    assert!(html.contains(r#"<b>#x&quot; onmouseover=&quot;alert(1)</b> &lt;script&gt;"#));
+}
+
+#[test]
+fn unreadable_estimates_are_shown_as_typed() {
+    // Native:XL counts 0 weeks: the track's demand (the plan's) stays 2
+    // Web weeks, and the item's Native cell shows what was typed.
+    let html = render(
+        r#"{"plan": {"name": "p", "weeks": 13, "cutline": 1},
+            "skills": ["Native", "Web"],
+            "tracks": [{"name": "Core", "demand": {"Native": 0, "Web": 2},
+                        "items": [{"id": 14, "name": "Tap", "rank": 1,
+                                   "estimates": {"Native": 0, "Web": 2},
+                                   "unparsed": ["Native:XL", "Nati<ve:S", "oops"]},
+                                  {"id": 9, "name": "Later", "rank": 2,
+                                   "unparsed": ["Web:?", "oops"]}]}]}"#,
+    );
+    assert!(
+        html.contains(concat!(
+            r#"<td class="name"><b>#14</b> Tap</td>"#,
+            r#"<td class="demand unparsed" title="cannot read estimate Native:XL, counted as 0">"#,
+            r#"XL?</td><td class="demand">2</td>"#,
+            // Those naming no column are listed in the last cell, escaped.
+            r#"<td class="committed">cannot read estimate Nati&lt;ve:S; "#,
+            r#"cannot read estimate oops</td></tr>"#,
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains(concat!(
+            r#"<td class="demand"></td><td class="demand unparsed" "#,
+            r#"title="cannot read estimate Web:?, counted as 0">??</td>"#,
+            r#"<td class="committed">not committed; cannot read estimate oops</td>"#,
+        )),
+        "{html}"
+    );
+    // The totals count them as 0, as the view does.
+    assert!(
+        html.contains(concat!(
+            r#"<th scope="row" class="name">All tracks</th><td class="demand"></td>"#,
+            r#"<td class="demand">2</td>"#,
+        )),
+        "{html}"
+    );
+}
+
+#[test]
+fn bidi_controls_in_an_item_stay_inside_it() {
+    let (rlo, fsi, pdi) = ('\u{202E}', '\u{2068}', '\u{2069}');
+    let html = render(
+        r#"{"plan": {"name": "p", "weeks": 13, "cutline": 1}, "skills": ["Web"],
+            "tracks": [{"name": "Core", "items": [
+              {"id": "\u202e7", "name": "\u202eLogin", "rank": 1,
+               "unparsed": ["Web:X\u202eL", "\u202eoops"]}]}]}"#,
+    );
+    // The id comes before the name (a control in the name acts only after
+    // it); an id that could reorder the name is isolated.
+    let name = format!(r#"<td class="name"><b>#{fsi}{rlo}7{pdi}</b> {rlo}Login</td>"#);
+    assert!(html.contains(&name), "{html}");
+    assert!(
+        html.contains(&format!(
+            r#"title="cannot read estimate {fsi}Web:X{rlo}L{pdi}, counted as 0"><bdi>X{rlo}L</bdi>?</td>"#
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(
+            r#"<td class="committed">cannot read estimate <bdi>{rlo}oops</bdi></td>"#
+        )),
+        "{html}"
+    );
 }
 
 #[test]
