@@ -334,13 +334,22 @@ fn a_planning_meeting_at_the_console() {
         assert_eq!(work["items"][0]["name"], json!("Card freeze"));
         assert_eq!(work["items"][0]["triage"], json!(1));
 
-        assert_eq!(lua.console("show(99)").await, failed("no work item 99"));
+        assert_eq!(lua.console("show(99)").await, failed("show: no work item 99"));
         assert_eq!(
             lua.console("est(3, \"Web\", \"XL\")").await,
-            failed("bad size 'XL' for Web: use S, M, L or Q with an optional factor, e.g. M or 2L")
+            failed(
+                "est: bad size 'XL' for Web in 3 'Self-service refunds': \
+                 use S, M, L or Q with an optional factor, e.g. M or 2L"
+            )
         );
-        assert_eq!(lua.console("up(3, -1)").await, failed("bad number of places '-1'"));
-        assert_eq!(lua.console("cut(99)").await, failed("cutline 99 is out of range 0..61"));
+        assert_eq!(
+            lua.console("up(3, -1)").await,
+            failed(
+                "up: bad number of places '-1' for 3 'Self-service refunds' \
+                 (a whole number, 0 or more)"
+            )
+        );
+        assert_eq!(lua.console("cut(99)").await, failed("cut: cutline 99 is out of range 0..61"));
 
         assert_eq!(
             lua.console("save()").await,

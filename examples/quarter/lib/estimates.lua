@@ -11,6 +11,7 @@ local M = {}
 M.SIZES = { S = 1, M = 2, L = 3, Q = 13 }
 
 M.HELP = "use S, M, L or Q with an optional factor, e.g. M or 2L"
+M.SKILL_HELP = "a skill is a letter, then letters, digits or _"
 
 -- Weeks for a size such as "L" or "2L"; nil if it is not one.
 function M.weeks(size)
@@ -132,7 +133,20 @@ function M.problems(entries)
   return found
 end
 
--- Sets one skill's size (a valid size, or nil/"" to remove the estimate).
+-- The error message for `size`, which is not one, for `skill` (of
+-- `whose`, an item's label, if given), with a hint: 'M' for 'm'.
+function M.bad_size(size, skill, whose)
+  local text = "bad size '" .. tsv.escaped(size) .. "' for " .. skill
+    .. (whose and " in " .. whose or "")
+  local upper = type(size) == "string" and size:upper()
+  if upper and upper ~= size and M.weeks(upper) then
+    return text .. " (did you mean '" .. upper .. "'?)"
+  end
+  return text .. ": " .. M.HELP
+end
+
+-- Sets one skill's size (a valid size, or nil/""/"-" to remove the
+-- estimate). The plan's `estimate` is stricter: only "-" removes there.
 function M.set(entries, skill, size)
   if not M.valid_skill(skill) then
     error("bad skill '" .. tsv.escaped(skill) .. "'", 0)
@@ -142,7 +156,7 @@ function M.set(entries, skill, size)
     return entries
   end
   if M.weeks(size) == nil then
-    error("bad size '" .. tsv.escaped(size) .. "' for " .. skill .. ": " .. M.HELP, 0)
+    error(M.bad_size(size, skill), 0)
   end
   kvlist.set(entries, skill, size)
   for _, entry in ipairs(entries) do

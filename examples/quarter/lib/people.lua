@@ -48,21 +48,44 @@ function M.track(person)
   return track
 end
 
--- What is wrong with a person's data: text no command would store,
--- skills that are not SKILL:FRACTION, fractions that do not sum to 1
--- (last, as `assign` shows it).
-function M.problems(person)
-  local found, total = work.text_problems(person, {}), 0
+-- The sum of a person's usable fractions.
+function M.total(person)
+  local total = 0
+  for _, entry in ipairs(person.skills) do
+    if estimates.valid_skill(entry.key) then
+      total = total + (fraction(entry.value) or 0)
+    end
+  end
+  return total
+end
+
+-- What is wrong with a person's fractions as a whole: they do not sum to
+-- about 1 (nil if they do).
+function M.sum_problem(person)
+  local total = M.total(person)
+  if math.abs(total - 1) > M.TOLERANCE then
+    return "skills add up to " .. num.text(total) .. ", not 1"
+  end
+  return nil
+end
+
+-- What is wrong with a person's data but the sum: text no command would
+-- store, skills that are not SKILL:FRACTION.
+function M.entry_problems(person)
+  local found = work.text_problems(person, {})
   for _, entry in ipairs(person.skills) do
     if not estimates.valid_skill(entry.key) or fraction(entry.value) == nil then
       found[#found + 1] = "skill '" .. kvlist.format({ entry }) .. "' is not SKILL:FRACTION"
-    else
-      total = total + fraction(entry.value)
     end
   end
-  if math.abs(total - 1) > M.TOLERANCE then
-    found[#found + 1] = "skills add up to " .. num.text(total) .. ", not 1"
-  end
+  return found
+end
+
+-- Everything wrong with a person's data: `entry_problems`, then
+-- fractions that do not sum to 1 (last, as `assign` shows it).
+function M.problems(person)
+  local found = M.entry_problems(person)
+  found[#found + 1] = M.sum_problem(person)
   return found
 end
 
@@ -169,15 +192,18 @@ function M.supply(people, weeks)
   return supply
 end
 
--- Sets a person's fraction of one skill (nil or 0 removes it).
-function M.set_skill(person, skill, share)
+-- Sets a person's fraction of one skill (nil or 0 removes it). `whose`
+-- (the person's label) is named in the error for a bad fraction.
+function M.set_skill(person, skill, share, whose)
   if not estimates.valid_skill(skill) then
     error("bad skill '" .. tsv.escaped(skill) .. "'", 0)
   end
-  local value = type(share) == "number" and share or tonumber(share or "")
+  local value = type(share) == "number" and share
+    or type(share) == "string" and tonumber(share) or nil
   -- (NaN is neither below 0 nor above 1: it is refused by name.)
   if share ~= nil and (value == nil or value ~= value or value < 0 or value > 1) then
-    error("bad fraction '" .. tsv.escaped(share) .. "' for " .. skill .. " (0 to 1)", 0)
+    error("bad fraction '" .. tsv.escaped(share) .. "' for " .. skill
+      .. (whose and " of " .. whose or "") .. " (0 to 1)", 0)
   end
   if value == nil or value == 0 then
     kvlist.set(person.skills, skill, nil)

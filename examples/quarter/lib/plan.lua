@@ -14,6 +14,7 @@ local work = require("lib.work")
 local people = require("lib.people")
 local store = require("lib.store")
 local num = require("lib.num")
+local spelling = require("lib.spelling")
 
 local Plan = {}
 Plan.__index = Plan
@@ -336,19 +337,68 @@ function Plan:skills(supply)
 end
 
 -- A skill the plan does not know that differs from one it knows only in
--- case is a slip ("native" for "Native", which would count as a new skill
--- no one has): an error naming the known one. `names` lists the skills an
--- edit is about to use; other values are left to the edit to refuse.
+-- case, or by a slip of the keyboard ("Nativ"; `spelling.skill_slips`
+-- says how near), would count as a new skill no one has, and the plan
+-- would be short of it from that rank on: an error naming the known one.
+-- `names` lists the skills an edit is about to use (other values are
+-- left to the edit to refuse). Returns the names the plan does not know:
+-- new skills, which are allowed (work may need a skill no one has yet).
 function Plan:check_skills(names)
-  local known, by_lower = {}, {}
-  for _, skill in ipairs(self:skills()) do
+  local skills, known, new = self:skills(), {}, {}
+  for _, skill in ipairs(skills) do
     known[skill] = true
-    by_lower[skill:lower()] = skill
   end
   for _, name in ipairs(names) do
-    local same = type(name) == "string" and not known[name] and by_lower[name:lower()]
-    if same then
-      error("unknown skill '" .. tsv.escaped(name) .. "' (did you mean '" .. same .. "'?)", 0)
+    if type(name) == "string" and not known[name] then
+      local near = spelling.near(name, skills, spelling.skill_slips)
+      if near then
+        error("unknown skill '" .. tsv.escaped(name) .. "' (did you mean '" .. near .. "'?)", 0)
+      end
+      known[name] = true
+      new[#new + 1] = name
+    end
+  end
+  return new
+end
+
+-- Tag keys about to be set (`names`) on an item or a person, checked
+-- against the keys the plan reads (`track`, `Triage`, a group's
+-- `...Triage`) and those `records` (the work items, or the people)
+-- already have: a key that differs from one of them only in case, or from
+-- one the plan reads by one slip, would be stored and never read
+-- ("Track", "triage", "EngTraige"). An error naming the known key.
+local function check_tag_keys(names, records)
+  local known, list = {}, {}
+  local function add(key)
+    if not known[key] then
+      known[key] = true
+      list[#list + 1] = key
+    end
+  end
+  add("track")
+  add(work.TRIAGE)
+  for _, record in ipairs(records) do
+    for _, tag in ipairs(record.tags) do
+      add(tag.key)
+    end
+  end
+  local function slips(key)
+    return (key == "track" or key == work.TRIAGE or work.is_group_triage(key)) and 1 or 0
+  end
+  for _, name in ipairs(names) do
+    if not known[name] then
+      local near = spelling.near(name, list, slips)
+      -- A group's triage key out of its shape (`Designtriage`,
+      -- `DesignTriag`): only `NAMETriage` is read as one.
+      local at = near == nil and name:lower():find("triag", 2, true)
+      local group = at and name:sub(1, at - 1)
+      if group and group:match("^%a+$") and not work.is_group_triage(name) then
+        near = group .. work.TRIAGE
+      end
+      if near then
+        error("unknown tag key '" .. tsv.escaped(name) .. "' (did you mean '" .. tsv.escaped(near)
+          .. "'?)", 0)
+      end
     end
   end
 end
@@ -361,15 +411,33 @@ local function keys(entries)
   return list
 end
 
--- Every other one of `...`, from the first: the skills of skill and
--- value pairs.
-local function pair_keys(...)
-  local list = {}
-  for i = 1, select("#", ...), 2 do
-    list[#list + 1] = (select(i, ...))
-  end
-  return list
+-- An item or a person as messages name it: `61 'Card freeze'`.
+local function label(record)
+  return string.format("%d '%s'", record.id, tsv.escaped(record.name))
 end
+
+-- What was typed, for messages: text quoted ('x'), other values as they are.
+local function typed(value)
+  if type(value) == "string" then
+    return "'" .. tsv.escaped(value) .. "'"
+  end
+  return tsv.escaped(value)
+end
+
+-- A whole number from what was typed for `what` ("rank", "cutline"), as
+-- `num.whole` reads it; otherwise an error saying what it is not, with
+-- `range` (the valid values, "1..60").
+local function whole(value, what, range)
+  local n = num.whole(value)
+  if n == nil then
+    local number = type(value) == "number" and value
+      or type(value) == "string" and tonumber(value) or nil
+    local kind = (number and number == number) and "a whole number" or "a number"
+    error(what .. " " .. typed(value) .. " is not " .. kind .. " (" .. range .. ")", 0)
+  end
+  return n
+end
+Plan.whole = whole
 
 -- Analysis ------------------------------------------------------------------
 
@@ -664,19 +732,61 @@ function Plan:untriaged()
 end
 
 -- Edits ---------------------------------------------------------------------
+--
+-- What the commands are given is checked before anything changes. A
+-- value typed without quotes (`est(3, "Native", M)`) arrives as nil:
+-- nil and "" are errors, never a removal; "-" removes (an estimate, a
+-- tag, the explicit triage, a skill). Names and values are trimmed.
 
--- An error for a tag that should not be saved: no key, or text that
+-- "forgot the quotes? " when `value` is nil, for the hints below.
+local function quotes(value)
+  return value == nil and "forgot the quotes? " or ""
+end
+
+-- `value` trimmed if it is text.
+local function trimmed(value)
+  return type(value) == "string" and tsv.trim(value) or value
+end
+
+-- An error for a tag that should not be saved: no key, text that
 -- `tsv.text_problem` refuses (checked in the tag as written, spaces
--- around its `:` too), quoted escaped.
+-- around its `:` too), quoted escaped, or no value.
 local function check_tags(tags)
   for _, tag in ipairs(tags) do
     local problem = tsv.text_problem(tag.raw)
     if problem then
       error("bad tag '" .. tsv.escaped(tag.raw) .. "': a tag cannot hold " .. problem, 0)
     elseif tag.key == "" then
-      error("bad tag '" .. tsv.escaped(tag.raw) .. "'", 0)
+      error("bad tag '" .. tsv.escaped(tag.raw) .. "': no key", 0)
+    elseif tag.value == nil or tag.value == "" then
+      error("tag '" .. tsv.escaped(tag.raw) .. "' has no value (write key:value, e.g. "
+        .. "track:Growth)", 0)
     end
   end
+end
+
+-- An error if two entries of `entries` (typed in one list) name the same
+-- key: only the first would count. `what` is "skill" or "tag".
+local function check_once(entries, what)
+  local seen = {}
+  for _, entry in ipairs(entries) do
+    local first = seen[entry.key]
+    if first then
+      error(what .. " " .. tsv.escaped(entry.key) .. " is given twice ('" .. tsv.escaped(first)
+        .. "', '" .. tsv.escaped(entry.raw) .. "'): give each " .. what .. " once", 0)
+    end
+    seen[entry.key] = entry.raw
+  end
+end
+
+-- A checked list typed with spaces (`Native: M, Web :S`) as the plan
+-- writes it (`Native:M,Web:S`), as `est` and `tag` store their values.
+local function tidy(entries)
+  local texts = {}
+  for i, entry in ipairs(entries) do
+    texts[i] = entry.key .. ":" .. entry.value
+  end
+  return table.concat(texts, ",")
 end
 
 -- Adds a work item ranked last; returns its id.
@@ -694,56 +804,106 @@ function Plan:add(name, estimate_text, tag_text)
     error("bad estimate '" .. tsv.escaped(problems[1].text) .. "': " .. problems[1].reason .. " ("
       .. estimates.HELP .. ")", 0)
   end
+  check_once(item.estimates, "skill")
   check_tags(item.tags)
+  check_once(item.tags, "tag")
   for _, tag in ipairs(item.tags) do
     work.check_triage_tag(tag.key, tag.value)
   end
   self:check_skills(keys(item.estimates))
+  check_tag_keys(keys(item.tags), self.work.items)
+  item.estimates = estimates.parse(tidy(item.estimates))
+  item.tags = kvlist.parse(tidy(item.tags))
   self.work.items[#self.work.items + 1] = item
   self.work.by_id[item.id] = item
   self.plan.ranking[#self.plan.ranking + 1] = item.id
   return item.id
 end
 
--- Sets sizes: `estimate(id, "Native", "2L", "Web", "M")`; a size of ""
--- or "-" removes that skill's estimate. Checks every pair before changing.
+-- Sets sizes: `estimate(id, "Native", "2L", "Web", "M")`; a size of "-"
+-- removes that skill's estimate. Checks every pair before changing.
+-- Returns the item and the skills given a size.
 function Plan:estimate(id, ...)
   local item = self:item(id)
   local n = select("#", ...)
   if n == 0 or n % 2 ~= 0 then
     error("give skill and size pairs, e.g. \"Native\", \"2L\", \"Web\", \"M\"", 0)
   end
-  self:check_skills(pair_keys(...))
-  local args = { ... }
-  local copy = estimates.parse(estimates.format(item.estimates))
+  local args, whose, skills, sized = { ... }, label(item), {}, {}
   for i = 1, n, 2 do
-    estimates.set(copy, args[i], args[i + 1])
+    local skill, size = trimmed(args[i]), trimmed(args[i + 1])
+    if skill == nil then
+      error("no skill for " .. whose .. " (forgot the quotes? e.g. \"Native\")", 0)
+    elseif not estimates.valid_skill(skill) then
+      error("bad skill " .. typed(skill) .. " for " .. whose .. " (" .. estimates.SKILL_HELP
+        .. ")", 0)
+    elseif size == nil or size == "" then
+      error("no size for " .. skill .. " in " .. whose .. " (" .. quotes(size)
+        .. "\"-\" removes it)", 0)
+    elseif size ~= "-" and estimates.weeks(size) == nil then
+      error(estimates.bad_size(size, skill, whose), 0)
+    end
+    args[i], args[i + 1] = skill, size
+    skills[#skills + 1] = skill
   end
+  self:check_skills(skills)
   for i = 1, n, 2 do
-    estimates.set(item.estimates, args[i], args[i + 1])
+    if args[i + 1] == "-" then
+      estimates.set(item.estimates, args[i], nil)
+    else
+      estimates.set(item.estimates, args[i], args[i + 1])
+      sized[#sized + 1] = args[i]
+    end
   end
-  return item
+  return item, sized
 end
 
+-- Sets the explicit triage (`Triage`), or removes it ("-") so that the
+-- group values count again. (A removal by mistake would go unseen: the
+-- merged triage printed after it is often a group's.) Returns the item
+-- and, for "-", whether it had an explicit triage.
 function Plan:set_triage(id, level)
   local item = self:item(id)
-  work.set_triage(item, level)
+  level = trimmed(level)
+  if level == "-" then
+    local had = kvlist.has(item.tags, work.TRIAGE)
+    work.set_triage(item, nil)
+    return item, had
+  elseif level == nil or level == "" then
+    error("no triage level for " .. label(item) .. " (" .. work.LEVEL_HELP
+      .. "; \"-\" removes the explicit one)", 0)
+  end
+  work.set_triage(item, level, label(item))
   return item
 end
 
--- Sets tag `key` to `value` (as text), or removes it (nil).
+-- Sets tag `key` to `value` (text, or a number as its text), or removes
+-- it ("-").
 function Plan:set_tag(id, key, value)
   local item = self:item(id)
-  local text = value ~= nil and tostring(value) or nil
-  local problem = type(key) == "string" and tsv.text_problem(key)
-    or text ~= nil and tsv.text_problem(text)
+  local whose = label(item)
+  key = trimmed(key)
+  if type(key) ~= "string" or key == "" then
+    error("bad tag key " .. typed(key) .. " for " .. whose .. " (" .. quotes(key)
+      .. "e.g. \"track\")", 0)
+  end
+  local text = value ~= nil and tsv.trim(tostring(value)) or nil
+  if text == nil or text == "" then
+    error("no value for tag " .. tsv.escaped(key) .. " of " .. whose .. " (" .. quotes(value)
+      .. "\"-\" removes the tag)", 0)
+  elseif text == "-" then
+    text = nil
+  end
+  local problem = tsv.text_problem(key) or text ~= nil and tsv.text_problem(text)
   if problem then
-    error("bad tag '" .. tsv.escaped(tostring(key)) .. ":" .. tsv.escaped(tostring(text))
+    error("bad tag '" .. tsv.escaped(key) .. ":" .. tsv.escaped(tostring(text))
       .. "': a tag cannot hold " .. problem, 0)
   end
   if not kvlist.plain(key) or (text ~= nil and not kvlist.plain(text)) then
-    error("bad tag " .. tsv.escaped(key) .. ":" .. tsv.escaped(value), 0)
+    error("bad tag '" .. tsv.escaped(key) .. ":" .. tsv.escaped(text) .. "' for " .. whose
+      .. ": a tag's key and value cannot hold ',' or ':'", 0)
   end
+  check_tag_keys({ key }, self.work.items)
   if text ~= nil then
     work.check_triage_tag(key, text)
   end
@@ -764,13 +924,12 @@ function Plan:move(id, to)
   local ranking = self.plan.ranking
   local from = self:rank_of(item.id)
   local last = from and #ranking or #ranking + 1
-  local rank = num.whole(to)
   if to == nil then
     error("give the rank to move it to, 1.." .. last, 0)
-  elseif not rank then
-    error("rank " .. tsv.escaped(to) .. " is not a whole number (1.." .. last .. ")", 0)
-  elseif rank < 1 or rank > last then
-    error("rank " .. tsv.escaped(to) .. " is out of range 1.." .. last, 0)
+  end
+  local rank = whole(to, "rank", "1.." .. last)
+  if rank < 1 or rank > last then
+    error("rank " .. typed(to) .. " is out of range 1.." .. last, 0)
   end
   if from then
     table.remove(ranking, from)
@@ -783,11 +942,12 @@ end
 -- is to move for `up` and `down`; a number too large for an integer
 -- counts as math.maxinteger.
 local function places(self, id, n)
+  local item = self:item(id)
   local steps = num.whole(n == nil and 1 or n)
   if not steps or steps < 0 then
-    error("bad number of places '" .. tsv.escaped(n) .. "'", 0)
+    error("bad number of places '" .. tsv.escaped(n) .. "' for " .. label(item)
+      .. " (a whole number, 0 or more)", 0)
   end
-  local item = self:item(id)
   local from = self:rank_of(item.id)
   if not from then
     error("work item " .. item.id .. " is not ranked (use rank(id, pos))", 0)
@@ -812,21 +972,69 @@ end
 
 -- Sets the cutline (0 commits nothing); returns the old one.
 function Plan:cut(n)
-  local line = num.whole(n)
+  local count = #self.plan.ranking
   if n == nil then
-    error("give the rank of the cutline, 0.." .. #self.plan.ranking, 0)
-  elseif not line then
-    error("cutline " .. tsv.escaped(n) .. " is not a whole number (0.." .. #self.plan.ranking
-      .. ")", 0)
-  elseif line < 0 or line > #self.plan.ranking then
-    error("cutline " .. tsv.escaped(n) .. " is out of range 0.." .. #self.plan.ranking, 0)
+    error("give the rank of the cutline, 0.." .. count, 0)
+  end
+  local line = whole(n, "cutline", "0.." .. count)
+  if line < 0 or line > count then
+    error("cutline " .. typed(n) .. " is out of range 0.." .. count, 0)
   end
   local old = self.plan.cutline
   self.plan.cutline = line
   return old
 end
 
--- Adds a person; returns the id.
+-- Takes item `id` out of the ranking; it stays a work item (`report`
+-- lists it as unranked, `move` ranks it again). An item at or above the
+-- cutline takes the cutline up one rank with it, so the items committed
+-- stay the same but for it. Returns the item, its old rank and the old
+-- cutline.
+function Plan:unrank(id)
+  local item = self:item(id)
+  local rank = self:rank_of(item.id)
+  if not rank then
+    error(label(item) .. " is not ranked", 0)
+  end
+  local cutline = self.plan.cutline
+  table.remove(self.plan.ranking, rank)
+  if rank <= cutline then
+    self.plan.cutline = cutline - 1
+  end
+  return item, rank, cutline
+end
+
+-- Deletes work item `id`: out of the ranking (the cutline as `unrank`
+-- moves it) and out of the work items. Returns the item, its old rank
+-- (nil if it was not ranked) and the old cutline.
+function Plan:remove(id)
+  local item = self:item(id)
+  local rank, cutline = self:rank_of(item.id), self.plan.cutline
+  if rank then
+    self:unrank(item.id)
+  end
+  local items = self.work.items
+  for i = 1, #items do
+    if items[i] == item then
+      table.remove(items, i)
+      break
+    end
+  end
+  -- The index is built again rather than cleared at one id: a piccolo
+  -- table whose keys were removed can fail to grow (docs/LUA.md). The
+  -- first item of an id wins, as when loading.
+  local by_id = {}
+  for _, other in ipairs(items) do
+    by_id[other.id] = by_id[other.id] or other
+  end
+  self.work.by_id = by_id
+  return item, rank, cutline
+end
+
+-- Adds a person; returns the id and the skills new to the plan. A
+-- person may work part time (`hire` says so); fractions adding up to
+-- more than 1 are refused, as a hire gives them all at once (`assign`,
+-- one skill at a time, allows any sum on the way and says so).
 function Plan:hire(name, skills_text, tags_text)
   name = work.check_name(name, "a person")
   if type(skills_text) ~= "string" then
@@ -837,33 +1045,60 @@ function Plan:hire(name, skills_text, tags_text)
   end
   local person = people.new(people.next_id(self.people), name, skills_text, tags_text)
   check_tags(person.tags)
-  local problems = people.problems(person)
+  check_once(person.tags, "tag")
+  local problems = people.entry_problems(person)
   if #problems > 0 then
     error(name .. ": " .. problems[1], 0)
+  elseif #person.skills == 0 then
+    error(name .. ": no skills (e.g. \"Web:0.5,QA:0.5\")", 0)
   end
-  self:check_skills(keys(person.skills))
+  check_once(person.skills, "skill")
+  local total = people.total(person)
+  if total > 1 + people.TOLERANCE then
+    error(name .. ": skills add up to " .. num.text(total) .. ", more than 1 (fractions of "
+      .. "their time)", 0)
+  end
+  local new = self:check_skills(keys(person.skills))
+  check_tag_keys(keys(person.tags), self.people.list)
+  person.skills = kvlist.parse(tidy(person.skills))
+  person.tags = kvlist.parse(tidy(person.tags))
   self.people.list[#self.people.list + 1] = person
   self.people.by_id[person.id] = person
-  return person.id
+  return person.id, new
 end
 
--- Sets fractions: `assign(pid, "Web", 0.5, "QA", 0.5)`; 0 removes a skill.
+-- Sets fractions: `assign(pid, "Web", 0.5, "QA", 0.5)`; 0 or "-" removes
+-- a skill. Returns the person and the skills new to the plan.
 function Plan:assign(pid, ...)
   local person = self:person(pid)
   local n = select("#", ...)
   if n == 0 or n % 2 ~= 0 then
     error("give skill and fraction pairs, e.g. \"Web\", 0.5, \"QA\", 0.5", 0)
   end
-  self:check_skills(pair_keys(...))
-  local args = { ... }
+  local args, whose, skills = { ... }, label(person), {}
+  for i = 1, n, 2 do
+    local skill, share = trimmed(args[i]), trimmed(args[i + 1])
+    if skill == nil then
+      error("no skill for " .. whose .. " (forgot the quotes? e.g. \"Web\")", 0)
+    elseif not estimates.valid_skill(skill) then
+      error("bad skill " .. typed(skill) .. " for " .. whose .. " (" .. estimates.SKILL_HELP
+        .. ")", 0)
+    elseif share == nil or share == "" then
+      error("no fraction for " .. skill .. " of " .. whose .. " (0 to 1; 0 or \"-\" "
+        .. "removes it)", 0)
+    end
+    args[i], args[i + 1] = skill, share == "-" and 0 or share
+    skills[#skills + 1] = skill
+  end
+  local new = self:check_skills(skills)
   local copy = people.new(person.id, person.name, kvlist.format(person.skills), "")
   for i = 1, n, 2 do
-    people.set_skill(copy, args[i], args[i + 1])
+    people.set_skill(copy, args[i], args[i + 1], whose)
   end
   for i = 1, n, 2 do
     people.set_skill(person, args[i], args[i + 1])
   end
-  return person
+  return person, new
 end
 
 return Plan

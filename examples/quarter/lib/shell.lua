@@ -1,10 +1,11 @@
 -- Short commands for a planning meeting, typed at the planhost console
 -- (or `lua5.4 -i plan.lua`). Each prints a one-line confirmation; a bad id,
--- size or rank is an error saying so.
+-- size or rank is an error saying so, after the command's name
+-- (`est: no work item 99`).
 --
 --   add("Card freeze", "Native:M,Web:S", "track:Payments")  --> new id
---   est(3, "Native", "2L", "Web", "M")   triage(3, 1.5)
---   rank(3, 1)   up(3)   down(3, 2)   cut(40)
+--   est(3, "Native", "2L", "Web", "M")   triage(3, 1.5)   tag(3, "track", "-")
+--   rank(3, 1)   up(3)   down(3, 2)   cut(40)   unrank(3)   remove(3)
 --   feasible()   totals()   show(3)   ls()   report()   save()
 
 local Plan = require("lib.plan")
@@ -27,12 +28,14 @@ M.HELP = {
     .. "\"Native:M,Web:S\", \"track:Payments\"); returns its id" },
   { "est(id, skill, size, ...)", "set sizes, e.g. est(3, \"Native\", \"2L\", \"Web\", \"M\"); "
     .. "size \"-\" removes" },
-  { "triage(id, level)", "set the explicit triage (1, 1.5, 2, ...); nil clears it" },
-  { "tag(id, key, value)", "set a tag, e.g. tag(3, \"track\", \"Payments\"); nil removes" },
+  { "triage(id, level)", "set the explicit triage (1, 1.5, 2, ...); \"-\" removes it" },
+  { "tag(id, key, value)", "set a tag, e.g. tag(3, \"track\", \"Payments\"); \"-\" removes" },
   { "rename(id, text)", "rename a work item" },
-  { "rank(id, pos)", "move a work item to rank pos" },
+  { "rank(id, pos)", "move a work item to rank pos (an unranked one is ranked there)" },
   { "up(id [, n])", "move up n places (default 1)" },
   { "down(id [, n])", "move down n places (default 1)" },
+  { "unrank(id)", "take a work item out of the ranking (it stays in work.tsv)" },
+  { "remove(id)", "delete a work item (from work.tsv at save(); until then reload() undoes it)" },
   { "cut(n)", "set the cutline to rank n (0 commits nothing)" },
   { "feasible()", "print the feasible line and the items short of staff" },
   { "totals([rank])", "running demand per skill at a rank (default the cutline) and net supply" },
@@ -40,8 +43,8 @@ M.HELP = {
   { "ls([from [, to]])", "print the ranking with the cutline and feasible line" },
   { "staff()", "print the people and their skills" },
   { "hire(name, skills, tags)", "add a person, e.g. hire(\"Ann\", \"Web:0.5,QA:0.5\", "
-    .. "\"track:Payments\")" },
-  { "assign(pid, skill, fraction, ...)", "set a person's skill fractions" },
+    .. "\"track:Payments\"); part time is fine" },
+  { "assign(pid, skill, fraction, ...)", "set a person's skill fractions; 0 or \"-\" removes" },
   { "report()", "unparsable estimates, untriaged and unranked work, odd skill sums" },
   { "save()", "write the files the plan changed (work, plan, people .tsv); keeps .bak copies" },
   { "reload()", "read the files again, dropping unsaved edits" },
@@ -78,6 +81,63 @@ local function fit(text, width)
   return text .. string.rep(" ", width - count)
 end
 
+-- "; note: no one has Data (supply 0)" for the `skills` (a list) that
+-- no one has, or "".
+local function unsupplied_note(p, skills)
+  local supply, none, seen = p:supply(), {}, {}
+  for _, skill in ipairs(skills) do
+    if (supply[skill] or 0) == 0 and not seen[skill] then
+      seen[skill] = true
+      none[#none + 1] = skill
+    end
+  end
+  if #none == 0 then
+    return ""
+  end
+  return "; note: no one has " .. table.concat(none, ", ") .. " (supply 0)"
+end
+
+-- The same for skills new to the plan that a person now has: no work
+-- item estimates them.
+local function unneeded_note(person, new)
+  local fractions, named = people.fractions(person), {}
+  for _, skill in ipairs(new) do
+    if fractions[skill] then
+      named[#named + 1] = skill
+    end
+  end
+  if #named == 0 then
+    return ""
+  end
+  return "; note: new skill " .. table.concat(named, ", ") .. ", no work item estimates it"
+end
+
+-- "cutline 42" or "cutline 42 -> 41".
+local function cutline_text(old, new)
+  if old == new then
+    return string.format("cutline %d", new)
+  end
+  return string.format("cutline %d -> %d", old, new)
+end
+
+-- A command whose errors start with its name (`est: no work item 99`):
+-- a line may call several, and the message says which failed.
+local function named(name, command)
+  local function pass(ok, ...)
+    if ok then
+      return ...
+    end
+    local problem = ...
+    if type(problem) == "string" then
+      error(name .. ": " .. problem, 0)
+    end
+    error(problem, 0)
+  end
+  return function(...)
+    return pass(pcall(command, ...))
+  end
+end
+
 local function short_text(short)
   local parts = {}
   for i, s in ipairs(short) do
@@ -107,29 +167,43 @@ function M.commands(session, out)
   function c.add(name, estimate_text, tag_text)
     local p = plan()
     local id = p:add(name, estimate_text, tag_text)
-    out(string.format("added %s at rank %d", label(p:item(id)), p:count()))
+    local item = p:item(id)
+    local skills = {}
+    for i, entry in ipairs(item.estimates) do
+      skills[i] = entry.key
+    end
+    out(string.format("added %s at rank %d%s", label(item), p:count(), unsupplied_note(p, skills)))
     return id
   end
 
   function c.est(id, ...)
     local p = plan()
-    local item = p:estimate(id, ...)
+    local item, sized = p:estimate(id, ...)
     local skills = p:skills()
     local text = estimates.format(item.estimates)
-    out(string.format("%s: %s (%s)", label(item), text ~= "" and shown(text) or "no estimates",
-      weeks_text(skills, work.weeks(item))))
+    out(string.format("%s: %s (%s)%s", label(item), text ~= "" and shown(text) or "no estimates",
+      weeks_text(skills, work.weeks(item)), unsupplied_note(p, sized)))
   end
 
   function c.triage(id, level)
     local p = plan()
-    local item = p:set_triage(id, level)
+    local item, had = p:set_triage(id, level)
     local merged = work.triage(item)
-    out(string.format("%s: triage %s", label(item), merged and num.text(merged) or "none"))
+    local merged_text = merged and "triage " .. num.text(merged) .. " from its group values"
+      or "untriaged"
+    if had == true then
+      out(string.format("%s: explicit triage removed (%s)", label(item), merged_text))
+    elseif had == false then
+      out(string.format("%s: no explicit triage to remove (%s)", label(item), merged_text))
+    else
+      out(string.format("%s: triage %s", label(item), num.text(merged)))
+    end
   end
 
   function c.tag(id, key, value)
     local item = plan():set_tag(id, key, value)
-    out(string.format("%s: %s", label(item), shown(kvlist.format(item.tags))))
+    local text = kvlist.format(item.tags)
+    out(string.format("%s: %s", label(item), text ~= "" and shown(text) or "no tags"))
   end
 
   function c.rename(id, text)
@@ -137,11 +211,21 @@ function M.commands(session, out)
     out(string.format("%d renamed '%s'", item.id, item.name))
   end
 
-  local function moved(p, id, from, to)
+  -- `how` is "up" or "down" for those commands: an item that cannot move
+  -- further is said to be first or last.
+  local function moved(p, id, from, to, how)
     local item = p:item(id)
     local where = lines_where(p)
-    out(string.format("%s: rank %s -> %d (%s)", label(item), from and tostring(from) or "none",
-      to, where))
+    if from ~= to then
+      out(string.format("%s: rank %s -> %d (%s)", label(item), from and tostring(from) or "none",
+        to, where))
+    elseif how == "up" and to == 1 then
+      out(string.format("%s: already first (%s)", label(item), where))
+    elseif how == "down" and to == p:count() then
+      out(string.format("%s: already last, rank %d (%s)", label(item), to, where))
+    else
+      out(string.format("%s: stays at rank %d (%s)", label(item), to, where))
+    end
   end
 
   function c.rank(id, pos)
@@ -153,13 +237,31 @@ function M.commands(session, out)
   function c.up(id, n)
     local p = plan()
     local from, to = p:up(id, n)
-    moved(p, id, from, to)
+    moved(p, id, from, to, "up")
   end
 
   function c.down(id, n)
     local p = plan()
     local from, to = p:down(id, n)
-    moved(p, id, from, to)
+    moved(p, id, from, to, "down")
+  end
+
+  function c.unrank(id)
+    local p = plan()
+    local item, rank, cutline = p:unrank(id)
+    out(string.format("%s: unranked, was rank %d (%s, feasible line %d)", label(item), rank,
+      cutline_text(cutline, p.plan.cutline), p:feasible()))
+  end
+
+  function c.remove(id)
+    local p = plan()
+    local item, rank, cutline = p:remove(id)
+    if rank then
+      out(string.format("removed %s, was rank %d (%s, feasible line %d)", label(item), rank,
+        cutline_text(cutline, p.plan.cutline), p:feasible()))
+    else
+      out(string.format("removed %s, which was not ranked", label(item)))
+    end
   end
 
   function c.cut(n)
@@ -185,7 +287,7 @@ function M.commands(session, out)
     out(string.format("feasible line %d (cutline %d): %d committed items short of staff",
       a.feasible, a.cutline, short))
     local first = a.feasible + 1
-    out(string.format("  first short: rank %d %s: %s", first, label(a.items[first]),
+    out(string.format("  first short: rank %d, item %s: %s", first, label(a.items[first]),
       short_text(a.rows[first].short)))
     local last = a.rows[a.cutline]
     out(string.format("  at the cutline: %s", short_text(last.short)))
@@ -194,8 +296,8 @@ function M.commands(session, out)
   function c.totals(rank)
     local p = plan()
     local a = p:analyze()
-    local at = num.integer(rank == nil and a.cutline or rank)
-    if not at or at < 0 or at > #a.rows then
+    local at = rank == nil and a.cutline or Plan.whole(rank, "rank", "0.." .. #a.rows)
+    if at < 0 or at > #a.rows then
       error("rank " .. tsv.escaped(rank) .. " is out of range 0.." .. #a.rows, 0)
     end
     local running = at > 0 and a:running(at) or {}
@@ -241,8 +343,15 @@ function M.commands(session, out)
   function c.ls(from, to)
     local p = plan()
     local a = p:analyze()
-    from = num.integer(from or 1) or 1
-    to = num.integer(to or #a.rows) or #a.rows
+    local range = "1.." .. #a.rows
+    local first = from == nil and 1 or Plan.whole(from, "rank", range)
+    local last = to == nil and #a.rows or Plan.whole(to, "rank", range)
+    if math.max(1, first) > math.min(last, #a.rows) then
+      local asked = to == nil and "from rank " .. first or "in " .. first .. ".." .. last
+      out(string.format("no items %s (ranks %s)", asked, #a.rows > 0 and range or "none"))
+      return
+    end
+    from, to = first, last
     -- Lines at rank 0 come before the first item: nothing committed, or
     -- nothing the team can staff.
     if from <= 1 and a.cutline == 0 then
@@ -275,21 +384,26 @@ function M.commands(session, out)
 
   function c.hire(name, skills_text, tags_text)
     local p = plan()
-    local id = p:hire(name, skills_text, tags_text)
-    out(string.format("hired %d '%s' (%s)", id, p:person(id).name,
-      kvlist.format(p:person(id).skills)))
+    local id, new = p:hire(name, skills_text, tags_text)
+    local person = p:person(id)
+    -- Part time is allowed, and said.
+    local total = people.total(person)
+    local part = people.sum_problem(person) and "; part time: skills add up to "
+      .. num.text(total) or ""
+    out(string.format("hired %d '%s' (%s%s)%s", id, person.name, kvlist.format(person.skills),
+      part, unneeded_note(person, new)))
     return id
   end
 
   function c.assign(pid, ...)
-    local person = plan():assign(pid, ...)
+    local person, new = plan():assign(pid, ...)
     local skills = kvlist.format(person.skills)
     -- Fractions are set one call at a time, so a sum other than 1 is
     -- allowed on the way; said, so that it is not left by mistake.
     local problems = people.problems(person)
     local note = #problems > 0 and " (" .. shown(problems[#problems]) .. ")" or ""
-    out(string.format("%d '%s': %s%s", person.id, shown(person.name),
-      skills ~= "" and shown(skills) or "no skills", note))
+    out(string.format("%d '%s': %s%s%s", person.id, shown(person.name),
+      skills ~= "" and shown(skills) or "no skills", note, unneeded_note(person, new)))
   end
 
   function c.report()
@@ -324,7 +438,11 @@ function M.commands(session, out)
       session.plan:count(), #session.plan.people.list))
   end
 
-  return c
+  local commands = {}
+  for name, command in pairs(c) do
+    commands[name] = named(name, command)
+  end
+  return commands
 end
 
 -- Puts the commands into `env` (e.g. `_G`).

@@ -196,15 +196,39 @@ function M.track_and_triage(item)
   return M.track(item), M.triage(item)
 end
 
+-- The text a triage level given at the console is saved as (`num.text`,
+-- to ten digits), or nil and what is wrong with it: "not a number",
+-- "not above 0", ... A level that would read back as another one (ten
+-- digits) is refused, as is one that rounds to 0 or to infinity.
+function M.level_text(value)
+  local n = type(value) == "number" and value or type(value) == "string" and tonumber(value)
+  if not n or n ~= n then
+    return nil, "not a number"
+  elseif n <= 0 then
+    return nil, "not above 0"
+  end
+  local valid = valid_level(n)
+  if not valid then
+    return nil, num.finite(n) and (num.round(n) > 0 and "too large" or "below 0.01")
+      or "not a finite number"
+  end
+  local text = num.text(valid)
+  if parse_level(text) ~= valid then
+    return nil, "too many digits to save (" .. text .. ")"
+  end
+  return text
+end
+
+M.LEVEL_HELP = LEVEL_HELP
+
 -- Sets the explicit triage (a positive number), or removes it (nil).
--- The level is saved as `num.text` writes it, to ten digits: a level
--- that would read back as another one is refused.
-function M.set_triage(item, value)
+-- `whose` (the item's label) is named in the error for a bad level.
+function M.set_triage(item, value, whose)
   if value ~= nil then
-    local n = valid_level(type(value) == "number" and value or tonumber(value))
-    local text = n and num.text(n)
-    if n == nil or parse_level(text) ~= n then
-      error("bad triage level '" .. tsv.escaped(value) .. "' (" .. LEVEL_HELP .. ")", 0)
+    local text, problem = M.level_text(value)
+    if not text then
+      error("bad triage level '" .. tsv.escaped(value) .. "'" .. (whose and " for " .. whose or "")
+        .. ": " .. problem .. " (" .. LEVEL_HELP .. ")", 0)
     end
     value = text
   end

@@ -41,7 +41,8 @@ end)
 
 t.case("triage sets the explicit level", function()
   check.eq(lines(cmd.triage, 61, 1.5), { "61 'Card spending limits': triage 1.5" })
-  check.eq(lines(cmd.triage, 61, nil), { "61 'Card spending limits': triage none" })
+  check.eq(lines(cmd.triage, 61, "-"),
+    { "61 'Card spending limits': explicit triage removed (untriaged)" })
   check.eq(lines(cmd.triage, 61, 1), { "61 'Card spending limits': triage 1" })
 end)
 
@@ -61,7 +62,7 @@ end)
 t.case("feasible names the first short item and the shortfall at the cutline", function()
   check.eq(lines(cmd.feasible), {
     "feasible line 33 (cutline 40): 7 committed items short of staff",
-    "  first short: rank 34 42 'Ledger event bus': Server by 0.4w",
+    "  first short: rank 34, item 42 'Ledger event bus': Server by 0.4w",
     "  at the cutline: Server by 9.4w",
   })
   cmd.cut(33)
