@@ -73,7 +73,8 @@ pub fn render_work(view: &WorkView, units: Units) -> Result<String, RenderError>
     let mut items: Vec<&WorkItem> = view.items.iter().collect();
     items.sort_by_key(|item| item.rank);
 
-    // About 350 bytes a row (a 10,000-item plan renders to 3.5 MB).
+    // About 200 bytes a row in the 2,000-item bench plan, more with long
+    // names and many skills: room for 400 saves most regrowth.
     let mut html = Html::with_capacity(1024 + 400 * items.len());
     html.open("table", &[("id", "work-table"), ("class", "work")]);
     caption(&mut html, &layout);
