@@ -403,6 +403,33 @@ local function check_tag_keys(names, records)
   end
 end
 
+-- A track named in `tags` (a list of {key, value}) that the plan's work
+-- items and people (`lists`) do not use, but that differs from one they
+-- use only in case or by a slip ("growth", "Paymnets"), would start a
+-- track of its own: an error naming the known one. A new track far from
+-- all of them is a new track.
+local function check_tracks(tags, lists)
+  local known, list = {}, {}
+  for _, records in ipairs(lists) do
+    for _, record in ipairs(records) do
+      local track = kvlist.get(record.tags, "track")
+      if track and not known[track] then
+        known[track] = true
+        list[#list + 1] = track
+      end
+    end
+  end
+  for _, tag in ipairs(tags) do
+    if tag.key == "track" and tag.value and not known[tag.value] then
+      local near = spelling.near(tag.value, list, spelling.skill_slips)
+      if near then
+        error("unknown track '" .. tsv.escaped(tag.value) .. "' (did you mean '"
+          .. tsv.escaped(near) .. "'?)", 0)
+      end
+    end
+  end
+end
+
 local function keys(entries)
   local list = {}
   for i, entry in ipairs(entries) do
@@ -812,6 +839,7 @@ function Plan:add(name, estimate_text, tag_text)
   end
   self:check_skills(keys(item.estimates))
   check_tag_keys(keys(item.tags), self.work.items)
+  check_tracks(item.tags, { self.work.items, self.people.list })
   item.estimates = estimates.parse(tidy(item.estimates))
   item.tags = kvlist.parse(tidy(item.tags))
   self.work.items[#self.work.items + 1] = item
@@ -904,6 +932,7 @@ function Plan:set_tag(id, key, value)
       .. ": a tag's key and value cannot hold ',' or ':'", 0)
   end
   check_tag_keys({ key }, self.work.items)
+  check_tracks({ { key = key, value = text } }, { self.work.items, self.people.list })
   if text ~= nil then
     work.check_triage_tag(key, text)
   end
@@ -1060,6 +1089,7 @@ function Plan:hire(name, skills_text, tags_text)
   end
   local new = self:check_skills(keys(person.skills))
   check_tag_keys(keys(person.tags), self.people.list)
+  check_tracks(person.tags, { self.work.items, self.people.list })
   person.skills = kvlist.parse(tidy(person.skills))
   person.tags = kvlist.parse(tidy(person.tags))
   self.people.list[#self.people.list + 1] = person

@@ -143,6 +143,17 @@ t.case("a skill one slip from a known one is refused; a new one is allowed, with
   check.eq(m.run("est", 61, "UX", "-"), { "61 'Design review': Web:S (Web 1)" })
 end)
 
+t.case("a track one slip from one the plan uses is refused; a new one is not", function()
+  local m = meeting()
+  refused(m, "tag: unknown track 'growth' (did you mean 'Growth'?)", "tag", 60, "track", "growth")
+  refused(m, "tag: unknown track 'Paymnets' (did you mean 'Payments'?)", "tag", 60, "track",
+    "Paymnets")
+  refused(m, "add: unknown track 'Onbording' (did you mean 'Onboarding'?)", "add", "X", "Web:S",
+    "track:Onbording")
+  check.eq(m.run("tag", 60, "track", "Security"), { "60 '" .. m.session.plan.work.by_id[60].name
+    .. "': track:Security" })
+end)
+
 t.case("a tag key one slip from one the plan reads is refused", function()
   local m = meeting()
   refused(m, "tag: unknown tag key 'triage' (did you mean 'Triage'?)", "tag", 60, "triage", "1")
