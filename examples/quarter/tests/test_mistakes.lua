@@ -5,8 +5,7 @@
 -- messages that name the command, the item and what was typed.
 
 local check = require("tests.lib.check")
-local Plan = require("lib.plan")
-local shell = require("lib.shell")
+local new_meeting = require("tests.lib.meeting")
 local work = require("lib.work")
 local kvlist = require("lib.kvlist")
 local estimates = require("lib.estimates")
@@ -14,19 +13,9 @@ local spelling = require("lib.spelling")
 
 local t = check.suite("test_mistakes")
 
--- The plan as its files have it, its commands, and `run(name, ...)`,
--- which runs a command and returns the lines it printed.
+-- The plan as its files have it, in a meeting (tests/lib/meeting.lua).
 local function meeting()
-  local m = { session = { plan = Plan.load(".") }, printed = {} }
-  m.cmd = shell.commands(m.session, function(line)
-    m.printed[#m.printed + 1] = line
-  end)
-  function m.run(name, ...)
-    m.printed = {}
-    m.cmd[name](...)
-    return m.printed
-  end
-  return m
+  return new_meeting(".")
 end
 
 -- Expects `m.cmd[name](...)` to fail with a message containing

@@ -4,28 +4,18 @@
 -- scratch copy of the plan in tests/tmp/remove (removed at the end).
 
 local check = require("tests.lib.check")
+local new_meeting = require("tests.lib.meeting")
 local Plan = require("lib.plan")
-local shell = require("lib.shell")
 local views = require("lib.views")
 
 local t = check.suite("test_remove")
 
 local DIR = "tests/tmp/remove"
 
--- A fresh copy of the plan, its commands, and `run(name, ...)`, which
--- runs a command and returns the lines it printed.
+-- A fresh copy of the plan, in a meeting (tests/lib/meeting.lua).
 local function meeting()
   check.copy_plan(DIR)
-  local m = { session = { plan = Plan.load(DIR) }, printed = {} }
-  m.cmd = shell.commands(m.session, function(line)
-    m.printed[#m.printed + 1] = line
-  end)
-  function m.run(name, ...)
-    m.printed = {}
-    m.cmd[name](...)
-    return m.printed
-  end
-  return m
+  return new_meeting(DIR)
 end
 
 -- The ids committed to (ranked at or above the cutline), in rank order.
