@@ -512,6 +512,22 @@ fn render_prints_a_view_of_a_plan_directory() {
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(order(&out), ["1", "2", "3"]);
     assert!(out.contains("Login"));
+    // As a page to open from disk: a whole document with its charset, the
+    // client's styles inlined, no script, and the same view in it.
+    let (code, page, err) = render(&["--view", "work", "--renderer", "table", "--page"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        page.starts_with("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">")
+    );
+    assert!(page.contains("<title>work · table · planhost</title>"), "{page}");
+    assert!(page.contains(":where(#plan-view) table {"), "the client's styles: {page}");
+    assert!(page.contains("content=\"default-src 'none'; style-src 'unsafe-inline'"), "{page}");
+    let view = format!(
+        "<div id=\"plan-view\" data-view=\"work\" data-renderer=\"table\">{}</div>",
+        out.trim_end()
+    );
+    assert!(page.contains(&view), "{page}");
+    assert!(page.ends_with("</html>\n") && !page.contains("<script"), "{page}");
     // Naming what is not there is a usage error (2), as for the other
     // subcommands; the plan or a plugin failing is 1.
     let (code, _, err) = render(&["--view", "nope"]);

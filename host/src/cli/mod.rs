@@ -87,6 +87,10 @@ pub struct RenderArgs {
     /// A folder of `.wasm` renderer plugins (repeatable).
     #[arg(long = "plugins", value_name = "DIR")]
     pub plugins: Vec<PathBuf>,
+    /// Print a complete HTML page (charset, the browser client's styles),
+    /// to open from disk, rather than the renderer's fragment.
+    #[arg(long)]
+    pub page: bool,
 }
 
 fn parse_option(text: &str) -> Result<(String, String), String> {
@@ -336,12 +340,29 @@ fn render_view(args: &RenderArgs) -> ExitCode {
         },
     };
     match registry.render(&renderer, &args.view, &data, &args.options) {
-        Ok(html) => {
-            println!("{html}");
-            ExitCode::SUCCESS
+        Ok(html) if args.page => {
+            print_out(&crate::edge::pages::standalone_page(&args.view, &renderer, &html))
         }
+        Ok(html) => print_out(&format!("{html}\n")),
         Err(failure) => {
             eprintln!("planhost: {failure}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Writes `text` to standard output: a reader gone (`| head`) is the
+/// status a shell reports for a filter it stopped, not a panic.
+fn print_out(text: &str) -> ExitCode {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::from(shell::OUTPUT_CLOSED)
+        }
+        Err(error) => {
+            eprintln!("planhost: writing the HTML: {error}");
             ExitCode::from(1)
         }
     }

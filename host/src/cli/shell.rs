@@ -20,7 +20,7 @@ use crate::plan_dir::STATE_DIR;
 /// shell reports for `lua` or `cat` killed by SIGPIPE once their reader
 /// has gone (`| head -1`), so `set -o pipefail` sees the same as for any
 /// filter, and neither 1 (a chunk failed) nor 2 (no server) is claimed.
-const OUTPUT_CLOSED: u8 = 128 + 13;
+pub(super) const OUTPUT_CLOSED: u8 = 128 + 13;
 
 pub fn run(args: &ShellArgs) -> ExitCode {
     let server = match Server::find(&args.plan_dir) {

@@ -1,7 +1,8 @@
 //! `GET /view/<name>?renderer=<r>`: a view as a complete HTML page, the
 //! browser client's page with the view's current HTML already in it. It is
 //! the first paint, and all there is without JavaScript. Also the
-//! Content-Security-Policy every HTML document the server sends carries.
+//! Content-Security-Policy every HTML document the server sends carries,
+//! and the page `planhost render --page` writes, to be opened from disk.
 
 use http_types::{Request, Response, StatusCode};
 use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
@@ -187,6 +188,29 @@ async fn view_links(edge: &Edge, shown: Option<&Pair>) -> String {
         return links;
     }
     format!("<nav class=\"view-links\" aria-label=\"Views\"><ul>{links}</ul></nav>")
+}
+
+/// The policy of a view exported as a file: nothing but its own styles and
+/// `data:` images (no server to load anything from, and no script).
+const STANDALONE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
+/// A view's HTML as a complete document that stands alone (`planhost
+/// render --page`): its charset said, the client's stylesheet inlined, the
+/// view where the client puts it, so a file opened from disk looks as the
+/// view does in the browser (without the live client around it).
+pub fn standalone_page(view: &str, renderer: &str, html: &str) -> String {
+    let style = super::assets::Assets::Embedded.get("/style.css").map(|css| css.body);
+    let style = style.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+    let (view, renderer) = (escape(view), escape(renderer));
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{STANDALONE_POLICY}\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"color-scheme\" content=\"light dark\">\n\
+         <title>{view} · {renderer} · planhost</title>\n<style>\n{style}</style>\n</head>\n\
+         <body>\n<main><div id=\"plan-view\" data-view=\"{view}\" data-renderer=\"{renderer}\">\
+         {html}</div></main>\n</body>\n</html>\n"
+    )
 }
 
 /// Escapes text for HTML content and double-quoted attributes.
