@@ -1049,6 +1049,7 @@ function Plan:remove(id)
       break
     end
   end
+  self.work.removed_top = math.max(self.work.removed_top or 0, item.id)
   -- The index is built again rather than cleared at one id: a piccolo
   -- table whose keys were removed can fail to grow (docs/LUA.md). The
   -- first item of an id wins, as when loading.

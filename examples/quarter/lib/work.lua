@@ -303,8 +303,12 @@ function M.format(work)
   return tsv.format(work.columns or M.COLUMNS, rows, work.separator, work.name)
 end
 
+-- One more than the highest id, counting items removed since the plan was
+-- loaded (`removed_top`): a removed item's id given to a new one would make
+-- a command typed with it, or found in the console's history, name
+-- another item.
 function M.next_id(work)
-  local top = 0
+  local top = work.removed_top or 0
   for _, item in ipairs(work.items) do
     if item.id > top then
       top = item.id

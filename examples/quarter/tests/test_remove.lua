@@ -108,9 +108,22 @@ t.case("remove deletes an item; the cutline keeps the committed items", function
   check.eq(m.run("remove", 60), { "removed 60 'Merchant logos in the feed', which was not ranked" })
   check.eq(#p.work.items, 57)
   check.eq(#p:problems(), 3, "nothing left unranked")
-  -- The next item added takes the next id.
-  check.eq(p:add("Later", "Web:S"), 60)
+  -- The next item added takes the next id, not the removed 60's.
+  check.eq(p:add("Later", "Web:S"), 61)
   views_work(p)
+end)
+
+t.case("a removed item's id is not given to the next item added", function()
+  local m = meeting()
+  local plan = m.session.plan
+  local top = 0
+  for _, item in ipairs(plan.work.items) do
+    top = math.max(top, item.id)
+  end
+  m.run("remove", top)
+  check.eq(plan:add("New"), top + 1)
+  m.run("remove", top + 1)
+  check.eq(plan:add("Newer"), top + 2)
 end)
 
 t.case("removed items are gone from work.tsv and plan.tsv after save and a load", function()
