@@ -958,7 +958,7 @@ function Plan:move(id, to)
   end
   local rank = whole(to, "rank", "1.." .. last)
   if rank < 1 or rank > last then
-    error("rank " .. typed(to) .. " is out of range 1.." .. last, 0)
+    error(label(item) .. " cannot go to rank " .. typed(to) .. " (ranks 1.." .. last .. ")", 0)
   end
   if from then
     table.remove(ranking, from)
