@@ -234,15 +234,25 @@ function M.commands(session, out)
     moved(p, id, from, to)
   end
 
-  function c.up(id, n)
+  -- The number of places is optional, but one given as nil (`up(12,
+  -- two)`, a word without quotes) is a slip, not "one place".
+  local function given_places(...)
+    if select("#", ...) > 0 and (...) == nil then
+      error("no number of places (a word without quotes? give a number, or leave it out "
+        .. "for one place)", 0)
+    end
+    return (...)
+  end
+
+  function c.up(id, ...)
     local p = plan()
-    local from, to = p:up(id, n)
+    local from, to = p:up(id, given_places(...))
     moved(p, id, from, to, "up")
   end
 
-  function c.down(id, n)
+  function c.down(id, ...)
     local p = plan()
-    local from, to = p:down(id, n)
+    local from, to = p:down(id, given_places(...))
     moved(p, id, from, to, "down")
   end
 

@@ -132,6 +132,17 @@ t.case("a skill one slip from a known one is refused; a new one is allowed, with
   check.eq(m.run("est", 61, "UX", "-"), { "61 'Design review': Web:S (Web 1)" })
 end)
 
+t.case("up and down: a number of places given as nil is an error, left out is one", function()
+  local m = meeting()
+  refused(m, "up: no number of places (a word without quotes?", "up", 30, nil)
+  refused(m, "down: no number of places (a word without quotes?", "down", 30, nil)
+  local rank = m.session.plan:rank_of(30)
+  m.run("up", 30)
+  check.eq(m.session.plan:rank_of(30), rank - 1)
+  m.run("down", 30)
+  check.eq(m.session.plan:rank_of(30), rank)
+end)
+
 t.case("a track one slip from one the plan uses is refused; a new one is not", function()
   local m = meeting()
   refused(m, "tag: unknown track 'growth' (did you mean 'Growth'?)", "tag", 60, "track", "growth")
