@@ -27,6 +27,10 @@ const MAX_COMMANDS: usize = 10_000;
 /// Bytes of command text kept at most.
 const MAX_BYTES: usize = 8 << 20;
 
+/// Whether the plan ever looked at a file (relative to its directory): one
+/// it never did cannot change what it holds (`Sandbox::consulted`).
+pub type LookedAt<'a> = &'a dyn Fn(&Path) -> bool;
+
 /// The console commands since the plan was loaded.
 #[derive(Debug)]
 pub struct Journal {
@@ -169,33 +173,36 @@ impl Journal {
     /// saved data. Returns whether it was taken for a save. (Other writes,
     /// of code or of files the plan does not read, leave the journal as it
     /// is: such a command is not run again.)
-    pub fn saved_to_files(&mut self, saved: &BTreeSet<PathBuf>) -> bool {
+    pub fn saved_to_files(&mut self, saved: &BTreeSet<PathBuf>, looked_at: LookedAt) -> bool {
         if saved.is_empty() || !saved.iter().all(|path| self.read.contains(path)) {
             return false;
         }
         let now = fingerprint(&self.dir);
-        let Some(owed) = self.changed_besides(saved, &now) else { return false };
+        let Some(owed) = self.changed_besides(saved, &now, looked_at) else { return false };
         let read = std::mem::take(&mut self.read);
         *self = Journal { read, owed, ..Journal::start(&self.dir, Snapshot(now)) };
         true
     }
 
-    /// Whether files other than `saved` changed since the state in use saw
-    /// them (a code edit not loaded yet, say); None if that is not known.
+    /// Whether files other than `saved` that the plan looked at changed
+    /// since the state in use saw them (a code edit not loaded yet, say);
+    /// None if that is not known. (A log written beside the plan meanwhile
+    /// changes nothing the plan holds.)
     fn changed_besides(
         &self,
         saved: &BTreeSet<PathBuf>,
         now: &Option<Fingerprint>,
+        looked_at: LookedAt,
     ) -> Option<bool> {
         let changed = changed_between(self.seen.as_ref()?, now.as_ref()?);
-        Some(changed.iter().any(|path| !saved.contains(path)))
+        Some(changed.iter().any(|path| !saved.contains(path) && looked_at(path)))
     }
 
     /// Whether files other than `saved` changed since the state in use saw
     /// them, or it cannot be told: then loading the plan from its files
     /// does not show what the state in use would with them.
-    pub fn others_changed(&self, saved: &BTreeSet<PathBuf>) -> bool {
-        self.changed_besides(saved, &fingerprint(&self.dir)).unwrap_or(true)
+    pub fn others_changed(&self, saved: &BTreeSet<PathBuf>, looked_at: LookedAt) -> bool {
+        self.changed_besides(saved, &fingerprint(&self.dir), looked_at).unwrap_or(true)
     }
 
     /// A command's writes are taken as part of the state: loading the
@@ -532,16 +539,16 @@ mod tests {
         let saved = |paths: &[&str]| paths.iter().map(PathBuf::from).collect::<BTreeSet<_>>();
         // Nothing saved, or a file the plan does not read (code): no save,
         // the commands stay.
-        assert!(!journal.saved_to_files(&saved(&[])));
+        assert!(!journal.saved_to_files(&saved(&[]), &|_| true));
         std::fs::write(dir.join("gen.lua"), "return 1").unwrap();
         std::fs::write(dir.join("work.tsv"), "ID\n2\n").unwrap();
-        assert!(!journal.saved_to_files(&saved(&["gen.lua", "work.tsv"])));
+        assert!(!journal.saved_to_files(&saved(&["gen.lua", "work.tsv"]), &|_| true));
         assert_eq!(journal.count(), 1);
         // The data alone: a save. The commands before it are in the files;
         // the files as they are now are what the state has seen.
         journal.files_seen_now();
         std::fs::write(dir.join("work.tsv"), "ID\n2\n1\n").unwrap();
-        assert!(journal.saved_to_files(&saved(&["work.tsv"])));
+        assert!(journal.saved_to_files(&saved(&["work.tsv"]), &|_| true));
         assert_eq!(journal.count(), 0);
         assert!(as_loaded(&journal, &dir));
         journal.record(entry("cut(3)"));
@@ -550,8 +557,18 @@ mod tests {
         // A save beside a code edit the state has not loaded: the load the
         // save sets off is owed, though the files are as the save left them.
         std::fs::write(dir.join("work.tsv"), "ID\n1\n2\n").unwrap();
-        assert!(journal.saved_to_files(&saved(&["work.tsv"])));
+        assert!(journal.saved_to_files(&saved(&["work.tsv"]), &|_| true));
         assert!(!as_loaded(&journal, &dir));
+        // Beside a file the plan never looked at (a log), nothing is owed.
+        std::fs::write(dir.join("work.tsv"), "ID\n2\n1\n").unwrap();
+        journal.loaded_again(snapshot(&dir));
+        std::fs::write(dir.join("serve.txt"), "a line").unwrap();
+        std::fs::write(dir.join("work.tsv"), "ID\n1\n2\n").unwrap();
+        let looked_at = |path: &Path| path != Path::new("serve.txt");
+        assert!(journal.others_changed(&saved(&["work.tsv"]), &|_| true));
+        assert!(!journal.others_changed(&saved(&["work.tsv"]), &looked_at));
+        assert!(journal.saved_to_files(&saved(&["work.tsv"]), &looked_at));
+        assert_eq!(journal.changed_since_seen(&snapshot(&dir)).map(|c| c.len()), Some(0));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -74,6 +74,28 @@ pub struct Sandbox {
 /// Files [`Sandbox::consulted`] keeps apart at most.
 const MAX_CONSULTED: usize = 100_000;
 
+/// Links followed at most resolving one path, as Linux allows.
+const MAX_LINKS: usize = 40;
+
+/// `path` (absolute, without `..`) with its longest existing beginning
+/// resolved to its real path: where a file that is not there would be.
+fn nearest_real(path: &Path) -> PathBuf {
+    let mut missing = Vec::new();
+    let mut at = path;
+    loop {
+        if let Ok(real) = at.canonicalize() {
+            return missing.iter().rev().fold(real, |whole, name| whole.join(name));
+        }
+        match (at.parent(), at.file_name()) {
+            (Some(parent), Some(name)) => {
+                missing.push(name);
+                at = parent;
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
+}
+
 impl Sandbox {
     /// A sandbox rooted at `root`, which must exist.
     pub fn new(root: &Path, allow_exit: bool) -> io::Result<Sandbox> {
@@ -97,8 +119,10 @@ impl Sandbox {
         self.reads.lock().unwrap_or_else(|e| e.into_inner()).extend(noted);
     }
 
-    /// A script (or the plan's entry file) is read as code, or looked for.
-    pub fn note_code(&self, path: &str) {
+    /// A script looks at `path`: reads it as code, resolves it to read it,
+    /// or tests it (by renaming or removing it); found or not. (So is the
+    /// plan's entry file.)
+    pub fn note_looked_at(&self, path: &str) {
         self.note_consulted(&self.files_on_the_way(path));
     }
 
@@ -114,7 +138,7 @@ impl Sandbox {
 
     /// Whether a script ever looked at `path` (relative to the root) as
     /// data or as code, found or not ([`Sandbox::note_read`],
-    /// [`Sandbox::note_code`], and every path resolved for reading): a file
+    /// [`Sandbox::note_looked_at`], and every path resolved for reading): a file
     /// none did cannot change what the plan computes.
     pub fn consulted(&self, path: &Path) -> bool {
         let consulted = self.consulted.lock().unwrap_or_else(|e| e.into_inner());
@@ -127,41 +151,54 @@ impl Sandbox {
     fn files_on_the_way(&self, path: &str) -> Vec<PathBuf> {
         let mut noted = Vec::new();
         let Ok(joined) = self.join(path) else { return noted };
-        // A missing file is named by its folder's real path and its name
-        // (a missing folder, by the path as written, `..` taken away).
-        let real = joined.canonicalize().unwrap_or_else(|_| {
-            match (joined.parent().and_then(|p| p.canonicalize().ok()), joined.file_name()) {
-                (Some(folder), Some(name)) => folder.join(name),
-                _ => self.as_text(path),
-            }
-        });
-        if let Ok(relative) = real.strip_prefix(&self.root) {
-            noted.push(relative.to_path_buf());
+        // The file by its real path; a missing one by where it would be:
+        // its nearest existing folder's real path and the rest as written
+        // (`..` taken away).
+        let real = joined.canonicalize().unwrap_or_else(|_| nearest_real(&self.as_text(path)));
+        noted.extend(self.relative(&real));
+        // And the links on the way, and on their targets' ways
+        // (`current.tsv -> latest.tsv -> q1.tsv`, `data -> data-2024`):
+        // pointed elsewhere, they change what was read.
+        self.links_on_the_way(&joined, &mut noted, 0);
+        noted
+    }
+
+    /// Notes every symbolic link met resolving `path` (absolute), as the
+    /// kernel meets them: a link's target is walked in its place, the rest
+    /// of the path after it.
+    fn links_on_the_way(&self, path: &Path, noted: &mut Vec<PathBuf>, followed: usize) {
+        if followed > MAX_LINKS {
+            return;
         }
-        // So are the links on the way (`current.tsv -> a.tsv`, `data ->
-        // data-2024`): pointed elsewhere, they change what was read.
-        let mut lexical = PathBuf::new();
-        for component in joined.strip_prefix(&self.root).unwrap_or(Path::new("")).components() {
+        let mut walked = PathBuf::new();
+        let mut rest = path.components();
+        while let Some(component) = rest.next() {
             match component {
-                Component::Normal(name) => lexical.push(name),
                 Component::ParentDir => {
-                    lexical.pop();
+                    walked.pop();
+                    continue;
                 }
-                _ => {}
+                Component::CurDir => continue,
+                other => walked.push(other),
             }
-            let at = self.root.join(&lexical);
-            if !at.symlink_metadata().is_ok_and(|meta| meta.is_symlink()) {
+            if !walked.symlink_metadata().is_ok_and(|meta| meta.is_symlink()) {
                 continue;
             }
-            // Where the link itself lives, its folder's links followed.
-            let real_folder = at.parent().and_then(|folder| folder.canonicalize().ok());
-            if let (Some(folder), Some(name)) = (real_folder, at.file_name())
-                && let Ok(relative) = folder.join(name).strip_prefix(&self.root)
-            {
-                noted.push(relative.to_path_buf());
+            // The link itself, where it lives (its folder's links followed).
+            let folder = walked.parent().and_then(|folder| folder.canonicalize().ok());
+            if let (Some(folder), Some(name)) = (folder, walked.file_name()) {
+                noted.extend(self.relative(&folder.join(name)));
             }
+            let Ok(target) = std::fs::read_link(&walked) else { return };
+            walked.pop();
+            let next = walked.join(target).join(rest.as_path());
+            return self.links_on_the_way(&next, noted, followed + 1);
         }
-        noted
+    }
+
+    /// `path` relative to the root, if it lies inside.
+    fn relative(&self, path: &Path) -> Option<PathBuf> {
+        path.strip_prefix(&self.root).ok().map(Path::to_path_buf)
     }
 
     /// The files noted by [`Sandbox::note_read`] since the last call.
@@ -222,7 +259,7 @@ impl Sandbox {
     /// followed, lie inside the root.
     pub fn readable(&self, path: &str) -> Result<PathBuf, SandboxError> {
         let joined = self.join(path)?;
-        self.note_code(path);
+        self.note_looked_at(path);
         let real = joined.canonicalize().map_err(|e| SandboxError::Io(path.to_owned(), e))?;
         self.inside(path, real)
     }
@@ -410,6 +447,40 @@ mod tests {
         sandbox.note_read("now/current.tsv");
         let read: Vec<PathBuf> = sandbox.take_reads().into_iter().collect();
         assert_eq!(read, [PathBuf::from("data/current.tsv"), "data/work.tsv".into(), "now".into()]);
+        std::fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn every_file_and_link_a_path_depends_on_is_looked_at() {
+        let root = std::env::temp_dir().join(format!("planhost-looked-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("plans")).unwrap();
+        std::fs::create_dir_all(root.join("d1")).unwrap();
+        let link = |target: &str, name: &str| {
+            std::os::unix::fs::symlink(target, root.join(name)).unwrap();
+        };
+        std::fs::write(root.join("plans/a.lua"), "").unwrap();
+        std::fs::write(root.join("q1.tsv"), "").unwrap();
+        link("plans/a.lua", "plan.lua");
+        link("q1.tsv", "latest.tsv");
+        link("latest.tsv", "current.tsv");
+        link("d1", "data");
+        let sandbox = Sandbox::new(&root, false).unwrap();
+        let looked_at = |path: &str| sandbox.consulted(Path::new(path));
+        assert!(!looked_at("plan.lua") && !looked_at("q1.tsv"));
+        // The entry file, given by its absolute path, through a link.
+        sandbox.note_looked_at(root.join("plan.lua").to_str().unwrap());
+        assert!(looked_at("plan.lua") && looked_at("plans/a.lua"));
+        // A chain of links: each one, and the file.
+        sandbox.note_read("current.tsv");
+        assert!(looked_at("current.tsv") && looked_at("latest.tsv") && looked_at("q1.tsv"));
+        // A file not there yet, under a linked folder: where it would be.
+        sandbox.note_read("data/extra/over.tsv");
+        assert!(looked_at("data") && looked_at("d1/extra/over.tsv"));
+        // Resolved for reading, found or not.
+        assert!(sandbox.readable("missing.lua").is_err());
+        assert!(looked_at("missing.lua"));
+        assert!(!looked_at("notes.txt"));
         std::fs::remove_dir_all(root).unwrap();
     }
 }

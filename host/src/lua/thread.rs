@@ -246,9 +246,9 @@ fn lua_main(
     // A load of the plan's files that was declined, owed until the plan
     // is saved or `planhost.reload()` is called.
     let mut declined: Option<Declined> = None;
-    // The files as the last load of the plan (made, declined or failed)
-    // found them, while no console command ran since.
-    let mut last_load: Option<journal::Snapshot> = None;
+    // The last load of the plan (made, declined or failed), while what it
+    // came to still holds.
+    let mut last_load: Option<LastLoad> = None;
     let take_printed = || {
         let output = std::mem::take(&mut *printed.lock().unwrap_or_else(|e| e.into_inner()));
         String::from_utf8_lossy(&output).into_owned()
@@ -353,9 +353,11 @@ fn lua_main(
                 // Taken before the plan runs: a file changed while it loads
                 // counts as changed at the next load.
                 let files = journal::snapshot(&dir);
-                // (A host path, where a script's relative paths are the plan's.)
-                let entry = path.canonicalize().unwrap_or_else(|_| path.clone());
-                sandbox.note_code(&entry.to_string_lossy());
+                // (A host path, where a script's relative paths are the
+                // plan's; absolute, its links kept: a linked `plan.lua`
+                // pointed elsewhere is a change.)
+                let entry = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
+                sandbox.note_looked_at(&entry.to_string_lossy());
                 // Nothing to run when the only files that changed are ones
                 // the plan never looked at (a log written beside it would
                 // otherwise load it after every line it logs): since the
@@ -368,14 +370,17 @@ fn lua_main(
                 };
                 let in_use = || {
                     let journal = journal.as_ref()?;
-                    if declined.as_ref().is_some_and(|declined| declined.owed) {
+                    // (Not while a load is owed, nor while something said of
+                    // the state in use stands: a command that fails on new
+                    // code, say.)
+                    if declined.as_ref().is_some_and(|d| d.owed || !d.failed_load) {
                         return None;
                     }
                     let changed = journal.changed_since_seen(&files)?;
                     (!looked_at(&changed)).then_some((changed, Reloaded::InUse))
                 };
                 let as_tried = || {
-                    let changed = last_load.as_ref()?.changed(&files)?;
+                    let changed = last_load.as_ref()?.files.changed(&files)?;
                     (!looked_at(&changed)).then_some((changed, Reloaded::Unchanged))
                 };
                 if same_plan && let Some((changed, outcome)) = in_use().or_else(as_tried) {
@@ -387,11 +392,15 @@ fn lua_main(
                     if outcome == Reloaded::InUse {
                         declined = None;
                     }
-                    last_load = Some(files);
+                    // (What the last load came to stands, and whether its
+                    // plan failed to run; back to the files in use, none did.)
+                    let failed = outcome == Reloaded::Unchanged
+                        && last_load.as_ref().is_some_and(|last| last.failed);
+                    last_load = Some(LastLoad { files, failed });
                     let _ = reply.send(Ok(outcome));
                     continue;
                 }
-                last_load = Some(files.clone());
+                last_load = Some(LastLoad { files: files.clone(), failed: false });
                 let previous = journal.take().filter(|_| same_plan);
                 let pending = previous.as_ref().map_or(Ok(&[][..]), |journal| {
                     journal.replayable_on_new_code(&files).map_err(|why| (why, journal))
@@ -488,14 +497,20 @@ fn lua_main(
                             ),
                         };
                         declined = Some(Declined::failed(message, declined.as_ref()));
+                        if let Some(last) = last_load.as_mut() {
+                            last.failed = true;
+                        }
                     }
                 }
                 plan = Some(path);
                 let _ = reply.send(result.map(|()| Reloaded::Loaded(printed)));
             }
             LuaInstruction::Console { chunk, reply } => {
-                // What a load would come to may change with the state.
-                last_load = None;
+                // What a load would come to may change with the state,
+                // unless the plan failed to run from its files.
+                if last_load.as_ref().is_some_and(|last| !last.failed) {
+                    last_load = None;
+                }
                 let (writes, saves) = (sandbox.writes(), sandbox.saves());
                 let since_load = journal.as_ref().map_or(0, Journal::count);
                 let mut outcome = console(&mut runtime, &chunk);
@@ -541,7 +556,7 @@ fn lua_main(
                             Some(unsaved) => !unsaved,
                             None => {
                                 let views = views_fingerprint(&mut runtime);
-                                journal.others_changed(&saved)
+                                journal.others_changed(&saved, &|file| sandbox.consulted(file))
                                     || plan.as_deref().is_some_and(|path| {
                                         let (mut loaded, result, panicked) =
                                             run_plan(&quiet, path, &|| drop(take_printed()));
@@ -552,7 +567,9 @@ fn lua_main(
                             }
                         };
                         take_printed();
-                        if !(whole && journal.saved_to_files(&saved)) {
+                        if !(whole
+                            && journal.saved_to_files(&saved, &|file| sandbox.consulted(file)))
+                        {
                             journal.files_seen_now();
                         }
                     }
@@ -798,6 +815,9 @@ struct Declined {
     /// The load was not made: the next change of the files makes it, even
     /// if they are as the state in use saw them.
     owed: bool,
+    /// It is about a load whose plan failed to run (the files are broken),
+    /// not about the state in use.
+    failed_load: bool,
 }
 
 impl Declined {
@@ -806,18 +826,28 @@ impl Declined {
     /// the files meanwhile.
     fn owed(message: String, before: Option<&Declined>) -> Declined {
         let told = before.is_some_and(|before| before.owed && before.told);
-        Declined { message, told, owed: true }
+        Declined { message, told, owed: true, failed_load: false }
     }
 
     /// A load made, with something to say about it.
     fn said(message: String) -> Declined {
-        Declined { message, told: false, owed: false }
+        Declined { message, told: false, owed: false, failed_load: false }
     }
 
     /// A load that failed: said, and a load owed before stays owed.
     fn failed(message: String, before: Option<&Declined>) -> Declined {
-        Declined { message, told: false, owed: before.is_some_and(|before| before.owed) }
+        let owed = before.is_some_and(|before| before.owed);
+        Declined { message, told: false, owed, failed_load: true }
     }
+}
+
+/// The last load of the plan: the files as it found them, and whether the
+/// plan failed to run from them (then another try on the same files fails
+/// the same way whatever the console did since; else what it came to may
+/// depend on the state in use, and any console command ends it).
+struct LastLoad {
+    files: journal::Snapshot,
+    failed: bool,
 }
 
 /// What the plan says of its changes: the result of `planhost.unsaved()`,
@@ -1829,9 +1859,10 @@ mod tests {
         let plan = folder.join("plan.lua");
         let code = "local model = require 'lib.model' \
                     local extra = pcall(require, 'extra') \
+                    local ready = os.rename('READY', 'READY') == true \
                     local file = io.open('work.tsv') local rows = file:read('a') file:close() \
                     planhost.view('work', function() \
-                      return {x = model.x, rows = rows, extra = extra, n = n} end)";
+                      return {x = model.x, rows = rows, extra = extra, ready = ready, n = n} end)";
         std::fs::write(&plan, code).unwrap();
         std::fs::write(folder.join("lib/model.lua"), "return {x = 1}").unwrap();
         std::fs::write(folder.join("work.tsv"), "ID\n1\n").unwrap();
@@ -1864,6 +1895,10 @@ mod tests {
             std::fs::write(folder.join("extra.lua"), "return true").unwrap();
             assert!(matches!(lua.reload(plan.clone()).await, Ok(Reloaded::Loaded(_))));
             assert_eq!(view().await["extra"], true);
+            // A file whose being there the plan tested by renaming it.
+            std::fs::write(folder.join("READY"), "").unwrap();
+            assert!(matches!(lua.reload(plan.clone()).await, Ok(Reloaded::Loaded(_))));
+            assert_eq!(view().await["ready"], true);
             // A broken entry file: its error, then nothing new while only
             // the log changes; back as it was, the plan in use is what it
             // holds.
@@ -1871,10 +1906,11 @@ mod tests {
             assert!(lua.reload(plan.clone()).await.is_err());
             beside("two lines");
             assert_eq!(lua.reload(plan.clone()).await, Ok(Reloaded::Unchanged));
-            // (A command since may change what a load comes to: tried again.)
+            // (A plan that fails to run from its files fails the same way
+            // whatever the console did since.)
             lua.console("m = 1").await;
             beside("three lines");
-            assert!(lua.reload(plan.clone()).await.is_err());
+            assert_eq!(lua.reload(plan.clone()).await, Ok(Reloaded::Unchanged));
             std::fs::write(&plan, code).unwrap();
             beside("four lines");
             assert_eq!(lua.reload(plan.clone()).await, Ok(Reloaded::InUse));
@@ -1885,6 +1921,16 @@ mod tests {
             std::fs::write(&plan, code).unwrap();
             assert_eq!(lua.reload(plan.clone()).await, Ok(Reloaded::InUse));
             assert_eq!(lua.console("n").await.printed, "7\n");
+            // A load declined (a data file read changed under commands not
+            // saved) stands while only the log changes, but depends on the
+            // state: after a command it is tried again.
+            std::fs::write(folder.join("work.tsv"), "ID\n3\n").unwrap();
+            assert!(lua.reload(plan.clone()).await.unwrap_err().message.contains("not loaded"));
+            beside("five lines");
+            assert_eq!(lua.reload(plan.clone()).await, Ok(Reloaded::Unchanged));
+            lua.console("m = 2").await;
+            beside("six lines");
+            assert!(lua.reload(plan.clone()).await.unwrap_err().message.contains("not loaded"));
         });
         drop(lua);
         std::fs::remove_dir_all(&folder).unwrap();
@@ -1940,5 +1986,24 @@ mod tests {
                 assert!(!lua.console(typed).await.printed.contains("planhost:"), "{typed}");
             }
         });
+    }
+
+    #[test]
+    fn a_command_failing_on_new_code_stays_said_while_only_other_files_change() {
+        let (dir, plan, lua) = with_plan("said-beside", "function bump() n = (n or 0) + 1 end");
+        smol::block_on(async {
+            lua.reload(plan.clone()).await.unwrap();
+            lua.console("bump()").await;
+            std::fs::write(&plan, "function bump() error('no more bumps') end").unwrap();
+            let error = lua.reload(plan.clone()).await.unwrap_err().message;
+            assert!(error.contains("fails on it"), "{error}");
+            // A log beside the plan: the notice stands (the browsers keep
+            // it, and the console hears it).
+            std::fs::write(dir.join("serve.txt"), "a line").unwrap();
+            assert_eq!(lua.reload(plan.clone()).await, Ok(Reloaded::Unchanged));
+            let printed = lua.console("n").await.printed;
+            assert!(printed.starts_with("nil\nplanhost: ") && printed.contains("fails on it"));
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -180,6 +180,8 @@ pub(super) fn resolve_entry(sandbox: &Sandbox, path: &[u8]) -> Result<Resolved, 
     let Ok(text) = std::str::from_utf8(path) else {
         return Ok(Err(io::ErrorKind::NotFound.into()));
     };
+    // Whether it works tells whether the entry is there.
+    sandbox.note_looked_at(text);
     if lexically_outside(sandbox, text) {
         return Err(outside(path));
     }
@@ -327,7 +329,8 @@ fn valid_mode(mode: &[u8]) -> bool {
 fn open_stream(sandbox: &Sandbox, path: &[u8], mode: &[u8]) -> Result<io::Result<Stream>, Failure> {
     let plus = mode.contains(&b'+');
     let kind = mode.first().copied().unwrap_or(b'r');
-    if kind == b'r' {
+    // (`r+`, `w+`, `a+` read what is there too.)
+    if kind == b'r' || plus {
         sandbox.note_read(&String::from_utf8_lossy(path));
     }
     let real = match resolve(sandbox, path, kind != b'r')? {
