@@ -10,7 +10,10 @@
 //!   data-key="skill-SKILL">` per skill holding a heading row, one row per
 //!   person with that skill (`.../person-ID`: name, track, share and weeks
 //!   = share x plan weeks) and a `total` row. A person with `Web:0.5,QA:0.5`
-//!   is listed under both skills.
+//!   is listed under both skills. In people (`units=people`) a person's
+//!   amount is their share (weeks / plan weeks = share), so the table has
+//!   one column for both, `People`, instead of two showing the same
+//!   numbers.
 //!
 //! Skills come in the view's order, then any other skill a person, the
 //! supply or the demand names (alphabetically).
@@ -20,9 +23,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use planhost_guest::format::{Amounts, Units, format_number};
 use planhost_guest::model::{Person, StaffView};
 use planhost_guest::{Html, Keys, RenderError, isolate};
-
-/// Columns of the people table: person, track, share, amount.
-const PEOPLE_COLUMNS: &str = "4";
 
 /// Nets within this much of zero are not short (float noise from sums of
 /// fractions).
@@ -53,6 +53,18 @@ impl Layout<'_> {
     /// A person's weeks for `share` of their time.
     fn weeks(&self, share: f64) -> f64 {
         share * f64::from(self.view.plan.weeks)
+    }
+
+    /// Whether the people table has a share column besides the amount: in
+    /// weeks only, as in people the two are the same number.
+    fn shows_share(&self) -> bool {
+        self.amounts.units() == Units::Weeks
+    }
+
+    /// How many columns the people table has (for `colspan`): person,
+    /// track, share (in weeks) and amount.
+    fn people_columns(&self) -> &'static str {
+        if self.shows_share() { "4" } else { "3" }
     }
 }
 
@@ -157,22 +169,23 @@ fn summary(html: &mut Html, layout: &Layout, keys: &mut Keys) {
 
 fn people(html: &mut Html, layout: &Layout, keys: &mut Keys) {
     html.open("table", &[("id", "staff-people"), ("class", "staff-people")]);
-    let caption = format!("People by skill; {} of the plan's time", layout.amounts.units().name());
-    html.element("caption", &[], &caption);
+    let (caption, amount) = match layout.amounts.units() {
+        Units::Weeks => ("People by skill; weeks of the plan's time", "Weeks"),
+        Units::People => ("People by skill; time in people (1 = full time)", "People"),
+    };
+    html.element("caption", &[], caption);
     html.open("thead", &[]).open("tr", &[("data-key", "people-head")]);
     html.element("th", &[("scope", "col"), ("class", "name")], "Person");
     html.element("th", &[("scope", "col"), ("class", "track")], "Track");
-    html.element("th", &[("scope", "col"), ("class", "share")], "Share");
-    let amount = match layout.amounts.units() {
-        Units::Weeks => "Weeks",
-        Units::People => "People",
-    };
+    if layout.shows_share() {
+        html.element("th", &[("scope", "col"), ("class", "share")], "Share");
+    }
     html.element("th", &[("scope", "col"), ("class", "amount")], amount);
     html.close("tr").close("thead");
 
     if layout.skills.is_empty() && layout.view.people.is_empty() {
         html.open("tbody", &[]).open("tr", &[("class", "empty"), ("data-key", "people-empty")]);
-        html.element("td", &[("colspan", PEOPLE_COLUMNS)], "No people in this plan");
+        html.element("td", &[("colspan", layout.people_columns())], "No people in this plan");
         html.close("tr").close("tbody");
     }
     for skill in &layout.skills {
@@ -217,13 +230,13 @@ fn skill_group(
     html.open("tbody", &[("class", "skill"), ("data-key", &key)]);
     let heading_key = keys.unique(format!("{key}/heading"));
     html.open("tr", &[("class", "skill"), ("data-key", &heading_key)]);
-    html.element("th", &[("scope", "rowgroup"), ("colspan", PEOPLE_COLUMNS)], &heading);
+    html.element("th", &[("scope", "rowgroup"), ("colspan", layout.people_columns())], &heading);
     html.close("tr");
 
     if members.is_empty() {
         let nobody_key = keys.unique(format!("{key}/nobody"));
         html.open("tr", &[("class", "nobody"), ("data-key", &nobody_key)]);
-        html.element("td", &[("colspan", PEOPLE_COLUMNS)], "Nobody has this skill");
+        html.element("td", &[("colspan", layout.people_columns())], "Nobody has this skill");
         html.close("tr");
     }
     for (person, share) in members {
@@ -231,7 +244,9 @@ fn skill_group(
         html.open("tr", &[("class", "person"), ("data-key", &person_key)]);
         html.element("td", &[("class", "name")], &person.name);
         html.element("td", &[("class", "track")], person.track.as_deref().unwrap_or(""));
-        html.element("td", &[("class", "share")], &format_number(*share));
+        if layout.shows_share() {
+            html.element("td", &[("class", "share")], &format_number(*share));
+        }
         html.element("td", &[("class", "amount")], &layout.amount(layout.weeks(*share)));
         html.close("tr");
     }
@@ -247,7 +262,9 @@ fn skill_group(
     }
     html.close("th");
     html.element("td", &[("class", "track")], "");
-    html.element("td", &[("class", "share")], &format_number(share));
+    if layout.shows_share() {
+        html.element("td", &[("class", "share")], &format_number(share));
+    }
     html.element("td", &[("class", "amount")], &layout.amount(layout.weeks(share)));
     html.close("tr").close("tbody");
 }

@@ -11,13 +11,16 @@
 //! items below the cutline get `class="below-cutline"`. An estimate the
 //! plan could not read (counted as 0) shows as typed with a `?` in its
 //! skill's cell, `class="unparsed"` and a `title` saying so; one naming no
-//! skill column is listed in the shortfall cell. Plan data inside the
-//! table's own sentences (the caption, those titles, the shortfall cell) is
-//! in bidi isolation, `<bdi>` in text and U+2068 ... U+2069 in attributes,
-//! so a name in a right-to-left script or holding a bidi control cannot
-//! reorder the words around it.
+//! skill column is listed in the shortfall cell. A `<tfoot>` row (`<tr
+//! class="supply" data-key="supply">`) gives the team's supply per skill
+//! under the skill columns, so a reader sees what the short rows run out
+//! of (no footer when the view has no supply: not computed). Plan data
+//! inside the table's own sentences (the caption, those titles, the
+//! shortfall cell) is in bidi isolation, `<bdi>` in text and U+2068 ...
+//! U+2069 in attributes, so a name in a right-to-left script or holding a
+//! bidi control cannot reorder the words around it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use planhost_guest::format::Amounts;
 pub use planhost_guest::format::Units;
@@ -91,7 +94,9 @@ pub fn render_work(view: &WorkView, units: Units) -> Result<String, RenderError>
     for line in lines {
         line_row(&mut html, line.kind, layout.columns());
     }
-    html.close("tbody").close("table");
+    html.close("tbody");
+    supply_row(&mut html, &view.supply, &layout);
+    html.close("table");
     html.finish()
 }
 
@@ -134,6 +139,28 @@ fn head(html: &mut Html, layout: &Layout) {
     html.element("th", &[("scope", "col"), ("class", "triage")], "Triage");
     html.element("th", &[("scope", "col"), ("class", "shortfall")], "Short");
     html.close("tr").close("thead");
+}
+
+/// The team's supply per skill in the table's units, a `<tfoot>` row
+/// under the skill columns (`0` for a skill nobody has); nothing when the
+/// view has no supply (not computed). One row: a class on each cell (so
+/// the style sheet right-aligns them as numbers) costs nothing here.
+fn supply_row(html: &mut Html, supply: &BTreeMap<String, f64>, layout: &Layout) {
+    if supply.is_empty() {
+        return;
+    }
+    let title = format!("the team's supply per skill, in {}", layout.amounts.units().name());
+    html.open("tfoot", &[]).open("tr", &[("class", "supply"), ("data-key", "supply")]);
+    html.element("th", &[("scope", "row"), ("colspan", "2"), ("title", &title)], "Supply");
+    let mut cell = String::new();
+    for skill in &layout.skills {
+        cell.clear();
+        push_number(&mut cell, layout.amounts.of(supply.get(*skill).copied().unwrap_or(0.0)));
+        html.element("td", &[("class", "estimate")], &cell);
+    }
+    let rest = (FIXED_COLUMNS - 2).to_string();
+    html.element("td", &[("colspan", &rest)], "");
+    html.close("tr").close("tfoot");
 }
 
 /// Text written for one row and then copied into the fragment, in buffers

@@ -1,7 +1,8 @@
 //! The `tracks` view: work grouped by track as `<table id="tracks-table">`.
 //!
-//! Columns: rank, name, one per skill, committed. Each track, in the view's
-//! order, is a `<tbody class="track" data-key="track-NAME">` holding
+//! Columns: rank, name, one per skill in the `units` option's units, and
+//! `Committed items` (a count, whatever the units). Each track, in the
+//! view's order, is a `<tbody class="track" data-key="track-NAME">` holding
 //!
 //! - a `track` row (`data-key="track-NAME/demand"`): the track's committed
 //!   demand per skill and how many of its items are committed;
@@ -27,6 +28,10 @@ use planhost_guest::{Html, Keys, RenderError, isolate};
 
 /// Columns besides the skills: rank, name, committed.
 const FIXED_COLUMNS: usize = 3;
+
+/// The last column's head: how many work items are committed, whatever
+/// the units of the skill columns.
+const COMMITTED_TITLE: &str = "the number of committed work items";
 
 /// What every row needs to know about the table it is in.
 struct Layout<'a> {
@@ -130,7 +135,10 @@ fn head(html: &mut Html, layout: &Layout) {
     for skill in &layout.skills {
         html.element("th", &[("scope", "col"), ("class", "demand")], skill);
     }
-    html.element("th", &[("scope", "col"), ("class", "committed")], "Committed");
+    // A count among columns of weeks (or people): the head says so, so
+    // that 8 does not read as 8 people.
+    let title = [("scope", "col"), ("class", "committed"), ("title", COMMITTED_TITLE)];
+    html.element("th", &title, "Committed items");
     html.close("tr").close("thead");
 }
 

@@ -301,6 +301,47 @@ fn people_units() {
 }
 
 #[test]
+fn people_units_show_each_quantity_once() {
+    // In people a person's amount is their share: one column, not two
+    // showing the same numbers, and a caption that reads as a sentence.
+    let html = render_in(TEAM, Units::People);
+    let people = &html[html.find(r#"<table id="staff-people""#).unwrap()..];
+    assert!(
+        people.contains(concat!(
+            r#"<caption>People by skill; time in people (1 = full time)</caption>"#,
+            r#"<thead><tr data-key="people-head"><th scope="col" class="name">Person</th>"#,
+            r#"<th scope="col" class="track">Track</th><th scope="col" class="amount">People</th>"#,
+            r#"</tr></thead>"#
+        )),
+        "{html}"
+    );
+    assert!(!people.contains("share") && !people.contains("of the plan"), "{html}");
+    assert!(row(&html, "skill-QA/person-1").ends_with(concat!(
+        r#"<td class="name">Ann</td><td class="track">Core</td>"#,
+        r#"<td class="amount">0.5</td></tr>"#
+    )));
+    // Web total: Ann's half and Di's whole, 1.5 people, the summary's supply.
+    assert!(row(&html, "skill-Web/total").ends_with(concat!(
+        r#"<th scope="row" class="name">Web total</th><td class="track"></td>"#,
+        r#"<td class="amount">1.5</td></tr>"#
+    )));
+    assert!(row(&html, "net-Web").contains(r#"<td class="supply">1.5</td>"#));
+    // Full-width rows span the three columns.
+    assert!(row(&html, "skill-BB/heading").contains(r#"colspan="3""#), "{html}");
+    assert!(row(&html, "skill-BB/nobody").contains(r#"colspan="3""#), "{html}");
+    let empty = render_in(r#"{"plan": {"name": "p", "weeks": 13, "cutline": 0}}"#, Units::People);
+    assert!(empty.contains(r#"<td colspan="3">No people in this plan</td>"#), "{empty}");
+
+    // In weeks both stay: the share of a person's time and their weeks.
+    let html = render(TEAM);
+    assert!(
+        row(&html, "skill-QA/person-1")
+            .contains(r#"<td class="share">0.5</td><td class="amount">6.5</td>"#)
+    );
+    assert!(html.contains("<caption>People by skill; weeks of the plan&#39;s time</caption>"));
+}
+
+#[test]
 fn bidi_controls_in_names_stay_inside_them() {
     let html = render(
         r#"{"plan": {"name": "\u202eQ3", "weeks": 13, "cutline": 1}, "skills": ["\u202eWeb"],

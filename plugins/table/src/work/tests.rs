@@ -219,3 +219,35 @@ fn bidi_controls_in_data_stay_inside_their_name() {
     assert!(html.contains(&format!("<td><b>#{fsi}{rlo}1{pdi}</b> {rlo}Login</td>")), "{html}");
     assert!(html.contains(&format!(r#"<th scope="col" class="estimate">{rlo}Web</th>"#)));
 }
+
+#[test]
+fn supply_row_under_the_skill_columns() {
+    // Native 13 weeks, Web 19.5; nobody has QA, the column an item's
+    // estimate adds.
+    let data = SMALL_PLAN.replace(
+        r#""skills": ["Native", "Web"],"#,
+        r#""skills": ["Native", "Web"], "supply": {"Native": 13, "Web": 19.5},"#,
+    );
+    let html = render(&data);
+    let footer = concat!(
+        r#"</tbody><tfoot><tr class="supply" data-key="supply">"#,
+        r#"<th scope="row" colspan="2" title="the team&#39;s supply per skill, in weeks">"#,
+        r#"Supply</th><td class="estimate">13</td><td class="estimate">19.5</td>"#,
+        r#"<td class="estimate">0</td><td colspan="3"></td></tr></tfoot></table>"#,
+    );
+    assert!(html.ends_with(footer), "{html}");
+    // Without it the table is as it was.
+    assert_eq!(html.replace(&footer["</tbody>".len()..], "</table>"), render(SMALL_PLAN));
+
+    // In people: 19.5 weeks over 13 weeks, as the estimates are written.
+    let html = render_work(&parse(&data), Units::People).unwrap();
+    assert_well_formed(&html);
+    assert!(html.contains(r#"title="the team&#39;s supply per skill, in people">"#), "{html}");
+    assert!(
+        html.contains(concat!(
+            r#"Supply</th><td class="estimate">1</td><td class="estimate">1.5</td>"#,
+            r#"<td class="estimate">0</td><td colspan="3"></td></tr></tfoot>"#
+        )),
+        "{html}"
+    );
+}

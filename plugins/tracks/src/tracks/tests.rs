@@ -120,7 +120,8 @@ fn golden_small_plan() {
         r#"<thead><tr data-key="head">"#,
         r#"<th scope="col" class="rank">Rank</th><th scope="col" class="name">Track / item</th>"#,
         r#"<th scope="col" class="demand">Native</th><th scope="col" class="demand">Web</th>"#,
-        r#"<th scope="col" class="committed">Committed</th></tr></thead>"#,
+        r#"<th scope="col" class="committed" title="the number of committed work items">"#,
+        r#"Committed items</th></tr></thead>"#,
         r#"<tbody class="track" data-key="track-Core">"#,
         r#"<tr class="track" data-key="track-Core/demand"><td class="rank"></td>"#,
         r#"<th scope="rowgroup" class="name">Core</th>"#,
@@ -174,7 +175,7 @@ fn tracks_with_triage_levels_and_items() {
     // One column per skill in the view's order, then BB, which only Payments names.
     let head = &html[..html.find("</thead>").unwrap()];
     let columns = texts(head, "th");
-    assert_eq!(columns, ["Rank", "Track / item", "Native", "Web", "QA", "BB", "Committed"]);
+    assert_eq!(columns, ["Rank", "Track / item", "Native", "Web", "QA", "BB", "Committed items"]);
 
     // Core's committed demand: Native 9, Web 4, QA 1; 3 committed items.
     assert!(html.contains(concat!(
@@ -370,6 +371,20 @@ fn people_units() {
     let mut view = parse(PLAN);
     view.plan.weeks = 0;
     assert!(matches!(render_tracks(&view, Units::People), Err(RenderError::InvalidData(_))));
+}
+
+#[test]
+fn the_committed_column_is_a_count_of_items_in_both_units() {
+    // Among columns of weeks or people, Core's 3 must not read as 3 of them.
+    let head = concat!(
+        r#"<th scope="col" class="committed" title="the number of committed work items">"#,
+        r#"Committed items</th></tr></thead>"#,
+    );
+    for units in [Units::Weeks, Units::People] {
+        let html = render_tracks(&parse(PLAN), units).unwrap();
+        assert!(html.contains(head), "{units:?}: {html}");
+        assert!(html.contains(r#"<td class="committed">3</td>"#), "{units:?}: {html}");
+    }
 }
 
 #[test]
