@@ -400,6 +400,14 @@ fn lua_main(
                     let _ = reply.send(Ok(outcome));
                     continue;
                 }
+                // No plan in use and no entry file: the plan is served
+                // empty until one comes (which is then a change looked at).
+                if journal.is_none() && !path.exists() {
+                    last_load = Some(LastLoad { files, failed: true });
+                    plan = Some(path);
+                    let _ = reply.send(Ok(Reloaded::InUse));
+                    continue;
+                }
                 last_load = Some(LastLoad { files: files.clone(), failed: false });
                 let previous = journal.take().filter(|_| same_plan);
                 let pending = previous.as_ref().map_or(Ok(&[][..]), |journal| {
@@ -2003,6 +2011,26 @@ mod tests {
             assert_eq!(lua.reload(plan.clone()).await, Ok(Reloaded::Unchanged));
             let printed = lua.console("n").await.printed;
             assert!(printed.starts_with("nil\nplanhost: ") && printed.contains("fails on it"));
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_folder_without_a_plan_is_served_empty_until_one_comes() {
+        let (dir, plan, lua) = with_plan("no-plan", "");
+        std::fs::remove_file(&plan).unwrap();
+        smol::block_on(async {
+            assert_eq!(lua.reload(plan.clone()).await, Ok(Reloaded::InUse));
+            std::fs::write(dir.join("huge.bin"), "data").unwrap();
+            assert_eq!(lua.reload(plan.clone()).await, Ok(Reloaded::Unchanged));
+            assert_eq!(lua.console("1 + 1").await.printed, "2\n", "nothing to tell");
+            std::fs::write(&plan, "x = 1").unwrap();
+            assert!(matches!(lua.reload(plan.clone()).await, Ok(Reloaded::Loaded(_))));
+            assert_eq!(lua.console("x").await.printed, "1\n");
+            // Gone while in use: that is said.
+            std::fs::remove_file(&plan).unwrap();
+            assert!(lua.reload(plan.clone()).await.is_err());
+            assert!(lua.console("x").await.printed.contains("did not load again: cannot open"));
         });
         std::fs::remove_dir_all(&dir).unwrap();
     }
