@@ -255,8 +255,11 @@ function M.format(people)
   return tsv.format(people.columns or M.COLUMNS, rows, people.separator, people.name)
 end
 
+-- One more than the highest id, counting people who left since the plan
+-- was loaded (`removed_top`): their id on a new person would make a
+-- command typed with it name someone else.
 function M.next_id(people)
-  local top = 0
+  local top = people.removed_top or 0
   for _, person in ipairs(people.list) do
     top = math.max(top, person.id)
   end

@@ -1098,6 +1098,28 @@ function Plan:hire(name, skills_text, tags_text)
   return person.id, new
 end
 
+-- Takes person `pid` off the team (their supply with them); returns them.
+-- Their id is not given to the next person hired (`people.next_id`).
+function Plan:leave(pid)
+  local person = self:person(pid)
+  local list = self.people.list
+  for i = 1, #list do
+    if list[i] == person then
+      table.remove(list, i)
+      break
+    end
+  end
+  self.people.removed_top = math.max(self.people.removed_top or 0, person.id)
+  -- Built again rather than cleared at one id (docs/LUA.md: a piccolo
+  -- table whose keys were removed can fail to grow).
+  local by_id = {}
+  for _, other in ipairs(list) do
+    by_id[other.id] = by_id[other.id] or other
+  end
+  self.people.by_id = by_id
+  return person
+end
+
 -- Sets fractions: `assign(pid, "Web", 0.5, "QA", 0.5)`; 0 or "-" removes
 -- a skill. Returns the person and the skills new to the plan.
 function Plan:assign(pid, ...)

@@ -45,6 +45,8 @@ M.HELP = {
   { "hire(name, skills, tags)", "add a person, e.g. hire(\"Ann\", \"Web:0.5,QA:0.5\", "
     .. "\"track:Payments\"); part time is fine" },
   { "assign(pid, skill, fraction, ...)", "set a person's skill fractions; 0 or \"-\" removes" },
+  { "leave(pid)", "take a person off the team (from people.tsv at save(); until then reload() "
+    .. "undoes it)" },
   { "report()", "unparsable estimates, untriaged and unranked work, odd skill sums" },
   { "save()", "write the files the plan changed (work, plan, people .tsv); keeps .bak copies" },
   { "reload()", "read the files again, dropping unsaved edits" },
@@ -403,6 +405,18 @@ function M.commands(session, out)
     out(string.format("hired %d '%s' (%s%s)%s", id, person.name, kvlist.format(person.skills),
       part, unneeded_note(person, new)))
     return id
+  end
+
+  function c.leave(pid)
+    local p = plan()
+    local person = p:leave(pid)
+    local supply, left = p:supply(), {}
+    for _, skill in ipairs(person.skills) do
+      left[#left + 1] = string.format("%s %s", skill.key, num.text(supply[skill.key] or 0))
+    end
+    out(string.format("%d '%s' left the team (%s): supply now %s; feasible line %d", person.id,
+      shown(person.name), shown(kvlist.format(person.skills)),
+      #left > 0 and table.concat(left, ", ") or "unchanged", p:feasible()))
   end
 
   function c.assign(pid, ...)

@@ -126,6 +126,35 @@ t.case("a removed item's id is not given to the next item added", function()
   check.eq(plan:add("Newer"), top + 2)
 end)
 
+t.case("leave takes a person off the team, with their supply, through save and a load", function()
+  local m = meeting()
+  local p = m.session.plan
+  local before = p:supply()
+  local person = p:person(4)
+  local native = 0
+  for _, skill in ipairs(person.skills) do
+    if skill.key == "Native" then
+      native = skill.value * p.plan.weeks
+    end
+  end
+  local said = m.run("leave", 4)[1]
+  check.truthy(said:find("4 '" .. person.name .. "' left the team (", 1, true) == 1, said)
+  check.truthy(said:find("supply now Native ", 1, true), said)
+  check.near(p:supply().Native, before.Native - native, 1e-9)
+  local ok, message = pcall(m.cmd.leave, 4)
+  check.eq({ ok, message }, { false, "leave: no person 4" })
+  -- Its id is not given to the next person hired.
+  local top = 0
+  for _, other in ipairs(p.people.list) do
+    top = math.max(top, other.id)
+  end
+  check.eq(m.cmd.hire("Ann", "Web:1"), math.max(top, 4) + 1)
+  m.cmd.save()
+  local again = Plan.load(DIR)
+  check.eq(again.people.by_id[4], nil)
+  check.eq(#again.people.list, #p.people.list)
+end)
+
 t.case("removed items are gone from work.tsv and plan.tsv after save and a load", function()
   local m = meeting()
   local p = m.session.plan
