@@ -142,7 +142,7 @@ pub fn load_planhost(
         // Noted once the file holds the text (a save is all or nothing,
         // but the folder's sync after it may still fail).
         if saved.is_ok() || std::fs::read(&target).is_ok_and(|now| now == text.as_bytes()) {
-            sandbox.note_save();
+            sandbox.note_save(&target);
             sandbox.note_saved(&target);
         }
         saved.map_err(|e| located(ctx, &exec, format!("cannot save {shown}: {e}")))?;

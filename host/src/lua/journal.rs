@@ -61,8 +61,10 @@ pub struct Entry {
     pub stopped_after: Option<u64>,
     /// It went to change a file (open one for writing, remove, rename or
     /// save one): run again on new code, it would change the plan's files
-    /// again and set off another load.
+    /// again and set off another load (if the plan looks at them).
     pub wrote_files: bool,
+    /// Those files, relative to the plan directory (empty if not known).
+    pub written: BTreeSet<PathBuf>,
     /// It failed (run again, it is expected to fail again).
     pub failed: bool,
 }
@@ -238,9 +240,13 @@ impl Journal {
         }
     }
 
-    /// Whether a command it holds wrote files (a `save()`, say).
-    pub fn wrote_files(&self) -> bool {
-        self.commands.iter().any(|entry| entry.wrote_files)
+    /// Whether a command it holds wrote files the plan looks at (a
+    /// `save()`, say), as far as `looked_at` knows now.
+    fn wrote_files_looked_at(&self, looked_at: LookedAt) -> bool {
+        self.commands.iter().any(|entry| {
+            entry.wrote_files
+                && (entry.written.is_empty() || entry.written.iter().any(|file| looked_at(file)))
+        })
     }
 
     /// How many commands it holds.
@@ -267,10 +273,15 @@ impl Journal {
 
     /// The commands to run again on the plan loaded from its files after
     /// only its Lua files changed: the same data, new code. Not when one of
-    /// them wrote files: running it again would write them again, and the
-    /// watcher would load the plan again, and again.
-    pub fn replayable_on_new_code(&self, now: &Snapshot) -> Result<&[Entry], NotReplayable> {
-        if self.wrote_files() {
+    /// them wrote files the plan looks at: running it again would write
+    /// them again, and the watcher would load the plan again, and again.
+    /// (Files it never looked at, an export say, set off no load.)
+    pub fn replayable_on_new_code(
+        &self,
+        now: &Snapshot,
+        looked_at: LookedAt,
+    ) -> Result<&[Entry], NotReplayable> {
+        if self.wrote_files_looked_at(looked_at) {
             return Err(NotReplayable::WroteFiles);
         }
         self.offered(now, |then, now| self.read.iter().all(|path| then.get(path) == now.get(path)))
@@ -438,7 +449,13 @@ mod tests {
     use super::*;
 
     fn entry(chunk: &str) -> Entry {
-        Entry { chunk: chunk.to_owned(), stopped_after: None, wrote_files: false, failed: false }
+        Entry {
+            chunk: chunk.to_owned(),
+            stopped_after: None,
+            wrote_files: false,
+            written: BTreeSet::new(),
+            failed: false,
+        }
     }
 
     fn plan_dir(label: &str) -> PathBuf {
@@ -505,27 +522,48 @@ mod tests {
         // written back as it was.
         std::fs::write(dir.join("notes.txt"), "agenda").unwrap();
         std::fs::write(dir.join("work.tsv"), "ID\n").unwrap();
-        assert_eq!(journal.replayable_on_new_code(&snapshot(&dir)).map(<[Entry]>::len), Ok(1));
+        assert_eq!(
+            journal.replayable_on_new_code(&snapshot(&dir), &|_| true).map(<[Entry]>::len),
+            Ok(1)
+        );
         assert_eq!(journal.replayable(&snapshot(&dir)), Err(NotReplayable::FilesChanged));
         std::fs::write(dir.join("work.tsv"), "ID\n1\n").unwrap();
         assert_eq!(
-            journal.replayable_on_new_code(&snapshot(&dir)),
+            journal.replayable_on_new_code(&snapshot(&dir), &|_| true),
             Err(NotReplayable::FilesChanged)
         );
         // A file the plan looked for and did not find counts when it comes.
         std::fs::write(dir.join("work.tsv"), "ID\n").unwrap();
-        assert_eq!(journal.replayable_on_new_code(&snapshot(&dir)).map(<[Entry]>::len), Ok(1));
+        assert_eq!(
+            journal.replayable_on_new_code(&snapshot(&dir), &|_| true).map(<[Entry]>::len),
+            Ok(1)
+        );
         std::fs::write(dir.join("extra.tsv"), "more").unwrap();
         assert_eq!(
-            journal.replayable_on_new_code(&snapshot(&dir)),
+            journal.replayable_on_new_code(&snapshot(&dir), &|_| true),
             Err(NotReplayable::FilesChanged)
         );
         std::fs::remove_file(dir.join("extra.tsv")).unwrap();
-        // A command that wrote files is not run again on new code.
         let mut journal = Journal::start(&dir, snapshot(&dir));
+        // A command that wrote a file the plan never looks at (an export)
+        // runs again; one that wrote one it looks at, or files not known,
+        // does not.
+        let export = BTreeSet::from([PathBuf::from("export.html")]);
+        journal.record(Entry { wrote_files: true, written: export, ..entry("export()") });
+        let looked_at = |path: &Path| path != Path::new("export.html");
+        let now = snapshot(&dir);
+        assert_eq!(journal.replayable_on_new_code(&now, &looked_at).map(<[Entry]>::len), Ok(1));
+        assert_eq!(journal.replayable_on_new_code(&now, &|_| true), Err(NotReplayable::WroteFiles));
         journal.record(Entry { wrote_files: true, ..entry("save()") });
+        assert_eq!(
+            journal.replayable_on_new_code(&now, &looked_at),
+            Err(NotReplayable::WroteFiles)
+        );
         std::fs::write(dir.join("lib/work.lua"), "return {2}").unwrap();
-        assert_eq!(journal.replayable_on_new_code(&snapshot(&dir)), Err(NotReplayable::WroteFiles));
+        assert_eq!(
+            journal.replayable_on_new_code(&snapshot(&dir), &|_| true),
+            Err(NotReplayable::WroteFiles)
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -553,7 +591,10 @@ mod tests {
         assert!(as_loaded(&journal, &dir));
         journal.record(entry("cut(3)"));
         std::fs::write(dir.join("plan.lua"), "x = 2").unwrap();
-        assert_eq!(journal.replayable_on_new_code(&snapshot(&dir)).map(<[Entry]>::len), Ok(1));
+        assert_eq!(
+            journal.replayable_on_new_code(&snapshot(&dir), &|_| true).map(<[Entry]>::len),
+            Ok(1)
+        );
         // A save beside a code edit the state has not loaded: the load the
         // save sets off is owed, though the files are as the save left them.
         std::fs::write(dir.join("work.tsv"), "ID\n1\n2\n").unwrap();

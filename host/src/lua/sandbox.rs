@@ -65,6 +65,9 @@ pub struct Sandbox {
     /// The files scripts went to read as data since last asked, relative
     /// to the root, shared by every copy.
     reads: Arc<Mutex<BTreeSet<PathBuf>>>,
+    /// The files scripts went to change since last asked (found or not,
+    /// relative to the root).
+    written: Arc<Mutex<BTreeSet<PathBuf>>>,
     /// Every file of the root scripts looked at, as data or as code,
     /// found or not, relative to the root; None once there were more than
     /// [`MAX_CONSULTED`] (then any file may be one).
@@ -106,6 +109,7 @@ impl Sandbox {
             saves: Arc::default(),
             saved: Arc::default(),
             reads: Arc::default(),
+            written: Arc::default(),
             consulted: Arc::new(Mutex::new(Some(BTreeSet::new()))),
         })
     }
@@ -209,8 +213,15 @@ impl Sandbox {
     /// A script is about to change a file: open one for writing, remove or
     /// rename one, save one. Every function that lets a script change files
     /// calls this (the Lua thread then knows which console commands did).
-    pub fn note_write(&self) {
+    pub fn note_write(&self, path: &str) {
         self.writes.fetch_add(1, Ordering::Relaxed);
+        let noted = self.files_on_the_way(path);
+        self.written.lock().unwrap_or_else(|e| e.into_inner()).extend(noted.into_iter().take(1));
+    }
+
+    /// The files noted by [`Sandbox::note_write`] since the last call.
+    pub fn take_written(&self) -> BTreeSet<PathBuf> {
+        std::mem::take(&mut *self.written.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// How many times scripts in this sandbox (and its copies) went to
@@ -221,9 +232,9 @@ impl Sandbox {
 
     /// A script is about to save a file through `planhost.save` (the plan
     /// writing its own state back): counted as a write, and as a save.
-    pub fn note_save(&self) {
+    pub fn note_save(&self, target: &Path) {
         self.saves.fetch_add(1, Ordering::Relaxed);
-        self.note_write();
+        self.note_write(&target.to_string_lossy());
     }
 
     /// `planhost.save` goes to write `target` (a path within the root).

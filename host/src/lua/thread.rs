@@ -281,6 +281,7 @@ fn lua_main(
         // (Saves, and a reload asked for, are looked at right after the
         // console command that made them; commands run again make neither.)
         sandbox.take_saved();
+        sandbox.take_written();
         served.reload.take();
         if let Some(journal) = journal.as_mut() {
             journal.note_reads(read);
@@ -411,7 +412,9 @@ fn lua_main(
                 last_load = Some(LastLoad { files: files.clone(), failed: false });
                 let previous = journal.take().filter(|_| same_plan);
                 let pending = previous.as_ref().map_or(Ok(&[][..]), |journal| {
-                    journal.replayable_on_new_code(&files).map_err(|why| (why, journal))
+                    journal
+                        .replayable_on_new_code(&files, &|file| sandbox.consulted(file))
+                        .map_err(|why| (why, journal))
                 });
                 // Console commands that could not run again on the files are
                 // not dropped: the state in use stays, with them (unless the
@@ -525,6 +528,7 @@ fn lua_main(
                 let reload_asked = served.reload.take();
                 let stopped_after = runtime.stopped_after();
                 let wrote_files = sandbox.writes() != writes;
+                let written = sandbox.take_written();
                 // Every write went through `planhost.save`: the plan wrote
                 // its state back (a file written any other way, an `io`
                 // append to a data file say, is no save of the state).
@@ -542,7 +546,7 @@ fn lua_main(
                     && outcome != ConsoleOutcome::Incomplete
                     && let Some(journal) = journal.as_mut()
                 {
-                    journal.record(Entry { chunk, stopped_after, wrote_files, failed });
+                    journal.record(Entry { chunk, stopped_after, wrote_files, written, failed });
                     // A command that failed after writing files (a save
                     // that ran out of disk half way) leaves them holding
                     // part of the state: loading them would lose the rest.
@@ -1754,6 +1758,10 @@ mod tests {
             lua.console("x = 7 local f = io.open('out.html', 'w') f:write('<p>') f:close()").await;
             assert_eq!(lua.reload(plan.clone()).await, Ok(Reloaded::InUse));
             assert_eq!(lua.console("x, y").await.printed, "7\t1\n");
+            // Nor does it keep the commands from running again on new code.
+            std::fs::write(&plan, "x = 0 y = 2 pcall(require, 'gen')").unwrap();
+            assert!(matches!(lua.reload(plan.clone()).await, Ok(Reloaded::Loaded(_))));
+            assert_eq!(lua.console("x, y").await.printed, "7\t2\n");
         });
         std::fs::remove_dir_all(&dir).unwrap();
     }

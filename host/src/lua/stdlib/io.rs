@@ -347,7 +347,7 @@ fn open_stream(sandbox: &Sandbox, path: &[u8], mode: &[u8]) -> Result<io::Result
     let opened = open_plan_file(&real, &mut options);
     // A file opened to be written may change; one that failed to open not.
     if opened.is_ok() && writable {
-        sandbox.note_write();
+        sandbox.note_write(&String::from_utf8_lossy(path));
     }
     Ok(opened.map(|file| Stream::new(Target::Disk(file), readable, writable)))
 }

@@ -510,7 +510,7 @@ fn remove<'gc>(
 ) -> CallResult<'gc> {
     let args = Args::new(ctx, &stack[..], "remove");
     let path = args.string(0)?.as_bytes();
-    host.sandbox.note_write();
+    host.sandbox.note_write(&String::from_utf8_lossy(path));
     let result = resolve_entry(&host.sandbox, path)?.and_then(|real| {
         std::fs::remove_file(&real).or_else(|error| match error.raw_os_error() {
             // EISDIR (and EPERM on some systems): C's remove() tries rmdir.
@@ -535,7 +535,8 @@ fn rename<'gc>(
     let args = Args::new(ctx, &stack[..], "rename");
     let from = args.string(0)?.as_bytes();
     let to = args.string(1)?.as_bytes();
-    host.sandbox.note_write();
+    host.sandbox.note_write(&String::from_utf8_lossy(from));
+    host.sandbox.note_write(&String::from_utf8_lossy(to));
     let from = resolve_entry(&host.sandbox, from)?;
     let to = resolve_entry(&host.sandbox, to)?;
     match from.and_then(|from| to.and_then(|to| std::fs::rename(from, to))) {
