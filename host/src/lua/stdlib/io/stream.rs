@@ -159,18 +159,31 @@ impl Stream {
 
     /// A line (`None` at end of file), with its newline if `keep`, of at
     /// most `limit` bytes.
+    ///
+    /// A line longer than the buffer is kept in buffer-sized pieces until
+    /// its end is found, then put together once: one that runs past
+    /// `limit` fails having held at most `limit` bytes, never a buffer
+    /// doubled on its way there (which held up to twice as much while it
+    /// moved, and stayed mapped for a while once freed).
     pub(super) fn read_line(&mut self, keep: bool, limit: usize) -> io::Result<Option<Vec<u8>>> {
-        let mut line = Vec::new();
+        let mut pieces: Vec<Vec<u8>> = Vec::new();
+        let mut total = 0usize;
         while self.fill()? {
             let available = &self.rbuf[self.rpos..];
-            if let Some(end) = available.iter().position(|&b| b == b'\n') {
-                self.take_buffered(end + usize::from(keep), &mut line, limit)?;
-                self.rpos += usize::from(!keep);
-                return Ok(Some(line));
+            let newline = available.iter().position(|&b| b == b'\n');
+            let count = newline.map_or(available.len(), |at| at + usize::from(keep));
+            if total + count > limit {
+                return Err(too_large());
             }
-            self.take_buffered(usize::MAX, &mut line, limit)?;
+            pieces.push(available[..count].to_vec());
+            total += count;
+            self.rpos += count;
+            if newline.is_some() {
+                self.rpos += usize::from(!keep);
+                return Ok(Some(joined(pieces)));
+            }
         }
-        Ok((!line.is_empty()).then_some(line))
+        Ok((total > 0).then(|| joined(pieces)))
     }
 
     /// Everything up to the end of the file, at most `limit` bytes.
@@ -339,4 +352,12 @@ impl Numeral {
         stream.rpos += 1;
         true
     }
+}
+
+/// The pieces of a line, as one.
+fn joined(mut pieces: Vec<Vec<u8>>) -> Vec<u8> {
+    if pieces.len() == 1 {
+        return pieces.pop().unwrap_or_default();
+    }
+    pieces.concat()
 }
