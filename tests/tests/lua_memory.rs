@@ -118,10 +118,15 @@ fn a_file_read_larger_than_the_budget_fails_before_it_is_read() {
     huge.set_len(3 << 30).unwrap();
     std::fs::write(server.plan_dir.path().join("small.bin"), vec![b'a'; 4 << 20]).unwrap();
     // Whole, by count, or as one line (which no size foretells: it stops
-    // at the budget).
+    // at the budget, having held no more than it: a line is kept in
+    // pieces, not in a buffer doubled on its way, which peaked at about
+    // twice the budget).
+    let before = peak(&server);
     for format in ["'a'", "2^31", "'l'", "'L'", "1, 'a'"] {
         refused_on(&server, 64, &format!("x = io.open('huge.bin', 'rb'):read({format})"));
     }
+    let grown = peak(&server).saturating_sub(before) / MIB;
+    assert!(grown < 64 + 32, "reading lines to the budget grew the peak by {grown} MiB");
     refused_on(&server, 64, "for line in io.lines('huge.bin') do end");
     // Caught, the file is still open where it was.
     let answer = server.console(
