@@ -155,16 +155,21 @@ impl Sandbox {
     fn files_on_the_way(&self, path: &str) -> Vec<PathBuf> {
         let mut noted = Vec::new();
         let Ok(joined) = self.join(path) else { return noted };
-        // The file by its real path; a missing one by where it would be:
-        // its nearest existing folder's real path and the rest as written
-        // (`..` taken away).
-        let real = joined.canonicalize().unwrap_or_else(|_| nearest_real(&self.as_text(path)));
-        noted.extend(self.relative(&real));
+        noted.extend(self.where_it_is(&joined, path));
         // And the links on the way, and on their targets' ways
         // (`current.tsv -> latest.tsv -> q1.tsv`, `data -> data-2024`):
         // pointed elsewhere, they change what was read.
         self.links_on_the_way(&joined, &mut noted, 0);
         noted
+    }
+
+    /// The file `path` (as given; `joined` to the root) names, by its real
+    /// path relative to the root; a missing one by where it would be: its
+    /// nearest existing folder's real path and the rest as written (`..`
+    /// taken away). None outside the root.
+    fn where_it_is(&self, joined: &Path, path: &str) -> Option<PathBuf> {
+        let real = joined.canonicalize().unwrap_or_else(|_| nearest_real(&self.as_text(path)));
+        self.relative(&real)
     }
 
     /// Notes every symbolic link met resolving `path` (absolute), as the
@@ -215,8 +220,10 @@ impl Sandbox {
     /// calls this (the Lua thread then knows which console commands did).
     pub fn note_write(&self, path: &str) {
         self.writes.fetch_add(1, Ordering::Relaxed);
-        let noted = self.files_on_the_way(path);
-        self.written.lock().unwrap_or_else(|e| e.into_inner()).extend(noted.into_iter().take(1));
+        let Ok(joined) = self.join(path) else { return };
+        if let Some(file) = self.where_it_is(&joined, path) {
+            self.written.lock().unwrap_or_else(|e| e.into_inner()).insert(file);
+        }
     }
 
     /// The files noted by [`Sandbox::note_write`] since the last call.
@@ -492,6 +499,12 @@ mod tests {
         assert!(sandbox.readable("missing.lua").is_err());
         assert!(looked_at("missing.lua"));
         assert!(!looked_at("notes.txt"));
+        // A script that looks for files without end: past the bound, any
+        // file may be one it looked at (the set stops growing).
+        for i in 0..=MAX_CONSULTED {
+            sandbox.note_looked_at(&format!("missing-{i}.tsv"));
+        }
+        assert!(looked_at("notes.txt"));
         std::fs::remove_dir_all(root).unwrap();
     }
 }

@@ -249,6 +249,9 @@ fn lua_main(
     // The last load of the plan (made, declined or failed), while what it
     // came to still holds.
     let mut last_load: Option<LastLoad> = None;
+    // Whether the plan ever looked at a file: one it never did changes
+    // nothing it holds.
+    let looked_at = |file: &Path| sandbox.consulted(file);
     let take_printed = || {
         let output = std::mem::take(&mut *printed.lock().unwrap_or_else(|e| e.into_inner()));
         String::from_utf8_lossy(&output).into_owned()
@@ -366,9 +369,8 @@ fn lua_main(
                 // give, unless one is owed), or since the last load was
                 // tried (whatever it came to stands). Touched files, or
                 // files written back unchanged, count as unchanged.
-                let looked_at = |changed: &BTreeSet<PathBuf>| {
-                    changed.iter().any(|file| sandbox.consulted(file))
-                };
+                let any_looked_at =
+                    |changed: &BTreeSet<PathBuf>| changed.iter().any(|file| looked_at(file));
                 let in_use = || {
                     let journal = journal.as_ref()?;
                     // (Not while a load is owed, nor while something said of
@@ -378,11 +380,11 @@ fn lua_main(
                         return None;
                     }
                     let changed = journal.changed_since_seen(&files)?;
-                    (!looked_at(&changed)).then_some((changed, Reloaded::InUse))
+                    (!any_looked_at(&changed)).then_some((changed, Reloaded::InUse))
                 };
                 let as_tried = || {
                     let changed = last_load.as_ref()?.files.changed(&files)?;
-                    (!looked_at(&changed)).then_some((changed, Reloaded::Unchanged))
+                    (!any_looked_at(&changed)).then_some((changed, Reloaded::Unchanged))
                 };
                 if same_plan && let Some((changed, outcome)) = in_use().or_else(as_tried) {
                     if let Some(journal) = journal.as_mut() {
@@ -412,9 +414,7 @@ fn lua_main(
                 last_load = Some(LastLoad { files: files.clone(), failed: false });
                 let previous = journal.take().filter(|_| same_plan);
                 let pending = previous.as_ref().map_or(Ok(&[][..]), |journal| {
-                    journal
-                        .replayable_on_new_code(&files, &|file| sandbox.consulted(file))
-                        .map_err(|why| (why, journal))
+                    journal.replayable_on_new_code(&files, &looked_at).map_err(|why| (why, journal))
                 });
                 // Console commands that could not run again on the files are
                 // not dropped: the state in use stays, with them (unless the
@@ -568,7 +568,7 @@ fn lua_main(
                             Some(unsaved) => !unsaved,
                             None => {
                                 let views = views_fingerprint(&mut runtime);
-                                journal.others_changed(&saved, &|file| sandbox.consulted(file))
+                                journal.others_changed(&saved, &looked_at)
                                     || plan.as_deref().is_some_and(|path| {
                                         let (mut loaded, result, panicked) =
                                             run_plan(&quiet, path, &|| drop(take_printed()));
@@ -579,9 +579,7 @@ fn lua_main(
                             }
                         };
                         take_printed();
-                        if !(whole
-                            && journal.saved_to_files(&saved, &|file| sandbox.consulted(file)))
-                        {
+                        if !(whole && journal.saved_to_files(&saved, &looked_at)) {
                             journal.files_seen_now();
                         }
                     }
