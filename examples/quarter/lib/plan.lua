@@ -1033,6 +1033,27 @@ function Plan:unrank(id)
   return item, rank, cutline
 end
 
+-- Takes `record` out of `list`, the records of `set` (the work items or
+-- the people), and notes its id as the highest taken out if it is (ids
+-- go on from there: `work.next_id`, `people.next_id`). The index by id is
+-- built again rather than cleared at one id: a piccolo table whose keys
+-- were removed can fail to grow (docs/LUA.md). The first record of an id
+-- wins, as when loading.
+local function take_out(set, list, record)
+  for i = 1, #list do
+    if list[i] == record then
+      table.remove(list, i)
+      break
+    end
+  end
+  set.removed_top = math.max(set.removed_top or 0, record.id)
+  local by_id = {}
+  for _, other in ipairs(list) do
+    by_id[other.id] = by_id[other.id] or other
+  end
+  set.by_id = by_id
+end
+
 -- Deletes work item `id`: out of the ranking (the cutline as `unrank`
 -- moves it) and out of the work items. Returns the item, its old rank
 -- (nil if it was not ranked) and the old cutline.
@@ -1042,22 +1063,7 @@ function Plan:remove(id)
   if rank then
     self:unrank(item.id)
   end
-  local items = self.work.items
-  for i = 1, #items do
-    if items[i] == item then
-      table.remove(items, i)
-      break
-    end
-  end
-  self.work.removed_top = math.max(self.work.removed_top or 0, item.id)
-  -- The index is built again rather than cleared at one id: a piccolo
-  -- table whose keys were removed can fail to grow (docs/LUA.md). The
-  -- first item of an id wins, as when loading.
-  local by_id = {}
-  for _, other in ipairs(items) do
-    by_id[other.id] = by_id[other.id] or other
-  end
-  self.work.by_id = by_id
+  take_out(self.work, self.work.items, item)
   return item, rank, cutline
 end
 
@@ -1102,21 +1108,7 @@ end
 -- Their id is not given to the next person hired (`people.next_id`).
 function Plan:leave(pid)
   local person = self:person(pid)
-  local list = self.people.list
-  for i = 1, #list do
-    if list[i] == person then
-      table.remove(list, i)
-      break
-    end
-  end
-  self.people.removed_top = math.max(self.people.removed_top or 0, person.id)
-  -- Built again rather than cleared at one id (docs/LUA.md: a piccolo
-  -- table whose keys were removed can fail to grow).
-  local by_id = {}
-  for _, other in ipairs(list) do
-    by_id[other.id] = by_id[other.id] or other
-  end
-  self.people.by_id = by_id
+  take_out(self.people, self.people.list, person)
   return person
 end
 
