@@ -219,6 +219,9 @@ struct Builder<'a> {
     new: &'a str,
     /// Copies as byte ranges of `old`, texts as byte ranges of `new`.
     pieces: Vec<BytePiece>,
+    /// The tags of the chunks being compared, kept for the next chunk.
+    old_tags: Vec<std::ops::Range<usize>>,
+    new_tags: Vec<std::ops::Range<usize>>,
 }
 
 #[derive(Debug, Clone)]
@@ -229,7 +232,7 @@ enum BytePiece {
 
 impl<'a> Builder<'a> {
     fn new(old: &'a str, new: &'a str) -> Builder<'a> {
-        Builder { old, new, pieces: Vec::new() }
+        Builder { old, new, pieces: Vec::new(), old_tags: Vec::new(), new_tags: Vec::new() }
     }
 
     fn copy(&mut self, range: std::ops::Range<usize>) {
@@ -264,12 +267,24 @@ impl<'a> Builder<'a> {
         if a == b {
             return self.copy(old);
         }
-        let (old_tags, new_tags) = (tags(a), tags(b));
-        if old_tags.len() != new_tags.len() {
-            return self.changed(old, new);
+        // Most changed rows differ in one cell (a rank after a move): when
+        // what differs holds no tag on either side, it lies in one tag's
+        // text, and copying the common start and end is what comparing tag
+        // by tag would give, without cutting the chunks into tags.
+        let (prefix, suffix) = common_ends(a, b);
+        let has_tag =
+            |text: &str| memchr::memchr(b'<', &text.as_bytes()[prefix..text.len() - suffix]);
+        if has_tag(a).is_none() && has_tag(b).is_none() {
+            return self.ends(old, new, prefix, suffix);
+        }
+        tags(a, &mut self.old_tags);
+        tags(b, &mut self.new_tags);
+        if self.old_tags.len() != self.new_tags.len() {
+            return self.ends(old, new, prefix, suffix);
         }
         // The same structure with some contents changed: compare tag by tag.
-        for (x, y) in old_tags.iter().zip(&new_tags) {
+        for i in 0..self.old_tags.len() {
+            let (x, y) = (self.old_tags[i].clone(), self.new_tags[i].clone());
             let x = old.start + x.start..old.start + x.end;
             let y = new.start + y.start..new.start + y.end;
             self.changed(x, y);
@@ -278,19 +293,19 @@ impl<'a> Builder<'a> {
 
     /// Copies the common start and end of two ranges, and the middle as text.
     fn changed(&mut self, old: std::ops::Range<usize>, new: std::ops::Range<usize>) {
-        let (a, b) = (&self.old[old.clone()], &self.new[new.clone()]);
-        let mut prefix = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
-        while !a.is_char_boundary(prefix) || !b.is_char_boundary(prefix) {
-            prefix -= 1;
-        }
-        let (a_rest, b_rest) = (&a[prefix..], &b[prefix..]);
-        let mut suffix =
-            a_rest.bytes().rev().zip(b_rest.bytes().rev()).take_while(|(x, y)| x == y).count();
-        while !a_rest.is_char_boundary(a_rest.len() - suffix)
-            || !b_rest.is_char_boundary(b_rest.len() - suffix)
-        {
-            suffix -= 1;
-        }
+        let (prefix, suffix) = common_ends(&self.old[old.clone()], &self.new[new.clone()]);
+        self.ends(old, new, prefix, suffix);
+    }
+
+    /// Copies `prefix` bytes from the start and `suffix` from the end of
+    /// `old`, with the middle of `new` as text.
+    fn ends(
+        &mut self,
+        old: std::ops::Range<usize>,
+        new: std::ops::Range<usize>,
+        prefix: usize,
+        suffix: usize,
+    ) {
         self.copy(old.start..old.start + prefix);
         self.text(new.start + prefix..new.end - suffix);
         self.copy(old.end - suffix..old.end);
@@ -313,9 +328,9 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Cuts a chunk at every `<`: a tag with the text after it.
-fn tags(text: &str) -> Vec<std::ops::Range<usize>> {
-    let mut out = Vec::new();
+/// Cuts a chunk at every `<` into `out`: a tag with the text after it.
+fn tags(text: &str, out: &mut Vec<std::ops::Range<usize>>) {
+    out.clear();
     let mut start = 0;
     for at in memchr::memchr_iter(b'<', text.as_bytes()) {
         if at > start {
@@ -324,7 +339,49 @@ fn tags(text: &str) -> Vec<std::ops::Range<usize>> {
         start = at;
     }
     out.push(start..text.len());
-    out
+}
+
+/// The bytes two texts share at the start and, after that, at the end,
+/// both cut back to character boundaries.
+fn common_ends(a: &str, b: &str) -> (usize, usize) {
+    let mut prefix = common_prefix(a.as_bytes(), b.as_bytes());
+    while !a.is_char_boundary(prefix) || !b.is_char_boundary(prefix) {
+        prefix -= 1;
+    }
+    let (a_rest, b_rest) = (&a.as_bytes()[prefix..], &b.as_bytes()[prefix..]);
+    let mut suffix = common_suffix(a_rest, b_rest);
+    while !a.is_char_boundary(a.len() - suffix) || !b.is_char_boundary(b.len() - suffix) {
+        suffix -= 1;
+    }
+    (prefix, suffix)
+}
+
+/// Compared a block at a time (one `memcmp`), then byte by byte.
+const BLOCK: usize = 16;
+
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + BLOCK <= n && a[i..i + BLOCK] == b[i..i + BLOCK] {
+        i += BLOCK;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let (a_end, b_end) = (a.len(), b.len());
+    let mut i = 0;
+    while i + BLOCK <= n && a[a_end - i - BLOCK..a_end - i] == b[b_end - i - BLOCK..b_end - i] {
+        i += BLOCK;
+    }
+    while i < n && a[a_end - i - 1] == b[b_end - i - 1] {
+        i += 1;
+    }
+    i
 }
 
 /// 32-bit FNV-1a over the text's UTF-16 code units: what a browser can
@@ -430,6 +487,71 @@ mod tests {
         let size = patch.pieces_json().len();
         // 151 ranks change: a few bytes each, far below the whole table.
         assert!(size < new.len() / 5, "patch {size} bytes for a table of {}", new.len());
+    }
+
+    /// The texts of a patch, in order.
+    fn texts(patch: &Patch) -> Vec<&str> {
+        patch
+            .pieces
+            .iter()
+            .filter_map(|piece| match piece {
+                Piece::Text(text) => Some(text.as_str()),
+                Piece::Copy { .. } => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_changed_cell_is_sent_alone_and_two_changed_cells_apart() {
+        let rows = |b: (u32, &str), c: (u32, &str)| {
+            let mut html = String::from("<table><tbody>");
+            html.push_str(&row("a", 1, "Alpha", ""));
+            html.push_str(&row("b", b.0, "Beta", b.1));
+            html.push_str(&row("c", c.0, "Gamma <i>g</i>", c.1));
+            html.push_str(&row("d", 4, "Delta", ""));
+            html.push_str("</tbody></table>");
+            html
+        };
+        let old = rows((2, ""), (3, ""));
+        // One cell of one row, one of another: each is only its changed text.
+        let new = rows((12, ""), (3, "Web"));
+        let patch = round_trip(&old, &new).unwrap();
+        assert_eq!(texts(&patch), ["1", "Web"]);
+        // Two cells of one row: two texts, not one from the first to the last.
+        let new = rows((2, ""), (13, "QA by 2w"));
+        let patch = round_trip(&old, &new).unwrap();
+        assert_eq!(texts(&patch), ["1", "QA by 2w"]);
+        // A tag added inside a cell: the row's structure changed, and what
+        // differs goes as one text (as long as what was added).
+        let new = rows((2, "<b>Web</b>"), (3, ""));
+        let patch = round_trip(&old, &new).unwrap();
+        assert_eq!(texts(&patch).concat().len(), "<b>Web</b>".len());
+        // A character cut in two by the common start is not split.
+        let new = rows((2, "é"), (3, "è"));
+        let old_accents = rows((2, "ê"), (3, "è"));
+        let patch = round_trip(&old_accents, &new).unwrap();
+        assert_eq!(texts(&patch), ["é"]);
+    }
+
+    #[test]
+    fn common_ends_match_a_byte_by_byte_count_across_blocks() {
+        let naive = |a: &str, b: &str| {
+            let prefix = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+            let (a, b) = (&a[prefix..], &b[prefix..]);
+            (prefix, a.bytes().rev().zip(b.bytes().rev()).take_while(|(x, y)| x == y).count())
+        };
+        let base: String = (0..50).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+        for len in [0, 1, 15, 16, 17, 31, 32, 33, 50] {
+            let a = &base[..len];
+            for at in 0..len {
+                let mut b = a.to_owned();
+                b.replace_range(at..at + 1, "#");
+                assert_eq!(common_ends(a, &b), naive(a, &b), "{a:?} {b:?}");
+                let longer = format!("{}XYZ{}", &a[..at], &a[at..]);
+                assert_eq!(common_ends(a, &longer), naive(a, &longer), "{a:?} {longer:?}");
+            }
+            assert_eq!(common_ends(a, a), (len, 0));
+        }
     }
 
     #[test]
