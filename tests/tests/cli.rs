@@ -205,6 +205,29 @@ fn lua_limits_come_from_the_command_line() {
 }
 
 #[test]
+fn render_runs_the_plan_under_the_lua_limits_given() {
+    // A view that never ends: the limits given stop it, as under `run`.
+    let dir = TempDir::new("cli-render-limits");
+    std::fs::write(
+        dir.path().join("plan.lua"),
+        "planhost.view('work', function() while true do end end)",
+    )
+    .unwrap();
+    let plan = dir.path().to_str().unwrap();
+    for (flag, value, expected) in [
+        ("--lua-time", "300ms", "time budget exceeded (300 ms)"),
+        ("--lua-instructions", "100000", "instruction budget exceeded (100000 instructions)"),
+    ] {
+        let output = run(&["render", plan, "--view", "work", flag, value]);
+        assert_eq!(output.status.code(), Some(1), "{flag}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{flag}: {stderr}");
+    }
+    let output = run(&["render", plan, "--view", "work", "--lua-time", "0s"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
 fn a_served_plan_runs_under_the_lua_limits_given() {
     let server = Server::start(&["--lua-time", "250ms"]);
     let answer = server.console("while true do end");

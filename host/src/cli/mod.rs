@@ -91,6 +91,8 @@ pub struct RenderArgs {
     /// to open from disk, rather than the renderer's fragment.
     #[arg(long)]
     pub page: bool,
+    #[command(flatten)]
+    pub lua_limits: LuaLimitArgs,
 }
 
 fn parse_option(text: &str) -> Result<(String, String), String> {
@@ -310,7 +312,7 @@ fn render_view(args: &RenderArgs) -> ExitCode {
                 return ExitCode::from(2);
             }
         },
-        None => match plan_view_data(&args.plan_dir, &args.view) {
+        None => match plan_view_data(&args.plan_dir, &args.view, args.lua_limits.budget()) {
             Ok(data) => data,
             Err((message, code)) => {
                 eprintln!("planhost: {message}");
@@ -370,13 +372,17 @@ fn print_out(text: &str) -> ExitCode {
 
 /// Runs a plan directory's `plan.lua` and computes one view's data as JSON
 /// text; errors come with the exit status they deserve.
-fn plan_view_data(plan_dir: &std::path::Path, view: &str) -> Result<String, (String, u8)> {
+fn plan_view_data(
+    plan_dir: &std::path::Path,
+    view: &str,
+    budget: Budget,
+) -> Result<String, (String, u8)> {
     // As `serve` says it: "plan directory ... is not a directory", status 2.
     let plan = PlanDir::open(plan_dir).map_err(|e| (e.to_string(), 2))?;
     let sandbox = Sandbox::new(plan.root(), false)
         .map_err(|e| (format!("cannot open plan directory {}: {e}", plan_dir.display()), 2))?;
     let entry = sandbox.root().join(server::PLAN_ENTRY);
-    let lua = crate::lua::thread::spawn(Budget::default(), sandbox, None)
+    let lua = crate::lua::thread::spawn(budget, sandbox, None)
         .map_err(|e| (format!("starting the Lua thread: {e}"), 1))?;
     smol::block_on(async {
         let printed = lua.run_file(entry).await.map_err(|e| (e.message, 1))?;
