@@ -3,6 +3,7 @@
 //! tables objects; integers stay integers. What JSON cannot hold (cycles,
 //! functions, non-string keys in objects, NaN) is an error naming where.
 
+use gc_arena::Gc;
 use piccolo::{Context, Table, Value};
 use serde_json::Number;
 
@@ -46,6 +47,7 @@ pub fn to_json_text(value: Value<'_>) -> Result<String, String> {
         path: Vec::new(),
         open: Vec::new(),
         spare: Vec::new(),
+        shapes: Vec::new(),
     };
     writer.value(value)?;
     // Every piece written is UTF-8: strings go through a lossy conversion.
@@ -60,6 +62,75 @@ struct Writer<'gc> {
     open: Vec<Table<'gc>>,
     /// Emptied entry lists, reused by the next tables (a view has thousands).
     spare: Vec<Vec<(Value<'gc>, Value<'gc>)>>,
+    /// Per depth, the keys of the last object written there: the rows of a
+    /// view are tables with the same keys, met in the same order.
+    shapes: Vec<Shape<'gc>>,
+}
+
+/// The string keys of an object in the order they are written (sorted),
+/// each one's JSON text with the colon after it, and where each is among
+/// the entries of the table being written. A table with the very same key
+/// strings (compared by identity, not content; in whatever order its table
+/// yields them, which differs from table to table) is written without
+/// sorting or escaping its keys again.
+#[derive(Default)]
+struct Shape<'gc> {
+    keys: Vec<piccolo::String<'gc>>,
+    /// `"key":` of each of `keys`, as a range of `text`.
+    written: Vec<std::ops::Range<usize>>,
+    text: Vec<u8>,
+    /// For each of `keys`, the index of its entry in the table being written.
+    at: Vec<usize>,
+}
+
+impl<'gc> Shape<'gc> {
+    /// Whether `entries` have exactly these keys; if so, `at` says where.
+    fn matches(&mut self, entries: &[(Value<'gc>, Value<'gc>)]) -> bool {
+        if self.keys.len() != entries.len() {
+            return false;
+        }
+        for (i, (key, _)) in entries.iter().enumerate() {
+            let Value::String(key) = *key else { return false };
+            let found =
+                self.keys.iter().position(|known| Gc::ptr_eq(known.into_inner(), key.into_inner()));
+            match found {
+                Some(p) => self.at[p] = i,
+                None => return false,
+            }
+        }
+        // (A table's keys are distinct, so as many found are all of them.)
+        true
+    }
+
+    /// Becomes the shape of `entries`, whose keys are all strings.
+    fn learn(&mut self, entries: &[(Value<'gc>, Value<'gc>)]) {
+        self.at.clear();
+        self.at.extend(0..entries.len());
+        let key = |i: usize| match entries[i].0 {
+            Value::String(key) => key.as_bytes(),
+            _ => &[],
+        };
+        self.at.sort_unstable_by(|&a, &b| key(a).cmp(key(b)));
+        self.keys.clear();
+        self.written.clear();
+        self.text.clear();
+        for &i in &self.at {
+            let Value::String(key) = entries[i].0 else { continue };
+            let start = self.text.len();
+            let bytes = key.as_bytes();
+            if plain(bytes) {
+                self.text.push(b'"');
+                self.text.extend_from_slice(bytes);
+                self.text.push(b'"');
+            } else {
+                // Writing into a Vec cannot fail.
+                let _ = serde_json::to_writer(&mut self.text, &*key.to_str_lossy());
+            }
+            self.text.push(b':');
+            self.keys.push(key);
+            self.written.push(start..self.text.len());
+        }
+    }
 }
 
 impl<'gc> Writer<'gc> {
@@ -116,8 +187,7 @@ impl<'gc> Writer<'gc> {
     /// has tens of thousands); the rest take the general path.
     fn lua_string(&mut self, s: piccolo::String<'gc>) {
         let bytes = s.as_bytes();
-        let plain = !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
-        if plain && std::str::from_utf8(bytes).is_ok() {
+        if plain(bytes) {
             self.out.reserve(bytes.len() + 2);
             self.out.push(b'"');
             self.out.extend_from_slice(bytes);
@@ -161,6 +231,27 @@ impl<'gc> Writer<'gc> {
             self.out.push(b']');
             return Ok(());
         }
+        // An object: written in the order of the last one at this depth
+        // when its keys are the same strings, else sorted by key.
+        let depth = self.open.len();
+        if self.shapes.len() < depth {
+            self.shapes.resize_with(depth, Shape::default);
+        }
+        let mut shape = std::mem::take(&mut self.shapes[depth - 1]);
+        if !shape.matches(entries) {
+            if let Err(error) = self.string_keys(entries) {
+                self.shapes[depth - 1] = shape;
+                return Err(error);
+            }
+            shape.learn(entries);
+        }
+        let written = self.object(entries, &shape);
+        self.shapes[depth - 1] = shape;
+        written
+    }
+
+    /// An error unless every key is a string.
+    fn string_keys(&self, entries: &[(Value<'gc>, Value<'gc>)]) -> Result<(), String> {
         // Name the smallest offending key, so the message does not depend
         // on the table's internal order.
         let offending = entries
@@ -174,34 +265,45 @@ impl<'gc> Writer<'gc> {
             .min_by(|a, b| {
                 (a.0, a.1).partial_cmp(&(b.0, b.1)).unwrap_or(std::cmp::Ordering::Equal)
             });
-        if let Some((_, _, shown)) = offending {
-            return Err(format!(
+        match offending {
+            Some((_, _, shown)) => Err(format!(
                 "{}: key {shown} in a table that is not a sequence (JSON object keys are strings)",
                 at(&self.path)
-            ));
+            )),
+            None => Ok(()),
         }
-        // Every key is a string now.
-        let key_bytes = |key: &Value<'gc>| match *key {
-            Value::String(key) => key.as_bytes(),
-            _ => &[],
-        };
-        entries.sort_unstable_by(|a, b| key_bytes(&a.0).cmp(key_bytes(&b.0)));
+    }
+
+    /// The entries of a table with `shape`'s keys, in its order.
+    fn object(
+        &mut self,
+        entries: &[(Value<'gc>, Value<'gc>)],
+        shape: &Shape<'gc>,
+    ) -> Result<(), String> {
         self.out.push(b'{');
-        for (i, &(key, value)) in entries.iter().enumerate() {
-            let Value::String(key) = key else { continue };
-            if i > 0 {
+        for (p, &i) in shape.at.iter().enumerate() {
+            if p > 0 {
                 self.out.push(b',');
             }
-            self.lua_string(key);
-            self.out.push(b':');
-            self.path.push(Step::Key(key));
-            let written = self.value(value);
+            self.out.extend_from_slice(&shape.text[shape.written[p].clone()]);
+            self.path.push(Step::Key(shape.keys[p]));
+            let written = self.value(entries[i].1);
             self.path.pop();
             written?;
         }
         self.out.push(b'}');
         Ok(())
     }
+}
+
+/// Whether `bytes` go into a JSON string as they are: valid UTF-8 without
+/// quotes, backslashes or control characters. (ASCII is checked in one
+/// pass the compiler vectorises; other text is validated as UTF-8 too.)
+fn plain(bytes: &[u8]) -> bool {
+    let (ascii, clean) = bytes.iter().fold((true, true), |(ascii, clean), &b| {
+        (ascii & (b < 0x80), clean & (b >= 0x20) & (b != b'"') & (b != b'\\'))
+    });
+    clean && (ascii || std::str::from_utf8(bytes).is_ok())
 }
 
 /// Converts JSON into a Lua value: objects and arrays become tables,
@@ -271,6 +373,48 @@ mod tests {
         // A cut multi-byte sequence at the end, with a quote before it.
         let written = string_text(b"q\"\xe6\x9d");
         assert_eq!(written, "\"q\\\"\u{fffd}\"");
+    }
+
+    #[test]
+    fn objects_keep_sorted_keys_whether_their_keys_were_seen_before_or_not() {
+        // Rows with the same key strings (the shape of the first is reused),
+        // rows whose keys differ in the middle of a run, keys that need
+        // escaping, and nested objects at the next depth between rows.
+        let written = Lua::core().enter(|ctx| {
+            let key = |name: &str| ctx.intern(name.as_bytes());
+            let rows = Table::new(&ctx);
+            for i in 1..=6i64 {
+                let row = Table::new(&ctx);
+                row.set(ctx, key("rank"), i).unwrap();
+                row.set(ctx, key("name"), ctx.intern(format!("item {i}").as_bytes())).unwrap();
+                if i == 3 {
+                    row.set(ctx, key("odd \"key\""), true).unwrap();
+                }
+                if i != 5 {
+                    let weeks = Table::new(&ctx);
+                    weeks.set(ctx, key(if i % 2 == 0 { "Web" } else { "QA" }), i).unwrap();
+                    weeks.set(ctx, key("Native"), 2).unwrap();
+                    row.set(ctx, key("estimates"), weeks).unwrap();
+                }
+                rows.set(ctx, i, row).unwrap();
+            }
+            to_json_text(Value::Table(rows)).unwrap()
+        });
+        let expected: Vec<String> = (1..=6)
+            .map(|i| {
+                let weeks = if i % 2 == 0 {
+                    format!(r#""estimates":{{"Native":2,"Web":{i}}},"#)
+                } else {
+                    format!(r#""estimates":{{"Native":2,"QA":{i}}},"#)
+                };
+                format!(
+                    r#"{{{}"name":"item {i}",{}"rank":{i}}}"#,
+                    if i == 5 { "" } else { &weeks },
+                    if i == 3 { r#""odd \"key\"":true,"# } else { "" },
+                )
+            })
+            .collect();
+        assert_eq!(written, format!("[{}]", expected.join(",")));
     }
 
     #[test]
