@@ -358,6 +358,11 @@ function M.commands(session, out)
     local range = "1.." .. #a.rows
     local first = from == nil and 1 or Plan.whole(from, "rank", range)
     local last = to == nil and #a.rows or Plan.whole(to, "rank", range)
+    if to ~= nil and first > last then
+      out(string.format("no items in %d..%d: the first rank is after the last (ls(%d, %d) "
+        .. "lists them)", first, last, last, first))
+      return
+    end
     if math.max(1, first) > math.min(last, #a.rows) then
       local asked = to == nil and "from rank " .. first or "in " .. first .. ".." .. last
       out(string.format("no items %s (ranks %s)", asked, #a.rows > 0 and range or "none"))

@@ -203,7 +203,9 @@ t.case("messages name the command, the item and what was typed", function()
   refused(m, "show: no work item 99", "show", 99)
   refused(m, "ls: rank 'a' is not a number (1..60)", "ls", "a")
   refused(m, "ls: rank 2.5 is not a whole number (1..60)", "ls", 1, 2.5)
-  check.eq(m.run("ls", 50, 40), { "no items in 50..40 (ranks 1..60)" })
+  check.eq(m.run("ls", 50, 40),
+    { "no items in 50..40: the first rank is after the last (ls(40, 50) lists them)" })
+  check.eq(m.run("ls", 65, 70), { "no items in 65..70 (ranks 1..60)" })
   check.eq(m.run("ls", 100), { "no items from rank 100 (ranks 1..60)" })
   check.eq(#m.run("ls", 59), 2)
   check.eq(m.run("up", 1), { "1 'Apple Pay and Google Pay at checkout': already first "
