@@ -63,7 +63,7 @@ struct Writer<'gc> {
     /// Emptied entry lists, reused by the next tables (a view has thousands).
     spare: Vec<Vec<(Value<'gc>, Value<'gc>)>>,
     /// Per depth, the keys of the last object written there: the rows of a
-    /// view are tables with the same keys, met in the same order.
+    /// view are tables with the same keys.
     shapes: Vec<Shape<'gc>>,
 }
 
@@ -231,8 +231,8 @@ impl<'gc> Writer<'gc> {
             self.out.push(b']');
             return Ok(());
         }
-        // An object: written in the order of the last one at this depth
-        // when its keys are the same strings, else sorted by key.
+        // An object, keys sorted: with the same key strings as the last
+        // object at this depth, that one's order and key texts serve.
         let depth = self.open.len();
         if self.shapes.len() < depth {
             self.shapes.resize_with(depth, Shape::default);
