@@ -358,7 +358,8 @@ function M.commands(session, out)
     local range = "1.." .. #a.rows
     local first = from == nil and 1 or Plan.whole(from, "rank", range)
     local last = to == nil and #a.rows or Plan.whole(to, "rank", range)
-    if to ~= nil and first > last then
+    -- The ranks the wrong way round, with items between them: say so.
+    if to ~= nil and first > last and math.max(1, last) <= math.min(first, #a.rows) then
       out(string.format("no items in %d..%d: the first rank is after the last (ls(%d, %d) "
         .. "lists them)", first, last, last, first))
       return

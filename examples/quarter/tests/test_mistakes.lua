@@ -206,6 +206,7 @@ t.case("messages name the command, the item and what was typed", function()
   check.eq(m.run("ls", 50, 40),
     { "no items in 50..40: the first rank is after the last (ls(40, 50) lists them)" })
   check.eq(m.run("ls", 65, 70), { "no items in 65..70 (ranks 1..60)" })
+  check.eq(m.run("ls", 80, 70), { "no items in 80..70 (ranks 1..60)" })
   check.eq(m.run("ls", 100), { "no items from rank 100 (ranks 1..60)" })
   check.eq(#m.run("ls", 59), 2)
   check.eq(m.run("up", 1), { "1 'Apple Pay and Google Pay at checkout': already first "
