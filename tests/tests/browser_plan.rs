@@ -163,3 +163,71 @@ fn a_long_unbroken_name_wraps_instead_of_pushing_the_other_columns_away() {
         assert_eq!(fits, Value::Bool(true), "a {view} table is wider than the page");
     }
 }
+
+/// Where the page shows what, by what is drawn on top at a point:
+/// `inBox(x, y)` gives the nearest `thead`, `tfoot` or `tbody` painted at
+/// that point of the view's box (x, y from its top left corner).
+const PAINTED_AT: &str = "window.inBox = (x, y) => { \
+    const box = document.getElementById('plan-view').getBoundingClientRect(); \
+    const hit = document.elementFromPoint(box.left + x, box.top + y); \
+    return hit?.closest('thead, tfoot, tbody')?.localName ?? null; };";
+
+#[test]
+fn the_work_tables_header_and_supply_row_stay_in_sight_while_it_scrolls() {
+    let server = Server::start_in(example_plan(), &[]);
+    let browser = Browser::launch();
+    let page = browser.page();
+    page.goto(&format!("http://{}/view/work?renderer=table", server.addr));
+    page.wait_for(
+        "the live connection",
+        "document.getElementById('conn').dataset.state === 'live'",
+    );
+    page.eval(PAINTED_AT);
+    // The view scrolls in its own box, not the page (60 items are taller
+    // than the window).
+    let boxed = page.eval(
+        "(() => { const box = document.getElementById('plan-view'); \
+           return [box.scrollHeight > box.clientHeight + 500, \
+                   document.documentElement.scrollHeight <= window.innerHeight]; })()",
+    );
+    assert_eq!(boxed, serde_json::json!([true, true]), "box taller than shown, page not");
+    let bottom = "document.getElementById('plan-view').clientHeight - 4";
+
+    // The top of the header's first cell within the box (the cells stick,
+    // not the row).
+    let head_top = "Math.round(document.querySelector('#plan-view thead th').getBoundingClientRect().top \
+        - document.getElementById('plan-view').getBoundingClientRect().top)";
+
+    // At the top: the header where the table puts it, the supply row at the
+    // box's foot over the rows it covers, not after the last row.
+    let at_first = page.eval(head_top).as_i64().unwrap();
+    assert!(at_first > 0, "the header starts below the view's title: {at_first}");
+    assert_eq!(page.eval(&format!("inBox(40, {at_first} + 4)")), "thead");
+    assert_eq!(page.eval(&format!("inBox(40, {bottom})")), "tfoot");
+    assert_eq!(page.eval(&format!("inBox(40, {at_first} + 100)")), "tbody");
+
+    // Half way down: the header stuck to the box's top.
+    page.eval("document.getElementById('plan-view').scrollTop = 700");
+    assert_eq!(page.eval(head_top), 0);
+    assert_eq!(page.eval("inBox(40, 4)"), "thead");
+    assert_eq!(page.eval(&format!("inBox(40, {bottom})")), "tfoot");
+    page.screenshot("example-plan-work-scrolled");
+
+    // A change keeps the box where it was, and the rows under the header.
+    let order = keys(page.eval(ROW_KEYS));
+    let answer = server.console(&format!("rank({}, 1)", order[40].trim_start_matches("item-")));
+    assert_eq!(answer["status"], "ok", "{answer}");
+    let moved_first = format!("{ROW_KEYS}[0] === {:?}", order[40]);
+    page.wait_for("the moved item first", &moved_first);
+    assert_eq!(page.eval("document.getElementById('plan-view').scrollTop"), 700);
+    assert_eq!(page.eval(head_top), 0);
+    assert_eq!(page.eval("inBox(40, 4)"), "thead");
+
+    // At the end: the supply row where it belongs, below the last row.
+    page.eval("document.getElementById('plan-view').scrollTop = 1e6");
+    let last_row_above_supply = page.eval(
+        "document.querySelector('#plan-view tbody tr:last-child').getBoundingClientRect().bottom \
+           <= document.querySelector('#plan-view tr.supply').getBoundingClientRect().top + 1",
+    );
+    assert_eq!(last_row_above_supply, Value::Bool(true));
+}
