@@ -48,8 +48,8 @@
 //! # );
 //! ```
 
-use crate::model::PlanInfo;
-use crate::{RenderError, RenderRequest};
+use crate::model::{PlanInfo, WorkItem};
+use crate::{Html, RenderError, RenderRequest, isolate};
 
 /// Formats `value` with at most two decimals and no trailing zeros: `6`,
 /// `1.5`, `0.46`; a value that rounds to zero reads `0`, never `-0`. Large
@@ -230,6 +230,47 @@ impl Amounts {
     /// A cell's text: [`Amounts::text`], but blank for no work (`0`).
     pub fn cell(self, weeks: f64) -> String {
         if weeks == 0.0 { String::new() } else { self.text(weeks) }
+    }
+
+    /// Writes `item`'s cell for `skill` if the plan could not read an
+    /// estimate of it (each counts 0 weeks), with `class` and `unparsed`
+    /// as its class: every such size as typed with a `?`, after the amount
+    /// the skill's other estimates came to, if any (`XL?`, `2 + XL?`), and
+    /// a `title` naming them (`cannot read estimate Native:XL, counted as
+    /// 0`), plan data in bidi isolation. Returns false, and writes nothing,
+    /// when the plan read every estimate of `skill`.
+    pub fn unparsed_cell(
+        self,
+        html: &mut Html,
+        class: Option<&str>,
+        item: &WorkItem,
+        skill: &str,
+    ) -> bool {
+        if item.unparsed.is_empty() {
+            return false;
+        }
+        let texts: Vec<_> = item.unparsed_for(skill).map(|(text, _)| isolate(text)).collect();
+        let Some((last, first)) = texts.split_last() else { return false };
+        let title = if first.is_empty() {
+            format!("cannot read estimate {last}, counted as 0")
+        } else {
+            format!("cannot read estimates {} and {last}, counted as 0", first.join(", "))
+        };
+        let class =
+            class.map_or_else(|| "unparsed".to_owned(), |class| format!("{class} unparsed"));
+        html.open("td", &[("class", &class), ("title", &title)]);
+        let read = self.cell(item.estimates.get(skill).copied().unwrap_or(0.0));
+        let mut separator = "";
+        if !read.is_empty() {
+            html.text(&read);
+            separator = " + ";
+        }
+        for (_, size) in item.unparsed_for(skill) {
+            html.text(separator).isolated(size).text("?");
+            separator = " + ";
+        }
+        html.close("td");
+        true
     }
 }
 

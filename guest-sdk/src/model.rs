@@ -96,6 +96,32 @@ pub struct WorkItem {
     pub unparsed: Vec<String>,
 }
 
+impl WorkItem {
+    /// The estimates the plan could not read that name `skill`
+    /// (`Native:XL` for `Native`), each with its size as typed (`XL`), in
+    /// the item's order.
+    pub fn unparsed_for<'a>(
+        &'a self,
+        skill: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.unparsed.iter().filter_map(move |text| {
+            let (named, size) = text.split_once(':')?;
+            (named.trim() == skill).then_some((text.as_str(), size.trim()))
+        })
+    }
+
+    /// The estimates the plan could not read that name none of `skills`
+    /// (`oops`, or `Data:XL` where no column is Data's), as typed.
+    pub fn unparsed_elsewhere<'a>(
+        &'a self,
+        skills: &'a [&'a str],
+    ) -> impl Iterator<Item = &'a str> + 'a {
+        self.unparsed.iter().map(String::as_str).filter(move |text| {
+            !text.split_once(':').is_some_and(|(named, _)| skills.contains(&named.trim()))
+        })
+    }
+}
+
 /// The `tracks` view: work grouped by track, with demand per skill per
 /// track and per triage level within a track.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -10,8 +10,9 @@
 //! get `class="short"` and a `title` naming the skills they are short of;
 //! items below the cutline get `class="below-cutline"`. An estimate the
 //! plan could not read (counted as 0) shows as typed with a `?` in its
-//! skill's cell, `class="unparsed"` and a `title` saying so; one naming no
-//! skill column is listed in the shortfall cell. A `<tfoot>` row (`<tr
+//! skill's cell, after what the skill's other estimates came to (`2 +
+//! XL?`), `class="unparsed"` and a `title` saying so; one naming no skill
+//! column is listed in the shortfall cell. A `<tfoot>` row (`<tr
 //! class="supply" data-key="supply">`) gives the team's supply per skill
 //! under the skill columns, so a reader sees what the short rows run out
 //! of (no footer when the view has no supply: not computed). Plan data
@@ -201,13 +202,7 @@ fn item_row(html: &mut Html, item: &WorkItem, layout: &Layout, text: &mut Buffer
     push_id(html, item, cell);
     html.text(&item.name).close("td");
     for skill in &layout.skills {
-        if let Some((text, size)) = unparsed_for(item, skill) {
-            cell.clear();
-            cell.push_str("cannot read estimate ");
-            cell.push_str(&isolate(text));
-            cell.push_str(", counted as 0");
-            html.open("td", &[("class", "unparsed"), ("title", cell)]);
-            html.isolated(size).text("?").close("td");
+        if layout.amounts.unparsed_cell(html, None, item, skill) {
             continue;
         }
         cell.clear();
@@ -239,15 +234,6 @@ fn push_id(html: &mut Html, item: &WorkItem, buffer: &mut String) {
     html.element("b", &[], buffer).text(" ");
 }
 
-/// The first unreadable estimate of `item` for `skill` (`Native:XL`), and
-/// its size text (`XL`).
-fn unparsed_for<'a>(item: &'a WorkItem, skill: &str) -> Option<(&'a str, &'a str)> {
-    item.unparsed.iter().find_map(|text| {
-        let (named, size) = text.split_once(':')?;
-        (named.trim() == skill).then_some((text.as_str(), size.trim()))
-    })
-}
-
 /// Appends `short: Web 3w, QA 1w`, or nothing when the item is short of
 /// nothing: a row's `title`, so each skill name is in bidi isolation.
 fn push_shortfall(out: &mut String, item: &WorkItem, layout: &Layout) {
@@ -273,14 +259,9 @@ fn shortfall_cell(html: &mut Html, item: &WorkItem, layout: &Layout, amount: &mu
         html.text(amount);
         separator = "; ";
     }
-    for text in &item.unparsed {
-        let named_column = text
-            .split_once(':')
-            .is_some_and(|(skill, _)| layout.skills.iter().any(|column| *column == skill.trim()));
-        if !named_column {
-            html.text(separator).text("cannot read estimate ").isolated(text);
-            separator = "; ";
-        }
+    for text in item.unparsed_elsewhere(&layout.skills) {
+        html.text(separator).text("cannot read estimate ").isolated(text);
+        separator = "; ";
     }
 }
 

@@ -13,7 +13,8 @@
 //!   commands take) and its estimates; items below the plan's cutline also
 //!   get class `below-cutline` and read `not committed`. An estimate the
 //!   plan could not read (counted as 0, in the demand too) shows as typed
-//!   with a `?` in its skill's cell, `class="demand unparsed"` and a
+//!   with a `?` in its skill's cell, after what the skill's other
+//!   estimates came to (`2 + XL?`), `class="demand unparsed"` and a
 //!   `title` saying so, as the `table` renderer shows it; one naming no
 //!   skill column is listed in the row's last cell.
 //!
@@ -53,16 +54,13 @@ impl Layout<'_> {
         }
     }
 
-    /// An item's cell per skill: its estimate, or an estimate the plan
+    /// An item's cell per skill: its estimate, or the estimates the plan
     /// could not read (counted as 0) as typed with a `?`, as the `table`
-    /// renderer marks it: `<td class="demand unparsed" title="cannot read
+    /// renderer marks them: `<td class="demand unparsed" title="cannot read
     /// estimate Native:XL, counted as 0">XL?</td>`.
     fn item_cells(&self, html: &mut Html, item: &WorkItem) {
         for skill in &self.skills {
-            if let Some((text, size)) = unparsed_for(item, skill) {
-                let title = format!("cannot read estimate {}, counted as 0", isolate(text));
-                html.open("td", &[("class", "demand unparsed"), ("title", &title)]);
-                html.isolated(size).text("?").close("td");
+            if self.amounts.unparsed_cell(html, Some("demand"), item, skill) {
                 continue;
             }
             let text = self.amounts.cell(item.estimates.get(*skill).copied().unwrap_or(0.0));
@@ -191,32 +189,13 @@ fn track_body(html: &mut Html, track: &Track, layout: &Layout, keys: &mut Keys) 
             html.text("not committed");
             separator = "; ";
         }
-        for text in unparsed_elsewhere(item, &layout.skills) {
+        for text in item.unparsed_elsewhere(&layout.skills) {
             html.text(separator).text("cannot read estimate ").isolated(text);
             separator = "; ";
         }
         html.close("td").close("tr");
     }
     html.close("tbody");
-}
-
-/// The first unreadable estimate of `item` for `skill` (`Native:XL`), and
-/// its size text (`XL`).
-fn unparsed_for<'a>(item: &'a WorkItem, skill: &str) -> Option<(&'a str, &'a str)> {
-    item.unparsed.iter().find_map(|text| {
-        let (named, size) = text.split_once(':')?;
-        (named.trim() == skill).then_some((text.as_str(), size.trim()))
-    })
-}
-
-/// The unreadable estimates of `item` that name no skill column (`oops`):
-/// listed in the row's last cell.
-fn unparsed_elsewhere<'a>(item: &'a WorkItem, skills: &'a [&str]) -> impl Iterator<Item = &'a str> {
-    item.unparsed.iter().map(String::as_str).filter(move |text| {
-        !text
-            .split_once(':')
-            .is_some_and(|(skill, _)| skills.iter().any(|column| *column == skill.trim()))
-    })
 }
 
 /// How many of the track's items are committed: what its triage levels

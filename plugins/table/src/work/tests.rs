@@ -182,6 +182,34 @@ fn unreadable_estimates_are_shown_as_typed() {
 }
 
 #[test]
+fn a_cell_shows_every_unreadable_estimate_of_its_skill_after_what_was_read() {
+    // `Native:M, Native:XL, Web:L, Native:QQ, Web:?`: Native counts 2
+    // weeks, Web 3.
+    let html = render(
+        r#"{"plan": {"name": "p", "weeks": 13, "cutline": 1},
+            "skills": ["Native", "Web"],
+            "items": [{"id": "a", "name": "A", "rank": 1, "estimates": {"Native": 2, "Web": 3},
+                       "unparsed": ["Native:XL", "Native: QQ", "Web:?"]}]}"#,
+    );
+    assert!(
+        html.contains(concat!(
+            r#"<td class="unparsed" title="cannot read estimates Native:XL and Native: QQ, "#,
+            r#"counted as 0">2 + XL? + QQ?</td>"#,
+            r#"<td class="unparsed" title="cannot read estimate Web:?, counted as 0">3 + ??</td>"#,
+        )),
+        "{html}"
+    );
+    // In people: the amount read is converted, what was typed is not.
+    let view = parse(
+        r#"{"plan": {"name": "p", "weeks": 13, "cutline": 1}, "skills": ["Native"],
+            "items": [{"id": "a", "name": "A", "rank": 1, "estimates": {"Native": 2},
+                       "unparsed": ["Native:XL"]}]}"#,
+    );
+    let people = render_work(&view, Units::People).unwrap();
+    assert!(people.contains(r#"counted as 0">0.15 + XL?</td>"#), "{people}");
+}
+
+#[test]
 fn bidi_controls_in_data_stay_inside_their_name() {
     // A right-to-left override in the plan name, a skill, an unreadable
     // estimate and an item name; an Arabic skill name.

@@ -245,7 +245,7 @@ fn unreadable_estimates_are_shown_as_typed() {
                                    "estimates": {"Native": 0, "Web": 2},
                                    "unparsed": ["Native:XL", "Nati<ve:S", "oops"]},
                                   {"id": 9, "name": "Later", "rank": 2,
-                                   "unparsed": ["Web:?", "oops"]}]}]}"#,
+                                   "unparsed": ["Web:?", "oops", "Web:XL"]}]}]}"#,
     );
     assert!(
         html.contains(concat!(
@@ -261,7 +261,7 @@ fn unreadable_estimates_are_shown_as_typed() {
     assert!(
         html.contains(concat!(
             r#"<td class="demand"></td><td class="demand unparsed" "#,
-            r#"title="cannot read estimate Web:?, counted as 0">??</td>"#,
+            r#"title="cannot read estimates Web:? and Web:XL, counted as 0">?? + XL?</td>"#,
             r#"<td class="committed">not committed; cannot read estimate oops</td>"#,
         )),
         "{html}"
