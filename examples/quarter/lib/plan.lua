@@ -336,6 +336,31 @@ function Plan:skills(supply)
   return display_order(present)
 end
 
+-- Names the checks below would take for slips of known ones but that the
+-- console allowed as new (`Plan:allow`).
+local function is_allowed(self, name)
+  return self.allowed ~= nil and self.allowed[name] == true
+end
+
+-- What an error about a name taken for a slip ends with: how to use it
+-- as a new name all the same.
+-- (Names with control characters are refused before they are checked.)
+local function allow_hint(name)
+  return "; if it is new, allow(" .. string.format("%q", name) .. ") first"
+end
+
+-- Lets the checks below take `name` (a skill, a track or a tag key) as a
+-- new name where they would take it for a slip of a known one ("Web3"
+-- beside "Web"), until the plan is loaded again (once an item or a
+-- person has it, the plan knows it).
+function Plan:allow(name)
+  if type(name) ~= "string" or name == "" then
+    error("a skill, track or tag key to allow, e.g. allow(\"Web3\")", 0)
+  end
+  self.allowed = self.allowed or {}
+  self.allowed[name] = true
+end
+
 -- A skill the plan does not know that differs from one it knows only in
 -- case, or by a slip of the keyboard ("Nativ"; `spelling.skill_slips`
 -- says how near), would count as a new skill no one has, and the plan
@@ -350,9 +375,10 @@ function Plan:check_skills(names)
   end
   for _, name in ipairs(names) do
     if type(name) == "string" and not known[name] then
-      local near = spelling.near(name, skills, spelling.skill_slips)
+      local near = not is_allowed(self, name) and spelling.near(name, skills, spelling.skill_slips)
       if near then
-        error("unknown skill '" .. tsv.escaped(name) .. "' (did you mean '" .. near .. "'?)", 0)
+        error("unknown skill '" .. tsv.escaped(name) .. "' (did you mean '" .. near .. "'?)"
+          .. allow_hint(name), 0)
       end
       known[name] = true
       new[#new + 1] = name
@@ -367,7 +393,7 @@ end
 -- already have: a key that differs from one of them only in case, or from
 -- one the plan reads by one slip, would be stored and never read
 -- ("Track", "triage", "EngTraige"). An error naming the known key.
-local function check_tag_keys(names, records)
+local function check_tag_keys(self, names, records)
   local known, list = {}, {}
   local function add(key)
     if not known[key] then
@@ -386,7 +412,7 @@ local function check_tag_keys(names, records)
     return (key == "track" or key == work.TRIAGE or work.is_group_triage(key)) and 1 or 0
   end
   for _, name in ipairs(names) do
-    if not known[name] then
+    if not known[name] and not is_allowed(self, name) then
       local near = spelling.near(name, list, slips)
       -- A group's triage key out of its shape (`Designtriage`,
       -- `DesignTriag`): only `NAMETriage` is read as one.
@@ -397,7 +423,7 @@ local function check_tag_keys(names, records)
       end
       if near then
         error("unknown tag key '" .. tsv.escaped(name) .. "' (did you mean '" .. tsv.escaped(near)
-          .. "'?)", 0)
+          .. "'?)" .. allow_hint(name), 0)
       end
     end
   end
@@ -408,7 +434,7 @@ end
 -- use only in case or by a slip ("growth", "Paymnets"), would start a
 -- track of its own: an error naming the known one. A new track far from
 -- all of them is a new track.
-local function check_tracks(tags, lists)
+local function check_tracks(self, tags, lists)
   local known, list = {}, {}
   for _, records in ipairs(lists) do
     for _, record in ipairs(records) do
@@ -420,11 +446,12 @@ local function check_tracks(tags, lists)
     end
   end
   for _, tag in ipairs(tags) do
-    if tag.key == "track" and tag.value and not known[tag.value] then
+    if tag.key == "track" and tag.value and not known[tag.value]
+      and not is_allowed(self, tag.value) then
       local near = spelling.near(tag.value, list, spelling.skill_slips)
       if near then
         error("unknown track '" .. tsv.escaped(tag.value) .. "' (did you mean '"
-          .. tsv.escaped(near) .. "'?)", 0)
+          .. tsv.escaped(near) .. "'?)" .. allow_hint(tag.value), 0)
       end
     end
   end
@@ -838,8 +865,8 @@ function Plan:add(name, estimate_text, tag_text)
     work.check_triage_tag(tag.key, tag.value)
   end
   self:check_skills(keys(item.estimates))
-  check_tag_keys(keys(item.tags), self.work.items)
-  check_tracks(item.tags, { self.work.items, self.people.list })
+  check_tag_keys(self, keys(item.tags), self.work.items)
+  check_tracks(self, item.tags, { self.work.items, self.people.list })
   item.estimates = estimates.parse(tidy(item.estimates))
   item.tags = kvlist.parse(tidy(item.tags))
   self.work.items[#self.work.items + 1] = item
@@ -931,8 +958,8 @@ function Plan:set_tag(id, key, value)
     error("bad tag '" .. tsv.escaped(key) .. ":" .. tsv.escaped(text) .. "' for " .. whose
       .. ": a tag's key and value cannot hold ',' or ':'", 0)
   end
-  check_tag_keys({ key }, self.work.items)
-  check_tracks({ { key = key, value = text } }, { self.work.items, self.people.list })
+  check_tag_keys(self, { key }, self.work.items)
+  check_tracks(self, { { key = key, value = text } }, { self.work.items, self.people.list })
   if text ~= nil then
     work.check_triage_tag(key, text)
   end
@@ -1095,8 +1122,8 @@ function Plan:hire(name, skills_text, tags_text)
       .. "their time)", 0)
   end
   local new = self:check_skills(keys(person.skills))
-  check_tag_keys(keys(person.tags), self.people.list)
-  check_tracks(person.tags, { self.work.items, self.people.list })
+  check_tag_keys(self, keys(person.tags), self.people.list)
+  check_tracks(self, person.tags, { self.work.items, self.people.list })
   person.skills = kvlist.parse(tidy(person.skills))
   person.tags = kvlist.parse(tidy(person.tags))
   self.people.list[#self.people.list + 1] = person

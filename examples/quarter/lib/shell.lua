@@ -47,6 +47,8 @@ M.HELP = {
   { "assign(pid, skill, fraction, ...)", "set a person's skill fractions; 0 or \"-\" removes" },
   { "leave(pid)", "take a person off the team (from people.tsv at save(); until then reload() "
     .. "undoes it)" },
+  { "allow(name)", "take a new skill, track or tag key one slip from a known one as new, e.g. "
+    .. "allow(\"Web3\") beside Web" },
   { "report()", "unparsable estimates, untriaged and unranked work, odd skill sums" },
   { "save()", "write the files the plan changed (work, plan, people .tsv); keeps .bak copies" },
   { "reload()", "read the files again, dropping unsaved edits" },
@@ -434,6 +436,11 @@ function M.commands(session, out)
     local note = #problems > 0 and " (" .. shown(problems[#problems]) .. ")" or ""
     out(string.format("%d '%s': %s%s%s", person.id, shown(person.name),
       skills ~= "" and shown(skills) or "no skills", note, unneeded_note(person, new)))
+  end
+
+  function c.allow(name)
+    plan():allow(name)
+    out(string.format("allowed '%s' as a new name until the plan is loaded again", shown(name)))
   end
 
   function c.report()
