@@ -228,6 +228,45 @@ fn render_runs_the_plan_under_the_lua_limits_given() {
 }
 
 #[test]
+fn a_plugin_cache_that_cannot_be_made_is_warned_of_not_fatal() {
+    // The cache goes under XDG_CACHE_HOME; a file there cannot hold it.
+    let dir = TempDir::new("cli-no-cache");
+    let blocked = dir.path().join("not-a-folder");
+    std::fs::write(&blocked, "").unwrap();
+    std::fs::write(
+        dir.path().join("plan.lua"),
+        "planhost.view('work', function() return {plan = {name = 'Q', weeks = 13, cutline = 0}, \
+         skills = {}, items = {}} end)",
+    )
+    .unwrap();
+    let plan = dir.path().to_str().unwrap();
+    let rendered = Command::new(planhost_bin())
+        .args(["render", plan, "--view", "work", "--renderer", "table"])
+        .env("XDG_CACHE_HOME", &blocked)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&rendered.stderr);
+    assert!(rendered.status.success(), "{stderr}");
+    assert!(String::from_utf8_lossy(&rendered.stdout).contains("<table"), "{stderr}");
+    let warning = format!("plugin cache {}/planhost/wasmtime", blocked.display());
+    assert!(stderr.contains(&warning) && stderr.contains("without it"), "{stderr}");
+
+    let mut served = Command::new(planhost_bin())
+        .args(["serve", plan, "--addr", "127.0.0.1:0", "--no-console"])
+        .env("XDG_CACHE_HOME", &blocked)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(served.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    served.kill().unwrap();
+    served.wait().unwrap();
+    assert!(line.starts_with("planhost listening on http://127.0.0.1:"), "{line:?}");
+}
+
+#[test]
 fn a_served_plan_runs_under_the_lua_limits_given() {
     let server = Server::start(&["--lua-time", "250ms"]);
     let answer = server.console("while true do end");

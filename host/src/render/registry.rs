@@ -315,8 +315,17 @@ fn new_engine(cache: Option<&Path>, limits: RenderLimits) -> anyhow::Result<Engi
     if let Some(directory) = cache {
         let mut cache_config = CacheConfig::new();
         cache_config.with_directory(directory);
-        let cache = Cache::new(cache_config).map_err(|e| anyhow::anyhow!("plugin cache: {e:#}"))?;
-        config.cache(Some(cache));
+        // A home that cannot be written (a service account's, say) costs
+        // a compile of each plugin at every start, not the start itself.
+        match Cache::new(cache_config) {
+            Ok(cache) => {
+                config.cache(Some(cache));
+            }
+            Err(error) => tracing::warn!(
+                "plugin cache {}: {error:#}; compiling plugins without it",
+                directory.display()
+            ),
+        }
     }
     let engine = Engine::new(&config).map_err(|e| anyhow::anyhow!("{e:#}"))?;
     let weak = engine.weak();
