@@ -1,8 +1,11 @@
 //! Watches folders for file changes: the events a filter keeps settle into
 //! one call, reads of files are not changes, symbolic links are not
-//! followed, and a folder deleted and made again (or moved away and back)
-//! is watched again once it is back.
+//! followed, a folder under a recursive watch that cannot be watched (one
+//! the server may not read) is left out without losing the others, and a
+//! folder deleted and made again (or moved away and back) is watched again
+//! once it is back.
 
+use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -49,12 +52,16 @@ pub fn watch(
     };
     let config = notify::Config::default().with_follow_symlinks(false);
     let mut watcher = notify::RecommendedWatcher::new(handler, config)?;
-    let mut seen = Vec::with_capacity(folders.len());
-    for folder in &folders {
-        watcher
-            .watch(folder, mode)
-            .map_err(|e| anyhow::anyhow!("watching {}: {e}", folder.display()))?;
-        seen.push(identity(folder));
+    let mut trees = Vec::with_capacity(folders.len());
+    for folder in folders {
+        let watching =
+            |e: &dyn std::fmt::Display| anyhow::anyhow!("watching {}: {e}", folder.display());
+        if identity(&folder).is_none() {
+            return Err(watching(&"not a folder"));
+        }
+        let mut tree = Tree::new(folder.clone(), mode);
+        tree.sync(&mut watcher).map_err(|e| watching(&e))?;
+        trees.push(tree);
     }
     std::thread::Builder::new().name(name.to_owned()).spawn(move || {
         loop {
@@ -68,7 +75,12 @@ pub fn watch(
                 std::thread::sleep(settle);
                 while inbox.try_recv().is_ok() {}
             }
-            let back = recheck(&mut watcher, &folders, &mut seen, mode);
+            let mut back = Vec::new();
+            for tree in &mut trees {
+                if tree.recheck(&mut watcher, event) {
+                    back.push(tree.root.clone());
+                }
+            }
             if event || !back.is_empty() {
                 changed(&back);
             }
@@ -77,34 +89,116 @@ pub fn watch(
     Ok(())
 }
 
-/// Watches again each folder whose path names another folder than it did
-/// (or one again); returns those that are back.
-fn recheck(
-    watcher: &mut impl Watcher,
-    folders: &[PathBuf],
-    seen: &mut [Identity],
-    mode: RecursiveMode,
-) -> Vec<PathBuf> {
-    let mut back = Vec::new();
-    for (folder, seen) in folders.iter().zip(seen.iter_mut()) {
-        let now = identity(folder);
-        if now == *seen {
-            continue;
+/// One watched folder and, for a recursive watch, every folder under it,
+/// each watched on its own. (notify's recursive watch fails whole when one
+/// folder under the root cannot be watched, and a plan directory holding a
+/// folder the server may not read would then not be watched at all.)
+struct Tree {
+    root: PathBuf,
+    recursive: bool,
+    /// The folders watched, by what their paths named when they were.
+    watched: BTreeMap<PathBuf, Identity>,
+    /// Folders that could not be watched (said once each).
+    refused: BTreeMap<PathBuf, Identity>,
+    /// The root is gone (said once).
+    gone: bool,
+}
+
+impl Tree {
+    fn new(root: PathBuf, mode: RecursiveMode) -> Tree {
+        let recursive = mode == RecursiveMode::Recursive;
+        Tree { root, recursive, watched: BTreeMap::new(), refused: BTreeMap::new(), gone: false }
+    }
+
+    /// The folders the watch covers now: the root, and for a recursive
+    /// watch the folders under it (links not followed).
+    fn folders(&self) -> BTreeMap<PathBuf, Identity> {
+        if !self.recursive {
+            return BTreeMap::from([(self.root.clone(), identity(&self.root))]);
         }
-        let _ = watcher.unwatch(folder);
-        *seen = now;
-        if now.is_none() {
-            tracing::warn!("{} is gone; watching for it to come back", folder.display());
-            continue;
+        walkdir::WalkDir::new(&self.root)
+            .follow_links(false)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|entry| entry.file_type().is_dir())
+            .map(|entry| {
+                let identity = entry.metadata().ok().map(|m| (m.dev(), m.ino()));
+                (entry.into_path(), identity)
+            })
+            .collect()
+    }
+
+    /// Watches the folders the watch covers that are not watched yet (or
+    /// are other folders than the ones watched under their paths), and no
+    /// longer those that are gone. An error only for the root.
+    fn sync(&mut self, watcher: &mut impl Watcher) -> notify::Result<()> {
+        let now = self.folders();
+        let stale: Vec<PathBuf> = self
+            .watched
+            .iter()
+            .filter(|(path, seen)| now.get(*path) != Some(*seen))
+            .map(|(path, _)| path.clone())
+            .collect();
+        for path in stale {
+            let _ = watcher.unwatch(&path);
+            self.watched.remove(&path);
         }
-        match watcher.watch(folder, mode) {
-            Ok(()) => {
-                tracing::info!("{} is back; watching it again", folder.display());
-                back.push(folder.clone());
+        self.refused.retain(|path, seen| now.get(path) == Some(seen));
+        for (folder, seen) in now {
+            if self.watched.contains_key(&folder) || seen.is_none() {
+                continue;
             }
+            match watcher.watch(&folder, RecursiveMode::NonRecursive) {
+                Ok(()) => {
+                    if self.refused.remove(&folder).is_some() {
+                        tracing::info!("{}: watched now", folder.display());
+                    }
+                    self.watched.insert(folder, seen);
+                }
+                Err(error) if folder == self.root => return Err(error),
+                Err(error) => {
+                    if self.refused.insert(folder.clone(), seen).is_none() {
+                        tracing::warn!(
+                            "{}: not watched ({error}); changes inside it are not seen",
+                            folder.display()
+                        );
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Watches the tree again where it changed: the folders under it after
+    /// an event (`event`), the root if its path names another folder than
+    /// it did. Returns whether the root is back (made again, or moved back).
+    fn recheck(&mut self, watcher: &mut impl Watcher, event: bool) -> bool {
+        let root = identity(&self.root);
+        let root_seen = self.watched.get(&self.root).copied();
+        if root.is_none() {
+            if !self.gone {
+                tracing::warn!("{} is gone; watching for it to come back", self.root.display());
+                self.gone = true;
+                for path in std::mem::take(&mut self.watched).into_keys() {
+                    let _ = watcher.unwatch(&path);
+                }
+            }
+            return false;
+        }
+        let back = root_seen != Some(root);
+        if !back && !event {
+            return false;
+        }
+        match self.sync(watcher) {
             // Gone again already: the next check tries again.
-            Err(_) => *seen = None,
+            Err(_) => false,
+            Ok(()) => {
+                if back {
+                    tracing::info!("{} is back; watching it again", self.root.display());
+                    self.gone = false;
+                }
+                back
+            }
         }
     }
-    back
 }

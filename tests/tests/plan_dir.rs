@@ -164,9 +164,14 @@ struct LoggingBeside {
 
 impl LoggingBeside {
     fn start(dir: &Path) -> LoggingBeside {
+        LoggingBeside::start_as(dir, Command::new(planhost_bin()))
+    }
+
+    /// Starts `planhost` as `command` runs it (under another user, say).
+    fn start_as(dir: &Path, mut command: Command) -> LoggingBeside {
         let log = dir.join("serve.txt");
         let file = std::fs::File::create(&log).unwrap();
-        let child = Command::new(planhost_bin())
+        let child = command
             .arg("serve")
             .arg(dir)
             .args(["--addr", "127.0.0.1:0", "--no-console"])
@@ -270,4 +275,99 @@ fn a_server_logging_into_its_plan_directory_loads_the_plan_only_when_the_plan_ch
     server.wait_for("reloaded", 2);
     let log = server.settled();
     assert_eq!(log.matches("reloaded").count(), 2, "{log}");
+}
+
+/// A plan whose view shows the name in `names/name.txt`, or in `name.txt`
+/// while there is no `names/`.
+const NESTED_PLAN: &str = r#"
+planhost.view("work", function()
+  local file = io.open("names/name.txt") or assert(io.open("name.txt"))
+  local name = file:read("l")
+  file:close()
+  return {plan = {name = "Q", weeks = 13, cutline = 1}, skills = {"Web"},
+    items = {{id = 1, name = name, rank = 1, estimates = {Web = 1}}}}
+end)
+"#;
+
+/// A command that runs planhost as a user whom `locked` (a folder in the
+/// plan directory `dir`) keeps out. As root, whom no permission stops:
+/// as nobody (setpriv, from util-linux), the plan directory given to
+/// nobody and `locked` kept root's and closed, the binary linked into the
+/// directory above the plan (the build's may be in a folder nobody cannot
+/// enter). Otherwise `locked` is closed to its owner, this user.
+fn locked_out(above: &Path, dir: &Path, locked: &Path) -> Command {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let root = std::fs::metadata("/proc/self").unwrap().uid() == 0;
+    if !root {
+        std::fs::set_permissions(locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+        return Command::new(planhost_bin());
+    }
+    const NOBODY: u32 = 65534;
+    for entry in walkdir(dir) {
+        std::os::unix::fs::chown(&entry, Some(NOBODY), Some(NOBODY)).unwrap();
+    }
+    std::os::unix::fs::chown(locked, Some(0), Some(0)).unwrap();
+    std::fs::set_permissions(locked, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let binary = above.join("planhost");
+    if std::fs::hard_link(planhost_bin(), &binary).is_err() {
+        std::fs::copy(planhost_bin(), &binary).unwrap();
+    }
+    let mut command = Command::new("setpriv");
+    command.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(binary);
+    command
+}
+
+/// `dir` and every path under it.
+fn walkdir(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut paths = vec![dir.to_path_buf()];
+    let mut at = 0;
+    while at < paths.len() {
+        if paths[at].is_dir() {
+            let entries = std::fs::read_dir(&paths[at]).unwrap();
+            paths.extend(entries.map(|entry| entry.unwrap().path()));
+        }
+        at += 1;
+    }
+    paths
+}
+
+#[test]
+fn a_folder_the_server_may_not_read_leaves_the_rest_of_the_plan_watched() {
+    // (Was: the whole plan directory went unwatched, and every file
+    // written beside the plan loaded it again.)
+    let above = TempDir::new("plan-dir-locked");
+    let dir = above.path().join("plan");
+    write_plan(&dir, "Locked");
+    std::fs::write(dir.join("plan.lua"), NESTED_PLAN).unwrap();
+    let locked = dir.join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    let server = LoggingBeside::start_as(&dir, locked_out(above.path(), &dir, &locked));
+    assert!(server.work_page().contains("Locked"));
+    let log = server.settled();
+    assert!(log.contains(&format!("{}: not watched", locked.display())), "{log}");
+    assert!(!log.contains("will not be watched"), "{log}");
+    assert_eq!(log.matches("reloaded").count(), 0, "{log}");
+
+    // A file the plan reads: one load, and the log beside it keeps still.
+    std::fs::write(dir.join("name.txt"), "Renamed\n").unwrap();
+    server.wait_for("reloaded", 1);
+    let log = server.settled();
+    assert_eq!(log.matches("reloaded").count(), 1, "{log}");
+    assert!(server.work_page().contains("Renamed"));
+
+    // A folder made after the start is watched too: a file in it, made,
+    // then edited, loads the plan each time.
+    std::fs::create_dir(dir.join("names")).unwrap();
+    std::fs::write(dir.join("names/name.txt"), "Nested\n").unwrap();
+    server.wait_for("reloaded", 2);
+    assert!(server.work_page().contains("Nested"));
+    std::fs::write(dir.join("names/name.txt"), "Nested again\n").unwrap();
+    server.wait_for("reloaded", 3);
+    let log = server.settled();
+    assert_eq!(log.matches("reloaded").count(), 3, "{log}");
+    assert!(server.work_page().contains("Nested again"));
+    assert_eq!(log.matches("not watched").count(), 1, "said once: {log}");
+    drop(server);
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
 }

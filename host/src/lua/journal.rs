@@ -20,6 +20,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
 use std::io::Read;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// Commands kept at most; past that a panic loses what was not saved.
@@ -381,7 +382,7 @@ fn content_hash(path: &Path, meta: &std::fs::Metadata) -> u64 {
     if let Some(target) = target {
         target.hash(&mut hasher);
     } else if meta.len() > MAX_HASHED || !meta.is_file() {
-        (meta.len(), meta.modified().ok()).hash(&mut hasher);
+        (meta.len(), meta.modified().ok(), meta.mode()).hash(&mut hasher);
     } else {
         let mut content = Vec::with_capacity(meta.len() as usize);
         match std::fs::File::open(path).and_then(|mut file| file.read_to_end(&mut content)) {
@@ -412,10 +413,23 @@ fn collect(
     }
     // A file or folder that goes between the listing and the look at it
     // (a log written and removed beside the plan) is not there; one that
-    // cannot be read makes the whole unknown.
+    // cannot be read makes the whole unknown, unless the plan cannot reach
+    // into it either (below).
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound && depth > 0 => return Some(()),
+        // A folder the server may neither list nor enter (another user's):
+        // the plan runs as the server does, so nothing in it can reach the
+        // plan. It is one entry, known by how it looks (its permissions
+        // too: once they let the server in, it counts as changed).
+        Err(error)
+            if error.kind() == std::io::ErrorKind::PermissionDenied
+                && depth > 0
+                && std::fs::symlink_metadata(dir.join(".")).is_err() =>
+        {
+            files.push((relative.to_path_buf(), std::fs::symlink_metadata(dir).ok()?));
+            return Some(());
+        }
         Err(_) => return None,
     };
     for entry in entries {
