@@ -172,6 +172,9 @@ function Plan:save(dir)
       end
     end
   end
+  if not elsewhere and #written > 0 then
+    self.allowed = nil -- (see `Plan:allow`)
+  end
   return written
 end
 
@@ -343,19 +346,23 @@ local function is_allowed(self, name)
 end
 
 -- What an error about a name taken for a slip ends with: how to use it
--- as a new name all the same.
--- (Names with control characters are refused before they are checked.)
+-- as a new name all the same. (Names with control characters are refused
+-- before they are checked.)
 local function allow_hint(name)
   return "; if it is new, allow(" .. string.format("%q", name) .. ") first"
 end
 
--- Lets the checks below take `name` (a skill, a track or a tag key) as a
--- new name where they would take it for a slip of a known one ("Web3"
--- beside "Web"), until the plan is loaded again (once an item or a
--- person has it, the plan knows it).
+-- Lets the checks below take `name` (a skill or a track) as a new name
+-- where they would take it for a slip of a known one ("Web3" beside
+-- "Web"), until the plan is saved or loaded again (once an item or a
+-- person has it, the plan knows it). (Not past a save: commands since a
+-- save run again on the saved files after a code edit, and an `allow`
+-- before it would not.) Tag keys are not allowed so: the plan reads only
+-- `track` and the triage keys, and a key one slip from them is a mistake.
 function Plan:allow(name)
-  if type(name) ~= "string" or name == "" then
-    error("a skill, track or tag key to allow, e.g. allow(\"Web3\")", 0)
+  name = type(name) == "string" and name:match("^%s*(.-)%s*$") or nil
+  if name == nil or name == "" then
+    error("a skill or track to allow, e.g. allow(\"Web3\")", 0)
   end
   self.allowed = self.allowed or {}
   self.allowed[name] = true
@@ -393,7 +400,7 @@ end
 -- already have: a key that differs from one of them only in case, or from
 -- one the plan reads by one slip, would be stored and never read
 -- ("Track", "triage", "EngTraige"). An error naming the known key.
-local function check_tag_keys(self, names, records)
+local function check_tag_keys(names, records)
   local known, list = {}, {}
   local function add(key)
     if not known[key] then
@@ -412,7 +419,7 @@ local function check_tag_keys(self, names, records)
     return (key == "track" or key == work.TRIAGE or work.is_group_triage(key)) and 1 or 0
   end
   for _, name in ipairs(names) do
-    if not known[name] and not is_allowed(self, name) then
+    if not known[name] then
       local near = spelling.near(name, list, slips)
       -- A group's triage key out of its shape (`Designtriage`,
       -- `DesignTriag`): only `NAMETriage` is read as one.
@@ -423,7 +430,7 @@ local function check_tag_keys(self, names, records)
       end
       if near then
         error("unknown tag key '" .. tsv.escaped(name) .. "' (did you mean '" .. tsv.escaped(near)
-          .. "'?)" .. allow_hint(name), 0)
+          .. "'?)", 0)
       end
     end
   end
@@ -865,7 +872,7 @@ function Plan:add(name, estimate_text, tag_text)
     work.check_triage_tag(tag.key, tag.value)
   end
   self:check_skills(keys(item.estimates))
-  check_tag_keys(self, keys(item.tags), self.work.items)
+  check_tag_keys(keys(item.tags), self.work.items)
   check_tracks(self, item.tags, { self.work.items, self.people.list })
   item.estimates = estimates.parse(tidy(item.estimates))
   item.tags = kvlist.parse(tidy(item.tags))
@@ -958,7 +965,7 @@ function Plan:set_tag(id, key, value)
     error("bad tag '" .. tsv.escaped(key) .. ":" .. tsv.escaped(text) .. "' for " .. whose
       .. ": a tag's key and value cannot hold ',' or ':'", 0)
   end
-  check_tag_keys(self, { key }, self.work.items)
+  check_tag_keys({ key }, self.work.items)
   check_tracks(self, { { key = key, value = text } }, { self.work.items, self.people.list })
   if text ~= nil then
     work.check_triage_tag(key, text)
@@ -1122,7 +1129,7 @@ function Plan:hire(name, skills_text, tags_text)
       .. "their time)", 0)
   end
   local new = self:check_skills(keys(person.skills))
-  check_tag_keys(self, keys(person.tags), self.people.list)
+  check_tag_keys(keys(person.tags), self.people.list)
   check_tracks(self, person.tags, { self.work.items, self.people.list })
   person.skills = kvlist.parse(tidy(person.skills))
   person.tags = kvlist.parse(tidy(person.tags))

@@ -47,8 +47,8 @@ M.HELP = {
   { "assign(pid, skill, fraction, ...)", "set a person's skill fractions; 0 or \"-\" removes" },
   { "leave(pid)", "take a person off the team (from people.tsv at save(); until then reload() "
     .. "undoes it)" },
-  { "allow(name)", "take a new skill, track or tag key one slip from a known one as new, e.g. "
-    .. "allow(\"Web3\") beside Web" },
+  { "allow(name)", "take a skill or track one slip from a known one as new until the next save, "
+    .. "e.g. allow(\"Web3\") beside Web" },
   { "report()", "unparsable estimates, untriaged and unranked work, odd skill sums" },
   { "save()", "write the files the plan changed (work, plan, people .tsv); keeps .bak copies" },
   { "reload()", "read the files again, dropping unsaved edits" },
@@ -440,7 +440,8 @@ function M.commands(session, out)
 
   function c.allow(name)
     plan():allow(name)
-    out(string.format("allowed '%s' as a new name until the plan is loaded again", shown(name)))
+    out(string.format("allowed '%s' as a new name until the plan is saved or loaded again",
+      shown(name:match("^%s*(.-)%s*$"))))
   end
 
   function c.report()
