@@ -147,7 +147,7 @@ function setText(node, text) {
 function dismiss(banner) {
   const hadFocus = banner.contains(document.activeElement);
   banner.hidden = true;
-  if (hadFocus) ui.view.focus({ preventScroll: true });
+  if (hadFocus) ensurePlanView().focus({ preventScroll: true });
 }
 
 // ---- connection -----------------------------------------------------------
@@ -262,12 +262,16 @@ function watch(topic, rev = null, refused = null) {
   else if (!refused) loadTopics();
 }
 
-/** The element the view is drawn in: the server's first paint, or a new one. */
+/**
+ * The element the view is drawn in: the server's first paint, or a new one.
+ * It is the box that scrolls, so it takes focus (for the keys that scroll).
+ */
 function ensurePlanView() {
   let planView = $('plan-view');
   if (!planView) {
     planView = el('div');
     planView.id = 'plan-view';
+    planView.tabIndex = 0;
     ui.view.prepend(planView);
   }
   return planView;
@@ -576,6 +580,9 @@ function start() {
   } else if (urlIsComplete()) {
     watchFromUrl();
   }
+  // The page does not scroll, the view's box does: focused, PageDown,
+  // Space and the arrows scroll it from the start.
+  if (document.activeElement === document.body) ensurePlanView().focus({ preventScroll: true });
   connect();
 }
 

@@ -187,6 +187,13 @@ impl Page {
         self
     }
 
+    /// Presses and releases `key` (`PageDown`, `End`, ...) in whatever has
+    /// focus, as a keyboard would.
+    pub fn press(&self, key: &str) -> &Page {
+        self.tab.press_key(key).unwrap_or_else(|e| panic!("pressing {key}: {e:#}"));
+        self
+    }
+
     /// Writes a PNG of the viewport to `target/test-artifacts/NAME.png`.
     pub fn screenshot(&self, name: &str) -> PathBuf {
         let png = self

@@ -191,6 +191,14 @@ fn the_work_tables_header_and_supply_row_stay_in_sight_while_it_scrolls() {
                    document.documentElement.scrollHeight <= window.innerHeight]; })()",
     );
     assert_eq!(boxed, serde_json::json!([true, true]), "box taller than shown, page not");
+    // The keys scroll it from the start: it has the focus.
+    assert_eq!(page.eval("document.activeElement.id"), "plan-view");
+    page.press("PageDown");
+    page.wait_for(
+        "PageDown to scroll the view",
+        "document.getElementById('plan-view').scrollTop > 200",
+    );
+    page.eval("document.getElementById('plan-view').scrollTop = 0");
     let bottom = "document.getElementById('plan-view').clientHeight - 4";
 
     // The top of the header's first cell within the box (the cells stick,

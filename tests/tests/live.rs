@@ -523,7 +523,7 @@ fn render_prints_a_view_of_a_plan_directory() {
     assert!(page.contains(":where(#plan-view) table {"), "the client's styles: {page}");
     assert!(page.contains("content=\"default-src 'none'; style-src 'unsafe-inline'"), "{page}");
     let view = format!(
-        "<div id=\"plan-view\" data-view=\"work\" data-renderer=\"table\">{}</div>",
+        "<div id=\"plan-view\" tabindex=\"0\" data-view=\"work\" data-renderer=\"table\">{}</div>",
         out.trim_end()
     );
     assert!(page.contains(&view), "{page}");

@@ -107,7 +107,7 @@ pub async fn view_page(edge: &Edge, request: &Request, path: &str) -> Response {
         );
     }
     view += &format!(
-        "<div id=\"plan-view\" data-topic=\"{}\" data-rev=\"{}\">{}</div>",
+        "<div id=\"plan-view\" tabindex=\"0\" data-topic=\"{}\" data-rev=\"{}\">{}</div>",
         escape(&view_topic(&pair.view, &pair.renderer)),
         shown.rev,
         shown.envelope.html.as_deref().unwrap_or_default()
@@ -208,7 +208,8 @@ pub fn standalone_page(view: &str, renderer: &str, html: &str) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"color-scheme\" content=\"light dark\">\n\
          <title>{view} · {renderer} · planhost</title>\n<style>\n{style}</style>\n</head>\n\
-         <body>\n<main><div id=\"plan-view\" data-view=\"{view}\" data-renderer=\"{renderer}\">\
+         <body>\n<main><div id=\"plan-view\" tabindex=\"0\" data-view=\"{view}\" \
+         data-renderer=\"{renderer}\">\
          {html}</div></main>\n</body>\n</html>\n"
     )
 }
