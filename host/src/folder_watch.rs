@@ -1,9 +1,9 @@
 //! Watches folders for file changes: the events a filter keeps settle into
 //! one call, reads of files are not changes, symbolic links are not
-//! followed, a folder under a recursive watch that cannot be watched (one
-//! the server may not read) is left out without losing the others, and a
-//! folder deleted and made again (or moved away and back) is watched again
-//! once it is back.
+//! followed, hidden folders under a recursive watch are not watched, a
+//! folder under it that cannot be watched (one the server may not read) is
+//! left out without losing the others, and a folder deleted and made again
+//! (or moved away and back) is watched again once it is back.
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
@@ -57,7 +57,7 @@ pub fn watch(
         let watching =
             |e: &dyn std::fmt::Display| anyhow::anyhow!("watching {}: {e}", folder.display());
         if identity(&folder).is_none() {
-            return Err(watching(&"not a folder"));
+            return Err(watching(&"no such folder"));
         }
         let mut tree = Tree::new(folder.clone(), mode);
         tree.sync(&mut watcher).map_err(|e| watching(&e))?;
@@ -100,6 +100,8 @@ struct Tree {
     watched: BTreeMap<PathBuf, Identity>,
     /// Folders that could not be watched (said once each).
     refused: BTreeMap<PathBuf, Identity>,
+    /// The system's limit on watches was reached (said once).
+    at_limit: bool,
     /// The root is gone (said once).
     gone: bool,
 }
@@ -107,18 +109,24 @@ struct Tree {
 impl Tree {
     fn new(root: PathBuf, mode: RecursiveMode) -> Tree {
         let recursive = mode == RecursiveMode::Recursive;
-        Tree { root, recursive, watched: BTreeMap::new(), refused: BTreeMap::new(), gone: false }
+        let (watched, refused) = (BTreeMap::new(), BTreeMap::new());
+        Tree { root, recursive, watched, refused, at_limit: false, gone: false }
     }
 
     /// The folders the watch covers now: the root, and for a recursive
-    /// watch the folders under it (links not followed).
+    /// watch the folders under it (links not followed), but hidden ones
+    /// (`.git`, `.planhost`: nothing in them is a plan's file).
     fn folders(&self) -> BTreeMap<PathBuf, Identity> {
         if !self.recursive {
             return BTreeMap::from([(self.root.clone(), identity(&self.root))]);
         }
+        let hidden = |entry: &walkdir::DirEntry| {
+            entry.depth() > 0 && entry.file_name().to_string_lossy().starts_with('.')
+        };
         walkdir::WalkDir::new(&self.root)
             .follow_links(false)
             .into_iter()
+            .filter_entry(|entry| !hidden(entry))
             .filter_map(Result::ok)
             .filter(|entry| entry.file_type().is_dir())
             .map(|entry| {
@@ -144,20 +152,34 @@ impl Tree {
             self.watched.remove(&path);
         }
         self.refused.retain(|path, seen| now.get(path) == Some(seen));
-        for (folder, seen) in now {
-            if self.watched.contains_key(&folder) || seen.is_none() {
-                continue;
-            }
-            match watcher.watch(&folder, RecursiveMode::NonRecursive) {
+        let unwatched: Vec<(PathBuf, Identity)> = now
+            .into_iter()
+            .filter(|(folder, seen)| !self.watched.contains_key(folder) && seen.is_some())
+            .collect();
+        for (at, (folder, seen)) in unwatched.iter().enumerate() {
+            match watcher.watch(folder, RecursiveMode::NonRecursive) {
                 Ok(()) => {
-                    if self.refused.remove(&folder).is_some() {
+                    if self.refused.remove(folder).is_some() {
                         tracing::info!("{}: watched now", folder.display());
                     }
-                    self.watched.insert(folder, seen);
+                    self.watched.insert(folder.clone(), *seen);
                 }
-                Err(error) if folder == self.root => return Err(error),
+                Err(error) if *folder == self.root => return Err(error),
+                // Every other folder would fail the same way: said once
+                // with how many, and tried again after the next change.
+                Err(error) if matches!(error.kind, notify::ErrorKind::MaxFilesWatch) => {
+                    if !self.at_limit {
+                        tracing::warn!(
+                            "{}: {} folders not watched, the system's limit on watches reached                              (fs.inotify.max_user_watches); changes inside them are not seen",
+                            self.root.display(),
+                            unwatched.len() - at
+                        );
+                    }
+                    self.at_limit = true;
+                    return Ok(());
+                }
                 Err(error) => {
-                    if self.refused.insert(folder.clone(), seen).is_none() {
+                    if self.refused.insert(folder.clone(), *seen).is_none() {
                         tracing::warn!(
                             "{}: not watched ({error}); changes inside it are not seen",
                             folder.display()
@@ -166,6 +188,7 @@ impl Tree {
                 }
             }
         }
+        self.at_limit = false;
         Ok(())
     }
 

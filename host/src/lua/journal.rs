@@ -20,7 +20,6 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
 use std::io::Read;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// Commands kept at most; past that a panic loses what was not saved.
@@ -382,7 +381,7 @@ fn content_hash(path: &Path, meta: &std::fs::Metadata) -> u64 {
     if let Some(target) = target {
         target.hash(&mut hasher);
     } else if meta.len() > MAX_HASHED || !meta.is_file() {
-        (meta.len(), meta.modified().ok(), meta.mode()).hash(&mut hasher);
+        (meta.len(), meta.modified().ok()).hash(&mut hasher);
     } else {
         let mut content = Vec::with_capacity(meta.len() as usize);
         match std::fs::File::open(path).and_then(|mut file| file.read_to_end(&mut content)) {
@@ -420,8 +419,8 @@ fn collect(
         Err(error) if error.kind() == std::io::ErrorKind::NotFound && depth > 0 => return Some(()),
         // A folder the server may neither list nor enter (another user's):
         // the plan runs as the server does, so nothing in it can reach the
-        // plan. It is one entry, known by how it looks (its permissions
-        // too: once they let the server in, it counts as changed).
+        // plan. It is one entry, known by how it looks (once the server
+        // may list it, what it holds counts as changed).
         Err(error)
             if error.kind() == std::io::ErrorKind::PermissionDenied
                 && depth > 0
@@ -443,6 +442,9 @@ fn collect(
         let meta = match std::fs::symlink_metadata(entry.path()) {
             Ok(meta) => meta,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            // In a folder the server may list but not enter: out of the
+            // plan's reach as above.
+            Err(error) if error.kind() == std::io::ErrorKind::PermissionDenied => continue,
             Err(_) => return None,
         };
         let path = relative.join(&name);
