@@ -277,8 +277,56 @@ impl Amounts {
 #[cfg(test)]
 mod tests {
     use super::{Amounts, Units, format_number, format_number_compact, push_number};
-    use crate::RenderRequest;
-    use crate::model::PlanInfo;
+    use crate::model::{PlanInfo, WorkItem};
+    use crate::{Html, RenderRequest};
+
+    fn item(estimates: &[(&str, f64)], unparsed: &[&str]) -> WorkItem {
+        WorkItem {
+            estimates: estimates
+                .iter()
+                .map(|(skill, weeks)| ((*skill).to_owned(), *weeks))
+                .collect(),
+            unparsed: unparsed.iter().map(|text| (*text).to_owned()).collect(),
+            ..WorkItem::default()
+        }
+    }
+
+    /// The cell `unparsed_cell` writes, or None when it writes nothing.
+    fn cell(item: &WorkItem, skill: &str, class: Option<&str>) -> Option<String> {
+        let plan = PlanInfo { name: "Q".into(), weeks: 13, ..PlanInfo::default() };
+        let amounts = Amounts::new(Units::Weeks, &plan).unwrap();
+        let mut html = Html::new();
+        let written = amounts.unparsed_cell(&mut html, class, item, skill);
+        let text = html.finish().unwrap();
+        assert_eq!(written, !text.is_empty());
+        written.then_some(text)
+    }
+
+    #[test]
+    fn unreadable_estimates_by_skill() {
+        let both = item(&[("Web", 2.0)], &["Web:XL", " Web : Q? ", "oops", "Data:XL", "Native:"]);
+        let web: Vec<_> = both.unparsed_for("Web").collect();
+        assert_eq!(web, [("Web:XL", "XL"), (" Web : Q? ", "Q?")], "names and sizes trimmed");
+        assert_eq!(both.unparsed_for("Native").collect::<Vec<_>>(), [("Native:", "")]);
+        assert_eq!(both.unparsed_for("Apps").count(), 0);
+        let elsewhere: Vec<_> = both.unparsed_elsewhere(&["Web", "Native"]).collect();
+        assert_eq!(elsewhere, ["oops", "Data:XL"], "no skill named, or no column for it");
+
+        assert_eq!(
+            cell(&both, "Web", None).unwrap(),
+            "<td class=\"unparsed\" title=\"cannot read estimates Web:XL and  Web : Q? , \
+             counted as 0\">2 + XL? + Q??</td>"
+        );
+        let one = item(&[], &["Web:XL", "Web:?", "Web:Z"]);
+        assert_eq!(
+            cell(&one, "Web", Some("demand")).unwrap(),
+            "<td class=\"demand unparsed\" title=\"cannot read estimates Web:XL, Web:? and \
+             Web:Z, counted as 0\">XL? + ?? + Z?</td>"
+        );
+        // Every estimate of the skill read: nothing written.
+        assert_eq!(cell(&both, "Apps", None), None);
+        assert_eq!(cell(&item(&[("Web", 2.0)], &[]), "Web", None), None);
+    }
 
     #[test]
     fn numbers() {
