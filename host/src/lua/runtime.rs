@@ -133,6 +133,7 @@ impl Runtime {
                 Function::Callback(stdlib::forlimit_helper(ctx)),
                 Function::Callback(stdlib::shift_helper(ctx)),
                 Function::Callback(stdlib::mod_helper(ctx)),
+                Function::Callback(stdlib::global_call_helper(ctx)),
             ];
             stdlib::chunks::load_chunks(ctx, sandbox, helpers);
             helpers.iter().map(|h| ctx.stash(*h)).collect()

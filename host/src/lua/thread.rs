@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::api;
+use super::frontend::CONSOLE_CHUNK;
 use super::journal::{self, Entry, Journal, NotReplayable};
 use super::runtime::{Budget, LuaError, Runtime};
 use super::sandbox::Sandbox;
-use super::{api, diagnose};
 use crate::hub::HubHandle;
 
 /// What the Lua thread is asked to do.
@@ -991,9 +992,6 @@ fn uncalled_function(chunk: &str, printed: &str) -> Option<String> {
 const KEPT_AFTER_FAILED_WRITE: &str = "\n(the plan in memory is kept as it is: the files this \
      command wrote before it failed are not loaded)";
 
-/// The chunk name console lines get in error messages (`console:1: ...`).
-const CONSOLE_CHUNK: &str = "console";
-
 /// Runs a console line as the `lua` prompt does: first as an expression
 /// list whose values are printed, else as statements, printing what they
 /// return. Only a chunk that does not compile for want of its end is
@@ -1019,15 +1017,7 @@ fn console(runtime: &mut Runtime, chunk: &str) -> ConsoleOutcome {
     };
     match runtime.exec(CONSOLE_CHUNK, printing.as_bytes(), &[]) {
         Ok(()) => ConsoleOutcome::Done,
-        Err(error) => {
-            let mut message = error.message;
-            runtime.with_context(|ctx| {
-                if let Some(fuller) = diagnose::called_nil(ctx, CONSOLE_CHUNK, chunk, &message) {
-                    message = fuller;
-                }
-            });
-            ConsoleOutcome::Failed(message)
-        }
+        Err(error) => ConsoleOutcome::Failed(error.message),
     }
 }
 
@@ -1229,11 +1219,31 @@ mod tests {
             let unknown = lua.console("zzzzzz()").await.outcome;
             let expected = "console:1: attempt to call a nil value (global 'zzzzzz')";
             assert_eq!(unknown, ConsoleOutcome::Failed(expected.into()));
-            // A call piccolo cannot place keeps its own words, and so does a
-            // chunk of more calls (the one that failed may be another).
+            // Any call of a global, among others and as an argument too.
+            let nested = lua.console("shout('x')\nprint(shout(nada()))").await.outcome;
+            let expected = "console:2: attempt to call a nil value (global 'nada')";
+            assert_eq!(nested, ConsoleOutcome::Failed(expected.into()));
+            lua.console("count = 3").await;
+            let expected = "console:1: attempt to call a number value (global 'count')";
+            assert_eq!(
+                lua.console("count()").await.outcome,
+                ConsoleOutcome::Failed(expected.into())
+            );
+            // A global call goes on as it would: a table's `__call`, every
+            // value returned, a tail call, a string or table argument.
+            lua.console("twice = setmetatable({}, {__call = function(_, a) return a * 2 end})")
+                .await;
+            assert_eq!(lua.console("twice(21)").await, done("42\n"));
+            lua.console("function two(...) return select('#', ...), ... end").await;
+            assert_eq!(lua.console("two(nil, 5)").await, done("2\tnil\t5\n"));
+            assert_eq!(lua.console("return two(two())").await, done("1\t0\n"));
+            assert_eq!(lua.console("two 'a'").await, done("1\ta\n"));
+            assert_eq!(lua.console("return select('#', two {})").await, done("2\n"));
+            // A call piccolo cannot place keeps its own words (a field's, a
+            // local's).
             let expected =
                 ConsoleOutcome::Failed("type error, expected function, found nil".into());
-            for chunk in ["local t = {} t.f()", "local t = {} t.f() later()", "print(nada())"] {
+            for chunk in ["local t = {} t.f()", "local t = {} t.f() later()", "local f f()"] {
                 assert_eq!(lua.console(chunk).await.outcome, expected, "{chunk}");
             }
             // A call ended by `;` is a statement, as in Lua.
@@ -1273,7 +1283,7 @@ mod tests {
             let error = lua.reload(plan.clone()).await.unwrap_err().message;
             assert!(
                 error.ends_with(
-                    "plan.lua was loaded, but console command 1 of 24, `n + 1, 'x'`, \
+                    "plan.lua was loaded, but console command 1 of 34, `n + 1, 'x'`, \
                                  fails on it, where it ran before: cannot add values. What it \
                                  changed is not in the plan now; the command stays, and runs \
                                  again when the plan is loaded next."

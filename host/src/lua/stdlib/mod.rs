@@ -84,6 +84,31 @@ pub fn method_helper(ctx: Context<'_>) -> Callback<'_> {
     })
 }
 
+/// `(global)(value, name, args...)`: calls `value`, the global `name`, with
+/// `args`, as `name(args...)` does; or fails naming it, at the caller's
+/// line, with the function nearest its name: `console:1: attempt to call
+/// a nil value (global 'shwo'); did you mean 'show'?` (the console's
+/// chunks call globals through it).
+pub fn global_call_helper(ctx: Context<'_>) -> Callback<'_> {
+    Callback::from_fn(&ctx, |ctx, exec, mut stack| {
+        let value = stack.pop_front();
+        let name = stack.pop_front();
+        match meta_ops::call(ctx, value) {
+            Ok(function) => Ok(CallbackReturn::Call { function, then: None }),
+            Err(_) => {
+                let kind = value.type_name();
+                let mut message = format!("attempt to call a {kind} value (global '{name}')");
+                if let Value::String(name) = name
+                    && let Some(near) = super::diagnose::nearest_function(ctx, &name.to_str_lossy())
+                {
+                    message += &format!("; did you mean '{near}'?");
+                }
+                Err(located(ctx, &exec, message))
+            }
+        }
+    })
+}
+
 /// Lua's numbering of argument errors for a library function called as a
 /// method (`("x"):rep()`): `self` does not count, so `bad argument #2 to
 /// 'rep'` becomes `#1`, and an error in `self` reads `calling 'char' on bad
