@@ -712,10 +712,11 @@ end
 -- can cross the line there).
 -- (Each console command prints it. The answer is remembered with what it
 -- was found from: the estimates memo of each rank down to the first item
--- over, and the supply; while those are the same, so are the weeks walked
--- and the line. A move below that item keeps it, with one look at each
--- rank above; a move above it or into its place, an estimate or a person
--- edited, walks again.)
+-- over, the supply, and each skill's running demand at each rank above
+-- that item (`runs[skill][rank]`). While the memos and the supply are the
+-- same, so are the weeks walked and the line. A move keeps them up to
+-- date where it can (`feasible_moved`); an estimate or a person edited
+-- walks again.)
 function Plan:feasible()
   local supply, running = self:supply(), {}
   local ranking, by_id, totals = self.plan.ranking, self.work.by_id, estimates.totals
@@ -733,9 +734,9 @@ function Plan:feasible()
       return kept.line
     end
   end
-  local memos = {}
+  local memos, runs, skills = {}, {}, {}
   local function remember(line, all)
-    self.kept_feasible = { supply = supply, memos = memos, line = line, all = all,
+    self.kept_feasible = { supply = supply, memos = memos, runs = runs, line = line, all = all,
       count = #ranking }
     return line
   end
@@ -756,9 +757,137 @@ function Plan:feasible()
       if total - (supply[skill] or 0) > EPSILON then
         return remember(rank - 1, false)
       end
+      if runs[skill] == nil then
+        local run = {} -- a skill first met: no demand above
+        for above = 1, rank - 1 do
+          run[above] = 0
+        end
+        runs[skill] = run
+        skills[#skills + 1] = skill
+      end
+    end
+    for i = 1, #skills do
+      local skill = skills[i]
+      runs[skill][rank] = running[skill]
     end
   end
   return remember(#ranking, true)
+end
+
+-- The feasible line once an item of `weeks` is put in at `rank`, above
+-- the first item over (which stays over: its running demand only grows),
+-- from the remembered `runs` (down to `line`): the rank before the first
+-- where a skill of the item goes past its supply (`rank - 1` if the item
+-- itself does), or nil if none does down to `line`. Running demand only
+-- grows down the ranking, so each skill's first is found by halving.
+local function line_with(runs, supply, line, rank, weeks)
+  local first = nil
+  for skill, more in next, weeks do
+    local limit = (supply[skill] or 0) + EPSILON
+    local run, at = runs[skill], nil
+    local above = run and rank > 1 and run[rank - 1] or 0
+    if above + more > limit then
+      at = rank - 1
+    elseif run ~= nil then
+      local low, high = rank, line + 1
+      while low < high do
+        local middle = (low + high) // 2
+        if run[middle] + more > limit then
+          high = middle
+        else
+          low = middle + 1
+        end
+      end
+      -- (What was at rank `low` is one lower now: the line is above it.)
+      at = low <= line and low or nil
+    end
+    if at ~= nil and (first == nil or at < first) then
+      first = at
+    end
+  end
+  return first
+end
+
+-- Keeps the remembered feasible line (`kept`) up to date as the item
+-- `item` moves from rank `from` (nil: unranked) to rank `to`, before the
+-- ranking changes, where that costs less than a walk: a move from below
+-- the ranks walked into them (a pull to the top), and a move within the
+-- ranks above the line. Returns what is kept now, or nil when the next
+-- `feasible` is to walk (a move from above the line to below it, where
+-- the line can only go down, say).
+local function feasible_moved(kept, item, from, to)
+  local memos, runs, line = kept.memos, kept.runs, kept.line
+  local walked = #memos
+  local entries = item.estimates
+  local weeks = estimates.totals(entries)
+  local below = from == nil or from > walked -- not among the ranks walked
+  local count = kept.count + (from == nil and 1 or 0)
+  if below and not kept.all and to > walked then
+    kept.count = count -- at or below the first item over: nothing walked changes
+    return kept
+  elseif below then
+    local over = line_with(runs, kept.supply, line, to, weeks)
+    -- Each skill's running demand from `to` on: one rank lower, plus the
+    -- item's weeks.
+    for skill, run in next, runs do
+      local more = weeks[skill] or 0
+      table.insert(run, to, (to > 1 and run[to - 1] or 0) + more)
+      if more ~= 0 then
+        for rank = to + 1, line + 1 do
+          run[rank] = run[rank] + more
+        end
+      end
+    end
+    for skill, more in next, weeks do
+      if runs[skill] == nil then
+        local run = {}
+        for rank = 1, line + 1 do
+          run[rank] = rank < to and 0 or more
+        end
+        runs[skill] = run
+      end
+    end
+    table.insert(memos, to, entries.memo)
+    kept.count = count
+    if over == nil and kept.all then
+      kept.line = count
+      return kept
+    end
+    -- (The first item over before the move, one lower, is over still.)
+    local new_line = over or line + 1
+    kept.all, kept.line = false, new_line
+    for _, run in next, runs do
+      for rank = #run, new_line + 1, -1 do
+        run[rank] = nil
+      end
+    end
+    for rank = #memos, new_line + 2, -1 do
+      memos[rank] = nil
+    end
+    return kept
+  elseif from ~= nil and from <= line and to <= line and memos[from] == entries.memo then
+    -- Within the ranks above the line, every rank is short of nothing
+    -- still (moved up, the item adds to ranks that were at most where it
+    -- was; moved down, it leaves them). Only the ranks between the two
+    -- change.
+    for skill, run in next, runs do
+      local more = weeks[skill] or 0
+      if to < from then
+        for rank = from, to + 1, -1 do
+          run[rank] = run[rank - 1] + more
+        end
+        run[to] = (to > 1 and run[to - 1] or 0) + more
+      else
+        for rank = from, to - 1 do
+          run[rank] = run[rank + 1] - more
+        end
+      end
+    end
+    table.remove(memos, from)
+    table.insert(memos, to, entries.memo)
+    return kept
+  end
+  return nil
 end
 
 -- Everything the data files say that the plan cannot use.
@@ -993,6 +1122,9 @@ function Plan:move(id, to)
   local rank = whole(to, "rank", "1.." .. last)
   if rank < 1 or rank > last then
     error(label(item) .. " cannot go to rank " .. typed(to) .. " (ranks 1.." .. last .. ")", 0)
+  end
+  if self.kept_feasible then
+    self.kept_feasible = feasible_moved(self.kept_feasible, item, from, rank)
   end
   if from then
     table.remove(ranking, from)

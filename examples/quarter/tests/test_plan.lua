@@ -470,6 +470,121 @@ t.case("moving items and the cutline", function()
   check.raises(function() p:cut() end, "give the rank of the cutline, 0..6")
 end)
 
+-- The feasible line as a walk from the top finds it, the remembered
+-- state left as it was; and what that walk remembers.
+local function walked_line(p)
+  local kept = p.kept_feasible
+  p.kept_feasible = nil
+  local line = p:feasible()
+  local walked = p.kept_feasible
+  p.kept_feasible = kept
+  return line, walked
+end
+
+-- The running demand a remembered state holds for each skill at each
+-- rank down to `line`, as text (`0 2 2 4`); skills with none left out.
+local function runs_above(kept, line)
+  local texts = {}
+  for skill, run in pairs(kept.runs) do
+    local list, any = {}, false
+    for rank = 1, line do
+      list[rank] = tostring(run[rank])
+      any = any or run[rank] ~= 0
+    end
+    if any then
+      texts[skill] = table.concat(list, " ")
+    end
+  end
+  return texts
+end
+
+t.case("a move keeps the remembered feasible line up to date without a walk", function()
+  local p = Plan.load(".")
+  check.eq(p:feasible(), 32)
+  local kept = p.kept_feasible
+  -- Pulled from far below the line to the top: the line moves up, and
+  -- what is remembered is the same table, kept up to date.
+  local last = p.plan.ranking[#p.plan.ranking]
+  p:move(last, 1)
+  check.eq(p.kept_feasible, kept, "no walk")
+  check.eq(p:feasible(), walked_line(p))
+  check.eq(p:feasible(), p:analyze().feasible)
+  -- Within the ranks above the line, up and down.
+  p:move(p.plan.ranking[10], 3)
+  p:move(p.plan.ranking[2], 20)
+  check.eq(p.kept_feasible, kept, "no walk")
+  check.eq(p:feasible(), walked_line(p))
+  -- From above the line to below it: the next look walks.
+  p:move(p.plan.ranking[1], 50)
+  check.eq(p.kept_feasible, nil)
+  check.eq(p:feasible(), walked_line(p))
+end)
+
+t.case("after any moves, the remembered feasible line is the walked one", function()
+  -- Random moves (a fixed sequence), with edits of estimates and people
+  -- and items unranked and ranked again between them, on the example plan
+  -- and on one whose every item fits.
+  local seed = 12345
+  local function random(n)
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    return seed % n + 1
+  end
+  for _, fits in ipairs({ false, true }) do
+    local p = Plan.load(".")
+    if fits then
+      for _ = 1, 20 do
+        p:hire("More", "Native:0.2,Web:0.2,Apps:0.2,Server:0.2,QA:0.2")
+      end
+      check.eq(p:feasible(), #p.plan.ranking)
+    end
+    local lines = {}
+    for step = 1, 400 do
+      local ranking = p.plan.ranking
+      local count = #ranking
+      local pick = random(20)
+      if pick <= 12 then
+        p:move(ranking[random(count)], random(count))
+      elseif pick <= 14 then
+        p:up(ranking[random(count)], random(40))
+      elseif pick <= 16 then
+        p:down(ranking[random(count)], random(40))
+      elseif pick == 17 then
+        local id = ranking[random(count)]
+        p:unrank(id)
+        p:move(id, random(count))
+      elseif pick == 18 then
+        local sizes = { "S", "M", "L", "2L", "Q", "-" }
+        -- (Data, where the plan does not fit: a skill no one has.)
+        local skills = { "Native", "Web", "Server", "QA", not fits and "Data" or "Web" }
+        p:estimate(ranking[random(count)], skills[random(5)], sizes[random(6)])
+      elseif pick == 19 then
+        p:assign(random(#p.people.list), "Server", random(4) / 4)
+      else
+        p:feasible() -- a look between moves
+      end
+      local line = p:feasible()
+      local walked, fresh = walked_line(p)
+      check.eq(line, walked, "step " .. step)
+      if p.kept_feasible and fresh then
+        check.eq(runs_above(p.kept_feasible, line), runs_above(fresh, line), "step " .. step)
+      end
+      if step % 50 == 0 then
+        check.eq(line, p:analyze().feasible, "step " .. step .. ", the analysis")
+      end
+      lines[line] = true
+    end
+    -- (The moves took the line far enough to mean something.)
+    local seen = 0
+    for _ in pairs(lines) do
+      seen = seen + 1
+    end
+    check.eq(seen > (fits and 1 or 5), true, "lines seen: " .. seen)
+    if fits then
+      check.eq(lines[#p.plan.ranking], true, "fits at times")
+    end
+  end
+end)
+
 t.case("up and down stop at the ends, however many places", function()
   local p = small()
   check.eq({ p:down(3, math.maxinteger) }, { 3, 5 }, "no overflow past the last rank")
