@@ -734,8 +734,19 @@ function Plan:feasible()
       return kept.line
     end
   end
-  local memos, runs, skills = {}, {}, {}
+  local memos, runs = {}, {}
   local function remember(line, all)
+    -- Each skill's demand at every rank down to the line: what it last
+    -- came to where the ranks since add nothing to it.
+    for _, run in next, runs do
+      for rank = #run, line + 1, -1 do
+        run[rank] = nil
+      end
+      local last = run[#run] or 0
+      for rank = #run + 1, line do
+        run[rank] = last
+      end
+    end
     self.kept_feasible = { supply = supply, memos = memos, runs = runs, line = line, all = all,
       count = #ranking }
     return line
@@ -757,18 +768,19 @@ function Plan:feasible()
       if total - (supply[skill] or 0) > EPSILON then
         return remember(rank - 1, false)
       end
-      if runs[skill] == nil then
-        local run = {} -- a skill first met: no demand above
-        for above = 1, rank - 1 do
-          run[above] = 0
-        end
+      local run = runs[skill]
+      if run == nil then
+        run = {}
         runs[skill] = run
-        skills[#skills + 1] = skill
       end
-    end
-    for i = 1, #skills do
-      local skill = skills[i]
-      runs[skill][rank] = running[skill]
+      -- The ranks since it last changed hold what it was. (Written in
+      -- rank order without gaps: piccolo 0.3.3 can fail to grow a table
+      -- with integer keys out of order, docs/LUA.md.)
+      local before = total - weeks
+      for above = #run + 1, rank - 1 do
+        run[above] = before
+      end
+      run[rank] = total
     end
   end
   return remember(#ranking, true)

@@ -567,6 +567,12 @@ t.case("after any moves, the remembered feasible line is the walked one", functi
       check.eq(line, walked, "step " .. step)
       if p.kept_feasible and fresh then
         check.eq(runs_above(p.kept_feasible, line), runs_above(fresh, line), "step " .. step)
+        -- Both hold every skill down to the line, no further.
+        for _, kept in ipairs({ p.kept_feasible, fresh }) do
+          for skill, run in pairs(kept.runs) do
+            check.eq(#run, line, "step " .. step .. ", " .. skill)
+          end
+        end
       end
       if step % 50 == 0 then
         check.eq(line, p:analyze().feasible, "step " .. step .. ", the analysis")
