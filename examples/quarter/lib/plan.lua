@@ -820,6 +820,20 @@ local function line_with(runs, supply, line, rank, weeks)
   return first
 end
 
+-- Remembers `line` as the feasible line of `kept`, the rank after it the
+-- first item over: its runs end at the line, its memos at that item.
+local function over_at(kept, line)
+  kept.all, kept.line = false, line
+  for _, run in next, kept.runs do
+    for rank = #run, line + 1, -1 do
+      run[rank] = nil
+    end
+  end
+  for rank = #kept.memos, line + 2, -1 do
+    kept.memos[rank] = nil
+  end
+end
+
 -- Keeps the remembered feasible line (`kept`) up to date as the item
 -- `item` moves from rank `from` (nil: unranked) to rank `to`, before the
 -- ranking changes, where that costs less than a walk: a move from below
@@ -866,16 +880,7 @@ local function feasible_moved(kept, item, from, to)
       return kept
     end
     -- (The first item over before the move, one lower, is over still.)
-    local new_line = over or line + 1
-    kept.all, kept.line = false, new_line
-    for _, run in next, runs do
-      for rank = #run, new_line + 1, -1 do
-        run[rank] = nil
-      end
-    end
-    for rank = #memos, new_line + 2, -1 do
-      memos[rank] = nil
-    end
+    over_at(kept, over or line + 1)
     return kept
   elseif from ~= nil and from <= line and to <= line and memos[from] == entries.memo then
     -- Within the ranks above the line, every rank is short of nothing
@@ -900,6 +905,66 @@ local function feasible_moved(kept, item, from, to)
     return kept
   end
   return nil
+end
+
+-- Keeps the remembered feasible line (`kept`) up to date as the estimates
+-- of `item`, at `rank` (nil: unranked), change from `old` weeks (their
+-- memo `old_memo`) to what they are now, where no skill's weeks went down
+-- (the line can then only go up, to before the first rank where a skill
+-- that grew goes past its supply). Returns what is kept now, or nil when
+-- the next `feasible` is to walk.
+local function feasible_estimated(kept, item, rank, old_memo, old)
+  local memos, runs, line = kept.memos, kept.runs, kept.line
+  if rank == nil or rank > #memos then
+    return kept -- below the first item over: nothing walked changes
+  end
+  local entries = item.estimates
+  local weeks = estimates.totals(entries)
+  if memos[rank] ~= old_memo then
+    return nil
+  end
+  for skill, was in next, old do
+    if (weeks[skill] or 0) < was then
+      return nil
+    end
+  end
+  memos[rank] = entries.memo
+  if rank > line then
+    return kept -- the first item over, over still
+  end
+  local new_line = nil
+  for skill, now in next, weeks do
+    local grew, run = now - (old[skill] or 0), runs[skill]
+    if grew > 0 then
+      if run == nil then
+        run = {}
+        for above = 1, line do
+          run[above] = 0
+        end
+        runs[skill] = run
+      end
+      local limit = (kept.supply[skill] or 0) + EPSILON
+      local low, high = rank, line + 1
+      while low < high do
+        local middle = (low + high) // 2
+        if run[middle] + grew > limit then
+          high = middle
+        else
+          low = middle + 1
+        end
+      end
+      if low <= line and (new_line == nil or low - 1 < new_line) then
+        new_line = low - 1
+      end
+      for below = rank, line do
+        run[below] = run[below] + grew
+      end
+    end
+  end
+  if new_line ~= nil then
+    over_at(kept, new_line)
+  end
+  return kept
 end
 
 -- Everything the data files say that the plan cannot use.
@@ -1050,6 +1115,9 @@ function Plan:estimate(id, ...)
     skills[#skills + 1] = skill
   end
   self:check_skills(skills)
+  local kept = self.kept_feasible
+  local old_weeks = estimates.totals(item.estimates)
+  local old_memo = item.estimates.memo
   for i = 1, n, 2 do
     if args[i + 1] == "-" then
       estimates.set(item.estimates, args[i], nil)
@@ -1057,6 +1125,10 @@ function Plan:estimate(id, ...)
       estimates.set(item.estimates, args[i], args[i + 1])
       sized[#sized + 1] = args[i]
     end
+  end
+  if kept then
+    self.kept_feasible =
+      feasible_estimated(kept, item, self:rank_of(item.id), old_memo, old_weeks)
   end
   return item, sized
 end

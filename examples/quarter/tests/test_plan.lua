@@ -498,7 +498,7 @@ local function runs_above(kept, line)
   return texts
 end
 
-t.case("a move keeps the remembered feasible line up to date without a walk", function()
+t.case("a move or a grown estimate keeps the remembered feasible line up to date", function()
   local p = Plan.load(".")
   check.eq(p:feasible(), 32)
   local kept = p.kept_feasible
@@ -518,6 +518,29 @@ t.case("a move keeps the remembered feasible line up to date without a walk", fu
   p:move(p.plan.ranking[1], 50)
   check.eq(p.kept_feasible, nil)
   check.eq(p:feasible(), walked_line(p))
+  -- An estimate that grows, above the line: kept up to date; one that
+  -- shrinks: the next look walks.
+  kept = p.kept_feasible
+  local line = p:feasible()
+  p:estimate(p.plan.ranking[line - 5], "Server", "Q")
+  check.eq(p.kept_feasible, kept, "no walk")
+  check.eq(p:feasible() < line, true, "the line moved up")
+  check.eq(p:feasible(), walked_line(p))
+  p:estimate(p.plan.ranking[2], "Web", "-")
+  check.eq(p.kept_feasible, nil)
+  check.eq(p:feasible(), walked_line(p))
+  -- The item itself past its supply, in a skill the plan knows and in one
+  -- no one has: the line just above it.
+  for _, case in ipairs({ { 10, "Server", "100Q" }, { 4, "Data", "S" } }) do
+    local at, skill, size = table.unpack(case)
+    kept = p.kept_feasible
+    p:estimate(p.plan.ranking[at], skill, size)
+    check.eq(p.kept_feasible, kept, "no walk")
+    check.eq(p:feasible(), at - 1)
+    local walked, fresh = walked_line(p)
+    check.eq(walked, at - 1)
+    check.eq(runs_above(p.kept_feasible, at - 1), runs_above(fresh, at - 1))
+  end
 end)
 
 t.case("after any moves, the remembered feasible line is the walked one", function()
