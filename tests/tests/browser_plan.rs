@@ -231,6 +231,25 @@ fn the_work_tables_header_and_supply_row_stay_in_sight_while_it_scrolls() {
     assert_eq!(page.eval(head_top), 0);
     assert_eq!(page.eval("inBox(40, 4)"), "thead");
 
+    // Narrowed, the box scrolls sideways too: the rank and item columns
+    // stay at its left edge, in the body, the head and the supply row.
+    page.eval("document.getElementById('plan-view').style.width = '520px'");
+    page.eval("document.getElementById('plan-view').scrollLeft = 1e6");
+    let stuck = page.eval(
+        "(() => { const box = document.getElementById('plan-view'); \
+           const r = box.getBoundingClientRect(); \
+           const row = [...box.querySelectorAll('tbody tr[data-key^=\"item-\"]')].find((tr) => { \
+             const b = tr.getBoundingClientRect(); return b.top > r.top + 40 && b.bottom < r.bottom - 40; }); \
+           const y = (row.getBoundingClientRect().top + row.getBoundingClientRect().bottom) / 2; \
+           const cell = (x, y) => document.elementFromPoint(r.left + x, y)?.closest('td, th'); \
+           return [box.scrollLeft > 100, cell(8, y)?.cellIndex, cell(80, y)?.cellIndex, \
+             cell(8, r.top + 4)?.textContent, cell(80, r.top + 4)?.textContent, \
+             cell(8, r.top + box.clientHeight - 4)?.textContent]; })()",
+    );
+    page.screenshot("example-plan-work-scrolled-sideways");
+    assert_eq!(stuck, serde_json::json!([true, 0, 1, "Rank", "Item", "Supply"]));
+    page.eval("document.getElementById('plan-view').style.width = ''");
+
     // At the end: the supply row where it belongs, below the last row.
     page.eval("document.getElementById('plan-view').scrollTop = 1e6");
     let last_row_above_supply = page.eval(
