@@ -786,12 +786,27 @@ function Plan:feasible()
   return remember(#ranking, true)
 end
 
+-- The first rank from `rank` to `line` where a skill's running demand
+-- (`run`) plus `more` goes past `limit`, or nil. (Running demand only
+-- grows down the ranking: found by halving.)
+local function first_past(run, rank, line, more, limit)
+  local low, high = rank, line + 1
+  while low < high do
+    local middle = (low + high) // 2
+    if run[middle] + more > limit then
+      high = middle
+    else
+      low = middle + 1
+    end
+  end
+  return low <= line and low or nil
+end
+
 -- The feasible line once an item of `weeks` is put in at `rank`, above
 -- the first item over (which stays over: its running demand only grows),
 -- from the remembered `runs` (down to `line`): the rank before the first
 -- where a skill of the item goes past its supply (`rank - 1` if the item
--- itself does), or nil if none does down to `line`. Running demand only
--- grows down the ranking, so each skill's first is found by halving.
+-- itself does), or nil if none does down to `line`.
 local function line_with(runs, supply, line, rank, weeks)
   local first = nil
   for skill, more in next, weeks do
@@ -801,17 +816,8 @@ local function line_with(runs, supply, line, rank, weeks)
     if above + more > limit then
       at = rank - 1
     elseif run ~= nil then
-      local low, high = rank, line + 1
-      while low < high do
-        local middle = (low + high) // 2
-        if run[middle] + more > limit then
-          high = middle
-        else
-          low = middle + 1
-        end
-      end
-      -- (What was at rank `low` is one lower now: the line is above it.)
-      at = low <= line and low or nil
+      -- (What was at that rank is one lower now: the line is above it.)
+      at = first_past(run, rank, line, more, limit)
     end
     if at ~= nil and (first == nil or at < first) then
       first = at
@@ -943,18 +949,9 @@ local function feasible_estimated(kept, item, rank, old_memo, old)
         end
         runs[skill] = run
       end
-      local limit = (kept.supply[skill] or 0) + EPSILON
-      local low, high = rank, line + 1
-      while low < high do
-        local middle = (low + high) // 2
-        if run[middle] + grew > limit then
-          high = middle
-        else
-          low = middle + 1
-        end
-      end
-      if low <= line and (new_line == nil or low - 1 < new_line) then
-        new_line = low - 1
+      local past = first_past(run, rank, line, grew, (kept.supply[skill] or 0) + EPSILON)
+      if past ~= nil and (new_line == nil or past - 1 < new_line) then
+        new_line = past - 1
       end
       for below = rank, line do
         run[below] = run[below] + grew
