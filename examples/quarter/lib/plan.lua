@@ -714,9 +714,9 @@ end
 -- was found from: the estimates memo of each rank down to the first item
 -- over, the supply, and each skill's running demand at each rank above
 -- that item (`runs[skill][rank]`). While the memos and the supply are the
--- same, so are the weeks walked and the line. A move keeps them up to
--- date where it can (`feasible_moved`); an estimate or a person edited
--- walks again.)
+-- same, so are the weeks walked and the line. A move, and an estimate
+-- that grows, keep them up to date where they can (`feasible_moved`,
+-- `feasible_estimated`); a person edited walks again.)
 function Plan:feasible()
   local supply, running = self:supply(), {}
   local ranking, by_id, totals = self.plan.ranking, self.work.by_id, estimates.totals
