@@ -239,9 +239,6 @@ impl Amounts {
     /// a `title` naming them (`cannot read estimate Native:XL, counted as
     /// 0`), plan data in bidi isolation. Returns false, and writes nothing,
     /// when the plan read every estimate of `skill`.
-    // (Inlined: asked for every cell of a table, and most items have no
-    // unreadable estimate.)
-    #[inline]
     pub fn unparsed_cell(
         self,
         html: &mut Html,
@@ -249,16 +246,9 @@ impl Amounts {
         item: &WorkItem,
         skill: &str,
     ) -> bool {
-        !item.unparsed.is_empty() && self.write_unparsed_cell(html, class, item, skill)
-    }
-
-    fn write_unparsed_cell(
-        self,
-        html: &mut Html,
-        class: Option<&str>,
-        item: &WorkItem,
-        skill: &str,
-    ) -> bool {
+        if item.unparsed.is_empty() {
+            return false; // (most items: asked for every cell of a table)
+        }
         let texts: Vec<_> = item.unparsed_for(skill).map(|(text, _)| isolate(text)).collect();
         let Some((last, first)) = texts.split_last() else { return false };
         let title = if first.is_empty() {
