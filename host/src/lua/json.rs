@@ -67,6 +67,9 @@ struct Writer<'gc> {
     shapes: Vec<Shape<'gc>>,
 }
 
+/// Keys an object may have for [`Shape::matches`] to try it.
+const MAX_SHAPE_KEYS: usize = 32;
+
 /// The string keys of an object in the order they are written (sorted),
 /// each one's JSON text with the colon after it, and where each is among
 /// the entries of the table being written. A table with the very same key
@@ -85,8 +88,11 @@ struct Shape<'gc> {
 
 impl<'gc> Shape<'gc> {
     /// Whether `entries` have exactly these keys; if so, `at` says where.
+    /// (Only for objects of a few keys, as rows are: each key is looked
+    /// for among all of them, which a view of large maps, written one after
+    /// another, would pay for quadratically.)
     fn matches(&mut self, entries: &[(Value<'gc>, Value<'gc>)]) -> bool {
-        if self.keys.len() != entries.len() {
+        if self.keys.len() != entries.len() || entries.len() > MAX_SHAPE_KEYS {
             return false;
         }
         for (i, (key, _)) in entries.iter().enumerate() {
@@ -415,6 +421,27 @@ mod tests {
             })
             .collect();
         assert_eq!(written, format!("[{}]", expected.join(",")));
+    }
+
+    #[test]
+    fn large_objects_with_the_same_keys_are_written_sorted() {
+        // Past the keys a shape is tried for: each object sorts its own.
+        let written = Lua::core().enter(|ctx| {
+            let maps = Table::new(&ctx);
+            for i in 1..=3i64 {
+                let map = Table::new(&ctx);
+                for k in (0..100i64).rev() {
+                    map.set(ctx, ctx.intern(format!("k{k:03}").as_bytes()), k * i).unwrap();
+                }
+                maps.set(ctx, i, map).unwrap();
+            }
+            to_json_text(Value::Table(maps)).unwrap()
+        });
+        let map = |i: i64| {
+            let pairs: Vec<String> = (0..100).map(|k| format!("\"k{k:03}\":{}", k * i)).collect();
+            format!("{{{}}}", pairs.join(","))
+        };
+        assert_eq!(written, format!("[{},{},{}]", map(1), map(2), map(3)));
     }
 
     #[test]
