@@ -391,9 +391,11 @@ struct Steps {
     load_ms: f64,
     console: Vec<u32>,
     view_data: Vec<u32>,
-    /// Parts of the Lua steps, timed apart: the plan's analysis (which the
-    /// command's confirmation line and the view each run once), and the
-    /// view function without the conversion of its table to JSON.
+    /// For comparison, timed apart from the live loop: a fresh analysis of
+    /// the plan (a walk of the whole ranking), and the view function
+    /// outside a view round, which makes one (in a round the example plan
+    /// takes the last round's analysis up to date instead), without the
+    /// conversion of its table to JSON.
     analyze: Vec<u32>,
     view_function: Vec<u32>,
     render: Vec<u32>,
@@ -1247,8 +1249,8 @@ fn print_report(
     for (name, sorted) in [
         ("console command (Lua)", &steps.console),
         ("view data (Lua view function to JSON text)", &steps.view_data),
-        ("(part of it) the view function alone (Lua)", &steps.view_function),
-        ("(part of both Lua steps) one analysis of the plan", &steps.analyze),
+        ("(apart) the view function with a fresh analysis (Lua)", &steps.view_function),
+        ("(apart) a fresh analysis of the plan (Lua)", &steps.analyze),
         ("render (table plugin, wasm)", &steps.render),
         ("view envelope (JSON)", &steps.envelope),
         ("patch of the envelope against the previous one", &steps.diff),

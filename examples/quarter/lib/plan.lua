@@ -525,7 +525,7 @@ end
 -- it; the other views do not, so `analyze` leaves it).
 function Analysis:running(rank)
   local all = self.running_by_rank
-  if all == nil then
+  if not all then
     all = {}
     local skills, weeks, position, running = self.skills, self.weeks, {}, {}
     for s = 1, #skills do
@@ -543,6 +543,25 @@ function Analysis:running(rank)
     self.running_by_rank = all
   end
   return all[rank]
+end
+
+-- An item's row as views send it (the guest SDK's `WorkItem`), its
+-- estimates as `shown`; `unparsed`: the set of items with estimates that
+-- could not be parsed.
+local track_and_triage = work.track_and_triage
+local function new_row(item, rank, shown, short, unparsed)
+  local track, triage = track_and_triage(item)
+  local row = { id = item.id, name = item.name, rank = rank, estimates = shown, track = track,
+    triage = triage, short = short }
+  if unparsed[item] then
+    local problems = estimates.problems(item.estimates)
+    local texts = {}
+    for i = 1, #problems do
+      texts[i] = problems[i].text
+    end
+    row.unparsed = texts
+  end
+  return row
 end
 
 -- Walks the ranking top-down. Returns an analysis
@@ -601,9 +620,9 @@ local function analyze(self, extra)
     position[skill] = s
     limit[s] = supply[skill] or 0
   end
-  local feasible, round, none, adding = nil, num.round, {}, true
+  local feasible, round, none, adding, added, strays = nil, num.round, {}, true, nil, false
   local ranking, by_id = self.plan.ranking, self.work.by_id
-  local shown, track_and_triage = num.shown, work.track_and_triage
+  local shown = num.shown
   for rank = 1, #ranking do
     local id = ranking[rank]
     local item = id ~= nil and by_id[id]
@@ -613,6 +632,7 @@ local function analyze(self, extra)
     local weeks = weeks_of[item]
     if not weeks then
       -- Ranked but not in the work list: its estimates count all the same.
+      strays = true
       local whole, any_unparsed
       weeks, whole, any_unparsed = estimates.totals(item.estimates)
       integral = integral and whole
@@ -672,21 +692,13 @@ local function analyze(self, extra)
       end
       -- Past both lines the running demand changes nothing shown.
       adding = feasible == nil or rank < cutline
-    end
-    local track, triage = track_and_triage(item)
-    -- (Whole weeks so far: this item's map goes as it is.)
-    local row = { id = item.id, name = item.name, rank = rank,
-      estimates = integral and weeks or shown(skills, weeks), track = track, triage = triage,
-      short = short }
-    if unparsed[item] then
-      local problems = estimates.problems(item.estimates)
-      local texts = {}
-      for i = 1, #problems do
-        texts[i] = problems[i].text
+      if not adding then
+        added = rank
       end
-      row.unparsed = texts
     end
-    items[rank], weeks_by_rank[rank], rows[rank] = item, weeks, row
+    -- (Whole weeks so far: this item's map goes as it is.)
+    items[rank], weeks_by_rank[rank] = item, weeks
+    rows[rank] = new_row(item, rank, integral and weeks or shown(skills, weeks), short, unparsed)
   end
   if unknown then
     if extra then
@@ -699,11 +711,322 @@ local function analyze(self, extra)
   result.feasible = feasible or #rows
   result.demand = result.demand or {}
   result.integral, result.unparsed = integral, unparsed
+  -- (For `Plan:analyze_again`: what the walk was given, the last rank it
+  -- added, whether it met items missing from the work list, the rows'
+  -- shared empty `short`.)
+  result.known, result.added, result.strays, result.none = known, added or #rows, strays, none
   return result
 end
 
 function Plan:analyze()
   return analyze(self)
+end
+
+-- Analysis again ------------------------------------------------------------
+
+-- What `analyze_again` keeps on an analysis of a plan whose estimates are
+-- all whole weeks and whose ranked items are all in the work list: by
+-- skill position (`position[skill]`), its supply (`limit`), its running
+-- demand at every rank down to `valid` (`runs[s][rank]`, 0 above the
+-- first item that estimates it: supply is never below 0, so that is
+-- never over) and how many items at or above the cutline estimate it
+-- (`users`); each rank's tags memo. Returns the analysis.
+local function kept_for_again(a)
+  if a.strays or not a.integral then
+    return a
+  end
+  local skills, weeks, items, cutline = a.skills, a.weeks, a.items, a.cutline
+  local position, limit, runs, running, users = {}, {}, {}, {}, {}
+  for s = 1, #skills do
+    local skill = skills[s]
+    position[skill], limit[s], runs[s], running[s], users[s] = s, a.supply[skill] or 0, {}, 0, 0
+    if limit[s] < 0 then
+      return a
+    end
+  end
+  for rank = 1, a.added do
+    for skill, more in next, weeks[rank] do
+      local s = position[skill]
+      running[s] = running[s] + more
+      if rank <= cutline then
+        users[s] = users[s] + 1
+      end
+    end
+    for s = 1, #skills do
+      runs[s][rank] = running[s]
+    end
+  end
+  local tag_memos = {}
+  for rank = 1, #items do
+    tag_memos[rank] = items[rank].tags.memo
+  end
+  a.position, a.limit, a.runs, a.valid, a.users, a.tag_memos =
+    position, limit, runs, a.added, users, tag_memos
+  return a
+end
+
+local function walked_again(self)
+  return kept_for_again(analyze(self))
+end
+
+-- The first rank from 1 to `valid` where a skill's running demand is past
+-- its supply, or nil (running demand only grows down the ranking: found
+-- by halving).
+local function first_over(run, valid, limit)
+  if valid < 1 or run[valid] - limit <= EPSILON then
+    return nil
+  end
+  local low, high = 1, valid
+  while low < high do
+    local middle = (low + high) // 2
+    if run[middle] - limit > EPSILON then
+      high = middle
+    else
+      low = middle + 1
+    end
+  end
+  return low
+end
+
+-- `a` (kept for again, its lists in the new rank order, running demand
+-- right down to `a.valid`) made the analysis of the plan now: rows of
+-- items renamed or tagged since built again, the ranks `first`..`last`
+-- given to their rows, running demand walked on as far as the walk would
+-- go, the feasible line, the demand at the cutline, and the rows short of
+-- staff wherever rank, the line or the item changed.
+local function refreshed(a, first, last)
+  local items, rows, tag_memos, weeks = a.items, a.rows, a.tag_memos, a.weeks
+  local count, cutline, none = #items, a.cutline, a.none
+  local again = {}
+  for rank = 1, count do
+    local item = items[rank]
+    local memo = item.tags.memo
+    if memo ~= tag_memos[rank] or memo == nil or rows[rank].name ~= item.name then
+      rows[rank] = new_row(item, rank, weeks[rank], none, a.unparsed)
+      tag_memos[rank] = item.tags.memo
+      again[#again + 1] = rank
+    end
+  end
+  -- The feasible line: the first rank past supply in any skill, among
+  -- those walked or walking on.
+  local runs, limit, valid = a.runs, a.limit, a.valid
+  local skill_count = #runs
+  local over_at = nil
+  for s = 1, skill_count do
+    local at = first_over(runs[s], valid, limit[s])
+    if at ~= nil and (over_at == nil or at < over_at) then
+      over_at = at
+    end
+  end
+  if valid < count and (over_at == nil or valid < cutline) then
+    local running, position, by_weeks = {}, a.position, a.known.weeks
+    for s = 1, skill_count do
+      running[s] = valid > 0 and runs[s][valid] or 0
+    end
+    repeat
+      local rank = valid + 1
+      for skill, more in next, by_weeks[items[rank]] do
+        local s = position[skill]
+        local total = running[s] + more
+        running[s] = total
+        if over_at == nil and total - limit[s] > EPSILON then
+          over_at = rank
+        end
+      end
+      for s = 1, skill_count do
+        runs[s][rank] = running[s]
+      end
+      valid = rank
+    until valid == count or (over_at ~= nil and valid >= cutline)
+    a.valid = valid
+  end
+  local feasible = over_at and over_at - 1 or count
+  -- Short of staff: rows at or above the cutline and below the line, each
+  -- skill from the first rank it is over at (`over_from`; the walked ranks
+  -- reach the cutline).
+  local skills, round, over_from, over_skills = a.skills, num.round, {}, {}
+  for s = 1, skill_count do
+    local at = first_over(runs[s], valid, limit[s])
+    if at ~= nil then
+      over_from[#over_skills + 1] = at
+      over_skills[#over_skills + 1] = s
+    end
+  end
+  local function short_at(rank)
+    if rank <= feasible or rank > cutline then
+      return none
+    end
+    local over = nil
+    for i = 1, #over_skills do
+      if over_from[i] <= rank then
+        local s = over_skills[i]
+        over = over or {}
+        over[#over + 1] = { skill = skills[s], weeks = round(runs[s][rank] - limit[s]) }
+      end
+    end
+    return over or none
+  end
+  local top = math.min(last, feasible)
+  for rank = first, top do
+    local row = rows[rank]
+    row.rank, row.short = rank, none
+  end
+  for rank = math.max(first, top + 1), last do
+    local row = rows[rank]
+    row.rank, row.short = rank, short_at(rank)
+  end
+  -- (Rows outside those ranks keep their short: the line only moves among
+  -- them. Up: the ranks between gain the item's weeks, and none can be
+  -- over unless rank `last` already was (it holds no more than the item
+  -- did at it); down: the same, the other way.)
+  for i = 1, #again do
+    rows[again[i]].short = short_at(again[i])
+  end
+  local demand = {}
+  if cutline >= 1 and cutline <= count then
+    local users = a.users
+    for s = 1, skill_count do
+      if users[s] > 0 then
+        demand[skills[s]] = runs[s][cutline]
+      end
+    end
+  end
+  -- (The running demand by rank is worked out again when asked for: false,
+  -- not nil, as piccolo 0.3.3 can fail to grow a table whose keys were
+  -- removed, docs/LUA.md.)
+  a.feasible, a.demand, a.running_by_rank = feasible, demand, false
+  return a
+end
+
+-- The analysis again after a change, from `old`, an analysis of this plan
+-- the caller gives up (it is changed and returned, or dropped): equal to
+-- `analyze()`'s, field by field. When the change is one item moved (the
+-- ranking otherwise the same, every estimate and person as `old` found
+-- them), only the ranks between its two places are done again: their
+-- rows (the same tables with the new rank), each skill's running demand
+-- there (shifted by the item's weeks), the feasible line (found by
+-- halving) and the rows short of staff whose rank or state changed. Rows
+-- whose item was renamed or tagged since are built again. Anything else
+-- walks the whole ranking, as `analyze` does.
+-- (The host computes the views after every console command: with 2,000
+-- items a pull to the top costs a third of a walk, a move one place up a
+-- tenth.)
+function Plan:analyze_again(old)
+  local supply, known = self:supply(), estimated(self.work)
+  local ranking, by_id = self.plan.ranking, self.work.by_id
+  local count, cutline = #ranking, self.plan.cutline
+  if old == nil or old.runs == nil or old.strays or old.supply ~= supply or old.known ~= known
+    or not known.integral or old.cutline ~= cutline or #old.items ~= count then
+    return walked_again(self)
+  end
+  -- The moved item: the ranks `from` and `to`, between which every item
+  -- is one place further from where it went.
+  local items, rows = old.items, old.rows
+  local first, last = nil, nil
+  for rank = 1, count do
+    local item = by_id[ranking[rank]]
+    if item ~= items[rank] then
+      if item == nil then
+        return walked_again(self)
+      end
+      first = rank
+      break
+    end
+  end
+  if first == nil then
+    return refreshed(old, count + 1, count)
+  end
+  for rank = count, first, -1 do
+    local item = by_id[ranking[rank]]
+    if item ~= items[rank] then
+      if item == nil then
+        return walked_again(self)
+      end
+      last = rank
+      break
+    end
+  end
+  local from, to
+  if by_id[ranking[first]] == items[last] then
+    from, to = last, first -- moved up
+    for rank = first + 1, last do
+      if by_id[ranking[rank]] ~= items[rank - 1] then
+        return walked_again(self)
+      end
+    end
+  elseif by_id[ranking[last]] == items[first] then
+    from, to = first, last -- moved down
+    for rank = first, last - 1 do
+      if by_id[ranking[rank]] ~= items[rank + 1] then
+        return walked_again(self)
+      end
+    end
+  else
+    return walked_again(self)
+  end
+  local moved = items[from]
+  local weeks = old.weeks[from]
+  -- Who crosses the cutline: the item, one way, and the one at its edge,
+  -- the other.
+  local users, position = old.users, old.position
+  if first <= cutline and cutline < last then
+    local entering, leaving = moved, items[cutline]
+    if from < to then
+      entering, leaving = items[cutline + 1], moved
+    end
+    for skill in next, known.weeks[entering] do
+      local s = position[skill]
+      users[s] = users[s] + 1
+    end
+    for skill in next, known.weeks[leaving] do
+      local s = position[skill]
+      users[s] = users[s] - 1
+    end
+  end
+  -- Running demand in the ranks between, from what the rank next to each
+  -- held: the moved item's weeks added (it is above them now) or taken.
+  local runs, valid = old.runs, old.valid
+  local low, high = first, math.min(last - 1, from < to and valid - 1 or valid)
+  if low <= high then
+    for s = 1, #runs do
+      local run, more = runs[s], weeks[old.skills[s]]
+      if from > to then
+        table.move(run, low, high - 1, low + 1)
+        run[low] = low > 1 and run[low - 1] or 0
+      else
+        table.move(run, low + 1, high + 1, low)
+      end
+      if more ~= nil and more ~= 0 then
+        if from > to then
+          for rank = low, high do
+            run[rank] = run[rank] + more
+          end
+        else
+          for rank = low, high do
+            run[rank] = run[rank] - more
+          end
+        end
+      end
+    end
+  end
+  if from < to and last > valid and first <= valid then
+    -- (Rank `valid` would need the one below it, never walked.)
+    valid = valid - 1
+    for s = 1, #runs do
+      runs[s][valid + 1] = nil
+    end
+  end
+  old.valid = valid
+  for _, list in ipairs({ items, rows, old.weeks, old.tag_memos }) do
+    local kept = list[from]
+    if from > to then
+      table.move(list, to, from - 1, to + 1)
+    else
+      table.move(list, from + 1, to, from)
+    end
+    list[to] = kept
+  end
+  return refreshed(old, first, last)
 end
 
 -- The feasible line alone, as `analyze` finds it, without the rows: the

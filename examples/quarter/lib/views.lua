@@ -14,7 +14,9 @@ M.NAMES = { "work", "tracks", "staff", "chart" }
 -- after a change share one (`planhost.view_round()` names that round; it
 -- is nil at any other time, and there is no `planhost` under plain Lua),
 -- so watching all four views costs one analysis, never an old one. Views
--- only read it.
+-- only read it. Each round's is made from the last one's
+-- (`Plan:analyze_again`), which the host has turned into JSON by then;
+-- at any other time an analysis is new.
 local shared = {}
 function M.analysis(plan)
   local round = planhost and planhost.view_round and planhost.view_round()
@@ -22,7 +24,13 @@ function M.analysis(plan)
     return plan:analyze()
   end
   if shared.round ~= round or shared.plan ~= plan then
-    shared.round, shared.plan, shared.analysis = round, plan, plan:analyze()
+    local last = shared.plan == plan and shared.analysis or nil
+    -- (Forgotten first: an error halfway leaves it half changed. False,
+    -- not nil: piccolo 0.3.3 can fail to grow a table whose keys were
+    -- removed, docs/LUA.md.)
+    shared.round, shared.plan, shared.analysis = false, false, false
+    local analysis = plan:analyze_again(last)
+    shared.round, shared.plan, shared.analysis = round, plan, analysis
   end
   return shared.analysis
 end
