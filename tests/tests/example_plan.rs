@@ -369,6 +369,63 @@ fn a_planning_meeting_at_the_console() {
     });
 }
 
+/// The views the host computes after each command are made from the last
+/// round's analysis (`Plan:analyze_again`): after each command of a
+/// meeting's worth of moves and edits, they are what a fresh state shows
+/// after the same commands (its first views make a fresh analysis).
+#[test]
+fn views_made_again_after_each_command_are_those_a_fresh_state_shows() {
+    let (dir, lua) = plan_copy();
+    let views = ["work", "tracks", "staff", "chart"];
+    let commands = [
+        "rank(60, 1)",  // from the bottom to the top
+        "down(60, 40)", // past the feasible line and the cutline
+        "up(60)",       // one place, below the cutline
+        "rank(12, 42)", // to the cutline
+        "rank(12, 43)", // just past it
+        "triage(5, 2)", // a row built again, the rest kept
+        "rank(3, 30)",  // near the feasible line
+        "tag(7, \"track\", \"Growth\")",
+        "rank(44, 2)",
+        "rank(55, 36)", // into the ranks short of staff
+        "rank(56, 37)",
+        "down(1, 59)",            // to the bottom
+        "est(20, \"QA\", \"Q\")", // a whole walk again
+        "rank(20, 1)",
+        "up(21, 3)",
+    ];
+    let all = |lua: LuaHandle| async move {
+        let mut data = Vec::new();
+        for view in views {
+            data.push(parsed(lua.view_data(view).await.unwrap()));
+        }
+        data
+    };
+    let done = |reply: ConsoleReply, command: &str| {
+        assert!(matches!(reply.outcome, ConsoleOutcome::Done), "{command}: {reply:?}");
+    };
+    smol::block_on(async {
+        lua.reload(dir.path().join("plan.lua")).await.unwrap();
+        let first = all(lua.clone()).await;
+        for (step, command) in commands.iter().enumerate() {
+            done(lua.console(command).await, command);
+            let made_again = all(lua.clone()).await;
+            // (A new state each time: a load runs the console commands since
+            // the last one again.)
+            let (fresh_dir, fresh) = plan_copy();
+            fresh.reload(fresh_dir.path().join("plan.lua")).await.unwrap();
+            for earlier in &commands[..=step] {
+                done(fresh.console(earlier).await, earlier);
+            }
+            let afresh = all(fresh.clone()).await;
+            for (view, (made_again, afresh)) in views.iter().zip(made_again.iter().zip(&afresh)) {
+                assert_eq!(made_again, afresh, "{view} after {command}");
+            }
+            assert_ne!(made_again[0], first[0], "{command} changed the work view");
+        }
+    });
+}
+
 /// The built-in renderers accept the plan's view data: each view is
 /// rendered by the built-in plugin that lists it (a plugin that does not
 /// render its view yet is skipped).
