@@ -909,8 +909,8 @@ end
 -- whose item was renamed or tagged since are built again. Anything else
 -- walks the whole ranking, as `analyze` does.
 -- (The host computes the views after every console command: with 2,000
--- items a pull to the top costs a third of a walk, a move one place up a
--- tenth.)
+-- items a pull to the top costs two fifths of a walk, a move one place up
+-- a fifth, most of it looking at every rank for what changed.)
 function Plan:analyze_again(old)
   local supply, known = self:supply(), estimated(self.work)
   local ranking, by_id = self.plan.ranking, self.work.by_id
