@@ -285,26 +285,92 @@ end
 -- the totals they had: `estimates.totals` remembers those on each list
 -- and `kvlist.set` forgets them, so an edit or a replaced list or item is
 -- seen (each list's memo is a new table). After a move nothing is counted
--- again, only every item's memo compared with the one seen.
+-- again, only every item's memo compared with the one seen; after an
+-- edit of some items' estimates, only those items (`recounted`). Each
+-- answer is a new table, so that one kept from before tells that the
+-- estimates changed since; the maps in it may be shared with the next.
+local function recounted(kept, items, changed)
+  local weeks, uses, named = kept.weeks, kept.uses, kept.named
+  local unparsed, fractional = kept.unparsed, kept.fractional
+  local totals, gone = estimates.totals, false
+  -- (Sets that change are copied, not changed: piccolo 0.3.3 can fail to
+  -- grow a table whose keys were removed, docs/LUA.md.)
+  local function without(set, item)
+    local copy = {}
+    for member in next, set do
+      if member ~= item then
+        copy[member] = true
+      end
+    end
+    return copy
+  end
+  for c = 1, #changed do
+    local i = changed[c]
+    local item = items[i]
+    local entries = item.estimates
+    local item_weeks, whole, any_unparsed = totals(entries)
+    for skill in next, weeks[item] do
+      uses[skill] = uses[skill] - 1
+      gone = gone or uses[skill] == 0
+    end
+    for skill in next, item_weeks do
+      uses[skill] = (uses[skill] or 0) + 1
+      named[skill] = true
+    end
+    if (fractional[item] == true) == whole then
+      fractional = without(fractional, item)
+      if not whole then
+        fractional[item] = true
+      end
+    end
+    if (unparsed[item] == true) ~= any_unparsed then
+      unparsed = without(unparsed, item) -- (analyses hold the old set)
+      if any_unparsed then
+        unparsed[item] = true
+      end
+    end
+    weeks[item], kept.seen[i] = item_weeks, entries.memo
+  end
+  if gone then
+    named = {}
+    for skill, count in next, uses do
+      if count > 0 then
+        named[skill] = true
+      end
+    end
+  end
+  return { count = kept.count, seen = kept.seen, at = kept.at, weeks = weeks, uses = uses,
+    named = named, integral = next(fractional) == nil, fractional = fractional,
+    unparsed = unparsed }
+end
+
 local function estimated(list)
   local items, kept = list.items, list.estimated
   local count = #items
   if kept and kept.count == count then
-    local seen = kept.seen
+    local seen, at, changed = kept.seen, kept.at, nil
     for i = 1, count do
       local item = items[i]
       if item == nil then
         break -- where the counting stopped
       elseif item.estimates.memo ~= seen[i] then
-        kept = nil
-        break
+        if at[i] ~= item then
+          changed = false -- (items replaced or in another order: all counted again)
+          break
+        end
+        changed = changed or {}
+        changed[#changed + 1] = i
       end
     end
-    if kept then
+    if changed == nil then
+      return kept
+    elseif changed then
+      kept = recounted(kept, items, changed)
+      list.estimated = kept
       return kept
     end
   end
-  local weeks, named, seen, unparsed, integral = {}, {}, {}, {}, true
+  local weeks, named, seen, at, uses, unparsed, fractional = {}, {}, {}, {}, {}, {}, {}
   local totals = estimates.totals
   for i = 1, count do
     local item = items[i]
@@ -313,15 +379,20 @@ local function estimated(list)
     end
     local entries = item.estimates
     local item_weeks, whole, any_unparsed = totals(entries, named)
-    integral = integral and whole
+    for skill in next, item_weeks do
+      uses[skill] = (uses[skill] or 0) + 1
+    end
+    if not whole then
+      fractional[item] = true
+    end
     weeks[item] = item_weeks
     if any_unparsed then
       unparsed[item] = true
     end
-    seen[i] = entries.memo
+    seen[i], at[i] = entries.memo, item
   end
-  kept = { count = count, seen = seen, weeks = weeks, named = named, integral = integral,
-    unparsed = unparsed }
+  kept = { count = count, seen = seen, at = at, weeks = weeks, uses = uses, named = named,
+    integral = next(fractional) == nil, fractional = fractional, unparsed = unparsed }
   list.estimated = kept
   return kept
 end
@@ -898,6 +969,65 @@ local function refreshed(a, first, last)
   return a
 end
 
+-- Whether analysis `a` has the skills a plan with its supply and these
+-- estimates has: every skill it has still in supply or estimated, and no
+-- skill estimated that it has not.
+local function same_skills(a, known)
+  local skills, supply, named, position = a.skills, a.supply, known.named, a.position
+  for s = 1, #skills do
+    local skill = skills[s]
+    if supply[skill] == nil and not named[skill] then
+      return false
+    end
+  end
+  for skill in next, named do
+    if position[skill] == nil then
+      return false
+    end
+  end
+  return true
+end
+
+-- Analysis `a` (kept for again, its ranking the plan's) with the weeks of
+-- items whose estimates changed since (`known`, as `estimated` counts
+-- them now): each one's difference added to every skill's running demand
+-- from its rank down, the count of items at or above the cutline that
+-- estimate each skill, and its row built again. Returns the first rank
+-- changed, nil if none, or false if an item is missing from the work list.
+local function reweighed(a, known)
+  local items, weeks, rows, tag_memos = a.items, a.weeks, a.rows, a.tag_memos
+  local skills, runs, users, valid, cutline = a.skills, a.runs, a.users, a.valid, a.cutline
+  local by_item, first = known.weeks, nil
+  for rank = 1, #items do
+    local item = items[rank]
+    local new, old = by_item[item], weeks[rank]
+    if new ~= old then
+      if new == nil then
+        return false
+      end
+      first = first or rank
+      for s = 1, #skills do
+        local skill = skills[s]
+        local more = (new[skill] or 0) - (old[skill] or 0)
+        if more ~= 0 then
+          local run = runs[s]
+          for at = rank, valid do
+            run[at] = run[at] + more
+          end
+        end
+        if rank <= cutline and (new[skill] == nil) ~= (old[skill] == nil) then
+          users[s] = users[s] + (new[skill] and 1 or -1)
+        end
+      end
+      weeks[rank] = new
+      rows[rank] = new_row(item, rank, new, a.none, known.unparsed)
+      tag_memos[rank] = item.tags.memo
+    end
+  end
+  a.known, a.unparsed = known, known.unparsed
+  return first
+end
+
 -- The analysis again after a change, from `old`, an analysis of this plan
 -- the caller gives up (it is changed and returned, or dropped): equal to
 -- `analyze()`'s, field by field. When the change is one item moved (the
@@ -915,8 +1045,9 @@ function Plan:analyze_again(old)
   local supply, known = self:supply(), estimated(self.work)
   local ranking, by_id = self.plan.ranking, self.work.by_id
   local count, cutline = #ranking, self.plan.cutline
-  if old == nil or old.runs == nil or old.strays or old.supply ~= supply or old.known ~= known
-    or not known.integral or old.cutline ~= cutline or #old.items ~= count then
+  if old == nil or old.runs == nil or old.strays or old.supply ~= supply
+    or not known.integral or old.cutline ~= cutline or #old.items ~= count
+    or (old.known ~= known and not same_skills(old, known)) then
     return walked_again(self)
   end
   -- The moved item: the ranks `from` and `to`, between which every item
@@ -934,7 +1065,16 @@ function Plan:analyze_again(old)
     end
   end
   if first == nil then
-    return refreshed(old, count + 1, count)
+    local from = count + 1
+    if old.known ~= known then
+      from = reweighed(old, known)
+      if from == false then
+        return walked_again(self)
+      end
+    end
+    return refreshed(old, from or count + 1, count)
+  elseif old.known ~= known then
+    return walked_again(self) -- (estimates edited and items moved)
   end
   for rank = count, first, -1 do
     local item = by_id[ranking[rank]]
