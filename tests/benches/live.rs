@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo bench -p planhost-tests --bench live -- \
-//!     [--clients 1,1000] [--rounds 30] [--items 2000]
+//!     [--clients 1,1000] [--rounds 30] [--items 2000] [--commands moves|estimates]
 //! ```
 //!
 //! 1. Scale `examples/quarter` to `--items` work items in a temporary
@@ -28,7 +28,9 @@
 //!    watching, not counted, here and in step 2) for `--rounds` rounds run
 //!    a planning command (alternately `rank(ID, 1)` pulling an item from
 //!    below the cutline to the top and `up(ID)` moving an item near the
-//!    cutline up a place) with `POST /api/console`
+//!    cutline up a place; with `--commands estimates`, `est(ID, "Web",
+//!    "4S")` or `"5S"` on another item above the cutline each round) with
+//!    `POST /api/console`
 //!    and time from just before the request to when each client has a
 //!    message with a higher `rev` than it held. Clients read frames by hand
 //!    (see `support::FrameReader`), looking only at the `rev` near the start,
@@ -126,7 +128,8 @@ fn main() {
         dir.path().display()
     );
     let check = check_render(&planhost, dir.path());
-    let all_commands = plan.commands(WARM_UP_ROUNDS + WARM_UP_AT_SCALE + options.rounds);
+    let all_commands =
+        plan.commands(WARM_UP_ROUNDS + WARM_UP_AT_SCALE + options.rounds, options.commands);
     let (warm_up, commands) = all_commands.split_at(WARM_UP_ROUNDS);
     let steps = breakdown(dir.path(), warm_up, commands);
     let (mut results, mut failures) = (Vec::new(), Vec::new());
@@ -169,16 +172,27 @@ struct Options {
     clients: Vec<usize>,
     rounds: usize,
     items: usize,
+    commands: Commands,
+}
+
+/// What the rounds' console commands change.
+#[derive(Clone, Copy)]
+enum Commands {
+    /// The ranking: pulls to the top and moves one place up.
+    Moves,
+    /// Estimates: an item above the cutline given a new Web estimate.
+    Estimates,
 }
 
 impl Options {
     /// The check `cargo test` runs: a small plan, few clients and rounds.
     fn check() -> Options {
-        Options { clients: vec![1, 20], rounds: 4, items: 200 }
+        Options { clients: vec![1, 20], rounds: 4, items: 200, commands: Commands::Moves }
     }
 
     fn parse() -> Options {
-        let mut options = Options { clients: vec![1, 1000], rounds: 30, items: 2000 };
+        let mut options =
+            Options { clients: vec![1, 1000], rounds: 30, items: 2000, commands: Commands::Moves };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             let mut value =
@@ -200,6 +214,13 @@ impl Options {
                 "--items" => {
                     options.items = value().parse().unwrap_or_else(|_| usage("bad --items"))
                 }
+                "--commands" => {
+                    options.commands = match value().as_str() {
+                        "moves" => Commands::Moves,
+                        "estimates" => Commands::Estimates,
+                        other => usage(&format!("--commands is moves or estimates, not {other:?}")),
+                    }
+                }
                 // `cargo bench` appends `--bench` to every bench binary's arguments.
                 "--bench" => {}
                 other => usage(&format!("unknown argument {other:?}")),
@@ -215,7 +236,7 @@ impl Options {
 fn usage(problem: &str) -> ! {
     eprintln!("live: {problem}");
     eprintln!(
-        "usage: cargo bench -p planhost-tests --bench live -- [--clients 1,1000] [--rounds 30] [--items 2000]"
+        "usage: cargo bench -p planhost-tests --bench live -- [--clients 1,1000] [--rounds 30] [--items 2000] [--commands moves|estimates]"
     );
     std::process::exit(2);
 }
@@ -335,19 +356,30 @@ fn scale_plan(example: &Path, dir: &Path, items: usize) -> ScaledPlan {
 }
 
 impl ScaledPlan {
-    /// The console commands of the rounds: even rounds pull an item from
-    /// below the cutline to rank 1, odd rounds move an item at or a little
-    /// above the cutline up one place. Every one changes the ranking.
-    fn commands(&self, rounds: usize) -> Vec<String> {
+    /// The console commands of the rounds. Moves: even rounds pull an item
+    /// from below the cutline to rank 1, odd rounds move an item at or a
+    /// little above the cutline up one place; every one changes the
+    /// ranking. Estimates: each round gives another item above the
+    /// cutline a Web estimate of 4 or 5 weeks, which no item of the
+    /// example has, so every one changes the view.
+    fn commands(&self, rounds: usize, commands: Commands) -> Vec<String> {
         let below = &self.ranking[self.cutline.min(self.items - 1)..];
         let above = &self.ranking[1..self.cutline.max(2)];
         (0..rounds)
             .map(|round| {
                 let k = round / 2;
-                if round % 2 == 0 {
-                    format!("rank({}, 1)", below[(k * 37) % below.len()])
-                } else {
-                    format!("up({})", above[above.len() - 1 - (k * 13) % above.len()])
+                match commands {
+                    Commands::Moves if round % 2 == 0 => {
+                        format!("rank({}, 1)", below[(k * 37) % below.len()])
+                    }
+                    Commands::Moves => {
+                        format!("up({})", above[above.len() - 1 - (k * 13) % above.len()])
+                    }
+                    Commands::Estimates => format!(
+                        "est({}, \"Web\", \"{}S\")",
+                        above[(round * 29) % above.len()],
+                        4 + round % 2
+                    ),
                 }
             })
             .collect()

@@ -1072,7 +1072,9 @@ function Plan:analyze_again(old)
         return walked_again(self)
       end
     end
-    return refreshed(old, from or count + 1, count)
+    -- (No rank changed: rows below the cutline are short of nothing
+    -- before and after.)
+    return refreshed(old, from or count + 1, math.min(count, cutline))
   elseif old.known ~= known then
     return walked_again(self) -- (estimates edited and items moved)
   end
