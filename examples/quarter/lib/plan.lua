@@ -1185,9 +1185,10 @@ end
 function Plan:feasible()
   local supply, running = self:supply(), {}
   local ranking, by_id, totals = self.plan.ranking, self.work.by_id, estimates.totals
-  local kept = self.kept_feasible
+  local kept, same = self.kept_feasible, false
   if kept and kept.supply == supply and (not kept.all or kept.count == #ranking) then
-    local memos, same = kept.memos, true
+    local memos = kept.memos
+    same = true
     for rank = 1, #memos do
       local item = by_id[ranking[rank]]
       if item == nil or item.estimates.memo ~= memos[rank] then
@@ -1195,11 +1196,19 @@ function Plan:feasible()
         break
       end
     end
-    if same then
+    if same and not kept.resume then
       return kept.line
     end
   end
-  local memos, runs = {}, {}
+  local memos, runs, from = {}, {}, 1
+  if kept and kept.resume and same then
+    -- An estimate above the first item over went down: the walk goes on
+    -- from that item with what is kept above it.
+    memos, runs, from = kept.memos, kept.runs, kept.line + 1
+    for skill, run in next, runs do
+      running[skill] = run[kept.line]
+    end
+  end
   local function remember(line, all)
     -- Each skill's demand at every rank down to the line: what it last
     -- came to where the ranks since add nothing to it.
@@ -1216,10 +1225,11 @@ function Plan:feasible()
       count = #ranking }
     return line
   end
-  for rank = 1, #ranking do
+  for rank = from, #ranking do
     local item = by_id[ranking[rank]]
     if item == nil then
       -- Where `analyze` stops; not remembered, as the item may come back.
+      self.kept_feasible = false
       return rank - 1
     end
     -- (The item's remembered totals without a second call, and `next`
@@ -1313,6 +1323,9 @@ end
 -- `feasible` is to walk (a move from above the line to below it, where
 -- the line can only go down, say).
 local function feasible_moved(kept, item, from, to)
+  if kept.resume then
+    return nil -- (the line is to be found again first)
+  end
   local memos, runs, line = kept.memos, kept.runs, kept.line
   local walked = #memos
   local entries = item.estimates
@@ -1380,10 +1393,11 @@ end
 
 -- Keeps the remembered feasible line (`kept`) up to date as the estimates
 -- of `item`, at `rank` (nil: unranked), change from `old` weeks (their
--- memo `old_memo`) to what they are now, where no skill's weeks went down
--- (the line can then only go up, to before the first rank where a skill
--- that grew goes past its supply). Returns what is kept now, or nil when
--- the next `feasible` is to walk.
+-- memo `old_memo`) to what they are now: a skill that grew can only move
+-- the line up, to before the first rank where it goes past its supply; a
+-- skill that went down can only move it down, which the next `feasible`
+-- finds by walking on from the first item over (`resume`). Returns what
+-- is kept now, or nil when the next `feasible` is to walk.
 local function feasible_estimated(kept, item, rank, old_memo, old)
   local memos, runs, line = kept.memos, kept.runs, kept.line
   if rank == nil or rank > #memos then
@@ -1394,14 +1408,25 @@ local function feasible_estimated(kept, item, rank, old_memo, old)
   if memos[rank] ~= old_memo then
     return nil
   end
+  local shrank = false
   for skill, was in next, old do
-    if (weeks[skill] or 0) < was then
-      return nil
+    local now = weeks[skill] or 0
+    if now < was then
+      shrank = true
+      if rank <= line then
+        local run = runs[skill]
+        for below = rank, line do
+          run[below] = run[below] + (now - was)
+        end
+      end
     end
   end
   memos[rank] = entries.memo
+  -- (An item whose estimates went down may leave the first item over no
+  -- longer over: the next look walks on from there, `Plan:feasible`.)
+  kept.resume = kept.resume or (shrank and not kept.all)
   if rank > line then
-    return kept -- the first item over, over still
+    return kept -- the first item over
   end
   local new_line = nil
   for skill, now in next, weeks do
@@ -1425,6 +1450,7 @@ local function feasible_estimated(kept, item, rank, old_memo, old)
   end
   if new_line ~= nil then
     over_at(kept, new_line)
+    kept.resume = false
   end
   return kept
 end

@@ -519,16 +519,23 @@ t.case("a move or a grown estimate keeps the remembered feasible line up to date
   check.eq(p.kept_feasible, nil)
   check.eq(p:feasible(), walked_line(p))
   -- An estimate that grows, above the line: kept up to date; one that
-  -- shrinks: the next look walks.
+  -- shrinks: kept up to date above the first item over, from which the
+  -- next look walks on.
   kept = p.kept_feasible
   local line = p:feasible()
   p:estimate(p.plan.ranking[line - 5], "Server", "Q")
   check.eq(p.kept_feasible, kept, "no walk")
   check.eq(p:feasible() < line, true, "the line moved up")
   check.eq(p:feasible(), walked_line(p))
+  line = p:feasible()
   p:estimate(p.plan.ranking[2], "Web", "-")
-  check.eq(p.kept_feasible, nil)
-  check.eq(p:feasible(), walked_line(p))
+  p:estimate(p.plan.ranking[line + 1], "Server", "-") -- (the first item over)
+  check.eq(p.kept_feasible, kept, "no walk")
+  check.eq(p.kept_feasible.resume, true)
+  local walked, fresh = walked_line(p)
+  check.eq(p:feasible(), walked)
+  check.eq(p:feasible() > line, true, "the line moved down")
+  check.eq(runs_above(p.kept_feasible, walked), runs_above(fresh, walked))
   -- The item itself past its supply, in a skill the plan knows and in one
   -- no one has: the line just above it.
   for _, case in ipairs({ { 10, "Server", "100Q" }, { 4, "Data", "S" } }) do
@@ -541,6 +548,38 @@ t.case("a move or a grown estimate keeps the remembered feasible line up to date
     check.eq(walked, at - 1)
     check.eq(runs_above(p.kept_feasible, at - 1), runs_above(fresh, at - 1))
   end
+end)
+
+t.case("estimates that shrink: the line walks on from the first item over", function()
+  local p = Plan.load(".")
+  local line = p:feasible()
+  local kept = p.kept_feasible
+  local function same_as_walked(what)
+    local walked, fresh = walked_line(p)
+    check.eq(p:feasible(), walked, what)
+    check.eq(runs_above(p.kept_feasible, walked), runs_above(fresh, walked), what)
+  end
+  -- The item at the line itself, then one above it and a move before the
+  -- next look: the move walks.
+  p:estimate(p.plan.ranking[line], "Web", "-")
+  check.eq(p.kept_feasible, kept, "no walk")
+  check.eq(p.kept_feasible.resume, true)
+  same_as_walked("the item at the line")
+  line = p:feasible()
+  p:estimate(p.plan.ranking[3], "Server", "-")
+  p:move(p.plan.ranking[line + 4], 2)
+  check.eq(p.kept_feasible, nil, "a move while the line is to be found again")
+  same_as_walked("a shrink and a move")
+  -- One skill down, then another up past its supply above the line: the
+  -- line is where the growth puts it, with nothing left to walk.
+  line = p:feasible()
+  kept = p.kept_feasible
+  p:estimate(p.plan.ranking[5], "QA", "-")
+  p:estimate(p.plan.ranking[6], "Server", "10Q")
+  check.eq(p.kept_feasible, kept, "no walk")
+  check.eq(p.kept_feasible.resume, false)
+  check.eq(p:feasible(), 5)
+  same_as_walked("down, then up past supply")
 end)
 
 t.case("after any moves, the remembered feasible line is the walked one", function()
