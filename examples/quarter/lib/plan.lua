@@ -969,22 +969,39 @@ local function refreshed(a, first, last)
   return a
 end
 
--- Whether analysis `a` has the skills a plan with its supply and these
--- estimates has: every skill it has still in supply or estimated, and no
--- skill estimated that it has not.
-local function same_skills(a, known)
-  local skills, supply, named, position = a.skills, a.supply, known.named, a.position
+-- Whether analysis `a` has the skills of a plan with this supply and
+-- these estimates: every skill it has still in supply or estimated, and
+-- none supplied or estimated that it has not.
+local function same_skills(a, known, supply)
+  local skills, named, position = a.skills, known.named, a.position
   for s = 1, #skills do
     local skill = skills[s]
     if supply[skill] == nil and not named[skill] then
       return false
     end
   end
-  for skill in next, named do
-    if position[skill] == nil then
-      return false
+  for _, set in ipairs({ named, supply }) do
+    for skill in next, set do
+      if position[skill] == nil then
+        return false
+      end
     end
   end
+  return true
+end
+
+-- Analysis `a` (kept for again) given another supply, with the same
+-- skills: false if some skill's is below 0 (see `kept_for_again`).
+local function limited(a, supply)
+  local skills, limit = a.skills, a.limit
+  for s = 1, #skills do
+    local weeks = supply[skills[s]] or 0
+    if weeks < 0 then
+      return false
+    end
+    limit[s] = weeks
+  end
+  a.supply = supply
   return true
 end
 
@@ -1045,9 +1062,11 @@ function Plan:analyze_again(old)
   local supply, known = self:supply(), estimated(self.work)
   local ranking, by_id = self.plan.ranking, self.work.by_id
   local count, cutline = #ranking, self.plan.cutline
-  if old == nil or old.runs == nil or old.strays or old.supply ~= supply
-    or not known.integral or old.cutline ~= cutline or #old.items ~= count
-    or (old.known ~= known and not same_skills(old, known)) then
+  local supply_changed = old and old.supply ~= supply
+  local estimates_changed = old and old.known ~= known
+  if old == nil or old.runs == nil or old.strays or not known.integral or old.cutline ~= cutline
+    or #old.items ~= count
+    or ((supply_changed or estimates_changed) and not same_skills(old, known, supply)) then
     return walked_again(self)
   end
   -- The moved item: the ranks `from` and `to`, between which every item
@@ -1066,7 +1085,11 @@ function Plan:analyze_again(old)
   end
   if first == nil then
     local from = count + 1
-    if old.known ~= known then
+    if supply_changed and (estimates_changed or not limited(old, supply)) then
+      return walked_again(self)
+    elseif supply_changed then
+      from = 1 -- (every row may be short of something else now)
+    elseif estimates_changed then
       from = reweighed(old, known)
       if from == false then
         return walked_again(self)
@@ -1075,8 +1098,8 @@ function Plan:analyze_again(old)
     -- (No rank changed: rows below the cutline are short of nothing
     -- before and after.)
     return refreshed(old, from or count + 1, math.min(count, cutline))
-  elseif old.known ~= known then
-    return walked_again(self) -- (estimates edited and items moved)
+  elseif estimates_changed or supply_changed then
+    return walked_again(self) -- (more than items moved)
   end
   for rank = count, first, -1 do
     local item = by_id[ranking[rank]]
@@ -1171,6 +1194,9 @@ function Plan:analyze_again(old)
   return refreshed(old, first, last)
 end
 
+-- (Defined with the other ways the line is kept up to date, below.)
+local resupplied
+
 -- The feasible line alone, as `analyze` finds it, without the rows: the
 -- walk stops at the first item whose estimate takes a skill past its
 -- supply (running demand only grows, so only the skills an item adds to
@@ -1186,7 +1212,7 @@ function Plan:feasible()
   local supply, running = self:supply(), {}
   local ranking, by_id, totals = self.plan.ranking, self.work.by_id, estimates.totals
   local kept, same = self.kept_feasible, false
-  if kept and kept.supply == supply and (not kept.all or kept.count == #ranking) then
+  if kept and (not kept.all or kept.count == #ranking) then
     local memos = kept.memos
     same = true
     for rank = 1, #memos do
@@ -1195,6 +1221,9 @@ function Plan:feasible()
         same = false
         break
       end
+    end
+    if same and kept.supply ~= supply then
+      resupplied(kept, supply)
     end
     if same and not kept.resume then
       return kept.line
@@ -1312,6 +1341,27 @@ local function over_at(kept, line)
   end
   for rank = #kept.memos, line + 2, -1 do
     kept.memos[rank] = nil
+  end
+end
+
+-- The remembered feasible line (`kept`, its ranks still the plan's) with
+-- another supply: the demand walked is the same, so the line moves up to
+-- before the first rank where a skill is past its new supply, if there is
+-- one above it; otherwise the next look walks on from the first item over.
+function resupplied(kept, supply)
+  local line, new_line = kept.line, nil
+  for skill, run in next, kept.runs do
+    local past = first_past(run, 1, line, 0, (supply[skill] or 0) + EPSILON)
+    if past ~= nil and (new_line == nil or past - 1 < new_line) then
+      new_line = past - 1
+    end
+  end
+  kept.supply = supply
+  if new_line ~= nil then
+    over_at(kept, new_line)
+    kept.resume = false
+  else
+    kept.resume = kept.resume or not kept.all
   end
 end
 

@@ -127,7 +127,7 @@ t.case("an analysis made again after any change is the one made afresh", functio
         moved, edited = false, true
       elseif pick == 32 then
         p:assign(random(#p.people.list), "Server", random(4) / 4)
-        moved = false
+        moved, edited = false, true
       elseif pick == 33 then
         p:cut(random(3) == 1 and random(3) - 1 or random(count + 1) - 1)
         moved = false
@@ -235,7 +235,7 @@ t.case("moves across the cutline, and changes that look like one move", function
 end)
 
 
-t.case("estimate edits: grown, shrunk, a skill new to the plan or no longer asked for", function()
+t.case("estimate and staff edits: grown, shrunk, a skill new to the plan or gone", function()
   local p = Plan.load(".")
   local ranking, cutline = p.plan.ranking, p.plan.cutline
   local a = p:analyze_again(nil)
@@ -267,6 +267,22 @@ t.case("estimate edits: grown, shrunk, a skill new to the plan or no longer aske
   p:estimate(ranking[10], "QA", "2L")
   p:move(ranking[40], 2)
   again("an edit and a move", false)
+  -- Supply: more and less of a skill, a skill no one estimates, and an
+  -- edit of both supply and estimates.
+  p:assign(1, "Server", 0)
+  again("less supply", true)
+  p:assign(1, "Server", 1)
+  p:hire("Dee", "Native:1")
+  again("more supply", true)
+  local data = p:hire("Eve", "Data:0.5")
+  again("a skill no one estimates", false)
+  p:assign(data, "Data", 1)
+  again("more of it", true)
+  p:leave(data)
+  again("gone again", false)
+  p:assign(1, "Server", 0.5)
+  p:estimate(ranking[12], "QA", "S")
+  again("people and estimates", false)
   -- (By hand at the console: out of the work list, still ranked.)
   local item = p:item(ranking[7])
   for i, listed in ipairs(p.work.items) do

@@ -582,6 +582,36 @@ t.case("estimates that shrink: the line walks on from the first item over", func
   same_as_walked("down, then up past supply")
 end)
 
+t.case("staff edits: the remembered line moves with the supply", function()
+  local p = Plan.load(".")
+  local line = p:feasible()
+  local kept = p.kept_feasible
+  local function same_as_walked(what)
+    local walked, fresh = walked_line(p)
+    check.eq(p:feasible(), walked, what)
+    check.eq(runs_above(p.kept_feasible, walked), runs_above(fresh, walked), what)
+    check.eq(p.kept_feasible.supply, p:supply(), what .. ": the supply it is for")
+  end
+  -- No Native at all: the line above the first item estimating it (the
+  -- top one); Native back, and more Server: walked on from there.
+  local native = {}
+  for pid, person in ipairs(p.people.list) do
+    if people.fractions(person).Native then
+      native[#native + 1] = { pid, people.fractions(person).Native }
+      p:assign(pid, "Native", 0)
+    end
+  end
+  check.eq(p:feasible(), 0)
+  check.eq(p.kept_feasible, kept, "no walk")
+  same_as_walked("no Native")
+  for _, was in ipairs(native) do
+    p:assign(was[1], "Native", was[2])
+  end
+  p:hire("Fay", "Server:1")
+  check.eq(p:feasible() >= line, true)
+  same_as_walked("Native back, more Server")
+end)
+
 t.case("after any moves, the remembered feasible line is the walked one", function()
   -- Random moves (a fixed sequence), with edits of estimates and people
   -- and items unranked and ranked again between them, on the example plan
