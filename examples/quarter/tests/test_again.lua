@@ -130,7 +130,7 @@ t.case("an analysis made again after any change is the one made afresh", functio
         moved, edited = false, true
       elseif pick == 33 then
         p:cut(random(3) == 1 and random(3) - 1 or random(count + 1) - 1)
-        moved = false
+        moved, edited = false, true
       elseif pick == 34 then
         p:unrank(id)
         p:move(id, random(count))
@@ -235,7 +235,7 @@ t.case("moves across the cutline, and changes that look like one move", function
 end)
 
 
-t.case("estimate and staff edits: grown, shrunk, a skill new to the plan or gone", function()
+t.case("estimate, staff and cutline edits", function()
   local p = Plan.load(".")
   local ranking, cutline = p.plan.ranking, p.plan.cutline
   local a = p:analyze_again(nil)
@@ -283,6 +283,23 @@ t.case("estimate and staff edits: grown, shrunk, a skill new to the plan or gone
   p:assign(1, "Server", 0.5)
   p:estimate(ranking[12], "QA", "S")
   again("people and estimates", false)
+  -- The cutline: down to the feasible line and to the top, up past every
+  -- rank walked, to the bottom; with a move at once, walked.
+  p:cut(a.feasible)
+  again("the cutline at the feasible line", true)
+  p:cut(0)
+  again("at the top", true)
+  check.eq(a.demand, {})
+  p:cut(55)
+  again("far down", true)
+  p:cut(#ranking)
+  again("at the bottom", true)
+  p:cut(40)
+  p:move(ranking[50], 1)
+  again("a cut and a move", false)
+  -- (By hand at the console: weeks below 0, so supply below 0.)
+  p.plan.weeks = -1
+  again("a supply below 0", false)
   -- (By hand at the console: out of the work list, still ranked.)
   local item = p:item(ranking[7])
   for i, listed in ipairs(p.work.items) do
