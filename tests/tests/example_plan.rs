@@ -390,9 +390,18 @@ fn views_made_again_after_each_command_are_those_a_fresh_state_shows() {
         "rank(55, 36)", // into the ranks short of staff
         "rank(56, 37)",
         "down(1, 59)",            // to the bottom
-        "est(20, \"QA\", \"Q\")", // a whole walk again
+        "est(20, \"QA\", \"Q\")", // running demand from its rank down
+        "est(20, \"QA\", \"-\")", // and back
         "rank(20, 1)",
         "up(21, 3)",
+        "cut(36)",                     // the cutline up past the short rows
+        "cut(45)",                     // and down
+        "hire(\"Ida\", \"Server:1\")", // more Server, which rows are short of
+        "assign(#session.plan.people.list, \"Server\", 0.5)", // less again
+        // An item among those short of staff, more and less.
+        "est(session.plan.plan.ranking[38], \"Server\", \"Q\")",
+        "est(session.plan.plan.ranking[38], \"Server\", \"-\")",
+        "est(9, \"Data\", \"S\")", // a skill new to the plan: a walk
     ];
     let all = |lua: LuaHandle| async move {
         let mut data = Vec::new();
