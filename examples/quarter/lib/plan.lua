@@ -946,10 +946,12 @@ local function refreshed(a, first, last)
     local row = rows[rank]
     row.rank, row.short = rank, short_at(rank)
   end
-  -- (Rows outside those ranks keep their short: the line only moves among
-  -- them. Up: the ranks between gain the item's weeks, and none can be
+  -- (Rows outside those ranks keep their short: the callers give the ranks
+  -- where the rank, the running demand, the line or the cutline can have
+  -- changed. After a move the line only moves among the ranks between the
+  -- item's two places: up, those gain the item's weeks, and none can be
   -- over unless rank `last` already was (it holds no more than the item
-  -- did at it); down: the same, the other way.)
+  -- did at it); down, the same the other way.)
   for i = 1, #again do
     rows[again[i]].short = short_at(again[i])
   end
