@@ -1092,21 +1092,22 @@ function Plan:analyze_again(old)
     or ((supply_changed or estimates_changed) and not same_skills(old, known, supply)) then
     return walked_again(self)
   end
-  -- The moved item: the ranks `from` and `to`, between which every item
-  -- is one place further from where it went.
-  local items, rows = old.items, old.rows
-  local first, last = nil, nil
-  for rank = 1, count do
-    local item = by_id[ranking[rank]]
-    if item ~= items[rank] then
-      if item == nil then
-        return walked_again(self)
+  -- The first rank from `start` to `stop` (by `step`) whose item is not
+  -- the one `old` has there: nil if none, false if its id names no item.
+  local items = old.items
+  local function differing(start, stop, step)
+    for rank = start, stop, step do
+      local item = by_id[ranking[rank]]
+      if item ~= items[rank] then
+        return item ~= nil and rank
       end
-      first = rank
-      break
     end
+    return nil
   end
-  if first == nil then
+  local first = differing(1, count, 1)
+  if first == false then
+    return walked_again(self)
+  elseif first == nil then
     -- No rank changed. Rows below the cutline are short of nothing before
     -- and after: those down to it are looked at again from where the
     -- change can make a difference.
@@ -1132,15 +1133,11 @@ function Plan:analyze_again(old)
   elseif estimates_changed or supply_changed or cutline_changed then
     return walked_again(self) -- (more than items moved)
   end
-  for rank = count, first, -1 do
-    local item = by_id[ranking[rank]]
-    if item ~= items[rank] then
-      if item == nil then
-        return walked_again(self)
-      end
-      last = rank
-      break
-    end
+  -- The moved item: the ranks `from` and `to`, between which every item
+  -- is one place further from where it went.
+  local last = differing(count, first, -1)
+  if not last then
+    return walked_again(self)
   end
   local from, to
   if by_id[ranking[first]] == items[last] then
@@ -1213,7 +1210,7 @@ function Plan:analyze_again(old)
     end
   end
   old.valid = valid
-  for _, list in ipairs({ items, rows, old.weeks, old.tag_memos }) do
+  for _, list in ipairs({ items, old.rows, old.weeks, old.tag_memos }) do
     local kept = list[from]
     if from > to then
       table.move(list, to, from - 1, to + 1)

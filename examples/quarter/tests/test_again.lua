@@ -63,11 +63,7 @@ t.case("an analysis made again after any change is the one made afresh", functio
   -- which take the last analysis up to date, and every other kind of
   -- change, which walks again; on the example plan, on one whose every item fits and on one
   -- with a cutline past the feasible line by far.
-  local seed = 4242
-  local function random(n)
-    seed = (seed * 1103515245 + 12345) % 2147483648
-    return seed % n + 1
-  end
+  local random = check.seeded(4242)
   for _, shape in ipairs({ "example", "fits", "short" }) do
     local p = Plan.load(".")
     if shape == "fits" then
@@ -297,9 +293,12 @@ t.case("estimate, staff and cutline edits", function()
   p:cut(40)
   p:move(ranking[50], 1)
   again("a cut and a move", false)
-  -- (By hand at the console: weeks below 0, so supply below 0.)
+  -- (By hand at the console: weeks below 0, so supply below 0; then back.)
+  local weeks = p.plan.weeks
   p.plan.weeks = -1
   again("a supply below 0", false)
+  p.plan.weeks = weeks
+  again("weeks back", false)
   -- (By hand at the console: out of the work list, still ranked.)
   local item = p:item(ranking[7])
   for i, listed in ipairs(p.work.items) do

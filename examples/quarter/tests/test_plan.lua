@@ -498,6 +498,15 @@ local function runs_above(kept, line)
   return texts
 end
 
+-- Checks that the remembered feasible line, and what is remembered with
+-- it, are those a walk finds, for the supply now.
+local function same_as_walked(p, what)
+  local walked, fresh = walked_line(p)
+  check.eq(p:feasible(), walked, what)
+  check.eq(runs_above(p.kept_feasible, walked), runs_above(fresh, walked), what)
+  check.eq(p.kept_feasible.supply, p:supply(), what .. ": the supply it is for")
+end
+
 t.case("a move or a grown estimate keeps the remembered feasible line up to date", function()
   local p = Plan.load(".")
   check.eq(p:feasible(), 32)
@@ -554,22 +563,17 @@ t.case("estimates that shrink: the line walks on from the first item over", func
   local p = Plan.load(".")
   local line = p:feasible()
   local kept = p.kept_feasible
-  local function same_as_walked(what)
-    local walked, fresh = walked_line(p)
-    check.eq(p:feasible(), walked, what)
-    check.eq(runs_above(p.kept_feasible, walked), runs_above(fresh, walked), what)
-  end
   -- The item at the line itself, then one above it and a move before the
   -- next look: the move walks.
   p:estimate(p.plan.ranking[line], "Web", "-")
   check.eq(p.kept_feasible, kept, "no walk")
   check.eq(p.kept_feasible.resume, true)
-  same_as_walked("the item at the line")
+  same_as_walked(p, "the item at the line")
   line = p:feasible()
   p:estimate(p.plan.ranking[3], "Server", "-")
   p:move(p.plan.ranking[line + 4], 2)
   check.eq(p.kept_feasible, nil, "a move while the line is to be found again")
-  same_as_walked("a shrink and a move")
+  same_as_walked(p, "a shrink and a move")
   -- One skill down, then another up past its supply above the line: the
   -- line is where the growth puts it, with nothing left to walk.
   line = p:feasible()
@@ -579,19 +583,13 @@ t.case("estimates that shrink: the line walks on from the first item over", func
   check.eq(p.kept_feasible, kept, "no walk")
   check.eq(p.kept_feasible.resume, false)
   check.eq(p:feasible(), 5)
-  same_as_walked("down, then up past supply")
+  same_as_walked(p, "down, then up past supply")
 end)
 
 t.case("staff edits: the remembered line moves with the supply", function()
   local p = Plan.load(".")
   local line = p:feasible()
   local kept = p.kept_feasible
-  local function same_as_walked(what)
-    local walked, fresh = walked_line(p)
-    check.eq(p:feasible(), walked, what)
-    check.eq(runs_above(p.kept_feasible, walked), runs_above(fresh, walked), what)
-    check.eq(p.kept_feasible.supply, p:supply(), what .. ": the supply it is for")
-  end
   -- No Native at all: the line above the first item estimating it (the
   -- top one); Native back, and more Server: walked on from there.
   local native = {}
@@ -603,24 +601,20 @@ t.case("staff edits: the remembered line moves with the supply", function()
   end
   check.eq(p:feasible(), 0)
   check.eq(p.kept_feasible, kept, "no walk")
-  same_as_walked("no Native")
+  same_as_walked(p, "no Native")
   for _, was in ipairs(native) do
     p:assign(was[1], "Native", was[2])
   end
   p:hire("Fay", "Server:1")
   check.eq(p:feasible() >= line, true)
-  same_as_walked("Native back, more Server")
+  same_as_walked(p, "Native back, more Server")
 end)
 
 t.case("after any moves, the remembered feasible line is the walked one", function()
   -- Random moves (a fixed sequence), with edits of estimates and people
   -- and items unranked and ranked again between them, on the example plan
   -- and on one whose every item fits.
-  local seed = 12345
-  local function random(n)
-    seed = (seed * 1103515245 + 12345) % 2147483648
-    return seed % n + 1
-  end
+  local random = check.seeded(12345)
   for _, fits in ipairs({ false, true }) do
     local p = Plan.load(".")
     if fits then

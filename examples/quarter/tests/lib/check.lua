@@ -102,6 +102,16 @@ function check.raises(fn, expected, label)
 end
 
 -- A named set of cases.
+-- A generator of whole numbers, `random(n)` in 1..n, the same sequence
+-- for the same seed under every interpreter (random edits for property
+-- tests).
+function check.seeded(seed)
+  return function(n)
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    return seed % n + 1
+  end
+end
+
 function check.suite(name)
   local suite = { passed = 0, failed = 0 }
 
