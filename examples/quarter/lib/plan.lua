@@ -795,15 +795,23 @@ end
 
 -- Analysis again ------------------------------------------------------------
 
+-- Whether a cutline is one `cut` can set: a whole number, 0 or more. (By
+-- hand at the console it could be anything; an analysis of such a plan
+-- is not made again, only afresh.)
+local function whole_rank(cutline)
+  return math.type(cutline) == "integer" and cutline >= 0
+end
+
 -- What `analyze_again` keeps on an analysis of a plan whose estimates are
--- all whole weeks and whose ranked items are all in the work list: by
+-- all whole weeks, whose cutline is a whole rank and whose ranked items
+-- are all in the work list: by
 -- skill position (`position[skill]`), its supply (`limit`), its running
 -- demand at every rank down to `valid` (`runs[s][rank]`, 0 above the
 -- first item that estimates it: supply is never below 0, so that is
 -- never over) and how many items at or above the cutline estimate it
 -- (`users`); each rank's tags memo. Returns the analysis.
 local function kept_for_again(a)
-  if a.strays or not a.integral then
+  if a.strays or not a.integral or not whole_rank(a.cutline) then
     return a
   end
   local skills, weeks, items, cutline = a.skills, a.weeks, a.items, a.cutline
@@ -1089,6 +1097,7 @@ function Plan:analyze_again(old)
   local estimates_changed = old and old.known ~= known
   local cutline_changed = old and old.cutline ~= cutline
   if old == nil or old.runs == nil or old.strays or not known.integral or #old.items ~= count
+    or not whole_rank(cutline)
     or ((supply_changed or estimates_changed) and not same_skills(old, known, supply)) then
     return walked_again(self)
   end
@@ -1251,7 +1260,7 @@ function Plan:feasible()
       end
     end
     if same and kept.supply ~= supply then
-      resupplied(kept, supply)
+      same = resupplied(kept, supply)
     end
     if same and not kept.resume then
       return kept.line
@@ -1376,7 +1385,14 @@ end
 -- another supply: the demand walked is the same, so the line moves up to
 -- before the first rank where a skill is past its new supply, if there is
 -- one above it; otherwise the next look walks on from the first item over.
+-- False (walk again) for a supply below 0, which only weeks set by hand
+-- at the console can give.
 function resupplied(kept, supply)
+  for _, weeks in next, supply do
+    if weeks < 0 then
+      return false -- (the zeros remembered above a skill's first item would count as over)
+    end
+  end
   local line, new_line = kept.line, nil
   for skill, run in next, kept.runs do
     local past = first_past(run, 1, line, 0, (supply[skill] or 0) + EPSILON)
@@ -1391,6 +1407,7 @@ function resupplied(kept, supply)
   else
     kept.resume = kept.resume or not kept.all
   end
+  return true
 end
 
 -- Keeps the remembered feasible line (`kept`) up to date as the item

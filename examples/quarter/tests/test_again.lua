@@ -293,6 +293,13 @@ t.case("estimate, staff and cutline edits", function()
   p:cut(40)
   p:move(ranking[50], 1)
   again("a cut and a move", false)
+  -- (By hand at the console: a cutline below 0 or not whole, and back.)
+  for _, cutline in ipairs({ -1, 1.5, 3 }) do
+    p.plan.cutline = cutline
+    again("a cutline of " .. cutline .. " set by hand", false)
+  end
+  p:cut(5)
+  again("a cutline cut again", true)
   -- (By hand at the console: weeks below 0, so supply below 0; then back.)
   local weeks = p.plan.weeks
   p.plan.weeks = -1

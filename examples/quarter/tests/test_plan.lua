@@ -608,6 +608,13 @@ t.case("staff edits: the remembered line moves with the supply", function()
   p:hire("Fay", "Server:1")
   check.eq(p:feasible() >= line, true)
   same_as_walked(p, "Native back, more Server")
+  -- (By hand at the console: weeks below 0, so every supply below 0; an
+  -- item estimating nothing ranked first fits all the same.)
+  p:estimate(p.plan.ranking[1], "Native", "-", "Web", "-", "Server", "-", "QA", "-", "Apps", "-")
+  check.eq(p:feasible() > 0, true)
+  p.plan.weeks = -1
+  same_as_walked(p, "supply below 0")
+  check.eq(p:feasible(), 1)
 end)
 
 t.case("after any moves, the remembered feasible line is the walked one", function()
