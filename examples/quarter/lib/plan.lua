@@ -304,12 +304,18 @@ local function recounted(kept, items, changed)
     end
     return copy
   end
+  -- (The weeks counted before, taken first: an item listed twice, by hand,
+  -- is counted once per listing, as the full count does.)
+  local before = {}
+  for c = 1, #changed do
+    before[c] = weeks[items[changed[c]]]
+  end
   for c = 1, #changed do
     local i = changed[c]
     local item = items[i]
     local entries = item.estimates
     local item_weeks, whole, any_unparsed = totals(entries)
-    for skill in next, weeks[item] do
+    for skill in next, before[c] do
       uses[skill] = uses[skill] - 1
       gone = gone or uses[skill] == 0
     end
