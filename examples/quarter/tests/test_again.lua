@@ -317,4 +317,16 @@ t.case("estimate, staff and cutline edits", function()
   again("a ranked item out of the work list", false)
 end)
 
+t.case("estimates counted again: an item listed twice by hand counts twice", function()
+  local p = Plan.load(".")
+  local item = p.work.items[3]
+  table.insert(p.work.items, item)
+  p:estimate(item.id, "Data", "S")
+  p.work.estimated = false
+  check.eq(p:skills()[6], "Data", "counted afresh, both listings")
+  p:estimate(item.id, "Data", "-")
+  check.eq(p:skills(), { "Native", "Web", "Apps", "Server", "QA" }, "Data gone from both")
+  check.eq(said(p:analyze_again(nil)), said(afresh(p)))
+end)
+
 t.done()
