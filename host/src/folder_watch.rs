@@ -170,7 +170,8 @@ impl Tree {
                 Err(error) if matches!(error.kind, notify::ErrorKind::MaxFilesWatch) => {
                     if !self.at_limit {
                         tracing::warn!(
-                            "{}: {} folders not watched, the system's limit on watches reached                              (fs.inotify.max_user_watches); changes inside them are not seen",
+                            "{}: {} folders not watched, the system's limit on watches reached \
+                             (fs.inotify.max_user_watches); changes inside them are not seen",
                             self.root.display(),
                             unwatched.len() - at
                         );
