@@ -854,23 +854,21 @@ local function walked_again(self)
   return kept_for_again(analyze(self))
 end
 
--- The first rank from 1 to `valid` where a skill's running demand is past
--- its supply, or nil (running demand only grows down the ranking: found
--- by halving).
-local function first_over(run, valid, limit)
-  if valid < 1 or run[valid] - limit <= EPSILON then
-    return nil
-  end
-  local low, high = 1, valid
+-- The first rank from `rank` to `line` where a skill's running demand
+-- (`run`) plus `more` goes past its supply (`limit`), as the walks compare
+-- them, or nil. (Running demand only grows down the ranking: found by
+-- halving.)
+local function first_past(run, rank, line, more, limit)
+  local low, high = rank, line + 1
   while low < high do
     local middle = (low + high) // 2
-    if run[middle] - limit > EPSILON then
+    if run[middle] + more - limit > EPSILON then
       high = middle
     else
       low = middle + 1
     end
   end
-  return low
+  return low <= line and low or nil
 end
 
 -- `a` (kept for again, its lists in the new rank order, running demand
@@ -898,7 +896,7 @@ local function refreshed(a, first, last)
   local skill_count = #runs
   local over_at = nil
   for s = 1, skill_count do
-    local at = first_over(runs[s], valid, limit[s])
+    local at = first_past(runs[s], 1, valid, 0, limit[s])
     if at ~= nil and (over_at == nil or at < over_at) then
       over_at = at
     end
@@ -931,7 +929,7 @@ local function refreshed(a, first, last)
   -- reach the cutline).
   local skills, round, over_from, over_skills = a.skills, num.round, {}, {}
   for s = 1, skill_count do
-    local at = first_over(runs[s], valid, limit[s])
+    local at = first_past(runs[s], 1, valid, 0, limit[s])
     if at ~= nil then
       over_from[#over_skills + 1] = at
       over_skills[#over_skills + 1] = s
@@ -1248,9 +1246,11 @@ local resupplied
 -- was found from: the estimates memo of each rank down to the first item
 -- over, the supply, and each skill's running demand at each rank above
 -- that item (`runs[skill][rank]`). While the memos and the supply are the
--- same, so are the weeks walked and the line. A move, and an estimate
--- that grows, keep them up to date where they can (`feasible_moved`,
--- `feasible_estimated`); a person edited walks again.)
+-- same, so are the weeks walked and the line. A move, an estimate edit
+-- and a change of supply keep them up to date where they can
+-- (`feasible_moved`, `feasible_estimated`, `resupplied`); where the line
+-- can only have moved down, the next look walks on from the first item
+-- over (`resume`).)
 function Plan:feasible()
   local supply, running = self:supply(), {}
   local ranking, by_id, totals = self.plan.ranking, self.work.by_id, estimates.totals
@@ -1333,22 +1333,6 @@ function Plan:feasible()
   return remember(#ranking, true)
 end
 
--- The first rank from `rank` to `line` where a skill's running demand
--- (`run`) plus `more` goes past `limit`, or nil. (Running demand only
--- grows down the ranking: found by halving.)
-local function first_past(run, rank, line, more, limit)
-  local low, high = rank, line + 1
-  while low < high do
-    local middle = (low + high) // 2
-    if run[middle] + more > limit then
-      high = middle
-    else
-      low = middle + 1
-    end
-  end
-  return low <= line and low or nil
-end
-
 -- The feasible line once an item of `weeks` is put in at `rank`, above
 -- the first item over (which stays over: its running demand only grows),
 -- from the remembered `runs` (down to `line`): the rank before the first
@@ -1357,10 +1341,10 @@ end
 local function line_with(runs, supply, line, rank, weeks)
   local first = nil
   for skill, more in next, weeks do
-    local limit = (supply[skill] or 0) + EPSILON
+    local limit = supply[skill] or 0
     local run, at = runs[skill], nil
     local above = run and rank > 1 and run[rank - 1] or 0
-    if above + more > limit then
+    if above + more - limit > EPSILON then
       at = rank - 1
     elseif run ~= nil then
       -- (What was at that rank is one lower now: the line is above it.)
@@ -1401,7 +1385,7 @@ function resupplied(kept, supply)
   end
   local line, new_line = kept.line, nil
   for skill, run in next, kept.runs do
-    local past = first_past(run, 1, line, 0, (supply[skill] or 0) + EPSILON)
+    local past = first_past(run, 1, line, 0, supply[skill] or 0)
     if past ~= nil and (new_line == nil or past - 1 < new_line) then
       new_line = past - 1
     end
@@ -1540,7 +1524,7 @@ local function feasible_estimated(kept, item, rank, old_memo, old)
         end
         runs[skill] = run
       end
-      local past = first_past(run, rank, line, grew, (kept.supply[skill] or 0) + EPSILON)
+      local past = first_past(run, rank, line, grew, kept.supply[skill] or 0)
       if past ~= nil and (new_line == nil or past - 1 < new_line) then
         new_line = past - 1
       end
