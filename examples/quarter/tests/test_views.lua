@@ -302,6 +302,24 @@ t.case("views the host computes in one round share one analysis", function()
     check.truthy(views.chart(p).items[1].running ~= nil)
     check.eq(views.work(p).items[1].running, nil)
     check.eq(after.rows[1].running, nil)
+    -- A round that fails half way through making the analysis again (an
+    -- item's tags taken away by hand, after the move is applied): the next
+    -- round does not build on what it left.
+    local item = p:item(p.plan.ranking[30])
+    local tags = item.tags
+    p:move(p.plan.ranking[50], 1)
+    item.tags = nil
+    round = 4
+    check.truthy(not pcall(views.analysis, p), "the round fails")
+    item.tags = tags
+    round = 5
+    local fresh = p:analyze()
+    local again = views.analysis(p)
+    check.eq(again.feasible, fresh.feasible)
+    for rank = 1, #fresh.rows do
+      check.eq(again.rows[rank].id, fresh.rows[rank].id, "rank " .. rank)
+      check.eq(again.rows[rank].rank, rank)
+    end
   end)
   planhost = saved
   assert(ok, problem)
