@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! cargo bench -p planhost-tests --bench fanout -j1 -- \
-//!     [--clients 100,1000,5000] [--rounds 20] [--server planhost|node|both]
+//!     [--clients 100,1000,5000] [--rounds 20] [--server planhost|node|both] \
+//!     [--repeat 1]
 //! ```
 //!
 //! For each N and each server: start the server on 127.0.0.1 port 0, read
@@ -14,6 +15,11 @@
 //! clients are read on one thread with one level-triggered epoll
 //! (`support::read_frames`): a message costs a client two reads, the head
 //! and the rest discarded in the kernel, and nothing else.
+//!
+//! `--repeat K` does all of it K times, a report after each run, then
+//! each client count's ratios run by run, their median, and the ratio of
+//! the p99s over all runs' deliveries pooled: one run's p99 is its worst
+//! round or two, so a single run says little about a server's tail.
 //!
 //! The planhost binary is built with `cargo build --release -p planhost`,
 //! unless `PLANHOST_BIN=/path/to/planhost` names one to use instead.
@@ -57,37 +63,53 @@ const MISSING: u32 = u32::MAX;
 
 fn main() {
     let options = if support::measuring() { Options::parse() } else { Options::check() };
-    let machine = machine_summary();
     support::raise_open_file_limit("fanout");
     let planhost = options.wants(Kind::Planhost).then(|| support::build_planhost("fanout"));
     let node_dir = options.wants(Kind::Node).then(node_peer_dir).flatten();
-    let (mut results, mut failures) = (Vec::new(), Vec::new());
-    for &clients in &options.clients {
-        for kind in [Kind::Planhost, Kind::Node] {
-            let peer = match kind {
-                Kind::Planhost => planhost.as_deref().map(Peer::start_planhost),
-                Kind::Node => node_dir.as_deref().map(Peer::start_node),
-            };
-            let Some(peer) = peer else { continue };
-            eprintln!("fanout: {} with {clients} clients, {} rounds", kind.name(), options.rounds);
-            match run_case(peer, clients, options.rounds) {
-                Ok(result) => results.push(result),
-                Err(error) => {
-                    failures.push(format!("{} with {clients} clients: {error}", kind.name()))
+    let (mut runs, mut failures) = (Vec::new(), Vec::new());
+    for run in 1..=options.repeat {
+        if options.repeat > 1 {
+            eprintln!("fanout: run {run} of {}", options.repeat);
+        }
+        let machine = machine_summary();
+        let mut results = Vec::new();
+        for &clients in &options.clients {
+            for kind in [Kind::Planhost, Kind::Node] {
+                let peer = match kind {
+                    Kind::Planhost => planhost.as_deref().map(Peer::start_planhost),
+                    Kind::Node => node_dir.as_deref().map(Peer::start_node),
+                };
+                let Some(peer) = peer else { continue };
+                eprintln!(
+                    "fanout: {} with {clients} clients, {} rounds",
+                    kind.name(),
+                    options.rounds
+                );
+                match run_case(peer, clients, options.rounds) {
+                    Ok(result) => results.push(result),
+                    Err(error) => {
+                        failures.push(format!("{} with {clients} clients: {error}", kind.name()))
+                    }
                 }
             }
         }
+        print_report(&machine, &results);
+        for r in
+            results.iter().filter(|r| r.per_client_us.len() < r.expected || r.failed_clients > 0)
+        {
+            failures.push(format!(
+                "{} with {} clients: {} of {} deliveries, {} clients dropped",
+                r.kind.name(),
+                r.clients,
+                r.per_client_us.len(),
+                r.expected,
+                r.failed_clients
+            ));
+        }
+        runs.push(results);
     }
-    print_report(&machine, &results);
-    for r in results.iter().filter(|r| r.per_client_us.len() < r.expected || r.failed_clients > 0) {
-        failures.push(format!(
-            "{} with {} clients: {} of {} deliveries, {} clients dropped",
-            r.kind.name(),
-            r.clients,
-            r.per_client_us.len(),
-            r.expected,
-            r.failed_clients
-        ));
+    if options.repeat > 1 {
+        print_runs_summary(&runs);
     }
     if !failures.is_empty() {
         eprintln!("fanout: failed: {}", failures.join("; "));
@@ -116,6 +138,8 @@ struct Options {
     clients: Vec<usize>,
     rounds: usize,
     servers: Vec<Kind>,
+    /// Whole runs, one after another, each with its own report.
+    repeat: usize,
 }
 
 impl Options {
@@ -124,6 +148,7 @@ impl Options {
             clients: vec![100, 1000, 5000],
             rounds: 20,
             servers: vec![Kind::Planhost, Kind::Node],
+            repeat: 1,
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -143,6 +168,9 @@ impl Options {
                 "--rounds" => {
                     options.rounds = value().parse().unwrap_or_else(|_| usage("bad --rounds"))
                 }
+                "--repeat" => {
+                    options.repeat = value().parse().unwrap_or_else(|_| usage("bad --repeat"))
+                }
                 "--server" => {
                     options.servers = match value().as_str() {
                         "planhost" => vec![Kind::Planhost],
@@ -156,8 +184,8 @@ impl Options {
                 other => usage(&format!("unknown argument {other:?}")),
             }
         }
-        if options.rounds == 0 || options.clients.contains(&0) {
-            usage("--rounds and every --clients count must be at least 1");
+        if options.rounds == 0 || options.repeat == 0 || options.clients.contains(&0) {
+            usage("--rounds, --repeat and every --clients count must be at least 1");
         }
         options
     }
@@ -165,7 +193,7 @@ impl Options {
     /// The check `cargo test` runs: planhost only (Node may be missing),
     /// a few clients and rounds.
     fn check() -> Options {
-        Options { clients: vec![50], rounds: 3, servers: vec![Kind::Planhost] }
+        Options { clients: vec![50], rounds: 3, servers: vec![Kind::Planhost], repeat: 1 }
     }
 
     fn wants(&self, kind: Kind) -> bool {
@@ -176,7 +204,7 @@ impl Options {
 fn usage(problem: &str) -> ! {
     eprintln!("fanout: {problem}");
     eprintln!(
-        "usage: cargo bench -p planhost-tests --bench fanout -- [--clients 100,1000,5000] [--rounds 20] [--server planhost|node|both]"
+        "usage: cargo bench -p planhost-tests --bench fanout -- [--clients 100,1000,5000] [--rounds 20] [--server planhost|node|both] [--repeat 1]"
     );
     std::process::exit(2);
 }
@@ -592,23 +620,34 @@ fn print_report(machine: &str, results: &[CaseResult]) {
     print_ratios(results);
 }
 
-fn print_ratios(results: &[CaseResult]) {
+/// planhost over Node for one client count of one run.
+struct Ratios {
+    clients: usize,
+    p99_per_client: f64,
+    p99_all_clients: f64,
+    rss_per_idle_conn: f64,
+}
+
+fn ratios(results: &[CaseResult]) -> Vec<Ratios> {
     let find = |kind, n| results.iter().find(|r| r.kind == kind && r.clients == n);
-    let mut rows = Vec::new();
-    for p in results.iter().filter(|r| r.kind == Kind::Planhost) {
-        let Some(node) = find(Kind::Node, p.clients) else { continue };
-        let ratio = |a: f64, b: f64| a / b;
-        rows.push(format!(
-            "| {} | {:.2} | {:.2} | {:.2} |",
-            p.clients,
-            ratio(percentile_ms(&p.per_client_us, 99.0), percentile_ms(&node.per_client_us, 99.0)),
-            ratio(
-                percentile_ms(&p.all_clients_us, 99.0),
-                percentile_ms(&node.all_clients_us, 99.0)
-            ),
-            ratio(p.costs.rss_idle_kib_per_conn, node.costs.rss_idle_kib_per_conn),
-        ));
-    }
+    let p99 = |sorted: &[u32]| percentile_ms(sorted, 99.0);
+    results
+        .iter()
+        .filter(|r| r.kind == Kind::Planhost)
+        .filter_map(|p| {
+            let node = find(Kind::Node, p.clients)?;
+            Some(Ratios {
+                clients: p.clients,
+                p99_per_client: p99(&p.per_client_us) / p99(&node.per_client_us),
+                p99_all_clients: p99(&p.all_clients_us) / p99(&node.all_clients_us),
+                rss_per_idle_conn: p.costs.rss_idle_kib_per_conn / node.costs.rss_idle_kib_per_conn,
+            })
+        })
+        .collect()
+}
+
+fn print_ratios(results: &[CaseResult]) {
+    let rows = ratios(results);
     if rows.is_empty() {
         return;
     }
@@ -617,7 +656,60 @@ fn print_ratios(results: &[CaseResult]) {
         "| N | p99 per-client planhost/node | p99 all-clients planhost/node | RSS per idle conn planhost/node |"
     );
     println!("|---:|---:|---:|---:|");
-    for row in rows {
-        println!("{row}");
+    for r in rows {
+        println!(
+            "| {} | {:.2} | {:.2} | {:.2} |",
+            r.clients, r.p99_per_client, r.p99_all_clients, r.rss_per_idle_conn
+        );
+    }
+}
+
+/// After `--repeat`: each client count's ratios run by run, their median,
+/// and the ratio of the p99s over every run's deliveries pooled.
+fn print_runs_summary(runs: &[Vec<CaseResult>]) {
+    let per_run: Vec<Vec<Ratios>> = runs.iter().map(|results| ratios(results)).collect();
+    let Some(first) = per_run.first().filter(|rows| !rows.is_empty()) else { return };
+    println!();
+    println!("Over {} runs (planhost/node):", runs.len());
+    println!();
+    println!(
+        "| N | p99 per-client, run by run | median | pooled | p99 all-clients median | pooled | RSS per idle conn median |"
+    );
+    println!("|---:|---|---:|---:|---:|---:|---:|");
+    for n in first.iter().map(|r| r.clients) {
+        let of_n: Vec<&Ratios> = per_run.iter().flatten().filter(|r| r.clients == n).collect();
+        let values = |f: fn(&Ratios) -> f64| of_n.iter().map(|r| f(r)).collect::<Vec<f64>>();
+        let per_client = values(|r| r.p99_per_client);
+        let listed: Vec<String> = per_client.iter().map(|v| format!("{v:.2}")).collect();
+        let pooled = |kind, all: bool| {
+            let mut pooled: Vec<u32> = runs
+                .iter()
+                .flatten()
+                .filter(|r| r.kind == kind && r.clients == n)
+                .flat_map(|r| if all { &r.all_clients_us } else { &r.per_client_us })
+                .copied()
+                .collect();
+            pooled.sort_unstable();
+            percentile_ms(&pooled, 99.0)
+        };
+        let pooled_ratio = |all| pooled(Kind::Planhost, all) / pooled(Kind::Node, all);
+        println!(
+            "| {n} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            listed.join(" "),
+            median(per_client),
+            pooled_ratio(false),
+            median(values(|r| r.p99_all_clients)),
+            pooled_ratio(true),
+            median(values(|r| r.rss_per_idle_conn)),
+        );
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
     }
 }
