@@ -91,8 +91,10 @@ pub fn run(
 
     let main = async {
         let listener = TcpListener::try_from(listener).context("registering the listener")?;
-        let (hub, hub_task, watched) = hub::hub_watching(VIEW_TOPIC_PREFIX, threads);
-        executor.spawn(hub_task).detach();
+        let (hub, hub_tasks, watched) = hub::hub_watching(VIEW_TOPIC_PREFIX, threads);
+        for task in hub_tasks {
+            executor.spawn(task).detach();
+        }
         let sandbox = Sandbox::new(plan.root(), false).context("opening the plan directory")?;
         let lua = lua::thread::spawn(config.lua_budget, sandbox, Some(hub.clone()))
             .context("starting the Lua thread")?;

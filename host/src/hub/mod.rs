@@ -18,14 +18,18 @@ pub use outbox::{
 use crate::patch::Patch;
 use crate::protocol::ServerFrame;
 
-/// With more than one executor thread, every this many subscribers of a
-/// publish, one is handed to its session to write (queued, for its own
-/// task on whichever thread is free) rather than written by the hub, so
-/// those writes run alongside the hub's own. The hub's direct write costs
-/// less CPU; handing over none would leave a large fan-out to one thread.
-/// (Measured on two threads: a third did better than none or a half;
-/// docs/BENCHMARKS.md.)
-const HAND_OVER_EVERY: usize = 3;
+/// With more than one executor thread, a publish to at least
+/// [`SHARE_FROM`] subscribers gives every [`SHARE_EVERY`]th of them to the
+/// fan-out helper, a task of its own that writes to them on another thread
+/// while the hub writes to the rest; the hub waits for it before its next
+/// command, so frames to a client keep their order. One wake-up per
+/// publish, where handing each to its session cost one per client.
+const SHARE_EVERY: usize = 3;
+/// Below this many subscribers the hub writes to every one itself.
+const SHARE_FROM: usize = 64;
+
+/// A task the caller runs on its executor for the hub to work.
+pub type HubTask = std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// Identifies one WebSocket client for the life of the process.
 pub type ClientId = u64;
@@ -176,38 +180,93 @@ pub enum WatchEvent {
     Unwatched(String),
 }
 
-/// Creates a hub; run the returned future on the executor to serve commands.
+/// Creates a hub that writes to every subscriber itself; run the returned
+/// future on the executor to serve commands.
 pub fn hub() -> (HubHandle, impl Future<Output = ()> + Send + 'static) {
-    hub_with(None, 1)
+    hub_with(None, None)
 }
 
 /// Creates a hub that reports when topics starting with `prefix` gain
 /// their first subscriber or lose their last one, so whoever produces
 /// those topics works only for topics someone watches. `threads`: how many
-/// threads run the executor the hub and the sessions run on.
+/// threads run the executor; with more than one, a large publish is shared
+/// with a fan-out helper. Spawn every returned task on that executor.
 pub fn hub_watching(
     prefix: &'static str,
     threads: usize,
-) -> (HubHandle, impl Future<Output = ()> + Send + 'static, flume::Receiver<WatchEvent>) {
+) -> (HubHandle, Vec<HubTask>, flume::Receiver<WatchEvent>) {
     let (events, watch) = flume::unbounded();
-    let (handle, task) = hub_with(Some(Watcher { prefix, events }), threads);
-    (handle, task, watch)
+    let (helper, shares) = match threads {
+        0 | 1 => (None, None),
+        _ => {
+            let (helper, shares) = flume::bounded(1);
+            (Some(helper), Some(shares))
+        }
+    };
+    let (handle, task) = hub_with(Some(Watcher { prefix, events }), helper);
+    let mut tasks: Vec<HubTask> = vec![Box::pin(task)];
+    tasks.extend(shares.map(|shares| Box::pin(fan_out_helper(shares)) as HubTask));
+    (handle, tasks, watch)
 }
 
 fn hub_with(
     watcher: Option<Watcher>,
-    threads: usize,
+    helper: Option<flume::Sender<Share>>,
 ) -> (HubHandle, impl Future<Output = ()> + Send + 'static) {
     let (commands, inbox) = flume::bounded(4096);
     let mut hub = Hub::new();
     hub.watcher = watcher;
-    hub.hand_over_every = (threads > 1).then_some(HAND_OVER_EVERY);
+    hub.helper = helper;
     let task = async move {
         while let Ok(command) = inbox.recv_async().await {
-            hub.handle(command);
+            if let Some((mut publishing, reply)) = hub.handle(command) {
+                // Nothing else reaches a client until its share is written.
+                if let Some(done) = publishing.share_done.take() {
+                    publishing.lagging.extend(done.recv_async().await.unwrap_or_default());
+                }
+                let _ = reply.try_send(hub.finish_publish(publishing));
+            }
         }
     };
     (HubHandle { commands }, task)
+}
+
+/// Subscribers of one publish given to the fan-out helper.
+struct Share {
+    frame: Frame,
+    latest_wins: bool,
+    clients: Vec<(ClientId, OutboxSender, Arc<LatestSlot>)>,
+    /// The clients of the share that could not take the frame.
+    done: flume::Sender<Vec<ClientId>>,
+}
+
+impl Share {
+    /// Offers the frame to every client of the share; returns those too
+    /// slow or gone.
+    fn offer(&self) -> Vec<ClientId> {
+        let slot = |slot| self.latest_wins.then_some(slot);
+        self.clients
+            .iter()
+            .filter(|(_, outbox, s)| outbox.offer_to(self.frame.clone(), slot(s)) != Offer::Queued)
+            .map(|(id, _, _)| *id)
+            .collect()
+    }
+}
+
+/// Writes the shares of publishes the hub gives it, one at a time.
+async fn fan_out_helper(shares: flume::Receiver<Share>) {
+    while let Ok(share) = shares.recv_async().await {
+        let _ = share.done.send(share.offer());
+    }
+}
+
+/// A publish as the hub leaves it: done, or waiting for the helper's share.
+struct Publishing {
+    published: Published,
+    /// Clients that could not take the frame (of the hub's own part).
+    lagging: Vec<ClientId>,
+    /// The helper's answer, if it has a share.
+    share_done: Option<flume::Receiver<Vec<ClientId>>>,
 }
 
 struct Topic {
@@ -254,8 +313,9 @@ struct Hub {
     /// growing across restarts and a reconnecting client's `since` stays meaningful.
     last_rev: u64,
     shutting_down: bool,
-    /// See [`HAND_OVER_EVERY`]; None: the hub writes to every idle client.
-    hand_over_every: Option<usize>,
+    /// Where to give a large publish's share (see [`SHARE_EVERY`]); None:
+    /// the hub writes to every subscriber itself.
+    helper: Option<flume::Sender<Share>>,
 }
 
 impl Hub {
@@ -267,16 +327,18 @@ impl Hub {
             clients: HashMap::new(),
             last_rev: u64::try_from(micros).unwrap_or(0),
             shutting_down: false,
-            hand_over_every: None,
+            helper: None,
         }
     }
 
-    fn handle(&mut self, command: Command) {
+    /// Carries out `command`; a publish the helper shares is returned with
+    /// whom to answer, to be finished once the helper is done.
+    fn handle(&mut self, command: Command) -> Option<(Publishing, flume::Sender<Published>)> {
         match command {
             Command::Register { client, outbox, max_subscriptions } => {
                 if self.shutting_down {
                     outbox.close(CLOSE_SHUTDOWN);
-                    return;
+                    return None;
                 }
                 let state = Client {
                     outbox,
@@ -292,7 +354,11 @@ impl Hub {
             Command::Unsubscribe { client, topic } => self.unsubscribe(client, &topic),
             Command::Disconnect { client } => self.disconnect(client),
             Command::Publish { topic, data, delivery, delta, reply } => {
-                let _ = reply.try_send(self.publish(topic, data, delivery, delta));
+                let publishing = self.publish(topic, data, delivery, delta);
+                if publishing.share_done.is_some() {
+                    return Some((publishing, reply));
+                }
+                let _ = reply.try_send(self.finish_publish(publishing));
             }
             Command::Forget { topic } => {
                 if self.topics.get(&topic).is_some_and(|entry| entry.subscribers.is_empty()) {
@@ -309,6 +375,16 @@ impl Hub {
                 }
             }
         }
+        None
+    }
+
+    /// Ends a publish once every subscriber was offered it: drops the
+    /// clients that could not take it.
+    fn finish_publish(&mut self, publishing: Publishing) -> Published {
+        for id in publishing.lagging {
+            self.drop_client(id, CLOSE_TOO_SLOW);
+        }
+        publishing.published
     }
 
     fn subscribe(&mut self, id: ClientId, topic: String, since: Option<u64>, patches: bool) {
@@ -416,7 +492,7 @@ impl Hub {
         data: Arc<str>,
         delivery: Delivery,
         delta: Option<Delta>,
-    ) -> Published {
+    ) -> Publishing {
         self.last_rev += 1;
         let rev = self.last_rev;
         let entry = self.topics.entry(topic.clone()).or_insert_with(|| Topic {
@@ -445,33 +521,37 @@ impl Hub {
         let frame = Frame { rev, text: whole, patch };
         entry.delivery = delivery;
         entry.current = Some(Frame { patch: None, ..frame.clone() });
-        // Hand-overs first, so other threads start writing while the hub
-        // writes to the rest.
+        let latest_wins = delivery == Delivery::LatestWins;
+        let subscribers = entry.subscribers.len();
         let mut lagging = Vec::new();
-        let passes: &[bool] =
-            if self.hand_over_every.is_some() { &[true, false] } else { &[false] };
-        for &hand_over in passes {
-            for (n, (id, slot)) in entry.subscribers.iter().enumerate() {
-                if self.hand_over_every.is_some_and(|every| n % every == 0) != hand_over {
-                    continue;
-                }
-                let Some(client) = self.clients.get(id) else { continue };
-                let slot = (delivery == Delivery::LatestWins).then_some(slot);
-                let offer = if hand_over {
-                    client.outbox.hand_over(frame.clone(), slot)
-                } else {
-                    client.outbox.offer_to(frame.clone(), slot)
-                };
-                if offer != Offer::Queued {
-                    lagging.push(*id);
-                }
+        // The helper's share first, so it writes while the hub writes the rest.
+        let sharing = self.helper.as_ref().filter(|_| subscribers >= SHARE_FROM);
+        let mut share_done = None;
+        if let Some(helper) = sharing {
+            let (done_tx, done_rx) = flume::bounded(1);
+            let clients = entry.subscribers.iter().step_by(SHARE_EVERY);
+            let clients = clients
+                .filter_map(|(id, slot)| {
+                    Some((*id, self.clients.get(id)?.outbox.clone(), slot.clone()))
+                })
+                .collect();
+            let share = Share { frame: frame.clone(), latest_wins, clients, done: done_tx };
+            match helper.try_send(share) {
+                Ok(()) => share_done = Some(done_rx),
+                // The helper is gone (the server is stopping): the hub writes it.
+                Err(error) => lagging.extend(error.into_inner().offer()),
             }
         }
-        let subscribers = entry.subscribers.len();
-        for id in lagging {
-            self.drop_client(id, CLOSE_TOO_SLOW);
+        for (n, (id, slot)) in entry.subscribers.iter().enumerate() {
+            if sharing.is_some() && n % SHARE_EVERY == 0 {
+                continue;
+            }
+            let Some(client) = self.clients.get(id) else { continue };
+            if client.outbox.offer_to(frame.clone(), latest_wins.then_some(slot)) != Offer::Queued {
+                lagging.push(*id);
+            }
         }
-        Published { topic, rev, subscribers }
+        Publishing { published: Published { topic, rev, subscribers }, lagging, share_done }
     }
 
     fn list_topics(&self) -> Vec<TopicInfo> {
@@ -523,7 +603,11 @@ mod tests {
     }
 
     fn publish(hub: &mut Hub, topic: &str, data: &str, delivery: Delivery) -> Published {
-        hub.publish(topic.to_owned(), data.into(), delivery, None)
+        let (reply, answer) = flume::bounded(1);
+        let (topic, data) = (topic.to_owned(), data.into());
+        let publish = Command::Publish { topic, data, delivery, delta: None, reply };
+        assert!(hub.handle(publish).is_none(), "no helper: the hub writes to every subscriber");
+        answer.try_recv().unwrap()
     }
 
     fn received(rx: &Outbox) -> Vec<ServerFrame> {
@@ -536,6 +620,92 @@ mod tests {
             })
             .map(|f| serde_json::from_str(f.text.as_str()).unwrap())
             .collect()
+    }
+
+    /// Frames a client's queue holds, by revision, in the order queued.
+    fn revisions(rx: &Outbox) -> Vec<u64> {
+        rx.frames
+            .try_iter()
+            .map(|item| match item {
+                Outgoing::Frame(frame) => frame.rev,
+                other => panic!("expected a frame, got {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_large_publish_shared_with_the_helper_reaches_every_subscriber_once_in_order() {
+        let executor = Arc::new(smol::Executor::new());
+        let (stop, stopped) = flume::bounded::<()>(1);
+        let worker = {
+            let executor = executor.clone();
+            std::thread::spawn(move || smol::block_on(executor.run(stopped.recv_async())))
+        };
+        let (hub, tasks, _watch) = hub_watching("view/", 2);
+        assert_eq!(tasks.len(), 2, "two threads: the hub and its fan-out helper");
+        for task in tasks {
+            executor.spawn(task).detach();
+        }
+        // 150 clients read; 150 never do and hold one frame at most.
+        let (readers, slow) = (150, 150);
+        let outboxes = smol::block_on(executor.run(async {
+            let mut outboxes = Vec::new();
+            for id in 0..readers + slow {
+                let (tx, rx) = outbox(if id < readers { 8 } else { 1 });
+                let register = Command::Register { client: id, outbox: tx, max_subscriptions: 4 };
+                hub.send(register).await.unwrap();
+                let topic = "t".to_owned();
+                let subscribe =
+                    Command::Subscribe { client: id, topic, since: None, patches: false };
+                hub.send(subscribe).await.unwrap();
+                outboxes.push(rx);
+            }
+            let mut sent = Vec::new();
+            for n in 0..3 {
+                let published = hub.publish("t", format!("{n}"), Delivery::Every).await.unwrap();
+                sent.push((published.rev, published.subscribers));
+            }
+            let topics = hub.topics().await.unwrap();
+            assert_eq!(topics[0].subscribers, readers as usize, "the slow ones are dropped");
+            (outboxes, sent)
+        }));
+        let (outboxes, sent) = outboxes;
+        let total = (readers + slow) as usize;
+        let subscribers: Vec<usize> = sent.iter().map(|&(_, n)| n).collect();
+        assert_eq!(subscribers, [total, total, readers as usize]);
+        let revs: Vec<u64> = sent.iter().map(|&(rev, _)| rev).collect();
+        for (id, rx) in outboxes.iter().enumerate() {
+            if id < readers as usize {
+                assert_eq!(revisions(rx), revs, "client {id}: each message once, in order");
+                assert!(rx.control.is_empty());
+            } else {
+                // Its first frame queued; the second found the queue full.
+                assert_eq!(rx.control.try_recv(), Ok(CLOSE_TOO_SLOW), "client {id}");
+                assert_eq!(revisions(rx), revs[..1]);
+            }
+        }
+        drop(stop);
+        let _stopped = worker.join().unwrap();
+    }
+
+    #[test]
+    fn without_its_helper_the_hub_writes_the_share_itself() {
+        let mut hub = Hub::new();
+        let (shares, to_help) = flume::bounded(1);
+        hub.helper = Some(shares);
+        drop(to_help);
+        let outboxes: Vec<Outbox> = (0..SHARE_FROM as ClientId * 2)
+            .map(|id| {
+                let rx = client(&mut hub, id, 8);
+                hub.subscribe(id, "t".into(), None, false);
+                rx
+            })
+            .collect();
+        let published = publish(&mut hub, "t", "x", Delivery::Every);
+        assert_eq!(published.subscribers, outboxes.len());
+        for rx in &outboxes {
+            assert_eq!(revisions(rx), [published.rev]);
+        }
     }
 
     #[test]
@@ -634,15 +804,17 @@ mod tests {
             other => panic!("expected a latest-wins notice, got {other:?}"),
         };
         assert!(taken(&rx).unwrap().starts_with(r#"{"type":"message""#));
-        let second =
-            hub.publish("view".into(), new.as_str().into(), Delivery::LatestWins, delta(first.rev));
+        let second = hub
+            .publish("view".into(), new.as_str().into(), Delivery::LatestWins, delta(first.rev))
+            .published;
         let text = taken(&rx).unwrap();
         let frame: ServerFrame = serde_json::from_str(&text).unwrap();
         let ServerFrame::Patch { rev, base, length, .. } = frame else { panic!("{text}") };
         assert_eq!((rev, base, length), (second.rev, first.rev, new.len()));
         // A delta against an older message than the current one is dropped.
-        let third =
-            hub.publish("view".into(), old.as_str().into(), Delivery::LatestWins, delta(first.rev));
+        let third = hub
+            .publish("view".into(), old.as_str().into(), Delivery::LatestWins, delta(first.rev))
+            .published;
         let text = taken(&rx).unwrap();
         assert!(matches!(
             serde_json::from_str(&text).unwrap(),

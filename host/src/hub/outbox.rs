@@ -344,16 +344,6 @@ impl OutboxSender {
         }
     }
 
-    /// Like [`offer_to`](Self::offer_to), but always through the queue:
-    /// the session's own task writes the frame.
-    pub fn hand_over(&self, frame: Frame, slot: Option<&Arc<LatestSlot>>) -> Offer {
-        let Some(direct) = &self.direct else { return self.enqueue(frame, slot) };
-        let mut state = direct.state();
-        // Until the session has written this, the hub must not write past it.
-        state.session_holds = true;
-        self.enqueue(frame, slot)
-    }
-
     fn enqueue(&self, frame: Frame, slot: Option<&Arc<LatestSlot>>) -> Offer {
         match slot {
             None => self.queue(Outgoing::Frame(frame)),
@@ -540,23 +530,6 @@ mod tests {
         assert!(rx.claim().is_none(), "the rest is handed over once");
         assert_eq!(read_exactly(&mut receiver, rest.written), big.as_bytes()[..rest.written]);
         assert!(matches!(rx.frames.try_recv(), Ok(Outgoing::Frame(f)) if f.rev == 2));
-    }
-
-    #[test]
-    fn a_handed_over_frame_keeps_the_hub_from_writing_past_it() {
-        let (tx, rx, mut receiver) = wired(8);
-        rx.release();
-        assert_eq!(tx.hand_over(frame(1), None), Offer::Queued);
-        assert_eq!(tx.offer(frame(2)), Offer::Queued);
-        assert_eq!(rx.frames.len(), 2, "both wait for the session, in order");
-        rx.release();
-        assert_eq!(rx.frames.len(), 2);
-        for _ in 0..2 {
-            rx.frames.try_recv().unwrap();
-        }
-        rx.release();
-        assert_eq!(tx.offer(frame(3)), Offer::Queued);
-        assert_eq!(read_exactly(&mut receiver, 1), b"3");
     }
 
     #[test]
