@@ -633,8 +633,14 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn a_large_publish_shared_with_the_helper_reaches_every_subscriber_once_in_order() {
+    /// Runs a hub with its fan-out helper on a two-thread executor:
+    /// registers `queues.len()` clients (client `i` with a queue of
+    /// `queues[i]`) on topic `t`, publishes three messages with `delivery`,
+    /// and returns the clients' outboxes and each publish's outcome.
+    fn three_publishes_with_helper(
+        queues: &[usize],
+        delivery: Delivery,
+    ) -> (Vec<Outbox>, Vec<Published>) {
         let executor = Arc::new(smol::Executor::new());
         let (stop, stopped) = flume::bounded::<()>(1);
         let worker = {
@@ -646,12 +652,10 @@ mod tests {
         for task in tasks {
             executor.spawn(task).detach();
         }
-        // 150 clients read; 150 never do and hold one frame at most.
-        let (readers, slow) = (150, 150);
-        let outboxes = smol::block_on(executor.run(async {
+        let outcome = smol::block_on(executor.run(async {
             let mut outboxes = Vec::new();
-            for id in 0..readers + slow {
-                let (tx, rx) = outbox(if id < readers { 8 } else { 1 });
+            for (id, &queue) in (0..).zip(queues) {
+                let (tx, rx) = outbox(queue);
                 let register = Command::Register { client: id, outbox: tx, max_subscriptions: 4 };
                 hub.send(register).await.unwrap();
                 let topic = "t".to_owned();
@@ -660,22 +664,28 @@ mod tests {
                 hub.send(subscribe).await.unwrap();
                 outboxes.push(rx);
             }
-            let mut sent = Vec::new();
+            let mut published = Vec::new();
             for n in 0..3 {
-                let published = hub.publish("t", format!("{n}"), Delivery::Every).await.unwrap();
-                sent.push((published.rev, published.subscribers));
+                published.push(hub.publish("t", format!("{n}"), delivery).await.unwrap());
             }
-            let topics = hub.topics().await.unwrap();
-            assert_eq!(topics[0].subscribers, readers as usize, "the slow ones are dropped");
-            (outboxes, sent)
+            (outboxes, published)
         }));
-        let (outboxes, sent) = outboxes;
-        let total = (readers + slow) as usize;
-        let subscribers: Vec<usize> = sent.iter().map(|&(_, n)| n).collect();
-        assert_eq!(subscribers, [total, total, readers as usize]);
-        let revs: Vec<u64> = sent.iter().map(|&(rev, _)| rev).collect();
+        drop(stop);
+        let _stopped = worker.join().unwrap();
+        outcome
+    }
+
+    #[test]
+    fn a_large_publish_shared_with_the_helper_reaches_every_subscriber_once_in_order() {
+        // 150 clients read; 150 never do and hold one frame at most.
+        let (readers, total) = (150, 300);
+        let queues: Vec<usize> = (0..total).map(|i| if i < readers { 8 } else { 1 }).collect();
+        let (outboxes, published) = three_publishes_with_helper(&queues, Delivery::Every);
+        let subscribers: Vec<usize> = published.iter().map(|p| p.subscribers).collect();
+        assert_eq!(subscribers, [total, total, readers], "the slow ones are dropped");
+        let revs: Vec<u64> = published.iter().map(|p| p.rev).collect();
         for (id, rx) in outboxes.iter().enumerate() {
-            if id < readers as usize {
+            if id < readers {
                 assert_eq!(revisions(rx), revs, "client {id}: each message once, in order");
                 assert!(rx.control.is_empty());
             } else {
@@ -684,8 +694,21 @@ mod tests {
                 assert_eq!(revisions(rx), revs[..1]);
             }
         }
-        drop(stop);
-        let _stopped = worker.join().unwrap();
+    }
+
+    #[test]
+    fn on_a_latest_wins_topic_the_helper_leaves_lagging_clients_only_the_newest() {
+        let (outboxes, published) = three_publishes_with_helper(&[1; 200], Delivery::LatestWins);
+        assert!(published.iter().all(|p| p.subscribers == 200), "no one is dropped");
+        let newest = published[2].rev;
+        for (id, rx) in outboxes.iter().enumerate() {
+            let queued: Vec<Outgoing> = rx.frames.try_iter().collect();
+            let [Outgoing::Latest(slot)] = &queued[..] else {
+                panic!("client {id}: expected one latest-wins notice, got {queued:?}")
+            };
+            assert_eq!(slot.take().map(|frame| frame.rev), Some(newest), "client {id}");
+            assert!(rx.control.is_empty());
+        }
     }
 
     #[test]
