@@ -1,5 +1,5 @@
 //! Starting and stopping the server: the executor threads, the listener,
-//! the hub task, the accept loop, and a clean shutdown on SIGINT/SIGTERM/SIGHUP.
+//! the hub's tasks, the accept loop, and a clean shutdown on SIGINT/SIGTERM/SIGHUP.
 
 use std::net::TcpListener as StdListener;
 use std::path::Path;

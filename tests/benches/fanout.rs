@@ -87,9 +87,10 @@ fn main() {
                 );
                 match run_case(peer, clients, options.rounds) {
                     Ok(result) => results.push(result),
-                    Err(error) => {
-                        failures.push(format!("{} with {clients} clients: {error}", kind.name()))
-                    }
+                    Err(error) => failures.push(format!(
+                        "run {run}: {} with {clients} clients: {error}",
+                        kind.name()
+                    )),
                 }
             }
         }
@@ -98,7 +99,7 @@ fn main() {
             results.iter().filter(|r| r.per_client_us.len() < r.expected || r.failed_clients > 0)
         {
             failures.push(format!(
-                "{} with {} clients: {} of {} deliveries, {} clients dropped",
+                "run {run}: {} with {} clients: {} of {} deliveries, {} clients dropped",
                 r.kind.name(),
                 r.clients,
                 r.per_client_us.len(),
@@ -109,7 +110,7 @@ fn main() {
         runs.push(results);
     }
     if options.repeat > 1 {
-        print_runs_summary(&runs);
+        print_runs_summary(&options.clients, &runs);
     }
     if !failures.is_empty() {
         eprintln!("fanout: failed: {}", failures.join("; "));
@@ -666,9 +667,11 @@ fn print_ratios(results: &[CaseResult]) {
 
 /// After `--repeat`: each client count's ratios run by run, their median,
 /// and the ratio of the p99s over every run's deliveries pooled.
-fn print_runs_summary(runs: &[Vec<CaseResult>]) {
+fn print_runs_summary(clients: &[usize], runs: &[Vec<CaseResult>]) {
     let per_run: Vec<Vec<Ratios>> = runs.iter().map(|results| ratios(results)).collect();
-    let Some(first) = per_run.first().filter(|rows| !rows.is_empty()) else { return };
+    if per_run.iter().all(Vec::is_empty) {
+        return;
+    }
     println!();
     println!("Over {} runs (planhost/node):", runs.len());
     println!();
@@ -676,14 +679,24 @@ fn print_runs_summary(runs: &[Vec<CaseResult>]) {
         "| N | p99 per-client, run by run | median | pooled | p99 all-clients median | pooled | RSS per idle conn median |"
     );
     println!("|---:|---|---:|---:|---:|---:|---:|");
-    for n in first.iter().map(|r| r.clients) {
+    for &n in clients {
         let of_n: Vec<&Ratios> = per_run.iter().flatten().filter(|r| r.clients == n).collect();
+        if of_n.is_empty() {
+            continue;
+        }
         let values = |f: fn(&Ratios) -> f64| of_n.iter().map(|r| f(r)).collect::<Vec<f64>>();
         let per_client = values(|r| r.p99_per_client);
         let listed: Vec<String> = per_client.iter().map(|v| format!("{v:.2}")).collect();
+        // Only runs with both servers, as for the ratios.
+        let both = |results: &&Vec<CaseResult>| {
+            [Kind::Planhost, Kind::Node]
+                .iter()
+                .all(|&kind| results.iter().any(|r| r.kind == kind && r.clients == n))
+        };
         let pooled = |kind, all: bool| {
             let mut pooled: Vec<u32> = runs
                 .iter()
+                .filter(both)
                 .flatten()
                 .filter(|r| r.kind == kind && r.clients == n)
                 .flat_map(|r| if all { &r.all_clients_us } else { &r.per_client_us })
@@ -705,7 +718,10 @@ fn print_runs_summary(runs: &[Vec<CaseResult>]) {
     }
 }
 
+/// The median of the values that are numbers (a ratio with a side that
+/// delivered nothing is not).
 fn median(mut values: Vec<f64>) -> f64 {
+    values.retain(|v| !v.is_nan());
     values.sort_by(f64::total_cmp);
     match values.len() {
         0 => f64::NAN,

@@ -1,6 +1,7 @@
 //! The hub: the sole owner of topics and their subscribers. Every change
 //! arrives as a [`Command`] on one channel; a publish is encoded once and
-//! the same bytes are offered to every subscriber's outbox without waiting.
+//! the same bytes are offered to every subscriber's outbox without waiting
+//! on any client (a large publish shared with a fan-out helper task).
 
 mod outbox;
 
@@ -22,8 +23,8 @@ use crate::protocol::ServerFrame;
 /// [`SHARE_FROM`] subscribers gives every [`SHARE_EVERY`]th of them to the
 /// fan-out helper, a task of its own that writes to them on another thread
 /// while the hub writes to the rest; the hub waits for it before its next
-/// command, so frames to a client keep their order. One wake-up per
-/// publish, where handing each to its session cost one per client.
+/// command, so frames to a client keep their order. One task wake-up per
+/// publish, not one per client (docs/BENCHMARKS.md, twenty-third session).
 const SHARE_EVERY: usize = 3;
 /// Below this many subscribers the hub writes to every one itself.
 const SHARE_FROM: usize = 64;
@@ -49,6 +50,10 @@ pub const CLOSE_TOO_SLOW: CloseRequest = CloseRequest { code: 1008, reason: "cli
 /// Close code sent to every client when the server stops (going away).
 pub const CLOSE_SHUTDOWN: CloseRequest =
     CloseRequest { code: 1001, reason: "server shutting down" };
+/// Close code for the clients of a share the fan-out helper stopped
+/// without finishing: they may have missed a frame (they reconnect with
+/// `since` and get the current message).
+pub const CLOSE_SERVER_ERROR: CloseRequest = CloseRequest { code: 1011, reason: "server error" };
 
 /// What the hub is asked to do.
 #[derive(Debug)]
@@ -196,22 +201,23 @@ pub fn hub_watching(
     threads: usize,
 ) -> (HubHandle, Vec<HubTask>, flume::Receiver<WatchEvent>) {
     let (events, watch) = flume::unbounded();
-    let (helper, shares) = match threads {
+    let (helper, helper_task) = match threads {
         0 | 1 => (None, None),
         _ => {
-            let (helper, shares) = flume::bounded(1);
-            (Some(helper), Some(shares))
+            let (shares, to_help) = flume::bounded(1);
+            let (answer, answers) = flume::bounded(1);
+            (Some(Helper { shares, answers }), Some(fan_out_helper(to_help, answer)))
         }
     };
     let (handle, task) = hub_with(Some(Watcher { prefix, events }), helper);
     let mut tasks: Vec<HubTask> = vec![Box::pin(task)];
-    tasks.extend(shares.map(|shares| Box::pin(fan_out_helper(shares)) as HubTask));
+    tasks.extend(helper_task.map(|task| Box::pin(task) as HubTask));
     (handle, tasks, watch)
 }
 
 fn hub_with(
     watcher: Option<Watcher>,
-    helper: Option<flume::Sender<Share>>,
+    helper: Option<Helper>,
 ) -> (HubHandle, impl Future<Output = ()> + Send + 'static) {
     let (commands, inbox) = flume::bounded(4096);
     let mut hub = Hub::new();
@@ -220,10 +226,7 @@ fn hub_with(
     let task = async move {
         while let Ok(command) = inbox.recv_async().await {
             if let Some((mut publishing, reply)) = hub.handle(command) {
-                // Nothing else reaches a client until its share is written.
-                if let Some(done) = publishing.share_done.take() {
-                    publishing.lagging.extend(done.recv_async().await.unwrap_or_default());
-                }
+                hub.await_share(&mut publishing).await;
                 let _ = reply.try_send(hub.finish_publish(publishing));
             }
         }
@@ -231,13 +234,19 @@ fn hub_with(
     (HubHandle { commands }, task)
 }
 
+/// The hub's end of its fan-out helper.
+struct Helper {
+    shares: flume::Sender<Share>,
+    /// For each share, in order: its clients that could not take the frame.
+    /// (One channel for all: if the helper stops, receiving fails.)
+    answers: flume::Receiver<Vec<ClientId>>,
+}
+
 /// Subscribers of one publish given to the fan-out helper.
 struct Share {
     frame: Frame,
     latest_wins: bool,
     clients: Vec<(ClientId, OutboxSender, Arc<LatestSlot>)>,
-    /// The clients of the share that could not take the frame.
-    done: flume::Sender<Vec<ClientId>>,
 }
 
 impl Share {
@@ -254,9 +263,11 @@ impl Share {
 }
 
 /// Writes the shares of publishes the hub gives it, one at a time.
-async fn fan_out_helper(shares: flume::Receiver<Share>) {
+async fn fan_out_helper(shares: flume::Receiver<Share>, answers: flume::Sender<Vec<ClientId>>) {
     while let Ok(share) = shares.recv_async().await {
-        let _ = share.done.send(share.offer());
+        if answers.send_async(share.offer()).await.is_err() {
+            return; // the hub is gone
+        }
     }
 }
 
@@ -265,8 +276,8 @@ struct Publishing {
     published: Published,
     /// Clients that could not take the frame (of the hub's own part).
     lagging: Vec<ClientId>,
-    /// The helper's answer, if it has a share.
-    share_done: Option<flume::Receiver<Vec<ClientId>>>,
+    /// The clients given to the helper, if it has a share to write.
+    shared: Option<Vec<ClientId>>,
 }
 
 struct Topic {
@@ -315,7 +326,7 @@ struct Hub {
     shutting_down: bool,
     /// Where to give a large publish's share (see [`SHARE_EVERY`]); None:
     /// the hub writes to every subscriber itself.
-    helper: Option<flume::Sender<Share>>,
+    helper: Option<Helper>,
 }
 
 impl Hub {
@@ -355,7 +366,7 @@ impl Hub {
             Command::Disconnect { client } => self.disconnect(client),
             Command::Publish { topic, data, delivery, delta, reply } => {
                 let publishing = self.publish(topic, data, delivery, delta);
-                if publishing.share_done.is_some() {
+                if publishing.shared.is_some() {
                     return Some((publishing, reply));
                 }
                 let _ = reply.try_send(self.finish_publish(publishing));
@@ -376,6 +387,28 @@ impl Hub {
             }
         }
         None
+    }
+
+    /// Waits until the helper has written its share of `publishing`:
+    /// nothing else may reach a client before. If the helper stopped (it
+    /// panicked), its share may have missed the frame: those clients are
+    /// closed, and the hub writes every publish itself from then on.
+    async fn await_share(&mut self, publishing: &mut Publishing) {
+        let Some(shared) = publishing.shared.take() else { return };
+        let answer = match &self.helper {
+            Some(helper) => helper.answers.recv_async().await.ok(),
+            None => None,
+        };
+        match answer {
+            Some(lagging) => publishing.lagging.extend(lagging),
+            None => {
+                tracing::error!(clients = shared.len(), "the fan-out helper stopped");
+                self.helper = None;
+                for id in shared {
+                    self.drop_client(id, CLOSE_SERVER_ERROR);
+                }
+            }
+        }
     }
 
     /// Ends a publish once every subscriber was offered it: drops the
@@ -526,19 +559,19 @@ impl Hub {
         let mut lagging = Vec::new();
         // The helper's share first, so it writes while the hub writes the rest.
         let sharing = self.helper.as_ref().filter(|_| subscribers >= SHARE_FROM);
-        let mut share_done = None;
+        let mut shared = None;
         if let Some(helper) = sharing {
-            let (done_tx, done_rx) = flume::bounded(1);
             let clients = entry.subscribers.iter().step_by(SHARE_EVERY);
-            let clients = clients
+            let clients: Vec<_> = clients
                 .filter_map(|(id, slot)| {
                     Some((*id, self.clients.get(id)?.outbox.clone(), slot.clone()))
                 })
                 .collect();
-            let share = Share { frame: frame.clone(), latest_wins, clients, done: done_tx };
-            match helper.try_send(share) {
-                Ok(()) => share_done = Some(done_rx),
-                // The helper is gone (the server is stopping): the hub writes it.
+            let ids = clients.iter().map(|(id, _, _)| *id).collect();
+            let share = Share { frame: frame.clone(), latest_wins, clients };
+            match helper.shares.try_send(share) {
+                Ok(()) => shared = Some(ids),
+                // The helper stopped (it panicked): the hub writes its share.
                 Err(error) => lagging.extend(error.into_inner().offer()),
             }
         }
@@ -551,7 +584,7 @@ impl Hub {
                 lagging.push(*id);
             }
         }
-        Publishing { published: Published { topic, rev, subscribers }, lagging, share_done }
+        Publishing { published: Published { topic, rev, subscribers }, lagging, shared }
     }
 
     fn list_topics(&self) -> Vec<TopicInfo> {
@@ -633,14 +666,9 @@ mod tests {
             .collect()
     }
 
-    /// Runs a hub with its fan-out helper on a two-thread executor:
-    /// registers `queues.len()` clients (client `i` with a queue of
-    /// `queues[i]`) on topic `t`, publishes three messages with `delivery`,
-    /// and returns the clients' outboxes and each publish's outcome.
-    fn three_publishes_with_helper(
-        queues: &[usize],
-        delivery: Delivery,
-    ) -> (Vec<Outbox>, Vec<Published>) {
+    /// Runs `test` against a hub with its fan-out helper, both spawned on
+    /// an executor of two threads; fails if it takes over a minute.
+    fn with_helper<T, F: Future<Output = T>>(test: impl FnOnce(HubHandle) -> F) -> T {
         let executor = Arc::new(smol::Executor::new());
         let (stop, stopped) = flume::bounded::<()>(1);
         let worker = {
@@ -652,16 +680,39 @@ mod tests {
         for task in tasks {
             executor.spawn(task).detach();
         }
-        let outcome = smol::block_on(executor.run(async {
+        let timeout = async {
+            smol::Timer::after(std::time::Duration::from_secs(60)).await;
+            panic!("the hub did not answer within a minute")
+        };
+        let outcome = smol::block_on(executor.run(smol::future::or(test(hub), timeout)));
+        drop(stop);
+        let _stopped = worker.join().unwrap();
+        outcome
+    }
+
+    async fn join(hub: &HubHandle, id: ClientId, outbox: OutboxSender, topic: &str) {
+        let register = Command::Register { client: id, outbox, max_subscriptions: 4 };
+        hub.send(register).await.unwrap();
+        subscribe(hub, id, topic).await;
+    }
+
+    async fn subscribe(hub: &HubHandle, id: ClientId, topic: &str) {
+        let topic = topic.to_owned();
+        let command = Command::Subscribe { client: id, topic, since: None, patches: false };
+        hub.send(command).await.unwrap();
+    }
+
+    /// Registers a client on topic `t` for each queue size in `queues`,
+    /// then publishes three messages on it with `delivery`.
+    fn three_publishes_with_helper(
+        queues: &[usize],
+        delivery: Delivery,
+    ) -> (Vec<Outbox>, Vec<Published>) {
+        with_helper(|hub| async move {
             let mut outboxes = Vec::new();
             for (id, &queue) in (0..).zip(queues) {
                 let (tx, rx) = outbox(queue);
-                let register = Command::Register { client: id, outbox: tx, max_subscriptions: 4 };
-                hub.send(register).await.unwrap();
-                let topic = "t".to_owned();
-                let subscribe =
-                    Command::Subscribe { client: id, topic, since: None, patches: false };
-                hub.send(subscribe).await.unwrap();
+                join(&hub, id, tx, "t").await;
                 outboxes.push(rx);
             }
             let mut published = Vec::new();
@@ -669,10 +720,7 @@ mod tests {
                 published.push(hub.publish("t", format!("{n}"), delivery).await.unwrap());
             }
             (outboxes, published)
-        }));
-        drop(stop);
-        let _stopped = worker.join().unwrap();
-        outcome
+        })
     }
 
     #[test]
@@ -711,12 +759,120 @@ mod tests {
         }
     }
 
+    /// Every frame written to any client, as (client, topic, rev).
+    type WireLog = Arc<std::sync::Mutex<Vec<(ClientId, String, u64)>>>;
+
+    /// A connection that takes every frame whole, into the log.
+    #[derive(Debug)]
+    struct Logged {
+        client: ClientId,
+        log: WireLog,
+    }
+
+    impl Wire for Logged {
+        fn send_now(&self, text: &Text) -> Sent {
+            let frame = serde_json::from_str(text.as_str()).unwrap();
+            let ServerFrame::Message { topic, rev, .. } = frame else { panic!("{frame:?}") };
+            self.log.lock().unwrap().push((self.client, topic, rev));
+            Sent::Whole
+        }
+    }
+
+    #[test]
+    fn the_hub_takes_no_command_until_its_helper_has_written_its_share() {
+        // This test is the helper: it holds the share a while before writing it.
+        let (shares, to_help) = flume::bounded(1);
+        let (answer, answers) = flume::bounded(1);
+        let (hub, task) = hub_with(None, Some(Helper { shares, answers }));
+        let executor = smol::Executor::new();
+        executor.spawn(task).detach();
+        let log = WireLog::default();
+        let clients = SHARE_FROM as ClientId;
+        let written = |topic: &str| log.lock().unwrap().iter().filter(|e| e.1 == topic).count();
+        let test = async {
+            let u = hub.publish("u", "current", Delivery::Every).await.unwrap().rev;
+            let mut outboxes = Vec::new();
+            for id in 0..clients {
+                let (tx, rx) = direct_outbox(8, Logged { client: id, log: log.clone() });
+                rx.release(); // the session is idle: the hub and the helper write
+                join(&hub, id, tx, "t").await;
+                outboxes.push(rx);
+            }
+            let first = executor.spawn({
+                let hub = hub.clone();
+                async move { hub.publish("t", "1", Delivery::Every).await.unwrap().rev }
+            });
+            let share = to_help.recv_async().await.unwrap();
+            for id in 0..clients {
+                subscribe(&hub, id, "u").await;
+            }
+            smol::Timer::after(std::time::Duration::from_millis(50)).await;
+            assert_eq!(written("u"), 0, "the subscribes wait for the share");
+            assert_eq!(written("t"), clients as usize - share.clients.len());
+            answer.send(share.offer()).unwrap();
+            let first = first.await;
+            hub.topics().await.unwrap(); // the subscribes are done
+            assert!(outboxes.iter().all(|rx| rx.frames.is_empty()), "all written at once");
+            (first, u)
+        };
+        let (first, u) = smol::block_on(executor.run(test));
+        let log = log.lock().unwrap();
+        for id in 0..clients {
+            let got: Vec<(&str, u64)> = log
+                .iter()
+                .filter(|(client, _, _)| *client == id)
+                .map(|(_, topic, rev)| (topic.as_str(), *rev))
+                .collect();
+            assert_eq!(got, [("t", first), ("u", u)], "client {id}");
+        }
+    }
+
+    #[test]
+    fn a_share_the_helper_never_answers_closes_its_clients() {
+        let mut hub = Hub::new();
+        let (shares, to_help) = flume::bounded(1);
+        let (answer, answers) = flume::bounded(1);
+        hub.helper = Some(Helper { shares, answers });
+        let total = SHARE_FROM * 3;
+        let outboxes: Vec<Outbox> = (0..total as ClientId)
+            .map(|id| {
+                let rx = client(&mut hub, id, 8);
+                hub.subscribe(id, "t".into(), None, false);
+                rx
+            })
+            .collect();
+        let (reply, _answer) = flume::bounded(1);
+        let (topic, data) = ("t".to_owned(), "x".into());
+        let command =
+            Command::Publish { topic, data, delivery: Delivery::Every, delta: None, reply };
+        let (mut publishing, _reply) = hub.handle(command).expect("a share for the helper");
+        let share = to_help.try_recv().unwrap();
+        let shared: HashSet<ClientId> = share.clients.iter().map(|(id, _, _)| *id).collect();
+        assert_eq!(shared.len(), total / SHARE_EVERY);
+        for (id, rx) in (0..).zip(&outboxes) {
+            let written = usize::from(!shared.contains(&id));
+            assert_eq!(rx.frames.len(), written, "client {id}: the hub writes all but the share");
+        }
+        // The helper stops (as if it panicked) before it answers.
+        drop((share, to_help, answer));
+        smol::block_on(hub.await_share(&mut publishing));
+        hub.finish_publish(publishing);
+        for (id, rx) in (0..).zip(&outboxes) {
+            let closed = rx.control.try_recv().ok();
+            assert_eq!(closed, shared.contains(&id).then_some(CLOSE_SERVER_ERROR), "client {id}");
+        }
+        assert!(hub.helper.is_none(), "the hub writes alone from then on");
+        let published = publish(&mut hub, "t", "y", Delivery::Every);
+        assert_eq!(published.subscribers, total - shared.len());
+    }
+
     #[test]
     fn without_its_helper_the_hub_writes_the_share_itself() {
         let mut hub = Hub::new();
         let (shares, to_help) = flume::bounded(1);
-        hub.helper = Some(shares);
-        drop(to_help);
+        let (answer, answers) = flume::bounded(1);
+        hub.helper = Some(Helper { shares, answers });
+        drop((to_help, answer));
         let outboxes: Vec<Outbox> = (0..SHARE_FROM as ClientId * 2)
             .map(|id| {
                 let rx = client(&mut hub, id, 8);

@@ -1,5 +1,5 @@
-//! A client's outgoing queue: bounded, filled by the hub without ever
-//! waiting, drained by the client's session.
+//! A client's outgoing queue: bounded, filled by the hub (and its fan-out
+//! helper) without ever waiting, drained by the client's session.
 //!
 //! While the session has nothing to write, the hub writes a frame straight
 //! to the connection through its [`Wire`] instead of queueing it: a
