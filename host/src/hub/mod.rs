@@ -827,20 +827,29 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_share_the_helper_never_answers_closes_its_clients() {
+    /// A hub whose helper is the caller's (the two ends returned), with
+    /// `clients` clients on topic `t`.
+    fn hub_sharing(
+        clients: usize,
+    ) -> (Hub, flume::Receiver<Share>, flume::Sender<Vec<ClientId>>, Vec<Outbox>) {
         let mut hub = Hub::new();
         let (shares, to_help) = flume::bounded(1);
         let (answer, answers) = flume::bounded(1);
         hub.helper = Some(Helper { shares, answers });
-        let total = SHARE_FROM * 3;
-        let outboxes: Vec<Outbox> = (0..total as ClientId)
+        let outboxes = (0..clients as ClientId)
             .map(|id| {
                 let rx = client(&mut hub, id, 8);
                 hub.subscribe(id, "t".into(), None, false);
                 rx
             })
             .collect();
+        (hub, to_help, answer, outboxes)
+    }
+
+    #[test]
+    fn a_share_the_helper_never_answers_closes_its_clients() {
+        let total = SHARE_FROM * 3;
+        let (mut hub, to_help, answer, outboxes) = hub_sharing(total);
         let (reply, _answer) = flume::bounded(1);
         let (topic, data) = ("t".to_owned(), "x".into());
         let command =
@@ -868,18 +877,8 @@ mod tests {
 
     #[test]
     fn without_its_helper_the_hub_writes_the_share_itself() {
-        let mut hub = Hub::new();
-        let (shares, to_help) = flume::bounded(1);
-        let (answer, answers) = flume::bounded(1);
-        hub.helper = Some(Helper { shares, answers });
+        let (mut hub, to_help, answer, outboxes) = hub_sharing(SHARE_FROM * 2);
         drop((to_help, answer));
-        let outboxes: Vec<Outbox> = (0..SHARE_FROM as ClientId * 2)
-            .map(|id| {
-                let rx = client(&mut hub, id, 8);
-                hub.subscribe(id, "t".into(), None, false);
-                rx
-            })
-            .collect();
         let published = publish(&mut hub, "t", "x", Delivery::Every);
         assert_eq!(published.subscribers, outboxes.len());
         for rx in &outboxes {
