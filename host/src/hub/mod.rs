@@ -559,6 +559,7 @@ impl Hub {
         let mut lagging = Vec::new();
         // The helper's share first, so it writes while the hub writes the rest.
         let sharing = self.helper.as_ref().filter(|_| subscribers >= SHARE_FROM);
+        let cut = sharing.is_some();
         let mut shared = None;
         if let Some(helper) = sharing {
             let clients = entry.subscribers.iter().step_by(SHARE_EVERY);
@@ -571,12 +572,16 @@ impl Hub {
             let share = Share { frame: frame.clone(), latest_wins, clients };
             match helper.shares.try_send(share) {
                 Ok(()) => shared = Some(ids),
-                // The helper stopped (it panicked): the hub writes its share.
-                Err(error) => lagging.extend(error.into_inner().offer()),
+                // The helper stopped (it panicked): the hub writes its share,
+                // and every publish from now on.
+                Err(error) => {
+                    lagging.extend(error.into_inner().offer());
+                    self.helper = None;
+                }
             }
         }
         for (n, (id, slot)) in entry.subscribers.iter().enumerate() {
-            if sharing.is_some() && n % SHARE_EVERY == 0 {
+            if cut && n % SHARE_EVERY == 0 {
                 continue;
             }
             let Some(client) = self.clients.get(id) else { continue };
@@ -680,14 +685,20 @@ mod tests {
         for task in tasks {
             executor.spawn(task).detach();
         }
+        let outcome = smol::block_on(executor.run(within_a_minute(test(hub))));
+        drop(stop);
+        let _stopped = worker.join().unwrap();
+        outcome
+    }
+
+    /// `test`, failing it if it takes over a minute (a hub that never
+    /// answers would otherwise hang the suite).
+    async fn within_a_minute<T>(test: impl Future<Output = T>) -> T {
         let timeout = async {
             smol::Timer::after(std::time::Duration::from_secs(60)).await;
             panic!("the hub did not answer within a minute")
         };
-        let outcome = smol::block_on(executor.run(smol::future::or(test(hub), timeout)));
-        drop(stop);
-        let _stopped = worker.join().unwrap();
-        outcome
+        smol::future::or(test, timeout).await
     }
 
     async fn join(hub: &HubHandle, id: ClientId, outbox: OutboxSender, topic: &str) {
@@ -815,7 +826,7 @@ mod tests {
             assert!(outboxes.iter().all(|rx| rx.frames.is_empty()), "all written at once");
             (first, u)
         };
-        let (first, u) = smol::block_on(executor.run(test));
+        let (first, u) = smol::block_on(executor.run(within_a_minute(test)));
         let log = log.lock().unwrap();
         for id in 0..clients {
             let got: Vec<(&str, u64)> = log
@@ -884,6 +895,7 @@ mod tests {
         for rx in &outboxes {
             assert_eq!(revisions(rx), [published.rev]);
         }
+        assert!(hub.helper.is_none(), "the hub writes alone from then on");
     }
 
     #[test]
